@@ -1,0 +1,32 @@
+/**
+ * One error type for everything the format rejects. `code` is stable and documented in docs/FORMAT.md; `message`
+ * is for people. Failures of authentication deliberately share one code per object kind, so that whoever tampered
+ * with the data cannot learn which check failed.
+ */
+export type CryptoErrorCode =
+  | 'BAD_BASE64'
+  | 'BAD_KEY'
+  | 'BAD_ARGUMENT'
+  | 'TOKEN_MALFORMED'
+  | 'TOKEN_INVALID'
+  | 'TOKEN_EXPIRED'
+  | 'TOKEN_FROM_FUTURE'
+  | 'HEADER_MALFORMED'
+  | 'UNSUPPORTED_VERSION'
+  | 'HEADER_INVALID'
+  | 'HEADER_MISMATCH'
+  | 'CHUNK_INVALID'
+  | 'TRUNCATED'
+  | 'TRAILING_DATA'
+  | 'WRAPPED_KEY_INVALID';
+
+export class CofferCryptoError extends Error {
+  override readonly name = 'CofferCryptoError';
+
+  constructor(
+    readonly code: CryptoErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}

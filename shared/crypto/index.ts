@@ -1,0 +1,26 @@
+/** Coffer's cryptography: pure functions over WebCrypto, the same in Node and in the browser. */
+export { decodeBase64url, encodeBase64url } from './base64url.ts';
+export { bytesToUuid, uuidToBytes } from './uuid.ts';
+export { CofferCryptoError, type CryptoErrorCode } from './errors.ts';
+export {
+  decodeKeyText,
+  decryptToken,
+  decryptTokenText,
+  encryptToken,
+  encryptTokenText,
+  generateKey,
+  importFernetKey,
+  importFernetKeyText,
+  tokenLength,
+  type DecryptTokenOptions,
+  type EncryptTokenOptions,
+  type FernetKey,
+} from './fernet.ts';
+export * from './labels.ts';
+export { HEADER_BYTES, openHeader, sealHeader, type ExpectedStream } from './stream-header.ts';
+export { FILE_ID_BYTES, FILE_KEY_BYTES, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, StreamKeys } from './stream-keys.ts';
+export { decryptChunk, encryptChunk } from './stream-chunks.ts';
+export { createEncryptStream, DEFAULT_CHUNK_SIZE, type EncryptStreamOptions } from './stream-encrypt.ts';
+export { createDecryptStream, type DecryptStreamOptions } from './stream-decrypt.ts';
+export { collect, decryptBytes, encryptBytes } from './stream.ts';
+export { unwrapKey, wrapKey, WRAPPING_SECRET_BYTES, type KeyBinding } from './wrap.ts';

@@ -1,0 +1,10 @@
+/** The constants of docs/FORMAT.md section 1, quoted verbatim. */
+import { utf8 } from './bytes.ts';
+
+export const STREAM_MAGIC = utf8('COFFER');
+export const STREAM_VERSION = 0x01;
+export const LABEL_STREAM_HEADER = 'coffer/v1/stream/header';
+export const LABEL_STREAM_CHUNK = 'coffer/v1/stream/chunk';
+export const LABEL_WRAP = 'coffer/v1/wrap';
+export const WRAP_PAYLOAD_VERSION = 0x01;
+export const FERNET_VERSION = 0x80;

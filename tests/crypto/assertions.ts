@@ -1,0 +1,19 @@
+import { expect } from 'vitest';
+import { CofferCryptoError, type CryptoErrorCode } from '../../shared/crypto/index.ts';
+
+/** Asserts that `work` fails with a CofferCryptoError of exactly this code. */
+export async function expectCode(work: Promise<unknown>, code: CryptoErrorCode): Promise<void> {
+  const error = await work.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error, `expected ${code}, but it succeeded`).toBeInstanceOf(CofferCryptoError);
+  expect((error as CofferCryptoError).code).toBe(code);
+}
+
+/** Compares byte arrays quickly (toEqual is slow on large typed arrays), naming the first difference. */
+export function expectBytes(actual: Uint8Array, expected: Uint8Array): void {
+  expect(actual.length, 'length').toBe(expected.length);
+  const at = actual.findIndex((byte, i) => byte !== expected[i]);
+  expect(at, `first differing byte`).toBe(-1);
+}
