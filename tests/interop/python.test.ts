@@ -1,0 +1,115 @@
+/**
+ * Interoperability with independent implementations: Python's reference Fernet (python3-cryptography) in both
+ * directions through `coffer fernet`, and tools/coffer_decrypt.py, written from docs/FORMAT.md alone.
+ */
+import { describe, expect, it } from 'vitest';
+import { decodeBase64url, encodeBase64url, generateKey } from '../../shared/crypto/index.ts';
+import { toHex } from '../../shared/crypto/bytes.ts';
+import vectors from '../vectors/coffer.json';
+import { patternBytes } from '../vectors/pattern.ts';
+import { expectBytes } from '../crypto/assertions.ts';
+import { makeTamperFixture, TAMPER_CASES } from '../crypto/tamper-cases.ts';
+import { coffer, python, pythonCode, REFERENCE_DECRYPTOR } from '../run-command.ts';
+
+const PY_ENCRYPT = `import sys; from cryptography.fernet import Fernet
+sys.stdout.buffer.write(Fernet(sys.argv[1].encode()).encrypt(sys.stdin.buffer.read()))`;
+const PY_DECRYPT = `import sys; from cryptography.fernet import Fernet
+sys.stdout.buffer.write(Fernet(sys.argv[1].encode()).decrypt(sys.stdin.buffer.read().strip(), ttl=int(sys.argv[2])))`;
+
+function randomBytes(length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i += 65536)
+    globalThis.crypto.getRandomValues(out.subarray(i, Math.min(length, i + 65536)));
+  return out;
+}
+
+describe("Python's Fernet and coffer fernet", () => {
+  const lengths = [
+    0,
+    1,
+    15,
+    16,
+    17,
+    255,
+    4096,
+    100_000,
+    ...Array.from({ length: 6 }, () => Math.floor(Math.random() * 50_000)),
+  ];
+
+  it.each(lengths)('coffer encrypts %i random bytes, Python decrypts', async (length) => {
+    const key = encodeBase64url(generateKey());
+    const plaintext = randomBytes(length);
+    const token = await coffer(['fernet', 'encrypt', '--key', key], plaintext);
+    expect(token.status).toBe(0);
+    const result = await pythonCode(PY_DECRYPT, [key, '60'], token.stdout);
+    expect(result.stderr).toBe('');
+    expectBytes(result.stdout, plaintext);
+  });
+
+  it.each(lengths)('Python encrypts %i random bytes, coffer decrypts', async (length) => {
+    const key = encodeBase64url(generateKey());
+    const plaintext = randomBytes(length);
+    const token = await pythonCode(PY_ENCRYPT, [key], plaintext);
+    expect(token.stderr).toBe('');
+    const result = await coffer(['fernet', 'decrypt', '--key', key, '--ttl', '60'], token.stdout);
+    expect(result.stderr).toBe('');
+    expectBytes(result.stdout, plaintext);
+  });
+
+  it('Python refuses a coffer token altered in any byte', async () => {
+    const key = encodeBase64url(generateKey());
+    const token = (await coffer(['fernet', 'encrypt', '--key', key], randomBytes(40))).stdout.toString().trim();
+    const bytes = decodeBase64url(token);
+    bytes[30]! ^= 1;
+    const result = await pythonCode(PY_DECRYPT, [key, '60'], Buffer.from(encodeBase64url(bytes)));
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/InvalidToken/);
+  });
+});
+
+describe('tools/coffer_decrypt.py, the reference decryptor', () => {
+  it.each(vectors.stream)('decrypts vector $name', async (vector) => {
+    const args = ['--key', vector.fileKey, '--file-id', vector.fileId, '--revision', String(vector.revision)];
+    const result = await python(REFERENCE_DECRYPTOR, args, decodeBase64url(vector.ciphertext));
+    expect(result.stderr).toBe('');
+    expectBytes(result.stdout, patternBytes(vector.plaintextSize));
+  });
+
+  it.each(vectors.stream)('decrypts CLI output byte-identically for the size of vector $name', async (vector) => {
+    const key = encodeBase64url(generateKey());
+    const plaintext = randomBytes(vector.plaintextSize);
+    const encrypted = await coffer(
+      ['encrypt', '--key', key, '--chunk-size', String(vector.chunkSize), '--revision', '4'],
+      plaintext,
+    );
+    expect(encrypted.status).toBe(0);
+    const result = await python(REFERENCE_DECRYPTOR, ['--key', key, '--revision', '4'], encrypted.stdout);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expectBytes(result.stdout, plaintext);
+  });
+
+  it('decrypts a multi-megabyte CLI stream at the default chunk size', async () => {
+    const key = encodeBase64url(generateKey());
+    const plaintext = randomBytes(5 * 1024 * 1024 + 12345);
+    const encrypted = await coffer(['encrypt', '--key', key], plaintext);
+    const result = await python(REFERENCE_DECRYPTOR, ['--key', key], encrypted.stdout);
+    expect(result.stderr).toBe('');
+    expectBytes(result.stdout, plaintext);
+  });
+
+  it.each(TAMPER_CASES)('rejects with a non-zero exit: $name', async (tamper) => {
+    const fixture = await makeTamperFixture();
+    const args = [
+      '--key',
+      encodeBase64url(fixture.fileKey),
+      '--file-id',
+      toHex(fixture.fileId),
+      '--revision',
+      String(fixture.revision),
+    ];
+    const result = await python(REFERENCE_DECRYPTOR, args, tamper.make(fixture));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`^coffer_decrypt: ${tamper.expected}: [^\\n]+\\n$`));
+  });
+});
