@@ -1,0 +1,31 @@
+/**
+ * The API's error contract: every failure is JSON `{ "error": { "code", "message" } }` with a 4xx status that says
+ * whose fault it is. Unexpected failures are 500 with a request id and no detail, and are logged with that id.
+ */
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function errorBody(code: string, message: string) {
+  return { error: { code, message } };
+}
+
+export function handleError(error: Error, c: Context): Response {
+  if (error instanceof ApiError) return c.json(errorBody(error.code, error.message), error.status);
+  if (error instanceof HTTPException) {
+    return c.json(errorBody('HTTP_ERROR', error.message || 'request refused'), error.status as ContentfulStatusCode);
+  }
+  const requestId = c.get('requestId') as string | undefined;
+  console.error(`[${requestId ?? '-'}] unexpected error:`, error);
+  return c.json(errorBody('INTERNAL', `internal error (request ${requestId ?? 'unknown'})`), 500);
+}
