@@ -4,7 +4,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import {
   CofferCryptoError,
@@ -19,6 +18,7 @@ import {
   uuidToBytes,
 } from '../shared/crypto/index.ts';
 import { atomicFileSink } from './atomic-file.ts';
+import { pump } from './pump.ts';
 
 const USAGE = `usage:
   coffer keygen                              print a new random key (base64url)
@@ -141,14 +141,13 @@ async function readAll(input: NodeJS.ReadableStream): Promise<Uint8Array> {
 }
 
 async function pipe(values: Options, transform: TransformStream<Uint8Array, Uint8Array>): Promise<void> {
-  const input = Readable.toWeb(process.stdin) as ReadableStream<Uint8Array>;
   if (values.output === undefined) {
-    await input.pipeThrough(transform).pipeTo(Writable.toWeb(process.stdout));
+    await pump(process.stdin, transform, process.stdout);
     return;
   }
   const sink = atomicFileSink(values.output);
   try {
-    await input.pipeThrough(transform).pipeTo(Writable.toWeb(sink.stream));
+    await pump(process.stdin, transform, sink.stream);
     await sink.commit();
   } catch (error) {
     await sink.discard();
