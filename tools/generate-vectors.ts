@@ -8,6 +8,7 @@ import { concatBytes, fromHex, toHex, u32, u64, u8, utf8 } from '../shared/crypt
 import { hkdf, importHkdfKey } from '../shared/crypto/hkdf.ts';
 import {
   decodeBase64url,
+  DEFAULT_CHUNK_SIZE,
   encodeBase64url,
   encryptBytes,
   HEADER_BYTES,
@@ -35,7 +36,6 @@ function deterministicRandom(seed: string) {
 
 const TIMESTAMP = 1_795_000_000;
 const SMALL_CHUNK = 1024;
-const DEFAULT_CHUNK = 256 * 1024;
 const streamCases: { name: string; size: number; chunkSize: number }[] = [
   { name: 'worked-example', size: 5, chunkSize: SMALL_CHUNK },
   { name: 'empty', size: 0, chunkSize: SMALL_CHUNK },
@@ -45,7 +45,7 @@ const streamCases: { name: string; size: number; chunkSize: number }[] = [
   { name: 'one-chunk-plus-one', size: SMALL_CHUNK + 1, chunkSize: SMALL_CHUNK },
   { name: 'several-chunks', size: 3 * SMALL_CHUNK + 100, chunkSize: SMALL_CHUNK },
   { name: 'several-chunks-exact', size: 3 * SMALL_CHUNK, chunkSize: SMALL_CHUNK },
-  { name: 'default-chunk-size', size: DEFAULT_CHUNK + 1, chunkSize: DEFAULT_CHUNK },
+  { name: 'default-chunk-size', size: DEFAULT_CHUNK_SIZE + 1, chunkSize: DEFAULT_CHUNK_SIZE },
 ];
 
 interface StreamVector {
@@ -165,7 +165,7 @@ writeFileSync(
   formatDoc,
   readFileSync(formatDoc, 'utf8').replace(
     /(<!-- worked-example:start -->\n)[\s\S]*?(<!-- worked-example:end -->)/,
-    (_, start: string, end: string) => `${start}${example}\n${end}`,
+    (_, start: string, end: string) => `${start}\n${example}\n\n${end}`,
   ),
 );
 console.log(`wrote the worked example to ${formatDoc.pathname}`);

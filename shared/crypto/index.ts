@@ -18,7 +18,14 @@ export {
 } from './fernet.ts';
 export * from './labels.ts';
 export { HEADER_BYTES, openHeader, sealHeader, type ExpectedStream } from './stream-header.ts';
-export { FILE_ID_BYTES, FILE_KEY_BYTES, MAX_CHUNK_SIZE, MIN_CHUNK_SIZE, StreamKeys } from './stream-keys.ts';
+export {
+  FILE_ID_BYTES,
+  FILE_KEY_BYTES,
+  MAX_CHUNK_SIZE,
+  MIN_CHUNK_SIZE,
+  StreamKeys,
+  type StreamParams,
+} from './stream-keys.ts';
 export { decryptChunk, encryptChunk } from './stream-chunks.ts';
 export { createEncryptStream, DEFAULT_CHUNK_SIZE, type EncryptStreamOptions } from './stream-encrypt.ts';
 export { createDecryptStream, type DecryptStreamOptions } from './stream-decrypt.ts';

@@ -1,6 +1,7 @@
 /**
  * Keeps up to `limit` asynchronous jobs in flight and emits their results in the order the jobs were started.
- * WebCrypto runs each operation off the calling thread, so overlapping chunks keeps more than one core busy.
+ * WebCrypto answers every call asynchronously; overlapping chunks hides that latency (in Node it also lets the
+ * thread pool use a second core).
  */
 export class OrderedPipeline<T> {
   private readonly inFlight: Promise<T>[] = [];

@@ -6,9 +6,12 @@ import { encryptChunk } from './stream-chunks.ts';
 import { sealHeader } from './stream-header.ts';
 import { NONCE_BYTES, StreamKeys } from './stream-keys.ts';
 
-/** Chosen from docs/BENCHMARKS.md: the fastest size in Chromium's WebCrypto, below where large buffers slow down. */
-export const DEFAULT_CHUNK_SIZE = 256 * 1024;
-/** Chunks encrypted or decrypted at once; enough to keep WebCrypto's worker threads busy. */
+/**
+ * Measured in docs/BENCHMARKS.md: the fastest size in Chromium's WebCrypto, on the main thread and in Web Workers, and
+ * safely below the buffer size (about 960 KiB) where Chromium's AES-CBC gets twice as slow.
+ */
+export const DEFAULT_CHUNK_SIZE = 512 * 1024;
+/** Chunks in flight at once: WebCrypto answers each call asynchronously, and overlapping them hides that latency. */
 export const DEFAULT_CONCURRENCY = 4;
 
 export interface EncryptStreamOptions {
