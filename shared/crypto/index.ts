@@ -17,7 +17,14 @@ export {
   type FernetKey,
 } from './fernet.ts';
 export * from './labels.ts';
-export { HEADER_BYTES, openHeader, sealHeader, type ExpectedStream } from './stream-header.ts';
+export {
+  HEADER_BYTES,
+  openHeader,
+  readHeaderFields,
+  sealHeader,
+  type ExpectedStream,
+  type HeaderFields,
+} from './stream-header.ts';
 export {
   FILE_ID_BYTES,
   FILE_KEY_BYTES,

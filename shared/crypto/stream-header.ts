@@ -20,12 +20,19 @@ export async function sealHeader(keys: StreamKeys): Promise<Uint8Array<ArrayBuff
   return concatBytes(fields, new Uint8Array(mac));
 }
 
-/** Parses and authenticates a header, then returns the stream's keys. */
-export async function openHeader(
-  fileKey: Uint8Array,
-  header: Uint8Array,
-  expected: ExpectedStream = {},
-): Promise<StreamKeys> {
+/** The header's public fields, as anyone can read them; nothing here is authenticated yet. */
+export interface HeaderFields {
+  chunkSize: number;
+  fileId: Uint8Array<ArrayBuffer>;
+  revision: number;
+  nonce: Uint8Array<ArrayBuffer>;
+}
+
+/**
+ * Reads the header's fields, rejecting a header that is malformed or of another version. The server uses this to
+ * refuse nonsense early; only a key holder can authenticate the result (openHeader).
+ */
+export function readHeaderFields(header: Uint8Array): HeaderFields {
   if (header.length < HEADER_BYTES) {
     throw new CofferCryptoError(
       'HEADER_MALFORMED',
@@ -52,13 +59,22 @@ export async function openHeader(
       `header chunk size ${chunkSize} is outside ${MIN_CHUNK_SIZE}..${MAX_CHUNK_SIZE}`,
     );
   }
-  const bytes = own(header.slice(0, HEADER_BYTES));
-  const keys = await StreamKeys.derive(fileKey, {
+  return {
     chunkSize,
-    fileId: bytes.slice(12, 28),
-    revision: view(bytes).getUint32(28),
-    nonce: bytes.slice(32, 48),
-  });
+    fileId: own(header.slice(12, 28)),
+    revision: view(header).getUint32(28),
+    nonce: own(header.slice(32, 48)),
+  };
+}
+
+/** Parses and authenticates a header, then returns the stream's keys. */
+export async function openHeader(
+  fileKey: Uint8Array,
+  header: Uint8Array,
+  expected: ExpectedStream = {},
+): Promise<StreamKeys> {
+  const keys = await StreamKeys.derive(fileKey, readHeaderFields(header));
+  const bytes = own(header.slice(0, HEADER_BYTES));
   const authentic = await globalThis.crypto.subtle.verify(
     'HMAC',
     await keys.headerKey(),
