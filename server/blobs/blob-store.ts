@@ -1,0 +1,66 @@
+/**
+ * Where ciphertext lives. The server never interprets these bytes; it only stores them and hands them back. Two
+ * drivers implement this contract (local filesystem and S3-compatible), and one test suite runs against both.
+ */
+
+/** A byte range: `start` inclusive, `end` exclusive, both within the object. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+export interface BlobInfo {
+  size: number;
+}
+
+export interface BlobStore {
+  /** 'fs' or 's3', for logs and health. */
+  readonly kind: string;
+
+  /**
+   * Stores exactly `size` bytes under `key`, replacing any object there. Atomic: a reader sees either the previous
+   * object (or none) or the complete new one, never part of it, even if the process dies mid-write. Rejects with
+   * BlobSizeError if the body's length differs from `size` (and stores nothing).
+   */
+  put(key: string, body: ReadableStream<Uint8Array> | Uint8Array, size: number): Promise<void>;
+
+  /** The object's bytes, or a range of them, streamed with backpressure; undefined if there is no such object. */
+  get(key: string, range?: ByteRange): Promise<ReadableStream<Uint8Array> | undefined>;
+
+  /** Size of the object, or undefined if there is none. */
+  stat(key: string): Promise<BlobInfo | undefined>;
+
+  /** Removes the object; no error if there is none. */
+  delete(key: string): Promise<void>;
+
+  /** Keys that start with `prefix`, in no particular order. */
+  list(prefix: string): AsyncIterable<string>;
+
+  close(): Promise<void>;
+}
+
+export class BlobSizeError extends Error {
+  constructor(
+    readonly expected: number,
+    readonly received: number,
+  ) {
+    super(`blob body is ${received} bytes, ${expected} were declared`);
+  }
+}
+
+/** Keys are paths of lower-case letters, digits, '-', '_' and '.', separated by '/', never '..' or empty segments. */
+const KEY = /^(?:[a-z0-9_-][a-z0-9._-]*)(?:\/[a-z0-9_-][a-z0-9._-]*)*$/;
+
+export function checkBlobKey(key: string): string {
+  if (!KEY.test(key) || key.length > 512) throw new TypeError(`invalid blob key: ${JSON.stringify(key)}`);
+  return key;
+}
+
+export async function deletePrefix(store: BlobStore, prefix: string): Promise<number> {
+  let deleted = 0;
+  for await (const key of store.list(prefix)) {
+    await store.delete(key);
+    deleted++;
+  }
+  return deleted;
+}

@@ -1,0 +1,276 @@
+/**
+ * Blob store on a local filesystem: key 'a/b/c' is the file <root>/a/b/c. Puts go through a temporary file in
+ * <root>/.tmp ('.tmp' can never be a key segment) that is synced and then renamed into place, so the final path only
+ * ever holds complete objects.
+ *
+ * Unlike S3, a filesystem cannot hold both an object 'a' and an object 'a/b' (a path is a file or a directory): such a
+ * put fails with the system's error (EEXIST, ENOTDIR, EISDIR) and leaves the existing object alone.
+ */
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, open, opendir, rename, rm, rmdir, stat as statPath, unlink } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { checkBlobPrefix, checkBlobSize, checkByteRange, isBlobKey } from './blob-arguments.ts';
+import { BlobSizeError, checkBlobKey } from './blob-store.ts';
+import type { BlobInfo, BlobStore } from './blob-store.ts';
+
+export interface FsBlobStore extends BlobStore {
+  readonly kind: 'fs';
+  readonly root: string;
+  /**
+   * Removes temporary files last written more than `minAgeMs` ago: what puts leave behind when the process dies
+   * mid-write. Meant for start-up; a put still writing a file older than that would fail. Returns how many it removed.
+   */
+  collectTemporaryFiles(minAgeMs?: number): Promise<number>;
+}
+
+const TEMP_DIR = '.tmp';
+/** Reads are this large at most, so a stream holds about one such buffer whatever the consumer's pace. */
+const READ_CHUNK = 256 * 1024;
+const DEFAULT_TEMP_AGE_MS = 60 * 60 * 1000;
+/** A concurrent delete may remove the directory between a put's mkdir and its rename; the put then makes it again. */
+const RENAME_ATTEMPTS = 3;
+
+export async function createFsBlobStore(root: string): Promise<FsBlobStore> {
+  const base = resolve(root);
+  const tempDir = join(base, TEMP_DIR);
+  await mkdir(tempDir, { recursive: true });
+  const pathOf = (key: string) => join(base, checkBlobKey(key));
+
+  async function* walk(dirKey: string, namePrefix: string): AsyncGenerator<string> {
+    let dir;
+    try {
+      dir = await opendir(join(base, dirKey));
+    } catch (error) {
+      // Deleting the last object of a directory removes it, possibly while this walk is under way.
+      if (isNotFound(error)) return;
+      throw error;
+    }
+    for await (const entry of dir) {
+      const key = dirKey + entry.name;
+      // Skips .tmp and anything else that is not a key, which get() and delete() would reject.
+      if (!entry.name.startsWith(namePrefix) || !isBlobKey(key)) continue;
+      if (entry.isDirectory()) yield* walk(key + '/', '');
+      else if (entry.isFile()) yield key;
+    }
+  }
+
+  return {
+    kind: 'fs',
+    root: base,
+
+    async put(key, body, size) {
+      const path = pathOf(key);
+      checkBlobSize(size);
+      if (body instanceof Uint8Array && body.byteLength !== size) throw new BlobSizeError(size, body.byteLength);
+      const tempPath = join(tempDir, randomBytes(16).toString('hex'));
+      const handle = await open(tempPath, 'wx');
+      try {
+        try {
+          if (body instanceof Uint8Array) await writeAll(handle, body);
+          else await writeStream(handle, body, size);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        await moveIntoPlace(tempPath, path);
+      } catch (error) {
+        await rm(tempPath, { force: true });
+        throw error;
+      }
+    },
+
+    async get(key, range) {
+      const path = pathOf(key);
+      if (range) checkByteRange(range);
+      let handle;
+      try {
+        handle = await open(path, 'r');
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+      try {
+        const info = await handle.stat();
+        // A directory: 'a' when only 'a/b' exists.
+        if (!info.isFile()) {
+          await handle.close();
+          return undefined;
+        }
+        const { start, end } = range ? checkByteRange(range, info.size) : { start: 0, end: info.size };
+        return fileStream(handle, start, end);
+      } catch (error) {
+        await handle.close();
+        throw error;
+      }
+    },
+
+    async stat(key): Promise<BlobInfo | undefined> {
+      const path = pathOf(key);
+      try {
+        const info = await statPath(path);
+        return info.isFile() ? { size: info.size } : undefined;
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    },
+
+    async delete(key) {
+      const path = pathOf(key);
+      try {
+        await unlink(path);
+      } catch (error) {
+        // EISDIR: 'a' when only 'a/b' exists, which is no object either.
+        if (isNotFound(error) || (error as NodeJS.ErrnoException).code === 'EISDIR') return;
+        throw error;
+      }
+      // Not synced: a delete undone by a crash leaves an unreferenced object, never a broken one.
+      await removeEmptyDirectories(base, dirname(path));
+    },
+
+    async *list(prefix) {
+      checkBlobPrefix(prefix);
+      const slash = prefix.lastIndexOf('/');
+      yield* walk(prefix.slice(0, slash + 1), prefix.slice(slash + 1));
+    },
+
+    async collectTemporaryFiles(minAgeMs = DEFAULT_TEMP_AGE_MS) {
+      const cutoff = Date.now() - minAgeMs;
+      let removed = 0;
+      for await (const entry of await opendir(tempDir)) {
+        const path = join(tempDir, entry.name);
+        const info = await lstat(path).catch((error: unknown) => {
+          if (isNotFound(error)) return undefined;
+          throw error;
+        });
+        if (info && info.mtimeMs <= cutoff) {
+          await rm(path, { force: true, recursive: true });
+          removed++;
+        }
+      }
+      return removed;
+    },
+
+    async close() {},
+  };
+}
+
+function isNotFound(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** FileHandle.write is one write(2), which may write less than asked. */
+async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
+  for (let offset = 0; offset < bytes.byteLength;) {
+    const { bytesWritten } = await handle.write(bytes, offset, bytes.byteLength - offset);
+    offset += bytesWritten;
+  }
+}
+
+/** Writes the body as it arrives, one chunk at a time; stops reading as soon as it is longer than `size`. */
+async function writeStream(handle: FileHandle, body: ReadableStream<Uint8Array>, size: number): Promise<void> {
+  const reader = body.getReader();
+  let received = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      received += value.byteLength;
+      if (received > size) throw new BlobSizeError(size, received);
+      await writeAll(handle, value);
+    }
+  } catch (error) {
+    // Tells the producer nobody will read the rest; rejects (ignored) if the body itself failed.
+    await reader.cancel(error).catch(() => undefined);
+    throw error;
+  } finally {
+    reader.releaseLock();
+  }
+  if (received !== size) throw new BlobSizeError(size, received);
+}
+
+/** Renames the synced temporary file to `path`, then syncs every directory whose entries changed. */
+async function moveIntoPlace(tempPath: string, path: string): Promise<void> {
+  const dir = dirname(path);
+  for (let attempt = 1; ; attempt++) {
+    const created = await mkdir(dir, { recursive: true });
+    try {
+      await rename(tempPath, path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && attempt < RENAME_ATTEMPTS) continue;
+      throw error;
+    }
+    const changed = [dir];
+    // mkdir returns the first directory it made: that one and those below it are new entries of their parents.
+    if (created !== undefined) {
+      for (let parent = dir; parent !== dirname(created);) {
+        parent = dirname(parent);
+        changed.push(parent);
+      }
+    }
+    for (const changedDir of changed) await syncDirectory(changedDir);
+    return;
+  }
+}
+
+async function syncDirectory(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Removes `dir` and its parents up to (not including) `root` while they are empty. */
+async function removeEmptyDirectories(root: string, dir: string): Promise<void> {
+  for (let path = dir; path !== root; path = dirname(path)) {
+    try {
+      await rmdir(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'ENOENT') return;
+      throw error;
+    }
+  }
+}
+
+/**
+ * The bytes [start, end) of the open file, read one buffer per pull() at an explicit position: the stream holds at
+ * most about one buffer, however slowly it is consumed. (Readable.toWeb in Node 20 reads ahead without limit.)
+ * The handle is closed at the end, on error and on cancel.
+ */
+function fileStream(handle: FileHandle, start: number, end: number): ReadableStream<Uint8Array> {
+  let position = start;
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await handle.close();
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        if (position < end) {
+          const buffer = new Uint8Array(Math.min(READ_CHUNK, end - position));
+          const { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, position);
+          // Cancelled while reading: the stream takes no more chunks.
+          if (closed) return;
+          if (bytesRead === 0) throw new Error(`blob file ended at ${position} bytes, ${end} were expected`);
+          position += bytesRead;
+          controller.enqueue(buffer.subarray(0, bytesRead));
+        }
+        if (position >= end) {
+          await close();
+          controller.close();
+        }
+      } catch (error) {
+        await close();
+        throw error;
+      }
+    },
+    cancel: close,
+  });
+}
