@@ -3,18 +3,43 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
-import { ApiError, handleError } from './http/errors.ts';
+import type { BlobStore } from './blobs/blob-store.ts';
+import type { Database } from './db/database.ts';
+import { requireUser, type AuthEnv } from './http/auth.ts';
+import { ApiError, errorBody, handleError } from './http/errors.ts';
+import { requestLog, type LogLine } from './http/request-log.ts';
 import { healthRoutes } from './routes/health.ts';
+import { nodeRoutes } from './routes/nodes.ts';
+import { revisionRoutes } from './routes/revisions.ts';
+import { uploadRoutes } from './routes/uploads.ts';
+import { usageRoutes } from './routes/usage.ts';
 
 export interface AppDeps {
-  /** Directory of the built web app, served at `/`. */
+  db: Database;
+  blobs: BlobStore;
+  /** Directory of the built web app, served at `/`, relative to the working directory. */
   webRoot: string;
   version: string;
+  now?: () => Date;
+  /** Where the one-line-per-request log goes. */
+  log: LogLine;
+  /** How long an upload may sit idle before it is collected. */
+  uploadIdleMs?: number;
 }
 
+export const DEFAULT_UPLOAD_IDLE_MS = 24 * 60 * 60 * 1000;
+
 export function createApp(deps: AppDeps) {
-  const app = new Hono()
+  const now = deps.now ?? (() => new Date());
+  const routeDeps = {
+    db: deps.db,
+    blobs: deps.blobs,
+    now,
+    limits: { uploadIdleMs: deps.uploadIdleMs ?? DEFAULT_UPLOAD_IDLE_MS },
+  };
+  const app = new Hono<AuthEnv>()
     .use(requestId())
+    .use(requestLog(deps.log))
     .use(
       secureHeaders({
         // No inline script, nothing from elsewhere: the one defence against a server that serves hostile code
@@ -35,12 +60,18 @@ export function createApp(deps: AppDeps) {
       }),
     )
     .route('/api/health', healthRoutes(deps.version))
+    .use('/api/*', requireUser(deps.db, now))
+    .route('/api/uploads', uploadRoutes(routeDeps))
+    .route('/api/revisions', revisionRoutes(routeDeps))
+    .route('/api/nodes', nodeRoutes(routeDeps))
+    .route('/api/usage', usageRoutes(routeDeps))
     .all('/api/*', (c) => {
       throw new ApiError(404, 'NOT_FOUND', `no API route ${c.req.method} ${c.req.path}`);
     })
     .use('/*', serveStatic({ root: deps.webRoot }))
     .get('/*', serveStatic({ root: deps.webRoot, path: 'index.html' }));
   app.onError(handleError);
+  app.notFound((c) => c.json(errorBody('NOT_FOUND', `nothing at ${c.req.method} ${c.req.path}`), 404));
   return app;
 }
 

@@ -1,37 +1,59 @@
-/** Starts Coffer: reads the environment, builds the app, serves it. */
+/** Starts Coffer: reads the environment, opens the database and blob store, builds the app, serves it. */
 import { serve } from '@hono/node-server';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.ts';
+import { openBlobStore } from './blobs/open-blob-store.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { openDatabase } from './db/database.ts';
+import { collectStaleUploads } from './uploads/collect-stale.ts';
 
-const DEFAULT_PORT = 8080;
+const COLLECT_EVERY_MS = 10 * 60 * 1000;
 
-function readPort(text: string | undefined): number {
-  if (text === undefined || text === '') return DEFAULT_PORT;
-  const port = Number(text);
-  if (!/^\d+$/.test(text) || port > 65535) {
-    console.error(`coffer: PORT must be a whole number from 0 to 65535, got "${text}"`);
-    process.exit(2);
-  }
-  return port;
+let config;
+try {
+  config = loadConfig(process.env);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(`coffer: ${error.message}`);
+  process.exit(2);
 }
 
-const port = readPort(process.env.PORT);
-const host = process.env.HOST || '127.0.0.1';
+if ('pgliteDir' in config.database) mkdirSync(config.database.pgliteDir, { recursive: true });
+const database = await openDatabase(config.database);
+const blobs = await openBlobStore(config.blobs);
 const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
 // serveStatic takes a root relative to the working directory.
 const webRoot = relative(process.cwd(), fileURLToPath(new URL('../web/public', import.meta.url))) || '.';
-const app = createApp({ webRoot, version: packageJson.version });
+const app = createApp({
+  db: database.db,
+  blobs,
+  webRoot,
+  version: packageJson.version,
+  uploadIdleMs: config.uploadIdleMs,
+  log: (line) => console.log(line),
+});
 
-const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
-  console.log(
-    `Coffer ${packageJson.version} listening on http://${host === '0.0.0.0' ? 'localhost' : host}:${info.port}`,
+const collect = () =>
+  collectStaleUploads({ db: database.db, blobs, now: () => new Date() }).catch((error: unknown) =>
+    console.error('coffer: collecting stale uploads failed:', error),
   );
+await collect();
+setInterval(collect, COLLECT_EVERY_MS).unref();
+
+const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+  const where = `${database.kind}, ${blobs.kind} blobs`;
+  console.log(`Coffer ${packageJson.version} listening on http://${config.host}:${info.port} (${where})`);
 });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => server.close(() => process.exit(0)));
+  process.on(signal, () =>
+    server.close(async () => {
+      await Promise.allSettled([database.close(), blobs.close()]);
+      process.exit(0);
+    }),
+  );
 }

@@ -5,6 +5,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { CofferCryptoError } from '../../shared/crypto/errors.ts';
 
 export class ApiError extends Error {
   constructor(
@@ -22,6 +23,10 @@ export function errorBody(code: string, message: string) {
 
 export function handleError(error: Error, c: Context): Response {
   if (error instanceof ApiError) return c.json(errorBody(error.code, error.message), error.status);
+  // The server decodes only what clients send, so a decoding failure is the client's.
+  if (error instanceof CofferCryptoError && error.code === 'BAD_BASE64') {
+    return c.json(errorBody('BAD_ENCODING', error.message), 400);
+  }
   if (error instanceof HTTPException) {
     return c.json(errorBody('HTTP_ERROR', error.message || 'request refused'), error.status as ContentfulStatusCode);
   }

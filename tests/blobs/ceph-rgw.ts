@@ -35,7 +35,12 @@ const STOP_TIMEOUT_MS = 10_000;
 
 const execFileAsync = promisify(execFile);
 
-export async function startCephRgw(): Promise<CephRgw> {
+export interface CephRgwOptions {
+  /** Size of the in-memory object store; 1 GiB unless a run needs more (the server benchmark stores 1 GiB). */
+  memstoreBytes?: number;
+}
+
+export async function startCephRgw(options: CephRgwOptions = {}): Promise<CephRgw> {
   const missing = BINARIES.filter((name) => !existsSync(`/usr/bin/${name}`));
   if (missing.length > 0) throw new Error(`Ceph is not installed (no ${missing.join(', ')}): ${INSTALL_HINT}`);
 
@@ -46,7 +51,7 @@ export async function startCephRgw(): Promise<CephRgw> {
   try {
     const [monV2, monV1, rgwPort] = await freePorts(3);
     const fsid = randomUUID();
-    await writeFile(conf, cephConf(dir, fsid, monV2!, monV1!, rgwPort!));
+    await writeFile(conf, cephConf(dir, fsid, monV2!, monV1!, rgwPort!, options.memstoreBytes ?? 1024 ** 3));
     for (const sub of ['run', 'log', 'mon.a', 'rgw.a']) await mkdir(join(dir, sub));
     const ceph = (command: string, args: string[], log: string) => run(command, ['-c', conf, ...args], logOf(log));
 
@@ -107,7 +112,14 @@ export async function startCephRgw(): Promise<CephRgw> {
   }
 }
 
-function cephConf(dir: string, fsid: string, monV2: number, monV1: number, rgwPort: number): string {
+function cephConf(
+  dir: string,
+  fsid: string,
+  monV2: number,
+  monV1: number,
+  rgwPort: number,
+  memstoreBytes: number,
+): string {
   return `[global]
 fsid = ${fsid}
 mon host = [v2:127.0.0.1:${monV2},v1:127.0.0.1:${monV1}]
@@ -126,7 +138,7 @@ osd pool default pgp num = 8
 mon allow pool size one = true
 osd crush chooseleaf type = 0
 osd objectstore = memstore
-memstore device bytes = 1073741824
+memstore device bytes = ${memstoreBytes}
 run dir = ${dir}/run
 admin socket = ${dir}/run/$name.asok
 pid file = ${dir}/run/$name.pid

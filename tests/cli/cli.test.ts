@@ -1,7 +1,7 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { decodeBase64url, decryptBytes, encodeBase64url, generateKey, uuidToBytes } from '../../shared/crypto/index.ts';
 import { toHex } from '../../shared/crypto/bytes.ts';
 import vectors from '../vectors/coffer.json';
@@ -9,6 +9,12 @@ import { patternBytes } from '../vectors/pattern.ts';
 import { expectBytes } from '../crypto/assertions.ts';
 import { makeTamperFixture, TAMPER_CASES } from '../crypto/tamper-cases.ts';
 import { coffer } from '../run-command.ts';
+
+function temporaryDirectory(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'coffer-cli-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
 
 const oneLineError = (stderr: string, code: string) => {
   expect(stderr.trimEnd().split('\n')).toHaveLength(1);
@@ -60,7 +66,7 @@ describe('coffer encrypt / decrypt', () => {
   });
 
   it('writes --output only when every chunk was authenticated', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'coffer-cli-'));
+    const dir = temporaryDirectory();
     const fixture = await makeTamperFixture();
     const key = encodeBase64url(fixture.fileKey);
     const truncated = TAMPER_CASES.find((c) => c.name === 'final chunk dropped')!.make(fixture);
@@ -74,7 +80,7 @@ describe('coffer encrypt / decrypt', () => {
   });
 
   it('reads the key from a file, and accepts keys that start with "-"', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'coffer-cli-'));
+    const dir = temporaryDirectory();
     let key = generateKey();
     while (!encodeBase64url(key).startsWith('-')) key = generateKey();
     writeFileSync(join(dir, 'key'), encodeBase64url(key) + '\n');

@@ -1,25 +1,36 @@
-import { describe, expect, it } from 'vitest';
-import { createApp } from '../../server/app.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from './harness.ts';
 
-const app = createApp({ webRoot: 'web/public', version: '9.9.9' });
+describe('app', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness('pglite');
+  });
+  afterAll(() => h.close());
 
-describe('app skeleton', () => {
-  it('answers /api/health', async () => {
-    const response = await app.request('/api/health');
+  it('answers /api/health without a session, with a request id', async () => {
+    const response = await h.app.request('/api/health');
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok', version: '9.9.9' });
+    expect(await response.json()).toEqual({ status: 'ok', version: 'test' });
     expect(response.headers.get('x-request-id')).toMatch(/.+/);
   });
 
+  it('logs every request with its request id', async () => {
+    const response = await h.app.request('/api/health');
+    const id = response.headers.get('x-request-id')!;
+    expect(h.logs).toContainEqual(expect.stringMatching(new RegExp(`^\\[${id}\\] GET /api/health 200 `)));
+  });
+
   it('answers unknown API routes with the JSON error contract', async () => {
-    const response = await app.request('/api/nope', { method: 'POST' });
+    const user = await h.makeUser();
+    const response = await user.request('/api/nope', { method: 'POST' });
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'no API route POST /api/nope' } });
   });
 
   it('serves the page with a strict CSP and no referrer', async () => {
     for (const path of ['/', '/some/deep/link']) {
-      const response = await app.request(path);
+      const response = await h.app.request(path);
       expect(response.status).toBe(200);
       expect(await response.text()).toContain('<title>Coffer</title>');
       const csp = response.headers.get('content-security-policy') ?? '';

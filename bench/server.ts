@@ -1,0 +1,252 @@
+/**
+ * `npm run bench:server`: a 1 GiB Coffer stream uploaded (chunk by chunk, 4 requests in flight) and downloaded (one
+ * streaming GET) through a real Coffer process, with the fs blob store and, when Ceph is installed, the S3 store on a
+ * local Ceph RGW. Each figure is a ratio to a plain Node HTTP server that writes the same request bodies to disk and
+ * streams the same bytes back, measured in the same run. Also reports the Coffer process's peak RSS.
+ * BENCH_MIB (default 1024) sets the size.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { openDatabase } from '../server/db/database.ts';
+import { sessions, users } from '../server/db/schema.ts';
+import { hashSessionToken, SESSION_COOKIE } from '../server/http/auth.ts';
+import {
+  DEFAULT_CHUNK_SIZE,
+  encodeBase64url,
+  generateKey,
+  sealHeader,
+  StreamKeys,
+  tokenLength,
+  uuidToBytes,
+  wrapKey,
+} from '../shared/crypto/index.ts';
+import { startCephRgw } from '../tests/blobs/ceph-rgw.ts';
+
+const MiB = 1024 * 1024;
+const TOTAL = Number(process.env.BENCH_MIB ?? 1024) * MiB;
+const IN_FLIGHT = 4;
+const T = tokenLength(DEFAULT_CHUNK_SIZE);
+const CHUNKS = Math.ceil(TOTAL / T);
+/** One chunk's worth of random bytes, reused: the server never reads them, and generating 1 GiB would dominate. */
+const CHUNK = randomBytes(T);
+
+interface Run {
+  uploadSeconds: number;
+  downloadSeconds: number;
+  peakRssMiB?: number;
+}
+
+async function timed(work: () => Promise<void>): Promise<number> {
+  const start = performance.now();
+  await work();
+  return (performance.now() - start) / 1000;
+}
+
+/** Sends every chunk, IN_FLIGHT at a time, to `urlOf(index)`. */
+async function putChunks(urlOf: (index: number) => string, headers: Record<string, string>) {
+  let next = 0;
+  const lane = async () => {
+    while (next < CHUNKS) {
+      const index = next++;
+      const response = await fetch(urlOf(index), { method: 'PUT', headers, body: CHUNK });
+      if (response.status >= 300) throw new Error(`PUT chunk ${index}: ${response.status} ${await response.text()}`);
+    }
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
+}
+
+async function drain(response: Response): Promise<number> {
+  if (response.status !== 200) throw new Error(`GET: ${response.status} ${await response.text()}`);
+  let bytes = 0;
+  for await (const piece of response.body!) bytes += piece.length;
+  return bytes;
+}
+
+/** The baseline: writes each PUT body to a file, and streams one file back on GET. */
+async function runBaseline(dir: string): Promise<Run> {
+  const server: Server = createServer((request, response) => {
+    const path = join(dir, request.url!.slice(1).replaceAll('/', '_'));
+    if (request.method === 'PUT') {
+      pipeline(request, createWriteStream(path)).then(
+        () => response.writeHead(204).end(),
+        (error: Error) => response.writeHead(500).end(error.message),
+      );
+    } else {
+      response.writeHead(200, { 'content-type': 'application/octet-stream' });
+      pipeline(createReadStream(join(dir, 'all')), response).catch(() => response.destroy());
+    }
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  try {
+    const uploadSeconds = await timed(() => putChunks((index) => `${base}/chunk/${index}`, {}));
+    await pipeline(
+      (async function* () {
+        for (let i = 0; i < CHUNKS; i++) yield CHUNK;
+      })(),
+      createWriteStream(join(dir, 'all')),
+    );
+    let received = 0;
+    const downloadSeconds = await timed(async () => {
+      received = await drain(await fetch(`${base}/all`));
+    });
+    if (received !== CHUNKS * T) throw new Error(`baseline served ${received} bytes`);
+    return { uploadSeconds, downloadSeconds };
+  } finally {
+    server.close();
+  }
+}
+
+function peakRssMiB(child: ChildProcess): number {
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+async function runCoffer(dataDir: string, env: Record<string, string>): Promise<Run> {
+  // A user and a session, written before the server starts (PGlite's files belong to one process at a time).
+  const database = await openDatabase({ pgliteDir: join(dataDir, 'pglite') });
+  const userId = crypto.randomUUID();
+  const token = crypto.randomUUID();
+  await database.db.insert(users).values({ id: userId, quotaBytes: 4 * TOTAL });
+  await database.db
+    .insert(sessions)
+    .values({ tokenHash: await hashSessionToken(token), userId, expiresAt: new Date(Date.now() + 86_400_000) });
+  await database.close();
+
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    env: { ...process.env, ...env, PORT: '0', DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  const base = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (text: Buffer) => {
+      output += text.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) resolve(match[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`Coffer exited with ${code}: ${output}`)));
+  });
+  child.stdout!.resume();
+  const headers = { cookie: `${SESSION_COOKIE}=${token}` };
+  const json = (body: unknown) => ({
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  try {
+    const rootId = crypto.randomUUID();
+    const wrappedKey = await wrapKey(generateKey(), generateKey(), {
+      purpose: 'folder-key',
+      owner: userId,
+      object: rootId,
+    });
+    const metadata = encodeBase64url(randomBytes(64));
+    await fetch(
+      `${base}/api/nodes/folders`,
+      json({ id: rootId, parentId: null, wrappedKey, encryptedMetadata: metadata }),
+    );
+    const nodeId = crypto.randomUUID();
+    const keys = await StreamKeys.derive(generateKey(), {
+      chunkSize: DEFAULT_CHUNK_SIZE,
+      fileId: uuidToBytes(nodeId),
+      revision: 1,
+      nonce: randomBytes(16),
+    });
+    const header = await sealHeader(keys);
+    const size = header.length + CHUNKS * T;
+    const created = await fetch(
+      `${base}/api/uploads`,
+      json({
+        nodeId,
+        newFile: { parentId: rootId, wrappedKey, encryptedMetadata: metadata },
+        header: encodeBase64url(header),
+        size,
+        chunkCount: CHUNKS,
+      }),
+    );
+    const { uploadId, revisionId } = (await created.json()) as { uploadId: string; revisionId: string };
+    if (created.status !== 201) throw new Error(`create upload: ${created.status} ${JSON.stringify(uploadId)}`);
+    const uploadSeconds = await timed(async () => {
+      await putChunks((index) => `${base}/api/uploads/${uploadId}/chunks/${index}`, headers);
+      const done = await fetch(`${base}/api/uploads/${uploadId}/complete`, { method: 'POST', headers });
+      if (done.status !== 200) throw new Error(`complete: ${done.status} ${await done.text()}`);
+    });
+    let received = 0;
+    const downloadSeconds = await timed(async () => {
+      received = await drain(await fetch(`${base}/api/revisions/${revisionId}/content`, { headers }));
+    });
+    if (received !== size) throw new Error(`Coffer served ${received} of ${size} bytes`);
+    return { uploadSeconds, downloadSeconds, peakRssMiB: peakRssMiB(child) };
+  } finally {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  }
+}
+
+const mbps = (seconds: number) => ((CHUNKS * T) / 1e6 / seconds).toFixed(0);
+const rows: string[] = [];
+const report = (name: string, run: Run, baseline: Run) =>
+  rows.push(
+    `| ${name} | ${mbps(run.uploadSeconds)} (${(baseline.uploadSeconds / run.uploadSeconds).toFixed(2)}x) | ` +
+      `${mbps(run.downloadSeconds)} (${(baseline.downloadSeconds / run.downloadSeconds).toFixed(2)}x) | ` +
+      `${run.peakRssMiB === undefined ? '-' : `${run.peakRssMiB.toFixed(0)} MiB`} |`,
+  );
+
+const scratch = await mkdtemp(join(tmpdir(), 'coffer-bench-'));
+try {
+  const baseline = await runBaseline(await mkdtemp(join(scratch, 'baseline-')));
+  rows.push(
+    `| plain Node HTTP server (baseline) | ${mbps(baseline.uploadSeconds)} (1.00x) | ${mbps(baseline.downloadSeconds)} (1.00x) | - |`,
+  );
+  report('Coffer, fs blob store', await runCoffer(await mkdtemp(join(scratch, 'fs-')), {}), baseline);
+  if (existsSync('/usr/bin/radosgw')) {
+    const rgw = await startCephRgw({ memstoreBytes: 3 * TOTAL + 1024 ** 3 });
+    try {
+      const bucket = `bench-${Date.now()}`;
+      const { S3Client, CreateBucketCommand } = await import('@aws-sdk/client-s3');
+      const client = new S3Client({
+        endpoint: rgw.endpoint,
+        region: 'us-east-1',
+        forcePathStyle: true,
+        credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey },
+      });
+      await client.send(new CreateBucketCommand({ Bucket: bucket }));
+      client.destroy();
+      const s3 = {
+        BLOB_STORE: 's3',
+        S3_ENDPOINT: rgw.endpoint,
+        S3_BUCKET: bucket,
+        S3_ACCESS_KEY_ID: rgw.accessKeyId,
+        S3_SECRET_ACCESS_KEY: rgw.secretAccessKey,
+      };
+      report('Coffer, S3 blob store (Ceph RGW)', await runCoffer(await mkdtemp(join(scratch, 's3-')), s3), baseline);
+    } finally {
+      await rgw.stop();
+    }
+  } else {
+    rows.push('| Coffer, S3 blob store | not run: Ceph is not installed (.ci/run installs it) | | |');
+  }
+} finally {
+  await rm(scratch, { recursive: true, force: true });
+}
+
+console.log(
+  [
+    `Run on ${new Date().toISOString().slice(0, 10)}: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ` +
+      `${Math.round(totalmem() / 2 ** 30)} GiB; Node ${process.version}. ${CHUNKS} chunks of ${T} bytes ` +
+      `(${((CHUNKS * T) / 2 ** 30).toFixed(2)} GiB), ${IN_FLIGHT} uploads in flight, one streaming download. ` +
+      'MB/s and the ratio to the baseline of the same run.',
+    '',
+    '| server | upload | download | peak RSS |',
+    '| --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n'),
+);

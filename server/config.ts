@@ -1,0 +1,107 @@
+/**
+ * Configuration from the environment, checked at boot: every problem is reported at once, each naming its variable,
+ * before anything starts. Without any variables, Coffer runs on embedded defaults: PGlite and local blobs in ./data.
+ */
+import { join, resolve } from 'node:path';
+import type { DatabaseConfig } from './db/database.ts';
+
+export type BlobConfig =
+  | { kind: 'fs'; root: string }
+  | {
+      kind: 's3';
+      endpoint?: string;
+      region: string;
+      bucket: string;
+      accessKeyId: string;
+      secretAccessKey: string;
+      forcePathStyle: boolean;
+    };
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Where users reach Coffer, e.g. https://coffer.example; used for WebAuthn and Origin checks. */
+  publicOrigin: string;
+  dataDir: string;
+  database: DatabaseConfig;
+  blobs: BlobConfig;
+  /** Storage quota of a new account, in bytes. */
+  defaultQuotaBytes: number;
+  uploadIdleMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env): Config {
+  const problems: string[] = [];
+  const read = (name: string) => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const text = read(name);
+    if (text === undefined) return fallback;
+    const value = Number(text);
+    if (!/^\d+$/.test(text) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max}, got "${text}"`);
+      return fallback;
+    }
+    return value;
+  };
+
+  const port = integer('PORT', 8080, 0, 65535);
+  const host = read('HOST') ?? '127.0.0.1';
+  const publicOrigin = read('PUBLIC_ORIGIN') ?? `http://localhost:${port}`;
+  try {
+    const url = new URL(publicOrigin);
+    if (url.origin !== publicOrigin.replace(/\/$/, '')) throw new Error('not an origin');
+  } catch {
+    problems.push(`PUBLIC_ORIGIN must be an origin like https://coffer.example, got "${publicOrigin}"`);
+  }
+  const dataDir = resolve(read('DATA_DIR') ?? 'data');
+
+  const databaseUrl = read('DATABASE_URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('DATABASE_URL must start with postgres:// or postgresql://');
+  }
+  const database: DatabaseConfig = databaseUrl ? { url: databaseUrl } : { pgliteDir: join(dataDir, 'pglite') };
+
+  let blobs: BlobConfig = { kind: 'fs', root: join(dataDir, 'blobs') };
+  const blobStore = read('BLOB_STORE') ?? 'fs';
+  if (blobStore === 's3') {
+    const required = ['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const;
+    for (const name of required) if (!read(name)) problems.push(`${name} is required when BLOB_STORE=s3`);
+    const endpoint = read('S3_ENDPOINT');
+    blobs = {
+      kind: 's3',
+      ...(endpoint ? { endpoint } : {}),
+      region: read('S3_REGION') ?? 'us-east-1',
+      bucket: read('S3_BUCKET') ?? '',
+      accessKeyId: read('S3_ACCESS_KEY_ID') ?? '',
+      secretAccessKey: read('S3_SECRET_ACCESS_KEY') ?? '',
+      forcePathStyle: read('S3_FORCE_PATH_STYLE') !== 'false',
+    };
+  } else if (blobStore === 'fs') {
+    const root = read('BLOB_DIR');
+    if (root) blobs = { kind: 'fs', root: resolve(root) };
+  } else {
+    problems.push(`BLOB_STORE must be "fs" or "s3", got "${blobStore}"`);
+  }
+
+  const GiB = 1024 ** 3;
+  const config: Config = {
+    port,
+    host,
+    publicOrigin: publicOrigin.replace(/\/$/, ''),
+    dataDir,
+    database,
+    blobs,
+    defaultQuotaBytes: integer('DEFAULT_QUOTA_BYTES', 10 * GiB, 0, Number.MAX_SAFE_INTEGER),
+    uploadIdleMs: integer('UPLOAD_IDLE_SECONDS', 24 * 60 * 60, 60, 30 * 24 * 60 * 60) * 1000,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

@@ -1,0 +1,257 @@
+/**
+ * The database model. Only ciphertext, sizes, ids and timestamps: file and folder names, dates and types live in
+ * `encrypted_metadata`; keys live only wrapped (Fernet tokens, docs/FORMAT.md section 4). No column holds a name or a
+ * key in the clear.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  type AnyPgColumn,
+  bigint,
+  bigserial,
+  boolean,
+  check,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+  dataType: () => 'bytea',
+  fromDriver: (value) => new Uint8Array(value),
+});
+
+const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const bytes = (name: string) => bigint(name, { mode: 'number' });
+
+export const users = pgTable('users', {
+  id: uuid('id').primaryKey(),
+  role: text('role', { enum: ['user', 'admin'] })
+    .notNull()
+    .default('user'),
+  quotaBytes: bytes('quota_bytes').notNull(),
+  createdAt: createdAt(),
+  disabledAt: at('disabled_at'),
+});
+
+/** WebAuthn credentials (passkeys). Their public keys are public; the label is encrypted by the client. */
+export const credentials = pgTable(
+  'credentials',
+  {
+    id: text('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    publicKey: bytea('public_key').notNull(),
+    counter: bytes('counter').notNull().default(0),
+    transports: jsonb('transports').$type<string[]>().notNull().default([]),
+    encryptedLabel: bytea('encrypted_label'),
+    createdAt: createdAt(),
+    lastUsedAt: at('last_used_at'),
+  },
+  (t) => [index('credentials_user_idx').on(t.userId)],
+);
+
+/** Sign-in sessions: only the SHA-256 of the random token is stored. */
+export const sessions = pgTable(
+  'sessions',
+  {
+    tokenHash: bytea('token_hash').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+    lastSeenAt: at('last_seen_at').notNull().defaultNow(),
+    expiresAt: at('expires_at').notNull(),
+    revokedAt: at('revoked_at'),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId)],
+);
+
+/** Published public keys (sharing and signing), so that others can wrap keys for this user and verify signatures. */
+export const publicKeys = pgTable(
+  'public_keys',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    purpose: text('purpose', { enum: ['sharing', 'signing'] }).notNull(),
+    publicKey: bytea('public_key').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('public_keys_user_idx').on(t.userId)],
+);
+
+/**
+ * The account's own keys, wrapped: the master key under each passkey's PRF output, the passphrase and the recovery
+ * key; the private keys under the master key. `params` holds public KDF parameters (salts, iterations).
+ */
+export const wrappedKeys = pgTable(
+  'wrapped_keys',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    purpose: text('purpose').notNull(),
+    credentialId: text('credential_id').references(() => credentials.id, { onDelete: 'cascade' }),
+    params: jsonb('params').$type<Record<string, unknown>>().notNull().default({}),
+    wrapped: text('wrapped').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('wrapped_keys_user_idx').on(t.userId)],
+);
+
+/**
+ * Files and folders. The id is made by the client, because it is bound into the node's encrypted metadata and into
+ * every chunk key. `wrapped_key` is the node's key wrapped under its parent's key (the root's under the master key).
+ */
+export const nodes = pgTable(
+  'nodes',
+  {
+    id: uuid('id').primaryKey(),
+    ownerId: uuid('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    parentId: uuid('parent_id').references((): AnyPgColumn => nodes.id),
+    kind: text('kind', { enum: ['file', 'folder'] }).notNull(),
+    wrappedKey: text('wrapped_key').notNull(),
+    encryptedMetadata: bytea('encrypted_metadata').notNull(),
+    currentRevisionId: uuid('current_revision_id'),
+    createdAt: createdAt(),
+    updatedAt: at('updated_at').notNull().defaultNow(),
+    trashedAt: at('trashed_at'),
+  },
+  (t) => [
+    index('nodes_parent_idx').on(t.parentId),
+    index('nodes_owner_idx').on(t.ownerId),
+    // One root per user: the folder with no parent.
+    uniqueIndex('nodes_one_root_idx')
+      .on(t.ownerId)
+      .where(sql`${t.parentId} is null`),
+    check('nodes_root_is_folder', sql`${t.parentId} is not null or ${t.kind} = 'folder'`),
+  ],
+);
+
+/**
+ * The content of a file at one point in time: the 80-byte stream header (public, authenticated parameters) and the
+ * chunks, stored as blobs `revisions/<id>/<index>`. A revision is visible only once `completed_at` is set, in the
+ * same transaction that makes it the file's current revision. `node_id` has no foreign key because the first
+ * revision of a new file exists before its node does.
+ */
+export const revisions = pgTable(
+  'revisions',
+  {
+    id: uuid('id').primaryKey(),
+    nodeId: uuid('node_id').notNull(),
+    ownerId: uuid('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    number: integer('number').notNull(),
+    header: bytea('header').notNull(),
+    chunkSize: integer('chunk_size').notNull(),
+    chunkCount: integer('chunk_count').notNull(),
+    size: bytes('size').notNull(),
+    createdAt: createdAt(),
+    completedAt: at('completed_at'),
+  },
+  (t) => [uniqueIndex('revisions_node_number_idx').on(t.nodeId, t.number), index('revisions_owner_idx').on(t.ownerId)],
+);
+
+/**
+ * An upload in progress. For a new file it carries the node to create (parent, wrapped key, metadata), so that the
+ * node appears only when its first revision is complete.
+ */
+export const uploads = pgTable(
+  'uploads',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    revisionId: uuid('revision_id')
+      .notNull()
+      .references(() => revisions.id, { onDelete: 'cascade' }),
+    nodeId: uuid('node_id').notNull(),
+    newNode: boolean('new_node').notNull(),
+    parentId: uuid('parent_id'),
+    wrappedKey: text('wrapped_key'),
+    encryptedMetadata: bytea('encrypted_metadata'),
+    createdAt: createdAt(),
+    expiresAt: at('expires_at').notNull(),
+    completedAt: at('completed_at'),
+  },
+  (t) => [index('uploads_user_idx').on(t.userId), index('uploads_expires_idx').on(t.expiresAt)],
+);
+
+/** Which chunks of an upload have arrived, written after the chunk's blob is durably stored. */
+export const uploadChunks = pgTable(
+  'upload_chunks',
+  {
+    uploadId: uuid('upload_id')
+      .notNull()
+      .references(() => uploads.id, { onDelete: 'cascade' }),
+    index: integer('index').notNull(),
+    size: integer('size').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.uploadId, t.index] })],
+);
+
+/** A node shared with another user: its key wrapped for the recipient. Needs the recipient's acceptance. */
+export const shares = pgTable(
+  'shares',
+  {
+    id: uuid('id').primaryKey(),
+    nodeId: uuid('node_id').notNull(),
+    ownerId: uuid('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    recipientId: uuid('recipient_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    wrappedKey: text('wrapped_key').notNull(),
+    createdAt: createdAt(),
+    acceptedAt: at('accepted_at'),
+    revokedAt: at('revoked_at'),
+  },
+  (t) => [index('shares_recipient_idx').on(t.recipientId), index('shares_node_idx').on(t.nodeId)],
+);
+
+/** A share link: the node key wrapped under a secret that exists only in the link's URL fragment. */
+export const links = pgTable(
+  'links',
+  {
+    id: uuid('id').primaryKey(),
+    nodeId: uuid('node_id').notNull(),
+    ownerId: uuid('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    wrappedKey: text('wrapped_key').notNull(),
+    createdAt: createdAt(),
+    expiresAt: at('expires_at'),
+    revokedAt: at('revoked_at'),
+  },
+  (t) => [index('links_node_idx').on(t.nodeId)],
+);
+
+/** Security-relevant events, shown to the user and to administrators. `details` never holds secrets. */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
+    type: text('type').notNull(),
+    requestId: text('request_id'),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [index('audit_events_user_idx').on(t.userId, t.createdAt)],
+);

@@ -1,0 +1,103 @@
+/**
+ * Downloads: a revision's whole stream (header and chunks), any byte range of it, or one chunk. A revision never
+ * changes once complete, so responses carry a strong ETag and may be cached for good, privately.
+ */
+import { and, eq, isNotNull } from 'drizzle-orm';
+import { Hono, type Context } from 'hono';
+import { encodeBase64url } from '../../shared/crypto/index.ts';
+import type { Database } from '../db/database.ts';
+import { revisions } from '../db/schema.ts';
+import type { AuthEnv, AuthUser } from '../http/auth.ts';
+import { concatStreams } from '../http/concat-stream.ts';
+import { ApiError } from '../http/errors.ts';
+import { parseRange } from '../http/ranges.ts';
+import { idParam, integerParam } from '../http/validate.ts';
+import { chunkBytes, chunkKey, chunkSlices, streamLayout } from '../uploads/stream-layout.ts';
+import type { RouteDeps } from './deps.ts';
+
+type Revision = typeof revisions.$inferSelect;
+
+export function revisionRoutes({ db, blobs }: RouteDeps) {
+  const chunk = (revision: Revision, index: number, start?: number, end?: number) => async () => {
+    const stream = await blobs.get(
+      chunkKey(revision.id, index),
+      start === undefined ? undefined : { start, end: end! },
+    );
+    if (!stream) throw new Error(`chunk ${index} of revision ${revision.id} is missing from the blob store`);
+    return stream;
+  };
+
+  return new Hono<AuthEnv>()
+    .get('/:revisionId', async (c) =>
+      c.json(describeRevision(await loadRevision(db, c.get('user'), idParam(c, 'revisionId')))),
+    )
+    .get('/:revisionId/content', async (c) => {
+      const revision = await loadRevision(db, c.get('user'), idParam(c, 'revisionId'));
+      const notModified = cacheHeaders(c, revision);
+      if (notModified) return notModified;
+      const layout = streamLayout(revision.chunkSize, revision.size, revision.chunkCount);
+      const range = parseRange(c.req.header('range'), revision.size);
+      const { start, end } = range ?? { start: 0, end: revision.size };
+      const header = revision.header.subarray(
+        Math.min(start, revision.header.length),
+        Math.min(end, revision.header.length),
+      );
+      const body = concatStreams([
+        async () => header,
+        ...chunkSlices(layout, start, end).map((slice) => chunk(revision, slice.index, slice.start, slice.end)),
+      ]);
+      c.header('content-length', String(end - start));
+      if (!range) return c.body(body, 200);
+      c.header('content-range', `bytes ${start}-${end - 1}/${revision.size}`);
+      return c.body(body, 206);
+    })
+    .get('/:revisionId/chunks/:index', async (c) => {
+      const revision = await loadRevision(db, c.get('user'), idParam(c, 'revisionId'));
+      const index = integerParam(c, 'index', revision.chunkCount - 1);
+      const notModified = cacheHeaders(c, revision, `/${index}`);
+      if (notModified) return notModified;
+      const layout = streamLayout(revision.chunkSize, revision.size, revision.chunkCount);
+      c.header('content-length', String(chunkBytes(layout, index)));
+      return c.body(await chunk(revision, index)(), 200);
+    });
+}
+
+async function loadRevision(db: Database, user: AuthUser, revisionId: string): Promise<Revision> {
+  const [revision] = await db
+    .select()
+    .from(revisions)
+    .where(and(eq(revisions.id, revisionId), eq(revisions.ownerId, user.id), isNotNull(revisions.completedAt)));
+  if (!revision) throw new ApiError(404, 'NOT_FOUND', `no revision ${revisionId}`);
+  return revision;
+}
+
+/** Sets the caching headers; returns a 304 response when the client already has this content. */
+function cacheHeaders(c: Context, revision: Revision, part = ''): Response | undefined {
+  const etag = `"${revision.id}${part}"`;
+  c.header('etag', etag);
+  c.header('cache-control', 'private, max-age=31536000, immutable');
+  c.header('accept-ranges', part ? 'none' : 'bytes');
+  c.header('content-type', 'application/octet-stream');
+  if (
+    c.req
+      .header('if-none-match')
+      ?.split(',')
+      .some((tag) => tag.trim() === etag)
+  )
+    return c.body(null, 304);
+  return undefined;
+}
+
+export function describeRevision(revision: Revision) {
+  return {
+    id: revision.id,
+    nodeId: revision.nodeId,
+    number: revision.number,
+    header: encodeBase64url(revision.header),
+    size: revision.size,
+    chunkSize: revision.chunkSize,
+    chunkCount: revision.chunkCount,
+    createdAt: revision.createdAt.toISOString(),
+    completedAt: revision.completedAt?.toISOString() ?? null,
+  };
+}

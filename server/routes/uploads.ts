@@ -1,0 +1,300 @@
+/**
+ * The upload protocol: create an upload (declaring the stream's header, size and chunk count), put chunks by index
+ * (idempotent, any order, in parallel), see what has arrived (to resume), complete (one transaction makes the revision
+ * visible) or abort. Chunk blobs are written straight to their final keys; only the completing transaction publishes
+ * them, so a crash at any point leaves either the old state or the new one.
+ */
+import { and, count, eq, isNull, max } from 'drizzle-orm';
+import { Hono } from 'hono';
+import { completeUploadSchema, createUploadSchema } from '../../shared/api/schemas.ts';
+import {
+  bytesToUuid,
+  CofferCryptoError,
+  decodeBase64url,
+  encodeBase64url,
+  HEADER_BYTES,
+  readHeaderFields,
+} from '../../shared/crypto/index.ts';
+import { BlobSizeError, deletePrefix } from '../blobs/blob-store.ts';
+import type { Database, Queryable } from '../db/database.ts';
+import { isUniqueViolation } from '../db/errors.ts';
+import { nodes, revisions, uploadChunks, uploads, users } from '../db/schema.ts';
+import type { AuthEnv, AuthUser } from '../http/auth.ts';
+import { ApiError } from '../http/errors.ts';
+import { jsonBodyLimit } from '../http/limits.ts';
+import { idParam, integerParam, readJson } from '../http/validate.ts';
+import { formatBytes, usedBytes } from '../storage/usage.ts';
+import { chunkBytes, chunkKey, revisionPrefix, streamLayout } from '../uploads/stream-layout.ts';
+import type { RouteDeps } from './deps.ts';
+
+type UploadRow = typeof uploads.$inferSelect & { revision: typeof revisions.$inferSelect };
+
+export function uploadRoutes(deps: RouteDeps) {
+  const { db, blobs, now } = deps;
+  const expiry = () => new Date(now().getTime() + deps.limits.uploadIdleMs);
+
+  return new Hono<AuthEnv>()
+    .get('/', async (c) => {
+      const user = c.get('user');
+      const rows = await db
+        .select({ id: uploads.id })
+        .from(uploads)
+        .where(and(eq(uploads.userId, user.id), isNull(uploads.completedAt)));
+      return c.json({
+        uploads: await Promise.all(rows.map(async ({ id }) => describe(db, await loadUpload(db, user, id)))),
+      });
+    })
+    .post('/', jsonBodyLimit(), async (c) => {
+      const user = c.get('user');
+      const request = await readJson(c, createUploadSchema);
+      const header = decodeBase64url(request.header);
+      const fields = readHeader(header);
+      if (bytesToUuid(fields.fileId) !== request.nodeId.toLowerCase()) {
+        throw new ApiError(
+          400,
+          'HEADER_MISMATCH',
+          `the header names file ${bytesToUuid(fields.fileId)}, the upload is for ${request.nodeId}`,
+        );
+      }
+      const layout = streamLayout(fields.chunkSize, request.size, request.chunkCount);
+      const nodeId = request.nodeId.toLowerCase();
+      try {
+        const created = await db.transaction(async (tx) => {
+          // Locking the user serialises this user's uploads, so the quota check below cannot race another upload.
+          await tx.select({ id: users.id }).from(users).where(eq(users.id, user.id)).for('update');
+          const existing = await tx.select().from(nodes).where(eq(nodes.id, nodeId));
+          if (request.newFile) {
+            if (existing.length > 0) throw new ApiError(409, 'NODE_EXISTS', `node ${nodeId} already exists`);
+            await requireFolder(tx, user, request.newFile.parentId.toLowerCase());
+          } else {
+            const [node] = existing;
+            if (!node || node.ownerId !== user.id) throw new ApiError(404, 'NOT_FOUND', `no file ${nodeId}`);
+            if (node.kind !== 'file') throw new ApiError(409, 'NOT_A_FILE', `node ${nodeId} is a folder`);
+          }
+          const [last] = await tx
+            .select({ number: max(revisions.number) })
+            .from(revisions)
+            .where(eq(revisions.nodeId, nodeId));
+          const nextRevision = (last?.number ?? 0) + 1;
+          if (fields.revision !== nextRevision) {
+            throw new ApiError(
+              409,
+              'REVISION_CONFLICT',
+              `the header names revision ${fields.revision}; the next revision of this file is ${nextRevision}`,
+            );
+          }
+          const used = await usedBytes(tx, user.id);
+          if (used + request.size > user.quotaBytes) {
+            throw new ApiError(
+              413,
+              'QUOTA_EXCEEDED',
+              `this upload needs ${formatBytes(request.size)}, and ${formatBytes(used)} of your ${formatBytes(user.quotaBytes)} quota is in use`,
+            );
+          }
+          const revisionId = crypto.randomUUID();
+          await tx.insert(revisions).values({
+            id: revisionId,
+            nodeId,
+            ownerId: user.id,
+            number: nextRevision,
+            header,
+            chunkSize: fields.chunkSize,
+            chunkCount: layout.chunkCount,
+            size: layout.size,
+          });
+          const uploadId = crypto.randomUUID();
+          await tx.insert(uploads).values({
+            id: uploadId,
+            userId: user.id,
+            revisionId,
+            nodeId,
+            newNode: request.newFile !== undefined,
+            parentId: request.newFile?.parentId.toLowerCase() ?? null,
+            wrappedKey: request.newFile?.wrappedKey ?? null,
+            encryptedMetadata: request.newFile ? decodeBase64url(request.newFile.encryptedMetadata) : null,
+            expiresAt: expiry(),
+          });
+          return uploadId;
+        });
+        return c.json(await describe(db, await loadUpload(db, user, created)), 201);
+      } catch (error) {
+        if (isUniqueViolation(error)) {
+          throw new ApiError(409, 'REVISION_CONFLICT', `another upload of file ${nodeId} started at the same time`);
+        }
+        throw error;
+      }
+    })
+    .get('/:uploadId', async (c) =>
+      c.json(await describe(db, await loadUpload(db, c.get('user'), idParam(c, 'uploadId')))),
+    )
+    .put('/:uploadId/chunks/:index', async (c) => {
+      const user = c.get('user');
+      const upload = await loadOpenUpload(db, user, idParam(c, 'uploadId'), now());
+      const { revision } = upload;
+      const index = integerParam(c, 'index', revision.chunkCount - 1);
+      const expected = chunkBytes(streamLayout(revision.chunkSize, revision.size, revision.chunkCount), index);
+      const declared = c.req.header('content-length');
+      if (declared !== undefined && Number(declared) !== expected) {
+        throw chunkSizeError(index, expected, Number(declared));
+      }
+      // The quota was reserved when the upload was created; it is checked again in case it was lowered since.
+      const used = await usedBytes(db, user.id);
+      if (used > user.quotaBytes) {
+        throw new ApiError(
+          413,
+          'QUOTA_EXCEEDED',
+          `${formatBytes(used)} is reserved or stored, over your ${formatBytes(user.quotaBytes)} quota`,
+        );
+      }
+      const body = c.req.raw.body ?? new Uint8Array(0);
+      try {
+        await blobs.put(chunkKey(revision.id, index), body, expected);
+      } catch (error) {
+        if (error instanceof BlobSizeError) throw chunkSizeError(index, expected, error.received);
+        throw error;
+      }
+      await db.insert(uploadChunks).values({ uploadId: upload.id, index, size: expected }).onConflictDoNothing();
+      await db.update(uploads).set({ expiresAt: expiry() }).where(eq(uploads.id, upload.id));
+      return c.body(null, 204);
+    })
+    .post('/:uploadId/complete', jsonBodyLimit(), async (c) => {
+      const user = c.get('user');
+      const uploadId = idParam(c, 'uploadId');
+      const request = await readJson(c, completeUploadSchema, { emptyAs: {} });
+      const upload = await loadUpload(db, user, uploadId);
+      if (upload.completedAt) return c.json(await describe(db, upload));
+      await db.transaction(async (tx) => {
+        const [arrived] = await tx
+          .select({ n: count() })
+          .from(uploadChunks)
+          .where(eq(uploadChunks.uploadId, upload.id));
+        const missing = upload.revision.chunkCount - (arrived?.n ?? 0);
+        if (missing > 0) {
+          throw new ApiError(
+            409,
+            'UPLOAD_INCOMPLETE',
+            `${missing} of ${upload.revision.chunkCount} chunks have not arrived`,
+          );
+        }
+        const completedAt = now();
+        const metadata = request.encryptedMetadata ? decodeBase64url(request.encryptedMetadata) : undefined;
+        if (upload.newNode) {
+          await requireFolder(tx, user, upload.parentId!);
+          await tx.insert(nodes).values({
+            id: upload.nodeId,
+            ownerId: user.id,
+            parentId: upload.parentId,
+            kind: 'file',
+            wrappedKey: upload.wrappedKey!,
+            encryptedMetadata: metadata ?? upload.encryptedMetadata!,
+            currentRevisionId: upload.revisionId,
+          });
+        } else {
+          const updated = await tx
+            .update(nodes)
+            .set({
+              currentRevisionId: upload.revisionId,
+              updatedAt: completedAt,
+              ...(metadata ? { encryptedMetadata: metadata } : {}),
+            })
+            .where(and(eq(nodes.id, upload.nodeId), eq(nodes.ownerId, user.id)))
+            .returning({ id: nodes.id });
+          if (updated.length === 0)
+            throw new ApiError(409, 'NODE_GONE', `file ${upload.nodeId} was deleted during the upload`);
+        }
+        await tx.update(revisions).set({ completedAt }).where(eq(revisions.id, upload.revisionId));
+        await tx.update(uploads).set({ completedAt }).where(eq(uploads.id, upload.id));
+        await tx.delete(uploadChunks).where(eq(uploadChunks.uploadId, upload.id));
+      });
+      return c.json(await describe(db, await loadUpload(db, user, uploadId)));
+    })
+    .delete('/:uploadId', async (c) => {
+      const upload = await loadUpload(db, c.get('user'), idParam(c, 'uploadId'));
+      if (upload.completedAt)
+        throw new ApiError(409, 'UPLOAD_COMPLETED', 'this upload is complete; delete the file instead');
+      await discardUpload(deps, upload.revisionId);
+      return c.body(null, 204);
+    });
+}
+
+/** Deletes an unfinished upload: blobs first, then rows, so that a crash in between is finished by the collector. */
+export async function discardUpload(deps: Pick<RouteDeps, 'db' | 'blobs'>, revisionId: string): Promise<void> {
+  await deletePrefix(deps.blobs, revisionPrefix(revisionId));
+  await deps.db.delete(revisions).where(and(eq(revisions.id, revisionId), isNull(revisions.completedAt)));
+}
+
+async function loadUpload(db: Database, user: AuthUser, uploadId: string): Promise<UploadRow> {
+  const [row] = await db
+    .select()
+    .from(uploads)
+    .innerJoin(revisions, eq(revisions.id, uploads.revisionId))
+    .where(and(eq(uploads.id, uploadId), eq(uploads.userId, user.id)));
+  if (!row) throw new ApiError(404, 'NOT_FOUND', `no upload ${uploadId}`);
+  return { ...row.uploads, revision: row.revisions };
+}
+
+async function loadOpenUpload(db: Database, user: AuthUser, uploadId: string, now: Date): Promise<UploadRow> {
+  const upload = await loadUpload(db, user, uploadId);
+  if (upload.completedAt) throw new ApiError(409, 'UPLOAD_COMPLETED', 'this upload is already complete');
+  if (upload.expiresAt <= now)
+    throw new ApiError(409, 'UPLOAD_EXPIRED', 'this upload sat idle too long and was given up; start again');
+  return upload;
+}
+
+async function requireFolder(db: Queryable, user: AuthUser, folderId: string): Promise<void> {
+  const [folder] = await db
+    .select({ kind: nodes.kind })
+    .from(nodes)
+    .where(and(eq(nodes.id, folderId), eq(nodes.ownerId, user.id), isNull(nodes.trashedAt)));
+  if (!folder) throw new ApiError(404, 'PARENT_NOT_FOUND', `no folder ${folderId}`);
+  if (folder.kind !== 'folder') throw new ApiError(409, 'NOT_A_FOLDER', `node ${folderId} is a file`);
+}
+
+function readHeader(header: Uint8Array) {
+  if (header.length !== HEADER_BYTES) {
+    throw new ApiError(400, 'BAD_HEADER', `the stream header is ${HEADER_BYTES} bytes, got ${header.length}`);
+  }
+  try {
+    return readHeaderFields(header);
+  } catch (error) {
+    if (error instanceof CofferCryptoError) throw new ApiError(400, 'BAD_HEADER', error.message);
+    throw error;
+  }
+}
+
+function chunkSizeError(index: number, expected: number, received: number): ApiError {
+  return new ApiError(
+    400,
+    'CHUNK_SIZE_MISMATCH',
+    `chunk ${index} is ${expected} bytes, the request body is ${received}`,
+  );
+}
+
+/** What a client needs to resume: the stream's parameters and which chunks have arrived. */
+async function describe(db: Database, upload: UploadRow) {
+  const received = upload.completedAt
+    ? []
+    : (await db.select({ index: uploadChunks.index }).from(uploadChunks).where(eq(uploadChunks.uploadId, upload.id)))
+        .map((row) => row.index)
+        .sort((a, b) => a - b);
+  return {
+    uploadId: upload.id,
+    nodeId: upload.nodeId,
+    revisionId: upload.revisionId,
+    revision: upload.revision.number,
+    header: encodeBase64url(upload.revision.header),
+    size: upload.revision.size,
+    chunkSize: upload.revision.chunkSize,
+    chunkCount: upload.revision.chunkCount,
+    newFile: upload.newNode
+      ? {
+          parentId: upload.parentId,
+          wrappedKey: upload.wrappedKey,
+          encryptedMetadata: encodeBase64url(upload.encryptedMetadata!),
+        }
+      : null,
+    received,
+    expiresAt: upload.expiresAt.toISOString(),
+    completedAt: upload.completedAt?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,11 @@
+import { Hono } from 'hono';
+import type { AuthEnv } from '../http/auth.ts';
+import { usedBytes } from '../storage/usage.ts';
+import type { RouteDeps } from './deps.ts';
+
+export function usageRoutes({ db }: RouteDeps) {
+  return new Hono<AuthEnv>().get('/', async (c) => {
+    const user = c.get('user');
+    return c.json({ usedBytes: await usedBytes(db, user.id), quotaBytes: user.quotaBytes });
+  });
+}

@@ -1,0 +1,70 @@
+/**
+ * Where each chunk of a stored stream lies (docs/FORMAT.md section 3): the 80-byte header, then chunks of the same
+ * token length except the last. From the header's chunk size and the declared size the server knows every chunk's
+ * exact length, so it can refuse a chunk of the wrong size before storing a byte.
+ */
+import { HEADER_BYTES, tokenLength } from '../../shared/crypto/index.ts';
+import { ApiError } from '../http/errors.ts';
+
+const MIN_TOKEN_BYTES = 73;
+
+export interface StreamLayout {
+  size: number;
+  chunkCount: number;
+  fullChunkBytes: number;
+  finalChunkBytes: number;
+}
+
+export function streamLayout(chunkSize: number, size: number, chunkCount: number): StreamLayout {
+  const fullChunkBytes = tokenLength(chunkSize);
+  const finalChunkBytes = size - HEADER_BYTES - (chunkCount - 1) * fullChunkBytes;
+  const plausible =
+    finalChunkBytes >= MIN_TOKEN_BYTES && finalChunkBytes <= fullChunkBytes && (finalChunkBytes - 57) % 16 === 0;
+  if (!plausible) {
+    const smallest = HEADER_BYTES + (chunkCount - 1) * fullChunkBytes + MIN_TOKEN_BYTES;
+    const largest = HEADER_BYTES + chunkCount * fullChunkBytes;
+    throw new ApiError(
+      400,
+      'SIZE_MISMATCH',
+      `a stream of ${chunkCount} chunks of ${chunkSize} bytes is ${smallest} to ${largest} bytes (in steps of 16), not ${size}`,
+    );
+  }
+  return { size, chunkCount, fullChunkBytes, finalChunkBytes };
+}
+
+export function chunkBytes(layout: StreamLayout, index: number): number {
+  return index === layout.chunkCount - 1 ? layout.finalChunkBytes : layout.fullChunkBytes;
+}
+
+/** Offset of chunk `index` in the whole stream. */
+export function chunkOffset(layout: StreamLayout, index: number): number {
+  return HEADER_BYTES + index * layout.fullChunkBytes;
+}
+
+export interface ChunkSlice {
+  index: number;
+  start: number;
+  end: number;
+}
+
+/** The pieces of chunks that cover bytes [start, end) of the stream, after the header's part. */
+export function chunkSlices(layout: StreamLayout, start: number, end: number): ChunkSlice[] {
+  const slices: ChunkSlice[] = [];
+  const first = Math.max(0, Math.floor((start - HEADER_BYTES) / layout.fullChunkBytes));
+  for (let index = first; index < layout.chunkCount; index++) {
+    const offset = chunkOffset(layout, index);
+    if (offset >= end) break;
+    const sliceStart = Math.max(start, offset) - offset;
+    const sliceEnd = Math.min(end, offset + chunkBytes(layout, index)) - offset;
+    if (sliceEnd > sliceStart) slices.push({ index, start: sliceStart, end: sliceEnd });
+  }
+  return slices;
+}
+
+export function chunkKey(revisionId: string, index: number): string {
+  return `revisions/${revisionId}/${index}`;
+}
+
+export function revisionPrefix(revisionId: string): string {
+  return `revisions/${revisionId}/`;
+}

@@ -1,0 +1,74 @@
+/**
+ * What the API accepts, as zod schemas shared by the server (which validates with them) and the web app (which
+ * builds requests with their types). Limits are named so that errors can say which one was hit.
+ */
+import { z } from 'zod';
+import { decodeBase64url } from '../crypto/base64url.ts';
+
+export const LIMITS = {
+  /** Largest JSON request body. */
+  jsonBodyBytes: 256 * 1024,
+  /** Largest encrypted metadata of a node (names, dates, thumbnails are not here). */
+  metadataBytes: 16 * 1024,
+  /** Largest wrapped key, as text. */
+  wrappedKeyChars: 8192,
+  /** Largest file: 64 GiB of ciphertext. */
+  fileBytes: 64 * 1024 ** 3,
+};
+
+/** The stream header's length and layout: docs/FORMAT.md section 3.1. */
+export const STREAM_HEADER_BYTES = 80;
+
+const decodes = (text: string) => {
+  try {
+    decodeBase64url(text);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const base64url = z.string().refine(decodes, 'must be base64url');
+
+/** A Fernet token in text form (a wrapped key). */
+export const wrappedKeySchema = base64url.min(100).max(LIMITS.wrappedKeyChars);
+export const encryptedMetadataSchema = base64url.min(1).max(Math.ceil((LIMITS.metadataBytes * 4) / 3) + 2);
+export const idSchema = z.uuid({ error: 'must be a UUID' });
+
+export const createFolderSchema = z.strictObject({
+  id: idSchema,
+  /** null only for the user's root folder. */
+  parentId: idSchema.nullable(),
+  wrappedKey: wrappedKeySchema,
+  encryptedMetadata: encryptedMetadataSchema,
+});
+
+export const createUploadSchema = z.strictObject({
+  /** The file's id: new for a new file, the existing file's id for a new revision. */
+  nodeId: idSchema,
+  /** Present for a new file: where it goes, its key wrapped under that folder's key, and its metadata. */
+  newFile: z
+    .strictObject({
+      parentId: idSchema,
+      wrappedKey: wrappedKeySchema,
+      encryptedMetadata: encryptedMetadataSchema,
+    })
+    .optional(),
+  /** The stream header (base64url of 80 bytes); it names the file id, revision and chunk size. */
+  header: base64url.length(108),
+  /** Total bytes of the encrypted stream, header included. */
+  size: z
+    .number()
+    .int()
+    .min(STREAM_HEADER_BYTES + 73)
+    .max(LIMITS.fileBytes),
+  chunkCount: z.number().int().min(1),
+});
+
+export const completeUploadSchema = z.strictObject({
+  /** New metadata for the file (its size and dates change with a new revision). */
+  encryptedMetadata: encryptedMetadataSchema.optional(),
+});
+
+export type CreateFolderRequest = z.infer<typeof createFolderSchema>;
+export type CreateUploadRequest = z.infer<typeof createUploadSchema>;
+export type CompleteUploadRequest = z.infer<typeof completeUploadSchema>;

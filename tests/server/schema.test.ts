@@ -1,0 +1,61 @@
+/** The migrations run on both databases, and nothing in the schema can hold a name or a key in the clear. */
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DatabaseHandle } from '../../server/db/database.ts';
+import { DATABASE_KINDS, openTestDatabase, queryRows } from './test-databases.ts';
+
+/** Columns whose names mention keys or names, each with why it is safe. */
+const EXPLAINED = {
+  'credentials.public_key': 'a WebAuthn public key: public by definition',
+  'public_keys.public_key': 'a published sharing or signing public key',
+  'sessions.token_hash': 'the SHA-256 of the session token, not the token',
+  'nodes.wrapped_key': 'a Fernet token under the parent folder key',
+  'uploads.wrapped_key': 'the same, for a file whose upload is in progress',
+  'shares.wrapped_key': 'a Fernet token under a key agreed with the recipient',
+  'links.wrapped_key': 'a Fernet token under the secret in the link fragment',
+  'wrapped_keys.wrapped': 'a Fernet token under the passkey, passphrase, recovery or master key',
+  'credentials.encrypted_label': 'encrypted by the client',
+} as const;
+
+describe.each(DATABASE_KINDS)('schema on %s', (kind) => {
+  let database: DatabaseHandle;
+  beforeAll(async () => {
+    database = await openTestDatabase(kind);
+  });
+  afterAll(() => database.close());
+
+  it('has every table after the migrations', async () => {
+    const rows = await queryRows<{ table_name: string }>(
+      database.db,
+      sql`select table_name from information_schema.tables where table_schema = 'public' order by table_name`,
+    );
+    expect(rows.map((r) => r.table_name)).toEqual([
+      'audit_events',
+      'credentials',
+      'links',
+      'nodes',
+      'public_keys',
+      'revisions',
+      'sessions',
+      'shares',
+      'upload_chunks',
+      'uploads',
+      'users',
+      'wrapped_keys',
+    ]);
+  });
+
+  it('has no column that could hold a name or a key in the clear', async () => {
+    const rows = await queryRows<{ table_name: string; column_name: string }>(
+      database.db,
+      sql`select table_name, column_name from information_schema.columns where table_schema = 'public'`,
+    );
+    const columns = rows.map((c) => `${c.table_name}.${c.column_name}`);
+    const suspicious = columns.filter((column) =>
+      /name|key|secret|password|passphrase|token|label|wrapped|prf/.test(column.split('.')[1]!),
+    );
+    expect(suspicious.sort()).toEqual(Object.keys(EXPLAINED).sort());
+    // Metadata is bytes the server cannot read; text columns are ids, enums and wrapped-key tokens only.
+    expect(columns).toContain('nodes.encrypted_metadata');
+  });
+});
