@@ -32,10 +32,17 @@ import { startCephRgw } from '../tests/blobs/ceph-rgw.ts';
 const MiB = 1024 * 1024;
 const TOTAL = Number(process.env.BENCH_MIB ?? 1024) * MiB;
 const IN_FLIGHT = 4;
+/** Chunks per upload request (the API's `count`); the baseline receives the same request bodies. */
+const BATCH = Number(process.env.BENCH_BATCH ?? 8);
 const T = tokenLength(DEFAULT_CHUNK_SIZE);
 const CHUNKS = Math.ceil(TOTAL / T);
 /** One chunk's worth of random bytes, reused: the server never reads them, and generating 1 GiB would dominate. */
 const CHUNK = randomBytes(T);
+const REQUESTS = Math.ceil(CHUNKS / BATCH);
+const bodyOf = (request: number) => {
+  const count = Math.min(BATCH, CHUNKS - request * BATCH);
+  return Buffer.concat(Array.from({ length: count }, () => CHUNK));
+};
 
 interface Run {
   uploadSeconds: number;
@@ -49,14 +56,15 @@ async function timed(work: () => Promise<void>): Promise<number> {
   return (performance.now() - start) / 1000;
 }
 
-/** Sends every chunk, IN_FLIGHT at a time, to `urlOf(index)`. */
-async function putChunks(urlOf: (index: number) => string, headers: Record<string, string>) {
+/** Sends every chunk, BATCH to a request and IN_FLIGHT requests at a time, to `urlOf(first chunk, count)`. */
+async function putChunks(urlOf: (first: number, count: number) => string, headers: Record<string, string>) {
   let next = 0;
   const lane = async () => {
-    while (next < CHUNKS) {
-      const index = next++;
-      const response = await fetch(urlOf(index), { method: 'PUT', headers, body: CHUNK });
-      if (response.status >= 300) throw new Error(`PUT chunk ${index}: ${response.status} ${await response.text()}`);
+    while (next < REQUESTS) {
+      const request = next++;
+      const body = bodyOf(request);
+      const response = await fetch(urlOf(request * BATCH, body.length / T), { method: 'PUT', headers, body });
+      if (response.status >= 300) throw new Error(`PUT ${request}: ${response.status} ${await response.text()}`);
     }
   };
   await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
@@ -87,7 +95,7 @@ async function runBaseline(dir: string): Promise<Run> {
   await once(server, 'listening');
   const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   try {
-    const uploadSeconds = await timed(() => putChunks((index) => `${base}/chunk/${index}`, {}));
+    const uploadSeconds = await timed(() => putChunks((first) => `${base}/chunk/${first}`, {}));
     await pipeline(
       (async function* () {
         for (let i = 0; i < CHUNKS; i++) yield CHUNK;
@@ -175,7 +183,7 @@ async function runCoffer(dataDir: string, env: Record<string, string>): Promise<
     const { uploadId, revisionId } = (await created.json()) as { uploadId: string; revisionId: string };
     if (created.status !== 201) throw new Error(`create upload: ${created.status} ${JSON.stringify(uploadId)}`);
     const uploadSeconds = await timed(async () => {
-      await putChunks((index) => `${base}/api/uploads/${uploadId}/chunks/${index}`, headers);
+      await putChunks((first, count) => `${base}/api/uploads/${uploadId}/chunks/${first}?count=${count}`, headers);
       const done = await fetch(`${base}/api/uploads/${uploadId}/complete`, { method: 'POST', headers });
       if (done.status !== 200) throw new Error(`complete: ${done.status} ${await done.text()}`);
     });
@@ -242,7 +250,8 @@ console.log(
   [
     `Run on ${new Date().toISOString().slice(0, 10)}: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ` +
       `${Math.round(totalmem() / 2 ** 30)} GiB; Node ${process.version}. ${CHUNKS} chunks of ${T} bytes ` +
-      `(${((CHUNKS * T) / 2 ** 30).toFixed(2)} GiB), ${IN_FLIGHT} uploads in flight, one streaming download. ` +
+      `(${((CHUNKS * T) / 2 ** 30).toFixed(2)} GiB), ${BATCH} chunks per upload request, ${IN_FLIGHT} requests in ` +
+      'flight; one streaming download. ' +
       'MB/s and the ratio to the baseline of the same run.',
     '',
     '| server | upload | download | peak RSS |',

@@ -13,6 +13,14 @@ export interface BlobInfo {
   size: number;
 }
 
+export interface PutOptions {
+  /**
+   * false: the object may be lost (never half-written) if the machine loses power before makeDurable() covers it.
+   * Lets a caller that publishes many objects at once pay for durability once, when it publishes them.
+   */
+  durable?: boolean;
+}
+
 export interface BlobStore {
   /** 'fs' or 's3', for logs and health. */
   readonly kind: string;
@@ -22,7 +30,13 @@ export interface BlobStore {
    * object (or none) or the complete new one, never part of it, even if the process dies mid-write. Rejects with
    * BlobSizeError if the body's length differs from `size` (and stores nothing).
    */
-  put(key: string, body: ReadableStream<Uint8Array> | Uint8Array, size: number): Promise<void>;
+  put(key: string, body: ReadableStream<Uint8Array> | Uint8Array, size: number, options?: PutOptions): Promise<void>;
+
+  /**
+   * Makes objects put with `durable: false` survive power loss, and returns the keys of those that are not there at
+   * the given size (lost before they were made durable). A no-op returning none where every put is durable already.
+   */
+  makeDurable(objects: { key: string; size: number }[]): Promise<string[]>;
 
   /** The object's bytes, or a range of them, streamed with backpressure; undefined if there is no such object. */
   get(key: string, range?: ByteRange): Promise<ReadableStream<Uint8Array> | undefined>;

@@ -28,6 +28,8 @@ const TEMP_DIR = '.tmp';
 /** Reads are this large at most, so a stream holds about one such buffer whatever the consumer's pace. */
 const READ_CHUNK = 256 * 1024;
 const DEFAULT_TEMP_AGE_MS = 60 * 60 * 1000;
+/** fsyncs in flight at once in makeDurable: enough to keep the disk queue full without flooding the thread pool. */
+const SYNC_CONCURRENCY = 8;
 /** A concurrent delete may remove the directory between a put's mkdir and its rename; the put then makes it again. */
 const RENAME_ATTEMPTS = 3;
 
@@ -59,7 +61,8 @@ export async function createFsBlobStore(root: string): Promise<FsBlobStore> {
     kind: 'fs',
     root: base,
 
-    async put(key, body, size) {
+    async put(key, body, size, options = {}) {
+      const durable = options.durable ?? true;
       const path = pathOf(key);
       checkBlobSize(size);
       if (body instanceof Uint8Array && body.byteLength !== size) throw new BlobSizeError(size, body.byteLength);
@@ -69,11 +72,11 @@ export async function createFsBlobStore(root: string): Promise<FsBlobStore> {
         try {
           if (body instanceof Uint8Array) await writeAll(handle, body);
           else await writeStream(handle, body, size);
-          await handle.sync();
+          if (durable) await handle.sync();
         } finally {
           await handle.close();
         }
-        await moveIntoPlace(tempPath, path);
+        await moveIntoPlace(tempPath, path, durable);
       } catch (error) {
         await rm(tempPath, { force: true });
         throw error;
@@ -129,6 +132,39 @@ export async function createFsBlobStore(root: string): Promise<FsBlobStore> {
       await removeEmptyDirectories(base, dirname(path));
     },
 
+    async makeDurable(objects) {
+      const paths = objects.map(({ key }) => pathOf(key));
+      const lost: string[] = [];
+      await forEachLimited(objects, SYNC_CONCURRENCY, async ({ key, size }) => {
+        try {
+          const handle = await open(pathOf(key), 'r');
+          try {
+            await handle.sync();
+            if ((await handle.stat()).size !== size) lost.push(key);
+          } finally {
+            await handle.close();
+          }
+        } catch (error) {
+          if (!isNotFound(error)) throw error;
+          lost.push(key);
+        }
+      });
+      // The directories gained entries (the renamed files, and any directory made for them) up to the root.
+      const dirs = new Set<string>();
+      for (const path of paths) {
+        for (let dir = dirname(path); dir.length >= base.length; dir = dirname(dir)) {
+          dirs.add(dir);
+          if (dir === base) break;
+        }
+      }
+      await forEachLimited(
+        [...dirs].sort((a, b) => b.length - a.length),
+        SYNC_CONCURRENCY,
+        syncFile,
+      );
+      return lost;
+    },
+
     async *list(prefix) {
       checkBlobPrefix(prefix);
       const slash = prefix.lastIndexOf('/');
@@ -154,6 +190,14 @@ export async function createFsBlobStore(root: string): Promise<FsBlobStore> {
 
     async close() {},
   };
+}
+
+async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
 
 function isNotFound(error: unknown): boolean {
@@ -191,8 +235,8 @@ async function writeStream(handle: FileHandle, body: ReadableStream<Uint8Array>,
   if (received !== size) throw new BlobSizeError(size, received);
 }
 
-/** Renames the synced temporary file to `path`, then syncs every directory whose entries changed. */
-async function moveIntoPlace(tempPath: string, path: string): Promise<void> {
+/** Renames the temporary file to `path`; when durable, then syncs every directory whose entries changed. */
+async function moveIntoPlace(tempPath: string, path: string, durable: boolean): Promise<void> {
   const dir = dirname(path);
   for (let attempt = 1; ; attempt++) {
     const created = await mkdir(dir, { recursive: true });
@@ -202,6 +246,7 @@ async function moveIntoPlace(tempPath: string, path: string): Promise<void> {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT' && attempt < RENAME_ATTEMPTS) continue;
       throw error;
     }
+    if (!durable) return;
     const changed = [dir];
     // mkdir returns the first directory it made: that one and those below it are new entries of their parents.
     if (created !== undefined) {
@@ -210,12 +255,13 @@ async function moveIntoPlace(tempPath: string, path: string): Promise<void> {
         changed.push(parent);
       }
     }
-    for (const changedDir of changed) await syncDirectory(changedDir);
+    for (const changedDir of changed) await syncFile(changedDir);
     return;
   }
 }
 
-async function syncDirectory(path: string): Promise<void> {
+/** fsync of a file or a directory. */
+async function syncFile(path: string): Promise<void> {
   const handle = await open(path, 'r');
   try {
     await handle.sync();

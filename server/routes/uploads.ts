@@ -4,7 +4,7 @@
  * visible) or abort. Chunk blobs are written straight to their final keys; only the completing transaction publishes
  * them, so a crash at any point leaves either the old state or the new one.
  */
-import { and, count, eq, isNull, max } from 'drizzle-orm';
+import { and, count, eq, inArray, isNull, max } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { completeUploadSchema, createUploadSchema } from '../../shared/api/schemas.ts';
 import {
@@ -16,6 +16,7 @@ import {
   readHeaderFields,
 } from '../../shared/crypto/index.ts';
 import { BlobSizeError, deletePrefix } from '../blobs/blob-store.ts';
+import { BodyReader } from '../blobs/body-reader.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { nodes, revisions, uploadChunks, uploads, users } from '../db/schema.ts';
@@ -131,11 +132,15 @@ export function uploadRoutes(deps: RouteDeps) {
       const user = c.get('user');
       const upload = await loadOpenUpload(db, user, idParam(c, 'uploadId'), now());
       const { revision } = upload;
-      const index = integerParam(c, 'index', revision.chunkCount - 1);
-      const expected = chunkBytes(streamLayout(revision.chunkSize, revision.size, revision.chunkCount), index);
+      const first = integerParam(c, 'index', revision.chunkCount - 1);
+      // Several consecutive chunks may travel in one request body, which saves a request's work per chunk.
+      const count = countQuery(c.req.query('count'), revision.chunkCount - first);
+      const layout = streamLayout(revision.chunkSize, revision.size, revision.chunkCount);
+      const indexes = Array.from({ length: count }, (_, i) => first + i);
+      const expected = indexes.reduce((total, index) => total + chunkBytes(layout, index), 0);
       const declared = c.req.header('content-length');
       if (declared !== undefined && Number(declared) !== expected) {
-        throw chunkSizeError(index, expected, Number(declared));
+        throw chunkSizeError(first, count, expected, Number(declared));
       }
       // The quota was reserved when the upload was created; it is checked again in case it was lowered since.
       const used = await usedBytes(db, user.id);
@@ -146,15 +151,31 @@ export function uploadRoutes(deps: RouteDeps) {
           `${formatBytes(used)} is reserved or stored, over your ${formatBytes(user.quotaBytes)} quota`,
         );
       }
-      const body = c.req.raw.body ?? new Uint8Array(0);
+      const body = new BodyReader(c.req.raw.body ?? new Uint8Array(0));
+      let stored = 0;
       try {
-        await blobs.put(chunkKey(revision.id, index), body, expected);
+        for (const index of indexes) {
+          const size = chunkBytes(layout, index);
+          // Made durable all at once when the upload completes; until then a lost chunk is simply sent again.
+          await blobs.put(chunkKey(revision.id, index), bodySlice(body, size), size, { durable: false });
+          stored += size;
+        }
       } catch (error) {
-        if (error instanceof BlobSizeError) throw chunkSizeError(index, expected, error.received);
+        if (error instanceof BlobSizeError) throw chunkSizeError(first, count, expected, stored + error.received);
         throw error;
       }
-      await db.insert(uploadChunks).values({ uploadId: upload.id, index, size: expected }).onConflictDoNothing();
-      await db.update(uploads).set({ expiresAt: expiry() }).where(eq(uploads.id, upload.id));
+      if ((await body.read(1)).length > 0) {
+        await body.cancel('longer than declared');
+        throw chunkSizeError(first, count, expected, expected + 1);
+      }
+      await db
+        .insert(uploadChunks)
+        .values(indexes.map((index) => ({ uploadId: upload.id, index, size: chunkBytes(layout, index) })))
+        .onConflictDoNothing();
+      // Activity keeps the upload alive; refreshing the expiry once half the idle window has passed is enough.
+      if (upload.expiresAt.getTime() - now().getTime() < deps.limits.uploadIdleMs / 2) {
+        await db.update(uploads).set({ expiresAt: expiry() }).where(eq(uploads.id, upload.id));
+      }
       return c.body(null, 204);
     })
     .post('/:uploadId/complete', jsonBodyLimit(), async (c) => {
@@ -163,6 +184,7 @@ export function uploadRoutes(deps: RouteDeps) {
       const request = await readJson(c, completeUploadSchema, { emptyAs: {} });
       const upload = await loadUpload(db, user, uploadId);
       if (upload.completedAt) return c.json(await describe(db, upload));
+      await makeChunksDurable(deps, upload);
       await db.transaction(async (tx) => {
         const [arrived] = await tx
           .select({ n: count() })
@@ -217,6 +239,22 @@ export function uploadRoutes(deps: RouteDeps) {
     });
 }
 
+/**
+ * Before a revision is published, its chunks must be on disk for good: they are synced together, and checked to be
+ * there at their full size, so that a chunk lost to a power cut is asked for again instead of published missing.
+ */
+async function makeChunksDurable({ db, blobs }: RouteDeps, upload: UploadRow): Promise<void> {
+  const { revision } = upload;
+  const arrived = await db.select().from(uploadChunks).where(eq(uploadChunks.uploadId, upload.id));
+  const lostKeys = new Set(
+    await blobs.makeDurable(arrived.map((chunk) => ({ key: chunkKey(revision.id, chunk.index), size: chunk.size }))),
+  );
+  const lost = arrived.filter((chunk) => lostKeys.has(chunkKey(revision.id, chunk.index))).map((chunk) => chunk.index);
+  if (lost.length > 0) {
+    await db.delete(uploadChunks).where(and(eq(uploadChunks.uploadId, upload.id), inArray(uploadChunks.index, lost)));
+  }
+}
+
 /** Deletes an unfinished upload: blobs first, then rows, so that a crash in between is finished by the collector. */
 export async function discardUpload(deps: Pick<RouteDeps, 'db' | 'blobs'>, revisionId: string): Promise<void> {
   await deletePrefix(deps.blobs, revisionPrefix(revisionId));
@@ -262,12 +300,40 @@ function readHeader(header: Uint8Array) {
   }
 }
 
-function chunkSizeError(index: number, expected: number, received: number): ApiError {
-  return new ApiError(
-    400,
-    'CHUNK_SIZE_MISMATCH',
-    `chunk ${index} is ${expected} bytes, the request body is ${received}`,
-  );
+function chunkSizeError(first: number, count: number, expected: number, received: number): ApiError {
+  const chunks = count === 1 ? `chunk ${first} is` : `chunks ${first} to ${first + count - 1} are`;
+  const body = received > expected ? 'longer' : `${received} bytes`;
+  return new ApiError(400, 'CHUNK_SIZE_MISMATCH', `${chunks} ${expected} bytes, the request body is ${body}`);
+}
+
+/** How many chunks one request may carry. */
+export const MAX_CHUNKS_PER_REQUEST = 64;
+
+function countQuery(text: string | undefined, remaining: number): number {
+  if (text === undefined) return 1;
+  const max = Math.min(MAX_CHUNKS_PER_REQUEST, remaining);
+  const value = Number(text);
+  if (!/^\d{1,3}$/.test(text) || value < 1 || value > max) {
+    throw new ApiError(
+      400,
+      'BAD_COUNT',
+      `count must be a whole number from 1 to ${max} here, got ${JSON.stringify(text.slice(0, 16))}`,
+    );
+  }
+  return value;
+}
+
+/** The next `size` bytes of a request body as a stream of its own, read a bounded piece at a time. */
+function bodySlice(body: BodyReader, size: number): ReadableStream<Uint8Array> {
+  let remaining = size;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const piece = remaining > 0 ? await body.read(Math.min(remaining, 256 * 1024)) : new Uint8Array(0);
+      if (piece.length === 0) return controller.close();
+      remaining -= piece.length;
+      controller.enqueue(piece);
+    },
+  });
 }
 
 /** What a client needs to resume: the stream's parameters and which chunks have arrived. */

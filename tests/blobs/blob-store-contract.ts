@@ -130,6 +130,17 @@ export function describeBlobStoreContract(driver: string, harness: BlobStoreHarn
       });
     });
 
+    describe('durability deferred to makeDurable', () => {
+      it('stores objects put with durable: false whole, and makes them durable together', async () => {
+        const objects = [1, 2, 3].map((n) => ({ key: key(`deferred/${n}`), bytes: randomBytes(1000 * n) }));
+        for (const { key: objectKey, bytes } of objects) {
+          await store.put(objectKey, bytes, bytes.length, { durable: false });
+        }
+        expect(await store.makeDurable(objects.map((o) => ({ key: o.key, size: o.bytes.length })))).toEqual([]);
+        for (const { key: objectKey, bytes } of objects) expect(await contentOf(objectKey)).toEqual(Buffer.from(bytes));
+      });
+    });
+
     describe('body of the wrong length', () => {
       const mismatches = [
         { what: 'one byte short', declared: 1000, actual: 999 },

@@ -49,6 +49,18 @@ describe('fs blob store', () => {
     expect(await reopened.stat('a/b/c')).toEqual({ size: 3 });
   });
 
+  it('reports, from makeDurable, objects that are missing or not at their size', async () => {
+    await store.put('r/1', new Uint8Array(10), 10, { durable: false });
+    await store.put('r/2', new Uint8Array(10), 10, { durable: false });
+    await writeFile(join(root, 'r/2'), new Uint8Array(4));
+    const lost = await store.makeDurable([
+      { key: 'r/1', size: 10 },
+      { key: 'r/2', size: 10 },
+      { key: 'r/3', size: 10 },
+    ]);
+    expect(lost.sort()).toEqual(['r/2', 'r/3']);
+  });
+
   it('removes the directories that deleting an object leaves empty', async () => {
     await store.put('a/b/c', new Uint8Array(1), 1);
     await store.put('a/d', new Uint8Array(1), 1);

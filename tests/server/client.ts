@@ -110,6 +110,27 @@ export function putChunk(user: TestUser, uploadId: string, index: number, body: 
   });
 }
 
+/** Several consecutive chunks in one request body. */
+export function putChunks(
+  user: TestUser,
+  uploadId: string,
+  first: number,
+  chunks: Uint8Array[],
+  headers: Record<string, string> = {},
+) {
+  const body = new Uint8Array(chunks.reduce((total, chunk) => total + chunk.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return user.request(`/api/uploads/${uploadId}/chunks/${first}?count=${chunks.length}`, {
+    method: 'PUT',
+    headers,
+    body,
+  });
+}
+
 /** Uploads a whole new file (or a new revision when parentId is undefined), chunks in parallel. */
 export async function uploadFile(user: TestUser, file: EncryptedFile, parentId?: string): Promise<UploadInfo> {
   const upload = await startUpload(user, file, parentId);

@@ -12,6 +12,7 @@ import {
   json,
   ok,
   putChunk,
+  putChunks,
   startUpload,
   uploadFile,
   type UploadInfo,
@@ -81,6 +82,68 @@ describe.each(DATABASE_KINDS)('uploads on %s', (kind) => {
     );
     await fails(putChunk(alice, upload.uploadId, 0, file.chunks[0]!), 409, 'UPLOAD_COMPLETED');
     expectBytes((await download(alice, done.revisionId)).bytes, file.ciphertext);
+  });
+
+  it('asks again for a chunk lost before completion instead of publishing the file without it', async () => {
+    const file = await encryptFile(patternBytes(3000));
+    const upload = await startUpload(alice, file, root);
+    for (const [index, chunk] of file.chunks.entries()) await ok(putChunk(alice, upload.uploadId, index, chunk), 204);
+    // What a power cut can do to a chunk that was stored but not yet made durable.
+    await h.blobs.delete(`revisions/${upload.revisionId}/1`);
+    await fails(
+      alice.request(`/api/uploads/${upload.uploadId}/complete`, { method: 'POST' }),
+      409,
+      'UPLOAD_INCOMPLETE',
+    );
+    expect((await ok<UploadInfo>(alice.request(`/api/uploads/${upload.uploadId}`))).received).toEqual([0, 2]);
+    await ok(putChunk(alice, upload.uploadId, 1, file.chunks[1]!), 204);
+    const done = await ok<UploadInfo>(alice.request(`/api/uploads/${upload.uploadId}/complete`, { method: 'POST' }));
+    expectBytes((await download(alice, done.revisionId)).bytes, file.ciphertext);
+  });
+
+  it('takes several consecutive chunks in one request', async () => {
+    const file = await encryptFile(patternBytes(6000));
+    const upload = await startUpload(alice, file, root);
+    await ok(putChunks(alice, upload.uploadId, 0, file.chunks.slice(0, 2)), 204);
+    await ok(putChunks(alice, upload.uploadId, 2, file.chunks.slice(2)), 204);
+    expect((await ok<UploadInfo>(alice.request(`/api/uploads/${upload.uploadId}`))).received).toEqual([
+      0, 1, 2, 3, 4, 5,
+    ]);
+    const done = await ok<UploadInfo>(alice.request(`/api/uploads/${upload.uploadId}/complete`, { method: 'POST' }));
+    expectBytes((await download(alice, done.revisionId)).bytes, file.ciphertext);
+  });
+
+  it('refuses a batch of the wrong length or count, and records none of it', async () => {
+    const file = await encryptFile(patternBytes(6000));
+    const upload = await startUpload(alice, file, root);
+    const [a, b, c] = file.chunks as [Uint8Array, Uint8Array, Uint8Array];
+    await fails(putChunks(alice, upload.uploadId, 0, [a, b.subarray(1)]), 400, 'CHUNK_SIZE_MISMATCH');
+    const threeAsTwo = new Uint8Array([...a, ...b, ...c]);
+    await fails(
+      alice.request(`/api/uploads/${upload.uploadId}/chunks/0?count=2`, { method: 'PUT', body: threeAsTwo }),
+      400,
+      'CHUNK_SIZE_MISMATCH',
+    );
+    // Without a Content-Length, the lengths are only known as the body streams in.
+    const unsized = (body: Uint8Array) =>
+      alice.request(`/api/uploads/${upload.uploadId}/chunks/0?count=2`, {
+        method: 'PUT',
+        body: new Blob([new Uint8Array(body)]).stream(),
+        duplex: 'half',
+      } as RequestInit);
+    await fails(unsized(new Uint8Array([...a, ...b.subarray(5)])), 400, 'CHUNK_SIZE_MISMATCH');
+    await fails(unsized(new Uint8Array([...a, ...b, 7])), 400, 'CHUNK_SIZE_MISMATCH');
+    for (const count of ['0', '7', '65', 'x', '-1']) {
+      await fails(
+        alice.request(`/api/uploads/${upload.uploadId}/chunks/0?count=${count}`, {
+          method: 'PUT',
+          body: new Uint8Array(a),
+        }),
+        400,
+        'BAD_COUNT',
+      );
+    }
+    expect((await ok<UploadInfo>(alice.request(`/api/uploads/${upload.uploadId}`))).received).toEqual([]);
   });
 
   it('refuses chunks of the wrong size or index, before storing them', async () => {
