@@ -28,6 +28,7 @@ import {
   wrapKey,
 } from '../shared/crypto/index.ts';
 import { startCephRgw } from '../tests/blobs/ceph-rgw.ts';
+import { createPostgresDatabase } from '../tests/server/test-databases.ts';
 
 const MiB = 1024 * 1024;
 const TOTAL = Number(process.env.BENCH_MIB ?? 1024) * MiB;
@@ -120,7 +121,9 @@ function peakRssMiB(child: ChildProcess): number {
 
 async function runCoffer(dataDir: string, env: Record<string, string>): Promise<Run> {
   // A user and a session, written before the server starts (PGlite's files belong to one process at a time).
-  const database = await openDatabase({ pgliteDir: join(dataDir, 'pglite') });
+  const database = await openDatabase(
+    env.DATABASE_URL ? { url: env.DATABASE_URL } : { pgliteDir: join(dataDir, 'pglite') },
+  );
   const userId = crypto.randomUUID();
   const token = crypto.randomUUID();
   await database.db.insert(users).values({ id: userId, quotaBytes: 4 * TOTAL });
@@ -129,10 +132,19 @@ async function runCoffer(dataDir: string, env: Record<string, string>): Promise<
     .values({ tokenHash: await hashSessionToken(token), userId, expiresAt: new Date(Date.now() + 86_400_000) });
   await database.close();
 
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    env: { ...process.env, ...env, PORT: '0', DATA_DIR: dataDir },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
+      '--import',
+      'tsx',
+      'server/main.ts',
+    ],
+    {
+      env: { ...process.env, ...env, PORT: '0', DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let output = '';
   const base = await new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (text: Buffer) => {
@@ -214,7 +226,14 @@ try {
   rows.push(
     `| plain Node HTTP server (baseline) | ${mbps(baseline.uploadSeconds)} (1.00x) | ${mbps(baseline.downloadSeconds)} (1.00x) | - |`,
   );
-  report('Coffer, fs blob store', await runCoffer(await mkdtemp(join(scratch, 'fs-')), {}), baseline);
+  report('Coffer, fs blob store, PGlite', await runCoffer(await mkdtemp(join(scratch, 'fs-')), {}), baseline);
+  const postgres = await createPostgresDatabase();
+  try {
+    const run = await runCoffer(await mkdtemp(join(scratch, 'pg-')), { DATABASE_URL: postgres.url });
+    report('Coffer, fs blob store, Postgres', run, baseline);
+  } finally {
+    await postgres.drop();
+  }
   if (existsSync('/usr/bin/radosgw')) {
     const rgw = await startCephRgw({ memstoreBytes: 3 * TOTAL + 1024 ** 3 });
     try {
@@ -235,7 +254,11 @@ try {
         S3_ACCESS_KEY_ID: rgw.accessKeyId,
         S3_SECRET_ACCESS_KEY: rgw.secretAccessKey,
       };
-      report('Coffer, S3 blob store (Ceph RGW)', await runCoffer(await mkdtemp(join(scratch, 's3-')), s3), baseline);
+      report(
+        'Coffer, S3 blob store (Ceph RGW), PGlite',
+        await runCoffer(await mkdtemp(join(scratch, 's3-')), s3),
+        baseline,
+      );
     } finally {
       await rgw.stop();
     }

@@ -1,7 +1,6 @@
 import type { BlobConfig } from '../config.ts';
 import type { BlobStore } from './blob-store.ts';
 import { createFsBlobStore } from './fs-blob-store.ts';
-import { createS3BlobStore } from './s3-blob-store.ts';
 
 /** Opens the configured store; a filesystem store first removes what puts cut short by a crash left behind. */
 export async function openBlobStore(config: BlobConfig): Promise<BlobStore> {
@@ -10,5 +9,7 @@ export async function openBlobStore(config: BlobConfig): Promise<BlobStore> {
     await store.collectTemporaryFiles();
     return store;
   }
+  // Loaded only when used: the AWS SDK is large, and most installations keep blobs on disk.
+  const { createS3BlobStore } = await import('./s3-blob-store.ts');
   return createS3BlobStore(config);
 }

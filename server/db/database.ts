@@ -1,15 +1,10 @@
 /**
  * Opens the database: Postgres when a URL is configured, otherwise PGlite (Postgres compiled to WebAssembly) in a
- * local directory, so that `npm start` needs nothing installed. The same migrations run on both at start.
+ * local directory, so that `npm start` needs nothing installed. The same migrations run on both at start. Each
+ * driver is loaded only when used: PGlite alone is tens of megabytes of memory.
  */
-import { PGlite } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
-import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import { fileURLToPath } from 'node:url';
-import postgres from 'postgres';
 import * as schema from './schema.ts';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -29,13 +24,23 @@ const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url)
 
 export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHandle> {
   if ('url' in config) {
+    const [{ default: postgres }, { drizzle }, { migrate }] = await Promise.all([
+      import('postgres'),
+      import('drizzle-orm/postgres-js'),
+      import('drizzle-orm/postgres-js/migrator'),
+    ]);
     const client = postgres(config.url, { max: 10, onnotice: () => undefined });
-    const db = drizzlePostgres(client, { schema });
-    await migratePostgres(db, { migrationsFolder });
+    const db = drizzle(client, { schema });
+    await migrate(db, { migrationsFolder });
     return { db: db as unknown as Database, kind: 'postgres', close: () => client.end() };
   }
+  const [{ PGlite }, { drizzle }, { migrate }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('drizzle-orm/pglite'),
+    import('drizzle-orm/pglite/migrator'),
+  ]);
   const client = 'pgliteDir' in config ? new PGlite(config.pgliteDir) : new PGlite();
-  const db = drizzlePglite(client, { schema });
-  await migratePglite(db, { migrationsFolder });
+  const db = drizzle(client, { schema });
+  await migrate(db, { migrationsFolder });
   return { db: db as unknown as Database, kind: 'pglite', close: () => client.close() };
 }
