@@ -3,7 +3,8 @@
  * streaming GET) through a real Coffer process, with the fs blob store and, when Ceph is installed, the S3 store on a
  * local Ceph RGW. Each figure is a ratio to a plain Node HTTP server that writes the same request bodies to disk and
  * streams the same bytes back, measured in the same run. Also reports the Coffer process's peak RSS.
- * BENCH_MIB (default 1024) sets the size.
+ * Settings: BENCH_MIB (default 1024) the size, BENCH_BATCH (8) chunks per upload request, BENCH_IN_FLIGHT (4)
+ * requests at once, BENCH_PROFILE a directory for the Coffer process's CPU profiles.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -32,7 +33,7 @@ import { createPostgresDatabase } from '../tests/server/test-databases.ts';
 
 const MiB = 1024 * 1024;
 const TOTAL = Number(process.env.BENCH_MIB ?? 1024) * MiB;
-const IN_FLIGHT = 4;
+const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 4);
 /** Chunks per upload request (the API's `count`); the baseline receives the same request bodies. */
 const BATCH = Number(process.env.BENCH_BATCH ?? 8);
 const T = tokenLength(DEFAULT_CHUNK_SIZE);
