@@ -16,8 +16,6 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { openDatabase } from '../server/db/database.ts';
-import { sessions, users } from '../server/db/schema.ts';
-import { hashSessionToken, SESSION_COOKIE } from '../server/http/auth.ts';
 import {
   DEFAULT_CHUNK_SIZE,
   encodeBase64url,
@@ -29,6 +27,8 @@ import {
   wrapKey,
 } from '../shared/crypto/index.ts';
 import { startCephRgw } from '../tests/blobs/ceph-rgw.ts';
+import { createSignedInUser } from '../tests/server/accounts.ts';
+import { waitForListening } from '../tests/server/server-process.ts';
 import { createPostgresDatabase } from '../tests/server/test-databases.ts';
 
 const MiB = 1024 * 1024;
@@ -125,12 +125,7 @@ async function runCoffer(dataDir: string, env: Record<string, string>): Promise<
   const database = await openDatabase(
     env.DATABASE_URL ? { url: env.DATABASE_URL } : { pgliteDir: join(dataDir, 'pglite') },
   );
-  const userId = crypto.randomUUID();
-  const token = crypto.randomUUID();
-  await database.db.insert(users).values({ id: userId, quotaBytes: 4 * TOTAL });
-  await database.db
-    .insert(sessions)
-    .values({ tokenHash: await hashSessionToken(token), userId, expiresAt: new Date(Date.now() + 86_400_000) });
+  const { id: userId, cookie } = await createSignedInUser(database.db, 4 * TOTAL, new Date(Date.now() + 86_400_000));
   await database.close();
 
   const child = spawn(
@@ -146,17 +141,9 @@ async function runCoffer(dataDir: string, env: Record<string, string>): Promise<
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
-  let output = '';
-  const base = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (text: Buffer) => {
-      output += text.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) resolve(match[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`Coffer exited with ${code}: ${output}`)));
-  });
+  const base = await waitForListening(child);
   child.stdout!.resume();
-  const headers = { cookie: `${SESSION_COOKIE}=${token}` };
+  const headers = { cookie };
   const json = (body: unknown) => ({
     method: 'POST',
     headers: { ...headers, 'content-type': 'application/json' },

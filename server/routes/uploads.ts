@@ -4,7 +4,7 @@
  * visible) or abort. Chunk blobs are written straight to their final keys; only the completing transaction publishes
  * them, so a crash at any point leaves either the old state or the new one.
  */
-import { and, count, eq, inArray, isNull, max } from 'drizzle-orm';
+import { and, count, eq, inArray, isNull, max, type SQL } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { completeUploadSchema, createUploadSchema } from '../../shared/api/schemas.ts';
 import {
@@ -37,13 +37,8 @@ export function uploadRoutes(deps: RouteDeps) {
   return new Hono<AuthEnv>()
     .get('/', async (c) => {
       const user = c.get('user');
-      const rows = await db
-        .select({ id: uploads.id })
-        .from(uploads)
-        .where(and(eq(uploads.userId, user.id), isNull(uploads.completedAt)));
-      return c.json({
-        uploads: await Promise.all(rows.map(async ({ id }) => describe(db, await loadUpload(db, user, id)))),
-      });
+      const open = await uploadRows(db, and(eq(uploads.userId, user.id), isNull(uploads.completedAt)));
+      return c.json({ uploads: await Promise.all(open.map((upload) => describe(db, upload))) });
     })
     .post('/', jsonBodyLimit(), async (c) => {
       const user = c.get('user');
@@ -261,14 +256,20 @@ export async function discardUpload(deps: Pick<RouteDeps, 'db' | 'blobs'>, revis
   await deps.db.delete(revisions).where(and(eq(revisions.id, revisionId), isNull(revisions.completedAt)));
 }
 
-async function loadUpload(db: Database, user: AuthUser, uploadId: string): Promise<UploadRow> {
-  const [row] = await db
+/** Uploads with their revisions, in one query. */
+async function uploadRows(db: Database, condition: SQL | undefined): Promise<UploadRow[]> {
+  const rows = await db
     .select()
     .from(uploads)
     .innerJoin(revisions, eq(revisions.id, uploads.revisionId))
-    .where(and(eq(uploads.id, uploadId), eq(uploads.userId, user.id)));
-  if (!row) throw new ApiError(404, 'NOT_FOUND', `no upload ${uploadId}`);
-  return { ...row.uploads, revision: row.revisions };
+    .where(condition);
+  return rows.map((row) => ({ ...row.uploads, revision: row.revisions }));
+}
+
+async function loadUpload(db: Database, user: AuthUser, uploadId: string): Promise<UploadRow> {
+  const [upload] = await uploadRows(db, and(eq(uploads.id, uploadId), eq(uploads.userId, user.id)));
+  if (!upload) throw new ApiError(404, 'NOT_FOUND', `no upload ${uploadId}`);
+  return upload;
 }
 
 async function loadOpenUpload(db: Database, user: AuthUser, uploadId: string, now: Date): Promise<UploadRow> {

@@ -11,12 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../server/db/database.ts';
-import { sessions, users } from '../../server/db/schema.ts';
-import { hashSessionToken, SESSION_COOKIE } from '../../server/http/auth.ts';
 import { expectBytes } from '../crypto/assertions.ts';
 import { ROOT } from '../run-command.ts';
+import { createSignedInUser } from './accounts.ts';
 import { createRoot, createUploadRequest, encryptFile, type EncryptedFile, type UploadInfo } from './client.ts';
 import type { TestUser } from './harness.ts';
+import { waitForListening } from './server-process.ts';
 import { createPostgresDatabase, DATABASE_KINDS } from './test-databases.ts';
 
 const KILLS = 20;
@@ -32,17 +32,7 @@ async function startServer(env: Record<string, string>): Promise<Server> {
     env: { ...process.env, ...env, PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  child.stderr!.on('data', (text: Buffer) => (output += text.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (text: Buffer) => {
-      output += text.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) resolve(match[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`server exited with ${code} before listening:\n${output}`)));
-  });
-  return { child, url };
+  return { child, url: await waitForListening(child) };
 }
 
 async function kill(server: Server): Promise<void> {
@@ -69,14 +59,8 @@ describe.each(DATABASE_KINDS)('crash safety on %s', (kind) => {
       env = { DATA_DIR: dataDir };
     }
     const handle = await openDatabase(database ? { url: database.url } : { pgliteDir: join(dataDir, 'pglite') });
-    const id = crypto.randomUUID();
-    const token = crypto.randomUUID();
-    await handle.db.insert(users).values({ id, quotaBytes: 1024 ** 3 });
-    await handle.db
-      .insert(sessions)
-      .values({ tokenHash: await hashSessionToken(token), userId: id, expiresAt: new Date(Date.now() + 86_400_000) });
+    const { id, cookie } = await createSignedInUser(handle.db, 1024 ** 3, new Date(Date.now() + 86_400_000));
     await handle.close();
-    const cookie = `${SESSION_COOKIE}=${token}`;
     user = {
       id,
       cookie,

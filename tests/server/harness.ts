@@ -1,6 +1,6 @@
 /**
  * A Coffer app on a real database and a real filesystem blob store, with a clock the test controls, and users made
- * through the data layer (there is no sign-in route yet, and no development sign-in ever ships).
+ * through the data layer (tests/server/accounts.ts).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,8 +9,7 @@ import { createApp } from '../../server/app.ts';
 import type { BlobStore } from '../../server/blobs/blob-store.ts';
 import { createFsBlobStore } from '../../server/blobs/fs-blob-store.ts';
 import type { Database } from '../../server/db/database.ts';
-import { sessions, users } from '../../server/db/schema.ts';
-import { hashSessionToken, SESSION_COOKIE } from '../../server/http/auth.ts';
+import { createSignedInUser } from './accounts.ts';
 import { openTestDatabase, type DatabaseKind } from './test-databases.ts';
 
 export const UPLOAD_IDLE_MS = 60 * 60 * 1000;
@@ -53,15 +52,8 @@ export async function createHarness(kind: DatabaseKind): Promise<Harness> {
     clock,
     logs,
     async makeUser(quotaBytes = 1024 ** 3) {
-      const id = crypto.randomUUID();
-      const token = crypto.randomUUID();
-      await database.db.insert(users).values({ id, quotaBytes });
-      await database.db.insert(sessions).values({
-        tokenHash: await hashSessionToken(token),
-        userId: id,
-        expiresAt: new Date(clock.now.getTime() + 24 * 60 * 60 * 1000),
-      });
-      const cookie = `${SESSION_COOKIE}=${token}`;
+      const expiresAt = new Date(clock.now.getTime() + 24 * 60 * 60 * 1000);
+      const { id, cookie } = await createSignedInUser(database.db, quotaBytes, expiresAt);
       return {
         id,
         cookie,

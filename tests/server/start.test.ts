@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../run-command.ts';
+import { waitForListening } from './server-process.ts';
 
 /** npm does not pass signals on to the server it starts, so the test signals the whole process group. */
 function startCoffer(port: string) {
@@ -19,16 +20,7 @@ describe('npm start', () => {
     const child = startCoffer('0');
     let url = '';
     try {
-      let output = '';
-      child.stdout.setEncoding('utf8');
-      url = await new Promise<string>((resolve, reject) => {
-        child.stdout.on('data', (text: string) => {
-          output += text;
-          const match = /listening on (http:\/\/\S+)/.exec(output);
-          if (match) resolve(match[1]!);
-        });
-        child.on('exit', (code) => reject(new Error(`npm start exited with ${code}: ${output}`)));
-      });
+      url = await waitForListening(child);
       const health = await fetch(`${url}/api/health`);
       expect(await health.json()).toMatchObject({ status: 'ok' });
       const page = await fetch(url);
