@@ -21,6 +21,20 @@ describe('app', () => {
     expect(h.logs).toContainEqual(expect.stringMatching(new RegExp(`^\\[${id}\\] GET /api/health 200 `)));
   });
 
+  it('logs neither query strings, cookies nor bodies, where secrets could travel', async () => {
+    const user = await h.makeUser();
+    const marker = `secret-${crypto.randomUUID()}`;
+    await user.request(`/api/uploads?key=${marker}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-extra': marker },
+      body: JSON.stringify({ wrappedKey: marker }),
+    });
+    await h.app.request(`/some/page?fragment-like=${marker}`);
+    const token = user.cookie.split('=')[1]!;
+    expect(h.logs.length).toBeGreaterThanOrEqual(2);
+    expect(h.logs.filter((line) => line.includes(marker) || line.includes(token))).toEqual([]);
+  });
+
   it('answers unknown API routes with the JSON error contract', async () => {
     const user = await h.makeUser();
     const response = await user.request('/api/nope', { method: 'POST' });
