@@ -6,9 +6,17 @@ import { basename, dirname, join } from 'node:path';
 export function atomicFileSink(path: string) {
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.partial`);
   const stream = createWriteStream(temporary, { flags: 'wx' });
+  let failure: Error | undefined;
+  // Errors are reported by commit(). Without a listener, a write that completes after discard() destroyed the stream
+  // emits an 'error' nobody handles, which crashes the process before the temporary file is removed.
+  stream.on('error', (error) => (failure ??= error));
+  const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
   return {
     stream,
     async commit() {
+      stream.end();
+      await closed;
+      if (failure) throw failure;
       const handle = await open(temporary, 'r+');
       try {
         await handle.sync();
@@ -17,8 +25,10 @@ export function atomicFileSink(path: string) {
       }
       await rename(temporary, path);
     },
+    /** Removes the temporary file, once the stream has finished opening (if it was still opening) and closed. */
     async discard() {
       stream.destroy();
+      await closed;
       await rm(temporary, { force: true });
     },
   };
