@@ -7,7 +7,14 @@ import type { BlobStore } from './blobs/blob-store.ts';
 import type { Database } from './db/database.ts';
 import { requireUser, type AuthEnv } from './http/auth.ts';
 import { ApiError, errorBody, handleError } from './http/errors.ts';
+import { resolveClientAddress } from './http/client-address.ts';
+import { rateLimit, TokenBuckets, type RateLimit } from './http/rate-limit.ts';
 import { requestLog, type LogLine } from './http/request-log.ts';
+import { AUTH_LIMITS, type AuthLimits } from './auth/rate-limits.ts';
+import { relyingPartyFor } from './auth/relying-party.ts';
+import { requireSameOrigin } from './http/origin.ts';
+import { accountRoutes } from './routes/account.ts';
+import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
 import { nodeRoutes } from './routes/nodes.ts';
 import { revisionRoutes } from './routes/revisions.ts';
@@ -20,14 +27,28 @@ export interface AppDeps {
   /** Directory of the built web app, served at `/`, relative to the working directory. */
   webRoot: string;
   version: string;
+  /** Where users reach Coffer (PUBLIC_ORIGIN): the WebAuthn origin and RP ID, and the Origin mutating requests need. */
+  publicOrigin: string;
+  /** Storage quota of a new account. */
+  defaultQuotaBytes: number;
   now?: () => Date;
   /** Where the one-line-per-request log goes. */
   log: LogLine;
   /** How long an upload may sit idle before it is collected. */
   uploadIdleMs?: number;
+  /** API requests allowed per account; each client address may make ADDRESS_RATE_FACTOR times as many. */
+  rateLimit?: RateLimit;
+  /** How many reverse proxies in front of Coffer append to X-Forwarded-For (TRUST_PROXY); 0 trusts none. */
+  trustedProxies?: number;
+  /** Attempts per client address at the auth routes, counted in the database. */
+  authLimits?: AuthLimits;
 }
 
 export const DEFAULT_UPLOAD_IDLE_MS = 24 * 60 * 60 * 1000;
+/** A 1 GiB upload at full speed is about 60 requests per second, in batches of 8 chunks. */
+export const DEFAULT_RATE_LIMIT: RateLimit = { perSecond: 100, burst: 500 };
+/** Several accounts may share an address (a household, an office behind one NAT). */
+export const ADDRESS_RATE_FACTOR = 4;
 
 export function createApp(deps: AppDeps) {
   const now = deps.now ?? (() => new Date());
@@ -37,6 +58,20 @@ export function createApp(deps: AppDeps) {
     now,
     limits: { uploadIdleMs: deps.uploadIdleMs ?? DEFAULT_UPLOAD_IDLE_MS },
   };
+  const authDeps = {
+    db: deps.db,
+    now,
+    relyingParty: relyingPartyFor(deps.publicOrigin),
+    defaultQuotaBytes: deps.defaultQuotaBytes,
+    authLimits: deps.authLimits ?? AUTH_LIMITS,
+  };
+  const limit = deps.rateLimit ?? DEFAULT_RATE_LIMIT;
+  const nowMs = () => now().getTime();
+  const perAccount = new TokenBuckets(limit, nowMs);
+  const perAddress = new TokenBuckets(
+    { perSecond: limit.perSecond * ADDRESS_RATE_FACTOR, burst: limit.burst * ADDRESS_RATE_FACTOR },
+    nowMs,
+  );
   const app = new Hono<AuthEnv>()
     .use(requestId())
     .use(requestLog(deps.log))
@@ -48,6 +83,8 @@ export function createApp(deps: AppDeps) {
           defaultSrc: ["'self'"],
           scriptSrc: ["'self'"],
           styleSrc: ["'self'"],
+          // Style attributes only (SvelteKit's screen-reader announcer has one); no <style>, no script.
+          styleSrcAttr: ["'unsafe-inline'"],
           imgSrc: ["'self'", 'blob:', 'data:'],
           connectSrc: ["'self'"],
           objectSrc: ["'none'"],
@@ -60,7 +97,20 @@ export function createApp(deps: AppDeps) {
       }),
     )
     .route('/api/health', healthRoutes(deps.version))
+    // The address limit comes first, so that requests without a session are limited too.
+    .use('/api/*', resolveClientAddress(deps.trustedProxies ?? 0))
+    .use(
+      '/api/*',
+      rateLimit(perAddress, 'this address', (c) => c.get('clientAddress')),
+    )
+    .use('/api/*', requireSameOrigin(deps.publicOrigin))
+    .route('/api/auth', authRoutes(authDeps))
     .use('/api/*', requireUser(deps.db, now))
+    .use(
+      '/api/*',
+      rateLimit(perAccount, 'this account', (c) => c.get('user').id),
+    )
+    .route('/api/account', accountRoutes(authDeps))
     .route('/api/uploads', uploadRoutes(routeDeps))
     .route('/api/revisions', revisionRoutes(routeDeps))
     .route('/api/nodes', nodeRoutes(routeDeps))

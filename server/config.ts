@@ -28,6 +28,10 @@ export interface Config {
   /** Storage quota of a new account, in bytes. */
   defaultQuotaBytes: number;
   uploadIdleMs: number;
+  /** Reverse proxies in front of Coffer that append to X-Forwarded-For. */
+  trustedProxies: number;
+  /** API requests per second per account (bursts of five seconds' worth). */
+  rateLimit: { perSecond: number; burst: number };
 }
 
 export class ConfigError extends Error {
@@ -92,6 +96,7 @@ export function loadConfig(env: Env): Config {
   }
 
   const GiB = 1024 ** 3;
+  const ratePerSecond = integer('RATE_LIMIT_PER_SECOND', 100, 1, 100_000);
   const config: Config = {
     port,
     host,
@@ -101,6 +106,8 @@ export function loadConfig(env: Env): Config {
     blobs,
     defaultQuotaBytes: integer('DEFAULT_QUOTA_BYTES', 10 * GiB, 0, Number.MAX_SAFE_INTEGER),
     uploadIdleMs: integer('UPLOAD_IDLE_SECONDS', 24 * 60 * 60, 60, 30 * 24 * 60 * 60) * 1000,
+    trustedProxies: integer('TRUST_PROXY', 0, 0, 10),
+    rateLimit: { perSecond: ratePerSecond, burst: ratePerSecond * 5 },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

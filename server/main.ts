@@ -2,11 +2,11 @@
 import { serve } from '@hono/node-server';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createApp } from './app.ts';
 import { openBlobStore } from './blobs/open-blob-store.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
+import { PACKAGE_JSON, WEB_ROOT } from './paths.ts';
 import { collectStaleUploads } from './uploads/collect-stale.ts';
 
 const COLLECT_EVERY_MS = 10 * 60 * 1000;
@@ -23,17 +23,21 @@ try {
 if ('pgliteDir' in config.database) mkdirSync(config.database.pgliteDir, { recursive: true });
 const database = await openDatabase(config.database);
 const blobs = await openBlobStore(config.blobs);
-const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+const packageJson = JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as {
   version: string;
 };
 // serveStatic takes a root relative to the working directory.
-const webRoot = relative(process.cwd(), fileURLToPath(new URL('../web/public', import.meta.url))) || '.';
+const webRoot = relative(process.cwd(), WEB_ROOT) || '.';
 const app = createApp({
   db: database.db,
   blobs,
   webRoot,
   version: packageJson.version,
+  publicOrigin: config.publicOrigin,
+  defaultQuotaBytes: config.defaultQuotaBytes,
   uploadIdleMs: config.uploadIdleMs,
+  rateLimit: config.rateLimit,
+  trustedProxies: config.trustedProxies,
   log: (line) => console.log(line),
 });
 

@@ -38,6 +38,7 @@ export async function createFsBlobStore(root: string): Promise<FsBlobStore> {
   const tempDir = join(base, TEMP_DIR);
   await mkdir(tempDir, { recursive: true });
   const pathOf = (key: string) => join(base, checkBlobKey(key));
+  const writeBehind = new WriteBehind();
 
   async function* walk(dirKey: string, namePrefix: string): AsyncGenerator<string> {
     let dir;
@@ -77,6 +78,7 @@ export async function createFsBlobStore(root: string): Promise<FsBlobStore> {
           await handle.close();
         }
         await moveIntoPlace(tempPath, path, durable);
+        if (!durable) writeBehind.add(path);
       } catch (error) {
         await rm(tempPath, { force: true });
         throw error;
@@ -136,6 +138,10 @@ export async function createFsBlobStore(root: string): Promise<FsBlobStore> {
       const paths = objects.map(({ key }) => pathOf(key));
       const lost: string[] = [];
       await forEachLimited(objects, SYNC_CONCURRENCY, async ({ key, size }) => {
+        if (!(await writeBehind.settle(pathOf(key)))) {
+          lost.push(key);
+          return;
+        }
         try {
           const handle = await open(pathOf(key), 'r');
           try {
@@ -192,6 +198,36 @@ export async function createFsBlobStore(root: string): Promise<FsBlobStore> {
   };
 }
 
+/**
+ * Starts syncing objects put without durability as soon as they are in place, one at a time, so that the disk writes
+ * them while more arrive and makeDurable finds little left to do. One at a time keeps the thread pool free for the
+ * puts themselves. A failed sync is remembered: on Linux a later fsync may report success for data already lost.
+ */
+class WriteBehind {
+  readonly #pending = new Map<string, Promise<void>>();
+  readonly #failed = new Set<string>();
+  #queue: Promise<void> = Promise.resolve();
+
+  add(path: string): void {
+    const synced = this.#queue.then(() =>
+      syncFile(path).then(
+        () => this.#failed.delete(path),
+        // ENOENT: deleted meanwhile, which is no failure of the disk.
+        (error: unknown) => void (isNotFound(error) || this.#failed.add(path)),
+      ),
+    );
+    const done = synced.then(() => void (this.#pending.get(path) === done && this.#pending.delete(path)));
+    this.#pending.set(path, done);
+    this.#queue = done;
+  }
+
+  /** Waits for the path's sync, if one is under way; false when a sync of it has failed. */
+  async settle(path: string): Promise<boolean> {
+    await this.#pending.get(path);
+    return !this.#failed.delete(path);
+  }
+}
+
 async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const lane = async () => {
@@ -213,18 +249,31 @@ async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
   }
 }
 
-/** Writes the body as it arrives, one chunk at a time; stops reading as soon as it is longer than `size`. */
+/** Pieces of a streamed body are gathered up to this size and written with one call, saving thread-pool trips. */
+const WRITE_BATCH = 1024 * 1024;
+
+/** Writes the body as it arrives; stops reading as soon as it is longer than `size`. */
 async function writeStream(handle: FileHandle, body: ReadableStream<Uint8Array>, size: number): Promise<void> {
   const reader = body.getReader();
   let received = 0;
+  let gathered: Uint8Array[] = [];
+  let gatheredBytes = 0;
+  const flush = async () => {
+    await writeAllv(handle, gathered, gatheredBytes);
+    gathered = [];
+    gatheredBytes = 0;
+  };
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       received += value.byteLength;
       if (received > size) throw new BlobSizeError(size, received);
-      await writeAll(handle, value);
+      gathered.push(value);
+      gatheredBytes += value.byteLength;
+      if (gatheredBytes >= WRITE_BATCH) await flush();
     }
+    await flush();
   } catch (error) {
     // Tells the producer nobody will read the rest; rejects (ignored) if the body itself failed.
     await reader.cancel(error).catch(() => undefined);
@@ -233,6 +282,21 @@ async function writeStream(handle: FileHandle, body: ReadableStream<Uint8Array>,
     reader.releaseLock();
   }
   if (received !== size) throw new BlobSizeError(size, received);
+}
+
+/** FileHandle.writev is one writev(2), which may also write less than asked; the rest is written piece by piece. */
+async function writeAllv(handle: FileHandle, pieces: Uint8Array[], total: number): Promise<void> {
+  if (pieces.length === 0) return;
+  let { bytesWritten } = await handle.writev(pieces);
+  if (bytesWritten === total) return;
+  for (const piece of pieces) {
+    if (bytesWritten >= piece.byteLength) {
+      bytesWritten -= piece.byteLength;
+      continue;
+    }
+    await writeAll(handle, piece.subarray(bytesWritten));
+    bytesWritten = 0;
+  }
 }
 
 /** Renames the temporary file to `path`; when durable, then syncs every directory whose entries changed. */

@@ -4,8 +4,8 @@
  * driver is loaded only when used: PGlite alone is tens of megabytes of memory.
  */
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { fileURLToPath } from 'node:url';
 import * as schema from './schema.ts';
+import { MIGRATIONS_DIR } from '../paths.ts';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
@@ -20,8 +20,6 @@ export interface DatabaseHandle {
 
 export type DatabaseConfig = { url: string } | { pgliteDir: string } | { pgliteInMemory: true };
 
-const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
-
 export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHandle> {
   if ('url' in config) {
     const [{ default: postgres }, { drizzle }, { migrate }] = await Promise.all([
@@ -31,7 +29,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
     ]);
     const client = postgres(config.url, { max: 10, onnotice: () => undefined });
     const db = drizzle(client, { schema });
-    await migrate(db, { migrationsFolder });
+    await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
     return { db: db as unknown as Database, kind: 'postgres', close: () => client.end() };
   }
   const [{ PGlite }, { drizzle }, { migrate }] = await Promise.all([
@@ -41,6 +39,6 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
   ]);
   const client = 'pgliteDir' in config ? new PGlite(config.pgliteDir) : new PGlite();
   const db = drizzle(client, { schema });
-  await migrate(db, { migrationsFolder });
+  await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
   return { db: db as unknown as Database, kind: 'pglite', close: () => client.close() };
 }

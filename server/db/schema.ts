@@ -37,8 +37,39 @@ export const users = pgTable('users', {
     .notNull()
     .default('user'),
   quotaBytes: bytes('quota_bytes').notNull(),
+  /**
+   * SHA-256 of a key the client derives from the recovery key (never the recovery key itself): presenting that derived
+   * key signs in a user who lost every passkey.
+   */
+  recoveryVerifier: bytea('recovery_verifier').unique(),
   createdAt: createdAt(),
   disabledAt: at('disabled_at'),
+});
+
+/**
+ * WebAuthn challenges, single-use and short-lived, kept in the database so that any server instance can check them.
+ * Each is bound to whoever asked: the hash of a challenge cookie (before sign-in) or of the session token.
+ */
+export const authChallenges = pgTable(
+  'auth_challenges',
+  {
+    challenge: text('challenge').primaryKey(),
+    purpose: text('purpose', { enum: ['sign-up', 'sign-in', 'add-passkey'] }).notNull(),
+    /** The account being created (sign-up) or added to (add-passkey). */
+    userId: uuid('user_id'),
+    requesterHash: bytea('requester_hash').notNull(),
+    createdAt: createdAt(),
+    expiresAt: at('expires_at').notNull(),
+    usedAt: at('used_at'),
+  },
+  (t) => [index('auth_challenges_expires_idx').on(t.expiresAt)],
+);
+
+/** Fixed-window counters for the auth routes' rate limits, shared by every server instance. */
+export const authRateLimits = pgTable('auth_rate_limits', {
+  bucket: text('bucket').primaryKey(),
+  windowStart: at('window_start').notNull(),
+  count: integer('count').notNull(),
 });
 
 /** WebAuthn credentials (passkeys). Their public keys are public; the label is encrypted by the client. */
@@ -64,6 +95,8 @@ export const sessions = pgTable(
   'sessions',
   {
     tokenHash: bytea('token_hash').primaryKey(),
+    /** Names the session in listings, so one can be signed out without revealing any token hash. */
+    id: uuid('id').notNull().unique().defaultRandom(),
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
@@ -143,7 +176,7 @@ export const nodes = pgTable(
 
 /**
  * The content of a file at one point in time: the 80-byte stream header (public, authenticated parameters) and the
- * chunks, stored as blobs `revisions/<id>/<index>`. A revision is visible only once `completed_at` is set, in the
+ * chunks, stored in segment blobs under `revisions/<id>/` (revision_segments). A revision is visible only once `completed_at` is set, in the
  * same transaction that makes it the file's current revision. `node_id` has no foreign key because the first
  * revision of a new file exists before its node does.
  */
@@ -192,17 +225,21 @@ export const uploads = pgTable(
   (t) => [index('uploads_user_idx').on(t.userId), index('uploads_expires_idx').on(t.expiresAt)],
 );
 
-/** Which chunks of an upload have arrived, written after the chunk's blob is durably stored. */
-export const uploadChunks = pgTable(
-  'upload_chunks',
+/**
+ * Where a revision's chunks are stored: each segment is one blob holding chunks [first_index, first_index +
+ * chunk_count), as one upload request sent them. While uploading, a row is written after its blob is stored, and
+ * segments may overlap (a batch sent again differently); completion keeps one set that covers each chunk once.
+ */
+export const revisionSegments = pgTable(
+  'revision_segments',
   {
-    uploadId: uuid('upload_id')
+    revisionId: uuid('revision_id')
       .notNull()
-      .references(() => uploads.id, { onDelete: 'cascade' }),
-    index: integer('index').notNull(),
-    size: integer('size').notNull(),
+      .references(() => revisions.id, { onDelete: 'cascade' }),
+    firstIndex: integer('first_index').notNull(),
+    chunkCount: integer('chunk_count').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.uploadId, t.index] })],
+  (t) => [primaryKey({ columns: [t.revisionId, t.firstIndex, t.chunkCount] })],
 );
 
 /** A node shared with another user: its key wrapped for the recipient. Needs the recipient's acceptance. */

@@ -12,6 +12,8 @@ export class ApiError extends Error {
     readonly status: ContentfulStatusCode,
     readonly code: string,
     message: string,
+    /** Headers the error response carries, such as Retry-After. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -22,7 +24,7 @@ export function errorBody(code: string, message: string) {
 }
 
 export function handleError(error: Error, c: Context): Response {
-  if (error instanceof ApiError) return c.json(errorBody(error.code, error.message), error.status);
+  if (error instanceof ApiError) return c.json(errorBody(error.code, error.message), error.status, error.headers);
   // The server decodes only what clients send, so a decoding failure is the client's.
   if (error instanceof CofferCryptoError && error.code === 'BAD_BASE64') {
     return c.json(errorBody('BAD_ENCODING', error.message), 400);

@@ -12,19 +12,24 @@ import { concatStreams } from '../http/concat-stream.ts';
 import { ApiError } from '../http/errors.ts';
 import { parseRange } from '../http/ranges.ts';
 import { idParam, integerParam } from '../http/validate.ts';
-import { chunkBytes, chunkKey, chunkSlices, streamLayout } from '../uploads/stream-layout.ts';
+import { loadSegments } from '../uploads/segment-rows.ts';
+import { segmentKey, segmentSlices, type SegmentSlice } from '../uploads/segments.ts';
+import { chunkBytes, chunkOffset, streamLayout } from '../uploads/stream-layout.ts';
 import type { RouteDeps } from './deps.ts';
 
 type Revision = typeof revisions.$inferSelect;
 
 export function revisionRoutes({ db, blobs }: RouteDeps) {
-  const chunk = (revision: Revision, index: number, start?: number, end?: number) => async () => {
-    const stream = await blobs.get(
-      chunkKey(revision.id, index),
-      start === undefined ? undefined : { start, end: end! },
-    );
-    if (!stream) throw new Error(`chunk ${index} of revision ${revision.id} is missing from the blob store`);
+  const read = (revision: Revision, slice: SegmentSlice) => async () => {
+    const stream = await blobs.get(segmentKey(revision.id, slice.segment), { start: slice.start, end: slice.end });
+    if (!stream) throw new Error(`segment ${slice.segment.firstIndex} of revision ${revision.id} is missing`);
     return stream;
+  };
+  /** Bytes [start, end) of the stream after its header, read from the revision's segments. */
+  const chunkBytesStream = async (revision: Revision, start: number, end: number) => {
+    const layout = streamLayout(revision.chunkSize, revision.size, revision.chunkCount);
+    const slices = segmentSlices(layout, await loadSegments(db, revision.id), start, end);
+    return slices.map((slice) => read(revision, slice));
   };
 
   return new Hono<AuthEnv>()
@@ -35,17 +40,13 @@ export function revisionRoutes({ db, blobs }: RouteDeps) {
       const revision = await loadRevision(db, c.get('user'), idParam(c, 'revisionId'));
       const notModified = cacheHeaders(c, revision);
       if (notModified) return notModified;
-      const layout = streamLayout(revision.chunkSize, revision.size, revision.chunkCount);
       const range = parseRange(c.req.header('range'), revision.size);
       const { start, end } = range ?? { start: 0, end: revision.size };
       const header = revision.header.subarray(
         Math.min(start, revision.header.length),
         Math.min(end, revision.header.length),
       );
-      const body = concatStreams([
-        async () => header,
-        ...chunkSlices(layout, start, end).map((slice) => chunk(revision, slice.index, slice.start, slice.end)),
-      ]);
+      const body = concatStreams([async () => header, ...(await chunkBytesStream(revision, start, end))]);
       c.header('content-length', String(end - start));
       if (!range) return c.body(body, 200);
       c.header('content-range', `bytes ${start}-${end - 1}/${revision.size}`);
@@ -57,8 +58,10 @@ export function revisionRoutes({ db, blobs }: RouteDeps) {
       const notModified = cacheHeaders(c, revision, `/${index}`);
       if (notModified) return notModified;
       const layout = streamLayout(revision.chunkSize, revision.size, revision.chunkCount);
-      c.header('content-length', String(chunkBytes(layout, index)));
-      return c.body(await chunk(revision, index)(), 200);
+      const start = chunkOffset(layout, index);
+      const end = start + chunkBytes(layout, index);
+      c.header('content-length', String(end - start));
+      return c.body(concatStreams(await chunkBytesStream(revision, start, end)), 200);
     });
 }
 

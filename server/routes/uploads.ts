@@ -1,10 +1,11 @@
 /**
  * The upload protocol: create an upload (declaring the stream's header, size and chunk count), put chunks by index
  * (idempotent, any order, in parallel), see what has arrived (to resume), complete (one transaction makes the revision
- * visible) or abort. Chunk blobs are written straight to their final keys; only the completing transaction publishes
- * them, so a crash at any point leaves either the old state or the new one.
+ * visible) or abort. Each request's chunks are written as one blob, a segment (server/uploads/segments.ts), straight
+ * to its final key; only the completing transaction publishes them, so a crash at any point leaves either the old
+ * state or the new one.
  */
-import { and, count, eq, inArray, isNull, max, type SQL } from 'drizzle-orm';
+import { and, eq, isNull, max, type SQL } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { completeUploadSchema, createUploadSchema } from '../../shared/api/schemas.ts';
 import {
@@ -16,16 +17,24 @@ import {
   readHeaderFields,
 } from '../../shared/crypto/index.ts';
 import { BlobSizeError, deletePrefix } from '../blobs/blob-store.ts';
-import { BodyReader } from '../blobs/body-reader.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { isUniqueViolation } from '../db/errors.ts';
-import { nodes, revisions, uploadChunks, uploads, users } from '../db/schema.ts';
+import { nodes, revisionSegments, revisions, uploads, users } from '../db/schema.ts';
+import { loadSegments } from '../uploads/segment-rows.ts';
 import type { AuthEnv, AuthUser } from '../http/auth.ts';
 import { ApiError } from '../http/errors.ts';
 import { jsonBodyLimit } from '../http/limits.ts';
 import { idParam, integerParam, readJson } from '../http/validate.ts';
-import { formatBytes, usedBytes } from '../storage/usage.ts';
-import { chunkBytes, chunkKey, revisionPrefix, streamLayout } from '../uploads/stream-layout.ts';
+import { formatBytes, usedBytes, usedBytesColumn } from '../storage/usage.ts';
+import {
+  coverSegments,
+  receivedIndexes,
+  revisionPrefix,
+  type Segment,
+  segmentBytes,
+  segmentKey,
+} from '../uploads/segments.ts';
+import { streamLayout } from '../uploads/stream-layout.ts';
 import type { RouteDeps } from './deps.ts';
 
 type UploadRow = typeof uploads.$inferSelect & { revision: typeof revisions.$inferSelect };
@@ -125,20 +134,18 @@ export function uploadRoutes(deps: RouteDeps) {
     )
     .put('/:uploadId/chunks/:index', async (c) => {
       const user = c.get('user');
-      const upload = await loadOpenUpload(db, user, idParam(c, 'uploadId'), now());
+      const { upload, used } = await loadOpenUpload(db, user, idParam(c, 'uploadId'), now());
       const { revision } = upload;
       const first = integerParam(c, 'index', revision.chunkCount - 1);
       // Several consecutive chunks may travel in one request body, which saves a request's work per chunk.
       const count = countQuery(c.req.query('count'), revision.chunkCount - first);
       const layout = streamLayout(revision.chunkSize, revision.size, revision.chunkCount);
-      const indexes = Array.from({ length: count }, (_, i) => first + i);
-      const expected = indexes.reduce((total, index) => total + chunkBytes(layout, index), 0);
+      const expected = segmentBytes(layout, { firstIndex: first, chunkCount: count });
       const declared = c.req.header('content-length');
       if (declared !== undefined && Number(declared) !== expected) {
         throw chunkSizeError(first, count, expected, Number(declared));
       }
       // The quota was reserved when the upload was created; it is checked again in case it was lowered since.
-      const used = await usedBytes(db, user.id);
       if (used > user.quotaBytes) {
         throw new ApiError(
           413,
@@ -146,26 +153,19 @@ export function uploadRoutes(deps: RouteDeps) {
           `${formatBytes(used)} is reserved or stored, over your ${formatBytes(user.quotaBytes)} quota`,
         );
       }
-      const body = new BodyReader(c.req.raw.body ?? new Uint8Array(0));
-      let stored = 0;
+      // Made durable when the upload completes; until then a lost segment is simply sent again.
+      const segment = { firstIndex: first, chunkCount: count };
       try {
-        for (const index of indexes) {
-          const size = chunkBytes(layout, index);
-          // Made durable all at once when the upload completes; until then a lost chunk is simply sent again.
-          await blobs.put(chunkKey(revision.id, index), bodySlice(body, size), size, { durable: false });
-          stored += size;
-        }
+        await blobs.put(segmentKey(revision.id, segment), c.req.raw.body ?? new Uint8Array(0), expected, {
+          durable: false,
+        });
       } catch (error) {
-        if (error instanceof BlobSizeError) throw chunkSizeError(first, count, expected, stored + error.received);
+        if (error instanceof BlobSizeError) throw chunkSizeError(first, count, expected, error.received);
         throw error;
       }
-      if ((await body.read(1)).length > 0) {
-        await body.cancel('longer than declared');
-        throw chunkSizeError(first, count, expected, expected + 1);
-      }
       await db
-        .insert(uploadChunks)
-        .values(indexes.map((index) => ({ uploadId: upload.id, index, size: chunkBytes(layout, index) })))
+        .insert(revisionSegments)
+        .values({ revisionId: revision.id, ...segment })
         .onConflictDoNothing();
       // Activity keeps the upload alive; refreshing the expiry once half the idle window has passed is enough.
       if (upload.expiresAt.getTime() - now().getTime() < deps.limits.uploadIdleMs / 2) {
@@ -179,20 +179,12 @@ export function uploadRoutes(deps: RouteDeps) {
       const request = await readJson(c, completeUploadSchema, { emptyAs: {} });
       const upload = await loadUpload(db, user, uploadId);
       if (upload.completedAt) return c.json(await describe(db, upload));
-      await makeChunksDurable(deps, upload);
-      await db.transaction(async (tx) => {
-        const [arrived] = await tx
-          .select({ n: count() })
-          .from(uploadChunks)
-          .where(eq(uploadChunks.uploadId, upload.id));
-        const missing = upload.revision.chunkCount - (arrived?.n ?? 0);
-        if (missing > 0) {
-          throw new ApiError(
-            409,
-            'UPLOAD_INCOMPLETE',
-            `${missing} of ${upload.revision.chunkCount} chunks have not arrived`,
-          );
-        }
+      const chosen = await makeSegmentsDurable(deps, upload);
+      const published = await db.transaction(async (tx) => {
+        // Locking the upload makes a second, concurrent completion wait, then find it complete.
+        const [locked] = await tx.select().from(uploads).where(eq(uploads.id, upload.id)).for('update');
+        if (!locked) throw new ApiError(409, 'UPLOAD_ABORTED', 'this upload was aborted while completing');
+        if (locked.completedAt) return false;
         const completedAt = now();
         const metadata = request.encryptedMetadata ? decodeBase64url(request.encryptedMetadata) : undefined;
         if (upload.newNode) {
@@ -221,8 +213,14 @@ export function uploadRoutes(deps: RouteDeps) {
         }
         await tx.update(revisions).set({ completedAt }).where(eq(revisions.id, upload.revisionId));
         await tx.update(uploads).set({ completedAt }).where(eq(uploads.id, upload.id));
-        await tx.delete(uploadChunks).where(eq(uploadChunks.uploadId, upload.id));
+        // The published revision keeps only the segments it reads from.
+        await tx.delete(revisionSegments).where(eq(revisionSegments.revisionId, upload.revisionId));
+        await tx
+          .insert(revisionSegments)
+          .values(chosen.map((segment) => ({ revisionId: upload.revisionId, ...segment })));
+        return true;
       });
+      if (published) await deleteUnusedSegments(deps, upload.revisionId, chosen);
       return c.json(await describe(db, await loadUpload(db, user, uploadId)));
     })
     .delete('/:uploadId', async (c) => {
@@ -235,19 +233,50 @@ export function uploadRoutes(deps: RouteDeps) {
 }
 
 /**
- * Before a revision is published, its chunks must be on disk for good: they are synced together, and checked to be
- * there at their full size, so that a chunk lost to a power cut is asked for again instead of published missing.
+ * Before a revision is published, the segments it will read from must be on disk for good: they are synced together,
+ * and checked to be there at their full size. A segment lost to a power cut is forgotten, so that its chunks are
+ * asked for again (the completion fails with UPLOAD_INCOMPLETE) instead of published missing.
  */
-async function makeChunksDurable({ db, blobs }: RouteDeps, upload: UploadRow): Promise<void> {
+async function makeSegmentsDurable({ db, blobs }: RouteDeps, upload: UploadRow): Promise<Segment[]> {
   const { revision } = upload;
-  const arrived = await db.select().from(uploadChunks).where(eq(uploadChunks.uploadId, upload.id));
+  const layout = streamLayout(revision.chunkSize, revision.size, revision.chunkCount);
+  const cover = coverSegments(await loadSegments(db, revision.id), revision.chunkCount);
+  if (cover.missing > 0) throw incompleteError(cover.missing, revision.chunkCount);
   const lostKeys = new Set(
-    await blobs.makeDurable(arrived.map((chunk) => ({ key: chunkKey(revision.id, chunk.index), size: chunk.size }))),
+    await blobs.makeDurable(
+      cover.chosen.map((segment) => ({ key: segmentKey(revision.id, segment), size: segmentBytes(layout, segment) })),
+    ),
   );
-  const lost = arrived.filter((chunk) => lostKeys.has(chunkKey(revision.id, chunk.index))).map((chunk) => chunk.index);
-  if (lost.length > 0) {
-    await db.delete(uploadChunks).where(and(eq(uploadChunks.uploadId, upload.id), inArray(uploadChunks.index, lost)));
+  const lost = cover.chosen.filter((segment) => lostKeys.has(segmentKey(revision.id, segment)));
+  if (lost.length === 0) return cover.chosen;
+  for (const segment of lost) {
+    await db
+      .delete(revisionSegments)
+      .where(
+        and(
+          eq(revisionSegments.revisionId, revision.id),
+          eq(revisionSegments.firstIndex, segment.firstIndex),
+          eq(revisionSegments.chunkCount, segment.chunkCount),
+        ),
+      );
   }
+  const { missing } = coverSegments(await loadSegments(db, revision.id), revision.chunkCount);
+  throw incompleteError(Math.max(missing, 1), revision.chunkCount);
+}
+
+function incompleteError(missing: number, chunkCount: number): ApiError {
+  return new ApiError(409, 'UPLOAD_INCOMPLETE', `${missing} of ${chunkCount} chunks have not arrived`);
+}
+
+/**
+ * Removes the blobs of segments the published revision does not read from: runs sent twice, and any blob a crash
+ * left without a row. Best effort: what a failure here leaves is never read, only wasted space.
+ */
+async function deleteUnusedSegments({ blobs }: RouteDeps, revisionId: string, chosen: Segment[]): Promise<void> {
+  const keep = new Set(chosen.map((segment) => segmentKey(revisionId, segment)));
+  const unused: string[] = [];
+  for await (const key of blobs.list(revisionPrefix(revisionId))) if (!keep.has(key)) unused.push(key);
+  for (const key of unused) await blobs.delete(key);
 }
 
 /** Deletes an unfinished upload: blobs first, then rows, so that a crash in between is finished by the collector. */
@@ -272,12 +301,24 @@ async function loadUpload(db: Database, user: AuthUser, uploadId: string): Promi
   return upload;
 }
 
-async function loadOpenUpload(db: Database, user: AuthUser, uploadId: string, now: Date): Promise<UploadRow> {
-  const upload = await loadUpload(db, user, uploadId);
+/** An upload still taking chunks, with the storage its user has in use (see usedBytes), in one query. */
+async function loadOpenUpload(
+  db: Database,
+  user: AuthUser,
+  uploadId: string,
+  now: Date,
+): Promise<{ upload: UploadRow; used: number }> {
+  const [row] = await db
+    .select({ upload: uploads, revision: revisions, used: usedBytesColumn(user.id) })
+    .from(uploads)
+    .innerJoin(revisions, eq(revisions.id, uploads.revisionId))
+    .where(and(eq(uploads.id, uploadId), eq(uploads.userId, user.id)));
+  if (!row) throw new ApiError(404, 'NOT_FOUND', `no upload ${uploadId}`);
+  const upload = { ...row.upload, revision: row.revision };
   if (upload.completedAt) throw new ApiError(409, 'UPLOAD_COMPLETED', 'this upload is already complete');
   if (upload.expiresAt <= now)
     throw new ApiError(409, 'UPLOAD_EXPIRED', 'this upload sat idle too long and was given up; start again');
-  return upload;
+  return { upload, used: Number(row.used) };
 }
 
 async function requireFolder(db: Queryable, user: AuthUser, folderId: string): Promise<void> {
@@ -324,26 +365,9 @@ function countQuery(text: string | undefined, remaining: number): number {
   return value;
 }
 
-/** The next `size` bytes of a request body as a stream of its own, read a bounded piece at a time. */
-function bodySlice(body: BodyReader, size: number): ReadableStream<Uint8Array> {
-  let remaining = size;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const piece = remaining > 0 ? await body.read(Math.min(remaining, 256 * 1024)) : new Uint8Array(0);
-      if (piece.length === 0) return controller.close();
-      remaining -= piece.length;
-      controller.enqueue(piece);
-    },
-  });
-}
-
 /** What a client needs to resume: the stream's parameters and which chunks have arrived. */
 async function describe(db: Database, upload: UploadRow) {
-  const received = upload.completedAt
-    ? []
-    : (await db.select({ index: uploadChunks.index }).from(uploadChunks).where(eq(uploadChunks.uploadId, upload.id)))
-        .map((row) => row.index)
-        .sort((a, b) => a - b);
+  const received = upload.completedAt ? [] : receivedIndexes(await loadSegments(db, upload.revisionId));
   return {
     uploadId: upload.id,
     nodeId: upload.nodeId,

@@ -2,7 +2,7 @@
  * Storage used by a user: every revision they own, complete or still uploading. Counting uploads in progress
  * reserves their declared size, so that parallel uploads cannot together exceed the quota.
  */
-import { eq, sum } from 'drizzle-orm';
+import { eq, sql, sum, type SQL } from 'drizzle-orm';
 import type { Queryable } from '../db/database.ts';
 import { revisions } from '../db/schema.ts';
 
@@ -12,6 +12,12 @@ export async function usedBytes(db: Queryable, userId: string): Promise<number> 
     .from(revisions)
     .where(eq(revisions.ownerId, userId));
   return Number(row?.total ?? 0);
+}
+
+/** usedBytes as an expression, for a query that needs it beside other columns: one round trip instead of two. */
+export function usedBytesColumn(userId: string): SQL<string> {
+  // Aliased: the query around it may read revisions too.
+  return sql<string>`(select coalesce(sum(owned.size), 0) from ${revisions} as owned where owned.owner_id = ${userId})`;
 }
 
 export function formatBytes(bytes: number): string {

@@ -40,31 +40,3 @@ export function chunkBytes(layout: StreamLayout, index: number): number {
 export function chunkOffset(layout: StreamLayout, index: number): number {
   return HEADER_BYTES + index * layout.fullChunkBytes;
 }
-
-export interface ChunkSlice {
-  index: number;
-  start: number;
-  end: number;
-}
-
-/** The pieces of chunks that cover bytes [start, end) of the stream, after the header's part. */
-export function chunkSlices(layout: StreamLayout, start: number, end: number): ChunkSlice[] {
-  const slices: ChunkSlice[] = [];
-  const first = Math.max(0, Math.floor((start - HEADER_BYTES) / layout.fullChunkBytes));
-  for (let index = first; index < layout.chunkCount; index++) {
-    const offset = chunkOffset(layout, index);
-    if (offset >= end) break;
-    const sliceStart = Math.max(start, offset) - offset;
-    const sliceEnd = Math.min(end, offset + chunkBytes(layout, index)) - offset;
-    if (sliceEnd > sliceStart) slices.push({ index, start: sliceStart, end: sliceEnd });
-  }
-  return slices;
-}
-
-export function chunkKey(revisionId: string, index: number): string {
-  return `revisions/${revisionId}/${index}`;
-}
-
-export function revisionPrefix(revisionId: string): string {
-  return `revisions/${revisionId}/`;
-}

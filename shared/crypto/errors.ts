@@ -18,7 +18,9 @@ export type CryptoErrorCode =
   | 'CHUNK_INVALID'
   | 'TRUNCATED'
   | 'TRAILING_DATA'
-  | 'WRAPPED_KEY_INVALID';
+  | 'WRAPPED_KEY_INVALID'
+  | 'WEAK_PARAMETERS'
+  | 'BAD_RECOVERY_CODE';
 
 export class CofferCryptoError extends Error {
   override readonly name = 'CofferCryptoError';

@@ -38,3 +38,5 @@ export { createEncryptStream, DEFAULT_CHUNK_SIZE, type EncryptStreamOptions } fr
 export { createDecryptStream, type DecryptStreamOptions } from './stream-decrypt.ts';
 export { collect, decryptBytes, encryptBytes } from './stream.ts';
 export { unwrapKey, wrapKey, WRAPPING_SECRET_BYTES, type KeyBinding } from './wrap.ts';
+export * from './account.ts';
+export { FINGERPRINT_WORDS, fingerprintWords, WORDLIST } from './fingerprint.ts';

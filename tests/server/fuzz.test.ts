@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIMITS } from '../../shared/api/schemas.ts';
 import { patternBytes } from '../vectors/pattern.ts';
 import { createRoot, createUploadRequest, encryptFile, startUpload, uploadFile } from './client.ts';
-import { createHarness, type Harness, type TestUser } from './harness.ts';
+import { ORIGIN, createHarness, type Harness, type TestUser } from './harness.ts';
 import { DATABASE_KINDS } from './test-databases.ts';
 
 const SEED = 20261124;
@@ -78,6 +78,17 @@ describe.each(DATABASE_KINDS)('fuzzed requests on %s', (kind) => {
       () => ['GET', `/api/nodes/${anyId()}/children`] as const,
       () => ['POST', '/api/nodes/folders'] as const,
       () => ['PATCH', `/api/nodes/${anyId()}`] as const,
+      () => ['POST', '/api/auth/sign-up/options'] as const,
+      () => ['POST', '/api/auth/sign-up/verify'] as const,
+      () => ['POST', '/api/auth/sign-in/options'] as const,
+      () => ['POST', '/api/auth/sign-in/verify'] as const,
+      () => ['POST', '/api/auth/recover'] as const,
+      () => ['GET', '/api/account'] as const,
+      () => ['POST', '/api/account/passkeys'] as const,
+      () => ['PATCH', `/api/account/passkeys/${anyId()}`] as const,
+      () => ['DELETE', `/api/account/passkeys/${anyId()}`] as const,
+      () => ['DELETE', `/api/account/sessions/${anyId()}`] as const,
+      () => ['PUT', '/api/account/passphrase'] as const,
     ];
     const values = [null, true, 0, -1, 1.5, 2 ** 60, '', 'x', 'A'.repeat(300), [], {}, [1, 2], { a: 1 }];
     const mutate = (base: Record<string, unknown>): unknown => {
@@ -93,8 +104,17 @@ describe.each(DATABASE_KINDS)('fuzzed requests on %s', (kind) => {
       else copy[random.pick(keys)] = random.pick(values);
       return copy;
     };
+    const credentialResponse = {
+      id: 'AAAA',
+      rawId: 'AAAA',
+      type: 'public-key',
+      response: { clientDataJSON: 'e30', authenticatorData: 'AAAA', signature: 'AAAA', attestationObject: 'oA' },
+      clientExtensionResults: {},
+    };
     const bodies = [
       () => JSON.stringify(mutate(validUpload)),
+      () => JSON.stringify(mutate({ response: mutate(credentialResponse) })),
+      () => JSON.stringify(mutate({ recoveryVerifier: 'A'.repeat(43) })),
       () =>
         JSON.stringify(
           mutate({
@@ -117,6 +137,7 @@ describe.each(DATABASE_KINDS)('fuzzed requests on %s', (kind) => {
       const user = random.next() < 0.8 ? alice : mallory;
       const body = method === 'GET' || method === 'DELETE' ? undefined : random.pick(bodies)();
       const headers: Record<string, string> = { cookie: user.cookie };
+      if (random.next() < 0.9) headers.origin = ORIGIN;
       if (typeof body === 'string') headers['content-type'] = random.next() < 0.9 ? 'application/json' : 'text/plain';
       if (random.next() < 0.2)
         headers.range = random.pick(['bytes=0-', 'bytes=-0', 'bytes=9-3', 'bytes=x', 'bytes=999999999-']);

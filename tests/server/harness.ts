@@ -11,8 +11,12 @@ import { createFsBlobStore } from '../../server/blobs/fs-blob-store.ts';
 import type { Database } from '../../server/db/database.ts';
 import { createSignedInUser } from './accounts.ts';
 import { openTestDatabase, type DatabaseKind } from './test-databases.ts';
+import type { RateLimit } from '../../server/http/rate-limit.ts';
+import { AUTH_LIMITS, type AuthLimits } from '../../server/auth/rate-limits.ts';
 
 export const UPLOAD_IDLE_MS = 60 * 60 * 1000;
+/** The public origin of the app under test; requests that change something carry it, as a browser's would. */
+export const ORIGIN = 'http://localhost:8080';
 
 export interface TestUser {
   id: string;
@@ -30,7 +34,13 @@ export interface Harness {
   close: () => Promise<void>;
 }
 
-export async function createHarness(kind: DatabaseKind): Promise<Harness> {
+/** Far above what any test sends: the harness clock stands still, so buckets never refill unless a test moves it. */
+const UNLIMITED: RateLimit = { perSecond: 1e6, burst: 1e6 };
+
+/** Sign-ups are limited per hour: tests make many accounts from one address. */
+const TEST_AUTH_LIMITS: AuthLimits = { ...AUTH_LIMITS, signUp: { ...AUTH_LIMITS.signUp, max: 10_000 } };
+
+export async function createHarness(kind: DatabaseKind, options: { rateLimit?: RateLimit } = {}): Promise<Harness> {
   const database = await openTestDatabase(kind);
   const blobRoot = await mkdtemp(join(tmpdir(), 'coffer-blobs-'));
   const blobs = await createFsBlobStore(blobRoot);
@@ -39,11 +49,15 @@ export async function createHarness(kind: DatabaseKind): Promise<Harness> {
   const app = createApp({
     db: database.db,
     blobs,
-    webRoot: 'web/public',
+    webRoot: 'web/build',
     version: 'test',
     now: () => clock.now,
     log: (line) => logs.push(line),
+    publicOrigin: ORIGIN,
+    defaultQuotaBytes: 1024 ** 3,
     uploadIdleMs: UPLOAD_IDLE_MS,
+    rateLimit: options.rateLimit ?? UNLIMITED,
+    authLimits: TEST_AUTH_LIMITS,
   });
   return {
     app,
@@ -59,7 +73,10 @@ export async function createHarness(kind: DatabaseKind): Promise<Harness> {
         cookie,
         request: (path, init = {}) =>
           Promise.resolve(
-            app.request(path, { ...init, headers: { cookie, ...(init.headers as Record<string, string>) } }),
+            app.request(path, {
+              ...init,
+              headers: { cookie, origin: ORIGIN, ...(init.headers as Record<string, string>) },
+            }),
           ),
       };
     },

@@ -31,14 +31,16 @@ describe.each(DATABASE_KINDS)('schema on %s', (kind) => {
     );
     expect(rows.map((r) => r.table_name)).toEqual([
       'audit_events',
+      'auth_challenges',
+      'auth_rate_limits',
       'credentials',
       'links',
       'nodes',
       'public_keys',
+      'revision_segments',
       'revisions',
       'sessions',
       'shares',
-      'upload_chunks',
       'uploads',
       'users',
       'wrapped_keys',

@@ -1,0 +1,91 @@
+/**
+ * The account's wrapped keys as stored in wrapped_keys and public_keys, and the bundle a client receives after it
+ * proves itself: everything it needs to unlock the master key and, with it, the private keys. All of it is ciphertext
+ * or public.
+ */
+import { eq } from 'drizzle-orm';
+import type { SignUpRequest } from '../../shared/api/auth-schemas.ts';
+import { decodeBase64url, encodeBase64url } from '../../shared/crypto/index.ts';
+import type { Queryable } from '../db/database.ts';
+import { publicKeys, wrappedKeys } from '../db/schema.ts';
+
+type WrapRow = typeof wrappedKeys.$inferInsert;
+
+export const WRAP_PURPOSES = {
+  prf: 'master-key/prf',
+  passphrase: 'master-key/passphrase',
+  recovery: 'master-key/recovery',
+  sharingPrivate: 'private-key/sharing',
+  signingPrivate: 'private-key/signing',
+} as const;
+
+type PrfWrap = NonNullable<SignUpRequest['prfWrap']>;
+type PassphraseWrap = NonNullable<SignUpRequest['passphraseWrap']>;
+
+export function prfWrapRow(userId: string, credentialId: string, wrap: PrfWrap): WrapRow {
+  return {
+    id: crypto.randomUUID(),
+    userId,
+    purpose: WRAP_PURPOSES.prf,
+    credentialId,
+    params: { salt: wrap.salt },
+    wrapped: wrap.wrapped,
+  };
+}
+
+export function passphraseWrapRow(userId: string, wrap: PassphraseWrap): WrapRow {
+  return {
+    id: crypto.randomUUID(),
+    userId,
+    purpose: WRAP_PURPOSES.passphrase,
+    params: { kdf: wrap.kdf, iterations: wrap.iterations, salt: wrap.salt },
+    wrapped: wrap.wrapped,
+  };
+}
+
+/** Every wrapped key and public key the sign-up request brings. */
+export function signUpKeyRows(userId: string, credentialId: string, request: SignUpRequest) {
+  const wraps: WrapRow[] = [
+    {
+      id: crypto.randomUUID(),
+      userId,
+      purpose: WRAP_PURPOSES.recovery,
+      params: { salt: request.recoveryWrap.salt },
+      wrapped: request.recoveryWrap.wrapped,
+    },
+    { id: crypto.randomUUID(), userId, purpose: WRAP_PURPOSES.sharingPrivate, wrapped: request.privateKeys.sharing },
+    { id: crypto.randomUUID(), userId, purpose: WRAP_PURPOSES.signingPrivate, wrapped: request.privateKeys.signing },
+  ];
+  if (request.prfWrap) wraps.push(prfWrapRow(userId, credentialId, request.prfWrap));
+  if (request.passphraseWrap) wraps.push(passphraseWrapRow(userId, request.passphraseWrap));
+  const published = (['sharing', 'signing'] as const).map((purpose) => ({
+    id: crypto.randomUUID(),
+    userId,
+    purpose,
+    publicKey: decodeBase64url(request.publicKeys[purpose]),
+  }));
+  return { wraps, published };
+}
+
+export async function accountBundle(db: Queryable, userId: string) {
+  const wraps = await db.select().from(wrappedKeys).where(eq(wrappedKeys.userId, userId));
+  const keys = await db.select().from(publicKeys).where(eq(publicKeys.userId, userId));
+  const only = (purpose: string) => wraps.find((wrap) => wrap.purpose === purpose);
+  const withParams = (purpose: string) => {
+    const wrap = only(purpose);
+    return wrap ? { ...wrap.params, wrapped: wrap.wrapped } : null;
+  };
+  return {
+    userId,
+    prfWraps: wraps
+      .filter((wrap) => wrap.purpose === WRAP_PURPOSES.prf)
+      .map((wrap) => ({ credentialId: wrap.credentialId, ...wrap.params, wrapped: wrap.wrapped })),
+    passphraseWrap: withParams(WRAP_PURPOSES.passphrase),
+    recoveryWrap: withParams(WRAP_PURPOSES.recovery),
+    privateKeys: {
+      sharing: only(WRAP_PURPOSES.sharingPrivate)?.wrapped ?? null,
+      signing: only(WRAP_PURPOSES.signingPrivate)?.wrapped ?? null,
+    },
+    publicKeys: Object.fromEntries(keys.map((key) => [key.purpose, encodeBase64url(key.publicKey)])),
+  };
+}

@@ -1,0 +1,28 @@
+/** Security-relevant events of an account, for the user's own audit log and for administrators. */
+import type { Database, Queryable } from '../db/database.ts';
+import { auditEvents } from '../db/schema.ts';
+
+export type AuditType =
+  | 'sign-up'
+  | 'sign-in'
+  | 'sign-in-failed'
+  | 'sign-out'
+  | 'sign-out-everywhere'
+  | 'session-revoked'
+  | 'passkey-added'
+  | 'passkey-removed'
+  | 'passphrase-changed'
+  | 'recovery-used'
+  | 'recovery-failed';
+
+export async function audit(
+  db: Database | Queryable,
+  event: { type: AuditType; userId?: string | null; requestId?: string; details?: Record<string, unknown> },
+): Promise<void> {
+  await db.insert(auditEvents).values({
+    type: event.type,
+    userId: event.userId ?? null,
+    requestId: event.requestId ?? null,
+    details: event.details ?? {},
+  });
+}

@@ -1,0 +1,208 @@
+/**
+ * The signed-in account: its wrapped keys (to unlock again after a reload), passkeys, passphrase and sessions.
+ * A passkey can be removed unless it is the last one: the recovery key alone is a way back, not a way in for every day.
+ */
+import { and, count, desc, eq, isNull, gt } from 'drizzle-orm';
+import { Hono, type Context } from 'hono';
+import { addPasskeySchema, passphraseSchema, renamePasskeySchema } from '../../shared/api/auth-schemas.ts';
+import { decodeBase64url, encodeBase64url } from '../../shared/crypto/index.ts';
+import { accountBundle, passphraseWrapRow, prfWrapRow, WRAP_PURPOSES } from '../auth/account-keys.ts';
+import { audit } from '../auth/audit.ts';
+import { consumeChallenge, issueChallenge } from '../auth/challenges.ts';
+import { registrationOptions, verifyRegistration } from '../auth/passkey-ceremonies.ts';
+import { countAuthAttempt } from '../auth/rate-limits.ts';
+import { isUniqueViolation } from '../db/errors.ts';
+import { credentials, sessions, wrappedKeys } from '../db/schema.ts';
+import { endSessionCookie, type AuthEnv } from '../http/auth.ts';
+import { ApiError } from '../http/errors.ts';
+import { jsonBodyLimit } from '../http/limits.ts';
+import { idParam, readJson } from '../http/validate.ts';
+import type { AuthDeps } from './auth.ts';
+
+export function accountRoutes(deps: AuthDeps) {
+  const { db, now, relyingParty: rp } = deps;
+  const requestId = (c: Context) => c.get('requestId') as string;
+
+  return new Hono<AuthEnv>()
+    .use(jsonBodyLimit())
+    .get('/', async (c) => c.json(await accountBundle(db, c.get('user').id)))
+    .get('/passkeys', async (c) => {
+      const rows = await db
+        .select()
+        .from(credentials)
+        .where(eq(credentials.userId, c.get('user').id))
+        .orderBy(credentials.createdAt);
+      const prf = await db
+        .select({ credentialId: wrappedKeys.credentialId })
+        .from(wrappedKeys)
+        .where(and(eq(wrappedKeys.userId, c.get('user').id), eq(wrappedKeys.purpose, WRAP_PURPOSES.prf)));
+      const withPrf = new Set(prf.map((row) => row.credentialId));
+      return c.json({
+        passkeys: rows.map((row) => ({
+          id: row.id,
+          encryptedLabel: row.encryptedLabel ? encodeBase64url(row.encryptedLabel) : null,
+          unlocks: withPrf.has(row.id),
+          createdAt: row.createdAt.toISOString(),
+          lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+        })),
+      });
+    })
+    .post('/passkeys/options', async (c) => {
+      const user = c.get('user');
+      await countAuthAttempt(db, `passkeys:${user.id}`, deps.authLimits.passkeys, now());
+      const existing = await db
+        .select({ id: credentials.id, transports: credentials.transports })
+        .from(credentials)
+        .where(eq(credentials.userId, user.id));
+      const challenge = await issueChallenge(db, c, 'add-passkey', now(), user.id);
+      const options = await registrationOptions(rp, user.id, challenge, existing);
+      return c.json({ options });
+    })
+    .post('/passkeys', async (c) => {
+      const user = c.get('user');
+      await countAuthAttempt(db, `passkeys:${user.id}`, deps.authLimits.passkeys, now());
+      const request = await readJson(c, addPasskeySchema);
+      const { challenge, userId } = await consumeChallenge(
+        db,
+        c,
+        request.response.response.clientDataJSON,
+        'add-passkey',
+        now(),
+      );
+      if (userId !== user.id)
+        throw new ApiError(400, 'BAD_CHALLENGE', 'the signed challenge was issued for another account');
+      const credential = await verifyRegistration(rp, request.response, challenge);
+      try {
+        await db.transaction(async (tx) => {
+          await tx.insert(credentials).values({
+            id: credential.id,
+            userId: user.id,
+            publicKey: credential.publicKey,
+            counter: credential.counter,
+            transports: credential.transports ?? [],
+            encryptedLabel: request.encryptedLabel ? decodeBase64url(request.encryptedLabel) : null,
+          });
+          if (request.prfWrap) await tx.insert(wrappedKeys).values(prfWrapRow(user.id, credential.id, request.prfWrap));
+          await audit(tx, {
+            type: 'passkey-added',
+            userId: user.id,
+            requestId: requestId(c),
+            details: { credentialId: credential.id, prf: request.prfWrap !== undefined },
+          });
+        });
+      } catch (error) {
+        if (isUniqueViolation(error))
+          throw new ApiError(409, 'CREDENTIAL_EXISTS', 'this passkey is already registered');
+        throw error;
+      }
+      return c.json({ id: credential.id }, 201);
+    })
+    .patch('/passkeys/:credentialId', async (c) => {
+      const { encryptedLabel } = await readJson(c, renamePasskeySchema);
+      const updated = await db
+        .update(credentials)
+        .set({ encryptedLabel: decodeBase64url(encryptedLabel) })
+        .where(and(eq(credentials.id, c.req.param('credentialId')), eq(credentials.userId, c.get('user').id)))
+        .returning({ id: credentials.id });
+      if (updated.length === 0) throw new ApiError(404, 'NOT_FOUND', 'no such passkey on this account');
+      return c.body(null, 204);
+    })
+    .delete('/passkeys/:credentialId', async (c) => {
+      const user = c.get('user');
+      const credentialId = c.req.param('credentialId');
+      await db.transaction(async (tx) => {
+        const owned = await tx
+          .select({ id: credentials.id })
+          .from(credentials)
+          .where(eq(credentials.userId, user.id))
+          .for('update');
+        if (!owned.some((row) => row.id === credentialId)) {
+          throw new ApiError(404, 'NOT_FOUND', 'no such passkey on this account');
+        }
+        if (owned.length === 1) {
+          throw new ApiError(
+            409,
+            'LAST_PASSKEY',
+            'this is the last passkey of the account; add another before removing it',
+          );
+        }
+        // Its PRF wrap goes with it (foreign key, on delete cascade).
+        await tx.delete(credentials).where(eq(credentials.id, credentialId));
+        await audit(tx, {
+          type: 'passkey-removed',
+          userId: user.id,
+          requestId: requestId(c),
+          details: { credentialId },
+        });
+      });
+      return c.body(null, 204);
+    })
+    .put('/passphrase', async (c) => {
+      const user = c.get('user');
+      const { passphraseWrap } = await readJson(c, passphraseSchema);
+      await db.transaction(async (tx) => {
+        await tx
+          .delete(wrappedKeys)
+          .where(and(eq(wrappedKeys.userId, user.id), eq(wrappedKeys.purpose, WRAP_PURPOSES.passphrase)));
+        await tx.insert(wrappedKeys).values(passphraseWrapRow(user.id, passphraseWrap));
+        await audit(tx, { type: 'passphrase-changed', userId: user.id, requestId: requestId(c) });
+      });
+      return c.body(null, 204);
+    })
+    .get('/sessions', async (c) => {
+      const rows = await db
+        .select({ id: sessions.id, createdAt: sessions.createdAt, lastSeenAt: sessions.lastSeenAt })
+        .from(sessions)
+        .where(and(eq(sessions.userId, c.get('user').id), isNull(sessions.revokedAt), gt(sessions.expiresAt, now())))
+        .orderBy(desc(sessions.lastSeenAt));
+      return c.json({
+        sessions: rows.map((row) => ({
+          id: row.id,
+          current: row.id === c.get('sessionId'),
+          createdAt: row.createdAt.toISOString(),
+          lastSeenAt: row.lastSeenAt.toISOString(),
+        })),
+      });
+    })
+    .delete('/sessions/:sessionId', async (c) => {
+      const user = c.get('user');
+      const revoked = await db
+        .update(sessions)
+        .set({ revokedAt: now() })
+        .where(and(eq(sessions.id, idParam(c, 'sessionId')), eq(sessions.userId, user.id), isNull(sessions.revokedAt)))
+        .returning({ id: sessions.id });
+      if (revoked.length === 0) throw new ApiError(404, 'NOT_FOUND', 'no such session');
+      await audit(db, { type: 'session-revoked', userId: user.id, requestId: requestId(c) });
+      if (revoked[0]!.id === c.get('sessionId')) endSessionCookie(c);
+      return c.body(null, 204);
+    })
+    .post('/sign-out', async (c) => {
+      const user = c.get('user');
+      await db
+        .update(sessions)
+        .set({ revokedAt: now() })
+        .where(eq(sessions.id, c.get('sessionId')));
+      await audit(db, { type: 'sign-out', userId: user.id, requestId: requestId(c) });
+      endSessionCookie(c);
+      return c.body(null, 204);
+    })
+    .post('/sign-out-everywhere', async (c) => {
+      const user = c.get('user');
+      const [{ n } = { n: 0 }] = await db
+        .select({ n: count() })
+        .from(sessions)
+        .where(and(eq(sessions.userId, user.id), isNull(sessions.revokedAt)));
+      await db
+        .update(sessions)
+        .set({ revokedAt: now() })
+        .where(and(eq(sessions.userId, user.id), isNull(sessions.revokedAt)));
+      await audit(db, {
+        type: 'sign-out-everywhere',
+        userId: user.id,
+        requestId: requestId(c),
+        details: { sessions: n },
+      });
+      endSessionCookie(c);
+      return c.body(null, 204);
+    });
+}

@@ -1,0 +1,108 @@
+/**
+ * What the auth routes accept. The account's keys arrive only wrapped (Fernet tokens, docs/FORMAT.md section 4); the
+ * server checks their shape, never their content, which it cannot read.
+ */
+import { z } from 'zod';
+import { MIN_PASSPHRASE_ITERATIONS } from '../crypto/account.ts';
+import { decodeBase64url } from '../crypto/base64url.ts';
+import { encryptedMetadataSchema, wrappedKeySchema } from './schemas.ts';
+
+const bytesOf = (length: number) =>
+  z.string().refine((text) => {
+    try {
+      return decodeBase64url(text).length === length;
+    } catch {
+      return false;
+    }
+  }, `must be base64url of ${length} bytes`);
+
+const base64urlText = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be base64url');
+
+/** Browsers' JSON form of a WebAuthn credential; @simplewebauthn/server checks the rest. */
+const credentialResponse = z.looseObject({
+  id: base64urlText(1366),
+  rawId: base64urlText(1366),
+  type: z.literal('public-key'),
+  response: z.looseObject({ clientDataJSON: base64urlText(8192) }),
+  clientExtensionResults: z.looseObject({}),
+});
+
+export const registrationResponseSchema = credentialResponse.extend({
+  response: z.looseObject({
+    clientDataJSON: base64urlText(8192),
+    attestationObject: base64urlText(65536),
+    transports: z.array(z.string().max(32)).max(8).optional(),
+  }),
+});
+
+export const authenticationResponseSchema = credentialResponse.extend({
+  response: z.looseObject({
+    clientDataJSON: base64urlText(8192),
+    authenticatorData: base64urlText(8192),
+    signature: base64urlText(1024),
+    userHandle: base64urlText(128).optional(),
+  }),
+});
+
+export const prfWrapSchema = z.strictObject({
+  /** HKDF salt for this credential's PRF output. */
+  salt: bytesOf(32),
+  wrapped: wrappedKeySchema,
+});
+
+export const passphraseWrapSchema = z.strictObject({
+  kdf: z.literal('PBKDF2-SHA256'),
+  iterations: z.number().int().min(MIN_PASSPHRASE_ITERATIONS).max(10_000_000),
+  salt: bytesOf(16),
+  wrapped: wrappedKeySchema,
+});
+
+export const recoveryWrapSchema = z.strictObject({
+  salt: bytesOf(32),
+  wrapped: wrappedKeySchema,
+});
+
+/** A P-256 public key in SubjectPublicKeyInfo form (91 bytes). */
+const publicKeySchema = bytesOf(91);
+
+export const signUpSchema = z
+  .strictObject({
+    response: registrationResponseSchema,
+    /** The master key wrapped by this passkey's PRF output, when the authenticator has PRF. */
+    prfWrap: prfWrapSchema.optional(),
+    /** The master key wrapped by a passphrase: required when there is no PRF wrap. */
+    passphraseWrap: passphraseWrapSchema.optional(),
+    recoveryWrap: recoveryWrapSchema,
+    /** A key derived from the recovery key, whose hash the server keeps to recognise it later. */
+    recoveryVerifier: bytesOf(32),
+    publicKeys: z.strictObject({ sharing: publicKeySchema, signing: publicKeySchema }),
+    /** The private halves, wrapped by the master key. */
+    privateKeys: z.strictObject({ sharing: wrappedKeySchema, signing: wrappedKeySchema }),
+    encryptedLabel: encryptedMetadataSchema.optional(),
+  })
+  .refine((request) => request.prfWrap || request.passphraseWrap, {
+    message: 'an account needs a PRF wrap or a passphrase wrap of its master key, or it could never be unlocked',
+    path: ['passphraseWrap'],
+  });
+
+export const signInSchema = z.strictObject({ response: authenticationResponseSchema });
+
+export const recoverSchema = z.strictObject({ recoveryVerifier: bytesOf(32) });
+
+export const addPasskeySchema = z.strictObject({
+  response: registrationResponseSchema,
+  prfWrap: prfWrapSchema.optional(),
+  encryptedLabel: encryptedMetadataSchema.optional(),
+});
+
+export const renamePasskeySchema = z.strictObject({ encryptedLabel: encryptedMetadataSchema });
+
+export const passphraseSchema = z.strictObject({ passphraseWrap: passphraseWrapSchema });
+
+export type SignUpRequest = z.infer<typeof signUpSchema>;
+export type AddPasskeyRequest = z.infer<typeof addPasskeySchema>;

@@ -1,0 +1,75 @@
+/**
+ * A real Coffer HTTP server for browser tests: createApp on PGlite and an fs blob store, listening on localhost, serving
+ * either the built web app (web/build, from `npm run build`) or a test page that loads the account client bundled by
+ * esbuild. Either is same-origin with the API, so cookies, CSP and the WebAuthn RP ID are the real ones.
+ */
+import { serve as serveHttp, type ServerType } from '@hono/node-server';
+import { build } from 'esbuild';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { createApp } from '../../server/app.ts';
+import { createFsBlobStore } from '../../server/blobs/fs-blob-store.ts';
+import { openDatabase } from '../../server/db/database.ts';
+import { ROOT } from '../run-command.ts';
+
+export interface AppServer {
+  origin: string;
+  close(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export async function startAppServer(serve: 'web app' | 'test page'): Promise<AppServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'coffer-e2e-'));
+  const webRoot = serve === 'web app' ? join(ROOT, 'web/build') : join(dir, 'web');
+  if (serve === 'test page') await buildTestPage(webRoot);
+  const database = await openDatabase({ pgliteInMemory: true });
+  const blobs = await createFsBlobStore(join(dir, 'blobs'));
+  const port = await freePort();
+  const origin = `http://localhost:${port}`;
+  const app = createApp({
+    db: database.db,
+    blobs,
+    webRoot: relative(process.cwd(), webRoot),
+    version: 'e2e',
+    publicOrigin: origin,
+    defaultQuotaBytes: 1024 ** 3,
+    log: () => undefined,
+  });
+  const server: ServerType = serveHttp({ fetch: app.fetch, port, hostname: 'localhost' });
+  await new Promise((resolve) => server.once('listening', resolve));
+  return {
+    origin,
+    async close() {
+      await new Promise((resolve) => server.close(resolve));
+      await database.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A page that loads the account client (tests/e2e/page-entry.ts), bundled by esbuild. */
+async function buildTestPage(webRoot: string): Promise<void> {
+  await build({
+    entryPoints: [join(ROOT, 'tests/e2e/page-entry.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'chrome120',
+    outfile: join(webRoot, 'client.js'),
+    logLevel: 'warning',
+  });
+  await writeFile(
+    join(webRoot, 'index.html'),
+    '<!doctype html><html><head><meta charset="utf-8"><title>Coffer test</title>' +
+      '<script type="module" src="/client.js"></script></head><body></body></html>',
+  );
+}

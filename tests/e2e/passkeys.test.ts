@@ -1,0 +1,321 @@
+/**
+ * Passkey accounts end to end: Chromium with a CDP virtual authenticator (with PRF, and without), the account client
+ * the web app uses, and a real Coffer server. Every request the browser makes is captured, and none may carry the PRF
+ * output, the master key, a private key, the passphrase or the recovery key, in any common encoding.
+ */
+import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { startAuthentication as StartAuthentication } from '@simplewebauthn/browser';
+import type * as AccountClient from '../../web/src/lib/auth/account-client.ts';
+import type { AccountBundle, SignInResult, SignUpResult } from '../../web/src/lib/auth/account-client.ts';
+import type * as CofferCrypto from '../../shared/crypto/index.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium.ts';
+import { startAppServer, type AppServer } from './app-server.ts';
+import { addVirtualAuthenticator } from './virtual-authenticator.ts';
+
+// What the test page puts on window (tests/e2e/page-entry.ts).
+declare const coffer: typeof AccountClient;
+declare const cofferCrypto: typeof CofferCrypto;
+declare const startAuthentication: typeof StartAuthentication;
+
+interface Captured {
+  method: string;
+  url: string;
+  headers: string;
+  body: string;
+}
+
+const PASSPHRASE = 'tulip orbit kettle 1987 saffron';
+
+/** The ways a secret could travel: base64url with and without padding, base64, hex, a JSON array of its bytes. */
+function encodings(bytes: Uint8Array): string[] {
+  const base64 = Buffer.from(bytes).toString('base64');
+  return [
+    base64,
+    base64.replace(/=+$/, ''),
+    Buffer.from(bytes).toString('base64url'),
+    Buffer.from(bytes).toString('hex'),
+    Buffer.from(bytes).toString('hex').toUpperCase(),
+    JSON.stringify(Array.from(bytes)).slice(1, -1),
+  ];
+}
+
+describe.each([true, false])('passkey accounts in Chromium, authenticator with PRF: %s', (hasPrf) => {
+  let server: AppServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let cdp: CDPSession;
+  const captured: Captured[] = [];
+  /** Secrets seen in the page, by name, as bytes or text. */
+  const secrets = new Map<string, string[]>();
+
+  const addAuthenticator = () => addVirtualAuthenticator(cdp, hasPrf);
+  const removeAuthenticator = (authenticatorId: string) =>
+    cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
+  const remember = (name: string, bytesBase64: string) =>
+    secrets.set(name, encodings(new Uint8Array(Buffer.from(bytesBase64, 'base64url'))));
+
+  /** Records the page's master key and private keys, unwrapped in the page, as secrets to look for. */
+  async function rememberAccountSecrets(masterKeyText: string, bundle: AccountBundle) {
+    remember('master key', masterKeyText);
+    for (const purpose of ['sharing', 'signing'] as const) {
+      const exported = await page.evaluate(
+        async ({ masterKeyText, bundle, purpose }) => {
+          const masterKey = cofferCrypto.decodeBase64url(masterKeyText);
+          const pkcs8 = await cofferCrypto.unwrapKey(masterKey, bundle.privateKeys[purpose]!, {
+            purpose: `${purpose}-private-key`,
+            owner: bundle.userId,
+            object: bundle.userId,
+          });
+          const algorithm = { name: purpose === 'sharing' ? 'ECDH' : 'ECDSA', namedCurve: 'P-256' };
+          const usages: KeyUsage[] = purpose === 'sharing' ? ['deriveBits'] : ['sign'];
+          const key = await crypto.subtle.importKey('pkcs8', new Uint8Array(pkcs8), algorithm, true, usages);
+          const jwk = await crypto.subtle.exportKey('jwk', key);
+          return { pkcs8: cofferCrypto.encodeBase64url(pkcs8), d: jwk.d! };
+        },
+        { masterKeyText, bundle, purpose },
+      );
+      remember(`${purpose} private key`, exported.pkcs8);
+      remember(`${purpose} private scalar`, exported.d);
+    }
+  }
+
+  beforeAll(async () => {
+    server = await startAppServer('test page');
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    context = await browser.newContext();
+    page = await context.newPage();
+    page.on('request', (request) =>
+      captured.push({
+        method: request.method(),
+        url: request.url(),
+        headers: JSON.stringify(request.headers()),
+        body: request.postData() ?? '',
+      }),
+    );
+    await page.goto(server.origin);
+    await page.waitForFunction(() => 'coffer' in window);
+    cdp = await context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  let authenticatorA: string;
+  let signedUp: SignUpResult & { masterKeyText: string };
+  let credentialA: string;
+
+  it('signs up: PRF unlocks by itself, and without PRF a passphrase is required', async () => {
+    authenticatorA = await addAuthenticator();
+    const result = await page.evaluate(
+      async (passphrase) => {
+        const pending = await coffer.createPasskey();
+        let refused = '';
+        if (!pending.prf) {
+          // Without PRF the account cannot be made without a passphrase; the same passkey is then used.
+          refused = await coffer.completeSignUp(pending).then(
+            () => 'completed',
+            (error: { code: string }) => error.code,
+          );
+        }
+        const outcome = await coffer.completeSignUp(pending, passphrase ? { passphrase } : {});
+        return { ...outcome, refused, masterKeyText: cofferCrypto.encodeBase64url(outcome.account.masterKey) };
+      },
+      hasPrf ? null : PASSPHRASE,
+    );
+    expect(result.refused).toBe(hasPrf ? '' : 'NEEDS_PASSPHRASE');
+    expect(result.prf).toBe(hasPrf);
+    expect(result.recoveryCode).toMatch(/^([0-9A-Z]{4}-){12}[0-9A-Z]{4}$/);
+    signedUp = result;
+    credentialA = hasPrf ? result.account.bundle.prfWraps[0]!.credentialId : '';
+    await rememberAccountSecrets(result.masterKeyText, result.account.bundle);
+    secrets.set('recovery code', [result.recoveryCode, result.recoveryCode.replaceAll('-', '')]);
+    const recoveryKey = await page.evaluate(
+      (code) => cofferCrypto.encodeBase64url(cofferCrypto.parseRecoveryCode(code)),
+      result.recoveryCode,
+    );
+    remember('recovery key', recoveryKey);
+    secrets.set('passphrase', [PASSPHRASE, encodeURIComponent(PASSPHRASE)]);
+  });
+
+  it(`signs out and in again: ${hasPrf ? 'unlocked in one touch' : 'then unlocked with the passphrase'}`, async () => {
+    await page.evaluate(() => coffer.signOut());
+    const result = await page.evaluate(async () => {
+      const outcome: SignInResult = await coffer.signIn();
+      return outcome.unlocked
+        ? {
+            unlocked: true,
+            masterKeyText: cofferCrypto.encodeBase64url(outcome.account.masterKey),
+            bundle: outcome.account.bundle,
+          }
+        : { unlocked: false, bundle: outcome.bundle };
+    });
+    expect(result.unlocked).toBe(hasPrf);
+    if (!hasPrf) {
+      expect(
+        await page.evaluate(async (bundle) => {
+          try {
+            await coffer.unlockWithPassphrase(bundle, 'not the passphrase');
+            return 'unlocked';
+          } catch (error) {
+            return (error as { code: string }).code;
+          }
+        }, result.bundle),
+      ).toBe('WRONG_PASSPHRASE');
+      const unlocked = await page.evaluate(
+        async ({ bundle, passphrase }) =>
+          cofferCrypto.encodeBase64url((await coffer.unlockWithPassphrase(bundle, passphrase)).masterKey),
+        { bundle: result.bundle, passphrase: PASSPHRASE },
+      );
+      expect(unlocked).toBe(signedUp.masterKeyText);
+    } else {
+      expect(result.masterKeyText).toBe(signedUp.masterKeyText);
+      credentialA = result.bundle.credentialId!;
+      const prfOutput = await page.evaluate(async (credentialId) => {
+        const response = await startAuthentication({
+          optionsJSON: {
+            challenge: cofferCrypto.encodeBase64url(crypto.getRandomValues(new Uint8Array(32)), { padding: false }),
+            allowCredentials: [{ id: credentialId, type: 'public-key' }],
+            userVerification: 'required',
+            extensions: { prf: { eval: { first: await cofferCrypto.prfInput() } } } as never,
+          },
+        });
+        const first = (response.clientExtensionResults as { prf: { results: { first: ArrayBuffer } } }).prf.results
+          .first;
+        return cofferCrypto.encodeBase64url(new Uint8Array(first));
+      }, credentialA);
+      remember('PRF output', prfOutput);
+    }
+  });
+
+  it('refuses a replayed sign-in response', async () => {
+    const statuses = await page.evaluate(async () => {
+      const post = (path: string, body: unknown) =>
+        fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const { options } = await (await post('/api/auth/sign-in/options', {})).json();
+      const response = await startAuthentication({ optionsJSON: options });
+      const first = await post('/api/auth/sign-in/verify', { response });
+      const second = await post('/api/auth/sign-in/verify', { response });
+      return [first.status, second.status, ((await second.json()) as { error: { code: string } }).error.code];
+    });
+    expect(statuses).toEqual([200, 400, 'BAD_CHALLENGE']);
+  });
+
+  it('adds a passkey on another authenticator, signs in with it, removes the first, never the last', async () => {
+    const exported = await cdp.send('WebAuthn.getCredentials', { authenticatorId: authenticatorA });
+    expect(exported.credentials).toHaveLength(1);
+    await removeAuthenticator(authenticatorA);
+    const authenticatorB = await addAuthenticator();
+    const unlockedTextBefore = signedUp.masterKeyText;
+    const added = await page.evaluate(
+      async ({ masterKeyText, bundle }) =>
+        coffer.addPasskey({ userId: bundle.userId, masterKey: cofferCrypto.decodeBase64url(masterKeyText), bundle }),
+      { masterKeyText: unlockedTextBefore, bundle: signedUp.account.bundle },
+    );
+    expect(added.prf).toBe(hasPrf);
+    await page.evaluate(() => coffer.signOut());
+    const viaB = await page.evaluate(async () => {
+      const outcome = await coffer.signIn();
+      return {
+        unlocked: outcome.unlocked,
+        credentialId: (outcome.unlocked ? outcome.account.bundle : outcome.bundle).credentialId,
+      };
+    });
+    expect(viaB).toEqual({ unlocked: hasPrf, credentialId: added.id });
+    const first = exported.credentials[0]!.credentialId;
+    const firstId = Buffer.from(first, 'base64').toString('base64url');
+    const remove = (id: string) =>
+      page.evaluate(async (id) => {
+        try {
+          await coffer.removePasskey(id);
+          return 'removed';
+        } catch (error) {
+          return (error as { code: string }).code;
+        }
+      }, id);
+    expect(await remove(firstId)).toBe('removed');
+    expect(await remove(added.id)).toBe('LAST_PASSKEY');
+    await removeAuthenticator(authenticatorB);
+  });
+
+  it('refuses a passkey that was never registered', async () => {
+    const authenticator = await addAuthenticator();
+    // A resident credential for this site that the server never saw.
+    const privateKey = Buffer.from(
+      await (async () => {
+        const { privateKey } = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+          'sign',
+        ])) as CryptoKeyPair;
+        return crypto.subtle.exportKey('pkcs8', privateKey);
+      })(),
+    ).toString('base64');
+    await cdp.send('WebAuthn.addCredential', {
+      authenticatorId: authenticator,
+      credential: {
+        credentialId: Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64'),
+        isResidentCredential: true,
+        rpId: 'localhost',
+        privateKey,
+        userHandle: Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64'),
+        signCount: 0,
+      },
+    });
+    await page.evaluate(() => coffer.signOut().catch(() => undefined));
+    const refused = await page.evaluate(() =>
+      coffer.signIn().then(
+        () => 'signed in',
+        (error: { code: string }) => error.code,
+      ),
+    );
+    expect(refused).toBe('UNKNOWN_CREDENTIAL');
+    await removeAuthenticator(authenticator);
+  });
+
+  it('recovers with the recovery code after every authenticator is gone, and enrols a new passkey', async () => {
+    const recovered = await page.evaluate(async (code) => {
+      const account = await coffer.recover(code);
+      return { masterKeyText: cofferCrypto.encodeBase64url(account.masterKey), bundle: account.bundle };
+    }, signedUp.recoveryCode);
+    expect(recovered.masterKeyText).toBe(signedUp.masterKeyText);
+    await addAuthenticator();
+    const added = await page.evaluate(
+      async ({ masterKeyText, bundle }) =>
+        coffer.addPasskey({ userId: bundle.userId, masterKey: cofferCrypto.decodeBase64url(masterKeyText), bundle }),
+      recovered,
+    );
+    expect(added.prf).toBe(hasPrf);
+    await page.evaluate(() => coffer.signOut());
+    const again = await page.evaluate(async () => (await coffer.signIn()).unlocked);
+    expect(again).toBe(hasPrf);
+  });
+
+  it('sent no PRF output, master key, private key, passphrase or recovery key in any request', () => {
+    const api = captured.filter((request) => new URL(request.url).pathname.startsWith('/api/'));
+    expect(api.length).toBeGreaterThan(15);
+    expect(api.some((request) => request.url.endsWith('/api/auth/sign-up/verify'))).toBe(true);
+    expect([...secrets.keys()].sort()).toEqual(
+      [
+        ...(hasPrf ? ['PRF output'] : []),
+        'master key',
+        'passphrase',
+        'recovery code',
+        'recovery key',
+        'sharing private key',
+        'sharing private scalar',
+        'signing private key',
+        'signing private scalar',
+      ].sort(),
+    );
+    const leaks: string[] = [];
+    for (const request of captured) {
+      const text = `${request.method} ${request.url}\n${request.headers}\n${request.body}`;
+      for (const [name, forms] of secrets) {
+        for (const form of forms) if (form.length >= 16 && text.includes(form)) leaks.push(`${name} in ${request.url}`);
+      }
+    }
+    expect(leaks).toEqual([]);
+  });
+});

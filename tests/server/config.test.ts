@@ -1,0 +1,49 @@
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../server/config.ts';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('configuration', () => {
+  it('runs on the embedded defaults with nothing set', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(8080);
+    expect(config.database).toEqual({ pgliteDir: join(resolve('data'), 'pglite') });
+    expect(config.blobs).toEqual({ kind: 'fs', root: join(resolve('data'), 'blobs') });
+    expect(config.rateLimit).toEqual({ perSecond: 100, burst: 500 });
+    expect(config.trustedProxies).toBe(0);
+  });
+
+  it('names every bad variable at once, with what it got', () => {
+    const problems = problemsOf({
+      PORT: '80000',
+      RATE_LIMIT_PER_SECOND: '0',
+      TRUST_PROXY: 'yes',
+      DATABASE_URL: 'mysql://x',
+      BLOB_STORE: 's3',
+      PUBLIC_ORIGIN: 'https://coffer.example/path',
+    });
+    expect(problems).toEqual([
+      'PORT must be a whole number from 0 to 65535, got "80000"',
+      'PUBLIC_ORIGIN must be an origin like https://coffer.example, got "https://coffer.example/path"',
+      'DATABASE_URL must start with postgres:// or postgresql://',
+      'S3_BUCKET is required when BLOB_STORE=s3',
+      'S3_ACCESS_KEY_ID is required when BLOB_STORE=s3',
+      'S3_SECRET_ACCESS_KEY is required when BLOB_STORE=s3',
+      'RATE_LIMIT_PER_SECOND must be a whole number from 1 to 100000, got "0"',
+      'TRUST_PROXY must be a whole number from 0 to 10, got "yes"',
+    ]);
+  });
+
+  it('takes the rate limit from the environment, with bursts of five seconds', () => {
+    expect(loadConfig({ RATE_LIMIT_PER_SECOND: '20' }).rateLimit).toEqual({ perSecond: 20, burst: 100 });
+  });
+});

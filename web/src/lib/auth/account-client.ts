@@ -1,0 +1,288 @@
+/**
+ * The browser's side of passkey accounts (docs/ARCHITECTURE.md, "Accounts"): the WebAuthn ceremonies, and the
+ * master key made, wrapped and unwrapped here. What leaves for the server is only ever ciphertext (Fernet tokens),
+ * public keys, salts, and the recovery verifier (a one-way derivation of the recovery key). The PRF output, the
+ * passphrase, the recovery key and the master key stay in this page's memory.
+ */
+import { startAuthentication, startRegistration } from '@simplewebauthn/browser';
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+} from '@simplewebauthn/browser';
+import {
+  decodeBase64url,
+  decryptPasskeyLabel,
+  encodeBase64url,
+  encryptPasskeyLabel,
+  exportPublicKey,
+  formatRecoveryCode,
+  generateAccountKeyPairs,
+  generateMasterKey,
+  generateRecoveryKey,
+  newPassphraseParams,
+  parseRecoveryCode,
+  passphraseWrappingSecret,
+  prfInput,
+  prfWrappingSecret,
+  recoveryVerifier,
+  recoveryWrappingSecret,
+  unwrapMasterKey,
+  wrapMasterKey,
+  wrapPrivateKey,
+  type PassphraseParams,
+} from '../../../../shared/crypto/index.ts';
+import { api } from '../api.ts';
+
+/** What the server returns once a ceremony succeeds: everything needed to unlock, all of it wrapped or public. */
+export interface AccountBundle {
+  userId: string;
+  credentialId?: string;
+  prfWraps: { credentialId: string; salt: string; wrapped: string }[];
+  passphraseWrap: (PassphraseParams & { wrapped: string }) | null;
+  recoveryWrap: { salt: string; wrapped: string } | null;
+  privateKeys: { sharing: string | null; signing: string | null };
+  publicKeys: Record<string, string>;
+}
+
+export interface UnlockedAccount {
+  userId: string;
+  masterKey: Uint8Array;
+  bundle: AccountBundle;
+}
+
+/** Failures of the account flows, each with a stable code; the API's own errors come as ApiRequestError. */
+export class AccountError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const b64 = (bytes: Uint8Array) => encodeBase64url(bytes, { padding: false });
+const randomBytes = (length: number) => crypto.getRandomValues(new Uint8Array(length));
+
+/**
+ * The PRF output from a WebAuthn response, if the authenticator gave one; the response itself is then stripped of
+ * it, so that the JSON sent to the server carries no trace of it.
+ */
+function takePrfOutput(response: RegistrationResponseJSON | AuthenticationResponseJSON): Uint8Array | undefined {
+  const results = response.clientExtensionResults as { prf?: { results?: { first?: BufferSource } } };
+  const first = results.prf?.results?.first;
+  response.clientExtensionResults = {};
+  if (!first) return undefined;
+  return first instanceof ArrayBuffer
+    ? new Uint8Array(first)
+    : new Uint8Array(first.buffer, first.byteOffset, first.byteLength).slice();
+}
+
+const prfExtension = async () => ({ prf: { eval: { first: await prfInput() } } });
+
+/** Whether this browser can make passkeys at all. */
+export function passkeysSupported(): boolean {
+  return typeof window !== 'undefined' && typeof window.PublicKeyCredential === 'function';
+}
+
+export interface SignUpResult {
+  account: UnlockedAccount;
+  /** Shown once, for the recovery kit; never sent anywhere. */
+  recoveryCode: string;
+  /** Whether this passkey unlocks the account by itself (PRF); if not, the passphrase does. */
+  prf: boolean;
+}
+
+/** A passkey made for a new account, not yet registered: completeSignUp registers it (within five minutes). */
+export interface PendingSignUp {
+  userId: string;
+  response: RegistrationResponseJSON;
+  /** Whether the passkey unlocks by itself; if not, completeSignUp needs a passphrase. */
+  prf: boolean;
+  prfOutput: Uint8Array | undefined;
+}
+
+/** Step 1 of sign-up: one touch makes the passkey, and tells whether its authenticator has PRF. */
+export async function createPasskey(): Promise<PendingSignUp> {
+  const { userId, options: creation } = await api<{ userId: string; options: PublicKeyCredentialCreationOptionsJSON }>(
+    'POST',
+    '/api/auth/sign-up/options',
+    {},
+  );
+  const response = await startRegistration({
+    optionsJSON: { ...creation, extensions: { ...creation.extensions, ...(await prfExtension()) } },
+  });
+  const enabled = (response.clientExtensionResults as { prf?: { enabled?: boolean } }).prf?.enabled;
+  let prfOutput = takePrfOutput(response);
+  if (!prfOutput && enabled !== false) prfOutput = await evaluatePrf(response.id, creation.rp.id);
+  return { userId, response, prf: prfOutput !== undefined, prfOutput };
+}
+
+/**
+ * Step 2: makes the master key and every wrap, and registers the account. Without PRF, `passphrase` is required
+ * (NEEDS_PASSPHRASE otherwise, and nothing is sent); with PRF it may be given as a second way in.
+ */
+export async function completeSignUp(
+  pending: PendingSignUp,
+  options: { passphrase?: string } = {},
+): Promise<SignUpResult> {
+  const { userId, response, prfOutput } = pending;
+  if (!prfOutput && !options.passphrase) {
+    throw new AccountError(
+      'NEEDS_PASSPHRASE',
+      'this passkey cannot unlock Coffer by itself (its authenticator has no PRF); choose a passphrase',
+    );
+  }
+  const masterKey = generateMasterKey();
+  const recoveryKey = generateRecoveryKey();
+  const recoverySalt = randomBytes(32);
+  const pairs = await generateAccountKeyPairs();
+  const request: Record<string, unknown> = {
+    response,
+    recoveryWrap: {
+      salt: b64(recoverySalt),
+      wrapped: await wrapMasterKey(
+        await recoveryWrappingSecret(recoveryKey, recoverySalt),
+        masterKey,
+        userId,
+        'recovery',
+      ),
+    },
+    recoveryVerifier: b64(await recoveryVerifier(recoveryKey)),
+    publicKeys: {
+      sharing: b64(await exportPublicKey(pairs.sharing.publicKey)),
+      signing: b64(await exportPublicKey(pairs.signing.publicKey)),
+    },
+    privateKeys: {
+      sharing: await wrapPrivateKey(masterKey, pairs.sharing.privateKey, userId, 'sharing'),
+      signing: await wrapPrivateKey(masterKey, pairs.signing.privateKey, userId, 'signing'),
+    },
+  };
+  if (prfOutput) request.prfWrap = await makePrfWrap(prfOutput, masterKey, userId, response.id);
+  if (options.passphrase) request.passphraseWrap = await makePassphraseWrap(options.passphrase, masterKey, userId);
+  const bundle = await api<AccountBundle>('POST', '/api/auth/sign-up/verify', request);
+  return {
+    account: { userId, masterKey, bundle },
+    recoveryCode: formatRecoveryCode(recoveryKey),
+    prf: prfOutput !== undefined,
+  };
+}
+
+/**
+ * Some authenticators report PRF as enabled at creation without evaluating it; one assertion with the new credential
+ * gets the output. Its challenge is made here and the assertion is never sent: only the PRF output is wanted.
+ */
+async function evaluatePrf(credentialId: string, rpId: string | undefined): Promise<Uint8Array | undefined> {
+  const assertion = await startAuthentication({
+    optionsJSON: {
+      challenge: b64(randomBytes(32)),
+      ...(rpId ? { rpId } : {}),
+      allowCredentials: [{ id: credentialId, type: 'public-key' }],
+      userVerification: 'required',
+      extensions: await prfExtension(),
+    } as PublicKeyCredentialRequestOptionsJSON,
+  });
+  return takePrfOutput(assertion);
+}
+
+async function makePrfWrap(prfOutput: Uint8Array, masterKey: Uint8Array, userId: string, credentialId: string) {
+  const salt = randomBytes(32);
+  const secret = await prfWrappingSecret(prfOutput, salt);
+  return { salt: b64(salt), wrapped: await wrapMasterKey(secret, masterKey, userId, { passkey: credentialId }) };
+}
+
+async function makePassphraseWrap(passphrase: string, masterKey: Uint8Array, userId: string) {
+  const params = newPassphraseParams();
+  const secret = await passphraseWrappingSecret(passphrase, params);
+  return { ...params, wrapped: await wrapMasterKey(secret, masterKey, userId, 'passphrase') };
+}
+
+export type SignInResult =
+  | { unlocked: true; account: UnlockedAccount }
+  /** Signed in, but this passkey has no PRF wrap: unlockWithPassphrase(bundle, ...) finishes. */
+  | { unlocked: false; bundle: AccountBundle };
+
+/** One touch: signs in with any passkey of any account and, with PRF, unlocks the master key too. */
+export async function signIn(): Promise<SignInResult> {
+  const { options } = await api<{ options: PublicKeyCredentialRequestOptionsJSON }>(
+    'POST',
+    '/api/auth/sign-in/options',
+    {},
+  );
+  const response = await startAuthentication({
+    optionsJSON: { ...options, extensions: { ...options.extensions, ...(await prfExtension()) } },
+  });
+  const prfOutput = takePrfOutput(response);
+  const bundle = await api<AccountBundle>('POST', '/api/auth/sign-in/verify', { response });
+  const wrap = bundle.prfWraps.find((candidate) => candidate.credentialId === bundle.credentialId);
+  if (!prfOutput || !wrap) return { unlocked: false, bundle };
+  const secret = await prfWrappingSecret(prfOutput, decodeBase64url(wrap.salt));
+  const masterKey = await unwrapMasterKey(secret, wrap.wrapped, bundle.userId, { passkey: wrap.credentialId });
+  return { unlocked: true, account: { userId: bundle.userId, masterKey, bundle } };
+}
+
+export async function unlockWithPassphrase(bundle: AccountBundle, passphrase: string): Promise<UnlockedAccount> {
+  if (!bundle.passphraseWrap) throw new AccountError('NO_PASSPHRASE', 'this account has no passphrase');
+  const secret = await passphraseWrappingSecret(passphrase, bundle.passphraseWrap);
+  try {
+    const masterKey = await unwrapMasterKey(secret, bundle.passphraseWrap.wrapped, bundle.userId, 'passphrase');
+    return { userId: bundle.userId, masterKey, bundle };
+  } catch {
+    throw new AccountError('WRONG_PASSPHRASE', 'that passphrase does not unlock this account');
+  }
+}
+
+/** Signs in with the recovery code alone and unlocks; the caller should then add a passkey. */
+export async function recover(code: string): Promise<UnlockedAccount> {
+  const recoveryKey = parseRecoveryCode(code);
+  const bundle = await api<AccountBundle>('POST', '/api/auth/recover', {
+    recoveryVerifier: b64(await recoveryVerifier(recoveryKey)),
+  });
+  const wrap = bundle.recoveryWrap!;
+  const secret = await recoveryWrappingSecret(recoveryKey, decodeBase64url(wrap.salt));
+  const masterKey = await unwrapMasterKey(secret, wrap.wrapped, bundle.userId, 'recovery');
+  return { userId: bundle.userId, masterKey, bundle };
+}
+
+/** Adds a passkey to the unlocked account (this device or, through the browser's own dialog, a phone). */
+export async function addPasskey(account: UnlockedAccount): Promise<{ id: string; prf: boolean }> {
+  const { options } = await api<{ options: PublicKeyCredentialCreationOptionsJSON }>(
+    'POST',
+    '/api/account/passkeys/options',
+    {},
+  );
+  const response = await startRegistration({
+    optionsJSON: { ...options, extensions: { ...options.extensions, ...(await prfExtension()) } },
+  });
+  let prfOutput = takePrfOutput(response);
+  if (!prfOutput) prfOutput = await evaluatePrf(response.id, options.rp.id).catch(() => undefined);
+  const request: Record<string, unknown> = { response };
+  if (prfOutput) request.prfWrap = await makePrfWrap(prfOutput, account.masterKey, account.userId, response.id);
+  await api('POST', '/api/account/passkeys', request);
+  return { id: response.id, prf: prfOutput !== undefined };
+}
+
+export async function removePasskey(id: string): Promise<void> {
+  await api('DELETE', `/api/account/passkeys/${encodeURIComponent(id)}`);
+}
+
+/** Names a passkey; the name is encrypted here and only the ciphertext is sent. */
+export async function renamePasskey(account: UnlockedAccount, id: string, name: string): Promise<void> {
+  const encryptedLabel = await encryptPasskeyLabel(account.masterKey, account.userId, id, name);
+  await api('PATCH', `/api/account/passkeys/${encodeURIComponent(id)}`, { encryptedLabel });
+}
+
+/** A passkey's name, or undefined if it has none or its name does not decrypt for this passkey. */
+export async function passkeyName(
+  account: UnlockedAccount,
+  id: string,
+  encryptedLabel: string | null,
+): Promise<string | undefined> {
+  if (!encryptedLabel) return undefined;
+  return decryptPasskeyLabel(account.masterKey, account.userId, id, encryptedLabel).catch(() => undefined);
+}
+
+export async function signOut(): Promise<void> {
+  await api('POST', '/api/account/sign-out', {});
+}
