@@ -115,7 +115,7 @@ const out = new URL('../tests/vectors/coffer.json', import.meta.url);
 writeFileSync(out, JSON.stringify({ plaintextPattern: VECTOR_PATTERN, stream, wrap }, null, 1) + '\n');
 console.log(`wrote ${stream.length} stream and ${wrap.length} wrap vectors to ${out.pathname}`);
 
-/** Writes the worked example of docs/FORMAT.md section 5 from the first stream vector, showing every intermediate. */
+/** Writes the worked example of docs/FORMAT.md section 6 from the first stream vector, showing every intermediate. */
 async function workedExample(vector: StreamVector): Promise<string> {
   const fileKey = decodeBase64url(vector.fileKey);
   const ciphertext = decodeBase64url(vector.ciphertext);

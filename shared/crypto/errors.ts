@@ -19,6 +19,7 @@ export type CryptoErrorCode =
   | 'TRUNCATED'
   | 'TRAILING_DATA'
   | 'WRAPPED_KEY_INVALID'
+  | 'METADATA_INVALID'
   | 'WEAK_PARAMETERS'
   | 'BAD_RECOVERY_CODE';
 

@@ -39,4 +39,5 @@ export { createDecryptStream, type DecryptStreamOptions } from './stream-decrypt
 export { collect, decryptBytes, encryptBytes } from './stream.ts';
 export { unwrapKey, wrapKey, WRAPPING_SECRET_BYTES, type KeyBinding } from './wrap.ts';
 export * from './account.ts';
+export * from './tree.ts';
 export { FINGERPRINT_WORDS, fingerprintWords, WORDLIST } from './fingerprint.ts';

@@ -3,7 +3,15 @@
  * directions through `coffer fernet`, and tools/coffer_decrypt.py, written from docs/FORMAT.md alone.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeBase64url, encodeBase64url, generateKey } from '../../shared/crypto/index.ts';
+import {
+  decodeBase64url,
+  encodeBase64url,
+  encryptMetadata,
+  generateKey,
+  generateNodeKey,
+  uuidToBytes,
+  type FileMetadata,
+} from '../../shared/crypto/index.ts';
 import { toHex } from '../../shared/crypto/bytes.ts';
 import vectors from '../vectors/coffer.json';
 import { patternBytes } from '../vectors/pattern.ts';
@@ -111,5 +119,41 @@ describe('tools/coffer_decrypt.py, the reference decryptor', () => {
     const result = await python(REFERENCE_DECRYPTOR, args, tamper.make(fixture));
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(new RegExp(`^coffer_decrypt: ${tamper.expected}: [^\\n]+\\n$`));
+  });
+});
+
+describe('Python reads node metadata', () => {
+  it('node metadata is a standard Fernet token under the key FORMAT.md section 5 derives (checked by Python)', async () => {
+    const key = generateNodeKey();
+    const [nodeId, parentId] = [crypto.randomUUID(), crypto.randomUUID()];
+    const metadata: FileMetadata = {
+      name: 'Été.txt',
+      type: 'text/plain',
+      size: 3,
+      modified: 1795000000000,
+      revision: 2,
+    };
+    const place = { ownerId: crypto.randomUUID(), nodeId, parentId, kind: 'file' as const };
+    const encrypted = await encryptMetadata(key, place, metadata);
+    const script = `
+import sys, base64, json
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+node_key, kind, node_id, parent_id, token = sys.argv[1:6]
+info = b"coffer/v1/metadata" + b"\\x00" + bytes([int(kind)]) + bytes.fromhex(node_id) + bytes.fromhex(parent_id)
+derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(bytes.fromhex(node_key))
+plaintext = Fernet(base64.urlsafe_b64encode(derived)).decrypt(token.encode())
+sys.stdout.write(json.dumps(json.loads(plaintext), sort_keys=True))
+`;
+    const result = await pythonCode(script, [
+      toHex(key),
+      '2',
+      toHex(uuidToBytes(nodeId)),
+      toHex(uuidToBytes(parentId)),
+      encodeBase64url(encrypted),
+    ]);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout.toString('utf8'))).toEqual(metadata);
   });
 });
