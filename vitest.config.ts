@@ -12,6 +12,8 @@ export default defineConfig({
           include: ['tests/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
+          // Starting PGlite (Postgres in WebAssembly) takes seconds, and over 10 on a busy two-core machine.
+          hookTimeout: 60_000,
         },
       },
       {

@@ -16,7 +16,7 @@ import { requireSameOrigin } from './http/origin.ts';
 import { accountRoutes } from './routes/account.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
-import { nodeRoutes } from './routes/nodes.ts';
+import { nodeRoutes, trashRoutes } from './routes/nodes.ts';
 import { revisionRoutes } from './routes/revisions.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 import { usageRoutes } from './routes/usage.ts';
@@ -85,7 +85,11 @@ export function createApp(deps: AppDeps) {
           styleSrc: ["'self'"],
           // Style attributes only (SvelteKit's screen-reader announcer has one); no <style>, no script.
           styleSrcAttr: ["'unsafe-inline'"],
+          // Previews show plaintext that the page decrypted into blob: URLs of its own.
           imgSrc: ["'self'", 'blob:', 'data:'],
+          mediaSrc: ["'self'", 'blob:'],
+          frameSrc: ["'self'", 'blob:'],
+          workerSrc: ["'self'"],
           connectSrc: ["'self'"],
           objectSrc: ["'none'"],
           baseUri: ["'none'"],
@@ -114,6 +118,7 @@ export function createApp(deps: AppDeps) {
     .route('/api/uploads', uploadRoutes(routeDeps))
     .route('/api/revisions', revisionRoutes(routeDeps))
     .route('/api/nodes', nodeRoutes(routeDeps))
+    .route('/api/trash', trashRoutes(routeDeps))
     .route('/api/usage', usageRoutes(routeDeps))
     .all('/api/*', (c) => {
       throw new ApiError(404, 'NOT_FOUND', `no API route ${c.req.method} ${c.req.path}`);

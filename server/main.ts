@@ -7,7 +7,7 @@ import { openBlobStore } from './blobs/open-blob-store.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { PACKAGE_JSON, WEB_ROOT } from './paths.ts';
-import { collectStaleUploads } from './uploads/collect-stale.ts';
+import { collectExpiredTrash, collectStaleUploads } from './uploads/collect-stale.ts';
 
 const COLLECT_EVERY_MS = 10 * 60 * 1000;
 
@@ -41,10 +41,16 @@ const app = createApp({
   log: (line) => console.log(line),
 });
 
+const collectDeps = { db: database.db, blobs, now: () => new Date() };
 const collect = () =>
-  collectStaleUploads({ db: database.db, blobs, now: () => new Date() }).catch((error: unknown) =>
-    console.error('coffer: collecting stale uploads failed:', error),
-  );
+  Promise.all([
+    collectStaleUploads(collectDeps).catch((error: unknown) =>
+      console.error('coffer: collecting stale uploads failed:', error),
+    ),
+    collectExpiredTrash(collectDeps).catch((error: unknown) =>
+      console.error('coffer: emptying expired trash failed:', error),
+    ),
+  ]);
 await collect();
 setInterval(collect, COLLECT_EVERY_MS).unref();
 

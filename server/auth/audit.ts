@@ -13,7 +13,9 @@ export type AuditType =
   | 'passkey-removed'
   | 'passphrase-changed'
   | 'recovery-used'
-  | 'recovery-failed';
+  | 'recovery-failed'
+  /** Files or folders deleted for good from the trash, by the user (not by the 30-day expiry). */
+  | 'trash-purged';
 
 export async function audit(
   db: Database | Queryable,

@@ -44,3 +44,18 @@ export function integerParam(c: Context, name: string, max: number): number {
   }
   return value;
 }
+
+/** The optional `limit` query parameter of a listing: from 1 to `max`, `fallback` when absent. */
+export function limitQuery(c: Context, { max, fallback }: { max: number; fallback: number }): number {
+  const text = c.req.query('limit');
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!/^\d{1,10}$/.test(text) || value < 1 || value > max) {
+    throw new ApiError(
+      400,
+      'BAD_LIMIT',
+      `limit must be a whole number from 1 to ${max}, got ${JSON.stringify(text.slice(0, 16))}`,
+    );
+  }
+  return value;
+}

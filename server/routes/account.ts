@@ -12,11 +12,11 @@ import { consumeChallenge, issueChallenge } from '../auth/challenges.ts';
 import { registrationOptions, verifyRegistration } from '../auth/passkey-ceremonies.ts';
 import { countAuthAttempt } from '../auth/rate-limits.ts';
 import { isUniqueViolation } from '../db/errors.ts';
-import { credentials, sessions, wrappedKeys } from '../db/schema.ts';
+import { auditEvents, credentials, sessions, wrappedKeys } from '../db/schema.ts';
 import { endSessionCookie, type AuthEnv } from '../http/auth.ts';
 import { ApiError } from '../http/errors.ts';
 import { jsonBodyLimit } from '../http/limits.ts';
-import { idParam, readJson } from '../http/validate.ts';
+import { idParam, limitQuery, readJson } from '../http/validate.ts';
 import type { AuthDeps } from './auth.ts';
 
 export function accountRoutes(deps: AuthDeps) {
@@ -26,6 +26,17 @@ export function accountRoutes(deps: AuthDeps) {
   return new Hono<AuthEnv>()
     .use(jsonBodyLimit())
     .get('/', async (c) => c.json(await accountBundle(db, c.get('user').id)))
+    .get('/security-events', async (c) => {
+      // The account's own security log, newest first: what a user checks after a scare (sign-ins, passkeys, recovery).
+      const limit = limitQuery(c, { max: 100, fallback: 20 });
+      const rows = await db
+        .select({ type: auditEvents.type, createdAt: auditEvents.createdAt })
+        .from(auditEvents)
+        .where(eq(auditEvents.userId, c.get('user').id))
+        .orderBy(desc(auditEvents.createdAt), desc(auditEvents.id))
+        .limit(limit);
+      return c.json({ events: rows.map((row) => ({ type: row.type, at: row.createdAt.toISOString() })) });
+    })
     .get('/passkeys', async (c) => {
       const rows = await db
         .select()

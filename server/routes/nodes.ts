@@ -1,21 +1,44 @@
-/** Folders and files as the server sees them: ids, parent links, wrapped keys and encrypted metadata. */
+/**
+ * Folders and files as the server sees them: ids, parent links, wrapped keys and encrypted metadata. Renaming, moving,
+ * the trash (trash, restore, purge) and going back to an older revision all change only these; the client does the
+ * cryptography (a move re-wraps the node key under the new parent's).
+ */
 import { and, asc, eq, isNotNull, isNull } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { createFolderSchema } from '../../shared/api/schemas.ts';
+import {
+  createFolderSchema,
+  moveNodeSchema,
+  renameNodeSchema,
+  setCurrentRevisionSchema,
+} from '../../shared/api/schemas.ts';
 import { decodeBase64url, encodeBase64url } from '../../shared/crypto/index.ts';
-import type { Database } from '../db/database.ts';
+import type { Database, Queryable } from '../db/database.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { nodes, revisions } from '../db/schema.ts';
 import type { AuthEnv, AuthUser } from '../http/auth.ts';
 import { ApiError } from '../http/errors.ts';
 import { jsonBodyLimit } from '../http/limits.ts';
-import { idParam, readJson } from '../http/validate.ts';
+import { idParam, limitQuery, readJson } from '../http/validate.ts';
+import { audit } from '../auth/audit.ts';
+import { purgeTrash } from '../nodes/purge.ts';
+import {
+  idList,
+  lockTree,
+  type NodeRow,
+  type NodeWithRevision,
+  recentLiveFiles,
+  trashedNodes,
+  trashedParentIds,
+  withAncestors,
+} from '../nodes/tree-queries.ts';
 import { describeRevision } from './revisions.ts';
 import type { RouteDeps } from './deps.ts';
 
-type NodeRow = typeof nodes.$inferSelect;
+/** How many recent files GET /api/nodes/recent lists, unless asked for another number up to `max`. */
+export const RECENT_LIMIT = { default: 20, max: 100 };
 
-export function nodeRoutes({ db }: RouteDeps) {
+export function nodeRoutes(deps: RouteDeps) {
+  const { db, now } = deps;
   return new Hono<AuthEnv>()
     .post('/folders', jsonBodyLimit(), async (c) => {
       const user = c.get('user');
@@ -57,9 +80,42 @@ export function nodeRoutes({ db }: RouteDeps) {
       if (!root) throw new ApiError(404, 'NO_ROOT', 'this account has no root folder yet');
       return c.json(await describeNode(db, root));
     })
+    .get('/recent', async (c) => {
+      // Registered before '/:nodeId', which would otherwise take 'recent' for an id.
+      const user = c.get('user');
+      const recent = await recentLiveFiles(
+        db,
+        user.id,
+        limitQuery(c, { max: RECENT_LIMIT.max, fallback: RECENT_LIMIT.default }),
+      );
+      const ancestors = await withAncestors(db, user.id, idList(recent.map(({ node }) => node.parentId)));
+      return c.json({ nodes: recent.map(nodeWithRevisionJson), ancestors: ancestors.map(nodeWithRevisionJson) });
+    })
     .get('/:nodeId', async (c) =>
       c.json(await describeNode(db, await loadNode(db, c.get('user'), idParam(c, 'nodeId')))),
     )
+    .patch('/:nodeId', jsonBodyLimit(), async (c) => {
+      const user = c.get('user');
+      const nodeId = idParam(c, 'nodeId');
+      const request = await readJson(c, renameNodeSchema);
+      const [updated] = await db
+        .update(nodes)
+        .set({ encryptedMetadata: decodeBase64url(request.encryptedMetadata), updatedAt: now() })
+        .where(and(eq(nodes.id, nodeId), eq(nodes.ownerId, user.id)))
+        .returning();
+      if (!updated) throw new ApiError(404, 'NOT_FOUND', `no node ${nodeId}`);
+      return c.json(await describeNode(db, updated));
+    })
+    .delete('/:nodeId', async (c) => {
+      const user = c.get('user');
+      const node = await loadNode(db, user, idParam(c, 'nodeId'));
+      if (!node.trashedAt) {
+        throw new ApiError(409, 'NOT_IN_TRASH', `node ${node.id} is not in the trash; trash it before deleting it`);
+      }
+      const purged = await purgeTrash(deps, user.id, eq(nodes.id, node.id));
+      await audit(db, { type: 'trash-purged', userId: user.id, requestId: c.get('requestId'), details: { purged } });
+      return c.json({ purged });
+    })
     .get('/:nodeId/children', async (c) => {
       const user = c.get('user');
       const folder = await loadNode(db, user, idParam(c, 'nodeId'));
@@ -72,6 +128,13 @@ export function nodeRoutes({ db }: RouteDeps) {
         .orderBy(asc(nodes.createdAt), asc(nodes.id));
       return c.json({ children: rows.map((row) => nodeJson(row.nodes, row.revisions)) });
     })
+    .get('/:nodeId/path', async (c) => {
+      const user = c.get('user');
+      const nodeId = idParam(c, 'nodeId');
+      const path = await withAncestors(db, user.id, idList([nodeId]));
+      if (path.length === 0) throw new ApiError(404, 'NOT_FOUND', `no node ${nodeId}`);
+      return c.json({ path: path.map(nodeWithRevisionJson) });
+    })
     .get('/:nodeId/revisions', async (c) => {
       const user = c.get('user');
       const node = await loadNode(db, user, idParam(c, 'nodeId'));
@@ -81,10 +144,154 @@ export function nodeRoutes({ db }: RouteDeps) {
         .where(and(eq(revisions.nodeId, node.id), eq(revisions.ownerId, user.id), isNotNull(revisions.completedAt)))
         .orderBy(asc(revisions.number));
       return c.json({ revisions: rows.map(describeRevision) });
+    })
+    .put('/:nodeId/current-revision', jsonBodyLimit(), async (c) => {
+      const user = c.get('user');
+      const nodeId = idParam(c, 'nodeId');
+      const request = await readJson(c, setCurrentRevisionSchema);
+      const node = await loadNode(db, user, nodeId);
+      if (node.kind !== 'file') {
+        throw new ApiError(409, 'NOT_A_FILE', `node ${node.id} is a folder; only files have revisions`);
+      }
+      const revisionId = request.revisionId.toLowerCase();
+      const [revision] = await db
+        .select()
+        .from(revisions)
+        .where(
+          and(
+            eq(revisions.id, revisionId),
+            eq(revisions.nodeId, node.id),
+            eq(revisions.ownerId, user.id),
+            isNotNull(revisions.completedAt),
+          ),
+        );
+      if (!revision) throw new ApiError(404, 'NOT_FOUND', `file ${node.id} has no completed revision ${revisionId}`);
+      const [updated] = await db
+        .update(nodes)
+        .set({
+          currentRevisionId: revision.id,
+          encryptedMetadata: decodeBase64url(request.encryptedMetadata),
+          updatedAt: now(),
+        })
+        .where(and(eq(nodes.id, node.id), eq(nodes.ownerId, user.id)))
+        .returning();
+      if (!updated) throw new ApiError(404, 'NOT_FOUND', `no node ${node.id}`);
+      return c.json(nodeJson(updated, revision));
+    })
+    .post('/:nodeId/move', jsonBodyLimit(), async (c) => {
+      const user = c.get('user');
+      const nodeId = idParam(c, 'nodeId');
+      const request = await readJson(c, moveNodeSchema);
+      const parentId = request.parentId.toLowerCase();
+      const moved = await db.transaction(async (tx) => {
+        await lockTree(tx, user.id);
+        const node = await loadNode(tx, user, nodeId);
+        if (!node.parentId) throw new ApiError(409, 'IS_ROOT', `node ${node.id} is the root folder, which cannot move`);
+        await checkMoveTarget(tx, user, node, parentId);
+        // Moving out of the trash into a live folder restores the node: that is "restore to...".
+        const [updated] = await tx
+          .update(nodes)
+          .set({
+            parentId,
+            wrappedKey: request.wrappedKey,
+            encryptedMetadata: decodeBase64url(request.encryptedMetadata),
+            trashedAt: null,
+            updatedAt: now(),
+          })
+          .where(and(eq(nodes.id, node.id), eq(nodes.ownerId, user.id)))
+          .returning();
+        return updated!;
+      });
+      return c.json(await describeNode(db, moved));
+    })
+    .post('/:nodeId/trash', async (c) => {
+      const user = c.get('user');
+      const node = await loadNode(db, user, idParam(c, 'nodeId'));
+      if (!node.parentId)
+        throw new ApiError(409, 'IS_ROOT', `node ${node.id} is the root folder, which cannot be trashed`);
+      // Only the node is marked: what is inside a trashed folder is hidden by it, and comes back with it.
+      if (!node.trashedAt) {
+        await db
+          .update(nodes)
+          .set({ trashedAt: now() })
+          .where(and(eq(nodes.id, node.id), eq(nodes.ownerId, user.id), isNull(nodes.trashedAt)));
+      }
+      return c.json(await describeNode(db, await loadNode(db, user, node.id)));
+    })
+    .post('/:nodeId/restore', async (c) => {
+      const user = c.get('user');
+      const node = await loadNode(db, user, idParam(c, 'nodeId'));
+      if (!node.trashedAt) throw new ApiError(409, 'NOT_IN_TRASH', `node ${node.id} is not in the trash`);
+      const trashed = (await withAncestors(db, user.id, idList([node.parentId]))).find((row) => row.node.trashedAt);
+      if (trashed) {
+        throw new ApiError(
+          409,
+          'PARENT_IN_TRASH',
+          `folder ${trashed.node.id}, which holds node ${node.id}, is in the trash too; restore that folder, or move this node to a folder that is not in the trash`,
+        );
+      }
+      const [restored] = await db
+        .update(nodes)
+        .set({ trashedAt: null })
+        .where(and(eq(nodes.id, node.id), eq(nodes.ownerId, user.id)))
+        .returning();
+      if (!restored) throw new ApiError(404, 'NOT_FOUND', `no node ${node.id}`);
+      return c.json(await describeNode(db, restored));
     });
 }
 
-async function loadNode(db: Database, user: AuthUser, nodeId: string): Promise<NodeRow> {
+/** The trash as a whole, at /api/trash: what is in it, and emptying it. */
+export function trashRoutes(deps: RouteDeps) {
+  const { db } = deps;
+  return new Hono<AuthEnv>()
+    .get('/', async (c) => {
+      const user = c.get('user');
+      const trashed = await trashedNodes(db, user.id);
+      // The client unwraps keys from the root down to read a trashed node's name, whatever state its folders are in.
+      const ancestors = await withAncestors(db, user.id, trashedParentIds(user.id));
+      return c.json({ trashed: trashed.map(nodeWithRevisionJson), ancestors: ancestors.map(nodeWithRevisionJson) });
+    })
+    .delete('/', async (c) => {
+      const user = c.get('user');
+      const purged = await purgeTrash(deps, user.id);
+      await audit(db, { type: 'trash-purged', userId: user.id, requestId: c.get('requestId'), details: { purged } });
+      return c.json({ purged });
+    });
+}
+
+/**
+ * Where a node may move: into a folder of the same user that is neither the node nor inside it (that would cut the
+ * subtree off from the root, in a cycle), and that is not in the trash. One walk up from the new parent answers all.
+ */
+async function checkMoveTarget(tx: Queryable, user: AuthUser, node: NodeRow, parentId: string): Promise<void> {
+  const chain = await withAncestors(tx, user.id, idList([parentId]));
+  const parent = chain.find((row) => row.node.id === parentId)?.node;
+  if (!parent) throw new ApiError(404, 'NOT_FOUND', `no folder ${parentId}`);
+  if (parent.kind !== 'folder') {
+    throw new ApiError(409, 'NOT_A_FOLDER', `node ${parentId} is a file; a node can only move into a folder`);
+  }
+  if (chain.some((row) => row.node.id === node.id)) {
+    throw new ApiError(
+      409,
+      'MOVE_INTO_ITSELF',
+      parentId === node.id
+        ? `node ${node.id} cannot move into itself`
+        : `folder ${parentId} is inside ${node.id}; a folder cannot move into itself or anything inside it`,
+    );
+  }
+  const trashed = chain.find((row) => row.node.trashedAt)?.node;
+  if (trashed) {
+    throw new ApiError(
+      409,
+      'IN_TRASH',
+      trashed.id === parentId
+        ? `folder ${parentId} is in the trash`
+        : `folder ${parentId} is inside folder ${trashed.id}, which is in the trash`,
+    );
+  }
+}
+
+async function loadNode(db: Queryable, user: AuthUser, nodeId: string): Promise<NodeRow> {
   const [node] = await db
     .select()
     .from(nodes)
@@ -98,6 +305,10 @@ async function describeNode(db: Database, node: NodeRow) {
     ? await db.select().from(revisions).where(eq(revisions.id, node.currentRevisionId))
     : [];
   return nodeJson(node, revision ?? null);
+}
+
+function nodeWithRevisionJson({ node, revision }: NodeWithRevision) {
+  return nodeJson(node, revision);
 }
 
 function nodeJson(node: NodeRow, revision: typeof revisions.$inferSelect | null) {

@@ -1,11 +1,22 @@
 /**
- * Gives up uploads that have sat idle past their expiry: their chunks are deleted and their reserved quota freed.
- * Runs at start (after a crash) and periodically. Completed uploads are only bookkeeping, and are forgotten too.
+ * Collection of what has outlived its use, one function per job. Each runs at start (after a crash) and periodically.
+ * - collectStaleUploads gives up uploads that have sat idle past their expiry: their chunks are deleted and their
+ *   reserved quota freed. Completed uploads are only bookkeeping, and are forgotten too.
+ * - collectExpiredTrash purges nodes trashed more than TRASH_RETENTION_DAYS ago.
  */
 import { and, isNotNull, isNull, lt } from 'drizzle-orm';
-import { uploads } from '../db/schema.ts';
+import { nodes, uploads } from '../db/schema.ts';
+import { purgeTrash } from '../nodes/purge.ts';
 import type { RouteDeps } from '../routes/deps.ts';
 import { discardUpload } from '../routes/uploads.ts';
+
+/**
+ * How long a trashed node can still be restored. After that it is purged with everything inside it, and its storage
+ * no longer counts against the quota.
+ */
+export const TRASH_RETENTION_DAYS = 30;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 export async function collectStaleUploads(deps: Pick<RouteDeps, 'db' | 'blobs' | 'now'>): Promise<number> {
   const now = deps.now();
@@ -16,4 +27,13 @@ export async function collectStaleUploads(deps: Pick<RouteDeps, 'db' | 'blobs' |
   for (const { revisionId } of stale) await discardUpload(deps, revisionId);
   await deps.db.delete(uploads).where(and(isNotNull(uploads.completedAt), lt(uploads.expiresAt, now)));
   return stale.length;
+}
+
+/** Purges, user by user, the nodes trashed before the retention period began. Returns how many nodes were deleted. */
+export async function collectExpiredTrash(deps: Pick<RouteDeps, 'db' | 'blobs' | 'now'>): Promise<number> {
+  const expired = lt(nodes.trashedAt, new Date(deps.now().getTime() - TRASH_RETENTION_DAYS * DAY_MS));
+  const owners = await deps.db.selectDistinct({ ownerId: nodes.ownerId }).from(nodes).where(expired);
+  let purged = 0;
+  for (const { ownerId } of owners) purged += await purgeTrash(deps, ownerId, expired);
+  return purged;
 }

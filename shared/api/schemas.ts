@@ -69,6 +69,30 @@ export const completeUploadSchema = z.strictObject({
   encryptedMetadata: encryptedMetadataSchema.optional(),
 });
 
+/** Renaming, or any other change to a node's metadata. */
+export const renameNodeSchema = z.strictObject({
+  encryptedMetadata: encryptedMetadataSchema,
+});
+
+/**
+ * A move: the node's key wrapped under the new parent's key, and its metadata encrypted again bound to the new
+ * parent, all three changed together.
+ */
+export const moveNodeSchema = z.strictObject({
+  parentId: idSchema,
+  wrappedKey: wrappedKeySchema,
+  encryptedMetadata: encryptedMetadataSchema,
+});
+
+/** Makes an older completed revision of a file current again, with metadata that describes it. */
+export const setCurrentRevisionSchema = z.strictObject({
+  revisionId: idSchema,
+  encryptedMetadata: encryptedMetadataSchema,
+});
+
 export type CreateFolderRequest = z.infer<typeof createFolderSchema>;
 export type CreateUploadRequest = z.infer<typeof createUploadSchema>;
 export type CompleteUploadRequest = z.infer<typeof completeUploadSchema>;
+export type RenameNodeRequest = z.infer<typeof renameNodeSchema>;
+export type MoveNodeRequest = z.infer<typeof moveNodeSchema>;
+export type SetCurrentRevisionRequest = z.infer<typeof setCurrentRevisionSchema>;

@@ -1,0 +1,70 @@
+/**
+ * Purging: deleting trashed nodes for good, with everything inside them and every revision, upload and blob of
+ * theirs. The rows go first, in one transaction, and the blobs after it commits: a crash in between leaves blobs no
+ * row points at (unreadable, only wasted space), never a row that points at a missing blob.
+ */
+import { and, eq, isNotNull, or, sql, type SQL } from 'drizzle-orm';
+import { deletePrefix, type BlobStore } from '../blobs/blob-store.ts';
+import type { Queryable } from '../db/database.ts';
+import { links, nodes, revisions, shares, uploads } from '../db/schema.ts';
+import type { RouteDeps } from '../routes/deps.ts';
+import { revisionPrefix } from '../uploads/segments.ts';
+import { lockTree, subtreeIds } from './tree-queries.ts';
+
+/**
+ * Purges the owner's trashed nodes that `roots` selects (a condition on `nodes`; nodes not in the trash are never
+ * purged; without it, all of them) and everything inside them. Returns how many nodes were deleted.
+ */
+export async function purgeTrash(deps: Pick<RouteDeps, 'db' | 'blobs'>, ownerId: string, roots?: SQL): Promise<number> {
+  const { purged, revisionIds } = await deps.db.transaction(async (tx) => {
+    await lockTree(tx, ownerId);
+    return deleteRows(tx, ownerId, subtreeIds(ownerId, and(isNotNull(nodes.trashedAt), roots)!));
+  });
+  await deleteRevisionBlobs(deps.blobs, revisionIds);
+  return purged;
+}
+
+/**
+ * Deletes the rows of the nodes `doomed` selects. Nodes go last: the subquery is evaluated again by each statement,
+ * and must still find them.
+ */
+async function deleteRows(tx: Queryable, ownerId: string, doomed: SQL) {
+  const deletedRevisions = await tx
+    .delete(revisions)
+    .where(
+      and(
+        eq(revisions.ownerId, ownerId),
+        or(
+          sql`${revisions.nodeId} in (${doomed})`,
+          // New files still uploading into a doomed folder: their nodes do not exist yet, only their uploads do.
+          sql`${revisions.id} in (select ${uploads.revisionId} from ${uploads}
+            where ${uploads.newNode} and ${uploads.parentId} in (${doomed}))`,
+        ),
+      ),
+    )
+    // Their segments and uploads go with them (foreign keys, on delete cascade).
+    .returning({ id: revisions.id });
+  // Shares and links of a deleted node would hold its key for nothing.
+  await tx.delete(shares).where(and(eq(shares.ownerId, ownerId), sql`${shares.nodeId} in (${doomed})`));
+  await tx.delete(links).where(and(eq(links.ownerId, ownerId), sql`${links.nodeId} in (${doomed})`));
+  const deletedNodes = await tx
+    .delete(nodes)
+    .where(and(eq(nodes.ownerId, ownerId), sql`${nodes.id} in (${doomed})`))
+    .returning({ id: nodes.id });
+  return { purged: deletedNodes.length, revisionIds: deletedRevisions.map((row) => row.id) };
+}
+
+/**
+ * Deletes each revision's blobs by prefix, as discardUpload does, so that segments without a row (sent twice, or
+ * stored just before a crash) go too. The purge has already committed, so a failure is logged and the rest carry on:
+ * what it leaves is never read again.
+ */
+async function deleteRevisionBlobs(blobs: BlobStore, revisionIds: string[]): Promise<void> {
+  for (const revisionId of revisionIds) {
+    try {
+      await deletePrefix(blobs, revisionPrefix(revisionId));
+    } catch (error) {
+      console.error(`coffer: the blobs of purged revision ${revisionId} could not all be deleted:`, error);
+    }
+  }
+}
