@@ -5,7 +5,8 @@
 import { api, ApiRequestError } from './api.ts';
 import type { AccountBundle, UnlockedAccount } from './auth/account-client.ts';
 
-export type AccountStatus = 'unknown' | 'signed-out' | 'locked' | 'unlocked';
+/** 'offline': the app shell loaded (from the service worker's cache) but the API could not be reached. */
+export type AccountStatus = 'unknown' | 'offline' | 'signed-out' | 'locked' | 'unlocked';
 
 /** Locks after this long without a click or a key press. */
 export const DEFAULT_IDLE_LOCK_MS = 15 * 60 * 1000;
@@ -32,6 +33,11 @@ class AccountState {
       this.bundle = await api<AccountBundle>('GET', '/api/account');
       this.status = 'locked';
     } catch (error) {
+      // fetch rejects with a TypeError when no answer came at all: offline, or the server is unreachable.
+      if (error instanceof TypeError) {
+        this.status = 'offline';
+        return;
+      }
       if (!(error instanceof ApiRequestError && error.status === 401)) throw error;
       this.status = 'signed-out';
       this.bundle = null;
