@@ -1,12 +1,17 @@
 import { playwright } from '@vitest/browser-playwright';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './tests/chromium.ts';
 
 /** The crypto tests run twice: in Node and in headless Chromium, against the same code and vectors. */
+/** The web app's modules import the shared code as $shared, as SvelteKit resolves it (web/svelte.config.js). */
+const resolve = { alias: { $shared: fileURLToPath(new URL('./shared', import.meta.url)) } };
+
 export default defineConfig({
   test: {
     projects: [
       {
+        resolve,
         test: {
           name: 'node',
           include: ['tests/**/*.test.ts'],

@@ -9,6 +9,8 @@ export default {
     adapter: adapter({ pages: 'build', assets: 'build', fallback: 'index.html', strict: true }),
     // Absolute asset paths: the same index.html answers every route, however deep.
     paths: { relative: false },
+    // Code shared with the server (the format, the API schemas), imported as $shared/crypto/index.ts.
+    alias: { $shared: '../shared' },
     typescript: {
       config(config) {
         config.compilerOptions.allowImportingTsExtensions = true;

@@ -3,11 +3,17 @@
 /// <reference lib="webworker" />
 /// <reference types="@sveltejs/kit" />
 /**
- * Coffer's service worker: the app shell offline, and the share target. It caches the files of one build at install and
- * nothing else, ever; see goesStraightToNetwork. SvelteKit builds it to /service-worker.js and registers it from the
+ * Coffer's service worker: the app shell offline, the share target, and downloads decrypted as they stream to disk.
+ * It caches the files of one build at install and nothing else, ever; see goesStraightToNetwork. SvelteKit builds it to /service-worker.js and registers it from the
  * boot script.
  */
 import { build, files, version } from '$service-worker';
+import {
+  acceptDownload,
+  downloadResponse,
+  isDownloadMessage,
+  isDownloadRequest,
+} from '$lib/download/download-route.ts';
 import { storeSharedFiles } from '$lib/pwa/shared-inbox.ts';
 
 const worker = self as unknown as ServiceWorkerGlobalScope;
@@ -29,9 +35,17 @@ worker.addEventListener('activate', (event) => {
   event.waitUntil(deleteOtherCaches());
 });
 
+worker.addEventListener('message', (event) => {
+  if (isDownloadMessage(event.data)) acceptDownload(event.data, event.ports[0]);
+});
+
 worker.addEventListener('fetch', (event) => {
   const { request } = event;
-  if (isShare(request)) {
+  const url = new URL(request.url);
+  if (request.method === 'GET' && url.origin === worker.location.origin && isDownloadRequest(url)) {
+    // A stream, decrypted chunk by chunk as the download manager reads it, and never stored.
+    event.respondWith(downloadResponse(url));
+  } else if (isShare(request)) {
     event.respondWith(receiveShare(request));
   } else if (!goesStraightToNetwork(request)) {
     event.respondWith(request.mode === 'navigate' ? pageOrOfflineShell(request) : shellFileFirst(request));

@@ -1,0 +1,235 @@
+/**
+ * The file manager of the built web app in Chromium, signed in with a PRF passkey: upload (one file, several, a
+ * folder), browse, rename, move, trash and restore, versions, previews, downloads whose bytes equal the originals, and
+ * an upload resumed after a reload. Every request is recorded, and no file name or content may appear in one.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Download, type Page } from 'playwright';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium.ts';
+import { PYTHON } from '../run-command.ts';
+import { startAppServer, type AppServer } from './app-server.ts';
+import { signUpWithPasskey, unlockWithPasskey } from './sign-up.ts';
+import { addVirtualAuthenticator } from './virtual-authenticator.ts';
+
+/** A 1x1 red PNG. */
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+function randomBytes(length: number): Buffer {
+  const out = Buffer.alloc(length);
+  for (let offset = 0; offset < length; offset += 65536) {
+    crypto.getRandomValues(out.subarray(offset, Math.min(length, offset + 65536)));
+  }
+  return out;
+}
+
+describe('file manager in Chromium', () => {
+  let server: AppServer;
+  let browser: Browser;
+  let page: Page;
+  let dir: string;
+  const requests: { url: string; body: Buffer | null }[] = [];
+  const secrets: string[] = [];
+
+  const file = (name: string, content: Buffer | string) => {
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    return path;
+  };
+  const row = (name: string) => page.getByRole('row').filter({ has: page.getByRole('button', { name, exact: true }) });
+  const action = async (name: string, label: string) => {
+    await page.getByLabel(`Actions for ${name}`, { exact: true }).click();
+    await row(name).getByRole('button', { name: label, exact: true }).click();
+  };
+  /** Waits for every upload to finish, then clears the panel, which would otherwise cover the list's last rows. */
+  const waitForUploads = async () => {
+    await page.getByRole('heading', { name: 'Uploads complete' }).waitFor();
+    await page.getByRole('button', { name: 'Clear finished' }).click();
+  };
+  const downloaded = async (start: () => Promise<unknown>): Promise<Buffer> => {
+    const [download] = await Promise.all([page.waitForEvent('download'), start()]);
+    return readFileSync((await (download as Download).path())!);
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'coffer-files-e2e-'));
+    server = await startAppServer('web app');
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    const context = await browser.newContext();
+    page = await context.newPage();
+    page.on('request', (request) => requests.push({ url: request.url(), body: request.postDataBuffer() }));
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    await addVirtualAuthenticator(cdp, true);
+    await signUpWithPasskey(page, server.origin);
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows an empty account, then an empty root folder', async () => {
+    await page.getByText('Nothing here yet').waitFor();
+    await page.getByRole('link', { name: 'Files', exact: true }).click();
+    await page.getByRole('heading', { name: 'My files' }).waitFor();
+    await page.getByText('This folder is empty.').waitFor();
+  });
+
+  it('uploads one file, and previews it decrypted', async () => {
+    const content = 'Quarterly numbers: up and to the right.\n';
+    secrets.push('quarterly-report.txt', content.trim());
+    await page.getByLabel('Files to upload').setInputFiles(file('quarterly-report.txt', content));
+    await waitForUploads();
+    await row('quarterly-report.txt').waitFor();
+    await page.getByRole('button', { name: 'quarterly-report.txt', exact: true }).click();
+    expect(await page.getByTestId('preview-text').textContent()).toBe(content);
+    await page.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('uploads several files at once, and shows an image preview', async () => {
+    const names = ['alpha.bin', 'beta.bin', 'gamma.bin', 'delta.bin'];
+    secrets.push(...names, 'red-dot.png');
+    await page
+      .getByLabel('Files to upload')
+      .setInputFiles([...names.map((name) => file(name, randomBytes(200_000))), file('red-dot.png', PNG)]);
+    await waitForUploads();
+    for (const name of [...names, 'red-dot.png']) await row(name).waitFor();
+    await page.getByRole('button', { name: 'red-dot.png', exact: true }).click();
+    const image = page.getByRole('img', { name: 'red-dot.png' });
+    await image.waitFor();
+    expect(await image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(1);
+    await page.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('uploads a folder with a subfolder, and browses it with breadcrumbs', async () => {
+    const album = join(dir, 'Holiday album');
+    mkdirSync(join(album, 'Day one'), { recursive: true });
+    writeFileSync(join(album, 'cover.txt'), 'cover page');
+    writeFileSync(join(album, 'Day one', 'beach.txt'), 'sand and sea');
+    secrets.push('Holiday album', 'beach.txt');
+    await page.getByLabel('Folder to upload').setInputFiles(album);
+    await waitForUploads();
+    await page.getByRole('button', { name: 'Holiday album', exact: true }).click();
+    await page.getByRole('heading', { name: 'Holiday album' }).waitFor();
+    await page.getByRole('button', { name: 'Day one', exact: true }).click();
+    await row('beach.txt').waitFor();
+    await page.getByRole('navigation', { name: 'Folder path' }).getByRole('link', { name: 'My files' }).click();
+    await page.getByRole('heading', { name: 'My files' }).waitFor();
+  });
+
+  it('downloads a file whose bytes equal the original, decrypted in the page before the worker controls it', async () => {
+    expect(await page.evaluate(() => navigator.serviceWorker.controller)).toBeNull();
+    const original = readFileSync(join(dir, 'alpha.bin'));
+    const bytes = await downloaded(() => action('alpha.bin', 'Download'));
+    expect(bytes.equals(original)).toBe(true);
+  });
+
+  it('downloads a folder as one zip that Python reads back', async () => {
+    const bytes = await downloaded(() => action('Holiday album', 'Download'));
+    const zipPath = file('album.zip', bytes);
+    const listing = execFileSync(PYTHON, [
+      '-c',
+      'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; ' +
+        'print("\\n".join(f"{i.filename}={z.read(i).decode()}" for i in z.infolist() if not i.is_dir()))',
+      zipPath,
+    ]).toString();
+    expect(listing.trim().split('\n').sort()).toEqual([
+      'Holiday album/Day one/beach.txt=sand and sea',
+      'Holiday album/cover.txt=cover page',
+    ]);
+  });
+
+  it('renames, makes a folder, and moves a file into it', async () => {
+    await action('beta.bin', 'Rename');
+    await page.getByLabel('Name', { exact: true }).fill('beta renamed.bin');
+    await page.getByRole('button', { name: 'Rename', exact: true }).click();
+    await row('beta renamed.bin').waitFor();
+
+    await page.getByRole('button', { name: 'New folder' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('Archive');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await row('Archive').waitFor();
+
+    await action('beta renamed.bin', 'Move');
+    await page
+      .getByRole('list', { name: 'Folders' })
+      .getByRole('button', { name: /Archive/ })
+      .click();
+    await page.getByRole('button', { name: 'Move to “Archive”' }).click();
+    await row('beta renamed.bin').waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Archive', exact: true }).click();
+    await row('beta renamed.bin').waitFor();
+    await page.getByRole('navigation', { name: 'Folder path' }).getByRole('link', { name: 'My files' }).click();
+  });
+
+  it('moves a file to the trash and restores it', async () => {
+    await action('gamma.bin', 'Move to trash');
+    await row('gamma.bin').waitFor({ state: 'detached' });
+    await page.getByRole('link', { name: 'Trash', exact: true }).click();
+    await page.getByRole('button', { name: 'Restore gamma.bin' }).click();
+    await page.getByText('The trash is empty.').waitFor();
+    await page.getByRole('link', { name: 'Files', exact: true }).click();
+    await row('gamma.bin').waitFor();
+  });
+
+  it('keeps versions: a second upload of a name adds one, and an earlier one can be restored', async () => {
+    await page.getByLabel('Files to upload').setInputFiles(file('quarterly-report.txt', 'Revised numbers.\n'));
+    await waitForUploads();
+    await page.getByRole('button', { name: 'quarterly-report.txt', exact: true }).click();
+    await page.getByTestId('preview-text').filter({ hasText: 'Revised numbers.' }).waitFor();
+    await page.getByRole('button', { name: 'Close' }).click();
+
+    await action('quarterly-report.txt', 'Versions');
+    await page.getByText('Version 2 (current)').waitFor();
+    await page.getByRole('button', { name: 'Restore version 1' }).click();
+    await page.getByText('Version 1 (current)').waitFor();
+    await page.getByRole('button', { name: 'Close' }).click();
+    await page.getByRole('button', { name: 'quarterly-report.txt', exact: true }).click();
+    await page.getByTestId('preview-text').filter({ hasText: 'Quarterly numbers' }).waitFor();
+    await page.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('resumes an upload after a reload, and the file downloads intact through the service worker', async () => {
+    const original = randomBytes(48 * 1024 * 1024);
+    const path = file('big-archive.bin', original);
+    secrets.push('big-archive.bin');
+    await page.getByLabel('Files to upload').setInputFiles(path);
+    const progress = page.getByLabel('Progress of big-archive.bin');
+    await expect.poll(async () => Number(await progress.getAttribute('value')), { timeout: 30_000 }).toBeGreaterThan(0);
+    await page.getByRole('button', { name: 'Pause big-archive.bin' }).click();
+    await page.locator('li[data-status="paused"]').waitFor();
+
+    await page.reload();
+    await unlockWithPasskey(page);
+    await page.getByRole('link', { name: 'Files', exact: true }).click();
+    await page.getByRole('heading', { name: 'Unfinished uploads' }).waitFor();
+    await page.getByLabel('Choose big-archive.bin to resume').setInputFiles(path);
+    await waitForUploads();
+    await row('big-archive.bin').waitFor();
+    // Loaded after the service worker was installed, the page is controlled: this download streams through it.
+    expect(await page.evaluate(() => navigator.serviceWorker.controller?.state)).toBe('activated');
+    const bytes = await downloaded(() => action('big-archive.bin', 'Download'));
+    expect(bytes.length).toBe(original.length);
+    expect(bytes.equals(original)).toBe(true);
+  }, 120_000);
+
+  it('never sent a file name or file content to the server', () => {
+    expect(requests.length).toBeGreaterThan(20);
+    for (const secret of secrets) {
+      const leaks = requests.filter(
+        ({ url, body }) => decodeURIComponent(url).includes(secret) || (body?.includes(secret) ?? false),
+      );
+      expect(
+        leaks.map((leak) => leak.url),
+        secret,
+      ).toEqual([]);
+    }
+  });
+});

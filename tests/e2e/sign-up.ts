@@ -1,0 +1,18 @@
+/** Signing up and unlocking in the built web app, with a PRF passkey, as a user would. */
+import type { Page } from 'playwright';
+
+export async function signUpWithPasskey(page: Page, origin: string): Promise<void> {
+  await page.goto(origin);
+  await page.getByRole('link', { name: 'Create an account' }).click();
+  await page.getByRole('button', { name: 'Create a passkey' }).click();
+  await page.getByLabel('I have saved my recovery code').check();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await page.getByTestId('unlocked').waitFor();
+}
+
+/** After a reload the master key is gone: one touch of the PRF passkey brings it back. */
+export async function unlockWithPasskey(page: Page): Promise<void> {
+  await page.waitForURL('**/unlock');
+  await page.getByRole('button', { name: 'Unlock with your passkey' }).click();
+  await page.getByTestId('unlocked').waitFor();
+}

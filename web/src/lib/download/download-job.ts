@@ -1,0 +1,52 @@
+/**
+ * What a download is, for the page that starts it and the service worker that streams it: one file, or several
+ * files (or a folder) as one zip. Each entry carries what decrypting it needs; the key never leaves the device.
+ */
+import { createDecryptStream, uuidToBytes } from '$shared/crypto/index.ts';
+
+export interface DownloadEntry {
+  /** The name inside the zip ("Photos/a.jpg"), or the file's name. */
+  path: string;
+  revisionId: string;
+  nodeId: string;
+  revision: number;
+  fileKey: Uint8Array;
+  size: number;
+  modified: number;
+  type: string;
+}
+
+export interface DownloadJob {
+  id: string;
+  /** The saved file's name: the file's own, or "<folder>.zip". */
+  name: string;
+  /** Exactly one entry and no `zip`: the file itself. */
+  zip: boolean;
+  entries: DownloadEntry[];
+  /** Folders to include even if empty, as zip paths ending in "/". */
+  folders: string[];
+}
+
+/** Downloads the revision's ciphertext and decrypts it as it arrives; every chunk is authenticated before release. */
+export async function decryptEntry(
+  entry: DownloadEntry,
+  fetcher: typeof fetch = fetch,
+): Promise<ReadableStream<Uint8Array>> {
+  const response = await fetcher(`/api/revisions/${entry.revisionId}/content`, { credentials: 'same-origin' });
+  if (!response.ok || !response.body) {
+    const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
+    throw new Error(`"${entry.path}" could not be downloaded: ${body?.error?.message ?? `HTTP ${response.status}`}`);
+  }
+  return response.body.pipeThrough(
+    createDecryptStream({
+      fileKey: entry.fileKey,
+      expected: { fileId: uuidToBytes(entry.nodeId), revision: entry.revision },
+    }),
+  );
+}
+
+/** A Content-Disposition that carries any Unicode name (RFC 6266 with RFC 8187 encoding) and an ASCII fallback. */
+export function attachmentDisposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\%]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}

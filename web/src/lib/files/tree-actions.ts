@@ -1,0 +1,139 @@
+/**
+ * Changes to the tree, made on the device: each builds what the server stores (wrapped keys, encrypted metadata) and
+ * sends only that. Moving re-wraps the node's key under the new folder's key and re-binds its metadata to it.
+ */
+import {
+  encodeBase64url,
+  encryptMetadata,
+  generateNodeKey,
+  wrapNodeKey,
+  type FileMetadata,
+  type NodeKind,
+  type NodePlace,
+} from '$shared/crypto/index.ts';
+import { api, ApiRequestError } from '../api.ts';
+import type { KeyRing } from './key-ring.ts';
+import type { NodeRecord, OpenNode, RevisionRecord } from './node-records.ts';
+
+export const ROOT_NAME = 'My files';
+
+/** The account's root folder, made on first use. */
+export async function loadRoot(ring: KeyRing): Promise<OpenNode> {
+  try {
+    return await ring.open(await api<NodeRecord>('GET', '/api/nodes/root'));
+  } catch (error) {
+    if (!(error instanceof ApiRequestError && error.code === 'NO_ROOT')) throw error;
+  }
+  try {
+    return await ring.open(await createFolderRecord(ring, null, ROOT_NAME));
+  } catch (error) {
+    // Another tab made it first.
+    if (!(error instanceof ApiRequestError && error.code === 'ROOT_EXISTS')) throw error;
+    return ring.open(await api<NodeRecord>('GET', '/api/nodes/root'));
+  }
+}
+
+export async function createFolder(ring: KeyRing, parentId: string, name: string): Promise<OpenNode> {
+  return ring.open(await createFolderRecord(ring, parentId, name));
+}
+
+async function createFolderRecord(ring: KeyRing, parentId: string | null, name: string): Promise<NodeRecord> {
+  const parentKey = parentId === null ? ring.rootWrappingKey() : requireKey(ring, parentId);
+  const id = crypto.randomUUID();
+  const place = { ownerId: ring.ownerId, nodeId: id, parentId, kind: 'folder' as const };
+  const key = generateNodeKey();
+  return api<NodeRecord>('POST', '/api/nodes/folders', {
+    id,
+    parentId,
+    wrappedKey: await wrapNodeKey(parentKey, key, place),
+    encryptedMetadata: encodeBase64url(await encryptMetadata(key, place, { name })),
+  });
+}
+
+export async function rename(ring: KeyRing, node: OpenNode, name: string): Promise<OpenNode> {
+  const key = requireKey(ring, node.id);
+  const encryptedMetadata = await sealMetadata(key, placeOf(ring, node, node.parentId), node, { name });
+  return ring.open(await api<NodeRecord>('PATCH', `/api/nodes/${node.id}`, { encryptedMetadata }));
+}
+
+export async function move(ring: KeyRing, node: OpenNode, parentId: string): Promise<OpenNode> {
+  const key = requireKey(ring, node.id);
+  const place = placeOf(ring, node, parentId);
+  return ring.open(
+    await api<NodeRecord>('POST', `/api/nodes/${node.id}/move`, {
+      parentId,
+      wrappedKey: await wrapNodeKey(requireKey(ring, parentId), key, place),
+      encryptedMetadata: await sealMetadata(key, place, node, {}),
+    }),
+  );
+}
+
+export async function trash(ring: KeyRing, node: OpenNode): Promise<OpenNode> {
+  return ring.open(await api<NodeRecord>('POST', `/api/nodes/${node.id}/trash`));
+}
+
+export async function restore(ring: KeyRing, node: OpenNode): Promise<OpenNode> {
+  return ring.open(await api<NodeRecord>('POST', `/api/nodes/${node.id}/restore`));
+}
+
+export async function purge(node: OpenNode): Promise<void> {
+  await api('DELETE', `/api/nodes/${node.id}`);
+}
+
+export async function emptyTrash(): Promise<number> {
+  return (await api<{ purged: number }>('DELETE', '/api/trash')).purged;
+}
+
+/** Makes an earlier version current again; its metadata names that version, with the size it had. */
+export async function restoreRevision(
+  ring: KeyRing,
+  node: OpenNode,
+  revision: RevisionRecord,
+  plaintextSize: number,
+): Promise<OpenNode> {
+  const key = requireKey(ring, node.id);
+  const encryptedMetadata = await sealMetadata(key, placeOf(ring, node, node.parentId), node, {
+    revision: revision.number,
+    size: plaintextSize,
+  });
+  return ring.open(
+    await api<NodeRecord>('PUT', `/api/nodes/${node.id}/current-revision`, {
+      revisionId: revision.id,
+      encryptedMetadata,
+    }),
+  );
+}
+
+function placeOf(ring: KeyRing, node: OpenNode, parentId: string | null): NodePlace {
+  return { ownerId: ring.ownerId, nodeId: node.id, parentId, kind: node.kind };
+}
+
+async function sealMetadata(
+  key: Uint8Array,
+  place: NodePlace,
+  node: OpenNode,
+  change: Partial<FileMetadata>,
+): Promise<string> {
+  const metadata = metadataOf(node.kind, { ...fileMetadataOf(node), ...change });
+  return encodeBase64url(await encryptMetadata(key, place, metadata));
+}
+
+function fileMetadataOf(node: OpenNode): FileMetadata {
+  return {
+    name: node.name,
+    type: node.type,
+    size: node.size,
+    modified: node.modified,
+    revision: node.revision?.number ?? 0,
+  };
+}
+
+function metadataOf(kind: NodeKind, metadata: FileMetadata) {
+  return kind === 'folder' ? { name: metadata.name } : metadata;
+}
+
+export function requireKey(ring: KeyRing, nodeId: string): Uint8Array {
+  const key = ring.keyOf(nodeId);
+  if (!key) throw new Error('This folder is not open on this device; reload the page and try again.');
+  return key;
+}

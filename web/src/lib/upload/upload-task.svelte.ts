@@ -1,0 +1,270 @@
+/**
+ * One file on its way up: encrypted by Web Workers in segments, sent in any order, resumable. The page keeps only
+ * progress here; the file key stays in memory and the server learns nothing but ciphertext.
+ */
+import {
+  decodeBase64url,
+  DEFAULT_CHUNK_SIZE,
+  encodeBase64url,
+  encryptMetadata,
+  openHeader,
+  sealHeader,
+  StreamKeys,
+  uuidToBytes,
+  type FileMetadata,
+} from '$shared/crypto/index.ts';
+import { api, ApiRequestError } from '../api.ts';
+import { describeError } from '../errors.ts';
+import { chunkCountOf, missingSegments, segmentPlaintextBytes, streamSizeOf, type Segment } from './segment-plan.ts';
+import type { FromWorker, StartMessage } from './worker-protocol.ts';
+
+export type UploadStatus =
+  'queued' | 'uploading' | 'pausing' | 'paused' | 'completing' | 'done' | 'failed' | 'cancelled';
+
+/** Where the file goes and under which key: a new file in a folder, or a new version of a file. */
+export interface UploadTarget {
+  ownerId: string;
+  nodeId: string;
+  parentId: string;
+  fileKey: Uint8Array;
+  revision: number;
+  /** Present for a new file: its key wrapped under the folder's key. */
+  wrappedKey?: string;
+}
+
+/** An upload the server already holds (after a reload): its id, header and what has arrived. */
+export interface ServerUpload {
+  uploadId: string;
+  header: string;
+  received: number[];
+}
+
+const WORKERS_PER_FILE = Math.max(1, Math.min(2, globalThis.navigator?.hardwareConcurrency ?? 2));
+/** Files smaller than this get one worker: a second would only add start-up time. */
+const ONE_WORKER_BELOW = 16 * 1024 * 1024;
+
+export class UploadTask {
+  readonly id = crypto.randomUUID();
+  status = $state<UploadStatus>('queued');
+  /** Plaintext bytes the server holds. */
+  sent = $state(0);
+  error = $state('');
+  /** Why requests are being retried, while they are. */
+  retrying = $state('');
+  /** Bytes per second over the last few seconds. */
+  rate = $state(0);
+  readonly chunkSize = DEFAULT_CHUNK_SIZE;
+  #uploadId: string | undefined;
+  #workers: Worker[] = [];
+  #cancelled = false;
+  /** Ends the running workers' promise at once (cancel), since terminated workers never answer. */
+  #interrupt: ((reason: Error) => void) | null = null;
+  #samples: { at: number; sent: number }[] = [];
+
+  constructor(
+    readonly file: File,
+    readonly name: string,
+    readonly target: UploadTarget,
+    readonly onDone: (task: UploadTask) => void,
+    /** The id of an upload the server holds already, to resume it. */
+    uploadId?: string,
+  ) {
+    this.#uploadId = uploadId;
+  }
+
+  get uploadId(): string | undefined {
+    return this.#uploadId;
+  }
+
+  get size(): number {
+    return this.file.size;
+  }
+
+  get active(): boolean {
+    return this.status === 'uploading' || this.status === 'pausing' || this.status === 'completing';
+  }
+
+  /** Seconds left at the current rate, or null when it is not known yet. */
+  get secondsLeft(): number | null {
+    return this.rate > 0 ? (this.size - this.sent) / this.rate : null;
+  }
+
+  async start(): Promise<void> {
+    this.error = '';
+    this.status = 'uploading';
+    try {
+      const { keys, received } = this.#uploadId ? await this.#reopen() : await this.#create();
+      // Cancelled while the upload was being created: delete it now that its id is known.
+      if (this.#cancelled) return void (await this.#deleteOnServer());
+      const segments = missingSegments(keys.chunkCount, received);
+      this.sent = this.size - segments.reduce((sum, s) => sum + segmentPlaintextBytes(s, this.size, this.chunkSize), 0);
+      this.#samples = [{ at: performance.now(), sent: this.sent }];
+      const finished = await this.#runWorkers(keys.stream, segments);
+      if (!finished) {
+        this.status = 'paused';
+        return;
+      }
+      this.status = 'completing';
+      await this.#complete();
+      this.status = 'done';
+      this.rate = 0;
+      this.onDone(this);
+    } catch (error) {
+      this.#stopWorkers();
+      if (this.#cancelled) return;
+      this.status = 'failed';
+      this.error = describeUploadError(error);
+    }
+  }
+
+  /** Lets the requests in flight finish, then stops; `start` resumes from what the server holds. */
+  pause(): void {
+    if (this.status !== 'uploading') return;
+    this.status = 'pausing';
+    for (const worker of this.#workers) worker.postMessage({ type: 'stop' });
+  }
+
+  /** Stops at once and deletes what was sent. */
+  async cancel(): Promise<void> {
+    this.#cancelled = true;
+    this.status = 'cancelled';
+    this.#stopWorkers();
+    this.#interrupt?.(new Error('cancelled'));
+    await this.#deleteOnServer();
+  }
+
+  /** Best effort: an upload left behind is collected anyway once it has been idle for UPLOAD_IDLE_SECONDS. */
+  async #deleteOnServer(): Promise<void> {
+    if (this.#uploadId) await api('DELETE', `/api/uploads/${this.#uploadId}`).catch(() => undefined);
+  }
+
+  async #create() {
+    const { target } = this;
+    const chunkCount = chunkCountOf(this.size, this.chunkSize);
+    const stream = await StreamKeys.derive(target.fileKey, {
+      chunkSize: this.chunkSize,
+      fileId: uuidToBytes(target.nodeId),
+      revision: target.revision,
+      nonce: crypto.getRandomValues(new Uint8Array(16)),
+    });
+    const header = await sealHeader(stream);
+    const metadata = await this.#metadata();
+    const created = await api<{ uploadId: string; received: number[] }>('POST', '/api/uploads', {
+      nodeId: target.nodeId,
+      ...(target.wrappedKey
+        ? { newFile: { parentId: target.parentId, wrappedKey: target.wrappedKey, encryptedMetadata: metadata } }
+        : {}),
+      header: encodeBase64url(header),
+      size: streamSizeOf(this.size, this.chunkSize),
+      chunkCount,
+    });
+    this.#uploadId = created.uploadId;
+    return { keys: { stream, chunkCount }, received: created.received };
+  }
+
+  /** Picks up an upload the server holds: its header must authenticate under this file's key, for this revision. */
+  async #reopen() {
+    const upload = await api<ServerUpload & { chunkCount: number }>('GET', `/api/uploads/${this.#uploadId}`);
+    const stream = await openHeader(this.target.fileKey, decodeBase64url(upload.header), {
+      fileId: uuidToBytes(this.target.nodeId),
+      revision: this.target.revision,
+    });
+    if (stream.params.chunkSize !== this.chunkSize || upload.chunkCount !== chunkCountOf(this.size, this.chunkSize)) {
+      throw new Error('The unfinished upload was cut differently; cancel it and upload the file again.');
+    }
+    return { keys: { stream, chunkCount: upload.chunkCount }, received: upload.received };
+  }
+
+  async #metadata(): Promise<string> {
+    const metadata: FileMetadata = {
+      name: this.name,
+      type: this.file.type,
+      size: this.size,
+      modified: this.file.lastModified,
+      revision: this.target.revision,
+    };
+    const place = {
+      ownerId: this.target.ownerId,
+      nodeId: this.target.nodeId,
+      parentId: this.target.parentId,
+      kind: 'file' as const,
+    };
+    return encodeBase64url(await encryptMetadata(this.target.fileKey, place, metadata));
+  }
+
+  /** Runs the workers over the segments; true when all are stored, false when paused. */
+  #runWorkers(stream: StreamKeys, segments: Segment[]): Promise<boolean> {
+    if (segments.length === 0) return Promise.resolve(true);
+    const count = this.size < ONE_WORKER_BELOW ? 1 : Math.min(WORKERS_PER_FILE, segments.length);
+    const shares = Array.from({ length: count }, (_, k) => segments.filter((_, i) => i % count === k));
+    return new Promise((resolve, reject) => {
+      this.#interrupt = reject;
+      let running = count;
+      let stopped = false;
+      this.#workers = shares.map((share) => {
+        // Vite bundles the worker by finding exactly this expression; the URL is not state.
+        // eslint-disable-next-line svelte/prefer-svelte-reactivity
+        const worker = new Worker(new URL('./upload-worker.ts', import.meta.url), { type: 'module' });
+        worker.onmessage = (event: MessageEvent<FromWorker>) => {
+          const message = event.data;
+          if (message.type === 'stored') this.#progress(message.bytes);
+          else if (message.type === 'retrying') this.retrying = message.message;
+          else if (message.type === 'failed')
+            reject(new ApiRequestError(message.code, message.message, message.status));
+          else {
+            stopped ||= message.type === 'stopped';
+            if (--running === 0) {
+              this.#stopWorkers();
+              resolve(!stopped);
+            }
+          }
+        };
+        worker.onerror = (event) => reject(new Error(event.message || 'the encryption worker failed to start'));
+        const start: StartMessage = {
+          type: 'start',
+          file: this.file,
+          uploadId: this.#uploadId!,
+          fileKey: this.target.fileKey,
+          fileId: stream.params.fileId,
+          revision: stream.params.revision,
+          nonce: stream.params.nonce,
+          chunkSize: stream.params.chunkSize,
+          chunkCount: chunkCountOf(this.size, this.chunkSize),
+          segments: share,
+        };
+        worker.postMessage(start);
+        return worker;
+      });
+    });
+  }
+
+  #progress(bytes: number): void {
+    this.retrying = '';
+    this.sent += bytes;
+    const now = performance.now();
+    this.#samples.push({ at: now, sent: this.sent });
+    while (this.#samples.length > 2 && now - this.#samples[0]!.at > 5000) this.#samples.shift();
+    const first = this.#samples[0]!;
+    if (now > first.at) this.rate = ((this.sent - first.sent) * 1000) / (now - first.at);
+  }
+
+  async #complete(): Promise<void> {
+    const body = this.target.wrappedKey ? {} : { encryptedMetadata: await this.#metadata() };
+    await api('POST', `/api/uploads/${this.#uploadId}/complete`, body);
+  }
+
+  #stopWorkers(): void {
+    for (const worker of this.#workers) worker.terminate();
+    this.#workers = [];
+  }
+}
+
+function describeUploadError(error: unknown): string {
+  if (error instanceof ApiRequestError) {
+    if (error.code === 'QUOTA_EXCEEDED') return `Not enough space: ${error.message}`;
+    if (error.code === 'UPLOAD_EXPIRED')
+      return 'This upload sat unfinished too long and was discarded. Upload the file again.';
+  }
+  if (error instanceof TypeError) return 'The server could not be reached. Check the connection and resume.';
+  return describeError(error);
+}

@@ -1,0 +1,125 @@
+/**
+ * An upload worker: reads its share of a file's segments, encrypts each chunk (docs/FORMAT.md section 3.2) and PUTs
+ * each segment as one request, so that encryption never runs on the page's thread. The plaintext never leaves this
+ * worker except as ciphertext. Two requests are kept in flight, so encrypting one segment overlaps sending the last.
+ */
+import { encryptChunk, StreamKeys } from '$shared/crypto/index.ts';
+import { chunkRange, type Segment } from './segment-plan.ts';
+import type { FromWorker, StartMessage, ToWorker } from './worker-protocol.ts';
+
+const IN_FLIGHT = 2;
+/** Network failures and 5xx/429 answers are retried, waiting longer each time, up to this many times in a row. */
+const MAX_RETRIES = 8;
+
+let stopping = false;
+
+const post = (message: FromWorker) => self.postMessage(message);
+
+self.onmessage = (event: MessageEvent<ToWorker>) => {
+  const message = event.data;
+  if (message.type === 'stop') {
+    stopping = true;
+    return;
+  }
+  run(message).then(
+    () => post(stopping ? { type: 'stopped' } : { type: 'done' }),
+    (error: unknown) => post(failure(error)),
+  );
+};
+
+async function run(job: StartMessage): Promise<void> {
+  const keys = await StreamKeys.derive(job.fileKey, {
+    chunkSize: job.chunkSize,
+    fileId: job.fileId,
+    revision: job.revision,
+    nonce: job.nonce,
+  });
+  const pending = new Set<Promise<void>>();
+  for (const segment of job.segments) {
+    if (stopping) break;
+    const body = await encryptSegment(job, keys, segment);
+    const sent = send(job.uploadId, segment, body).then(() => {
+      pending.delete(sent);
+      const { start } = chunkRange(segment.first, job.file.size, job.chunkSize);
+      const { end } = chunkRange(segment.first + segment.count - 1, job.file.size, job.chunkSize);
+      post({ type: 'stored', segment, bytes: end - start });
+    });
+    pending.add(sent);
+    if (pending.size >= IN_FLIGHT) await Promise.race(pending);
+  }
+  await Promise.all(pending);
+}
+
+async function encryptSegment(job: StartMessage, keys: StreamKeys, segment: Segment): Promise<Uint8Array> {
+  const first = chunkRange(segment.first, job.file.size, job.chunkSize);
+  const last = chunkRange(segment.first + segment.count - 1, job.file.size, job.chunkSize);
+  const plaintext = new Uint8Array(await job.file.slice(first.start, last.end).arrayBuffer());
+  const tokens = await Promise.all(
+    Array.from({ length: segment.count }, (_, offset) => {
+      const index = segment.first + offset;
+      const range = chunkRange(index, job.file.size, job.chunkSize);
+      const final = index === job.chunkCount - 1;
+      return encryptChunk(keys, index, final, plaintext.subarray(range.start - first.start, range.end - first.start));
+    }),
+  );
+  const body = new Uint8Array(tokens.reduce((sum, token) => sum + token.length, 0));
+  let offset = 0;
+  for (const token of tokens) {
+    body.set(token, offset);
+    offset += token.length;
+  }
+  return body;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+async function send(uploadId: string, segment: Segment, body: Uint8Array): Promise<void> {
+  const url = `/api/uploads/${uploadId}/chunks/${segment.first}?count=${segment.count}`;
+  for (let attempt = 0; ; attempt++) {
+    let retryAfterMs: number | undefined;
+    let problem: string;
+    try {
+      const response = await fetch(url, {
+        method: 'PUT',
+        body: body as Uint8Array<ArrayBuffer>,
+        credentials: 'same-origin',
+      });
+      if (response.ok) return;
+      const error = await readError(response);
+      if (response.status !== 429 && response.status < 500) throw error;
+      retryAfterMs = Number(response.headers.get('retry-after')) * 1000 || undefined;
+      problem = error.message;
+    } catch (error) {
+      if (error instanceof HttpError) throw error;
+      problem = 'the connection to the server was lost';
+    }
+    if (attempt >= MAX_RETRIES) throw new HttpError('NETWORK', `Upload stopped: ${problem}.`, 0);
+    const delayMs = retryAfterMs ?? Math.min(30_000, 500 * 2 ** attempt);
+    post({ type: 'retrying', message: problem, delayMs });
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+  }
+}
+
+async function readError(response: Response): Promise<HttpError> {
+  const body = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+  return new HttpError(
+    body?.error?.code ?? 'HTTP_ERROR',
+    body?.error?.message ?? `the server answered ${response.status}`,
+    response.status,
+  );
+}
+
+function failure(error: unknown): FromWorker {
+  if (error instanceof HttpError)
+    return { type: 'failed', code: error.code, message: error.message, status: error.status };
+  const message = error instanceof Error ? error.message : String(error);
+  return { type: 'failed', code: 'WORKER_ERROR', message: `Encrypting the file failed: ${message}`, status: 0 };
+}

@@ -1,0 +1,105 @@
+/** One folder on screen: its path from the root, its children opened on this device, and how they are shown. */
+import { SvelteSet } from 'svelte/reactivity';
+import { api } from '$lib/api.ts';
+import { drive } from '$lib/files/drive.svelte.ts';
+import { TamperedNodeError } from '$lib/files/key-ring.ts';
+import type { NodeRecord, OpenNode } from '$lib/files/node-records.ts';
+
+export type SortKey = 'name' | 'modified' | 'size';
+export type Layout = 'list' | 'grid';
+
+const LAYOUT_KEY = 'coffer.layout';
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+
+export class FolderView {
+  folder = $state.raw<OpenNode | null>(null);
+  /** From the root down to this folder. */
+  path = $state.raw<OpenNode[]>([]);
+  children = $state.raw<OpenNode[]>([]);
+  /** Children that failed their integrity check and are not shown. */
+  refused = $state(0);
+  loading = $state(true);
+  error = $state('');
+  sortKey = $state<SortKey>('name');
+  descending = $state(false);
+  filter = $state('');
+  layout = $state<Layout>(localStorage.getItem(LAYOUT_KEY) === 'grid' ? 'grid' : 'list');
+  selected = new SvelteSet<string>();
+  #loads = 0;
+
+  /** Folders first, then files; both sorted by the chosen key and filtered by name, on the device. */
+  shown = $derived.by(() => {
+    const needle = this.filter.trim().toLocaleLowerCase();
+    const matching = needle
+      ? this.children.filter((node) => node.name.toLocaleLowerCase().includes(needle))
+      : this.children;
+    const direction = this.descending ? -1 : 1;
+    const compare = (a: OpenNode, b: OpenNode) => {
+      if (a.kind !== b.kind) return a.kind === 'folder' ? -1 : 1;
+      const byKey =
+        this.sortKey === 'name'
+          ? collator.compare(a.name, b.name)
+          : this.sortKey === 'size'
+            ? a.size - b.size
+            : a.modified - b.modified;
+      return direction * (byKey || collator.compare(a.name, b.name));
+    };
+    return [...matching].sort(compare);
+  });
+
+  selectedNodes = $derived(this.children.filter((node) => this.selected.has(node.id)));
+
+  async load(folderId: string | undefined): Promise<void> {
+    const load = ++this.#loads;
+    this.loading = true;
+    this.error = '';
+    try {
+      const { ring, root } = await drive.ready();
+      let path = [root];
+      if (folderId && folderId !== root.id) {
+        const records = (await api<{ path: NodeRecord[] }>('GET', `/api/nodes/${folderId}/path`)).path;
+        path = [];
+        for (const record of records) path.push(await ring.open(record));
+      }
+      const folder = path.at(-1)!;
+      if (folder.kind !== 'folder') throw new Error('This is a file, not a folder.');
+      const records = (await api<{ children: NodeRecord[] }>('GET', `/api/nodes/${folder.id}/children`)).children;
+      const opened = await Promise.allSettled(records.map((record) => ring.open(record)));
+      if (load !== this.#loads) return;
+      const failure = opened.find(
+        (result) => result.status === 'rejected' && !(result.reason instanceof TamperedNodeError),
+      );
+      if (failure?.status === 'rejected') throw failure.reason;
+      this.folder = folder;
+      this.path = path;
+      this.children = opened.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+      this.refused = opened.length - this.children.length;
+      this.selected.clear();
+    } catch (error) {
+      if (load === this.#loads) this.error = error instanceof Error ? error.message : String(error);
+    } finally {
+      if (load === this.#loads) this.loading = false;
+    }
+  }
+
+  setLayout(layout: Layout): void {
+    this.layout = layout;
+    localStorage.setItem(LAYOUT_KEY, layout);
+  }
+
+  sortBy(key: SortKey): void {
+    if (this.sortKey === key) this.descending = !this.descending;
+    else {
+      this.sortKey = key;
+      this.descending = key !== 'name';
+    }
+  }
+
+  /** Shows a node's new state, or drops it when it left this folder (moved or trashed). */
+  update(node: OpenNode): void {
+    const here = node.parentId === this.folder?.id && !node.trashedAt;
+    const others = this.children.filter((child) => child.id !== node.id);
+    this.children = here ? [...others, node] : others;
+    if (!here) this.selected.delete(node.id);
+  }
+}
