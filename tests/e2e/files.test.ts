@@ -196,6 +196,59 @@ describe('file manager in Chromium', () => {
     await page.getByRole('button', { name: 'Close' }).click();
   });
 
+  it('uploads files dropped on the page', async () => {
+    secrets.push('dropped-note.txt');
+    await page.evaluate(() => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File(['dropped from the desktop'], 'dropped-note.txt', { type: 'text/plain' }));
+      for (const type of ['dragover', 'drop']) {
+        window.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      }
+    });
+    await waitForUploads();
+    await row('dropped-note.txt').waitFor();
+  });
+
+  it('filters by name on the device, and switches to the grid and back', async () => {
+    await page.getByLabel('Filter by name').fill('ALPHA');
+    await expect.poll(() => page.getByRole('row').count()).toBe(2);
+    await row('alpha.bin').waitFor();
+    await page.getByLabel('Filter by name').fill('');
+    await page.getByRole('button', { name: 'Grid view' }).click();
+    await page
+      .getByRole('list', { name: 'Items in My files' })
+      .getByRole('button', { name: 'alpha.bin', exact: true })
+      .waitFor();
+    await page.getByRole('button', { name: 'List view' }).click();
+    await row('alpha.bin').waitFor();
+  });
+
+  it('moves a file by dragging it onto a folder', async () => {
+    await page
+      .getByRole('button', { name: 'delta.bin', exact: true })
+      .dragTo(page.getByRole('button', { name: 'Archive', exact: true }));
+    await row('delta.bin').waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Archive', exact: true }).click();
+    await row('delta.bin').waitFor();
+    await page.getByRole('navigation', { name: 'Folder path' }).getByRole('link', { name: 'My files' }).click();
+    await page.getByRole('heading', { name: 'My files' }).waitFor();
+  });
+
+  it('works from the keyboard: arrows move, Space selects, Delete moves the selection to the trash', async () => {
+    await page.getByRole('button', { name: 'Archive', exact: true }).focus();
+    await page.keyboard.press('ArrowDown');
+    const focused = await page.evaluate(() => document.activeElement?.textContent?.trim());
+    expect(focused).not.toContain('Archive');
+    await page.keyboard.press(' ');
+    await page.getByText('1 selected').waitFor();
+    await page.keyboard.press('Delete');
+    await page.getByText('1 selected').waitFor({ state: 'detached' });
+    await page.getByRole('link', { name: 'Trash', exact: true }).click();
+    await page.getByRole('list', { name: 'Items in the trash' }).getByText(focused!.replace(/^\W+/, '')).waitFor();
+    await page.getByRole('link', { name: 'Files', exact: true }).click();
+    await page.getByRole('heading', { name: 'My files' }).waitFor();
+  });
+
   it('resumes an upload after a reload, and the file downloads intact through the service worker', async () => {
     const original = randomBytes(48 * 1024 * 1024);
     const path = file('big-archive.bin', original);
