@@ -166,6 +166,10 @@ export const nodes = pgTable(
   (t) => [
     index('nodes_parent_idx').on(t.parentId),
     index('nodes_owner_idx').on(t.ownerId),
+    // The trash listing and the 30-day expiry read only trashed nodes.
+    index('nodes_trashed_idx')
+      .on(t.ownerId, t.trashedAt)
+      .where(sql`${t.trashedAt} is not null`),
     // One root per user: the folder with no parent.
     uniqueIndex('nodes_one_root_idx')
       .on(t.ownerId)
@@ -193,6 +197,8 @@ export const revisions = pgTable(
     chunkSize: integer('chunk_size').notNull(),
     chunkCount: integer('chunk_count').notNull(),
     size: bytes('size').notNull(),
+    /** Bytes of the encrypted thumbnail the client made (blob `revisions/<id>/thumbnail`), or null for none. */
+    thumbnailBytes: integer('thumbnail_bytes'),
     createdAt: createdAt(),
     completedAt: at('completed_at'),
   },

@@ -20,6 +20,7 @@ export type CryptoErrorCode =
   | 'TRAILING_DATA'
   | 'WRAPPED_KEY_INVALID'
   | 'METADATA_INVALID'
+  | 'THUMBNAIL_INVALID'
   | 'WEAK_PARAMETERS'
   | 'BAD_RECOVERY_CODE';
 

@@ -11,6 +11,7 @@ export {
   generateKey,
   importFernetKey,
   importFernetKeyText,
+  MIN_TOKEN_BYTES,
   tokenLength,
   type DecryptTokenOptions,
   type EncryptTokenOptions,
@@ -40,4 +41,5 @@ export { collect, decryptBytes, encryptBytes } from './stream.ts';
 export { unwrapKey, wrapKey, WRAPPING_SECRET_BYTES, type KeyBinding } from './wrap.ts';
 export * from './account.ts';
 export * from './tree.ts';
+export * from './thumbnail.ts';
 export { FINGERPRINT_WORDS, fingerprintWords, WORDLIST } from './fingerprint.ts';

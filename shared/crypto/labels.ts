@@ -7,6 +7,7 @@ export const LABEL_STREAM_HEADER = 'coffer/v1/stream/header';
 export const LABEL_STREAM_CHUNK = 'coffer/v1/stream/chunk';
 export const LABEL_WRAP = 'coffer/v1/wrap';
 export const LABEL_METADATA = 'coffer/v1/metadata';
+export const LABEL_THUMBNAIL = 'coffer/v1/thumbnail';
 export const WRAP_PAYLOAD_VERSION = 0x01;
 export const FERNET_VERSION = 0x80;
 export const LABEL_PRF_INPUT = 'coffer/v1/prf/input';

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   decryptMetadata,
+  decryptThumbnail,
+  encryptThumbnail,
+  MAX_THUMBNAIL_BYTES,
   encryptMetadata,
   generateKey,
   generateNodeKey,
@@ -120,5 +123,22 @@ describe('node metadata', () => {
     for (const candidate of bad) {
       await expectCode(encryptMetadata(key, fileHere, candidate as FileMetadata), 'BAD_ARGUMENT');
     }
+  });
+});
+
+describe('thumbnails', () => {
+  const image = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
+
+  it('round-trip for their file and revision only', async () => {
+    const key = generateNodeKey();
+    const token = await encryptThumbnail(key, FILE, 3, image);
+    expect([...(await decryptThumbnail(key, FILE, 3, token))]).toEqual([...image]);
+    await expectCode(decryptThumbnail(key, FILE, 2, token), 'THUMBNAIL_INVALID');
+    await expectCode(decryptThumbnail(key, FOLDER, 3, token), 'THUMBNAIL_INVALID');
+    await expectCode(decryptThumbnail(generateNodeKey(), FILE, 3, token), 'THUMBNAIL_INVALID');
+  });
+
+  it('refuses an image too large to store', async () => {
+    await expectCode(encryptThumbnail(generateNodeKey(), FILE, 1, new Uint8Array(MAX_THUMBNAIL_BYTES)), 'BAD_ARGUMENT');
   });
 });

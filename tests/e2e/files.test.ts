@@ -209,7 +209,7 @@ describe('file manager in Chromium', () => {
     await row('dropped-note.txt').waitFor();
   });
 
-  it('filters by name on the device, and switches to the grid and back', async () => {
+  it('filters by name on the device, and switches to the grid, with thumbnails, and back', async () => {
     await page.getByLabel('Filter by name').fill('ALPHA');
     await expect.poll(() => page.getByRole('row').count()).toBe(2);
     await row('alpha.bin').waitFor();
@@ -219,6 +219,11 @@ describe('file manager in Chromium', () => {
       .getByRole('list', { name: 'Items in My files' })
       .getByRole('button', { name: 'alpha.bin', exact: true })
       .waitFor();
+    // The image's thumbnail was made on the device at upload, stored encrypted, and is decrypted here.
+    const thumbnail = page.getByRole('listitem').filter({ hasText: 'red-dot.png' }).locator('img');
+    await thumbnail.waitFor();
+    expect(await thumbnail.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(1);
+    expect(await thumbnail.getAttribute('src')).toMatch(/^blob:/);
     await page.getByRole('button', { name: 'List view' }).click();
     await row('alpha.bin').waitFor();
   });

@@ -6,6 +6,7 @@ import { accountState } from '../account.svelte.ts';
 import type { UnlockedAccount } from '../auth/account-client.ts';
 import { KeyRing } from './key-ring.ts';
 import type { OpenNode } from './node-records.ts';
+import { forgetThumbnails } from './thumbnails.ts';
 import { loadRoot } from './tree-actions.ts';
 
 class Drive {
@@ -46,6 +47,7 @@ class Drive {
   }
 
   forget(): void {
+    forgetThumbnails();
     this.#ring = null;
     this.#account = null;
     this.#opening = null;

@@ -11,6 +11,8 @@ export interface RevisionRecord {
   chunkCount: number;
   createdAt: string;
   completedAt: string | null;
+  /** Whether the client stored an encrypted thumbnail for this revision. */
+  thumbnail: boolean;
 }
 
 export interface NodeRecord {

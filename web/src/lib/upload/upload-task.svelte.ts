@@ -14,6 +14,7 @@ import {
   type FileMetadata,
 } from '$shared/crypto/index.ts';
 import { api, ApiRequestError } from '../api.ts';
+import { canThumbnail, makeThumbnail, storeThumbnail } from '../files/thumbnails.ts';
 import { describeError } from '../errors.ts';
 import { chunkCountOf, missingSegments, segmentPlaintextBytes, streamSizeOf, type Segment } from './segment-plan.ts';
 import type { FromWorker, StartMessage } from './worker-protocol.ts';
@@ -250,7 +251,22 @@ export class UploadTask {
 
   async #complete(): Promise<void> {
     const body = this.target.wrappedKey ? {} : { encryptedMetadata: await this.#metadata() };
-    await api('POST', `/api/uploads/${this.#uploadId}/complete`, body);
+    const completed = await api<{ revisionId: string; revision: number }>(
+      'POST',
+      `/api/uploads/${this.#uploadId}/complete`,
+      body,
+    );
+    if (canThumbnail(this.file)) await this.#thumbnail({ id: completed.revisionId, number: completed.revision });
+  }
+
+  /** Best effort: a file without a thumbnail is still uploaded, and shows its icon. */
+  async #thumbnail(revision: { id: string; number: number }): Promise<void> {
+    try {
+      const image = await makeThumbnail(this.file);
+      if (image) await storeThumbnail(this.target.fileKey, this.target.nodeId, revision, image);
+    } catch (error) {
+      console.warn(`No thumbnail for ${this.name}:`, error);
+    }
   }
 
   #stopWorkers(): void {

@@ -1,0 +1,2 @@
+ALTER TABLE "revisions" ADD COLUMN "thumbnail_bytes" integer;--> statement-breakpoint
+CREATE INDEX "nodes_trashed_idx" ON "nodes" USING btree ("owner_id","trashed_at") WHERE "nodes"."trashed_at" is not null;
