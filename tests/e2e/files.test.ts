@@ -254,6 +254,30 @@ describe('file manager in Chromium', () => {
     await page.getByRole('heading', { name: 'My files' }).waitFor();
   });
 
+  it('rides out dropped connections: failed chunk requests are retried and the file arrives intact', async () => {
+    const original = randomBytes(6 * 1024 * 1024);
+    const path = file('flaky-link.bin', original);
+    let dropped = 0;
+    // The first two segment requests die mid-flight, as on a flaky network; the worker must retry them.
+    await page.context().route('**/api/uploads/*/chunks/**', async (route) => {
+      if (dropped < 2) {
+        dropped++;
+        await route.abort('connectionreset');
+      } else {
+        await route.continue();
+      }
+    });
+    try {
+      await page.getByLabel('Files to upload').setInputFiles(path);
+      await waitForUploads();
+    } finally {
+      await page.context().unroute('**/api/uploads/*/chunks/**');
+    }
+    expect(dropped).toBe(2);
+    const bytes = await downloaded(() => action('flaky-link.bin', 'Download'));
+    expect(bytes.equals(original)).toBe(true);
+  });
+
   it('resumes an upload after a reload, and the file downloads intact through the service worker', async () => {
     const original = randomBytes(48 * 1024 * 1024);
     const path = file('big-archive.bin', original);
