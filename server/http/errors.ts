@@ -32,6 +32,10 @@ export function handleError(error: Error, c: Context): Response {
   if (error instanceof HTTPException) {
     return c.json(errorBody('HTTP_ERROR', error.message || 'request refused'), error.status as ContentfulStatusCode);
   }
+  // A client that went away mid-request (a page reloaded during an upload) is not a failure of the server's.
+  if (c.req.raw.signal.aborted) {
+    return c.json(errorBody('REQUEST_ABORTED', 'the client closed the connection before its request was read'), 400);
+  }
   const requestId = c.get('requestId') as string | undefined;
   console.error(`[${requestId ?? '-'}] unexpected error:`, error);
   return c.json(errorBody('INTERNAL', `internal error (request ${requestId ?? 'unknown'})`), 500);
