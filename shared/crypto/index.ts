@@ -7,6 +7,7 @@ export {
   decryptToken,
   decryptTokenText,
   encryptToken,
+  encryptTokenInto,
   encryptTokenText,
   generateKey,
   importFernetKey,
@@ -34,7 +35,7 @@ export {
   StreamKeys,
   type StreamParams,
 } from './stream-keys.ts';
-export { decryptChunk, encryptChunk } from './stream-chunks.ts';
+export { decryptChunk, encryptChunk, encryptChunkInto } from './stream-chunks.ts';
 export { createEncryptStream, DEFAULT_CHUNK_SIZE, type EncryptStreamOptions } from './stream-encrypt.ts';
 export { createDecryptStream, type DecryptStreamOptions } from './stream-decrypt.ts';
 export { collect, decryptBytes, encryptBytes } from './stream.ts';

@@ -3,6 +3,7 @@ import { CofferCryptoError } from './errors.ts';
 import {
   decryptToken,
   encryptToken,
+  encryptTokenInto,
   MIN_TOKEN_BYTES,
   TOKEN_OVERHEAD_BYTES,
   type EncryptTokenOptions,
@@ -17,6 +18,18 @@ export async function encryptChunk(
   options?: EncryptTokenOptions,
 ): Promise<Uint8Array<ArrayBuffer>> {
   return encryptToken(await keys.chunkKey(index, final), plaintext, options);
+}
+
+/** Encrypts chunk `index` into `target` at `offset` (see encryptTokenInto), returning the token's length. */
+export async function encryptChunkInto(
+  keys: StreamKeys,
+  index: number,
+  final: boolean,
+  plaintext: Uint8Array,
+  target: Uint8Array<ArrayBuffer>,
+  offset: number,
+): Promise<number> {
+  return encryptTokenInto(await keys.chunkKey(index, final), plaintext, target, offset);
 }
 
 /**

@@ -11,7 +11,7 @@ import { decryptToken, encryptToken, generateKey, importFernetKey, type FernetKe
 import { hkdf, importHkdfKey } from './hkdf.ts';
 import { LABEL_METADATA } from './labels.ts';
 import { uuidToBytes } from './uuid.ts';
-import { unwrapKey, wrapKey } from './wrap.ts';
+import { deriveWrappingKey, unwrapKey, unwrapKeyWith, wrapKey } from './wrap.ts';
 
 export type NodeKind = 'folder' | 'file';
 
@@ -62,6 +62,18 @@ export function wrapNodeKey(parentKey: Uint8Array, nodeKey: Uint8Array, place: N
 /** Throws WRAPPED_KEY_INVALID unless `wrapped` is this node's key, wrapped under this parent's key. */
 export function unwrapNodeKey(parentKey: Uint8Array, wrapped: string, place: NodePlace): Promise<Uint8Array> {
   return unwrapKey(parentKey, wrapped, keyBinding(place));
+}
+
+/** Unwraps node keys under one parent key, as unwrapNodeKey does. */
+export type NodeKeyUnwrapper = (wrapped: string, place: NodePlace) => Promise<Uint8Array>;
+
+/**
+ * For the children of one folder: the wrapping key is derived from the folder's key once rather than per child, which
+ * saves four of the twelve WebCrypto calls that opening a child takes.
+ */
+export async function nodeKeyUnwrapper(parentKey: Uint8Array): Promise<NodeKeyUnwrapper> {
+  const wrappingKey = await deriveWrappingKey(parentKey);
+  return (wrapped, place) => unwrapKeyWith(wrappingKey, wrapped, keyBinding(place));
 }
 
 export async function encryptMetadata<K extends NodeKind>(

@@ -48,7 +48,7 @@ export async function wrapKey(
     );
   }
   const payload = concatBytes(u8(WRAP_PAYLOAD_VERSION), ...fields.flatMap((field) => [u16(field.length), field]));
-  return encryptTokenText(await deriveWrapKey(wrappingSecret), payload, options);
+  return encryptTokenText(await deriveWrappingKey(wrappingSecret), payload, options);
 }
 
 /** Returns the key, or throws WRAPPED_KEY_INVALID for every kind of failure alike. */
@@ -57,10 +57,18 @@ export async function unwrapKey(
   wrapped: string,
   expected: KeyBinding,
 ): Promise<Uint8Array> {
-  const wrapKey = await deriveWrapKey(wrappingSecret);
+  return unwrapKeyWith(await deriveWrappingKey(wrappingSecret), wrapped, expected);
+}
+
+/** As unwrapKey, under a wrapping key derived once (deriveWrappingKey) for many keys wrapped under one secret. */
+export async function unwrapKeyWith(
+  wrappingKey: FernetKey,
+  wrapped: string,
+  expected: KeyBinding,
+): Promise<Uint8Array> {
   let payload: Uint8Array;
   try {
-    payload = await decryptTokenText(wrapKey, wrapped);
+    payload = await decryptTokenText(wrappingKey, wrapped);
   } catch (error) {
     if (error instanceof CofferCryptoError) throw invalidWrappedKey();
     throw error;
@@ -77,7 +85,8 @@ export async function unwrapKey(
   return parsed.key;
 }
 
-async function deriveWrapKey(wrappingSecret: Uint8Array): Promise<FernetKey> {
+/** The Fernet key that keys are wrapped with under `wrappingSecret` (docs/FORMAT.md section 4). */
+export async function deriveWrappingKey(wrappingSecret: Uint8Array): Promise<FernetKey> {
   if (wrappingSecret.length !== WRAPPING_SECRET_BYTES) {
     throw new CofferCryptoError(
       'BAD_KEY',

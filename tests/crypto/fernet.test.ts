@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   decryptToken,
   decryptTokenText,
+  encodeBase64url,
+  encryptTokenInto,
   encryptTokenText,
   generateKey,
   importFernetKey,
@@ -25,6 +27,28 @@ describe('Fernet specification vectors', () => {
       timestamp: seconds(vector.now),
     });
     expect(token).toBe(vector.token);
+  });
+
+  it.each(generate)('writes the token for $src in place, between other bytes', async (vector) => {
+    const key = await importFernetKeyText(vector.secret);
+    const plaintext = utf8(vector.src);
+    const length = tokenLength(plaintext.length);
+    const target = new Uint8Array(length + 10).fill(0xee);
+    const written = await encryptTokenInto(key, plaintext, target, 7, {
+      iv: Uint8Array.from(vector.iv),
+      timestamp: seconds(vector.now),
+    });
+    expect(written).toBe(length);
+    expect(encodeBase64url(target.subarray(7, 7 + length))).toBe(vector.token);
+    expect([...target.subarray(0, 7), ...target.subarray(7 + length)]).toEqual(new Array(10).fill(0xee));
+  });
+
+  it('refuses to write a token past the end of its buffer', async () => {
+    const key = await importFernetKey(generateKey());
+    const target = new Uint8Array(tokenLength(16));
+    await expectCode(encryptTokenInto(key, new Uint8Array(16), target, 1), 'BAD_ARGUMENT');
+    await expectCode(encryptTokenInto(key, new Uint8Array(32), target, 0), 'BAD_ARGUMENT');
+    expect(target.every((byte) => byte === 0)).toBe(true);
   });
 
   it.each(verify)('verifies the token for $src', async (vector) => {

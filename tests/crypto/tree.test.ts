@@ -9,6 +9,7 @@ import {
   generateNodeKey,
   METADATA_PADDING,
   nameProblem,
+  nodeKeyUnwrapper,
   unwrapNodeKey,
   wrapNodeKey,
   type FileMetadata,
@@ -32,12 +33,18 @@ const metadata: FileMetadata = {
   revision: 1,
 };
 
-describe('node keys', () => {
+// Every folder listing unwraps through nodeKeyUnwrapper, and single nodes through unwrapNodeKey: both face every case.
+const unwrapPaths: [string, (parentKey: Uint8Array, wrapped: string, place: NodePlace) => Promise<Uint8Array>][] = [
+  ['unwrapNodeKey', unwrapNodeKey],
+  ['nodeKeyUnwrapper', async (parentKey, wrapped, place) => (await nodeKeyUnwrapper(parentKey))(wrapped, place)],
+];
+
+describe.each(unwrapPaths)('node keys, through %s', (_, unwrap) => {
   it('unwrap under the parent key they were wrapped under, for the same node and kind', async () => {
     const folderKey = generateNodeKey();
     const fileKey = generateNodeKey();
     const wrapped = await wrapNodeKey(folderKey, fileKey, fileHere);
-    expect(toHex(await unwrapNodeKey(folderKey, wrapped, fileHere))).toBe(toHex(fileKey));
+    expect(toHex(await unwrap(folderKey, wrapped, fileHere))).toBe(toHex(fileKey));
   });
 
   it.each([
@@ -48,10 +55,7 @@ describe('node keys', () => {
   ])('are refused %s', async (_, change: { parentKey?: Uint8Array; place?: NodePlace }) => {
     const folderKey = generateNodeKey();
     const wrapped = await wrapNodeKey(folderKey, generateNodeKey(), fileHere);
-    await expectCode(
-      unwrapNodeKey(change.parentKey ?? folderKey, wrapped, change.place ?? fileHere),
-      'WRAPPED_KEY_INVALID',
-    );
+    await expectCode(unwrap(change.parentKey ?? folderKey, wrapped, change.place ?? fileHere), 'WRAPPED_KEY_INVALID');
   });
 });
 

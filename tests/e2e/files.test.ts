@@ -121,6 +121,36 @@ describe('file manager in Chromium', () => {
     await page.getByRole('button', { name: 'Close' }).click();
   });
 
+  it('refuses the items whose details the server swapped, says how many, and still shows the rest', async () => {
+    const pattern = '**/api/nodes/*/children';
+    await page.context().route(pattern, async (route) => {
+      const response = await route.fetch();
+      const { children } = (await response.json()) as { children: { kind: string; encryptedMetadata: string }[] };
+      const [first, second] = children.filter((child) => child.kind === 'file');
+      [first!.encryptedMetadata, second!.encryptedMetadata] = [second!.encryptedMetadata, first!.encryptedMetadata];
+      await route.fulfill({ response, json: { children } });
+    });
+    try {
+      await page.getByRole('link', { name: 'Trash', exact: true }).click();
+      await page.getByRole('link', { name: 'Files', exact: true }).click();
+      await page.getByText('2 items in this folder failed the integrity check').waitFor();
+      expect(
+        await page
+          .getByRole('row')
+          .filter({ hasText: /\.bin|\.txt|\.png/ })
+          .count(),
+      ).toBe(4);
+    } finally {
+      await page.context().unroute(pattern);
+    }
+    await page.getByRole('link', { name: 'Trash', exact: true }).click();
+    await page.getByRole('link', { name: 'Files', exact: true }).click();
+    for (const name of ['quarterly-report.txt', 'alpha.bin', 'beta.bin', 'gamma.bin', 'delta.bin', 'red-dot.png']) {
+      await row(name).waitFor();
+    }
+    expect(await page.getByText('failed the integrity check').count()).toBe(0);
+  });
+
   it('uploads a folder with a subfolder, and browses it with breadcrumbs', async () => {
     const album = join(dir, 'Holiday album');
     mkdirSync(join(album, 'Day one'), { recursive: true });

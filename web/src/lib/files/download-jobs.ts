@@ -60,8 +60,8 @@ async function collect(
   }
   folders.push(`${path}/`);
   const records = (await api<{ children: NodeRecord[] }>('GET', `/api/nodes/${node.id}/children`)).children;
-  for (const record of records) {
-    // A child that fails its integrity check stops the download with its reason: a zip must not silently lack a file.
-    await collect(ring, await ring.open(record), `${path}/`, entries, folders);
-  }
+  const { opened, refused } = await ring.openChildren(node.id, records);
+  // A child that fails its integrity check stops the download with its reason: a zip must not silently lack a file.
+  if (refused[0]) throw refused[0];
+  for (const child of opened) await collect(ring, child, `${path}/`, entries, folders);
 }

@@ -48,6 +48,7 @@ class Drive {
 
   forget(): void {
     forgetThumbnails();
+    this.#ring?.close();
     this.#ring = null;
     this.#account = null;
     this.#opening = null;

@@ -1,29 +1,16 @@
 /**
- * Opens nodes from the root down (docs/FORMAT.md section 5). A node is opened only with the key of the parent it
- * claims: the key must unwrap for that node and kind, the metadata must authenticate for that node and parent, and a
- * file's metadata must describe the revision the server says is current. Whatever fails is refused, never shown.
+ * Opens nodes from the root down (docs/FORMAT.md section 5), each only with the key of the parent it claims
+ * (open-record.ts says what is checked). Whatever fails is refused, never shown. The node keys live here, in memory,
+ * until the account locks.
  */
-import {
-  CofferCryptoError,
-  decodeBase64url,
-  decryptMetadata,
-  unwrapNodeKey,
-  type FileMetadata,
-  type NodePlace,
-} from '$shared/crypto/index.ts';
+import { unwrapNodeKey, type NodeKeyUnwrapper } from '$shared/crypto/index.ts';
 import type { NodeRecord, OpenNode } from './node-records.ts';
-
-export class TamperedNodeError extends Error {
-  constructor(
-    readonly nodeId: string,
-    reason: string,
-  ) {
-    super(`An item (${nodeId.slice(0, 8)}) failed its integrity check and was not shown: ${reason}`);
-  }
-}
+import { NodeOpener } from './node-opener.ts';
+import { openRecord, TamperedNodeError } from './open-record.ts';
 
 export class KeyRing {
   readonly #keys = new Map<string, Uint8Array>();
+  readonly #opener = new NodeOpener();
 
   constructor(
     readonly ownerId: string,
@@ -48,20 +35,29 @@ export class KeyRing {
 
   /** Opens a node under a key that is not in the ring (a node shown with a stale parent, for instance). */
   async openUnder(parentKey: Uint8Array, record: NodeRecord): Promise<OpenNode> {
-    const place: NodePlace = { ownerId: this.ownerId, nodeId: record.id, parentId: record.parentId, kind: record.kind };
-    try {
-      const key = await unwrapNodeKey(parentKey, record.wrappedKey, place);
-      const encrypted = decodeBase64url(record.encryptedMetadata);
-      const opened =
-        place.kind === 'folder'
-          ? await this.#openFolder(key, { ...place, kind: 'folder' }, encrypted, record)
-          : await this.#openFile(key, { ...place, kind: 'file' }, encrypted, record);
-      this.#keys.set(record.id, key);
-      return opened;
-    } catch (error) {
-      if (error instanceof CofferCryptoError) throw new TamperedNodeError(record.id, error.message);
-      throw error;
-    }
+    const unwrap: NodeKeyUnwrapper = (wrapped, place) => unwrapNodeKey(parentKey, wrapped, place);
+    const { node, key } = await openRecord(this.ownerId, unwrap, record);
+    this.#keys.set(node.id, key);
+    return node;
+  }
+
+  /**
+   * Opens the children of an open folder, in workers (node-opener.ts), so that a large folder does not hold up the
+   * page. A record that claims another parent is refused like one that fails its integrity check.
+   */
+  async openChildren(
+    folderId: string,
+    records: NodeRecord[],
+  ): Promise<{ opened: OpenNode[]; refused: TamperedNodeError[] }> {
+    const folderKey = this.#keys.get(folderId);
+    if (!folderKey) throw new Error('This folder is not open on this device; reload the page and try again.');
+    const misplaced = records
+      .filter((record) => record.parentId !== folderId)
+      .map((record) => new TamperedNodeError(record.id, 'the server listed it in a folder it does not claim'));
+    const claimed = records.filter((record) => record.parentId === folderId);
+    const { opened, refused } = await this.#opener.openChildren(this.ownerId, folderKey, claimed);
+    for (const { node, key } of opened) this.#keys.set(node.id, key);
+    return { opened: opened.map(({ node }) => node), refused: [...misplaced, ...refused] };
   }
 
   /**
@@ -96,31 +92,9 @@ export class KeyRing {
     return { opened, ancestors: openAncestors, refused };
   }
 
-  async #openFolder(key: Uint8Array, place: NodePlace & { kind: 'folder' }, encrypted: Uint8Array, record: NodeRecord) {
-    const metadata = await decryptMetadata(key, place, encrypted);
-    return openNode(record, { name: metadata.name, type: '', size: 0, modified: Date.parse(record.updatedAt) });
+  /** Forgets every key and stops the workers; the account is locking. */
+  close(): void {
+    this.#opener.close();
+    this.#keys.clear();
   }
-
-  async #openFile(key: Uint8Array, place: NodePlace & { kind: 'file' }, encrypted: Uint8Array, record: NodeRecord) {
-    const metadata: FileMetadata = await decryptMetadata(key, place, encrypted);
-    if (record.currentRevision && record.currentRevision.number !== metadata.revision) {
-      throw new TamperedNodeError(
-        record.id,
-        `its details describe version ${metadata.revision}, the server presents version ${record.currentRevision.number}`,
-      );
-    }
-    return openNode(record, metadata);
-  }
-}
-
-function openNode(record: NodeRecord, shown: { name: string; type: string; size: number; modified: number }): OpenNode {
-  return {
-    id: record.id,
-    parentId: record.parentId,
-    kind: record.kind,
-    ...shown,
-    revision: record.currentRevision,
-    updatedAt: record.updatedAt,
-    trashedAt: record.trashedAt,
-  };
 }

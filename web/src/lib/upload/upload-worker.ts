@@ -3,7 +3,7 @@
  * each segment as one request, so that encryption never runs on the page's thread. The plaintext never leaves this
  * worker except as ciphertext. Two requests are kept in flight, so encrypting one segment overlaps sending the last.
  */
-import { encryptChunk, StreamKeys } from '$shared/crypto/index.ts';
+import { encryptChunkInto, StreamKeys, tokenLength } from '$shared/crypto/index.ts';
 import { chunkRange, type Segment } from './segment-plan.ts';
 import type { FromWorker, StartMessage, ToWorker } from './worker-protocol.ts';
 
@@ -50,24 +50,28 @@ async function run(job: StartMessage): Promise<void> {
   await Promise.all(pending);
 }
 
-async function encryptSegment(job: StartMessage, keys: StreamKeys, segment: Segment): Promise<Uint8Array> {
+/** The segment's chunks as one request body, each token written straight into it rather than copied there. */
+async function encryptSegment(job: StartMessage, keys: StreamKeys, segment: Segment): Promise<Uint8Array<ArrayBuffer>> {
   const first = chunkRange(segment.first, job.file.size, job.chunkSize);
   const last = chunkRange(segment.first + segment.count - 1, job.file.size, job.chunkSize);
   const plaintext = new Uint8Array(await job.file.slice(first.start, last.end).arrayBuffer());
-  const tokens = await Promise.all(
-    Array.from({ length: segment.count }, (_, offset) => {
-      const index = segment.first + offset;
-      const range = chunkRange(index, job.file.size, job.chunkSize);
-      const final = index === job.chunkCount - 1;
-      return encryptChunk(keys, index, final, plaintext.subarray(range.start - first.start, range.end - first.start));
-    }),
-  );
-  const body = new Uint8Array(tokens.reduce((sum, token) => sum + token.length, 0));
-  let offset = 0;
-  for (const token of tokens) {
-    body.set(token, offset);
-    offset += token.length;
+  const chunks = Array.from({ length: segment.count }, (_, offset) => {
+    const index = segment.first + offset;
+    const range = chunkRange(index, job.file.size, job.chunkSize);
+    return { index, plaintext: plaintext.subarray(range.start - first.start, range.end - first.start) };
+  });
+  const offsets: number[] = [];
+  let length = 0;
+  for (const chunk of chunks) {
+    offsets.push(length);
+    length += tokenLength(chunk.plaintext.length);
   }
+  const body = new Uint8Array(length);
+  await Promise.all(
+    chunks.map(({ index, plaintext }, k) =>
+      encryptChunkInto(keys, index, index === job.chunkCount - 1, plaintext, body, offsets[k]!),
+    ),
+  );
   return body;
 }
 
@@ -81,7 +85,7 @@ class HttpError extends Error {
   }
 }
 
-async function send(uploadId: string, segment: Segment, body: Uint8Array): Promise<void> {
+async function send(uploadId: string, segment: Segment, body: Uint8Array<ArrayBuffer>): Promise<void> {
   const url = `/api/uploads/${uploadId}/chunks/${segment.first}?count=${segment.count}`;
   for (let attempt = 0; ; attempt++) {
     let retryAfterMs: number | undefined;
@@ -89,7 +93,7 @@ async function send(uploadId: string, segment: Segment, body: Uint8Array): Promi
     try {
       const response = await fetch(url, {
         method: 'PUT',
-        body: body as Uint8Array<ArrayBuffer>,
+        body,
         credentials: 'same-origin',
       });
       if (response.ok) return;

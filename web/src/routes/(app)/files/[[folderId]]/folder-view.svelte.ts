@@ -2,7 +2,6 @@
 import { SvelteSet } from 'svelte/reactivity';
 import { api } from '$lib/api.ts';
 import { drive } from '$lib/files/drive.svelte.ts';
-import { TamperedNodeError } from '$lib/files/key-ring.ts';
 import type { NodeRecord, OpenNode } from '$lib/files/node-records.ts';
 
 export type SortKey = 'name' | 'modified' | 'size';
@@ -64,16 +63,12 @@ export class FolderView {
       const folder = path.at(-1)!;
       if (folder.kind !== 'folder') throw new Error('This is a file, not a folder.');
       const records = (await api<{ children: NodeRecord[] }>('GET', `/api/nodes/${folder.id}/children`)).children;
-      const opened = await Promise.allSettled(records.map((record) => ring.open(record)));
+      const { opened, refused } = await ring.openChildren(folder.id, records);
       if (load !== this.#loads) return;
-      const failure = opened.find(
-        (result) => result.status === 'rejected' && !(result.reason instanceof TamperedNodeError),
-      );
-      if (failure?.status === 'rejected') throw failure.reason;
       this.folder = folder;
       this.path = path;
-      this.children = opened.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-      this.refused = opened.length - this.children.length;
+      this.children = opened;
+      this.refused = refused.length;
       this.selected.clear();
     } catch (error) {
       if (load === this.#loads) this.error = error instanceof Error ? error.message : String(error);
