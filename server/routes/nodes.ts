@@ -44,24 +44,29 @@ export function nodeRoutes(deps: RouteDeps) {
       const user = c.get('user');
       const request = await readJson(c, createFolderSchema);
       const parentId = request.parentId?.toLowerCase() ?? null;
-      if (parentId) {
-        const parent = await loadNode(db, user, parentId);
-        if (parent.kind !== 'folder') throw new ApiError(409, 'NOT_A_FOLDER', `node ${parentId} is a file`);
-        if (parent.trashedAt) throw new ApiError(409, 'IN_TRASH', `folder ${parentId} is in the trash`);
-      }
       try {
-        const [created] = await db
-          .insert(nodes)
-          .values({
-            id: request.id.toLowerCase(),
-            ownerId: user.id,
-            parentId,
-            kind: 'folder',
-            wrappedKey: request.wrappedKey,
-            encryptedMetadata: decodeBase64url(request.encryptedMetadata),
-          })
-          .returning();
-        return c.json(await describeNode(db, created!), 201);
+        const created = await db.transaction(async (tx) => {
+          // Under the tree lock, a purge cannot delete the parent between this check and the insert.
+          await lockTree(tx, user.id);
+          if (parentId) {
+            const parent = await loadNode(tx, user, parentId);
+            if (parent.kind !== 'folder') throw new ApiError(409, 'NOT_A_FOLDER', `node ${parentId} is a file`);
+            if (parent.trashedAt) throw new ApiError(409, 'IN_TRASH', `folder ${parentId} is in the trash`);
+          }
+          const [row] = await tx
+            .insert(nodes)
+            .values({
+              id: request.id.toLowerCase(),
+              ownerId: user.id,
+              parentId,
+              kind: 'folder',
+              wrappedKey: request.wrappedKey,
+              encryptedMetadata: decodeBase64url(request.encryptedMetadata),
+            })
+            .returning();
+          return row!;
+        });
+        return c.json(await describeNode(db, created), 201);
       } catch (error) {
         if (isUniqueViolation(error)) {
           throw parentId

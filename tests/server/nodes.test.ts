@@ -307,6 +307,32 @@ describe.each(DATABASE_KINDS)('nodes on %s', (kind) => {
     await fails(user.request(`/api/nodes/${folder}`, { method: 'DELETE' }), 404, 'NOT_FOUND');
   });
 
+  it('makes a folder or refuses it cleanly while its parent is trashed and purged at the same time', async () => {
+    const { user, root } = await account();
+    const outcomes = await Promise.all(
+      Array.from({ length: 12 }, async () => {
+        const parent = await createFolder(user, root);
+        const [made] = await Promise.all([
+          user.request(
+            '/api/nodes/folders',
+            json({
+              id: crypto.randomUUID(),
+              parentId: parent,
+              wrappedKey: wrappedKey(),
+              encryptedMetadata: randomMetadata(),
+            }),
+          ),
+          trash(user, parent).then(() => ok(user.request(`/api/nodes/${parent}`, { method: 'DELETE' }))),
+        ]);
+        const body = (await made.json()) as { error?: { code: string } };
+        return `${made.status} ${body.error?.code ?? ''}`.trim();
+      }),
+    );
+    // Made before the trash (and purged with its parent), or refused after it: never a foreign-key failure (500).
+    for (const outcome of outcomes) expect(['201', '409 IN_TRASH', '404 NOT_FOUND']).toContain(outcome);
+    expect(await childIds(user, root)).toEqual([]);
+  });
+
   it('empties the trash, trashed folders inside trashed folders counted once', async () => {
     const { user, root } = await account();
     const live = await createFile(user, root);
