@@ -112,6 +112,41 @@ describe('the installable app in Chromium', () => {
     }
   });
 
+  it("keeps the Web Workers' requests away from the app's service worker", async () => {
+    // A probe worker reports its request's workerStart, which is 0 unless a service worker took part in it. The
+    // same probe outside the workers' scope shows that the app's service worker would otherwise see every request.
+    const probe = `self.onmessage = async () => {
+      await (await fetch('/api/probe', { method: 'PUT', body: 'x' })).text();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      postMessage(performance.getEntriesByType('resource').map((entry) => entry.workerStart));
+    };`;
+    await context.route('**/probe-worker.js', (route) =>
+      route.fulfill({ contentType: 'text/javascript', body: probe }),
+    );
+    await page.goto(server.origin);
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.reload();
+    await expect
+      .poll(() => page.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).map((r) => r.scope)))
+      .toContain(`${server.origin}/_app/immutable/workers/`);
+    const workerStarts = (url: string) =>
+      page.evaluate(
+        (scriptUrl) =>
+          new Promise<number[]>((resolve, reject) => {
+            const worker = new Worker(scriptUrl);
+            worker.onmessage = (event: MessageEvent<number[]>) => resolve(event.data);
+            worker.onerror = (event) => reject(new Error(event.message));
+            worker.postMessage('go');
+          }),
+        url,
+      );
+    expect(await workerStarts('/_app/immutable/workers/probe-worker.js')).toEqual([0]);
+    const outside = await workerStarts('/probe-worker.js');
+    expect(outside).toHaveLength(1);
+    expect(outside[0]).toBeGreaterThan(0);
+    await context.unroute('**/probe-worker.js');
+  });
+
   it('opens offline to the offline notice, and comes back when the connection does', async () => {
     await page.goto(server.origin);
     await page.evaluate(() => navigator.serviceWorker.ready);

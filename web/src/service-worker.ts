@@ -70,10 +70,10 @@ interface InstallEventWithRoutes extends ExtendableEvent {
 }
 
 /**
- * Sends API requests to the network without waking this worker at all. goesStraightToNetwork declines them anyway,
- * but only after the browser has dispatched a fetch event, and for an upload's PUT it first hands the whole 4 MiB
- * body to this worker's process: a 1 GiB upload left about 1 GB of those copies there, waiting for collection
- * (docs/BENCHMARKS.md). Browsers without static routes still get the fetch handler's answer.
+ * Sends the page's API requests to the network without waking this worker at all. goesStraightToNetwork declines
+ * them anyway, but only after the browser has dispatched a fetch event, with a copy of the request's body. Chromium
+ * does not apply static routes to dedicated workers' requests; web/static/worker-scope-sw.js keeps the upload
+ * workers' away from here. Browsers without static routes still get the fetch handler's answer.
  */
 async function routeApiToNetwork(event: ExtendableEvent): Promise<void> {
   const { addRoutes } = event as InstallEventWithRoutes;
