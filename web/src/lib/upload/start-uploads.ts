@@ -18,6 +18,9 @@ export async function startUploads(
 ): Promise<void> {
   const folders = new Map<string, string>([['', folder.id]]);
   const takenHere = new Set(siblings.map((node) => node.name));
+  // By name, as a folder of thousands would make finding each file's namesake among its siblings quadratic.
+  const filesHere = new Map<string, OpenNode>();
+  for (const node of siblings) if (node.kind === 'file' && !filesHere.has(node.name)) filesHere.set(node.name, node);
   const tasks: UploadTask[] = [];
   for (const { file, path } of picked) {
     const parts = path.split('/').filter((part) => part !== '');
@@ -25,8 +28,7 @@ export async function startUploads(
     const problem = nameProblem(name);
     if (problem) throw new Error(`"${path}" cannot be uploaded: ${problem}.`);
     const parentId = await ensureFolders(ring, folders, parts, takenHere);
-    const existing =
-      parentId === folder.id ? siblings.find((node) => node.kind === 'file' && node.name === name) : undefined;
+    const existing = parentId === folder.id ? filesHere.get(name) : undefined;
     tasks.push(
       existing
         ? new UploadTask(file, name, newVersionOf(ring, existing), () => uploads.taskDone())

@@ -17,10 +17,9 @@ import { api, ApiRequestError } from '../api.ts';
 import { canThumbnail, makeThumbnail, storeThumbnail } from '../files/thumbnails.ts';
 import { describeError } from '../errors.ts';
 import { chunkCountOf, missingSegments, segmentPlaintextBytes, streamSizeOf, type Segment } from './segment-plan.ts';
+import type { UploadObserver, UploadStatus } from './upload-ledger.ts';
+import type { WorkerPool } from './worker-pool.ts';
 import type { FromWorker, StartMessage } from './worker-protocol.ts';
-
-export type UploadStatus =
-  'queued' | 'uploading' | 'pausing' | 'paused' | 'completing' | 'done' | 'failed' | 'cancelled';
 
 /** Where the file goes and under which key: a new file in a folder, or a new version of a file. */
 export interface UploadTarget {
@@ -46,9 +45,9 @@ const ONE_WORKER_BELOW = 16 * 1024 * 1024;
 
 export class UploadTask {
   readonly id = crypto.randomUUID();
-  status = $state<UploadStatus>('queued');
+  #status = $state<UploadStatus>('queued');
   /** Plaintext bytes the server holds. */
-  sent = $state(0);
+  #sent = $state(0);
   error = $state('');
   /** Why requests are being retried, while they are. */
   retrying = $state('');
@@ -61,6 +60,8 @@ export class UploadTask {
   /** Ends the running workers' promise at once (cancel), since terminated workers never answer. */
   #interrupt: ((reason: Error) => void) | null = null;
   #samples: { at: number; sent: number }[] = [];
+  /** The queue's bookkeeping, told of every change to status and sent. */
+  #observer: UploadObserver<UploadTask> | null = null;
 
   constructor(
     readonly file: File,
@@ -73,6 +74,19 @@ export class UploadTask {
     this.#uploadId = uploadId;
   }
 
+  get status(): UploadStatus {
+    return this.#status;
+  }
+
+  get sent(): number {
+    return this.#sent;
+  }
+
+  /** Reports status and progress to `observer` from now on; null stops the reports. */
+  observe(observer: UploadObserver<UploadTask> | null): void {
+    this.#observer = observer;
+  }
+
   get uploadId(): string | undefined {
     return this.#uploadId;
   }
@@ -81,54 +95,64 @@ export class UploadTask {
     return this.file.size;
   }
 
-  get active(): boolean {
-    return this.status === 'uploading' || this.status === 'pausing' || this.status === 'completing';
-  }
-
   /** Seconds left at the current rate, or null when it is not known yet. */
   get secondsLeft(): number | null {
     return this.rate > 0 ? (this.size - this.sent) / this.rate : null;
   }
 
-  async start(): Promise<void> {
+  /** Encrypts and sends the file with workers taken from `workers`, from what the server holds already. */
+  async start(workers: WorkerPool): Promise<void> {
     this.error = '';
-    this.status = 'uploading';
+    this.#setStatus('uploading');
     try {
       const { keys, received } = this.#uploadId ? await this.#reopen() : await this.#create();
       // Cancelled while the upload was being created: delete it now that its id is known.
       if (this.#cancelled) return void (await this.#deleteOnServer());
+      // Paused while the upload was being created: it exists on the server now, and resuming reopens it.
+      if (this.status === 'pausing') return this.#setStatus('paused');
       const segments = missingSegments(keys.chunkCount, received);
-      this.sent = this.size - segments.reduce((sum, s) => sum + segmentPlaintextBytes(s, this.size, this.chunkSize), 0);
+      const held =
+        this.size - segments.reduce((sum, s) => sum + segmentPlaintextBytes(s, this.size, this.chunkSize), 0);
+      const delta = held - this.#sent;
+      this.#sent = held;
+      this.#observer?.recounted(this, delta);
       this.#samples = [{ at: performance.now(), sent: this.sent }];
-      const finished = await this.#runWorkers(keys.stream, segments);
+      const finished = await this.#runWorkers(workers, keys.stream, segments);
       if (!finished) {
-        this.status = 'paused';
+        this.#setStatus('paused');
         return;
       }
-      this.status = 'completing';
+      this.#setStatus('completing');
       await this.#complete();
-      this.status = 'done';
+      this.#setStatus('done');
       this.rate = 0;
       this.onDone(this);
     } catch (error) {
       this.#stopWorkers();
       if (this.#cancelled) return;
-      this.status = 'failed';
+      this.#setStatus('failed');
       this.error = describeUploadError(error);
     }
+  }
+
+  /** Marks a paused or failed upload to start again; false when it is neither. */
+  requeue(): boolean {
+    if (this.status !== 'paused' && this.status !== 'failed') return false;
+    this.#setStatus('queued');
+    return true;
   }
 
   /** Lets the requests in flight finish, then stops; `start` resumes from what the server holds. */
   pause(): void {
     if (this.status !== 'uploading') return;
-    this.status = 'pausing';
+    this.#setStatus('pausing');
     for (const worker of this.#workers) worker.postMessage({ type: 'stop' });
   }
 
   /** Stops at once and deletes what was sent. */
   async cancel(): Promise<void> {
     this.#cancelled = true;
-    this.status = 'cancelled';
+    this.#setStatus('cancelled');
     this.#stopWorkers();
     this.#interrupt?.(new Error('cancelled'));
     await this.#deleteOnServer();
@@ -193,8 +217,15 @@ export class UploadTask {
     return encodeBase64url(await encryptMetadata(this.target.fileKey, place, metadata));
   }
 
-  /** Runs the workers over the segments; true when all are stored, false when paused. */
-  #runWorkers(stream: StreamKeys, segments: Segment[]): Promise<boolean> {
+  #setStatus(status: UploadStatus): void {
+    const from = this.#status;
+    if (status === from) return;
+    this.#status = status;
+    this.#observer?.statusChanged(this, from);
+  }
+
+  /** Runs pooled workers over the segments; true when all are stored, false when paused. */
+  #runWorkers(pool: WorkerPool, stream: StreamKeys, segments: Segment[]): Promise<boolean> {
     if (segments.length === 0) return Promise.resolve(true);
     const count = this.size < ONE_WORKER_BELOW ? 1 : Math.min(WORKERS_PER_FILE, segments.length);
     const shares = Array.from({ length: count }, (_, k) => segments.filter((_, i) => i % count === k));
@@ -203,9 +234,7 @@ export class UploadTask {
       let running = count;
       let stopped = false;
       this.#workers = shares.map((share) => {
-        // Vite bundles the worker by finding exactly this expression; the URL is not state.
-        // eslint-disable-next-line svelte/prefer-svelte-reactivity
-        const worker = new Worker(new URL('./upload-worker.ts', import.meta.url), { type: 'module' });
+        const worker = pool.take();
         worker.onmessage = (event: MessageEvent<FromWorker>) => {
           const message = event.data;
           if (message.type === 'stored') this.#progress(message.bytes);
@@ -215,7 +244,7 @@ export class UploadTask {
           else {
             stopped ||= message.type === 'stopped';
             if (--running === 0) {
-              this.#stopWorkers();
+              this.#returnWorkers(pool);
               resolve(!stopped);
             }
           }
@@ -241,7 +270,8 @@ export class UploadTask {
 
   #progress(bytes: number): void {
     this.retrying = '';
-    this.sent += bytes;
+    this.#sent += bytes;
+    this.#observer?.stored(this, bytes);
     const now = performance.now();
     this.#samples.push({ at: now, sent: this.sent });
     while (this.#samples.length > 2 && now - this.#samples[0]!.at > 5000) this.#samples.shift();
@@ -269,6 +299,17 @@ export class UploadTask {
     }
   }
 
+  /** Every worker reported done or stopped, so none is busy: the next task can use them. */
+  #returnWorkers(pool: WorkerPool): void {
+    for (const worker of this.#workers) {
+      worker.onmessage = null;
+      worker.onerror = null;
+      pool.give(worker);
+    }
+    this.#workers = [];
+  }
+
+  /** Terminates the workers, which may still be encrypting or sending: a failed or cancelled task cannot return them. */
   #stopWorkers(): void {
     for (const worker of this.#workers) worker.terminate();
     this.#workers = [];

@@ -21,6 +21,8 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
     stopping = true;
     return;
   }
+  // The page reuses a worker for one file after another: a stop meant for the last job must not cut this one short.
+  stopping = false;
   run(message).then(
     () => post(stopping ? { type: 'stopped' } : { type: 'done' }),
     (error: unknown) => post(failure(error)),

@@ -1,51 +1,86 @@
-/** The upload queue: a few files at a time, each encrypted by its own workers; totals for the progress panel. */
+/**
+ * The upload queue: a few files at a time, encrypted by pooled workers; totals and rows for the progress panel. A
+ * folder can bring thousands of files, so nothing here looks at every task when one of them changes.
+ */
+import { StartQueue } from './start-queue.ts';
+import { UploadLedger, type Rows, type Totals } from './upload-ledger.ts';
 import type { UploadTask } from './upload-task.svelte.ts';
-
-/** Files uploaded at once. Each large file already keeps two workers and four requests busy. */
-const FILES_AT_ONCE = 2;
+import { WorkerPool } from './worker-pool.ts';
 
 class Uploads {
-  tasks = $state<UploadTask[]>([]);
+  /** Every upload of this tab until cleared, oldest first. Not reactive: the panel reads `totals` and `rows`. */
+  tasks: UploadTask[] = [];
   /** Counts completed uploads, so that listings can refresh when it changes. */
   completed = $state(0);
+  /** Bumped on every change the ledger records; `#rowsVersion` only when the rows change too. */
+  #totalsVersion = $state(0);
+  #rowsVersion = $state(0);
+  #ledger = new UploadLedger<UploadTask>(
+    () => performance.now(),
+    (rows) => {
+      this.#totalsVersion++;
+      if (rows) this.#rowsVersion++;
+    },
+  );
+  #queue = new StartQueue<UploadTask>();
+  #workers = new WorkerPool(
+    // Vite bundles the worker by finding exactly this expression.
+    () => new Worker(new URL('./upload-worker.ts', import.meta.url), { type: 'module' }),
+  );
 
   add(tasks: UploadTask[]): void {
-    this.tasks.push(...tasks);
-    this.pump();
+    for (const task of tasks) {
+      this.tasks.push(task);
+      task.observe(this.#ledger);
+      this.#ledger.add(task);
+      this.#queue.add(task);
+    }
+    this.#pump();
   }
 
-  /** Starts a paused or failed upload again, from what the server holds. */
+  /** Starts a paused or failed upload again, from what the server holds, before those not started yet. */
   resume(task: UploadTask): void {
-    if (task.status !== 'paused' && task.status !== 'failed') return;
-    task.status = 'queued';
-    this.pump();
+    if (!task.requeue()) return;
+    this.#queue.addResumed(task);
+    this.#pump();
+  }
+
+  /** Resumes every paused or failed upload, listed or not. */
+  resumeStopped(): void {
+    for (const task of [...this.#ledger.stopped]) this.resume(task);
   }
 
   clearFinished(): void {
-    this.tasks = this.tasks.filter((task) => !['done', 'cancelled'].includes(task.status));
+    const finished = (task: UploadTask) => task.status === 'done' || task.status === 'cancelled';
+    for (const task of this.tasks) if (finished(task)) task.observe(null);
+    this.tasks = this.tasks.filter((task) => !finished(task));
+    this.#ledger.clearFinished();
   }
 
-  get totals() {
-    const counted = this.tasks.filter((task) => task.status !== 'cancelled');
-    const size = counted.reduce((sum, task) => sum + task.size, 0);
-    const sent = counted.reduce((sum, task) => sum + task.sent, 0);
-    const rate = counted.reduce((sum, task) => sum + (task.active ? task.rate : 0), 0);
-    const waiting = counted.filter((task) => task.status !== 'done').length;
-    return { size, sent, rate, waiting, secondsLeft: rate > 0 ? (size - sent) / rate : null };
+  get totals(): Totals {
+    void this.#totalsVersion;
+    return this.#ledger.totals();
+  }
+
+  get rows(): Rows<UploadTask> {
+    void this.#rowsVersion;
+    return this.#ledger.rows();
   }
 
   taskDone(): void {
     this.completed++;
   }
 
-  private pump(): void {
-    let running = this.tasks.filter((task) => task.active).length;
-    for (const task of this.tasks) {
-      if (running >= FILES_AT_ONCE) break;
-      if (task.status !== 'queued') continue;
-      running++;
-      void task.start().finally(() => this.pump());
+  #pump(): void {
+    for (;;) {
+      const task = this.#queue.next();
+      if (!task) break;
+      void task.start(this.#workers).finally(() => {
+        this.#queue.settled(task);
+        this.#pump();
+      });
     }
+    if (this.#queue.running.size === 0) this.#workers.drain();
   }
 }
 

@@ -1,4 +1,7 @@
-/** Messages between the page and an upload worker (upload-worker.ts). */
+/**
+ * Messages between the page and an upload worker (upload-worker.ts). A worker runs one `start` at a time; once it has
+ * reported `done` or `stopped` it may be given the next, for another file.
+ */
 import type { Segment } from './segment-plan.ts';
 
 export interface StartMessage {
