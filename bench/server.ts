@@ -7,15 +7,13 @@
  * Settings: BENCH_MIB (default 1024) the size, BENCH_BATCH (8) chunks per upload request, BENCH_IN_FLIGHT (4)
  * requests at once, BENCH_ROUNDS (3) rounds, BENCH_ONLY the targets to run, BENCH_PROFILE a directory for the Coffer process's CPU profiles.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/server';
 import { SESSION_COOKIE } from '../server/http/auth.ts';
 import {
@@ -24,7 +22,6 @@ import {
   generateKey,
   sealHeader,
   StreamKeys,
-  tokenLength,
   uuidToBytes,
   wrapKey,
 } from '../shared/crypto/index.ts';
@@ -32,104 +29,30 @@ import { startCephRgw } from '../tests/blobs/ceph-rgw.ts';
 import { waitForListening } from '../tests/server/server-process.ts';
 import { SoftAuthenticator } from '../tests/server/soft-authenticator.ts';
 import { createPostgresDatabase } from '../tests/server/test-databases.ts';
+import {
+  BATCH,
+  CHUNKS,
+  drain,
+  IN_FLIGHT,
+  mbps,
+  median,
+  peakRssMiB,
+  putChunks,
+  ROUNDS,
+  runBaseline,
+  spawnCoffer,
+  T,
+  timed,
+  TOTAL,
+  type Transfer,
+} from './bench-kit.ts';
 
-const MiB = 1024 * 1024;
 const ORIGIN = 'http://coffer.bench';
-/** The server runs exactly as `npm start` runs it: its node flags and the compiled entry point. */
-const START_ARGUMENTS = (
-  JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }
-).scripts.start
-  .split(' ')
-  .slice(1);
-const TOTAL = Number(process.env.BENCH_MIB ?? 1024) * MiB;
-const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 4);
-/** Chunks per upload request (the API's `count`); the baseline receives the same request bodies. */
-const BATCH = Number(process.env.BENCH_BATCH ?? 8);
-const T = tokenLength(DEFAULT_CHUNK_SIZE);
-const CHUNKS = Math.ceil(TOTAL / T);
-/** One chunk's worth of random bytes, reused: the server never reads them, and generating 1 GiB would dominate. */
-const CHUNK = randomBytes(T);
-const REQUESTS = Math.ceil(CHUNKS / BATCH);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /** BENCH_ONLY=postgres,s3 runs only the targets whose names contain one of these words. */
 const ONLY = process.env.BENCH_ONLY?.toLowerCase().split(',');
-const bodyOf = (request: number) => {
-  const count = Math.min(BATCH, CHUNKS - request * BATCH);
-  return Buffer.concat(Array.from({ length: count }, () => CHUNK));
-};
 
-interface Run {
-  uploadSeconds: number;
-  downloadSeconds: number;
+interface Run extends Transfer {
   peakRssMiB?: number;
-}
-
-async function timed(work: () => Promise<void>): Promise<number> {
-  const start = performance.now();
-  await work();
-  return (performance.now() - start) / 1000;
-}
-
-/** Sends every chunk, BATCH to a request and IN_FLIGHT requests at a time, to `urlOf(first chunk, count)`. */
-async function putChunks(urlOf: (first: number, count: number) => string, headers: Record<string, string>) {
-  let next = 0;
-  const lane = async () => {
-    while (next < REQUESTS) {
-      const request = next++;
-      const body = bodyOf(request);
-      const response = await fetch(urlOf(request * BATCH, body.length / T), { method: 'PUT', headers, body });
-      if (response.status >= 300) throw new Error(`PUT ${request}: ${response.status} ${await response.text()}`);
-    }
-  };
-  await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
-}
-
-async function drain(response: Response): Promise<number> {
-  if (response.status !== 200) throw new Error(`GET: ${response.status} ${await response.text()}`);
-  let bytes = 0;
-  for await (const piece of response.body!) bytes += piece.length;
-  return bytes;
-}
-
-/** The baseline: writes each PUT body to a file, and streams one file back on GET. */
-async function runBaseline(dir: string): Promise<Run> {
-  const server: Server = createServer((request, response) => {
-    const path = join(dir, request.url!.slice(1).replaceAll('/', '_'));
-    if (request.method === 'PUT') {
-      pipeline(request, createWriteStream(path)).then(
-        () => response.writeHead(204).end(),
-        (error: Error) => response.writeHead(500).end(error.message),
-      );
-    } else {
-      response.writeHead(200, { 'content-type': 'application/octet-stream' });
-      pipeline(createReadStream(join(dir, 'all')), response).catch(() => response.destroy());
-    }
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  try {
-    const uploadSeconds = await timed(() => putChunks((first) => `${base}/chunk/${first}`, {}));
-    await pipeline(
-      (async function* () {
-        for (let i = 0; i < CHUNKS; i++) yield CHUNK;
-      })(),
-      createWriteStream(join(dir, 'all')),
-    );
-    let received = 0;
-    const downloadSeconds = await timed(async () => {
-      received = await drain(await fetch(`${base}/all`));
-    });
-    if (received !== CHUNKS * T) throw new Error(`baseline served ${received} bytes`);
-    return { uploadSeconds, downloadSeconds };
-  } finally {
-    server.close();
-  }
-}
-
-function peakRssMiB(child: ChildProcess): number {
-  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+)/.exec(status)![1]) / 1024;
 }
 
 /**
@@ -174,23 +97,9 @@ async function signUpWithPasskey(base: string): Promise<{ userId: string; cookie
 }
 
 async function runCoffer(dataDir: string, env: Record<string, string>): Promise<Run> {
-  const child = spawn(
-    process.execPath,
-    [
-      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
-      ...START_ARGUMENTS,
-    ],
-    {
-      env: {
-        ...process.env,
-        ...env,
-        PORT: '0',
-        DATA_DIR: dataDir,
-        PUBLIC_ORIGIN: ORIGIN,
-        DEFAULT_QUOTA_BYTES: String(4 * TOTAL),
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
+  const child = spawnCoffer(
+    { ...env, PORT: '0', DATA_DIR: dataDir, PUBLIC_ORIGIN: ORIGIN, DEFAULT_QUOTA_BYTES: String(4 * TOTAL) },
+    process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [],
   );
   const base = await waitForListening(child);
   child.stdout!.resume();
@@ -250,9 +159,6 @@ async function runCoffer(dataDir: string, env: Record<string, string>): Promise<
     await once(child, 'exit');
   }
 }
-
-const mbps = (seconds: number) => ((CHUNKS * T) / 1e6 / seconds).toFixed(0);
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 interface Target {
   name: string;

@@ -29,8 +29,7 @@ export interface DownloadJob {
 
 /**
  * Buffers on both sides of decryption, so that reading from the network, decrypting and writing to disk overlap
- * rather than wait on each other chunk by chunk: a 1 GiB download through the service worker took 8.9 s with them,
- * 9.5-10.3 s without (docs/BENCHMARKS.md).
+ * rather than wait on each other chunk by chunk.
  */
 const READ_AHEAD_BYTES = 8 * 1024 * 1024;
 /** Decrypted chunks (512 KiB each) held for the reader. */
