@@ -1099,12 +1099,25 @@ async function diagnose(session: Session, file: { path: string }, profileMs: num
   };
 }
 
-async function runWebRound(scratch: string, file: { path: string; sha256: string }, last: boolean): Promise<WebRun> {
+/** A fresh Coffer and a fresh browser signed up to it, at the file manager; both are stopped after `work`. */
+async function withFreshSession<T>(
+  scratch: string,
+  work: (session: Session, coffer: Coffer) => Promise<T>,
+): Promise<T> {
   const coffer = await startCoffer(await mkdtemp(join(scratch, 'coffer-')));
   const session = await openSession(coffer.origin, scratch);
-  const { page } = session;
   try {
-    await openFiles(page);
+    await openFiles(session.page);
+    return await work(session, coffer);
+  } finally {
+    await session.close();
+    await coffer.stop();
+  }
+}
+
+function runWebRound(scratch: string, file: { path: string; sha256: string }, last: boolean): Promise<WebRun> {
+  return withFreshSession(scratch, async (session, coffer) => {
+    const { page } = session;
     const sampler = new ProcessSampler(coffer.pid);
     sampler.start();
     const idle = sampler.stop();
@@ -1155,10 +1168,7 @@ async function runWebRound(scratch: string, file: { path: string; sha256: string
       downloadHeaps,
       idle,
     };
-  } finally {
-    await session.close();
-    await coffer.stop();
-  }
+  });
 }
 
 // ---- The folder of 10,000 files ----------------------------------------------------------------------------------
@@ -1268,11 +1278,8 @@ async function runListing(scratch: string): Promise<Listing> {
   for (let i = 1; i <= LISTING_FILES; i++) {
     await writeFile(join(dir, `file-${String(i).padStart(digits, '0')}.txt`), String(i % 10));
   }
-  const coffer = await startCoffer(await mkdtemp(join(scratch, 'coffer-')));
-  const session = await openSession(coffer.origin, scratch);
-  const { page } = session;
-  try {
-    await openFiles(page);
+  return withFreshSession(scratch, async (session, coffer) => {
+    const { page } = session;
     const sampler = new ProcessSampler(coffer.pid);
     sampler.start();
     const start = performance.now();
@@ -1343,10 +1350,7 @@ async function runListing(scratch: string): Promise<Listing> {
       loads,
       profiled: { load, profile: summarizeProfile([profile]), sampling },
     };
-  } finally {
-    await session.close();
-    await coffer.stop();
-  }
+  });
 }
 
 // ---- The run -----------------------------------------------------------------------------------------------------
