@@ -289,6 +289,11 @@ describe('file manager in Chromium', () => {
     expect(focused).not.toContain('Archive');
     await page.keyboard.press(' ');
     await page.getByText('1 selected').waitFor();
+    // An upload landing in the folder refreshes the list, and the selection stays.
+    secrets.push('landed-meanwhile.txt', 'arrived while selected');
+    await page.getByLabel('Files to upload').setInputFiles(file('landed-meanwhile.txt', 'arrived while selected'));
+    await row('landed-meanwhile.txt').waitFor();
+    await page.getByText('1 selected').waitFor();
     await page.keyboard.press('Delete');
     await page.getByText('1 selected').waitFor({ state: 'detached' });
     await page.getByRole('link', { name: 'Trash', exact: true }).click();

@@ -65,11 +65,14 @@ export class FolderView {
       const records = (await api<{ children: NodeRecord[] }>('GET', `/api/nodes/${folder.id}/children`)).children;
       const { opened, refused } = await ring.openChildren(folder.id, records);
       if (load !== this.#loads) return;
+      // A refresh of the same folder (uploads land in it every second during a large one) keeps the selection.
+      // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a local lookup, not state
+      const still = new Set(folder.id === this.folder?.id ? opened.map((node) => node.id) : []);
+      for (const id of [...this.selected]) if (!still.has(id)) this.selected.delete(id);
       this.folder = folder;
       this.path = path;
       this.children = opened;
       this.refused = refused.length;
-      this.selected.clear();
     } catch (error) {
       if (load === this.#loads) this.error = error instanceof Error ? error.message : String(error);
     } finally {
