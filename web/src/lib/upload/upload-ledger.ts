@@ -2,6 +2,7 @@
  * What the upload panel shows, kept up to date as each task reports a change, so that no update looks at every task:
  * a folder of ten thousand files would otherwise cost ten thousand steps for each file that moves.
  */
+import { RateWindow } from './rate-window.ts';
 
 export type UploadStatus =
   'queued' | 'uploading' | 'pausing' | 'paused' | 'completing' | 'done' | 'failed' | 'cancelled';
@@ -57,7 +58,7 @@ export const RECENT_ROWS = 20;
 /** Paused or failed uploads listed with their own controls; a folder that fails as a whole has thousands. */
 export const STOPPED_ROWS = 50;
 /** Speeds are measured over about this long. */
-const RATE_WINDOW_MS = 5000;
+export const RATE_WINDOW_MS = 5000;
 
 const STATUSES: readonly UploadStatus[] = [
   'queued',
@@ -77,12 +78,6 @@ interface Bucket {
   sent: number;
 }
 
-interface Sample {
-  at: number;
-  stored: number;
-  finished: number;
-}
-
 export class UploadLedger<T extends LedgerTask> implements UploadObserver<T> {
   /** Files and bytes by status: every total is a sum over eight buckets, not over the tasks. */
   #buckets = emptyBuckets();
@@ -95,7 +90,7 @@ export class UploadLedger<T extends LedgerTask> implements UploadObserver<T> {
   /** Bytes stored and files done so far: they only grow, so that speeds are differences between samples. */
   #stored = 0;
   #finished = 0;
-  #samples: Sample[] = [];
+  #speeds = new RateWindow(RATE_WINDOW_MS);
 
   constructor(
     private readonly now: () => number,
@@ -217,21 +212,12 @@ export class UploadLedger<T extends LedgerTask> implements UploadObserver<T> {
   }
 
   #sample(): void {
-    const at = this.now();
-    this.#samples.push({ at, stored: this.#stored, finished: this.#finished });
-    // Two samples at least, so that a speed is known even when segments arrive further apart than the window.
-    while (this.#samples.length > 2 && at - this.#samples[0]!.at > RATE_WINDOW_MS) this.#samples.shift();
+    this.#speeds.add(this.now(), [this.#stored, this.#finished]);
   }
 
   #rates(): { bytesPerSecond: number; filesPerSecond: number } {
-    const first = this.#samples[0];
-    const last = this.#samples.at(-1);
-    if (!first || !last || last.at <= first.at) return { bytesPerSecond: 0, filesPerSecond: 0 };
-    const seconds = (last.at - first.at) / 1000;
-    return {
-      bytesPerSecond: (last.stored - first.stored) / seconds,
-      filesPerSecond: (last.finished - first.finished) / seconds,
-    };
+    const [bytesPerSecond = 0, filesPerSecond = 0] = this.#speeds.perSecond();
+    return { bytesPerSecond, filesPerSecond };
   }
 }
 

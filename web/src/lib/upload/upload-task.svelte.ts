@@ -17,7 +17,8 @@ import { api, ApiRequestError } from '../api.ts';
 import { canThumbnail, makeThumbnail, storeThumbnail } from '../files/thumbnails.ts';
 import { describeError } from '../errors.ts';
 import { chunkCountOf, missingSegments, segmentPlaintextBytes, streamSizeOf, type Segment } from './segment-plan.ts';
-import type { UploadObserver, UploadStatus } from './upload-ledger.ts';
+import { RATE_WINDOW_MS, type UploadObserver, type UploadStatus } from './upload-ledger.ts';
+import { RateWindow } from './rate-window.ts';
 import type { WorkerPool } from './worker-pool.ts';
 import type { FromWorker, StartMessage } from './worker-protocol.ts';
 
@@ -59,7 +60,7 @@ export class UploadTask {
   #cancelled = false;
   /** Ends the running workers' promise at once (cancel), since terminated workers never answer. */
   #interrupt: ((reason: Error) => void) | null = null;
-  #samples: { at: number; sent: number }[] = [];
+  #speeds = new RateWindow(RATE_WINDOW_MS);
   /** The queue's bookkeeping, told of every change to status and sent. */
   #observer: UploadObserver<UploadTask> | null = null;
 
@@ -116,7 +117,7 @@ export class UploadTask {
       const delta = held - this.#sent;
       this.#sent = held;
       this.#observer?.recounted(this, delta);
-      this.#samples = [{ at: performance.now(), sent: this.sent }];
+      this.#speeds.restart(performance.now(), [this.sent]);
       const finished = await this.#runWorkers(workers, keys.stream, segments);
       if (!finished) {
         this.#setStatus('paused');
@@ -272,11 +273,8 @@ export class UploadTask {
     this.retrying = '';
     this.#sent += bytes;
     this.#observer?.stored(this, bytes);
-    const now = performance.now();
-    this.#samples.push({ at: now, sent: this.sent });
-    while (this.#samples.length > 2 && now - this.#samples[0]!.at > 5000) this.#samples.shift();
-    const first = this.#samples[0]!;
-    if (now > first.at) this.rate = ((this.sent - first.sent) * 1000) / (now - first.at);
+    this.#speeds.add(performance.now(), [this.sent]);
+    this.rate = this.#speeds.perSecond()[0] ?? 0;
   }
 
   async #complete(): Promise<void> {
