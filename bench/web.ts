@@ -13,8 +13,9 @@
  * Then BENCH_LISTING_FILES (10,000) one-byte files are uploaded as a folder, and opening that folder is timed: the
  * renderer main thread's busy time (CDP Performance.getMetrics) from the click to the rendered list, median of 3,
  * and one more load under the CPU profiler.
- * Settings: BENCH_ROUNDS (3), BENCH_ONLY=transfer or listing, BENCH_PROFILE a directory for the CPU profiles,
- * BENCH_PLAYWRIGHT=attached (below). Needs dist/ and web/build from `npm run build` (the npm script builds first).
+ * Settings: BENCH_ROUNDS (3), BENCH_ONLY=transfer or listing, BENCH_PROFILE a directory for the CPU profiles (the
+ * Coffer server's in its server/ folder), BENCH_PLAYWRIGHT=attached (below). Needs dist/ and web/build from
+ * `npm run build` (the npm script builds first).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
@@ -315,14 +316,17 @@ async function startCoffer(dataDir: string): Promise<Coffer> {
   const port = await freePort();
   const origin = `http://localhost:${port}`;
   const postgres = DATABASE === 'postgres' ? await createPostgresDatabase() : undefined;
-  const child = spawnCoffer({
-    PORT: String(port),
-    DATA_DIR: dataDir,
-    PUBLIC_ORIGIN: origin,
-    DEFAULT_QUOTA_BYTES: String(4 * FILE_BYTES),
-    RATE_LIMIT_PER_SECOND: '100000',
-    ...(postgres ? { DATABASE_URL: postgres.url } : {}),
-  });
+  const child = spawnCoffer(
+    {
+      PORT: String(port),
+      DATA_DIR: dataDir,
+      PUBLIC_ORIGIN: origin,
+      DEFAULT_QUOTA_BYTES: String(4 * FILE_BYTES),
+      RATE_LIMIT_PER_SECOND: '100000',
+      ...(postgres ? { DATABASE_URL: postgres.url } : {}),
+    },
+    PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, 'server')}`] : [],
+  );
   await waitForListening(child);
   child.stdout!.resume();
   return {
