@@ -9,7 +9,7 @@ export interface QueuedTask {
   readonly size: number;
 }
 
-/** Files uploaded at once. Each large file already keeps two workers and four requests busy. */
+/** Files uploaded at once. Each large file already keeps a worker and three requests busy. */
 export const FILES_AT_ONCE = 2;
 /**
  * A small file's upload is three round trips (create, one PUT, complete) that keep neither the processor nor the link

@@ -40,9 +40,12 @@ export interface ServerUpload {
   received: number[];
 }
 
-const WORKERS_PER_FILE = Math.max(1, Math.min(2, globalThis.navigator?.hardwareConcurrency ?? 2));
-/** Files smaller than this get one worker: a second would only add start-up time. */
-const ONE_WORKER_BELOW = 16 * 1024 * 1024;
+/**
+ * One worker encrypts a file: at 200-300 MB/s it outpaces nearly any uplink, and on two cores a second one made a
+ * 1 GiB upload to a local server no faster while its buffers and garbage cost the page about 100 MB
+ * (docs/BENCHMARKS.md). Several small files still upload at once, each in its own worker (start-queue.ts).
+ */
+const WORKERS_PER_FILE = 1;
 
 export class UploadTask {
   readonly id = crypto.randomUUID();
@@ -228,7 +231,7 @@ export class UploadTask {
   /** Runs pooled workers over the segments; true when all are stored, false when paused. */
   #runWorkers(pool: WorkerPool, stream: StreamKeys, segments: Segment[]): Promise<boolean> {
     if (segments.length === 0) return Promise.resolve(true);
-    const count = this.size < ONE_WORKER_BELOW ? 1 : Math.min(WORKERS_PER_FILE, segments.length);
+    const count = Math.min(WORKERS_PER_FILE, segments.length);
     const shares = Array.from({ length: count }, (_, k) => segments.filter((_, i) => i % count === k));
     return new Promise((resolve, reject) => {
       this.#interrupt = reject;

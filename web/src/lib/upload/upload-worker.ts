@@ -1,13 +1,14 @@
 /**
  * An upload worker: reads its share of a file's segments, encrypts each chunk (docs/FORMAT.md section 3.2) and PUTs
  * each segment as one request, so that encryption never runs on the page's thread. The plaintext never leaves this
- * worker except as ciphertext. Two requests are kept in flight, so encrypting one segment overlaps sending the last.
+ * worker except as ciphertext. Three requests are kept in flight, so encrypting one segment overlaps sending the
+ * others, and the server always has a request to work on.
  */
 import { encryptChunkInto, StreamKeys, tokenLength } from '$shared/crypto/index.ts';
 import { chunkRange, type Segment } from './segment-plan.ts';
 import type { FromWorker, StartMessage, ToWorker } from './worker-protocol.ts';
 
-const IN_FLIGHT = 2;
+const IN_FLIGHT = 3;
 /** Network failures and 5xx/429 answers are retried, waiting longer each time, up to this many times in a row. */
 const MAX_RETRIES = 8;
 
@@ -40,23 +41,66 @@ async function run(job: StartMessage): Promise<void> {
   for (const segment of job.segments) {
     if (stopping) break;
     const body = await encryptSegment(job, keys, segment);
-    const sent = send(job.uploadId, segment, body).then(() => {
-      pending.delete(sent);
-      const { start } = chunkRange(segment.first, job.file.size, job.chunkSize);
-      const { end } = chunkRange(segment.first + segment.count - 1, job.file.size, job.chunkSize);
-      post({ type: 'stored', segment, bytes: end - start });
-    });
+    const sent = send(job.uploadId, segment, body)
+      .then(() => {
+        const { start } = chunkRange(segment.first, job.file.size, job.chunkSize);
+        const { end } = chunkRange(segment.first + segment.count - 1, job.file.size, job.chunkSize);
+        post({ type: 'stored', segment, bytes: end - start });
+      })
+      .finally(() => {
+        pending.delete(sent);
+        buffers.releaseBody(body);
+      });
     pending.add(sent);
     if (pending.size >= IN_FLIGHT) await Promise.race(pending);
   }
   await Promise.all(pending);
 }
 
+/**
+ * The worker's large buffers, reused from segment to segment: one for the plaintext being encrypted and one request
+ * body per request in flight. A new 4 MiB array per segment would be garbage a moment later, and a worker's
+ * JavaScript engine lets tens of megabytes of such garbage pile up before it collects; each worker would hold them.
+ */
+class SegmentBuffers {
+  #plaintext = new ArrayBuffer(0);
+  readonly #bodies: ArrayBuffer[] = [];
+
+  /** Reads `blob` whole into the reused plaintext buffer. */
+  async read(blob: Blob): Promise<Uint8Array<ArrayBuffer>> {
+    if (this.#plaintext.byteLength < blob.size) this.#plaintext = new ArrayBuffer(blob.size);
+    const reader = blob.stream().getReader({ mode: 'byob' });
+    let filled = 0;
+    while (filled < blob.size) {
+      const { done, value } = await reader.read(new Uint8Array(this.#plaintext, filled, blob.size - filled));
+      if (done) break;
+      // A read hands the buffer back under a new ArrayBuffer object; the old one is detached.
+      this.#plaintext = value.buffer;
+      filled += value.byteLength;
+    }
+    reader.releaseLock();
+    if (filled !== blob.size) throw new Error(`the file changed while it was read: ${filled} of ${blob.size} bytes`);
+    return new Uint8Array(this.#plaintext, 0, filled);
+  }
+
+  body(length: number): Uint8Array<ArrayBuffer> {
+    const reusable = this.#bodies.findIndex((buffer) => buffer.byteLength >= length);
+    const buffer = reusable >= 0 ? this.#bodies.splice(reusable, 1)[0]! : new ArrayBuffer(length);
+    return new Uint8Array(buffer, 0, length);
+  }
+
+  releaseBody(body: Uint8Array<ArrayBuffer>): void {
+    if (this.#bodies.length < IN_FLIGHT) this.#bodies.push(body.buffer);
+  }
+}
+
+const buffers = new SegmentBuffers();
+
 /** The segment's chunks as one request body, each token written straight into it rather than copied there. */
 async function encryptSegment(job: StartMessage, keys: StreamKeys, segment: Segment): Promise<Uint8Array<ArrayBuffer>> {
   const first = chunkRange(segment.first, job.file.size, job.chunkSize);
   const last = chunkRange(segment.first + segment.count - 1, job.file.size, job.chunkSize);
-  const plaintext = new Uint8Array(await job.file.slice(first.start, last.end).arrayBuffer());
+  const plaintext = await buffers.read(job.file.slice(first.start, last.end));
   const chunks = Array.from({ length: segment.count }, (_, offset) => {
     const index = segment.first + offset;
     const range = chunkRange(index, job.file.size, job.chunkSize);
@@ -68,7 +112,7 @@ async function encryptSegment(job: StartMessage, keys: StreamKeys, segment: Segm
     offsets.push(length);
     length += tokenLength(chunk.plaintext.length);
   }
-  const body = new Uint8Array(length);
+  const body = buffers.body(length);
   await Promise.all(
     chunks.map(({ index, plaintext }, k) =>
       encryptChunkInto(keys, index, index === job.chunkCount - 1, plaintext, body, offsets[k]!),
