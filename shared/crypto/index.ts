@@ -38,6 +38,7 @@ export {
 export { decryptChunk, encryptChunk, encryptChunkInto } from './stream-chunks.ts';
 export { createEncryptStream, DEFAULT_CHUNK_SIZE, type EncryptStreamOptions } from './stream-encrypt.ts';
 export { createDecryptStream, type DecryptStreamOptions } from './stream-decrypt.ts';
+export { decryptByteStream, type ByteStreamDecryptOptions } from './byte-stream-decrypt.ts';
 export { collect, decryptBytes, encryptBytes } from './stream.ts';
 export { unwrapKey, wrapKey, WRAPPING_SECRET_BYTES, type KeyBinding } from './wrap.ts';
 export * from './account.ts';

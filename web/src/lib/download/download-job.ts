@@ -2,7 +2,7 @@
  * What a download is, for the page that starts it and the service worker that streams it: one file, or several
  * files (or a folder) as one zip. Each entry carries what decrypting it needs; the key never leaves the device.
  */
-import { createDecryptStream, uuidToBytes } from '$shared/crypto/index.ts';
+import { decryptByteStream, uuidToBytes } from '$shared/crypto/index.ts';
 
 export interface DownloadEntry {
   /** The name inside the zip ("Photos/a.jpg"), or the file's name. */
@@ -28,14 +28,10 @@ export interface DownloadJob {
 }
 
 /**
- * Buffers on both sides of decryption, so that reading from the network, decrypting and writing to disk overlap
- * rather than wait on each other chunk by chunk.
+ * Downloads the revision's ciphertext and decrypts it as it arrives; every chunk is authenticated before release.
+ * Chunks are read and decrypted ahead of the reader (8 MiB), and decrypted chunks held for it, so that the network,
+ * decryption and the disk overlap rather than wait on each other chunk by chunk (decryptByteStream).
  */
-const READ_AHEAD_BYTES = 8 * 1024 * 1024;
-/** Decrypted chunks (512 KiB each) held for the reader. */
-const DECRYPT_AHEAD = 8;
-
-/** Downloads the revision's ciphertext and decrypts it as it arrives; every chunk is authenticated before release. */
 export async function decryptEntry(
   entry: DownloadEntry,
   fetcher: typeof fetch = fetch,
@@ -45,15 +41,10 @@ export async function decryptEntry(
     const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
     throw new Error(`"${entry.path}" could not be downloaded: ${body?.error?.message ?? `HTTP ${response.status}`}`);
   }
-  return response.body
-    .pipeThrough(new TransformStream(undefined, new ByteLengthQueuingStrategy({ highWaterMark: READ_AHEAD_BYTES })))
-    .pipeThrough(
-      createDecryptStream({
-        fileKey: entry.fileKey,
-        expected: { fileId: uuidToBytes(entry.nodeId), revision: entry.revision },
-      }),
-    )
-    .pipeThrough(new TransformStream(undefined, undefined, new CountQueuingStrategy({ highWaterMark: DECRYPT_AHEAD })));
+  return decryptByteStream(response.body, {
+    fileKey: entry.fileKey,
+    expected: { fileId: uuidToBytes(entry.nodeId), revision: entry.revision },
+  });
 }
 
 /** A Content-Disposition that carries any Unicode name (RFC 6266 with RFC 8187 encoding) and an ASCII fallback. */
