@@ -49,7 +49,7 @@ async function run(job: StartMessage): Promise<void> {
       })
       .finally(() => {
         pending.delete(sent);
-        buffers.releaseBody(body);
+        bodies.release(body);
       });
     pending.add(sent);
     if (pending.size >= IN_FLIGHT) await Promise.race(pending);
@@ -58,49 +58,31 @@ async function run(job: StartMessage): Promise<void> {
 }
 
 /**
- * The worker's large buffers, reused from segment to segment: one for the plaintext being encrypted and one request
- * body per request in flight. A new 4 MiB array per segment would be garbage a moment later, and a worker's
- * JavaScript engine lets tens of megabytes of such garbage pile up before it collects; each worker would hold them.
+ * The request bodies, reused from segment to segment, one per request in flight: a new 4 MiB array per request would
+ * be garbage a moment later, and a worker's JavaScript engine lets tens of megabytes of such garbage pile up before it
+ * collects them.
  */
-class SegmentBuffers {
-  #plaintext = new ArrayBuffer(0);
-  readonly #bodies: ArrayBuffer[] = [];
+class BodyPool {
+  readonly #free: ArrayBuffer[] = [];
 
-  /** Reads `blob` whole into the reused plaintext buffer. */
-  async read(blob: Blob): Promise<Uint8Array<ArrayBuffer>> {
-    if (this.#plaintext.byteLength < blob.size) this.#plaintext = new ArrayBuffer(blob.size);
-    const reader = blob.stream().getReader({ mode: 'byob' });
-    let filled = 0;
-    while (filled < blob.size) {
-      const { done, value } = await reader.read(new Uint8Array(this.#plaintext, filled, blob.size - filled));
-      if (done) break;
-      // A read hands the buffer back under a new ArrayBuffer object; the old one is detached.
-      this.#plaintext = value.buffer;
-      filled += value.byteLength;
-    }
-    reader.releaseLock();
-    if (filled !== blob.size) throw new Error(`the file changed while it was read: ${filled} of ${blob.size} bytes`);
-    return new Uint8Array(this.#plaintext, 0, filled);
-  }
-
-  body(length: number): Uint8Array<ArrayBuffer> {
-    const reusable = this.#bodies.findIndex((buffer) => buffer.byteLength >= length);
-    const buffer = reusable >= 0 ? this.#bodies.splice(reusable, 1)[0]! : new ArrayBuffer(length);
+  take(length: number): Uint8Array<ArrayBuffer> {
+    const reusable = this.#free.findIndex((buffer) => buffer.byteLength >= length);
+    const buffer = reusable >= 0 ? this.#free.splice(reusable, 1)[0]! : new ArrayBuffer(length);
     return new Uint8Array(buffer, 0, length);
   }
 
-  releaseBody(body: Uint8Array<ArrayBuffer>): void {
-    if (this.#bodies.length < IN_FLIGHT) this.#bodies.push(body.buffer);
+  release(body: Uint8Array<ArrayBuffer>): void {
+    if (this.#free.length < IN_FLIGHT) this.#free.push(body.buffer);
   }
 }
 
-const buffers = new SegmentBuffers();
+const bodies = new BodyPool();
 
 /** The segment's chunks as one request body, each token written straight into it rather than copied there. */
 async function encryptSegment(job: StartMessage, keys: StreamKeys, segment: Segment): Promise<Uint8Array<ArrayBuffer>> {
   const first = chunkRange(segment.first, job.file.size, job.chunkSize);
   const last = chunkRange(segment.first + segment.count - 1, job.file.size, job.chunkSize);
-  const plaintext = await buffers.read(job.file.slice(first.start, last.end));
+  const plaintext = new Uint8Array(await job.file.slice(first.start, last.end).arrayBuffer());
   const chunks = Array.from({ length: segment.count }, (_, offset) => {
     const index = segment.first + offset;
     const range = chunkRange(index, job.file.size, job.chunkSize);
@@ -112,7 +94,7 @@ async function encryptSegment(job: StartMessage, keys: StreamKeys, segment: Segm
     offsets.push(length);
     length += tokenLength(chunk.plaintext.length);
   }
-  const body = buffers.body(length);
+  const body = bodies.take(length);
   await Promise.all(
     chunks.map(({ index, plaintext }, k) =>
       encryptChunkInto(keys, index, index === job.chunkCount - 1, plaintext, body, offsets[k]!),
