@@ -17,7 +17,7 @@ import {
 import { fromHex } from '../../shared/crypto/bytes.ts';
 import vectors from '../vectors/coffer.json';
 import { patternBytes } from '../vectors/pattern.ts';
-import { expectBytes, expectCode } from './assertions.ts';
+import { expectBytes, expectCode, readUntilError } from './assertions.ts';
 import { makeTamperFixture, TAMPER_CASES, TAMPER_CHUNK_SIZE } from './tamper-cases.ts';
 
 const fileId = Uint8Array.from({ length: 16 }, (_, i) => i);
@@ -106,17 +106,11 @@ describe('decryptByteStream', () => {
     const ciphertext = await encryptBytes(plaintext, { fileKey, fileId, revision: 1, chunkSize });
     ciphertext[HEADER_BYTES + 2 * tokenLength(chunkSize) + 30]! ^= 1;
     const source = byteSource(ciphertext, [700]);
-    const reader = decryptByteStream(source.stream, { fileKey, readAheadChunks: 2, decryptedAhead: 1 }).getReader();
-    const released: Uint8Array[] = [];
-    const error = await (async () => {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return undefined;
-        released.push(value);
-      }
-    })().catch((caught: unknown) => caught);
+    const { released, error } = await readUntilError(
+      decryptByteStream(source.stream, { fileKey, readAheadChunks: 2, decryptedAhead: 1 }),
+    );
     expect(error).toMatchObject({ code: 'CHUNK_INVALID' });
-    expectBytes(new Uint8Array(released.flatMap((piece) => [...piece])), plaintext.subarray(0, 2 * chunkSize));
+    expectBytes(released, plaintext.subarray(0, 2 * chunkSize));
     expect(source.cancelled).toBe(error);
   });
 

@@ -13,7 +13,7 @@ import {
 import { concatBytes, fromHex } from '../../shared/crypto/bytes.ts';
 import vectors from '../vectors/coffer.json';
 import { patternBytes } from '../vectors/pattern.ts';
-import { expectBytes, expectCode } from './assertions.ts';
+import { expectBytes, expectCode, readUntilError } from './assertions.ts';
 import { makeTamperFixture, TAMPER_CASES, TAMPER_CHUNK_SIZE } from './tamper-cases.ts';
 
 const fileId = Uint8Array.from({ length: 16 }, (_, i) => i);
@@ -97,17 +97,11 @@ describe('stream format', () => {
     const plaintext = patternBytes(4 * chunkSize);
     const ciphertext = await encryptBytes(plaintext, { fileKey, fileId, revision: 1, chunkSize });
     ciphertext[HEADER_BYTES + 2 * tokenLength(chunkSize) + 30]! ^= 1;
-    const released: Uint8Array[] = [];
-    const reader = new Blob([ciphertext]).stream().pipeThrough(createDecryptStream({ fileKey })).getReader();
-    const error = await (async () => {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return undefined;
-        released.push(value);
-      }
-    })().catch((e: unknown) => e);
+    const { released, error } = await readUntilError(
+      new Blob([ciphertext]).stream().pipeThrough(createDecryptStream({ fileKey })),
+    );
     expect(error).toMatchObject({ code: 'CHUNK_INVALID' });
-    expectBytes(concatBytes(...released), plaintext.subarray(0, 2 * chunkSize));
+    expectBytes(released, plaintext.subarray(0, 2 * chunkSize));
   });
 
   it('refuses bad parameters with a clear error', async () => {
