@@ -24,6 +24,7 @@ import { loadSegments } from '../uploads/segment-rows.ts';
 import type { AuthEnv, AuthUser } from '../http/auth.ts';
 import { ApiError } from '../http/errors.ts';
 import { jsonBodyLimit } from '../http/limits.ts';
+import { requestBody } from '../http/request-body.ts';
 import { idParam, integerParam, readJson } from '../http/validate.ts';
 import { formatBytes, usedBytes, usedBytesColumn } from '../storage/usage.ts';
 import {
@@ -156,7 +157,7 @@ export function uploadRoutes(deps: RouteDeps) {
       // Made durable when the upload completes; until then a lost segment is simply sent again.
       const segment = { firstIndex: first, chunkCount: count };
       try {
-        await blobs.put(segmentKey(revision.id, segment), c.req.raw.body ?? new Uint8Array(0), expected, {
+        await blobs.put(segmentKey(revision.id, segment), requestBody(c) ?? new Uint8Array(0), expected, {
           durable: false,
         });
       } catch (error) {
