@@ -271,6 +271,38 @@ describe('file manager in Chromium', () => {
     await row('alpha.bin').waitFor();
   });
 
+  it('draws only the cards in sight in a large folder, and reaches the last one by scrolling and by End', async () => {
+    const many = join(dir, 'Many cards');
+    mkdirSync(many);
+    const count = 300;
+    for (let i = 0; i < count; i++) writeFileSync(join(many, `card-${String(i).padStart(3, '0')}.txt`), `card ${i}`);
+    await page.getByLabel('Folder to upload').setInputFiles(many);
+    await waitForUploads();
+    await page.getByRole('button', { name: 'Many cards', exact: true }).click();
+    await page.getByRole('heading', { name: 'Many cards' }).waitFor();
+    await page.getByRole('button', { name: 'Grid view' }).click();
+    const grid = page.getByRole('list', { name: 'Items in Many cards' });
+    const card = (name: string) => grid.getByRole('button', { name, exact: true });
+    await card('card-000.txt').waitFor();
+    const drawn = await grid.getByRole('listitem').count();
+    expect(drawn).toBeGreaterThan(0);
+    expect(drawn).toBeLessThan(count / 2);
+    // Each card still tells assistive technology where it stands in the whole folder.
+    expect(await grid.getByRole('listitem').first().getAttribute('aria-setsize')).toBe(String(count));
+    await grid.evaluate((list) => list.parentElement!.scrollTo({ top: list.parentElement!.scrollHeight }));
+    await card('card-299.txt').waitFor();
+    await card('card-000.txt').waitFor({ state: 'detached' });
+    await grid.evaluate((list) => list.parentElement!.scrollTo({ top: 0 }));
+    await card('card-000.txt').focus();
+    await page.keyboard.press('End');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent?.trim())).toContain('card-299.txt');
+    await page.keyboard.press('Home');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent?.trim())).toContain('card-000.txt');
+    await page.getByRole('button', { name: 'List view' }).click();
+    await page.getByRole('navigation', { name: 'Folder path' }).getByRole('link', { name: 'My files' }).click();
+    await page.getByRole('heading', { name: 'My files' }).waitFor();
+  });
+
   it('moves a file by dragging it onto a folder', async () => {
     await page
       .getByRole('button', { name: 'delta.bin', exact: true })
