@@ -3,6 +3,7 @@
  * folder), browse, rename, move, trash and restore, versions, previews, downloads whose bytes equal the originals, and
  * an upload resumed after a reload. Every request is recorded, and no file name or content may appear in one.
  */
+import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -406,6 +407,55 @@ describe('file manager in Chromium', () => {
     expect(bytes.length).toBe(original.length);
     expect(bytes.equals(original)).toBe(true);
   }, 120_000);
+
+  it('streams a video preview from the service worker, answering each range the element asks for', async () => {
+    expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+    const original = randomBytes(3 * 1024 * 1024 + 12_345);
+    secrets.push('clip.webm');
+    await page.getByLabel('Files to upload').setInputFiles(file('clip.webm', original));
+    await waitForUploads();
+    await page.getByRole('button', { name: 'clip.webm', exact: true }).click();
+    const video = page.getByRole('dialog').locator('video');
+    await video.waitFor({ state: 'attached' });
+    const src = (await video.getAttribute('src'))!;
+    expect(src).toMatch(/^\/_media\/[0-9a-f-]{36}$/);
+    /** What the service worker answers for a range: the status, Content-Range, and the body's length and SHA-256. */
+    const fetchRange = (range: string | null) =>
+      page.evaluate(
+        async ({ src, range }) => {
+          const response = await fetch(src, range ? { headers: { range } } : {});
+          const body = new Uint8Array(await response.arrayBuffer());
+          const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', body));
+          return {
+            status: response.status,
+            contentRange: response.headers.get('content-range'),
+            length: body.length,
+            sha256: [...digest].map((byte) => byte.toString(16).padStart(2, '0')).join(''),
+          };
+        },
+        { src, range },
+      );
+    const expected = (status: number, start: number, end: number, contentRange: string | null) => ({
+      status,
+      contentRange,
+      length: end - start,
+      sha256: createHash('sha256').update(original.subarray(start, end)).digest('hex'),
+    });
+    const size = original.length;
+    // A range across a chunk boundary (chunks hold 512 KiB), the start, a suffix, and the whole file.
+    expect(await fetchRange('bytes=1000000-1600000')).toEqual(
+      expected(206, 1_000_000, 1_600_001, `bytes 1000000-1600000/${size}`),
+    );
+    expect(await fetchRange('bytes=0-')).toEqual(expected(206, 0, size, `bytes 0-${size - 1}/${size}`));
+    expect(await fetchRange('bytes=-5000')).toEqual(
+      expected(206, size - 5000, size, `bytes ${size - 5000}-${size - 1}/${size}`),
+    );
+    expect(await fetchRange(null)).toEqual(expected(200, 0, size, null));
+    expect((await fetchRange(`bytes=${size}-`)).status).toBe(416);
+    await page.getByRole('button', { name: 'Close' }).click();
+    // Closing the preview ends it in the worker: its URL answers nothing more.
+    await expect.poll(async () => (await fetchRange('bytes=0-99')).status).toBe(404);
+  });
 
   it('left nothing but the app shell in the service worker cache, after all those downloads and previews', async () => {
     const cached = await page.evaluate(async () => {

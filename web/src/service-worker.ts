@@ -3,7 +3,8 @@
 /// <reference lib="webworker" />
 /// <reference types="@sveltejs/kit" />
 /**
- * Coffer's service worker: the app shell offline, the share target, and downloads decrypted as they stream to disk.
+ * Coffer's service worker: the app shell offline, the share target, downloads decrypted as they stream to disk, and
+ * video and audio previews decrypted range by range as they play.
  * It caches the files of one build at install and nothing else, ever; see goesStraightToNetwork. SvelteKit builds it to /service-worker.js and registers it from the
  * boot script.
  */
@@ -14,6 +15,7 @@ import {
   isDownloadMessage,
   isDownloadRequest,
 } from '$lib/download/download-route.ts';
+import { acceptMedia, isMediaMessage, isMediaRequest, mediaResponse } from '$lib/preview/media-route.ts';
 import { storeSharedFiles } from '$lib/pwa/shared-inbox.ts';
 
 const worker = self as unknown as ServiceWorkerGlobalScope;
@@ -37,6 +39,7 @@ worker.addEventListener('activate', (event) => {
 
 worker.addEventListener('message', (event) => {
   if (isDownloadMessage(event.data)) acceptDownload(event.data, event.ports[0]);
+  else if (isMediaMessage(event.data)) acceptMedia(event.data, event.ports[0]);
 });
 
 worker.addEventListener('fetch', (event) => {
@@ -45,6 +48,9 @@ worker.addEventListener('fetch', (event) => {
   if (request.method === 'GET' && url.origin === worker.location.origin && isDownloadRequest(url)) {
     // A stream, decrypted chunk by chunk as the download manager reads it, and never stored.
     event.respondWith(downloadResponse(url));
+  } else if (request.method === 'GET' && url.origin === worker.location.origin && isMediaRequest(url)) {
+    // Each range the media element asks for, decrypted from just the chunks that hold it, and never stored.
+    event.respondWith(mediaResponse(request, url));
   } else if (isShare(request)) {
     event.respondWith(receiveShare(request));
   } else if (!goesStraightToNetwork(request)) {

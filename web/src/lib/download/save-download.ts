@@ -8,11 +8,13 @@ import { collect } from '$shared/crypto/index.ts';
 import { decryptEntry, type DownloadJob } from './download-job.ts';
 import { DOWNLOAD_PATH, type DownloadMessage } from './download-route.ts';
 import { zipStream } from './zip-entries.ts';
+import { handOver } from '$lib/pwa/hand-over.ts';
 
 export async function saveDownload(job: DownloadJob): Promise<void> {
   const worker = navigator.serviceWorker?.controller;
   if (worker) {
-    await handOver(worker, job);
+    const message: DownloadMessage = { type: 'coffer-download', job };
+    await handOver(worker, message, 'The download could not start: the app did not answer.');
     // The name travels in the worker's Content-Disposition, never in a URL: a URL the worker missed would reach the
     // server.
     openHidden(`${DOWNLOAD_PATH}${job.id}`);
@@ -28,20 +30,6 @@ export async function saveDownload(job: DownloadJob): Promise<void> {
   link.download = job.name;
   link.click();
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
-
-/** Gives the service worker the job and waits until it has it. */
-function handOver(worker: ServiceWorker, job: DownloadJob): Promise<void> {
-  const channel = new MessageChannel();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('The download could not start: the app did not answer.')), 10_000);
-    channel.port1.onmessage = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const message: DownloadMessage = { type: 'coffer-download', job };
-    worker.postMessage(message, [channel.port2]);
-  });
 }
 
 function openHidden(url: string): void {
