@@ -457,6 +457,52 @@ describe('file manager in Chromium', () => {
     await expect.poll(async () => (await fetchRange('bytes=0-99')).status).toBe(404);
   });
 
+  it('plays a streamed audio preview, and seeks into the middle of it', async () => {
+    // 20 s of 16-bit stereo PCM at 44.1 kHz: 3.5 MB, seven chunks; a WAV, which Chromium plays without extra codecs.
+    const seconds = 20;
+    const dataBytes = seconds * 44_100 * 4;
+    const wav = Buffer.alloc(44 + dataBytes);
+    wav.write('RIFF', 0, 'ascii');
+    wav.writeUInt32LE(36 + dataBytes, 4);
+    wav.write('WAVEfmt ', 8, 'ascii');
+    wav.writeUInt32LE(16, 16);
+    wav.writeUInt16LE(1, 20);
+    wav.writeUInt16LE(2, 22);
+    wav.writeUInt32LE(44_100, 24);
+    wav.writeUInt32LE(44_100 * 4, 28);
+    wav.writeUInt16LE(4, 32);
+    wav.writeUInt16LE(16, 34);
+    wav.write('data', 36, 'ascii');
+    wav.writeUInt32LE(dataBytes, 40);
+    for (let offset = 44; offset < wav.length; offset += 2) {
+      wav.writeInt16LE(Math.round(8000 * Math.sin(offset / 40)), offset);
+    }
+    secrets.push('tone.wav');
+    await page.getByLabel('Files to upload').setInputFiles(file('tone.wav', wav));
+    await waitForUploads();
+    await page.getByRole('button', { name: 'tone.wav', exact: true }).click();
+    const audio = page.getByRole('dialog').locator('audio');
+    await audio.waitFor({ state: 'attached' });
+    expect(await audio.getAttribute('src')).toMatch(/^\/_media\//);
+    await expect.poll(() => audio.evaluate((element: HTMLAudioElement) => element.duration)).toBeCloseTo(seconds, 1);
+    const seeked = await audio.evaluate(
+      (element: HTMLAudioElement) =>
+        new Promise<{ time: number; ready: number; error: number | null }>((resolve) => {
+          element.addEventListener(
+            'seeked',
+            () => resolve({ time: element.currentTime, ready: element.readyState, error: element.error?.code ?? null }),
+            { once: true },
+          );
+          element.currentTime = 15;
+        }),
+    );
+    expect(seeked.time).toBeCloseTo(15, 0);
+    expect(seeked.ready).toBeGreaterThanOrEqual(2);
+    expect(seeked.error).toBeNull();
+    expect(await page.getByRole('dialog').getByRole('alert').count()).toBe(0);
+    await page.getByRole('button', { name: 'Close' }).click();
+  });
+
   it('left nothing but the app shell in the service worker cache, after all those downloads and previews', async () => {
     const cached = await page.evaluate(async () => {
       const urls: string[] = [];
