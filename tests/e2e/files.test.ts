@@ -66,6 +66,18 @@ describe('file manager in Chromium', () => {
       await page.context().unroute(pattern);
     }
   };
+  /** Uploads a file and opens its preview: the media element, whose source the service worker answers. */
+  const openStreamedPreview = async (name: string, content: Buffer, tag: 'video' | 'audio') => {
+    secrets.push(name);
+    await page.getByLabel('Files to upload').setInputFiles(file(name, content));
+    await waitForUploads();
+    await page.getByRole('button', { name, exact: true }).click();
+    const media = page.getByRole('dialog').locator(tag);
+    await media.waitFor({ state: 'attached' });
+    const src = (await media.getAttribute('src'))!;
+    expect(src).toMatch(/^\/_media\/[0-9a-f-]{36}$/);
+    return { media, src };
+  };
   const downloaded = async (start: () => Promise<unknown>): Promise<Buffer> => {
     const [download] = await Promise.all([page.waitForEvent('download'), start()]);
     return readFileSync((await (download as Download).path())!);
@@ -411,14 +423,7 @@ describe('file manager in Chromium', () => {
   it('streams a video preview from the service worker, answering each range the element asks for', async () => {
     expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
     const original = randomBytes(3 * 1024 * 1024 + 12_345);
-    secrets.push('clip.webm');
-    await page.getByLabel('Files to upload').setInputFiles(file('clip.webm', original));
-    await waitForUploads();
-    await page.getByRole('button', { name: 'clip.webm', exact: true }).click();
-    const video = page.getByRole('dialog').locator('video');
-    await video.waitFor({ state: 'attached' });
-    const src = (await video.getAttribute('src'))!;
-    expect(src).toMatch(/^\/_media\/[0-9a-f-]{36}$/);
+    const { src } = await openStreamedPreview('clip.webm', original, 'video');
     /** What the service worker answers for a range: the status, Content-Range, and the body's length and SHA-256. */
     const fetchRange = (range: string | null) =>
       page.evaluate(
@@ -477,13 +482,7 @@ describe('file manager in Chromium', () => {
     for (let offset = 44; offset < wav.length; offset += 2) {
       wav.writeInt16LE(Math.round(8000 * Math.sin(offset / 40)), offset);
     }
-    secrets.push('tone.wav');
-    await page.getByLabel('Files to upload').setInputFiles(file('tone.wav', wav));
-    await waitForUploads();
-    await page.getByRole('button', { name: 'tone.wav', exact: true }).click();
-    const audio = page.getByRole('dialog').locator('audio');
-    await audio.waitFor({ state: 'attached' });
-    expect(await audio.getAttribute('src')).toMatch(/^\/_media\//);
+    const { media: audio } = await openStreamedPreview('tone.wav', wav, 'audio');
     await expect.poll(() => audio.evaluate((element: HTMLAudioElement) => element.duration)).toBeCloseTo(seconds, 1);
     const seeked = await audio.evaluate(
       (element: HTMLAudioElement) =>
