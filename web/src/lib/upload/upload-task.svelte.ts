@@ -40,13 +40,6 @@ export interface ServerUpload {
   received: number[];
 }
 
-/**
- * One worker encrypts a file: at 200-300 MB/s it outpaces nearly any uplink, and on two cores a second one made a
- * 1 GiB upload to a local server no faster while its buffers and garbage cost the page about 100 MB
- * (docs/BENCHMARKS.md). Several small files still upload at once, each in its own worker (start-queue.ts).
- */
-const WORKERS_PER_FILE = 1;
-
 export class UploadTask {
   readonly id = crypto.randomUUID();
   #status = $state<UploadStatus>('queued');
@@ -59,7 +52,12 @@ export class UploadTask {
   rate = $state(0);
   readonly chunkSize = DEFAULT_CHUNK_SIZE;
   #uploadId: string | undefined;
-  #workers: Worker[] = [];
+  /**
+   * The one worker that encrypts and sends this file: at 200-300 MB/s it outpaces nearly any uplink, and on two cores a
+   * second one made a 1 GiB upload to a local server no faster while its buffers and garbage cost the page about
+   * 100 MB (docs/BENCHMARKS.md). Several small files still upload at once, each in its own worker (start-queue.ts).
+   */
+  #worker: Worker | null = null;
   #cancelled = false;
   /** Ends the running workers' promise at once (cancel), since terminated workers never answer. */
   #interrupt: ((reason: Error) => void) | null = null;
@@ -121,7 +119,7 @@ export class UploadTask {
       this.#sent = held;
       this.#observer?.recounted(this, delta);
       this.#speeds.restart(performance.now(), [this.sent]);
-      const finished = await this.#runWorkers(workers, keys.stream, segments);
+      const finished = await this.#runWorker(workers, keys.stream, segments);
       if (!finished) {
         this.#setStatus('paused');
         return;
@@ -132,7 +130,7 @@ export class UploadTask {
       this.rate = 0;
       this.onDone(this);
     } catch (error) {
-      this.#stopWorkers();
+      this.#stopWorker();
       if (this.#cancelled) return;
       this.#setStatus('failed');
       this.error = describeUploadError(error);
@@ -150,14 +148,14 @@ export class UploadTask {
   pause(): void {
     if (this.status !== 'uploading') return;
     this.#setStatus('pausing');
-    for (const worker of this.#workers) worker.postMessage({ type: 'stop' });
+    this.#worker?.postMessage({ type: 'stop' });
   }
 
   /** Stops at once and deletes what was sent. */
   async cancel(): Promise<void> {
     this.#cancelled = true;
     this.#setStatus('cancelled');
-    this.#stopWorkers();
+    this.#stopWorker();
     this.#interrupt?.(new Error('cancelled'));
     await this.#deleteOnServer();
   }
@@ -228,47 +226,37 @@ export class UploadTask {
     this.#observer?.statusChanged(this, from);
   }
 
-  /** Runs pooled workers over the segments; true when all are stored, false when paused. */
-  #runWorkers(pool: WorkerPool, stream: StreamKeys, segments: Segment[]): Promise<boolean> {
+  /** Runs a pooled worker over the segments; true when all are stored, false when paused. */
+  #runWorker(pool: WorkerPool, stream: StreamKeys, segments: Segment[]): Promise<boolean> {
     if (segments.length === 0) return Promise.resolve(true);
-    const count = Math.min(WORKERS_PER_FILE, segments.length);
-    const shares = Array.from({ length: count }, (_, k) => segments.filter((_, i) => i % count === k));
     return new Promise((resolve, reject) => {
       this.#interrupt = reject;
-      let running = count;
-      let stopped = false;
-      this.#workers = shares.map((share) => {
-        const worker = pool.take();
-        worker.onmessage = (event: MessageEvent<FromWorker>) => {
-          const message = event.data;
-          if (message.type === 'stored') this.#progress(message.bytes);
-          else if (message.type === 'retrying') this.retrying = message.message;
-          else if (message.type === 'failed')
-            reject(new ApiRequestError(message.code, message.message, message.status));
-          else {
-            stopped ||= message.type === 'stopped';
-            if (--running === 0) {
-              this.#returnWorkers(pool);
-              resolve(!stopped);
-            }
-          }
-        };
-        worker.onerror = (event) => reject(new Error(event.message || 'the encryption worker failed to start'));
-        const start: StartMessage = {
-          type: 'start',
-          file: this.file,
-          uploadId: this.#uploadId!,
-          fileKey: this.target.fileKey,
-          fileId: stream.params.fileId,
-          revision: stream.params.revision,
-          nonce: stream.params.nonce,
-          chunkSize: stream.params.chunkSize,
-          chunkCount: chunkCountOf(this.size, this.chunkSize),
-          segments: share,
-        };
-        worker.postMessage(start);
-        return worker;
-      });
+      const worker = pool.take();
+      this.#worker = worker;
+      worker.onmessage = (event: MessageEvent<FromWorker>) => {
+        const message = event.data;
+        if (message.type === 'stored') this.#progress(message.bytes);
+        else if (message.type === 'retrying') this.retrying = message.message;
+        else if (message.type === 'failed') reject(new ApiRequestError(message.code, message.message, message.status));
+        else {
+          this.#returnWorker(pool);
+          resolve(message.type === 'done');
+        }
+      };
+      worker.onerror = (event) => reject(new Error(event.message || 'the encryption worker failed to start'));
+      const start: StartMessage = {
+        type: 'start',
+        file: this.file,
+        uploadId: this.#uploadId!,
+        fileKey: this.target.fileKey,
+        fileId: stream.params.fileId,
+        revision: stream.params.revision,
+        nonce: stream.params.nonce,
+        chunkSize: stream.params.chunkSize,
+        chunkCount: chunkCountOf(this.size, this.chunkSize),
+        segments,
+      };
+      worker.postMessage(start);
     });
   }
 
@@ -300,20 +288,19 @@ export class UploadTask {
     }
   }
 
-  /** Every worker reported done or stopped, so none is busy: the next task can use them. */
-  #returnWorkers(pool: WorkerPool): void {
-    for (const worker of this.#workers) {
-      worker.onmessage = null;
-      worker.onerror = null;
-      pool.give(worker);
-    }
-    this.#workers = [];
+  /** The worker reported done or stopped, so it is not busy: the next task can use it. */
+  #returnWorker(pool: WorkerPool): void {
+    if (!this.#worker) return;
+    this.#worker.onmessage = null;
+    this.#worker.onerror = null;
+    pool.give(this.#worker);
+    this.#worker = null;
   }
 
-  /** Terminates the workers, which may still be encrypting or sending: a failed or cancelled task cannot return them. */
-  #stopWorkers(): void {
-    for (const worker of this.#workers) worker.terminate();
-    this.#workers = [];
+  /** Terminates the worker, which may still be encrypting or sending: a failed or cancelled task cannot return it. */
+  #stopWorker(): void {
+    this.#worker?.terminate();
+    this.#worker = null;
   }
 }
 
