@@ -36,15 +36,30 @@ export async function decryptEntry(
   entry: DownloadEntry,
   fetcher: typeof fetch = fetch,
 ): Promise<ReadableStream<Uint8Array>> {
-  const response = await fetcher(`/api/revisions/${entry.revisionId}/content`, { credentials: 'same-origin' });
-  if (!response.ok || !response.body) {
-    const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
-    throw new Error(`"${entry.path}" could not be downloaded: ${body?.error?.message ?? `HTTP ${response.status}`}`);
-  }
-  return decryptByteStream(response.body, {
+  return decryptByteStream(await fetchCiphertext(entry, undefined, fetcher), {
     fileKey: entry.fileKey,
     expected: { fileId: uuidToBytes(entry.nodeId), revision: entry.revision },
   });
+}
+
+/**
+ * The revision's stored stream, whole or the bytes [start, end) of it, as the server sends it: ciphertext, to be
+ * authenticated by whoever decrypts it. Refused requests throw with the server's message.
+ */
+export async function fetchCiphertext(
+  entry: DownloadEntry,
+  range?: { start: number; end: number },
+  fetcher: typeof fetch = fetch,
+): Promise<ReadableStream<Uint8Array>> {
+  const response = await fetcher(`/api/revisions/${entry.revisionId}/content`, {
+    credentials: 'same-origin',
+    ...(range ? { headers: { range: `bytes=${range.start}-${range.end - 1}` } } : {}),
+  });
+  if (response.status !== (range ? 206 : 200) || !response.body) {
+    const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
+    throw new Error(`"${entry.path}" could not be downloaded: ${body?.error?.message ?? `HTTP ${response.status}`}`);
+  }
+  return response.body;
 }
 
 /** A Content-Disposition that carries any Unicode name (RFC 6266 with RFC 8187 encoding) and an ASCII fallback. */

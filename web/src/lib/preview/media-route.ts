@@ -4,6 +4,7 @@
  * video plays and seeks without ever being decrypted whole, and nothing is ever put in a cache.
  */
 import {
+  collect,
   decryptChunk,
   HEADER_BYTES,
   openHeader,
@@ -12,7 +13,7 @@ import {
   type StreamKeys,
 } from '$shared/crypto/index.ts';
 import { ByteQueue } from '$shared/crypto/byte-queue.ts';
-import { decryptEntry, type DownloadEntry } from '$lib/download/download-job.ts';
+import { decryptEntry, fetchCiphertext, type DownloadEntry } from '$lib/download/download-job.ts';
 import { chunkSpan, parseByteRange, type ByteRange, type ChunkSpan } from './media-range.ts';
 
 export const MEDIA_PATH = '/_media/';
@@ -81,8 +82,8 @@ export async function mediaResponse(request: Request, url: URL): Promise<Respons
 
 /** The keys of the revision's stream, from its header, authenticated for this file and revision. */
 async function streamKeys(entry: DownloadEntry): Promise<StreamKeys> {
-  const header = await fetchCiphertext(entry, 0, HEADER_BYTES);
-  return openHeader(entry.fileKey, new Uint8Array(await header.arrayBuffer()), {
+  const header = await fetchCiphertext(entry, { start: 0, end: HEADER_BYTES });
+  return openHeader(entry.fileKey, await collect(header), {
     fileId: uuidToBytes(entry.nodeId),
     revision: entry.revision,
   });
@@ -90,20 +91,8 @@ async function streamKeys(entry: DownloadEntry): Promise<StreamKeys> {
 
 async function decryptRange(entry: DownloadEntry, keys: StreamKeys, range: ByteRange) {
   const span = chunkSpan(entry.size, keys.params.chunkSize, range);
-  const response = await fetchCiphertext(entry, span.cipherStart, span.cipherEnd);
-  return decryptSpan(response.body!, keys, span, range.end - range.start);
-}
-
-async function fetchCiphertext(entry: DownloadEntry, start: number, end: number): Promise<Response> {
-  const response = await fetch(`/api/revisions/${entry.revisionId}/content`, {
-    headers: { range: `bytes=${start}-${end - 1}` },
-    credentials: 'same-origin',
-  });
-  if (response.status !== 206 || !response.body) {
-    const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
-    throw new Error(`"${entry.path}" could not be read: ${body?.error?.message ?? `HTTP ${response.status}`}`);
-  }
-  return response;
+  const ciphertext = await fetchCiphertext(entry, { start: span.cipherStart, end: span.cipherEnd });
+  return decryptSpan(ciphertext, keys, span, range.end - range.start);
 }
 
 /**
