@@ -16,6 +16,12 @@ import { ROOT } from '../run-command.ts';
 
 export interface AppServer {
   origin: string;
+  /**
+   * The URL and headers of every request the server received, from the page, its workers and its service worker
+   * alike (the browser's own request events miss the workers'). Bodies are not kept: reading them here would race
+   * the routes that read Node's request.
+   */
+  received: { url: string; headers: string }[];
   close(): Promise<void>;
 }
 
@@ -44,10 +50,19 @@ export async function startAppServer(serve: 'web app' | 'test page'): Promise<Ap
     defaultQuotaBytes: 1024 ** 3,
     log: () => undefined,
   });
-  const server: ServerType = serveHttp({ fetch: app.fetch, port, hostname: 'localhost' });
+  const received: AppServer['received'] = [];
+  const record = (request: Request, env: unknown) => {
+    received.push({
+      url: request.url,
+      headers: [...request.headers].map(([name, value]) => `${name}: ${value}`).join('\n'),
+    });
+    return app.fetch(request, env as Parameters<typeof app.fetch>[1]);
+  };
+  const server: ServerType = serveHttp({ fetch: record, port, hostname: 'localhost' });
   await new Promise((resolve) => server.once('listening', resolve));
   return {
     origin,
+    received,
     async close() {
       await new Promise((resolve) => server.close(resolve));
       await database.close();

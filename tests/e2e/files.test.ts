@@ -529,4 +529,20 @@ describe('file manager in Chromium', () => {
       ).toEqual([]);
     }
   });
+
+  it("never sent a file name in any request's address or headers, the workers' and the service worker's included", () => {
+    // The streamed previews' ranged reads come from the service worker, which the page's request events do not see.
+    expect(
+      server.received.some(({ url, headers }) => url.includes('/content') && headers.includes('range: bytes=')),
+    ).toBe(true);
+    for (const secret of secrets) {
+      const leaks = server.received.filter(
+        ({ url, headers }) => decodeURIComponent(url).includes(secret) || headers.includes(secret),
+      );
+      expect(
+        leaks.map((leak) => leak.url),
+        secret,
+      ).toEqual([]);
+    }
+  });
 });
