@@ -8,15 +8,19 @@
  */
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, open, opendir, rename, rm, rmdir, stat as statPath, unlink } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { checkBlobPrefix, checkBlobSize, checkByteRange, isBlobKey } from './blob-arguments.ts';
 import { BlobSizeError, checkBlobKey } from './blob-store.ts';
 import type { BlobInfo, BlobStore } from './blob-store.ts';
+import { acceptsDirectIo, createDirect, openDirect, StagingBuffers } from './direct-io.ts';
+import { directFileStream, fileStream } from './file-streams.ts';
+import { BufferedFileWriter, DirectFileWriter, type FileWriter } from './file-writers.ts';
 
 export interface FsBlobStore extends BlobStore {
   readonly kind: 'fs';
   readonly root: string;
+  /** Whether objects are written and read straight from the disk (O_DIRECT), not through the page cache (direct-io.ts). */
+  readonly directIo: boolean;
   /**
    * Removes temporary files last written more than `minAgeMs` ago: what puts leave behind when the process dies
    * mid-write. Meant for start-up; a put still writing a file older than that would fail. Returns how many it removed.
@@ -25,18 +29,23 @@ export interface FsBlobStore extends BlobStore {
 }
 
 const TEMP_DIR = '.tmp';
-/** Reads are this large at most, so a stream holds about one such buffer whatever the consumer's pace. */
-const READ_CHUNK = 256 * 1024;
 const DEFAULT_TEMP_AGE_MS = 60 * 60 * 1000;
 /** fsyncs in flight at once in makeDurable: enough to keep the disk queue full without flooding the thread pool. */
 const SYNC_CONCURRENCY = 8;
 /** A concurrent delete may remove the directory between a put's mkdir and its rename; the put then makes it again. */
 const RENAME_ATTEMPTS = 3;
 
-export async function createFsBlobStore(root: string): Promise<FsBlobStore> {
+export interface FsBlobStoreOptions {
+  /** Goes through the page cache even where the filesystem takes direct I/O (tests of the buffered path). */
+  buffered?: boolean;
+}
+
+export async function createFsBlobStore(root: string, options: FsBlobStoreOptions = {}): Promise<FsBlobStore> {
   const base = resolve(root);
   const tempDir = join(base, TEMP_DIR);
   await mkdir(tempDir, { recursive: true });
+  const staging = new StagingBuffers();
+  const directIo = !options.buffered && (await acceptsDirectIo(tempDir, staging));
   const pathOf = (key: string) => join(base, checkBlobKey(key));
   const writeBehind = new WriteBehind();
 
@@ -61,6 +70,7 @@ export async function createFsBlobStore(root: string): Promise<FsBlobStore> {
   return {
     kind: 'fs',
     root: base,
+    directIo,
 
     async put(key, body, size, options = {}) {
       const durable = options.durable ?? true;
@@ -68,13 +78,16 @@ export async function createFsBlobStore(root: string): Promise<FsBlobStore> {
       checkBlobSize(size);
       if (body instanceof Uint8Array && body.byteLength !== size) throw new BlobSizeError(size, body.byteLength);
       const tempPath = join(tempDir, randomBytes(16).toString('hex'));
-      const handle = await open(tempPath, 'wx');
+      // Buffered when every staging buffer is taken: a burst of puts is never made to wait for one.
+      const buffers = directIo ? staging.take() : undefined;
       try {
+        const handle = buffers ? await createDirect(tempPath) : await open(tempPath, 'wx');
+        const writer = buffers ? new DirectFileWriter(handle, buffers) : new BufferedFileWriter(handle);
         try {
-          if (body instanceof Uint8Array) await writeAll(handle, body);
-          else await writeStream(handle, body, size);
+          await writeBody(writer, body, size);
           if (durable) await handle.sync();
         } finally {
+          await writer.settle();
           await handle.close();
         }
         await moveIntoPlace(tempPath, path, durable);
@@ -82,30 +95,42 @@ export async function createFsBlobStore(root: string): Promise<FsBlobStore> {
       } catch (error) {
         await rm(tempPath, { force: true });
         throw error;
+      } finally {
+        if (buffers) staging.give(buffers);
       }
     },
 
     async get(key, range) {
       const path = pathOf(key);
       if (range) checkByteRange(range);
+      // Read through the cache when every staging buffer is taken.
+      let buffers = directIo ? staging.take() : undefined;
       let handle;
       try {
-        handle = await open(path, 'r');
+        handle = buffers ? await openDirect(path).catch(() => undefined) : undefined;
+        // A directory ('a' when only 'a/b' exists) refuses a direct open with EINVAL; the plain open tells it apart.
+        if (!handle && buffers) {
+          staging.give(buffers);
+          buffers = undefined;
+        }
+        handle ??= await open(path, 'r');
       } catch (error) {
         if (isNotFound(error)) return undefined;
         throw error;
       }
       try {
         const info = await handle.stat();
-        // A directory: 'a' when only 'a/b' exists.
         if (!info.isFile()) {
           await handle.close();
           return undefined;
         }
         const { start, end } = range ? checkByteRange(range, info.size) : { start: 0, end: info.size };
-        return fileStream(handle, start, end);
+        if (!buffers) return fileStream(handle, start, end);
+        const taken = buffers;
+        return directFileStream(handle, start, end, taken, () => staging.give(taken));
       } catch (error) {
         await handle.close();
+        if (buffers) staging.give(buffers);
         throw error;
       }
     },
@@ -241,39 +266,27 @@ function isNotFound(error: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
-/** FileHandle.write is one write(2), which may write less than asked. */
-async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
-  for (let offset = 0; offset < bytes.byteLength;) {
-    const { bytesWritten } = await handle.write(bytes, offset, bytes.byteLength - offset);
-    offset += bytesWritten;
-  }
-}
-
-/** Pieces of a streamed body are gathered up to this size and written with one call, saving thread-pool trips. */
-const WRITE_BATCH = 1024 * 1024;
-
 /** Writes the body as it arrives; stops reading as soon as it is longer than `size`. */
-async function writeStream(handle: FileHandle, body: ReadableStream<Uint8Array>, size: number): Promise<void> {
+async function writeBody(
+  writer: FileWriter,
+  body: ReadableStream<Uint8Array> | Uint8Array,
+  size: number,
+): Promise<void> {
+  if (body instanceof Uint8Array) {
+    await writer.write(body);
+    await writer.finish();
+    return;
+  }
   const reader = body.getReader();
   let received = 0;
-  let gathered: Uint8Array[] = [];
-  let gatheredBytes = 0;
-  const flush = async () => {
-    await writeAllv(handle, gathered, gatheredBytes);
-    gathered = [];
-    gatheredBytes = 0;
-  };
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
       received += value.byteLength;
       if (received > size) throw new BlobSizeError(size, received);
-      gathered.push(value);
-      gatheredBytes += value.byteLength;
-      if (gatheredBytes >= WRITE_BATCH) await flush();
+      await writer.write(value);
     }
-    await flush();
   } catch (error) {
     // Tells the producer nobody will read the rest; rejects (ignored) if the body itself failed.
     await reader.cancel(error).catch(() => undefined);
@@ -282,21 +295,7 @@ async function writeStream(handle: FileHandle, body: ReadableStream<Uint8Array>,
     reader.releaseLock();
   }
   if (received !== size) throw new BlobSizeError(size, received);
-}
-
-/** FileHandle.writev is one writev(2), which may also write less than asked; the rest is written piece by piece. */
-async function writeAllv(handle: FileHandle, pieces: Uint8Array[], total: number): Promise<void> {
-  if (pieces.length === 0) return;
-  let { bytesWritten } = await handle.writev(pieces);
-  if (bytesWritten === total) return;
-  for (const piece of pieces) {
-    if (bytesWritten >= piece.byteLength) {
-      bytesWritten -= piece.byteLength;
-      continue;
-    }
-    await writeAll(handle, piece.subarray(bytesWritten));
-    bytesWritten = 0;
-  }
+  await writer.finish();
 }
 
 /** Renames the temporary file to `path`; when durable, then syncs every directory whose entries changed. */
@@ -345,42 +344,4 @@ async function removeEmptyDirectories(root: string, dir: string): Promise<void> 
       throw error;
     }
   }
-}
-
-/**
- * The bytes [start, end) of the open file, read one buffer per pull() at an explicit position: the stream holds at
- * most about one buffer, however slowly it is consumed. (Readable.toWeb in Node 20 reads ahead without limit.)
- * The handle is closed at the end, on error and on cancel.
- */
-function fileStream(handle: FileHandle, start: number, end: number): ReadableStream<Uint8Array> {
-  let position = start;
-  let closed = false;
-  const close = async () => {
-    if (closed) return;
-    closed = true;
-    await handle.close();
-  };
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        if (position < end) {
-          const buffer = new Uint8Array(Math.min(READ_CHUNK, end - position));
-          const { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, position);
-          // Cancelled while reading: the stream takes no more chunks.
-          if (closed) return;
-          if (bytesRead === 0) throw new Error(`blob file ended at ${position} bytes, ${end} were expected`);
-          position += bytesRead;
-          controller.enqueue(buffer.subarray(0, bytesRead));
-        }
-        if (position >= end) {
-          await close();
-          controller.close();
-        }
-      } catch (error) {
-        await close();
-        throw error;
-      }
-    },
-    cancel: close,
-  });
 }

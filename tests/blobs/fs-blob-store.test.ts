@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
 import { mkdtemp, readdir, readFile, readlink, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFsBlobStore } from '../../server/blobs/fs-blob-store.ts';
 import type { FsBlobStore } from '../../server/blobs/fs-blob-store.ts';
+import { STAGE_BYTES } from '../../server/blobs/direct-io.ts';
 import { describeBlobStoreContract } from './blob-store-contract.ts';
-import { failingStream, MiB, readAll, readRest } from './streams.ts';
+import { failingStream, manualStream, MiB, readAll, readRest, sha256, streamOf } from './streams.ts';
 
 const roots: string[] = [];
 async function newRoot(): Promise<string> {
@@ -29,6 +31,175 @@ describeBlobStoreContract('fs', {
   async expectNoLeftovers() {
     expect(await tempFiles(contractRoot)).toEqual([]);
   },
+});
+
+let bufferedRoot = '';
+describeBlobStoreContract('fs, buffered writes', {
+  async open() {
+    bufferedRoot = await newRoot();
+    return createFsBlobStore(bufferedRoot, { buffered: true });
+  },
+  async expectNoLeftovers() {
+    expect(await tempFiles(bufferedRoot)).toEqual([]);
+  },
+});
+
+/** The open flags of this process's files under `dir`, from /proc/self/fdinfo. */
+async function openFileFlags(dir: string): Promise<number[]> {
+  const flags: number[] = [];
+  for (const fd of await readdir('/proc/self/fd')) {
+    const target = await readlink(`/proc/self/fd/${fd}`).catch(() => '');
+    if (!target.startsWith(dir + '/')) continue;
+    const info = await readFile(`/proc/self/fdinfo/${fd}`, 'utf8');
+    flags.push(parseInt(/^flags:\s*([0-7]+)$/m.exec(info)![1]!, 8));
+  }
+  return flags;
+}
+
+/** The open flags of the temporary files being written. */
+const temporaryFileFlags = (root: string) => openFileFlags(join(root, '.tmp'));
+
+describe.runIf(process.platform === 'linux')('fs blob store: direct writes', () => {
+  const O_DIRECT = (constants as { O_DIRECT?: number }).O_DIRECT!;
+
+  it('writes straight to the disk (O_DIRECT) where the filesystem takes it, and through the page cache when told', async () => {
+    for (const buffered of [false, true]) {
+      const root = await newRoot();
+      const store = await createFsBlobStore(root, { buffered });
+      // The test's temporary directory is on a disk filesystem (ext4 on the machines this runs on).
+      expect(store.directIo).toBe(!buffered);
+      const body = manualStream();
+      const put = store.put('object', body.stream, 3 * MiB);
+      await body.push([randomBytes(2 * MiB)]);
+      const flags = await temporaryFileFlags(root);
+      expect(flags).toHaveLength(1);
+      expect(flags[0]! & O_DIRECT).toBe(buffered ? 0 : O_DIRECT);
+      await body.push([randomBytes(MiB)]);
+      body.end();
+      await put;
+      expect(await store.stat('object')).toEqual({ size: 3 * MiB });
+    }
+  });
+
+  // Direct writes go in whole 4 KiB blocks from 1 MiB staging buffers: sizes on and around both edges.
+  const sizes = [0, 1, 4095, 4096, 4097, STAGE_BYTES - 1, STAGE_BYTES, STAGE_BYTES + 1, 2 * STAGE_BYTES + 4097];
+  it.each([false, true])(
+    'stores every size around the block and buffer edges whole (buffered: %s)',
+    async (buffered) => {
+      const store = await createFsBlobStore(await newRoot(), { buffered });
+      for (const size of sizes) {
+        const bytes = randomBytes(size);
+        await store.put(`streamed/${size}`, streamOf(bytes), size);
+        await store.put(`whole/${size}`, new Uint8Array(bytes), size);
+        for (const way of ['streamed', 'whole']) {
+          expect(await store.stat(`${way}/${size}`)).toEqual({ size });
+          expect(sha256(await readAll((await store.get(`${way}/${size}`))!))).toBe(sha256(bytes));
+        }
+      }
+      expect(await tempFiles(store.root)).toEqual([]);
+    },
+  );
+
+  it('writes more puts at once than it has staging buffers for, the rest through the page cache', async () => {
+    const root = await newRoot();
+    const store = await createFsBlobStore(root);
+    const bodies = Array.from({ length: 12 }, () => manualStream());
+    const contents = bodies.map(() => randomBytes(STAGE_BYTES + 5000));
+    const puts = bodies.map((body, index) => store.put(`object/${index}`, body.stream, contents[index]!.byteLength));
+    await Promise.all(bodies.map((body, index) => body.push([contents[index]!.subarray(0, 5000)])));
+    const flags = await temporaryFileFlags(root);
+    expect(flags).toHaveLength(12);
+    // Sixteen staging buffers, two per put.
+    expect(flags.filter((flag) => flag & O_DIRECT)).toHaveLength(8);
+    await Promise.all(bodies.map((body, index) => body.push([contents[index]!.subarray(5000)])));
+    bodies.forEach((body) => body.end());
+    await Promise.all(puts);
+    for (const [index, content] of contents.entries()) {
+      expect(sha256(await readAll((await store.get(`object/${index}`))!))).toBe(sha256(content));
+    }
+    // The buffers came back: a put after them writes direct again.
+    const body = manualStream();
+    const put = store.put('after', body.stream, 1);
+    await body.push([new Uint8Array(0)]);
+    expect((await temporaryFileFlags(root)).map((flag) => flag & O_DIRECT)).toEqual([O_DIRECT]);
+    await body.push([new Uint8Array(1)]);
+    body.end();
+    await put;
+  });
+
+  it('waits for the write under way before closing the file when the body fails, and leaves nothing behind', async () => {
+    const root = await newRoot();
+    const store = await createFsBlobStore(root);
+    const failure = new Error('the client went away');
+    const put = store.put('object', failingStream(randomBytes(4 * MiB), 2 * STAGE_BYTES + 100, failure), 4 * MiB);
+    await expect(put).rejects.toBe(failure);
+    expect(await tempFiles(root)).toEqual([]);
+    expect(await readdir(root)).toEqual(['.tmp']);
+    // Every staging buffer is free again.
+    const bodies = Array.from({ length: 8 }, () => manualStream());
+    const puts = bodies.map((body, index) => store.put(`next/${index}`, body.stream, 1));
+    await Promise.all(bodies.map((body) => body.push([new Uint8Array(0)])));
+    expect((await temporaryFileFlags(root)).filter((flag) => flag & O_DIRECT)).toHaveLength(8);
+    await Promise.all(bodies.map((body) => body.push([new Uint8Array(1)])));
+    bodies.forEach((body) => body.end());
+    await Promise.all(puts);
+  });
+});
+
+describe.runIf(process.platform === 'linux')('fs blob store: direct reads', () => {
+  const O_DIRECT = (constants as { O_DIRECT?: number }).O_DIRECT!;
+  const size = 2 * STAGE_BYTES + 4097;
+
+  it('reads straight from the disk (O_DIRECT) where the filesystem takes it, and through the page cache when told', async () => {
+    for (const buffered of [false, true]) {
+      const root = await newRoot();
+      const store = await createFsBlobStore(root, { buffered });
+      const bytes = randomBytes(size);
+      await store.put('objects/one', bytes, size);
+      const reader = (await store.get('objects/one'))!.getReader();
+      const first = await reader.read();
+      const flags = await openFileFlags(join(root, 'objects'));
+      expect(flags).toHaveLength(1);
+      expect(flags[0]! & O_DIRECT).toBe(buffered ? 0 : O_DIRECT);
+      const rest = await readRest(reader);
+      expect(sha256(Buffer.concat([first.value!, rest]))).toBe(sha256(bytes));
+      expect(await openFileFlags(join(root, 'objects'))).toEqual([]);
+    }
+  });
+
+  it('reads every range around the block and buffer edges', async () => {
+    const store = await createFsBlobStore(await newRoot());
+    const bytes = randomBytes(size);
+    await store.put('object', bytes, size);
+    const edges = [0, 1, 4095, 4096, 4097, STAGE_BYTES - 1, STAGE_BYTES, STAGE_BYTES + 1, 2 * STAGE_BYTES, size - 1];
+    for (const start of edges) {
+      for (const end of [start + 1, start + 4096, start + STAGE_BYTES, size]) {
+        if (end > size) continue;
+        const read = await readAll((await store.get('object', { start, end }))!);
+        expect(read.byteLength).toBe(end - start);
+        expect(read.equals(bytes.subarray(start, end))).toBe(true);
+      }
+    }
+  });
+
+  it('gives its buffers back when a read is cancelled, so the next reads are direct too', async () => {
+    const root = await newRoot();
+    const store = await createFsBlobStore(root);
+    await store.put('objects/one', randomBytes(size), size);
+    const directReads = async () => {
+      const readers = await Promise.all(
+        Array.from({ length: 8 }, async () => (await store.get('objects/one'))!.getReader()),
+      );
+      await Promise.all(readers.map((reader) => reader.read()));
+      const flags = await openFileFlags(join(root, 'objects'));
+      await Promise.all(readers.map((reader) => reader.cancel()));
+      return flags.filter((flag) => flag & O_DIRECT).length;
+    };
+    // Sixteen staging buffers, two per read.
+    expect(await directReads()).toBe(8);
+    expect(await directReads()).toBe(8);
+    expect(await openFileFlags(join(root, 'objects'))).toEqual([]);
+  });
 });
 
 describe('fs blob store', () => {
@@ -151,7 +322,8 @@ describe('fs blob store', () => {
   });
 
   it('fails a read, and closes the file, when the file is shorter than it was at open', async () => {
-    await store.put('object', randomBytes(2 * MiB), 2 * MiB);
+    // Direct reads run one 1 MiB buffer ahead of the one being handed out: the cut falls past both.
+    await store.put('object', randomBytes(4 * MiB), 4 * MiB);
     const reader = (await store.get('object'))!.getReader();
     await reader.read();
     // Only an outside hand can do this: the store itself replaces files, never truncates them.
