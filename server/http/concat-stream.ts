@@ -1,29 +1,50 @@
-/** Streams several sources one after the other, opening each only when the reader gets to it. */
+/**
+ * Streams several sources one after the other. Each source is opened as the reader reaches the one before it, so
+ * while one is read the next is already opening: a source that starts reading at open (the fs store's direct reads)
+ * then has its first read under way when the reader gets to it. At most two sources are open at once, and both are
+ * closed on cancel and on error.
+ */
 export type StreamSource = () => Promise<ReadableStream<Uint8Array> | Uint8Array>;
 
 export function concatStreams(sources: StreamSource[]): ReadableStream<Uint8Array> {
   let next = 0;
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  let upcoming: Promise<ReadableStream<Uint8Array> | Uint8Array> | undefined;
+
+  const openNext = () => {
+    upcoming = sources[next++]?.();
+    // Awaited when the reader gets there, or by closeAll; marked handled so an early failure is no crash.
+    upcoming?.catch(() => undefined);
+  };
+  const closeAll = async (reason: unknown) => {
+    const pending = upcoming;
+    upcoming = undefined;
+    await reader?.cancel(reason).catch(() => undefined);
+    const opened = await pending?.catch(() => undefined);
+    if (opened instanceof ReadableStream) await opened.cancel(reason).catch(() => undefined);
+  };
+
   return new ReadableStream<Uint8Array>({
+    start: openNext,
     async pull(controller) {
-      for (;;) {
-        if (!reader) {
-          const source = sources[next++];
-          if (!source) return controller.close();
-          const opened = await source();
-          if (opened instanceof Uint8Array) {
-            controller.enqueue(opened);
-            return;
+      try {
+        for (;;) {
+          if (!reader) {
+            if (!upcoming) return controller.close();
+            const opened = await upcoming;
+            openNext();
+            if (opened instanceof Uint8Array) return controller.enqueue(opened);
+            reader = opened.getReader();
           }
-          reader = opened.getReader();
+          const { done, value } = await reader.read();
+          if (!done) return controller.enqueue(value);
+          reader = undefined;
         }
-        const { done, value } = await reader.read();
-        if (!done) return controller.enqueue(value);
-        reader = undefined;
+      } catch (error) {
+        await closeAll(error);
+        throw error;
       }
     },
-    async cancel(reason) {
-      await reader?.cancel(reason);
-    },
+    cancel: closeAll,
   });
 }
