@@ -19,9 +19,12 @@ import { join } from 'node:path';
 
 /** Every direct transfer's memory, length and offset are multiples of this: the largest logical block size in use. */
 export const BLOCK = 4096;
-/** Bytes per direct write or read. */
-export const STAGE_BYTES = 1024 * 1024;
-/** Staging buffers of one store: two per put or read stream, so this many at once; the rest go through the cache. */
+/** Bytes per direct write or read: large enough that the disk's per-request cost is small beside the transfer. */
+export const STAGE_BYTES = 512 * 1024;
+/**
+ * Staging buffers of one store (8 MiB): two per put or read stream, so eight at once; the rest go through the cache.
+ * They stay resident once used, so they count against the server's memory.
+ */
 const STAGING_SLOTS = 16;
 const WASM_PAGE = 64 * 1024;
 

@@ -53,7 +53,7 @@ interface Filled {
 }
 
 /**
- * The bytes [start, end) of a file opened for direct reads: aligned reads of 1 MiB into two staging buffers, the next
+ * The bytes [start, end) of a file opened for direct reads: aligned reads of 512 KiB into two staging buffers, the next
  * read under way while the consumer takes pieces (copies) of the current one. `release` gets the buffers back once
  * no read into them is under way.
  */

@@ -5,6 +5,9 @@
 import type { FileHandle } from 'node:fs/promises';
 import { BLOCK, STAGE_BYTES } from './direct-io.ts';
 
+/** Bytes a buffered writer gathers before each writev. */
+const WRITE_BATCH = 1024 * 1024;
+
 export interface FileWriter {
   /** Takes the piece, which must not change until finish() resolves: the buffered writer keeps it until then. */
   write(piece: Uint8Array): Promise<void>;
@@ -27,7 +30,7 @@ export class BufferedFileWriter implements FileWriter {
   async write(piece: Uint8Array): Promise<void> {
     this.#gathered.push(piece);
     this.#gatheredBytes += piece.byteLength;
-    if (this.#gatheredBytes >= STAGE_BYTES) await this.finish();
+    if (this.#gatheredBytes >= WRITE_BATCH) await this.finish();
   }
 
   async finish(): Promise<void> {

@@ -81,7 +81,7 @@ describe.runIf(process.platform === 'linux')('fs blob store: direct writes', () 
     }
   });
 
-  // Direct writes go in whole 4 KiB blocks from 1 MiB staging buffers: sizes on and around both edges.
+  // Direct writes go in whole 4 KiB blocks from 512 KiB staging buffers: sizes on and around both edges.
   const sizes = [0, 1, 4095, 4096, 4097, STAGE_BYTES - 1, STAGE_BYTES, STAGE_BYTES + 1, 2 * STAGE_BYTES + 4097];
   it.each([false, true])(
     'stores every size around the block and buffer edges whole (buffered: %s)',
@@ -322,7 +322,7 @@ describe('fs blob store', () => {
   });
 
   it('fails a read, and closes the file, when the file is shorter than it was at open', async () => {
-    // Direct reads run one 1 MiB buffer ahead of the one being handed out: the cut falls past both.
+    // Direct reads run one staging buffer (512 KiB) ahead of the one being handed out: the cut falls past both.
     await store.put('object', randomBytes(4 * MiB), 4 * MiB);
     const reader = (await store.get('object'))!.getReader();
     await reader.read();
