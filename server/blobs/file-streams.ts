@@ -15,34 +15,16 @@ const READ_CHUNK = 256 * 1024;
  */
 export function fileStream(handle: FileHandle, start: number, end: number): ReadableStream<Uint8Array> {
   let position = start;
-  let closed = false;
-  const close = async () => {
-    if (closed) return;
-    closed = true;
-    await handle.close();
-  };
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        if (position < end) {
-          const buffer = new Uint8Array(Math.min(READ_CHUNK, end - position));
-          const { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, position);
-          // Cancelled while reading: the stream takes no more chunks.
-          if (closed) return;
-          if (bytesRead === 0) throw new Error(`blob file ended at ${position} bytes, ${end} were expected`);
-          position += bytesRead;
-          controller.enqueue(buffer.subarray(0, bytesRead));
-        }
-        if (position >= end) {
-          await close();
-          controller.close();
-        }
-      } catch (error) {
-        await close();
-        throw error;
-      }
+  return pieceStream({
+    isDone: () => position >= end,
+    async readPiece() {
+      const buffer = new Uint8Array(Math.min(READ_CHUNK, end - position));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, position);
+      if (bytesRead === 0) throw new Error(`blob file ended at ${position} bytes, ${end} were expected`);
+      position += bytesRead;
+      return buffer.subarray(0, bytesRead);
     },
-    cancel: close,
+    close: () => handle.close(),
   });
 }
 
@@ -75,7 +57,8 @@ export function directFileStream(
 
   const readAhead = () => {
     reading = undefined;
-    if (readFrom >= end) return;
+    // Once closed, the buffers may already serve another put or read.
+    if (closed || readFrom >= end) return;
     const buffer = buffers[next]!;
     next = 1 - next;
     const at = readFrom;
@@ -84,32 +67,60 @@ export function directFileStream(
     // Awaited by the next pull or by close; marked handled so a failure after a cancel is no crash.
     reading.catch(() => undefined);
   };
+  return pieceStream({
+    isDone: () => position >= end,
+    async readPiece() {
+      if (!filled || position >= filled.at + filled.bytes.byteLength) {
+        if (!filled) readAhead();
+        filled = await reading!;
+        if (closed) return new Uint8Array(0);
+        // A file cut short by an outside hand: the read came back empty, or short with the next one past the end.
+        if (position < filled.at || position >= filled.at + filled.bytes.byteLength) {
+          throw new Error(`blob file ended at ${position} bytes, ${end} were expected`);
+        }
+        // Into the other buffer: every piece handed out of it was a copy.
+        readAhead();
+      }
+      const from = position - filled.at;
+      const to = Math.min(filled.bytes.byteLength, from + READ_CHUNK, end - filled.at);
+      position += to - from;
+      return filled.bytes.slice(from, to);
+    },
+    async close() {
+      closed = true;
+      await reading?.catch(() => undefined);
+      await handle.close();
+      release();
+    },
+  });
+}
+
+interface PieceSource {
+  isDone(): boolean;
+  readPiece(): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+/**
+ * A stream of the source's pieces, one per pull() until it is done. The source is closed once: at the end, on error
+ * and on cancel; a piece that arrives after a cancel is dropped.
+ */
+function pieceStream(source: PieceSource): ReadableStream<Uint8Array> {
+  let closed = false;
   const close = async () => {
     if (closed) return;
     closed = true;
-    await reading?.catch(() => undefined);
-    await handle.close();
-    release();
+    await source.close();
   };
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
-        if (position < end) {
-          if (!filled || position >= filled.at + filled.bytes.byteLength) {
-            if (!filled) readAhead();
-            filled = await reading!;
-            if (closed) return;
-            const filledEnd = filled.at + filled.bytes.byteLength;
-            if (position >= filledEnd) throw new Error(`blob file ended at ${filledEnd} bytes, ${end} were expected`);
-            // Into the other buffer: every piece handed out of it was a copy.
-            readAhead();
-          }
-          const from = position - filled.at;
-          const to = Math.min(filled.bytes.byteLength, from + READ_CHUNK, end - filled.at);
-          controller.enqueue(filled.bytes.slice(from, to));
-          position += to - from;
+        if (!source.isDone()) {
+          const piece = await source.readPiece();
+          if (closed) return;
+          controller.enqueue(piece);
         }
-        if (position >= end) {
+        if (source.isDone()) {
           await close();
           controller.close();
         }

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFsBlobStore } from '../../server/blobs/fs-blob-store.ts';
 import type { FsBlobStore } from '../../server/blobs/fs-blob-store.ts';
-import { STAGE_BYTES } from '../../server/blobs/direct-io.ts';
+import { openDirect, STAGE_BYTES, StagingBuffers } from '../../server/blobs/direct-io.ts';
+import { directFileStream } from '../../server/blobs/file-streams.ts';
 import { describeBlobStoreContract } from './blob-store-contract.ts';
 import { failingStream, manualStream, MiB, readAll, readRest, sha256, streamOf } from './streams.ts';
 
@@ -180,6 +181,17 @@ describe.runIf(process.platform === 'linux')('fs blob store: direct reads', () =
         expect(read.equals(bytes.subarray(start, end))).toBe(true);
       }
     }
+  });
+
+  it('fails, rather than skip bytes, when the file is shorter than the range it is asked for', async () => {
+    const path = join(await newRoot(), 'short');
+    await writeFile(path, randomBytes(1000));
+    const staging = new StagingBuffers(2);
+    const buffers = staging.take()!;
+    const stream = directFileStream(await openDirect(path), 0, 2 * STAGE_BYTES, buffers, () => staging.give(buffers));
+    // The first read comes back short at the file's end, the second empty, at 512 KiB.
+    await expect(readAll(stream)).rejects.toThrow(`blob file ended at 1000 bytes, ${2 * STAGE_BYTES} were expected`);
+    expect(staging.take()).toBeDefined();
   });
 
   it('gives its buffers back when a read is cancelled, so the next reads are direct too', async () => {

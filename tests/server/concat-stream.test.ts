@@ -22,6 +22,17 @@ function recordedSource(name: string, pieces: number[][], log: string[]): Stream
   };
 }
 
+/** Sources a (two pieces), b and c (one each), concatenated, and the log of their opening and cancelling. */
+function threeSources() {
+  const log: string[] = [];
+  const reader = concatStreams([
+    recordedSource('a', [[1], [2]], log),
+    recordedSource('b', [[3]], log),
+    recordedSource('c', [[4]], log),
+  ]).getReader();
+  return { log, reader };
+}
+
 async function readAll(stream: ReadableStream<Uint8Array>): Promise<number[]> {
   const bytes: number[] = [];
   for await (const piece of stream) bytes.push(...piece);
@@ -42,12 +53,7 @@ describe('concatStreams', () => {
   });
 
   it('opens the next source while one is read, and never more than one ahead', async () => {
-    const log: string[] = [];
-    const reader = concatStreams([
-      recordedSource('a', [[1], [2]], log),
-      recordedSource('b', [[3]], log),
-      recordedSource('c', [[4]], log),
-    ]).getReader();
+    const { log, reader } = threeSources();
     expect((await reader.read()).value).toEqual(new Uint8Array([1]));
     expect(log).toEqual(['open a', 'open b']);
     expect((await reader.read()).value).toEqual(new Uint8Array([2]));
@@ -57,12 +63,7 @@ describe('concatStreams', () => {
   });
 
   it('cancels the source being read and the one already opened after it', async () => {
-    const log: string[] = [];
-    const reader = concatStreams([
-      recordedSource('a', [[1], [2]], log),
-      recordedSource('b', [[3]], log),
-      recordedSource('c', [[4]], log),
-    ]).getReader();
+    const { log, reader } = threeSources();
     await reader.read();
     await reader.cancel(new Error('the client went away'));
     expect(log).toEqual(['open a', 'open b', 'cancel a', 'cancel b']);
