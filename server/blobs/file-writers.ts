@@ -17,7 +17,7 @@ export interface FileWriter {
   settle(): Promise<void>;
 }
 
-/** Gathers pieces up to 1 MiB and writes them with one writev(2), saving thread-pool trips; the pieces are kept, not copied. */
+/** Gathers pieces up to 1 MiB and writes them with one writev(2), saving thread-pool trips; keeps them, uncopied. */
 export class BufferedFileWriter implements FileWriter {
   readonly #handle: FileHandle;
   #gathered: Uint8Array[] = [];

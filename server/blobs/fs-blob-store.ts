@@ -19,7 +19,7 @@ import { BufferedFileWriter, DirectFileWriter, type FileWriter } from './file-wr
 export interface FsBlobStore extends BlobStore {
   readonly kind: 'fs';
   readonly root: string;
-  /** Whether objects are written and read straight from the disk (O_DIRECT), not through the page cache (direct-io.ts). */
+  /** Whether objects are written and read straight from the disk (O_DIRECT), not via the page cache (direct-io.ts). */
   readonly directIo: boolean;
   /**
    * Removes temporary files last written more than `minAgeMs` ago: what puts leave behind when the process dies
