@@ -79,15 +79,24 @@ export async function createFsBlobStore(root: string, options: FsBlobStoreOption
       if (body instanceof Uint8Array && body.byteLength !== size) throw new BlobSizeError(size, body.byteLength);
       const tempPath = join(tempDir, randomBytes(16).toString('hex'));
       // Buffered when every staging buffer is taken: a burst of puts is never made to wait for one.
-      const buffers = directIo ? staging.take() : undefined;
+      let buffers = directIo ? staging.take() : undefined;
+      const releaseBuffers = () => {
+        if (buffers) staging.give(buffers);
+        buffers = undefined;
+      };
       try {
         const handle = buffers ? await createDirect(tempPath) : await open(tempPath, 'wx');
-        const writer = buffers ? new DirectFileWriter(handle, buffers) : new BufferedFileWriter(handle);
         try {
-          await writeBody(writer, body, size);
+          const writer = buffers ? new DirectFileWriter(handle, buffers) : new BufferedFileWriter(handle);
+          try {
+            await writeBody(writer, body, size);
+          } finally {
+            // The buffers serve the next put once no write from them is under way, not after the sync and rename.
+            await writer.settle();
+            releaseBuffers();
+          }
           if (durable) await handle.sync();
         } finally {
-          await writer.settle();
           await handle.close();
         }
         await moveIntoPlace(tempPath, path, durable);
@@ -96,7 +105,7 @@ export async function createFsBlobStore(root: string, options: FsBlobStoreOption
         await rm(tempPath, { force: true });
         throw error;
       } finally {
-        if (buffers) staging.give(buffers);
+        releaseBuffers();
       }
     },
 
