@@ -284,6 +284,51 @@ describe('file manager in Chromium', () => {
     await row('alpha.bin').waitFor();
   });
 
+  it("makes a video's thumbnail on the device from a frame of it", async () => {
+    // Two seconds of solid green, 320x240 VP8, recorded by the browser itself from a canvas.
+    const recorded = await page.evaluate(async () => {
+      const canvas = document.createElement('canvas');
+      canvas.width = 320;
+      canvas.height = 240;
+      const context = canvas.getContext('2d')!;
+      const recorder = new MediaRecorder(canvas.captureStream(25), { mimeType: 'video/webm;codecs=vp8' });
+      const parts: Blob[] = [];
+      recorder.ondataavailable = (event) => parts.push(event.data);
+      const stopped = new Promise((resolve) => (recorder.onstop = resolve));
+      recorder.start();
+      for (let frame = 0; frame < 50; frame++) {
+        context.fillStyle = frame % 2 ? '#00c000' : '#00c100';
+        context.fillRect(0, 0, canvas.width, canvas.height);
+        await new Promise((resolve) => setTimeout(resolve, 40));
+      }
+      recorder.stop();
+      await stopped;
+      const bytes = new Uint8Array(await new Blob(parts).arrayBuffer());
+      return Array.from(bytes, (byte) => String.fromCharCode(byte)).join('');
+    });
+    const name = 'green-clip.webm';
+    secrets.push(name);
+    await page.getByLabel('Files to upload').setInputFiles(file(name, Buffer.from(recorded, 'latin1')));
+    await waitForUploads();
+    await page.getByRole('button', { name: 'Grid view' }).click();
+    const thumbnail = page.getByRole('listitem').filter({ hasText: name }).locator('img');
+    await thumbnail.waitFor();
+    // Scaled to 256 pixels on the longer side, and green: a frame of the video, decrypted here.
+    const drawn = await thumbnail.evaluate((img: HTMLImageElement) => {
+      const canvas = new OffscreenCanvas(img.naturalWidth, img.naturalHeight);
+      const context = canvas.getContext('2d')!;
+      context.drawImage(img, 0, 0);
+      const [red, green, blue] = context.getImageData(img.naturalWidth / 2, img.naturalHeight / 2, 1, 1).data;
+      return { width: img.naturalWidth, height: img.naturalHeight, red, green, blue };
+    });
+    expect({ width: drawn.width, height: drawn.height }).toEqual({ width: 256, height: 192 });
+    expect(drawn.green).toBeGreaterThan(150);
+    expect(drawn.red).toBeLessThan(60);
+    expect(drawn.blue).toBeLessThan(60);
+    await page.getByRole('button', { name: 'List view' }).click();
+    await row(name).waitFor();
+  });
+
   it('draws only the cards in sight in a large folder, and reaches the last one by scrolling and by End', async () => {
     const many = join(dir, 'Many cards');
     mkdirSync(many);

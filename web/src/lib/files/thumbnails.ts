@@ -1,7 +1,8 @@
 /**
- * Thumbnails made on the device (docs/FORMAT.md section 5.1): after an image uploads, the page scales it down to at
- * most 256 pixels, encrypts it under the file key for that revision, and stores it beside the revision. Shown in the
- * grid, decrypted into blob: URLs kept for this page's life (dropped when the account locks).
+ * Thumbnails made on the device (docs/FORMAT.md section 5.1): after an image or a video uploads, the page scales the
+ * image, or a frame of the video, down to at most 256 pixels, encrypts it under the file key for that revision, and
+ * stores it beside the revision. Shown in the grid, decrypted into blob: URLs kept for this page's life (dropped when
+ * the account locks).
  */
 import { decryptThumbnail, encryptThumbnail, MAX_THUMBNAIL_BYTES } from '$shared/crypto/index.ts';
 import type { OpenNode } from './node-records.ts';
@@ -11,17 +12,22 @@ const EDGE = 256;
 const MAX_SOURCE_BYTES = 64 * 1024 * 1024;
 /** Fernet adds 57 bytes and up to 16 of padding. */
 const MAX_IMAGE_BYTES = MAX_THUMBNAIL_BYTES - 80;
-const DECODABLE = /^image\/(jpeg|png|gif|webp|avif|bmp)$/;
+const DECODABLE_IMAGE = /^image\/(jpeg|png|gif|webp|avif|bmp)$/;
+/** Any video type: the browser says by failing whether it plays it, and reads only the parts of the file it needs. */
+const VIDEO = /^video\//;
+/** A video that has shown no frame by then gets no thumbnail. */
+const VIDEO_FRAME_TIMEOUT_MS = 15_000;
 
 export function canThumbnail(file: File): boolean {
-  return DECODABLE.test(file.type) && file.size <= MAX_SOURCE_BYTES && typeof OffscreenCanvas !== 'undefined';
+  if (typeof OffscreenCanvas === 'undefined') return false;
+  return (DECODABLE_IMAGE.test(file.type) && file.size <= MAX_SOURCE_BYTES) || VIDEO.test(file.type);
 }
 
-/** The encoded thumbnail, or null when the image cannot be decoded or will not fit in the size limit. */
+/** The encoded thumbnail, or null when the file cannot be decoded or will not fit in the size limit. */
 export async function makeThumbnail(file: File): Promise<Uint8Array | null> {
   let bitmap: ImageBitmap;
   try {
-    bitmap = await createImageBitmap(file);
+    bitmap = VIDEO.test(file.type) ? await videoFrame(file) : await createImageBitmap(file);
   } catch {
     return null;
   }
@@ -37,6 +43,51 @@ export async function makeThumbnail(file: File): Promise<Uint8Array | null> {
     if (blob.size <= MAX_IMAGE_BYTES) return new Uint8Array(await blob.arrayBuffer());
   }
   return null;
+}
+
+/**
+ * A frame one second in (a tenth of the way into a shorter video), since a video's first frame is often black; the
+ * first frame when the video does not tell its length.
+ */
+async function videoFrame(file: File): Promise<ImageBitmap> {
+  const video = document.createElement('video');
+  const url = URL.createObjectURL(file);
+  video.muted = true;
+  video.preload = 'auto';
+  try {
+    video.src = url;
+    await videoEvent(video, 'loadeddata');
+    if (Number.isFinite(video.duration) && video.duration > 0) {
+      video.currentTime = Math.min(1, video.duration / 10);
+      await videoEvent(video, 'seeked');
+    }
+    return await createImageBitmap(video);
+  } finally {
+    // Lets the browser drop the decoder and its hold on the file now, not when the element is collected.
+    video.removeAttribute('src');
+    video.load();
+    URL.revokeObjectURL(url);
+  }
+}
+
+function videoEvent(video: HTMLVideoElement, name: 'loadeddata' | 'seeked'): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const settle = (error?: Error) => {
+      clearTimeout(timer);
+      video.removeEventListener(name, onEvent);
+      video.removeEventListener('error', onError);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onEvent = () => settle();
+    const onError = () => settle(new Error(video.error?.message || 'the browser cannot decode this video'));
+    const timer = setTimeout(
+      () => settle(new Error(`the video showed no frame in ${VIDEO_FRAME_TIMEOUT_MS / 1000} s`)),
+      VIDEO_FRAME_TIMEOUT_MS,
+    );
+    video.addEventListener(name, onEvent);
+    video.addEventListener('error', onError);
+  });
 }
 
 export async function storeThumbnail(
