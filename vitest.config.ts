@@ -3,7 +3,10 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './tests/chromium.ts';
 
-/** The crypto tests run twice: in Node and in headless Chromium, against the same code and vectors. */
+/**
+ * The crypto tests run twice: in Node and in headless Chromium, against the same code and vectors. So do the tests of
+ * the upload's file reader, which stands on the browser's Blob streams.
+ */
 /** The web app's modules import the shared code as $shared, as SvelteKit resolves it (web/svelte.config.js). */
 const resolve = { alias: { $shared: fileURLToPath(new URL('./shared', import.meta.url)) } };
 
@@ -24,7 +27,7 @@ export default defineConfig({
       {
         test: {
           name: 'chromium',
-          include: ['tests/crypto/**/*.test.ts'],
+          include: ['tests/crypto/**/*.test.ts', 'tests/web/sequential-file-reader.test.ts'],
           testTimeout: 60_000,
           browser: {
             enabled: true,

@@ -1,11 +1,12 @@
 /**
- * An upload worker: reads its share of a file's segments, encrypts each chunk (docs/FORMAT.md section 3.2) and PUTs
+ * An upload worker: reads the segments of a file it is given, encrypts each chunk (docs/FORMAT.md section 3.2) and PUTs
  * each segment as one request, so that encryption never runs on the page's thread. The plaintext never leaves this
  * worker except as ciphertext. Three requests are kept in flight, so encrypting one segment overlaps sending the
  * others, and the server always has a request to work on.
  */
 import { encryptChunkInto, StreamKeys, tokenLength } from '$shared/crypto/index.ts';
 import { chunkRange, type Segment } from './segment-plan.ts';
+import { SequentialFileReader } from './sequential-file-reader.ts';
 import type { FromWorker, StartMessage, ToWorker } from './worker-protocol.ts';
 
 const IN_FLIGHT = 3;
@@ -38,21 +39,26 @@ async function run(job: StartMessage): Promise<void> {
     nonce: job.nonce,
   });
   const pending = new Set<Promise<void>>();
-  for (const segment of job.segments) {
-    if (stopping) break;
-    const body = await encryptSegment(job, keys, segment);
-    const sent = send(job.uploadId, segment, body)
-      .then(() => {
-        const { start } = chunkRange(segment.first, job.file.size, job.chunkSize);
-        const { end } = chunkRange(segment.first + segment.count - 1, job.file.size, job.chunkSize);
-        post({ type: 'stored', segment, bytes: end - start });
-      })
-      .finally(() => {
-        pending.delete(sent);
-        bodies.release(body);
-      });
-    pending.add(sent);
-    if (pending.size >= IN_FLIGHT) await Promise.race(pending);
+  const file = new SequentialFileReader(job.file);
+  try {
+    for (const segment of job.segments) {
+      if (stopping) break;
+      const body = await encryptSegment(job, keys, file, segment);
+      const sent = send(job.uploadId, segment, body)
+        .then(() => {
+          const { start } = chunkRange(segment.first, job.file.size, job.chunkSize);
+          const { end } = chunkRange(segment.first + segment.count - 1, job.file.size, job.chunkSize);
+          post({ type: 'stored', segment, bytes: end - start });
+        })
+        .finally(() => {
+          pending.delete(sent);
+          bodies.release(body);
+        });
+      pending.add(sent);
+      if (pending.size >= IN_FLIGHT) await Promise.race(pending);
+    }
+  } finally {
+    await file.close();
   }
   await Promise.all(pending);
 }
@@ -79,10 +85,15 @@ class BodyPool {
 const bodies = new BodyPool();
 
 /** The segment's chunks as one request body, each token written straight into it rather than copied there. */
-async function encryptSegment(job: StartMessage, keys: StreamKeys, segment: Segment): Promise<Uint8Array<ArrayBuffer>> {
+async function encryptSegment(
+  job: StartMessage,
+  keys: StreamKeys,
+  file: SequentialFileReader,
+  segment: Segment,
+): Promise<Uint8Array<ArrayBuffer>> {
   const first = chunkRange(segment.first, job.file.size, job.chunkSize);
   const last = chunkRange(segment.first + segment.count - 1, job.file.size, job.chunkSize);
-  const plaintext = new Uint8Array(await job.file.slice(first.start, last.end).arrayBuffer());
+  const plaintext = await file.read(first.start, last.end);
   const chunks = Array.from({ length: segment.count }, (_, offset) => {
     const index = segment.first + offset;
     const range = chunkRange(index, job.file.size, job.chunkSize);
