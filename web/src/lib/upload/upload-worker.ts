@@ -5,7 +5,7 @@
  * others, and the server always has a request to work on.
  */
 import { encryptChunkInto, StreamKeys, tokenLength } from '$shared/crypto/index.ts';
-import { chunkRange, type Segment } from './segment-plan.ts';
+import { chunkRange, segmentPlaintextBytes, type Segment } from './segment-plan.ts';
 import { SequentialFileReader } from './sequential-file-reader.ts';
 import type { FromWorker, StartMessage, ToWorker } from './worker-protocol.ts';
 
@@ -45,11 +45,9 @@ async function run(job: StartMessage): Promise<void> {
       if (stopping) break;
       const body = await encryptSegment(job, keys, file, segment);
       const sent = send(job.uploadId, segment, body)
-        .then(() => {
-          const { start } = chunkRange(segment.first, job.file.size, job.chunkSize);
-          const { end } = chunkRange(segment.first + segment.count - 1, job.file.size, job.chunkSize);
-          post({ type: 'stored', segment, bytes: end - start });
-        })
+        .then(() =>
+          post({ type: 'stored', segment, bytes: segmentPlaintextBytes(segment, job.file.size, job.chunkSize) }),
+        )
         .finally(() => {
           pending.delete(sent);
           bodies.release(body);
