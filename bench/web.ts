@@ -28,6 +28,7 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
+  statSync,
   writeSync,
 } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -41,6 +42,13 @@ import { addVirtualAuthenticator } from '../tests/e2e/virtual-authenticator.ts';
 import { waitForListening } from '../tests/server/server-process.ts';
 import { createPostgresDatabase } from '../tests/server/test-databases.ts';
 import { CHUNKS, median, MiB, ROUNDS, runBaseline, spawnCoffer, T, TOTAL, type Transfer } from './bench-kit.ts';
+import {
+  CEILING_PATHS,
+  encryptForCeiling,
+  startCeilingServer,
+  type CeilingPath,
+  type CeilingServer,
+} from './service-worker-ceiling.ts';
 
 const FILE_BYTES = TOTAL;
 const LISTING_FILES = Number(process.env.BENCH_LISTING_FILES ?? 10_000);
@@ -57,6 +65,7 @@ const MB = 1e6;
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString()) || 100;
 const PAGE_BYTES = Number(execFileSync('getconf', ['PAGESIZE']).toString()) || 4096;
 const BIG_NAME = 'bench-file.bin';
+const CEILING_STREAM = 'ceiling.coffer';
 const GOALS = { ratio: 0.6, memoryMB: 300, listingMs: 1000 };
 const fmt = (value: number | null | undefined, digits = 0) => (value == null ? 'n/a' : value.toFixed(digits));
 
@@ -745,6 +754,8 @@ interface WebRun extends Transfer {
   /** JavaScript heaps at their highest, as HeapWatcher reports them. */
   uploadHeaps: string;
   downloadHeaps: string;
+  /** The same browser's downloads of the same stream without Coffer (bench/service-worker-ceiling.ts). */
+  ceiling: Record<CeilingPath, { seconds: number; bytes: number; sampling: Sampling }>;
 }
 
 /** Waits for the download Chromium reports complete; it is saved under its guid. */
@@ -1119,7 +1130,57 @@ async function withFreshSession<T>(
   }
 }
 
-function runWebRound(scratch: string, file: { path: string; sha256: string }, last: boolean): Promise<WebRun> {
+/**
+ * Downloads each of CEILING_PATHS once, in a new tab of the session's browser at the ceiling server's origin, once its
+ * service worker controls the tab. The decrypted one must equal the original.
+ */
+async function runCeiling(
+  session: Session,
+  coffer: Coffer,
+  ceiling: CeilingServer,
+  file: { sha256: string; streamBytes: number },
+): Promise<WebRun['ceiling']> {
+  const { cdp } = session;
+  const { targetId } = await cdp.send<{ targetId: string }>('Target.createTarget', { url: `${ceiling.origin}/` });
+  const { sessionId } = await cdp.send<{ sessionId: string }>('Target.attachToTarget', { targetId, flatten: true });
+  const page = new PageDriver(cdp, sessionId);
+  await page.evaluate(`navigator.serviceWorker.ready.then(() => true)`);
+  await page.reload();
+  await page.waitFor(`navigator.serviceWorker.controller`, 'the ceiling page to be controlled by its service worker');
+  const results: Partial<WebRun['ceiling']> = {};
+  for (const [name, path] of Object.entries(CEILING_PATHS) as [CeilingPath, string][]) {
+    const sampler = new ProcessSampler(coffer.pid);
+    sampler.start();
+    const started = performance.now();
+    const downloaded = nextDownload(cdp);
+    await page.evaluate(`(() => {
+      const frame = document.createElement('iframe');
+      frame.hidden = true;
+      frame.src = ${JSON.stringify(path)};
+      document.body.append(frame);
+      return true;
+    })()`);
+    const saved = join(session.downloads, await downloaded);
+    const seconds = (performance.now() - started) / 1000;
+    const sampling = sampler.stop();
+    const got = await hashFile(saved);
+    await rm(saved);
+    const expected = name === 'decrypted' ? { bytes: FILE_BYTES, sha256: file.sha256 } : { bytes: file.streamBytes };
+    results[name] = { seconds, bytes: expected.bytes, sampling };
+    if (got.bytes !== expected.bytes || (expected.sha256 && got.sha256 !== expected.sha256)) {
+      throw new Error(`the ceiling's ${name} download differs: ${got.bytes} bytes, sha256 ${got.sha256}`);
+    }
+  }
+  await cdp.send('Target.closeTarget', { targetId });
+  return results as WebRun['ceiling'];
+}
+
+function runWebRound(
+  scratch: string,
+  file: { path: string; sha256: string; streamBytes: number },
+  ceiling: CeilingServer,
+  last: boolean,
+): Promise<WebRun> {
   return withFreshSession(scratch, async (session, coffer) => {
     const { page } = session;
     const sampler = new ProcessSampler(coffer.pid);
@@ -1159,8 +1220,10 @@ function runWebRound(scratch: string, file: { path: string; sha256: string }, la
     if (got.bytes !== FILE_BYTES || got.sha256 !== file.sha256) {
       throw new Error(`the download differs from the original: ${got.bytes} bytes, sha256 ${got.sha256}`);
     }
+    const ceilingRuns = await runCeiling(session, coffer, ceiling, file);
     const diagnosis = last && DIAGNOSE ? await diagnose(session, file, uploadSeconds * 500) : undefined;
     return {
+      ceiling: ceilingRuns,
       uploadSeconds,
       downloadSeconds,
       diagnosis,
@@ -1371,22 +1434,30 @@ try {
   if (wants('transfer')) {
     const path = join(scratch, BIG_NAME);
     const sha256 = writeRandomFile(path, FILE_BYTES);
-    for (let round = 1; round <= ROUNDS; round++) {
-      // As in bench/server.ts: no dirty pages left for the kernel to flush during the next run.
-      execFileSync('sync');
-      baselines.push(await runBaseline(await mkdtemp(join(scratch, 'baseline-')), { syncBeforeDownload: true }));
-      execFileSync('sync');
-      const run = await runWebRound(scratch, { path, sha256 }, round === ROUNDS);
-      runs.push(run);
-      console.log(
-        `round ${round}: baseline up ${baselines.at(-1)!.uploadSeconds.toFixed(2)} s, down ` +
-          `${baselines.at(-1)!.downloadSeconds.toFixed(2)} s; web app up ${run.uploadSeconds.toFixed(2)} s ` +
-          `(peak PSS ${run.upload.peakPssMB?.toFixed(0)} MB), down ${run.downloadSeconds.toFixed(2)} s ` +
-          `(peak PSS ${run.download.peakPssMB?.toFixed(0)} MB)`,
-      );
-      for (const entry of await readdir(scratch)) {
-        if (entry !== BIG_NAME) await rm(join(scratch, entry), { recursive: true, force: true });
+    const encryptedPath = join(scratch, CEILING_STREAM);
+    const ceiling = await startCeilingServer(encryptedPath, await encryptForCeiling(path, encryptedPath), FILE_BYTES);
+    const streamBytes = statSync(encryptedPath).size;
+    try {
+      for (let round = 1; round <= ROUNDS; round++) {
+        // As in bench/server.ts: no dirty pages left for the kernel to flush during the next run.
+        execFileSync('sync');
+        baselines.push(await runBaseline(await mkdtemp(join(scratch, 'baseline-')), { syncBeforeDownload: true }));
+        execFileSync('sync');
+        const run = await runWebRound(scratch, { path, sha256, streamBytes }, ceiling, round === ROUNDS);
+        runs.push(run);
+        console.log(
+          `round ${round}: baseline up ${baselines.at(-1)!.uploadSeconds.toFixed(2)} s, down ` +
+            `${baselines.at(-1)!.downloadSeconds.toFixed(2)} s; web app up ${run.uploadSeconds.toFixed(2)} s ` +
+            `(peak PSS ${run.upload.peakPssMB?.toFixed(0)} MB), down ${run.downloadSeconds.toFixed(2)} s ` +
+            `(peak PSS ${run.download.peakPssMB?.toFixed(0)} MB)`,
+        );
+        for (const entry of await readdir(scratch)) {
+          if (entry !== BIG_NAME && entry !== CEILING_STREAM)
+            await rm(join(scratch, entry), { recursive: true, force: true });
+        }
       }
+    } finally {
+      await ceiling.close();
     }
   }
   if (wants('listing')) {
@@ -1477,6 +1548,48 @@ if (runs.length > 0) {
       `${met(upApp !== null && upApp < GOALS.memoryMB)} |`,
     `| the same, download: the app's renderers | PSS ${fmt(downApp)} MB | ` +
       `${met(downApp !== null && downApp < GOALS.memoryMB)} |`,
+  );
+  const serviceWorkerCpu = (sampling: Sampling) =>
+    sampling.cpu
+      .filter(([name]) => name === 'renderer (service worker): ServiceWorker t')
+      .reduce((sum, [, seconds]) => sum + seconds, 0);
+  const ceilingCell = (run: WebRun, name: CeilingPath) => {
+    const { seconds, bytes, sampling } = run.ceiling[name];
+    return `${fmt(rate(bytes, seconds))} MB/s (${fmt(seconds, 1)} s, ${fmt(sampling.cpuTotal, 1)} CPU-s)`;
+  };
+  const ofPassedOn = runs.map(
+    (run) => rate(FILE_BYTES, run.downloadSeconds) / rate(run.ceiling.passedOn.bytes, run.ceiling.passedOn.seconds),
+  );
+  lines.push(
+    '',
+    "Chromium's own download path, without Coffer (bench/service-worker-ceiling.ts), in the same browser after the " +
+      "web app's download: a plain Node server sends the same encrypted stream from the page cache, and it is " +
+      "downloaded through a bare service worker that decrypts it with the web app's decryptByteStream, through one " +
+      'that passes it on as the network gives it, and straight from the server to the download manager. In ' +
+      'brackets: the time, and the CPU time of every Chromium process and the Coffer server (idle here).',
+    '',
+    '| round | web app down | through a service worker, decrypted | passed on, not decrypted | straight to disk | ' +
+      'service worker thread: web app / decrypted / passed on |',
+    '| --- | --- | --- | --- | --- | --- |',
+    ...runs.map(
+      (run, i) =>
+        `| ${i + 1} | ${fmt(rate(FILE_BYTES, run.downloadSeconds))} MB/s (${fmt(run.downloadSeconds, 1)} s, ` +
+        `${fmt(run.download.cpuTotal, 1)} CPU-s) | ${ceilingCell(run, 'decrypted')} | ` +
+        `${ceilingCell(run, 'passedOn')} | ${ceilingCell(run, 'direct')} | ` +
+        `${fmt(serviceWorkerCpu(run.download), 1)} / ${fmt(serviceWorkerCpu(run.ceiling.decrypted.sampling), 1)} / ` +
+        `${fmt(serviceWorkerCpu(run.ceiling.passedOn.sampling), 1)} s |`,
+    ),
+    '',
+    `The web app's download against the service worker that only passes the stream on: ` +
+      `${ofPassedOn.map((ratio) => `${fmt(ratio, 2)}x`).join(', ')} (median ${fmt(median(ofPassedOn), 2)}x); ` +
+      `that worker against the baseline's download: ` +
+      runs
+        .map(
+          (run, i) =>
+            `${fmt(rate(run.ceiling.passedOn.bytes, run.ceiling.passedOn.seconds) / rate(baselineBytes, baselines[i]!.downloadSeconds), 2)}x`,
+        )
+        .join(', ') +
+      '.',
   );
   const last = runs.at(-1)!;
   const where = (title: string, sampling: Sampling, seconds: number, main: MainThread, heaps: string) =>
