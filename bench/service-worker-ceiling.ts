@@ -22,6 +22,8 @@ export type CeilingPath = keyof typeof CEILING_PATHS;
 
 export interface CeilingServer {
   origin: string;
+  /** The encrypted stream's length: what the two downloads that do not decrypt it save. */
+  streamBytes: number;
   close(): Promise<void>;
 }
 
@@ -101,6 +103,7 @@ export async function startCeilingServer(
   await once(server, 'listening');
   return {
     origin: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    streamBytes,
     close: async () => {
       server.closeAllConnections();
       server.close();

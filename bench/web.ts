@@ -4,7 +4,9 @@
  * rate limit). In a fresh browser each round, a user signs up with a PRF passkey (a CDP virtual authenticator),
  * reloads so that the service worker controls the page, and unlocks; then a BENCH_MIB (1024) MiB file of random bytes
  * is uploaded through the file picker and downloaded through the row's menu (decrypted by the service worker as the
- * download manager writes it), and the downloaded bytes are checked. Each throughput is a ratio to the plain Node HTTP
+ * download manager writes it), and the downloaded bytes are checked; then, in the same browser, the same encrypted
+ * stream from a plain Node server is downloaded through a bare service worker, decrypted and not, and straight, to show
+ * what Chromium's own path allows (bench/service-worker-ceiling.ts). Each throughput is a ratio to the plain Node HTTP
  * baseline of bench/bench-kit.ts (Node's fetch PUTting the same 1 GiB of chunks to a server that writes them to disk,
  * then GETting them back), measured in the same run: rounds alternate the baseline and the web app as
  * bench/server.ts does. During each transfer the browser's processes are sampled (RSS every 200 ms; PSS and CPU time
@@ -28,7 +30,6 @@ import {
   readdirSync,
   readFileSync,
   readlinkSync,
-  statSync,
   writeSync,
 } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -1138,7 +1139,7 @@ async function runCeiling(
   session: Session,
   coffer: Coffer,
   ceiling: CeilingServer,
-  file: { sha256: string; streamBytes: number },
+  file: { sha256: string },
 ): Promise<WebRun['ceiling']> {
   const { cdp } = session;
   const { targetId } = await cdp.send<{ targetId: string }>('Target.createTarget', { url: `${ceiling.origin}/` });
@@ -1165,7 +1166,7 @@ async function runCeiling(
     const sampling = sampler.stop();
     const got = await hashFile(saved);
     await rm(saved);
-    const expected = name === 'decrypted' ? { bytes: FILE_BYTES, sha256: file.sha256 } : { bytes: file.streamBytes };
+    const expected = name === 'decrypted' ? { bytes: FILE_BYTES, sha256: file.sha256 } : { bytes: ceiling.streamBytes };
     results[name] = { seconds, bytes: expected.bytes, sampling };
     if (got.bytes !== expected.bytes || (expected.sha256 && got.sha256 !== expected.sha256)) {
       throw new Error(`the ceiling's ${name} download differs: ${got.bytes} bytes, sha256 ${got.sha256}`);
@@ -1177,7 +1178,7 @@ async function runCeiling(
 
 function runWebRound(
   scratch: string,
-  file: { path: string; sha256: string; streamBytes: number },
+  file: { path: string; sha256: string },
   ceiling: CeilingServer,
   last: boolean,
 ): Promise<WebRun> {
@@ -1436,14 +1437,13 @@ try {
     const sha256 = writeRandomFile(path, FILE_BYTES);
     const encryptedPath = join(scratch, CEILING_STREAM);
     const ceiling = await startCeilingServer(encryptedPath, await encryptForCeiling(path, encryptedPath), FILE_BYTES);
-    const streamBytes = statSync(encryptedPath).size;
     try {
       for (let round = 1; round <= ROUNDS; round++) {
         // As in bench/server.ts: no dirty pages left for the kernel to flush during the next run.
         execFileSync('sync');
         baselines.push(await runBaseline(await mkdtemp(join(scratch, 'baseline-')), { syncBeforeDownload: true }));
         execFileSync('sync');
-        const run = await runWebRound(scratch, { path, sha256, streamBytes }, ceiling, round === ROUNDS);
+        const run = await runWebRound(scratch, { path, sha256 }, ceiling, round === ROUNDS);
         runs.push(run);
         console.log(
           `round ${round}: baseline up ${baselines.at(-1)!.uploadSeconds.toFixed(2)} s, down ` +
