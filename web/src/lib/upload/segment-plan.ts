@@ -51,10 +51,16 @@ export function missingSegments(chunkCount: number, received: Iterable<number>):
   return segments;
 }
 
-/** Plaintext bytes a segment covers. */
-export function segmentPlaintextBytes(segment: Segment, size: number, chunkSize: number): number {
+/** Plaintext bytes of a segment: from its first chunk's start to its last chunk's end. */
+export function segmentRange(segment: Segment, size: number, chunkSize: number): { start: number; end: number } {
   const { start } = chunkRange(segment.first, size, chunkSize);
   const { end } = chunkRange(segment.first + segment.count - 1, size, chunkSize);
+  return { start, end };
+}
+
+/** Plaintext bytes a segment covers. */
+export function segmentPlaintextBytes(segment: Segment, size: number, chunkSize: number): number {
+  const { start, end } = segmentRange(segment, size, chunkSize);
   return end - start;
 }
 

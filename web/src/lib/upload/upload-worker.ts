@@ -5,7 +5,7 @@
  * others, and the server always has a request to work on.
  */
 import { encryptChunkInto, StreamKeys, tokenLength } from '$shared/crypto/index.ts';
-import { chunkRange, segmentPlaintextBytes, type Segment } from './segment-plan.ts';
+import { chunkRange, segmentPlaintextBytes, segmentRange, type Segment } from './segment-plan.ts';
 import { SequentialFileReader } from './sequential-file-reader.ts';
 import type { FromWorker, StartMessage, ToWorker } from './worker-protocol.ts';
 
@@ -89,13 +89,12 @@ async function encryptSegment(
   file: SequentialFileReader,
   segment: Segment,
 ): Promise<Uint8Array<ArrayBuffer>> {
-  const first = chunkRange(segment.first, job.file.size, job.chunkSize);
-  const last = chunkRange(segment.first + segment.count - 1, job.file.size, job.chunkSize);
-  const plaintext = await file.read(first.start, last.end);
+  const { start, end } = segmentRange(segment, job.file.size, job.chunkSize);
+  const plaintext = await file.read(start, end);
   const chunks = Array.from({ length: segment.count }, (_, offset) => {
     const index = segment.first + offset;
     const range = chunkRange(index, job.file.size, job.chunkSize);
-    return { index, plaintext: plaintext.subarray(range.start - first.start, range.end - first.start) };
+    return { index, plaintext: plaintext.subarray(range.start - start, range.end - start) };
   });
   const offsets: number[] = [];
   let length = 0;
