@@ -45,7 +45,9 @@ import { createPostgresDatabase } from '../tests/server/test-databases.ts';
 import { CHUNKS, median, MiB, ROUNDS, runBaseline, spawnCoffer, T, TOTAL, type Transfer } from './bench-kit.ts';
 import {
   CEILING_PATHS,
+  DECRYPT_INTO_FILE,
   encryptForCeiling,
+  OFFER_SAVED_FILE,
   startCeilingServer,
   type CeilingPath,
   type CeilingServer,
@@ -67,6 +69,8 @@ const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString()) || 1
 const PAGE_BYTES = Number(execFileSync('getconf', ['PAGESIZE']).toString()) || 4096;
 const BIG_NAME = 'bench-file.bin';
 const CEILING_STREAM = 'ceiling.coffer';
+/** The ceiling's downloads through a URL, and its File System Access path. */
+type CeilingRun = CeilingPath | 'fileSystemAccess';
 const GOALS = { ratio: 0.6, memoryMB: 300, listingMs: 1000 };
 const fmt = (value: number | null | undefined, digits = 0) => (value == null ? 'n/a' : value.toFixed(digits));
 
@@ -756,7 +760,7 @@ interface WebRun extends Transfer {
   uploadHeaps: string;
   downloadHeaps: string;
   /** The same browser's downloads of the same stream without Coffer (bench/service-worker-ceiling.ts). */
-  ceiling: Record<CeilingPath, { seconds: number; bytes: number; sampling: Sampling }>;
+  ceiling: Record<CeilingRun, { seconds: number; bytes: number; sampling: Sampling }>;
 }
 
 /** Waits for the download Chromium reports complete; it is saved under its guid. */
@@ -1145,33 +1149,53 @@ async function runCeiling(
   const { targetId } = await cdp.send<{ targetId: string }>('Target.createTarget', { url: `${ceiling.origin}/` });
   const { sessionId } = await cdp.send<{ sessionId: string }>('Target.attachToTarget', { targetId, flatten: true });
   const page = new PageDriver(cdp, sessionId);
+  // The new target starts on about:blank, which has no service worker container.
+  await page.waitFor(
+    `location.origin === ${JSON.stringify(ceiling.origin)} && document.readyState === 'complete'`,
+    'the ceiling page to load',
+  );
   await page.evaluate(`navigator.serviceWorker.ready.then(() => true)`);
   await page.reload();
   await page.waitFor(`navigator.serviceWorker.controller`, 'the ceiling page to be controlled by its service worker');
   const results: Partial<WebRun['ceiling']> = {};
-  for (const [name, path] of Object.entries(CEILING_PATHS) as [CeilingPath, string][]) {
+  const measure = async (name: CeilingRun, save: () => Promise<void>) => {
     const sampler = new ProcessSampler(coffer.pid);
     sampler.start();
     const started = performance.now();
-    const downloaded = nextDownload(cdp);
-    await page.evaluate(`(() => {
-      const frame = document.createElement('iframe');
-      frame.hidden = true;
-      frame.src = ${JSON.stringify(path)};
-      document.body.append(frame);
-      return true;
-    })()`);
-    const saved = join(session.downloads, await downloaded);
+    await save();
     const seconds = (performance.now() - started) / 1000;
     const sampling = sampler.stop();
+    const decrypted = name === 'decrypted' || name === 'fileSystemAccess';
+    results[name] = { seconds, bytes: decrypted ? FILE_BYTES : ceiling.streamBytes, sampling };
+  };
+  const check = async (name: CeilingRun, saved: string) => {
     const got = await hashFile(saved);
     await rm(saved);
-    const expected = name === 'decrypted' ? { bytes: FILE_BYTES, sha256: file.sha256 } : { bytes: ceiling.streamBytes };
-    results[name] = { seconds, bytes: expected.bytes, sampling };
-    if (got.bytes !== expected.bytes || (expected.sha256 && got.sha256 !== expected.sha256)) {
+    const { bytes } = results[name]!;
+    if (got.bytes !== bytes || (bytes === FILE_BYTES && got.sha256 !== file.sha256)) {
       throw new Error(`the ceiling's ${name} download differs: ${got.bytes} bytes, sha256 ${got.sha256}`);
     }
+  };
+  for (const [name, path] of Object.entries(CEILING_PATHS) as [CeilingPath, string][]) {
+    let saved = '';
+    await measure(name, async () => {
+      const downloaded = nextDownload(cdp);
+      await page.evaluate(`(() => {
+        const frame = document.createElement('iframe');
+        frame.hidden = true;
+        frame.src = ${JSON.stringify(path)};
+        document.body.append(frame);
+        return true;
+      })()`);
+      saved = join(session.downloads, await downloaded);
+    });
+    await check(name, saved);
   }
+  await measure('fileSystemAccess', () => page.evaluate(`${DECRYPT_INTO_FILE}()`));
+  // Untimed: the finished file goes to the download manager only so that its bytes can be checked like the others'.
+  const offered = nextDownload(cdp);
+  await page.evaluate(`${OFFER_SAVED_FILE}()`);
+  await check('fileSystemAccess', join(session.downloads, await offered));
   await cdp.send('Target.closeTarget', { targetId });
   return results as WebRun['ceiling'];
 }
@@ -1553,7 +1577,7 @@ if (runs.length > 0) {
     sampling.cpu
       .filter(([name]) => name === 'renderer (service worker): ServiceWorker t')
       .reduce((sum, [, seconds]) => sum + seconds, 0);
-  const ceilingCell = (run: WebRun, name: CeilingPath) => {
+  const ceilingCell = (run: WebRun, name: CeilingRun) => {
     const { seconds, bytes, sampling } = run.ceiling[name];
     return `${fmt(rate(bytes, seconds))} MB/s (${fmt(seconds, 1)} s, ${fmt(sampling.cpuTotal, 1)} CPU-s)`;
   };
@@ -1565,17 +1589,19 @@ if (runs.length > 0) {
     "Chromium's own download path, without Coffer (bench/service-worker-ceiling.ts), in the same browser after the " +
       "web app's download: a plain Node server sends the same encrypted stream from the page cache, and it is " +
       "downloaded through a bare service worker that decrypts it with the web app's decryptByteStream, through one " +
-      'that passes it on as the network gives it, and straight from the server to the download manager. In ' +
-      'brackets: the time, and the CPU time of every Chromium process and the Coffer server (idle here).',
+      'that passes it on as the network gives it, and straight from the server to the download manager; and ' +
+      'decrypted by a dedicated worker into a file through the File System Access API (a file of the ' +
+      'origin-private file system: headless Chromium cannot answer a save dialog). In brackets: the time, and the ' +
+      'CPU time of every Chromium process and the Coffer server (idle here).',
     '',
     '| round | web app down | through a service worker, decrypted | passed on, not decrypted | straight to disk | ' +
-      'service worker thread: web app / decrypted / passed on |',
-    '| --- | --- | --- | --- | --- | --- |',
+      'File System Access, decrypted | service worker thread: web app / decrypted / passed on |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
     ...runs.map(
       (run, i) =>
         `| ${i + 1} | ${fmt(rate(FILE_BYTES, run.downloadSeconds))} MB/s (${fmt(run.downloadSeconds, 1)} s, ` +
         `${fmt(run.download.cpuTotal, 1)} CPU-s) | ${ceilingCell(run, 'decrypted')} | ` +
-        `${ceilingCell(run, 'passedOn')} | ${ceilingCell(run, 'direct')} | ` +
+        `${ceilingCell(run, 'passedOn')} | ${ceilingCell(run, 'direct')} | ${ceilingCell(run, 'fileSystemAccess')} | ` +
         `${fmt(serviceWorkerCpu(run.download), 1)} / ${fmt(serviceWorkerCpu(run.ceiling.decrypted.sampling), 1)} / ` +
         `${fmt(serviceWorkerCpu(run.ceiling.passedOn.sampling), 1)} s |`,
     ),
