@@ -5,8 +5,9 @@
  * reloads so that the service worker controls the page, and unlocks; then a BENCH_MIB (1024) MiB file of random bytes
  * is uploaded through the file picker and downloaded through the row's menu (decrypted by the service worker as the
  * download manager writes it), and the downloaded bytes are checked; then, in the same browser, the same encrypted
- * stream from a plain Node server is downloaded through a bare service worker, decrypted and not, and straight, to show
- * what Chromium's own path allows (bench/service-worker-ceiling.ts). Each throughput is a ratio to the plain Node HTTP
+ * stream from a plain Node server is downloaded through a bare service worker, decrypted and not, and straight, and
+ * decrypted into a file through the File System Access API, to show what Chromium's own paths allow
+ * (bench/service-worker-ceiling.ts). Each throughput is a ratio to the plain Node HTTP
  * baseline of bench/bench-kit.ts (Node's fetch PUTting the same 1 GiB of chunks to a server that writes them to disk,
  * then GETting them back), measured in the same run: rounds alternate the baseline and the web app as
  * bench/server.ts does. During each transfer the browser's processes are sampled (RSS every 200 ms; PSS and CPU time
