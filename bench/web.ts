@@ -1497,6 +1497,8 @@ try {
 
 const rate = (bytes: number, seconds: number) => bytes / MB / seconds;
 const met = (ok: boolean) => (ok ? '**met**' : '**not met**');
+const cofferCpu = (sampling: Sampling) =>
+  sampling.cpu.filter(([name]) => name.startsWith('Coffer server:')).reduce((sum, [, seconds]) => sum + seconds, 0);
 const cpuList = (sampling: Sampling, count: number) =>
   sampling.cpu
     .slice(0, count)
@@ -1616,6 +1618,15 @@ if (runs.length > 0) {
             `${fmt(rate(run.ceiling.passedOn.bytes, run.ceiling.passedOn.seconds) / rate(baselineBytes, baselines[i]!.downloadSeconds), 2)}x`,
         )
         .join(', ') +
+      '.',
+    '',
+    "The Coffer server's CPU time (all its threads) during the web app's upload and download: " +
+      runs
+        .map(
+          (run, i) =>
+            `round ${i + 1}, ${fmt(cofferCpu(run.upload), 1)} s up and ${fmt(cofferCpu(run.download), 1)} s down`,
+        )
+        .join('; ') +
       '.',
   );
   const last = runs.at(-1)!;
