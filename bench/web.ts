@@ -7,10 +7,9 @@
  * download manager writes it), and the downloaded bytes are checked; then, in the same browser, the same encrypted
  * stream from a plain Node server is downloaded through a bare service worker, decrypted and not, and straight, and
  * decrypted into a file through the File System Access API, to show what Chromium's own paths allow
- * (bench/service-worker-ceiling.ts). Each throughput is a ratio to the plain Node HTTP
- * baseline of bench/bench-kit.ts (Node's fetch PUTting the same 1 GiB of chunks to a server that writes them to disk,
- * then GETting them back), measured in the same run: rounds alternate the baseline and the web app as
- * bench/server.ts does. During each transfer the browser's processes are sampled (RSS every 200 ms; PSS and CPU time
+ * (bench/service-worker-ceiling.ts). Each throughput is a ratio to the plain Node HTTP baseline of bench/bench-kit.ts
+ * (Node's fetch PUTting the same 1 GiB of chunks to a server that writes them to disk, then GETting them back),
+ * measured in the same run: rounds alternate the baseline and the web app as bench/server.ts does. During each transfer the browser's processes are sampled (RSS every 200 ms; PSS and CPU time
  * per thread every second), and the last round repeats both transfers under Chromium's memory-infra dumps and V8's
  * CPU profiler, to show where the memory and the time go.
  * Then BENCH_LISTING_FILES (10,000) one-byte files are uploaded as a folder, and opening that folder is timed: the
@@ -1159,6 +1158,7 @@ async function runCeiling(
   await page.reload();
   await page.waitFor(`navigator.serviceWorker.controller`, 'the ceiling page to be controlled by its service worker');
   const results: Partial<WebRun['ceiling']> = {};
+  const decrypts = (name: CeilingRun) => name === 'decrypted' || name === 'fileSystemAccess';
   const measure = async (name: CeilingRun, save: () => Promise<void>) => {
     const sampler = new ProcessSampler(coffer.pid);
     sampler.start();
@@ -1166,14 +1166,13 @@ async function runCeiling(
     await save();
     const seconds = (performance.now() - started) / 1000;
     const sampling = sampler.stop();
-    const decrypted = name === 'decrypted' || name === 'fileSystemAccess';
-    results[name] = { seconds, bytes: decrypted ? FILE_BYTES : ceiling.streamBytes, sampling };
+    results[name] = { seconds, bytes: decrypts(name) ? FILE_BYTES : ceiling.streamBytes, sampling };
   };
   const check = async (name: CeilingRun, saved: string) => {
     const got = await hashFile(saved);
     await rm(saved);
     const { bytes } = results[name]!;
-    if (got.bytes !== bytes || (bytes === FILE_BYTES && got.sha256 !== file.sha256)) {
+    if (got.bytes !== bytes || (decrypts(name) && got.sha256 !== file.sha256)) {
       throw new Error(`the ceiling's ${name} download differs: ${got.bytes} bytes, sha256 ${got.sha256}`);
     }
   };
@@ -1497,8 +1496,10 @@ try {
 
 const rate = (bytes: number, seconds: number) => bytes / MB / seconds;
 const met = (ok: boolean) => (ok ? '**met**' : '**not met**');
-const cofferCpu = (sampling: Sampling) =>
-  sampling.cpu.filter(([name]) => name.startsWith('Coffer server:')).reduce((sum, [, seconds]) => sum + seconds, 0);
+/** CPU seconds of the threads whose "process: thread" name passes `matches`. */
+const cpuOf = (sampling: Sampling, matches: (name: string) => boolean) =>
+  sampling.cpu.filter(([name]) => matches(name)).reduce((sum, [, seconds]) => sum + seconds, 0);
+const cofferCpu = (sampling: Sampling) => cpuOf(sampling, (name) => name.startsWith('Coffer server:'));
 const cpuList = (sampling: Sampling, count: number) =>
   sampling.cpu
     .slice(0, count)
@@ -1577,9 +1578,7 @@ if (runs.length > 0) {
       `${met(downApp !== null && downApp < GOALS.memoryMB)} |`,
   );
   const serviceWorkerCpu = (sampling: Sampling) =>
-    sampling.cpu
-      .filter(([name]) => name === 'renderer (service worker): ServiceWorker t')
-      .reduce((sum, [, seconds]) => sum + seconds, 0);
+    cpuOf(sampling, (name) => name === 'renderer (service worker): ServiceWorker t');
   const ceilingCell = (run: WebRun, name: CeilingRun) => {
     const { seconds, bytes, sampling } = run.ceiling[name];
     return `${fmt(rate(bytes, seconds))} MB/s (${fmt(seconds, 1)} s, ${fmt(sampling.cpuTotal, 1)} CPU-s)`;
