@@ -3,10 +3,6 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './tests/chromium.ts';
 
-/**
- * The crypto tests run twice: in Node and in headless Chromium, against the same code and vectors. So do the tests of
- * the upload's file reader, which stands on the browser's Blob streams.
- */
 /** The web app's modules import the shared code as $shared, as SvelteKit resolves it (web/svelte.config.js). */
 const resolve = { alias: { $shared: fileURLToPath(new URL('./shared', import.meta.url)) } };
 
@@ -24,6 +20,8 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      // The crypto tests run twice, in Node and in headless Chromium, against the same code and vectors; so do the tests
+      // of the upload's file reader, which stands on the browser's Blob streams.
       {
         test: {
           name: 'chromium',

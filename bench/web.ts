@@ -9,9 +9,10 @@
  * decrypted into a file through the File System Access API, to show what Chromium's own paths allow
  * (bench/service-worker-ceiling.ts). Each throughput is a ratio to the plain Node HTTP baseline of bench/bench-kit.ts
  * (Node's fetch PUTting the same 1 GiB of chunks to a server that writes them to disk, then GETting them back),
- * measured in the same run: rounds alternate the baseline and the web app as bench/server.ts does. During each transfer the browser's processes are sampled (RSS every 200 ms; PSS and CPU time
- * per thread every second), and the last round repeats both transfers under Chromium's memory-infra dumps and V8's
- * CPU profiler, to show where the memory and the time go.
+ * measured in the same run: rounds alternate the baseline and the web app as bench/server.ts does. During each
+ * transfer the browser's processes are sampled (RSS every 200 ms; PSS and CPU time per thread every second), and the
+ * last round repeats both transfers under Chromium's memory-infra dumps and V8's CPU profiler, to show where the memory
+ * and the time go.
  * Then BENCH_LISTING_FILES (10,000) one-byte files are uploaded as a folder, and opening that folder is timed: the
  * renderer main thread's busy time (CDP Performance.getMetrics) from the click to the rendered list, median of 3,
  * and one more load under the CPU profiler.
@@ -1137,7 +1138,8 @@ async function withFreshSession<T>(
 
 /**
  * Downloads each of CEILING_PATHS once, in a new tab of the session's browser at the ceiling server's origin, once its
- * service worker controls the tab. The decrypted one must equal the original.
+ * service worker controls the tab, then decrypts the stream into a file through the File System Access API. The
+ * decrypted files must equal the original.
  */
 async function runCeiling(
   session: Session,
