@@ -160,6 +160,8 @@ interface Sampling {
   peakPssMB: number | null;
   /** The highest PSS of the app's own renderers: the page's (with its workers) and the service worker's. */
   peakAppPssMB: number | null;
+  /** Each of the app's renderers' PSS at that moment. */
+  peakAppBreakdown: string;
   peakRssMB: number;
   /** PSS by process kind at the moment of the peak. */
   peakBreakdown: string;
@@ -215,9 +217,17 @@ class ProcessSampler {
     const cpu = [...totals].filter(([, seconds]) => seconds >= 0.05).sort((a, b) => b[1] - a[1]);
     const appPss = (sample: Sample) =>
       [...sample.pssByKind!].reduce((sum, [kind, { bytes }]) => sum + (isAppRenderer(kind) ? bytes : 0), 0);
+    const peakApp = peakPss ? full.reduce((best, s) => (appPss(s) > appPss(best) ? s : best)) : null;
     return {
       peakPssMB: peakPss ? peakPss.pssBytes! / MB : null,
-      peakAppPssMB: peakPss ? Math.max(...full.map(appPss)) / MB : null,
+      peakAppPssMB: peakApp ? appPss(peakApp) / MB : null,
+      peakAppBreakdown: peakApp
+        ? [...peakApp.pssByKind!]
+            .filter(([kind]) => isAppRenderer(kind))
+            .sort((a, b) => b[1].bytes - a[1].bytes)
+            .map(([kind, { bytes, count }]) => `${kind}${count > 1 ? ` (${count})` : ''} ${(bytes / MB).toFixed(0)}`)
+            .join(', ')
+        : '',
       peakRssMB: peakRss / MB,
       peakBreakdown: peakPss
         ? [...peakPss.pssByKind!]
@@ -1619,6 +1629,16 @@ if (runs.length > 0) {
             `${fmt(rate(run.ceiling.passedOn.bytes, run.ceiling.passedOn.seconds) / rate(baselineBytes, baselines[i]!.downloadSeconds), 2)}x`,
         )
         .join(', ') +
+      '.',
+    '',
+    "The app's renderers at their peak, MB of PSS: " +
+      runs
+        .map(
+          (run, i) =>
+            `round ${i + 1}, up ${run.upload.peakAppBreakdown || 'not read'}; down ` +
+            `${run.download.peakAppBreakdown || 'not read'}`,
+        )
+        .join('; ') +
       '.',
     '',
     "The Coffer server's CPU time (all its threads) during the web app's upload and download: " +
