@@ -173,6 +173,19 @@ interface Sampling {
   costMsPerSecond: number;
 }
 
+/** A full sample's PSS by process kind, largest first; a process above 200 MB with its anonymous and shared memory. */
+function describePss(sample: Sample, include: (kind: string) => boolean): string {
+  return [...sample.pssByKind!]
+    .filter(([kind]) => include(kind))
+    .sort((a, b) => b[1].bytes - a[1].bytes)
+    .map(
+      ([kind, { bytes, anon, shmem, count }]) =>
+        `${kind}${count > 1 ? ` (${count})` : ''} ${(bytes / MB).toFixed(0)}` +
+        (bytes > 200 * MB ? ` (anonymous ${(anon / MB).toFixed(0)}, shared memory ${(shmem / MB).toFixed(0)})` : ''),
+    )
+    .join(', ');
+}
+
 /** Reading smaps_rollup costs up to 50 ms for a renderer here: PSS and CPU times are read on every 5th sample. */
 const FULL_EVERY = 5;
 
@@ -221,26 +234,9 @@ class ProcessSampler {
     return {
       peakPssMB: peakPss ? peakPss.pssBytes! / MB : null,
       peakAppPssMB: peakApp ? appPss(peakApp) / MB : null,
-      peakAppBreakdown: peakApp
-        ? [...peakApp.pssByKind!]
-            .filter(([kind]) => isAppRenderer(kind))
-            .sort((a, b) => b[1].bytes - a[1].bytes)
-            .map(([kind, { bytes, count }]) => `${kind}${count > 1 ? ` (${count})` : ''} ${(bytes / MB).toFixed(0)}`)
-            .join(', ')
-        : '',
+      peakAppBreakdown: peakApp ? describePss(peakApp, isAppRenderer) : '',
       peakRssMB: peakRss / MB,
-      peakBreakdown: peakPss
-        ? [...peakPss.pssByKind!]
-            .sort((a, b) => b[1].bytes - a[1].bytes)
-            .map(
-              ([kind, { bytes, anon, shmem, count }]) =>
-                `${kind}${count > 1 ? ` (${count})` : ''} ${(bytes / MB).toFixed(0)}` +
-                (bytes > 200 * MB
-                  ? ` (anonymous ${(anon / MB).toFixed(0)}, shared memory ${(shmem / MB).toFixed(0)})`
-                  : ''),
-            )
-            .join(', ')
-        : '',
+      peakBreakdown: peakPss ? describePss(peakPss, () => true) : '',
       cpu,
       cpuTotal: [...totals.values()].reduce((sum, seconds) => sum + seconds, 0),
       samples: this.#samples.length,
