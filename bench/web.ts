@@ -1585,6 +1585,9 @@ if (runs.length > 0) {
     `| the same, download: the app's renderers | PSS ${fmt(downApp)} MB | ` +
       `${met(downApp !== null && downApp < GOALS.memoryMB)} |`,
   );
+  /** One clause per round, "round N, ...", joined. */
+  const byRound = (describe: (run: WebRun) => string) =>
+    runs.map((run, i) => `round ${i + 1}, ${describe(run)}`).join('; ');
   const serviceWorkerCpu = (sampling: Sampling) =>
     cpuOf(sampling, (name) => name === 'renderer (service worker): ServiceWorker t');
   const ceilingCell = (run: WebRun, name: CeilingRun) => {
@@ -1628,22 +1631,13 @@ if (runs.length > 0) {
       '.',
     '',
     "The app's renderers at their peak, MB of PSS: " +
-      runs
-        .map(
-          (run, i) =>
-            `round ${i + 1}, up ${run.upload.peakAppBreakdown || 'not read'}; down ` +
-            `${run.download.peakAppBreakdown || 'not read'}`,
-        )
-        .join('; ') +
+      byRound(
+        (run) => `up ${run.upload.peakAppBreakdown || 'not read'}; down ${run.download.peakAppBreakdown || 'not read'}`,
+      ) +
       '.',
     '',
     "The Coffer server's CPU time (all its threads) during the web app's upload and download: " +
-      runs
-        .map(
-          (run, i) =>
-            `round ${i + 1}, ${fmt(cofferCpu(run.upload), 1)} s up and ${fmt(cofferCpu(run.download), 1)} s down`,
-        )
-        .join('; ') +
+      byRound((run) => `${fmt(cofferCpu(run.upload), 1)} s up and ${fmt(cofferCpu(run.download), 1)} s down`) +
       '.',
   );
   const last = runs.at(-1)!;
