@@ -426,9 +426,12 @@ describe('file manager in Chromium', () => {
       await expect
         .poll(async () => Number(await progress.getAttribute('value')), { timeout: 30_000 })
         .toBeGreaterThan(0);
+      // A screen reader is told what the uploads are doing, not every step of their progress.
+      expect((await page.getByRole('status').textContent())?.trim()).toBe('Uploading 1 file');
       await page.getByRole('button', { name: 'Pause paused-video.bin' }).click();
       await page.locator('li[data-status="paused"]').waitFor();
       expect(Number(await progress.getAttribute('value'))).toBeLessThan(100);
+      expect((await page.getByRole('status').textContent())?.trim()).toBe('1 upload stopped');
     });
     await page.getByRole('button', { name: 'Resume paused-video.bin' }).click();
     await waitForUploads();

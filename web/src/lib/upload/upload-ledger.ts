@@ -59,6 +59,8 @@ export const RECENT_ROWS = 20;
 export const STOPPED_ROWS = 50;
 /** Speeds are measured over about this long. */
 export const RATE_WINDOW_MS = 5000;
+/** Progress is redrawn at most this often: four times a second still moves the bars smoothly. */
+export const PROGRESS_INTERVAL_MS = 250;
 
 const STATUSES: readonly UploadStatus[] = [
   'queued',

@@ -17,7 +17,8 @@ import { api, ApiRequestError } from '../api.ts';
 import { canThumbnail, makeThumbnail, storeThumbnail } from '../files/thumbnails.ts';
 import { describeError } from '../errors.ts';
 import { chunkCountOf, missingSegments, segmentPlaintextBytes, streamSizeOf, type Segment } from './segment-plan.ts';
-import { RATE_WINDOW_MS, type UploadObserver, type UploadStatus } from './upload-ledger.ts';
+import { PROGRESS_INTERVAL_MS, RATE_WINDOW_MS, type UploadObserver, type UploadStatus } from './upload-ledger.ts';
+import { Pacer } from './pacer.ts';
 import { RateWindow } from './rate-window.ts';
 import type { WorkerPool } from './worker-pool.ts';
 import type { FromWorker, StartMessage } from './worker-protocol.ts';
@@ -40,16 +41,25 @@ export interface ServerUpload {
   received: number[];
 }
 
+/** What the panel shows of a task's progress. */
+export interface TaskProgress {
+  sent: number;
+  /** Over the last few seconds while the upload is under way, else 0. */
+  bytesPerSecond: number;
+  /** Null when not known. */
+  secondsLeft: number | null;
+}
+
 export class UploadTask {
   readonly id = crypto.randomUUID();
   #status = $state<UploadStatus>('queued');
-  /** Plaintext bytes the server holds. */
-  #sent = $state(0);
+  /** Plaintext bytes the server holds: exact, and not reactive, since it changes at every stored segment. */
+  #sent = 0;
+  /** The progress as shown: paced to PROGRESS_INTERVAL_MS, and brought up to date at once when the status changes. */
+  progress = $state.raw<TaskProgress>({ sent: 0, bytesPerSecond: 0, secondsLeft: null });
   error = $state('');
   /** Why requests are being retried, while they are. */
   retrying = $state('');
-  /** Bytes per second over the last few seconds. */
-  rate = $state(0);
   readonly chunkSize = DEFAULT_CHUNK_SIZE;
   #uploadId: string | undefined;
   /**
@@ -62,6 +72,7 @@ export class UploadTask {
   /** Ends the running workers' promise at once (cancel), since terminated workers never answer. */
   #interrupt: ((reason: Error) => void) | null = null;
   #speeds = new RateWindow(RATE_WINDOW_MS);
+  #progressPacer = new Pacer(PROGRESS_INTERVAL_MS, () => this.#showProgress());
   /** The queue's bookkeeping, told of every change to status and sent. */
   #observer: UploadObserver<UploadTask> | null = null;
 
@@ -97,11 +108,6 @@ export class UploadTask {
     return this.file.size;
   }
 
-  /** Seconds left at the current rate, or null when it is not known yet. */
-  get secondsLeft(): number | null {
-    return this.rate > 0 ? (this.size - this.sent) / this.rate : null;
-  }
-
   /** Encrypts and sends the file with workers taken from `workers`, from what the server holds already. */
   async start(workers: WorkerPool): Promise<void> {
     this.error = '';
@@ -119,6 +125,7 @@ export class UploadTask {
       this.#sent = held;
       this.#observer?.recounted(this, delta);
       this.#speeds.restart(performance.now(), [this.sent]);
+      this.#progressPacer.immediately();
       const finished = await this.#runWorker(workers, keys.stream, segments);
       if (!finished) {
         this.#setStatus('paused');
@@ -127,7 +134,6 @@ export class UploadTask {
       this.#setStatus('completing');
       await this.#complete();
       this.#setStatus('done');
-      this.rate = 0;
       this.onDone(this);
     } catch (error) {
       this.#stopWorker();
@@ -224,6 +230,7 @@ export class UploadTask {
     if (status === from) return;
     this.#status = status;
     this.#observer?.statusChanged(this, from);
+    this.#progressPacer.immediately();
   }
 
   /** Runs a pooled worker over the segments; true when all are stored, false when paused. */
@@ -265,7 +272,13 @@ export class UploadTask {
     this.#sent += bytes;
     this.#observer?.stored(this, bytes);
     this.#speeds.add(performance.now(), [this.sent]);
-    this.rate = this.#speeds.perSecond()[0] ?? 0;
+    this.#progressPacer.soon();
+  }
+
+  #showProgress(): void {
+    const bytesPerSecond = this.status === 'uploading' ? (this.#speeds.perSecond()[0] ?? 0) : 0;
+    const secondsLeft = bytesPerSecond > 0 ? (this.size - this.sent) / bytesPerSecond : null;
+    this.progress = { sent: this.sent, bytesPerSecond, secondsLeft };
   }
 
   async #complete(): Promise<void> {

@@ -3,7 +3,8 @@
  * folder can bring thousands of files, so nothing here looks at every task when one of them changes.
  */
 import { StartQueue } from './start-queue.ts';
-import { UploadLedger, type Rows, type Totals } from './upload-ledger.ts';
+import { Pacer } from './pacer.ts';
+import { PROGRESS_INTERVAL_MS, UploadLedger, type Rows, type Totals } from './upload-ledger.ts';
 import type { UploadTask } from './upload-task.svelte.ts';
 import { WorkerPool } from './worker-pool.ts';
 
@@ -12,14 +13,19 @@ class Uploads {
   tasks: UploadTask[] = [];
   /** Counts completed uploads, so that listings can refresh when it changes. */
   completed = $state(0);
-  /** Bumped on every change the ledger records; `#rowsVersion` only when the rows change too. */
+  /**
+   * `#totalsVersion` is bumped after the changes the ledger records: at once when the rows change too (a status
+   * changed, which also bumps `#rowsVersion`), and paced when only bytes moved.
+   */
   #totalsVersion = $state(0);
   #rowsVersion = $state(0);
+  #totalsPacer = new Pacer(PROGRESS_INTERVAL_MS, () => this.#totalsVersion++);
   #ledger = new UploadLedger<UploadTask>(
     () => performance.now(),
     (rows) => {
-      this.#totalsVersion++;
-      if (rows) this.#rowsVersion++;
+      if (!rows) return this.#totalsPacer.soon();
+      this.#rowsVersion++;
+      this.#totalsPacer.immediately();
     },
   );
   #queue = new StartQueue<UploadTask>();
