@@ -1666,6 +1666,13 @@ if (runs.length > 0) {
     "The Coffer server's CPU time (all its threads) during the web app's upload and download: " +
       byRound((run) => `${fmt(cofferCpu(run.upload), 1)} s up and ${fmt(cofferCpu(run.download), 1)} s down`) +
       '.',
+    '',
+    "The page's main thread, busy during the upload and the download (script in brackets): " +
+      byRound(
+        ({ uploadMainThread: up, downloadMainThread: down }) =>
+          `${fmt(up.taskMs)} ms (${fmt(up.scriptMs)}) up and ${fmt(down.taskMs)} ms (${fmt(down.scriptMs)}) down`,
+      ) +
+      '.',
   );
   const last = runs.at(-1)!;
   const where = (title: string, sampling: Sampling, seconds: number, main: MainThread, heaps: string) =>
