@@ -439,6 +439,36 @@ describe('file manager in Chromium', () => {
     expect(bytes.equals(original)).toBe(true);
   });
 
+  it('goes on uploading while the app is locked, and shows how far without naming the file', async () => {
+    const original = randomBytes(24 * 1024 * 1024);
+    const path = file('locked-away.bin', original);
+    secrets.push('locked-away.bin');
+    const panel = page.getByRole('region', { name: 'Uploads' });
+    await slowChunkRequests(async () => {
+      await page.getByLabel('Files to upload').setInputFiles(path);
+      await expect
+        .poll(async () => Number(await page.getByLabel('Progress of locked-away.bin').getAttribute('value')), {
+          timeout: 30_000,
+        })
+        .toBeGreaterThan(0);
+      await page.getByRole('button', { name: 'Lock', exact: true }).click();
+      await page.waitForURL('**/unlock');
+      await panel.getByText('Unlock to see the files and to pause or cancel them.').waitFor();
+      expect(await panel.textContent()).not.toContain('locked-away.bin');
+      expect(await panel.getByRole('button').count()).toBe(0);
+      await panel.getByRole('heading', { name: 'Uploads complete' }).waitFor({ timeout: 60_000 });
+    });
+    await page.getByRole('button', { name: 'Unlock with your passkey' }).click();
+    await page.getByTestId('unlocked').waitFor();
+    await page.getByRole('link', { name: 'Files', exact: true }).click();
+    // Finished while locked, so folded: its row is there for whoever unlocked.
+    await panel.getByRole('button', { name: 'Show details' }).click();
+    await panel.getByText('locked-away.bin').waitFor();
+    await waitForUploads();
+    const bytes = await downloaded(() => action('locked-away.bin', 'Download'));
+    expect(bytes.equals(original)).toBe(true);
+  });
+
   it('resumes an upload after a reload in the middle of it, and the file downloads intact through the service worker', async () => {
     const original = randomBytes(48 * 1024 * 1024);
     const path = file('big-archive.bin', original);
