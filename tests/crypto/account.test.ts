@@ -143,10 +143,8 @@ describe('account keys', () => {
     ['a memory of 2^40 KiB', { memoryKiB: 2 ** 40 }],
   ];
   it.each(costly)('refuses Argon2id parameters above the ceiling before any work: %s', async (_, change) => {
-    // Computed, each of these would take seconds (64 MiB × 3 passes takes about half a second here).
-    const start = performance.now();
+    // The code is the check's own: computed, each would either succeed after seconds or fail in the library.
     await expectCode(passphraseWrappingSecret('x', argon2(change)), 'PARAMETERS_TOO_COSTLY');
-    expect(performance.now() - start).toBeLessThan(1000);
   });
 
   it('accepts the floor itself, with one lane or four', async () => {
