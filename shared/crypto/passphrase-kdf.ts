@@ -75,13 +75,12 @@ export async function passphraseWrappingSecret(passphrase: string, params: Passp
     checkPbkdf2(params);
     return derivePbkdf2(input, salt, params);
   }
-  throw new CofferCryptoError(
-    'WEAK_PARAMETERS',
-    `unknown passphrase KDF ${JSON.stringify(String(Reflect.get(params, 'kdf')))}`,
-  );
+  const kdf: unknown = (params as { kdf?: unknown }).kdf;
+  throw new CofferCryptoError('WEAK_PARAMETERS', `unknown passphrase KDF ${JSON.stringify(String(kdf))}`);
 }
 
-function checkedSalt(text: string): Uint8Array {
+function checkedSalt(text: unknown): Uint8Array {
+  if (typeof text !== 'string') throw new CofferCryptoError('WEAK_PARAMETERS', 'the salt is missing');
   const salt = decodeBase64url(text);
   if (salt.length !== PASSPHRASE_SALT_BYTES) {
     throw new CofferCryptoError('WEAK_PARAMETERS', `the salt is ${PASSPHRASE_SALT_BYTES} bytes, got ${salt.length}`);

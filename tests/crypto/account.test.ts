@@ -129,6 +129,7 @@ describe('account keys', () => {
     ['a memory given as text', { memoryKiB: '65536' }],
     ['a missing passes', { passes: undefined }],
     ['a 15-byte salt', { salt: encodeBase64url(new Uint8Array(15)) }],
+    ['no salt', { salt: undefined }],
     ['another KDF', { kdf: 'scrypt' }],
   ];
   it.each(weak)('refuses Argon2id parameters below the floor: %s', async (_, change) => {
