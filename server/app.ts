@@ -81,7 +81,7 @@ export function createApp(deps: AppDeps) {
         // that Coffer can make without cryptography (threat model row 11).
         contentSecurityPolicy: {
           defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
+          scriptSrc: ["'self'", "'wasm-unsafe-eval'"],
           styleSrc: ["'self'"],
           // Style attributes only (SvelteKit's screen-reader announcer has one); no <style>, no script.
           styleSrcAttr: ["'unsafe-inline'"],

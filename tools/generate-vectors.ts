@@ -1,5 +1,5 @@
 /**
- * Writes tests/vectors/coffer.json and the worked example in docs/FORMAT.md: stream and wrapped-key vectors with every random input fixed, so that any
+ * Writes tests/vectors/coffer.json and the worked example in docs/FORMAT.md: stream, wrapped-key and passphrase vectors with every random input fixed, so that any
  * implementation can check it produces exactly these bytes. Run with `npm run vectors`; the output is committed.
  */
 import { createHash } from 'node:crypto';
@@ -8,13 +8,19 @@ import { concatBytes, fromHex, toHex, u32, u64, u8, utf8 } from '../shared/crypt
 import { hkdf, importHkdfKey } from '../shared/crypto/hkdf.ts';
 import {
   decodeBase64url,
+  DEFAULT_ARGON2ID,
   DEFAULT_CHUNK_SIZE,
   encodeBase64url,
   encryptBytes,
   HEADER_BYTES,
   LABEL_STREAM_CHUNK,
   LABEL_STREAM_HEADER,
+  MIN_PASSPHRASE_ITERATIONS,
+  passphraseWrappingSecret,
   wrapKey,
+  type Argon2idParams,
+  type PassphraseParams,
+  type Pbkdf2Params,
 } from '../shared/crypto/index.ts';
 import { patternBytes, VECTOR_PATTERN } from '../tests/vectors/pattern.ts';
 
@@ -111,9 +117,42 @@ for (const [name, purpose] of [
   });
 }
 
+/**
+ * The master key wrapped under a passphrase (docs/FORMAT.md section 4.1), once per KDF. The passphrase is given
+ * decomposed ("e" and a combining accent), so an implementation that skips the NFC normalization gets another secret.
+ */
+const passphrase = [];
+const legacyAndCurrent: [string, Omit<Argon2idParams, 'salt'> | Omit<Pbkdf2Params, 'salt'>][] = [
+  ['argon2id', { kdf: 'Argon2id', ...DEFAULT_ARGON2ID }],
+  ['pbkdf2-sha256-legacy', { kdf: 'PBKDF2-SHA256', iterations: MIN_PASSPHRASE_ITERATIONS }],
+];
+for (const [name, kdf] of legacyAndCurrent) {
+  const { random } = deterministicRandom(`coffer passphrase vector ${name}`);
+  const text = 'cafe\u0301 tulip orbit 1987';
+  const params = { ...kdf, salt: encodeBase64url(random(16), { padding: false }) } as PassphraseParams;
+  const masterKey = random(32);
+  const iv = random(16);
+  const secret = await passphraseWrappingSecret(text, params);
+  const binding = { purpose: 'master-key', owner: 'c0ffee00-0000-4000-8000-0000000000aa', object: 'passphrase' };
+  passphrase.push({
+    name,
+    passphrase: text,
+    passphraseNfcUtf8: toHex(utf8(text.normalize('NFC'))),
+    params,
+    wrappingSecret: toHex(secret),
+    ...binding,
+    masterKey: encodeBase64url(masterKey),
+    iv: toHex(iv),
+    timestamp: TIMESTAMP,
+    wrapped: await wrapKey(secret, masterKey, binding, { iv, timestamp: TIMESTAMP }),
+  });
+}
+
 const out = new URL('../tests/vectors/coffer.json', import.meta.url);
-writeFileSync(out, JSON.stringify({ plaintextPattern: VECTOR_PATTERN, stream, wrap }, null, 1) + '\n');
-console.log(`wrote ${stream.length} stream and ${wrap.length} wrap vectors to ${out.pathname}`);
+writeFileSync(out, JSON.stringify({ plaintextPattern: VECTOR_PATTERN, stream, wrap, passphrase }, null, 1) + '\n');
+console.log(
+  `wrote ${stream.length} stream, ${wrap.length} wrap and ${passphrase.length} passphrase vectors to ${out.pathname}`,
+);
 
 /** Writes the worked example of docs/FORMAT.md section 6 from the first stream vector, showing every intermediate. */
 async function workedExample(vector: StreamVector): Promise<string> {

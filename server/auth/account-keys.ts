@@ -33,14 +33,10 @@ export function prfWrapRow(userId: string, credentialId: string, wrap: PrfWrap):
   };
 }
 
+/** The KDF's parameters (Argon2id's or, for older wraps, PBKDF2's) are kept as the client sent them, schema-checked. */
 export function passphraseWrapRow(userId: string, wrap: PassphraseWrap): WrapRow {
-  return {
-    id: crypto.randomUUID(),
-    userId,
-    purpose: WRAP_PURPOSES.passphrase,
-    params: { kdf: wrap.kdf, iterations: wrap.iterations, salt: wrap.salt },
-    wrapped: wrap.wrapped,
-  };
+  const { wrapped, ...params } = wrap;
+  return { id: crypto.randomUUID(), userId, purpose: WRAP_PURPOSES.passphrase, params, wrapped };
 }
 
 /** Every wrapped key and public key the sign-up request brings. */

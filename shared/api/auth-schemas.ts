@@ -3,7 +3,12 @@
  * server checks their shape, never their content, which it cannot read.
  */
 import { z } from 'zod';
-import { MIN_PASSPHRASE_ITERATIONS } from '../crypto/account.ts';
+import {
+  ARGON2ID_BOUNDS,
+  MAX_PASSPHRASE_ITERATIONS,
+  MIN_PASSPHRASE_ITERATIONS,
+  PASSPHRASE_SALT_BYTES,
+} from '../crypto/passphrase-kdf.ts';
 import { decodeBase64url } from '../crypto/base64url.ts';
 import { encryptedMetadataSchema, wrappedKeySchema } from './schemas.ts';
 
@@ -55,12 +60,40 @@ export const prfWrapSchema = z.strictObject({
   wrapped: wrappedKeySchema,
 });
 
-export const passphraseWrapSchema = z.strictObject({
-  kdf: z.literal('PBKDF2-SHA256'),
-  iterations: z.number().int().min(MIN_PASSPHRASE_ITERATIONS).max(10_000_000),
-  salt: bytesOf(16),
-  wrapped: wrappedKeySchema,
-});
+const whole = ({ min, max }: { min: number; max: number }) => z.number().int().min(min).max(max);
+
+/**
+ * The passphrase wrap in either form, with the bounds the client enforces (shared/crypto/passphrase-kdf.ts), so that
+ * the server stores no wrap a client would refuse to use. Only Argon2id wraps are made now; PBKDF2 ones are accepted
+ * for clients that have not yet re-wrapped.
+ */
+export const passphraseWrapSchema = z.discriminatedUnion('kdf', [
+  z
+    .strictObject({
+      kdf: z.literal('Argon2id'),
+      memoryKiB: whole(ARGON2ID_BOUNDS.memoryKiB),
+      passes: whole(ARGON2ID_BOUNDS.passes),
+      parallelism: whole(ARGON2ID_BOUNDS.parallelism),
+      salt: bytesOf(PASSPHRASE_SALT_BYTES),
+      wrapped: wrappedKeySchema,
+    })
+    .refine(
+      (wrap) => {
+        const work = wrap.memoryKiB * wrap.passes;
+        return work >= ARGON2ID_BOUNDS.work.min && work <= ARGON2ID_BOUNDS.work.max;
+      },
+      {
+        message: `memoryKiB × passes must be ${ARGON2ID_BOUNDS.work.min} to ${ARGON2ID_BOUNDS.work.max}`,
+        path: ['passes'],
+      },
+    ),
+  z.strictObject({
+    kdf: z.literal('PBKDF2-SHA256'),
+    iterations: whole({ min: MIN_PASSPHRASE_ITERATIONS, max: MAX_PASSPHRASE_ITERATIONS }),
+    salt: bytesOf(PASSPHRASE_SALT_BYTES),
+    wrapped: wrappedKeySchema,
+  }),
+]);
 
 export const recoveryWrapSchema = z.strictObject({
   salt: bytesOf(32),

@@ -1,12 +1,11 @@
 /**
  * The account's key hierarchy, on the client (docs/ARCHITECTURE.md, "Accounts"): a random master key, wrapped
  *  - by each passkey's PRF output, through HKDF with a per-credential salt;
- *  - by a passphrase, through PBKDF2-SHA256 with at least MIN_PASSPHRASE_ITERATIONS;
+ *  - by a passphrase, through Argon2id (PBKDF2-SHA256 for older wraps: passphrase-kdf.ts);
  *  - by the recovery key, through HKDF with a salt;
  * and the sharing (ECDH P-256) and signing (ECDSA P-256) private keys, wrapped by the master key. Every wrap binds
  * the account id and what wraps it, so a server cannot move a wrap to another account or another way in.
  */
-import { decodeBase64url, encodeBase64url } from './base64url.ts';
 import { own, utf8 } from './bytes.ts';
 import { CofferCryptoError } from './errors.ts';
 import { generateKey } from './fernet.ts';
@@ -16,9 +15,6 @@ import { unwrapKey, wrapKey, type KeyBinding } from './wrap.ts';
 
 const subtle = globalThis.crypto.subtle;
 
-/** Below this, a passphrase wrap is refused whatever the server says (threat model row 5: no downgrade). */
-export const MIN_PASSPHRASE_ITERATIONS = 600_000;
-export const DEFAULT_PASSPHRASE_ITERATIONS = 600_000;
 export const RECOVERY_KEY_BYTES = 32;
 
 export type MasterKeyWay = { passkey: string } | 'passphrase' | 'recovery';
@@ -54,41 +50,6 @@ export async function prfWrappingSecret(prfOutput: Uint8Array, salt: Uint8Array)
     throw new CofferCryptoError('BAD_ARGUMENT', `a PRF output is 32 bytes, got ${prfOutput.length}`);
   }
   return hkdf(await importHkdfKey(prfOutput), salt, utf8(LABEL_PRF_WRAP));
-}
-
-export interface PassphraseParams {
-  kdf: 'PBKDF2-SHA256';
-  iterations: number;
-  /** 16 bytes, base64url. */
-  salt: string;
-}
-
-export function newPassphraseParams(iterations = DEFAULT_PASSPHRASE_ITERATIONS): PassphraseParams {
-  return {
-    kdf: 'PBKDF2-SHA256',
-    iterations,
-    salt: encodeBase64url(crypto.getRandomValues(new Uint8Array(16)), { padding: false }),
-  };
-}
-
-/** Refuses parameters weaker than the minimum, whoever proposes them: they come back from the server. */
-export async function passphraseWrappingSecret(passphrase: string, params: PassphraseParams): Promise<Uint8Array> {
-  if (params.kdf !== 'PBKDF2-SHA256' || !(params.iterations >= MIN_PASSPHRASE_ITERATIONS)) {
-    throw new CofferCryptoError(
-      'WEAK_PARAMETERS',
-      `passphrase parameters must be PBKDF2-SHA256 with at least ${MIN_PASSPHRASE_ITERATIONS} iterations, got ` +
-        `${String(params.kdf)} with ${String(params.iterations)}`,
-    );
-  }
-  const salt = decodeBase64url(params.salt);
-  if (salt.length !== 16) throw new CofferCryptoError('WEAK_PARAMETERS', `the salt is 16 bytes, got ${salt.length}`);
-  const key = await subtle.importKey('raw', own(utf8(passphrase.normalize('NFC'))), 'PBKDF2', false, ['deriveBits']);
-  const bits = await subtle.deriveBits(
-    { name: 'PBKDF2', hash: 'SHA-256', salt, iterations: params.iterations },
-    key,
-    256,
-  );
-  return new Uint8Array(bits);
 }
 
 /** Crockford's base32: no I, L, O or U, so a code read aloud or copied by hand survives. */

@@ -22,6 +22,7 @@ export type CryptoErrorCode =
   | 'METADATA_INVALID'
   | 'THUMBNAIL_INVALID'
   | 'WEAK_PARAMETERS'
+  | 'PARAMETERS_TOO_COSTLY'
   | 'BAD_RECOVERY_CODE';
 
 export class CofferCryptoError extends Error {

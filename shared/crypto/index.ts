@@ -42,6 +42,7 @@ export { decryptByteStream, type ByteStreamDecryptOptions } from './byte-stream-
 export { collect, decryptBytes, encryptBytes } from './stream.ts';
 export { unwrapKey, wrapKey, WRAPPING_SECRET_BYTES, type KeyBinding } from './wrap.ts';
 export * from './account.ts';
+export * from './passphrase-kdf.ts';
 export * from './tree.ts';
 export * from './thumbnail.ts';
 export { FINGERPRINT_WORDS, fingerprintWords, WORDLIST } from './fingerprint.ts';

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ARGON2ID_BOUNDS,
   decodeBase64url,
   decryptPasskeyLabel,
+  encodeBase64url,
   encryptPasskeyLabel,
   exportPublicKey,
   FINGERPRINT_WORDS,
@@ -10,6 +12,7 @@ import {
   generateAccountKeyPairs,
   generateMasterKey,
   generateRecoveryKey,
+  MAX_PASSPHRASE_ITERATIONS,
   MIN_PASSPHRASE_ITERATIONS,
   newPassphraseParams,
   parseRecoveryCode,
@@ -20,15 +23,23 @@ import {
   recoveryWrappingSecret,
   unwrapMasterKey,
   unwrapPrivateKey,
+  wrapKey,
   wrapMasterKey,
   wrapPrivateKey,
   WORDLIST,
+  type Argon2idParams,
+  type PassphraseParams,
 } from '../../shared/crypto/index.ts';
+import { fromHex, toHex } from '../../shared/crypto/bytes.ts';
+import vectors from '../vectors/coffer.json';
 import { expectBytes, expectCode } from './assertions.ts';
 
 const alice = '6f9a1c3e-1111-4a4a-8b8b-000000000001';
 const bob = '6f9a1c3e-2222-4a4a-8b8b-000000000002';
 const bytes = (length: number, fill: number) => new Uint8Array(length).fill(fill);
+const salt16 = encodeBase64url(bytes(16, 9), { padding: false });
+const argon2 = (change: Record<string, unknown>) =>
+  ({ ...newPassphraseParams(), ...change }) as unknown as Argon2idParams;
 
 describe('account keys', () => {
   it('wraps the master key under a passkey PRF output and a per-credential salt', async () => {
@@ -54,11 +65,19 @@ describe('account keys', () => {
     await expectCode(prfWrappingSecret(bytes(16, 1), bytes(32, 1)), 'BAD_ARGUMENT');
   });
 
-  it('wraps the master key under a passphrase, and refuses parameters below the minimum', async () => {
-    const master = generateMasterKey();
+  it('wraps the master key under a passphrase with Argon2id, 64 MiB, 3 passes, 1 lane and a 16-byte salt', async () => {
     const params = newPassphraseParams();
-    expect(params.iterations).toBeGreaterThanOrEqual(MIN_PASSPHRASE_ITERATIONS);
+    expect({ ...params, salt: decodeBase64url(params.salt).length }).toEqual({
+      kdf: 'Argon2id',
+      memoryKiB: 65536,
+      passes: 3,
+      parallelism: 1,
+      salt: 16,
+    });
+    expect(newPassphraseParams().salt).not.toBe(params.salt);
+    const master = generateMasterKey();
     const secret = await passphraseWrappingSecret('correct horse battery staple', params);
+    expect(secret.length).toBe(32);
     const wrapped = await wrapMasterKey(secret, master, alice, 'passphrase');
     expectBytes(
       await unwrapMasterKey(
@@ -69,18 +88,76 @@ describe('account keys', () => {
       ),
       master,
     );
-    // Composed and decomposed accents are the same passphrase.
+    // Composed and decomposed accents are the same passphrase; another passphrase does not unwrap. (At the floor's
+    // parameters, to keep the test short.)
+    const floor = argon2({ memoryKiB: ARGON2ID_BOUNDS.memoryKiB.min, passes: 2 });
     expectBytes(
-      await passphraseWrappingSecret('caf\u00e9 au lait', params),
-      await passphraseWrappingSecret('cafe\u0301 au lait', params),
+      await passphraseWrappingSecret('caf\u00e9 au lait', floor),
+      await passphraseWrappingSecret('cafe\u0301 au lait', floor),
     );
+    const underFloor = await wrapMasterKey(await passphraseWrappingSecret('right', floor), master, alice, 'passphrase');
     await expectCode(
-      unwrapMasterKey(await passphraseWrappingSecret('wrong', params), wrapped, alice, 'passphrase'),
+      unwrapMasterKey(await passphraseWrappingSecret('wrong', floor), underFloor, alice, 'passphrase'),
       'WRAPPED_KEY_INVALID',
     );
-    // A server offering fewer iterations to make guessing cheaper is refused.
-    await expectCode(passphraseWrappingSecret('x', { ...params, iterations: 1000 }), 'WEAK_PARAMETERS');
+  });
+
+  it('still unlocks PBKDF2 wraps of at least 600,000 iterations, and refuses fewer or a hanging count', async () => {
+    const params: PassphraseParams = { kdf: 'PBKDF2-SHA256', iterations: MIN_PASSPHRASE_ITERATIONS, salt: salt16 };
+    const master = generateMasterKey();
+    const wrapped = await wrapMasterKey(await passphraseWrappingSecret('x', params), master, alice, 'passphrase');
+    expectBytes(
+      await unwrapMasterKey(await passphraseWrappingSecret('x', params), wrapped, alice, 'passphrase'),
+      master,
+    );
+    // A server offering fewer iterations to make guessing cheaper is refused, and so is one that would hang the page.
+    await expectCode(passphraseWrappingSecret('x', { ...params, iterations: 599_999 }), 'WEAK_PARAMETERS');
+    await expectCode(
+      passphraseWrappingSecret('x', { ...params, iterations: MAX_PASSPHRASE_ITERATIONS + 1 }),
+      'PARAMETERS_TOO_COSTLY',
+    );
     await expectCode(passphraseWrappingSecret('x', { ...params, salt: 'AAAA' }), 'WEAK_PARAMETERS');
+  });
+
+  const mib = 1024;
+  const weak: [string, Record<string, unknown>][] = [
+    ['memory below 19 MiB', { memoryKiB: 19 * mib - 1 }],
+    ['19 MiB with one pass (below 19 MiB × 2 of work)', { memoryKiB: 19 * mib, passes: 1 }],
+    ['no passes', { passes: 0 }],
+    ['no lanes', { parallelism: 0 }],
+    ['a fractional memory', { memoryKiB: 65536.5 }],
+    ['a memory given as text', { memoryKiB: '65536' }],
+    ['a missing passes', { passes: undefined }],
+    ['a 15-byte salt', { salt: encodeBase64url(new Uint8Array(15)) }],
+    ['no salt', { salt: undefined }],
+    ['another KDF', { kdf: 'scrypt' }],
+  ];
+  it.each(weak)('refuses Argon2id parameters below the floor: %s', async (_, change) => {
+    await expectCode(passphraseWrappingSecret('x', argon2(change)), 'WEAK_PARAMETERS');
+  });
+
+  const costly: [string, Record<string, unknown>][] = [
+    ['memory above 1 GiB', { memoryKiB: 1024 * mib + 1, passes: 1 }],
+    ['1 GiB with three passes (above 2 GiB × passes of work)', { memoryKiB: 1024 * mib, passes: 3 }],
+    ['eleven passes', { passes: 11 }],
+    ['five lanes', { parallelism: 5 }],
+    ['a memory of 2^40 KiB', { memoryKiB: 2 ** 40 }],
+  ];
+  it.each(costly)('refuses Argon2id parameters above the ceiling before any work: %s', async (_, change) => {
+    // The code is the check's own: computed, each would either succeed after seconds or fail in the library.
+    await expectCode(passphraseWrappingSecret('x', argon2(change)), 'PARAMETERS_TOO_COSTLY');
+  });
+
+  it('accepts the floor itself, with one lane or four', async () => {
+    const floor = { memoryKiB: ARGON2ID_BOUNDS.memoryKiB.min, passes: 2 };
+    expect(floor.memoryKiB * floor.passes).toBe(ARGON2ID_BOUNDS.work.min);
+    const oneLane = await passphraseWrappingSecret('x', argon2({ ...floor, parallelism: 1 }));
+    const fourLanes = await passphraseWrappingSecret(
+      'x',
+      argon2({ ...floor, parallelism: ARGON2ID_BOUNDS.parallelism.max }),
+    );
+    expect([oneLane.length, fourLanes.length]).toEqual([32, 32]);
+    expect(toHex(oneLane)).not.toBe(toHex(fourLanes));
   });
 
   it('writes the recovery key as a code people can copy, and reads it back however they typed it', () => {
@@ -136,6 +213,22 @@ describe('account keys', () => {
     await expectCode(unwrapPrivateKey(master, wrappedSharing, alice, 'signing'), 'WRAPPED_KEY_INVALID');
     await expectCode(unwrapPrivateKey(master, wrappedSigning, bob, 'signing'), 'WRAPPED_KEY_INVALID');
     expect(decodeBase64url(wrappedSharing).length).toBeGreaterThan(138);
+  });
+});
+
+describe('passphrase vectors (docs/FORMAT.md section 4.1)', () => {
+  it.each(vectors.passphrase)('derives the wrapping secret of $name and unwraps its master key', async (vector) => {
+    expect(toHex(new TextEncoder().encode(vector.passphrase.normalize('NFC')))).toBe(vector.passphraseNfcUtf8);
+    const secret = await passphraseWrappingSecret(vector.passphrase, vector.params as PassphraseParams);
+    expect(toHex(secret)).toBe(vector.wrappingSecret);
+    expect(encodeBase64url(await unwrapMasterKey(secret, vector.wrapped, vector.owner, 'passphrase'))).toBe(
+      vector.masterKey,
+    );
+    const wrapped = await wrapKey(secret, decodeBase64url(vector.masterKey), vector, {
+      iv: fromHex(vector.iv),
+      timestamp: vector.timestamp,
+    });
+    expect(wrapped).toBe(vector.wrapped);
   });
 });
 

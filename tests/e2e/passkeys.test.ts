@@ -191,6 +191,62 @@ describe.each([true, false])('passkey accounts in Chromium, authenticator with P
     }
   });
 
+  it.skipIf(hasPrf)('re-wraps a PBKDF2 passphrase wrap with Argon2id at the next unlock that can', async () => {
+    // An account whose passphrase wrap predates Argon2id.
+    await page.evaluate(
+      async ({ masterKeyText, userId, passphrase }) => {
+        const params = {
+          kdf: 'PBKDF2-SHA256' as const,
+          iterations: 600_000,
+          salt: cofferCrypto.encodeBase64url(crypto.getRandomValues(new Uint8Array(16))),
+        };
+        const secret = await cofferCrypto.passphraseWrappingSecret(passphrase, params);
+        const masterKey = cofferCrypto.decodeBase64url(masterKeyText);
+        const wrapped = await cofferCrypto.wrapMasterKey(secret, masterKey, userId, 'passphrase');
+        const response = await fetch('/api/account/passphrase', {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ passphraseWrap: { ...params, wrapped } }),
+        });
+        if (response.status !== 204) throw new Error(`PUT /api/account/passphrase: ${response.status}`);
+      },
+      { masterKeyText: signedUp.masterKeyText, userId: signedUp.account.userId, passphrase: PASSPHRASE },
+    );
+    const unlockAfterSignIn = () =>
+      page.evaluate(async (passphrase) => {
+        await coffer.signOut();
+        const signedIn = await coffer.signIn();
+        if (signedIn.unlocked) throw new Error('unlocked without the passphrase');
+        const account = await coffer.unlockWithPassphrase(signedIn.bundle, passphrase);
+        const stored = (await (await fetch('/api/account')).json()) as AccountBundle;
+        return {
+          before: signedIn.bundle.passphraseWrap!.kdf,
+          masterKeyText: cofferCrypto.encodeBase64url(account.masterKey),
+          returned: account.bundle.passphraseWrap,
+          stored: stored.passphraseWrap!,
+          storedUnlocks: cofferCrypto.encodeBase64url(
+            (await coffer.unlockWithPassphrase(stored, passphrase)).masterKey,
+          ),
+        };
+      }, PASSPHRASE);
+
+    // The server refuses the new wrap (as it may without a recent sign-in): the unlock succeeds all the same.
+    await page.route('**/api/account/passphrase', (route) =>
+      route.fulfill({ status: 403, json: { error: { code: 'FORBIDDEN', message: 'not now' } } }),
+    );
+    const refused = await unlockAfterSignIn();
+    await page.unroute('**/api/account/passphrase');
+    expect(refused.masterKeyText).toBe(signedUp.masterKeyText);
+    expect([refused.before, refused.returned!.kdf, refused.stored.kdf]).toEqual(Array(3).fill('PBKDF2-SHA256'));
+
+    const rewrapped = await unlockAfterSignIn();
+    expect(rewrapped.before).toBe('PBKDF2-SHA256');
+    expect(rewrapped.masterKeyText).toBe(signedUp.masterKeyText);
+    expect(rewrapped.stored).toEqual(rewrapped.returned);
+    expect(rewrapped.stored).toMatchObject({ kdf: 'Argon2id', memoryKiB: 65536, passes: 3, parallelism: 1 });
+    expect(rewrapped.storedUnlocks).toBe(signedUp.masterKeyText);
+  });
+
   it('refuses a replayed sign-in response', async () => {
     const statuses = await page.evaluate(async () => {
       const post = (path: string, body: unknown) =>

@@ -1,6 +1,7 @@
 /**
  * Interoperability with independent implementations: Python's reference Fernet (python3-cryptography) in both
- * directions through `coffer fernet`, and tools/coffer_decrypt.py, written from docs/FORMAT.md alone.
+ * directions through `coffer fernet`, tools/coffer_decrypt.py, written from docs/FORMAT.md alone, and the passphrase
+ * vectors opened with Python's Argon2 (python3-argon2, the reference C code) and PBKDF2.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -155,5 +156,46 @@ sys.stdout.write(json.dumps(json.loads(plaintext), sort_keys=True))
     ]);
     expect(result.stderr).toBe('');
     expect(JSON.parse(result.stdout.toString('utf8'))).toEqual(metadata);
+  });
+});
+
+describe('Python opens the passphrase vectors (FORMAT.md section 4.1)', () => {
+  /** From the passphrase to the master key, written from FORMAT.md: the KDF, section 4's wrap key, Fernet, the payload. */
+  const UNWRAP_WITH_PASSPHRASE = `
+import sys, json, base64, hashlib, struct, unicodedata
+from argon2.low_level import hash_secret_raw, Type
+from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+vector = json.loads(sys.stdin.read())
+params = vector["params"]
+passphrase = unicodedata.normalize("NFC", vector["passphrase"]).encode("utf-8")
+salt = base64.urlsafe_b64decode(params["salt"] + "=" * (-len(params["salt"]) % 4))
+if params["kdf"] == "Argon2id":
+    secret = hash_secret_raw(passphrase, salt, time_cost=params["passes"], memory_cost=params["memoryKiB"],
+                             parallelism=params["parallelism"], hash_len=32, type=Type.ID, version=19)
+else:
+    secret = hashlib.pbkdf2_hmac("sha256", passphrase, salt, params["iterations"], 32)
+wrap_key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"coffer/v1/wrap").derive(secret)
+payload = Fernet(base64.urlsafe_b64encode(wrap_key)).decrypt(vector["wrapped"].encode())
+assert payload[0] == 1
+fields, offset = [], 1
+for _ in range(4):
+    (length,) = struct.unpack(">H", payload[offset:offset + 2])
+    fields.append(payload[offset + 2:offset + 2 + length])
+    offset += 2 + length
+assert offset == len(payload)
+purpose, owner, obj, key = fields
+assert (purpose, owner, obj) == (b"master-key", vector["owner"].encode(), b"passphrase"), fields[:3]
+sys.stdout.write(json.dumps({"wrappingSecret": secret.hex(), "masterKey": base64.urlsafe_b64encode(key).decode()}))
+`;
+
+  it.each(vectors.passphrase)('derives the secret of $name and unwraps its master key', async (vector) => {
+    const result = await pythonCode(UNWRAP_WITH_PASSPHRASE, [], Buffer.from(JSON.stringify(vector)));
+    expect(result.stderr.toString()).toBe('');
+    expect(JSON.parse(result.stdout.toString('utf8'))).toEqual({
+      wrappingSecret: vector.wrappingSecret,
+      masterKey: vector.masterKey,
+    });
   });
 });

@@ -18,7 +18,7 @@ interface Bundle {
   userId: string;
   credentialId?: string;
   prfWraps: { credentialId: string; salt: string; wrapped: string }[];
-  passphraseWrap: { kdf: string; iterations: number; salt: string; wrapped: string } | null;
+  passphraseWrap: Record<string, unknown> | null;
   recoveryWrap: { salt: string; wrapped: string } | null;
   privateKeys: { sharing: string | null; signing: string | null };
   publicKeys: Record<string, string>;
@@ -108,6 +108,43 @@ describe.each(DATABASE_KINDS)('passkey accounts on %s', (kind) => {
     expect(
       await fails(browser.post('/api/auth/sign-up/verify', { ...base, passphraseWrap: weak }), 400, 'VALIDATION'),
     ).toContain('passphraseWrap.iterations');
+  });
+
+  it('keeps a passphrase wrap of either KDF as sent, refuses Argon2id parameters out of bounds, and replaces it', async () => {
+    const browser = new TestBrowser(h);
+    const legacy = { kdf: 'PBKDF2-SHA256', iterations: 600_000, salt: random(16), wrapped: await someWrap() };
+    const { bundle } = await signUp(browser, { passphraseWrap: legacy });
+    expect(bundle.passphraseWrap).toEqual(legacy);
+    const argon2 = {
+      kdf: 'Argon2id',
+      memoryKiB: 65536,
+      passes: 3,
+      parallelism: 1,
+      salt: random(16),
+      wrapped: await someWrap(),
+    };
+    const put = (passphraseWrap: unknown) =>
+      browser.request('/api/account/passphrase', {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ passphraseWrap }),
+      });
+    const outOfBounds: [Record<string, unknown>, string][] = [
+      [{ memoryKiB: 19 * 1024 - 1 }, 'passphraseWrap.memoryKiB'],
+      [{ memoryKiB: 1024 * 1024 + 1, passes: 1 }, 'passphraseWrap.memoryKiB'],
+      [{ passes: 11 }, 'passphraseWrap.passes'],
+      [{ memoryKiB: 19 * 1024, passes: 1 }, 'passphraseWrap.passes: memoryKiB × passes'],
+      [{ memoryKiB: 1024 * 1024, passes: 3 }, 'passphraseWrap.passes: memoryKiB × passes'],
+      [{ parallelism: 5 }, 'passphraseWrap.parallelism'],
+      [{ memoryKiB: 65536.5 }, 'passphraseWrap.memoryKiB'],
+      [{ salt: random(15) }, 'passphraseWrap.salt'],
+      [{ iterations: 600_000 }, 'Unrecognized key: "iterations"'],
+    ];
+    for (const [change, complaint] of outOfBounds) {
+      expect(await fails(put({ ...argon2, ...change }), 400, 'VALIDATION')).toContain(complaint);
+    }
+    await ok(put(argon2), 204);
+    expect((await ok<Bundle>(browser.request('/api/account'))).passphraseWrap).toEqual(argon2);
   });
 
   it('takes each challenge once, within five minutes, from the browser that asked for it', async () => {

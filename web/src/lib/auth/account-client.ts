@@ -21,6 +21,7 @@ import {
   generateAccountKeyPairs,
   generateMasterKey,
   generateRecoveryKey,
+  isLegacyPassphraseKdf,
   newPassphraseParams,
   parseRecoveryCode,
   passphraseWrappingSecret,
@@ -222,15 +223,26 @@ export async function signIn(): Promise<SignInResult> {
   return { unlocked: true, account: { userId: bundle.userId, masterKey, bundle } };
 }
 
+/**
+ * Unlocks with the passphrase. A wrap made with PBKDF2 (before Argon2id) is then replaced by an Argon2id one; if the
+ * server refuses that (e.g. no recent sign-in), the unlock still succeeds and the next unlock tries again.
+ */
 export async function unlockWithPassphrase(bundle: AccountBundle, passphrase: string): Promise<UnlockedAccount> {
   if (!bundle.passphraseWrap) throw new AccountError('NO_PASSPHRASE', 'this account has no passphrase');
   const secret = await passphraseWrappingSecret(passphrase, bundle.passphraseWrap);
+  let masterKey: Uint8Array;
   try {
-    const masterKey = await unwrapMasterKey(secret, bundle.passphraseWrap.wrapped, bundle.userId, 'passphrase');
-    return { userId: bundle.userId, masterKey, bundle };
+    masterKey = await unwrapMasterKey(secret, bundle.passphraseWrap.wrapped, bundle.userId, 'passphrase');
   } catch {
     throw new AccountError('WRONG_PASSPHRASE', 'that passphrase does not unlock this account');
   }
+  if (!isLegacyPassphraseKdf(bundle.passphraseWrap)) return { userId: bundle.userId, masterKey, bundle };
+  const passphraseWrap = await makePassphraseWrap(passphrase, masterKey, bundle.userId);
+  const rewrapped = await api('PUT', '/api/account/passphrase', { passphraseWrap }).then(
+    () => true,
+    () => false,
+  );
+  return { userId: bundle.userId, masterKey, bundle: rewrapped ? { ...bundle, passphraseWrap } : bundle };
 }
 
 /** Signs in with the recovery code alone and unlocks; the caller should then add a passkey. */
