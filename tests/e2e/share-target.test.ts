@@ -215,24 +215,27 @@ describe('the share target in Chromium', () => {
   });
 
   it('makes a shared namesake a new version only when the user picks "replace", and skips it when asked', async () => {
-    await shareFromThisApp([{ name: 'report.txt', text: 'the replacement' }]);
-    await sharedItem('report.txt').getByLabel('Replace: save this one as a new version of it').check();
+    await shareFromThisApp([
+      { name: 'report.txt', text: 'the replacement' },
+      { name: 'report.txt', text: 'not wanted' },
+    ]);
+    const replace = 'Replace: save this one as a new version of it';
+    await sharedItem('report.txt').first().getByLabel(replace).check();
+    await sharedItem('report.txt').first().getByRole('button', { name: 'Save to My files' }).click();
+    await expect.poll(() => sharedItem('report.txt').count()).toBe(1);
+    // Another version made from the same listing would claim the same revision number: the other one cannot replace.
+    expect(await sharedItem('report.txt').getByLabel(replace).count()).toBe(0);
+    await sharedItem('report.txt').getByLabel('Skip this file').check();
     await sharedItem('report.txt').getByRole('button', { name: 'Save to My files' }).click();
     await inbox().waitFor({ state: 'detached' });
+    expect(await inboxNames()).toEqual([]);
     await waitForUploads();
+
     await goToFiles();
     expect(await versionsOf('report.txt')).toEqual(['Version 2 (current)', 'Version 1']);
     await page.getByRole('button', { name: 'report.txt', exact: true }).click();
     await page.getByTestId('preview-text').filter({ hasText: 'the replacement' }).waitFor();
     await page.getByRole('button', { name: 'Close' }).click();
-
-    await shareFromThisApp([{ name: 'report.txt', text: 'not wanted' }]);
-    await sharedItem('report.txt').getByLabel('Skip this file').check();
-    await sharedItem('report.txt').getByRole('button', { name: 'Save to My files' }).click();
-    await inbox().waitFor({ state: 'detached' });
-    expect(await inboxNames()).toEqual([]);
-    await goToFiles();
-    expect(await versionsOf('report.txt')).toEqual(['Version 2 (current)', 'Version 1']);
     expect(await row('report (2).txt').count()).toBe(0);
   });
 

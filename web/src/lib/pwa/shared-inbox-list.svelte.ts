@@ -66,9 +66,10 @@ export class SharedInboxList {
     if (choice === 'skip') return this.discard(file);
     if (choice === 'keep-both') return this.#upload(file, this.keptBothName(file), []);
     const replaced = this.#filesHere.get(file.name);
-    if (!replaced)
-      throw new Error(`"${file.name}" in My files is not a file that can be replaced: keep both, or skip.`);
-    return this.#upload(file, file.name, [replaced]);
+    if (!replaced) throw new Error(`"${file.name}" cannot be replaced: keep both, or skip.`);
+    await this.#upload(file, file.name, [replaced]);
+    // Once per listing: a second version made from the same listing would claim the same revision number.
+    this.#filesHere.delete(file.name);
   }
 
   /** `namesakes`: the only files the upload may add a version to (startUploads versions a sibling of the same name). */
