@@ -1,16 +1,15 @@
 /**
  * The installable app (PWA) of the built web app (web/build) in Chromium: the manifest and its icons make it
  * installable; with the service worker in control it opens offline to the offline notice and comes back; its caches
- * hold the built app shell byte for byte and nothing from the API; and a share lands in the shared inbox.
+ * hold the built app shell byte for byte and nothing from the API. The share target has its own test,
+ * share-target.test.ts.
  */
-import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { chromium, type BrowserContext, type CDPSession, type Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type * as SharedInbox from '../../web/src/lib/pwa/shared-inbox.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium.ts';
 import { ROOT } from '../run-command.ts';
 import { startAppServer, type AppServer } from './app-server.ts';
@@ -209,75 +208,6 @@ describe('the installable app in Chromium', () => {
     const needed = [...built.keys()].filter((path) => /^\/_app\/.*\.(js|css)$/.test(path));
     const cachedPaths = cached.map(({ url }) => new URL(url).pathname);
     expect(cachedPaths).toEqual(expect.arrayContaining(['/', '/manifest.webmanifest', ...needed]));
-  });
-
-  it('keeps a shared file in the shared inbox, and hands it over once', async () => {
-    const shared = await page.evaluate(async () => {
-      const form = new FormData();
-      form.append('files', new File(['shared from the phone'], 'note.txt', { type: 'text/plain' }));
-      const response = await fetch('/share-target', { method: 'POST', body: form });
-      return { status: response.status, url: response.url };
-    });
-    // The worker's 303, followed: a GET of the page the share sheet opens.
-    expect(shared).toEqual({ status: 200, url: `${server.origin}/?shared=1` });
-
-    const stored = await page.evaluate(
-      () =>
-        new Promise<unknown[]>((resolve, reject) => {
-          const opening = indexedDB.open('coffer-shared-inbox');
-          opening.onerror = () => reject(opening.error);
-          opening.onsuccess = () => {
-            const reading = opening.result.transaction('files').objectStore('files').getAll();
-            reading.onerror = () => reject(reading.error);
-            reading.onsuccess = async () => {
-              opening.result.close();
-              const records = reading.result as { blob: Blob; receivedAt: number; lastModified: number }[];
-              resolve(
-                await Promise.all(
-                  // A multipart body carries no modification time: the worker gets the time it received the file.
-                  records.map(async ({ blob, receivedAt, lastModified, ...fields }) => ({
-                    ...fields,
-                    text: await blob.text(),
-                    receivedRecently: Date.now() - receivedAt < 60_000,
-                    lastModifiedRecently: Date.now() - lastModified < 60_000,
-                  })),
-                ),
-              );
-            };
-          };
-        }),
-    );
-    expect(stored).toEqual([
-      {
-        id: 1,
-        name: 'note.txt',
-        type: 'text/plain',
-        text: 'shared from the phone',
-        receivedRecently: true,
-        lastModifiedRecently: true,
-      },
-    ]);
-
-    // The app's own module, bundled for this page only: the product exposes nothing for tests.
-    const bundle = await build({
-      entryPoints: [join(ROOT, 'web/src/lib/pwa/shared-inbox.ts')],
-      bundle: true,
-      format: 'iife',
-      globalName: 'sharedInbox',
-      footer: { js: 'globalThis.sharedInbox = sharedInbox;' },
-      write: false,
-      logLevel: 'warning',
-    });
-    await page.evaluate(bundle.outputFiles[0]!.text);
-    const taken = await page.evaluate(async () => {
-      const inbox = (window as unknown as { sharedInbox: typeof SharedInbox }).sharedInbox;
-      const files = await inbox.takeSharedFiles();
-      return {
-        files: await Promise.all(files.map(async (file) => [file.name, file.type, await file.text()])),
-        left: await inbox.countSharedFiles(),
-      };
-    });
-    expect(taken).toEqual({ files: [['note.txt', 'text/plain', 'shared from the phone']], left: 0 });
   });
 
   it('broke no CSP rule', () => {

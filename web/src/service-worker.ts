@@ -16,6 +16,7 @@ import {
   isDownloadRequest,
 } from '$lib/download/download-route.ts';
 import { acceptMedia, isMediaMessage, isMediaRequest, mediaResponse } from '$lib/preview/media-route.ts';
+import { foreignSender } from '$lib/pwa/share-sender.ts';
 import { storeSharedFiles } from '$lib/pwa/shared-inbox.ts';
 
 const worker = self as unknown as ServiceWorkerGlobalScope;
@@ -134,8 +135,22 @@ async function shellFileFirst(request: Request): Promise<Response> {
   return (await caches.match(request, { cacheName: SHELL_CACHE })) ?? fetch(request);
 }
 
-/** Keeps the shared files on this device and opens the app, which takes them when it can encrypt them. */
+/**
+ * Keeps the shared files on this device and opens the app, which lists them for the user to accept or discard once it
+ * can encrypt them. A post that provably came from another site (see share-sender.ts) is refused before its body is
+ * read: nothing is stored, and the page says why.
+ */
 async function receiveShare(request: Request): Promise<Response> {
+  const sender = foreignSender(request, worker.location.origin);
+  if (sender) {
+    return new Response(
+      `Coffer accepts shares only from this device's share menu. This one came from ${sender}; nothing was kept.`,
+      {
+        status: 403,
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+      },
+    );
+  }
   const form = await request.formData();
   await storeSharedFiles(form.getAll('files').filter((entry) => entry instanceof File));
   return Response.redirect(new URL('/?shared=1', worker.location.origin).href, 303);

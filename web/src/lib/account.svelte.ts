@@ -4,6 +4,7 @@
  */
 import { api, ApiRequestError } from './api.ts';
 import type { AccountBundle, UnlockedAccount } from './auth/account-client.ts';
+import { clearSharedFiles } from './pwa/shared-inbox.ts';
 
 /** 'offline': the app shell loaded (from the service worker's cache) but the API could not be reached. */
 export type AccountStatus = 'unknown' | 'offline' | 'signed-out' | 'locked' | 'unlocked';
@@ -51,9 +52,10 @@ class AccountState {
     this.touch();
   }
 
-  /** Forgets the master key; the session stays. */
+  /** Forgets the master key and empties the shared inbox (plaintext on this device); the session stays. */
   lock(): void {
     this.account = null;
+    clearSharedFiles().catch((error: unknown) => console.warn('The shared inbox was not emptied:', error));
     if (this.status === 'unlocked') this.status = 'locked';
     clearTimeout(this.#timer);
   }
