@@ -22,7 +22,8 @@ export type CryptoErrorCode =
   | 'METADATA_INVALID'
   | 'THUMBNAIL_INVALID'
   | 'WEAK_PARAMETERS'
-  | 'BAD_RECOVERY_CODE';
+  | 'BAD_RECOVERY_CODE'
+  | 'PUBLIC_KEY_MISMATCH';
 
 export class CofferCryptoError extends Error {
   override readonly name = 'CofferCryptoError';

@@ -45,3 +45,4 @@ export * from './account.ts';
 export * from './tree.ts';
 export * from './thumbnail.ts';
 export { FINGERPRINT_WORDS, fingerprintWords, WORDLIST } from './fingerprint.ts';
+export { verifyPublishedKeys, type VerifiedPublicKeys, type WrappedPrivateKeys } from './own-public-keys.ts';
