@@ -145,20 +145,30 @@ export async function wrapPrivateKey(
   return wrapKey(masterKey, pkcs8, { purpose: `${purpose}-private-key`, owner: userId, object: userId });
 }
 
+/** The private key's PKCS#8 bytes; fails with WRAPPED_KEY_INVALID if the wrap is not this account's key of this purpose. */
+export function unwrapPrivateKeyBytes(
+  masterKey: Uint8Array,
+  wrapped: string,
+  userId: string,
+  purpose: KeyPairPurpose,
+): Promise<Uint8Array> {
+  return unwrapKey(masterKey, wrapped, { purpose: `${purpose}-private-key`, owner: userId, object: userId });
+}
+
+export const KEY_PAIR_ALGORITHMS: Record<KeyPairPurpose, EcKeyImportParams> = {
+  sharing: { name: 'ECDH', namedCurve: 'P-256' },
+  signing: { name: 'ECDSA', namedCurve: 'P-256' },
+};
+
 export async function unwrapPrivateKey(
   masterKey: Uint8Array,
   wrapped: string,
   userId: string,
   purpose: KeyPairPurpose,
 ): Promise<CryptoKey> {
-  const pkcs8 = await unwrapKey(masterKey, wrapped, {
-    purpose: `${purpose}-private-key`,
-    owner: userId,
-    object: userId,
-  });
-  const algorithm =
-    purpose === 'sharing' ? { name: 'ECDH', namedCurve: 'P-256' } : { name: 'ECDSA', namedCurve: 'P-256' };
-  return subtle.importKey('pkcs8', own(pkcs8), algorithm, false, purpose === 'sharing' ? ['deriveBits'] : ['sign']);
+  const pkcs8 = await unwrapPrivateKeyBytes(masterKey, wrapped, userId, purpose);
+  const usages: KeyUsage[] = purpose === 'sharing' ? ['deriveBits'] : ['sign'];
+  return subtle.importKey('pkcs8', own(pkcs8), KEY_PAIR_ALGORITHMS[purpose], false, usages);
 }
 
 /** Longest passkey name, in characters. */

@@ -23,7 +23,8 @@ export type CryptoErrorCode =
   | 'THUMBNAIL_INVALID'
   | 'WEAK_PARAMETERS'
   | 'PARAMETERS_TOO_COSTLY'
-  | 'BAD_RECOVERY_CODE';
+  | 'BAD_RECOVERY_CODE'
+  | 'PUBLIC_KEY_MISMATCH';
 
 export class CofferCryptoError extends Error {
   override readonly name = 'CofferCryptoError';

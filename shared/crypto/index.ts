@@ -46,3 +46,4 @@ export * from './passphrase-kdf.ts';
 export * from './tree.ts';
 export * from './thumbnail.ts';
 export { FINGERPRINT_WORDS, fingerprintWords, WORDLIST } from './fingerprint.ts';
+export { verifyPublishedKeys, type VerifiedPublicKeys, type WrappedPrivateKeys } from './own-public-keys.ts';

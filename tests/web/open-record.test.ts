@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  decodeBase64url,
   encodeBase64url,
   encryptMetadata,
   generateNodeKey,
@@ -81,6 +82,7 @@ async function expectRefused(record: NodeRecord, reason: RegExp): Promise<void> 
 describe('opening a node the server lists', () => {
   it('opens a file and a folder: names, sizes and dates from the metadata, and each key', async () => {
     const unwrap = await nodeKeyUnwrapper(folderKey);
+    const written = Math.floor(Date.now() / 1000) * 1000;
     const file = await fileRecord('Report.txt');
     const opened = await openRecord(OWNER, unwrap, file);
     expect(opened.node).toEqual({
@@ -91,15 +93,37 @@ describe('opening a node the server lists', () => {
       type: 'text/plain',
       size: 12,
       modified: 1795000000000,
+      changed: opened.node.changed,
       revision: file.currentRevision,
-      updatedAt: file.updatedAt,
       trashedAt: null,
     });
     expect(opened.key).toHaveLength(32);
     const folder = await folderRecord('Photos');
     const openedFolder = await openRecord(OWNER, unwrap, folder);
     expect(openedFolder.node).toMatchObject({ kind: 'folder', name: 'Photos', size: 0, type: '' });
-    expect(openedFolder.node.modified).toBe(Date.parse(folder.updatedAt));
+    // Dates the client wrote: the metadata token's authenticated timestamp, made moments ago, not the server's.
+    for (const node of [opened.node, openedFolder.node]) {
+      expect(node.changed).toBeGreaterThanOrEqual(written);
+      expect(node.changed).toBeLessThanOrEqual(Date.now());
+    }
+    expect(openedFolder.node.modified).toBe(openedFolder.node.changed);
+  });
+
+  it('shows the same dates whatever dates the server sends with a node', async () => {
+    const unwrap = await nodeKeyUnwrapper(folderKey);
+    for (const record of [await fileRecord('Report.txt'), await folderRecord('Photos')]) {
+      const honest = (await openRecord(OWNER, unwrap, record)).node;
+      const rewritten = { ...record, createdAt: '2001-02-03T04:05:06.000Z', updatedAt: '2001-02-03T04:05:06.000Z' };
+      const shown = (await openRecord(OWNER, unwrap, rewritten)).node;
+      expect([shown.modified, shown.changed]).toEqual([honest.modified, honest.changed]);
+    }
+  });
+
+  it("refuses metadata whose token's timestamp the server rewrote", async () => {
+    const folder = await folderRecord('Photos');
+    const token = decodeBase64url(folder.encryptedMetadata);
+    new DataView(token.buffer, token.byteOffset).setBigUint64(1, BigInt(Date.parse('2001-02-03T04:05:06Z') / 1000));
+    await expectRefused({ ...folder, encryptedMetadata: encodeBase64url(token) }, /metadata failed authentication/);
   });
 
   it("refuses a file whose metadata the server swapped with another file's", async () => {

@@ -12,6 +12,7 @@ import type {
   RegistrationResponseJSON,
 } from '@simplewebauthn/browser';
 import {
+  bytesToUuid,
   decodeBase64url,
   decryptPasskeyLabel,
   encodeBase64url,
@@ -216,11 +217,44 @@ export async function signIn(): Promise<SignInResult> {
   });
   const prfOutput = takePrfOutput(response);
   const bundle = await api<AccountBundle>('POST', '/api/auth/sign-in/verify', { response });
+  checkSignedInAs(bundle, response);
   const wrap = bundle.prfWraps.find((candidate) => candidate.credentialId === bundle.credentialId);
   if (!prfOutput || !wrap) return { unlocked: false, bundle };
   const secret = await prfWrappingSecret(prfOutput, decodeBase64url(wrap.salt));
   const masterKey = await unwrapMasterKey(secret, wrap.wrapped, bundle.userId, { passkey: wrap.credentialId });
   return { unlocked: true, account: { userId: bundle.userId, masterKey, bundle } };
+}
+
+/**
+ * The bundle must be the account and the passkey the user just used: the assertion names the account (its user handle
+ * is the account id's 16 bytes) and the passkey (its id), and the server must answer for exactly those. Otherwise a
+ * server could unlock another account in this page, or ask for the passphrase to open a bundle of its choosing.
+ */
+function checkSignedInAs(bundle: AccountBundle, response: AuthenticationResponseJSON): void {
+  if (bundle.userId !== accountIdOf(response.response.userHandle)) {
+    throw new AccountError(
+      'ACCOUNT_MISMATCH',
+      'The server answered for another account than the one this passkey belongs to, so Coffer stopped before ' +
+        'unlocking anything. Try again; if this happens again, the server is not behaving as it should.',
+    );
+  }
+  if (bundle.credentialId !== response.id) {
+    throw new AccountError(
+      'PASSKEY_MISMATCH',
+      'The server answered for another passkey than the one you used, so Coffer stopped before unlocking ' +
+        'anything. Try again; if this happens again, the server is not behaving as it should.',
+    );
+  }
+}
+
+/** The account a passkey's user handle names: its 16 bytes are the account id's (server/routes/auth.ts, sign-up). */
+function accountIdOf(userHandle: string | undefined): string | undefined {
+  if (userHandle === undefined) return undefined;
+  try {
+    return bytesToUuid(decodeBase64url(userHandle));
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -251,7 +285,13 @@ export async function recover(code: string): Promise<UnlockedAccount> {
   const bundle = await api<AccountBundle>('POST', '/api/auth/recover', {
     recoveryVerifier: b64(await recoveryVerifier(recoveryKey)),
   });
-  const wrap = bundle.recoveryWrap!;
+  const wrap = bundle.recoveryWrap;
+  if (!wrap) {
+    throw new AccountError(
+      'NO_RECOVERY_WRAP',
+      'The server accepted the recovery code but sent no recovery key for this account, so Coffer cannot unlock it.',
+    );
+  }
   const secret = await recoveryWrappingSecret(recoveryKey, decodeBase64url(wrap.salt));
   const masterKey = await unwrapMasterKey(secret, wrap.wrapped, bundle.userId, 'recovery');
   return { userId: bundle.userId, masterKey, bundle };

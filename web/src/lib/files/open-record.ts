@@ -34,8 +34,8 @@ export async function openRecord(ownerId: string, unwrap: NodeKeyUnwrapper, reco
     const encrypted = decodeBase64url(record.encryptedMetadata);
     if (place.kind === 'folder') {
       const metadata = await decryptMetadata(key, { ...place, kind: 'folder' }, encrypted);
-      const shown = { name: metadata.name, type: '', size: 0, modified: Date.parse(record.updatedAt) };
-      return { node: openNode(record, shown), key };
+      const changed = writtenAt(encrypted);
+      return { node: openNode(record, { name: metadata.name, type: '', size: 0, modified: changed }, changed), key };
     }
     const metadata = await decryptMetadata(key, { ...place, kind: 'file' }, encrypted);
     if (record.currentRevision && record.currentRevision.number !== metadata.revision) {
@@ -44,14 +44,26 @@ export async function openRecord(ownerId: string, unwrap: NodeKeyUnwrapper, reco
         `its details describe version ${metadata.revision}, the server presents version ${record.currentRevision.number}`,
       );
     }
-    return { node: openNode(record, metadata), key };
+    return { node: openNode(record, metadata, writtenAt(encrypted)), key };
   } catch (error) {
     if (error instanceof CofferCryptoError) throw new TamperedNodeError(record.id, error.message);
     throw error;
   }
 }
 
-function openNode(record: NodeRecord, shown: { name: string; type: string; size: number; modified: number }): OpenNode {
+/**
+ * When a device wrote this metadata, in ms: the timestamp of its Fernet token (docs/FORMAT.md sections 2 and 5), which
+ * decryptMetadata has just authenticated with the rest of the token. The server's own dates are not used for this.
+ */
+function writtenAt(token: Uint8Array): number {
+  return Number(new DataView(token.buffer, token.byteOffset, token.byteLength).getBigUint64(1)) * 1000;
+}
+
+function openNode(
+  record: NodeRecord,
+  shown: { name: string; type: string; size: number; modified: number },
+  changed: number,
+): OpenNode {
   return {
     id: record.id,
     parentId: record.parentId,
@@ -60,8 +72,8 @@ function openNode(record: NodeRecord, shown: { name: string; type: string; size:
     type: shown.type,
     size: shown.size,
     modified: shown.modified,
+    changed,
     revision: record.currentRevision,
-    updatedAt: record.updatedAt,
     trashedAt: record.trashedAt,
   };
 }
