@@ -1,6 +1,6 @@
 /**
  * The browser features Coffer's pages may use: passkeys (WebAuthn) and fullscreen video previews, from its own origin.
- * Everything else a page could ask for (sensors, devices, payment, the clipboard, advertising APIs) is off, so code
+ * Everything else a page could ask for (sensors, devices, payment, the clipboard, topics) is off, so code
  * that is not Coffer's, if it ever ran in the page, could not reach it either.
  */
 import type { secureHeaders } from 'hono/secure-headers';
@@ -9,8 +9,6 @@ type PermissionsPolicy = NonNullable<NonNullable<Parameters<typeof secureHeaders
 
 const OFF = [
   'accelerometer',
-  'attributionReporting',
-  'bluetooth',
   'browsingTopics',
   'camera',
   'clipboardRead',
@@ -22,14 +20,12 @@ const OFF = [
   'hid',
   'identityCredentialsGet',
   'idleDetection',
-  'joinAdInterestGroup',
   'localFonts',
   'magnetometer',
   'microphone',
   'midi',
   'otpCredentials',
   'payment',
-  'runAdAuction',
   'screenWakeLock',
   'serial',
   'usb',

@@ -25,7 +25,7 @@ describe("the service worker's own responses in Chromium", () => {
   let server: AppServer;
   let browser: Browser;
   let page: Page;
-  /** What the browser logged: Trusted Types violations show up here, and as page errors. */
+  /** What the browser logged: Trusted Types violations and features the Permissions-Policy names wrongly show here. */
   const problems: string[] = [];
 
   const revisionsOnDisk = () => {
@@ -81,7 +81,8 @@ describe("the service worker's own responses in Chromium", () => {
     const context = await browser.newContext();
     page = await context.newPage();
     page.on('console', (message) => {
-      if (message.type() === 'error' || /trusted/i.test(message.text())) problems.push(message.text());
+      if (message.type() === 'error' || /trusted|permissions-policy/i.test(message.text()))
+        problems.push(message.text());
     });
     page.on('pageerror', (error) => problems.push(error.message));
     const cdp = await context.newCDPSession(page);
@@ -157,7 +158,7 @@ describe("the service worker's own responses in Chromium", () => {
     await page.getByRole('button', { name: 'Close' }).click();
   });
 
-  it('ran under Trusted Types, which refuse HTML from a string, without one violation', async () => {
+  it('ran under Trusted Types, which refuse HTML from a string, without one violation or policy warning', async () => {
     // Sign-up, unlock, uploads (Web Workers), previews and downloads: the 404s above are the only failures logged.
     expect(problems.filter((problem) => !/^Failed to load resource/.test(problem))).toEqual([]);
     const refused = await page.evaluate(() => {
