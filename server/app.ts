@@ -6,6 +6,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { BlobStore } from './blobs/blob-store.ts';
 import type { Database } from './db/database.ts';
 import { requireUser, type AuthEnv } from './http/auth.ts';
+import { apiCacheControl, clearCacheOnSignOut } from './http/cache-control.ts';
 import { ApiError, errorBody, handleError } from './http/errors.ts';
 import { resolveClientAddress } from './http/client-address.ts';
 import { rateLimit, TokenBuckets, type RateLimit } from './http/rate-limit.ts';
@@ -13,6 +14,7 @@ import { requestLog, type LogLine } from './http/request-log.ts';
 import { AUTH_LIMITS, type AuthLimits } from './auth/rate-limits.ts';
 import { relyingPartyFor } from './auth/relying-party.ts';
 import { requireSameOrigin } from './http/origin.ts';
+import { PERMISSIONS_POLICY } from './http/permissions-policy.ts';
 import { accountRoutes } from './routes/account.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -95,11 +97,20 @@ export function createApp(deps: AppDeps) {
           baseUri: ["'none'"],
           formAction: ["'self'"],
           frameAncestors: ["'none'"],
+          // DOM sinks (innerHTML, script URLs) take no plain strings: only what Svelte's and SvelteKit's own policies
+          // make from compiled templates and the service worker's URL, and the app's same-origin script URLs
+          // (web/src/lib/trusted-types.ts).
+          requireTrustedTypesFor: ["'script'"],
+          trustedTypes: ['svelte-trusted-html', 'sveltekit-trusted-url', 'default'],
         },
         // Link secrets live in the URL fragment; no request may carry the page address elsewhere (row 6).
         referrerPolicy: 'no-referrer',
+        permissionsPolicy: PERMISSIONS_POLICY,
+        // Browsers ignore HSTS over http; sent there it would only mislead. Behind a TLS proxy the origin is https.
+        strictTransportSecurity: new URL(deps.publicOrigin).protocol === 'https:',
       }),
     )
+    .use('/api/*', apiCacheControl())
     .route('/api/health', healthRoutes(deps.version))
     // The address limit comes first, so that requests without a session are limited too.
     .use('/api/*', resolveClientAddress(deps.trustedProxies ?? 0))
@@ -113,6 +124,12 @@ export function createApp(deps: AppDeps) {
     .use(
       '/api/*',
       rateLimit(perAccount, 'this account', (c) => c.get('user').id),
+    )
+    .use('/api/account/sign-out', clearCacheOnSignOut())
+    .use('/api/account/sign-out-everywhere', clearCacheOnSignOut())
+    .use(
+      '/api/account/sessions/:sessionId',
+      clearCacheOnSignOut((c) => c.req.method === 'DELETE' && c.req.param('sessionId') === c.get('sessionId')),
     )
     .route('/api/account', accountRoutes(authDeps))
     .route('/api/uploads', uploadRoutes(routeDeps))

@@ -22,6 +22,8 @@ export interface AppServer {
    * the routes that read Node's request.
    */
   received: { url: string; headers: string }[];
+  /** The fs blob store's directory, where a test can alter stored ciphertext as a hostile server would. */
+  blobRoot: string;
   close(): Promise<void>;
 }
 
@@ -38,7 +40,8 @@ export async function startAppServer(serve: 'web app' | 'test page'): Promise<Ap
   const webRoot = serve === 'web app' ? join(ROOT, 'web/build') : join(dir, 'web');
   if (serve === 'test page') await buildTestPage(webRoot);
   const database = await openDatabase({ pgliteInMemory: true });
-  const blobs = await createFsBlobStore(join(dir, 'blobs'));
+  const blobRoot = join(dir, 'blobs');
+  const blobs = await createFsBlobStore(blobRoot);
   const port = await freePort();
   const origin = `http://localhost:${port}`;
   const app = createApp({
@@ -63,6 +66,7 @@ export async function startAppServer(serve: 'web app' | 'test page'): Promise<Ap
   return {
     origin,
     received,
+    blobRoot,
     async close() {
       await new Promise((resolve) => server.close(resolve));
       await database.close();

@@ -9,6 +9,7 @@ import {
   uuidToBytes,
 } from '../../shared/crypto/index.ts';
 import { chunkSpan, parseByteRange } from '../../web/src/lib/preview/media-range.ts';
+import { mediaContentType } from '../../web/src/lib/preview/media-type.ts';
 import { expectBytes } from '../crypto/assertions.ts';
 import { patternBytes } from '../vectors/pattern.ts';
 
@@ -80,5 +81,30 @@ describe('the chunks that hold a range', () => {
   it('refuses a range that is not within the file', () => {
     expect(() => chunkSpan(100, chunkSize, { start: 50, end: 50 })).toThrow(RangeError);
     expect(() => chunkSpan(100, chunkSize, { start: 0, end: 101 })).toThrow(RangeError);
+  });
+});
+
+describe("the Content-Type of a media preview's response", () => {
+  it('keeps the audio, video, raster image and PDF types the previewer shows, bare', () => {
+    expect(mediaContentType('video/webm')).toBe('video/webm');
+    expect(mediaContentType('Audio/MPEG ')).toBe('audio/mpeg');
+    expect(mediaContentType('image/png')).toBe('image/png');
+    expect(mediaContentType('application/pdf')).toBe('application/pdf');
+  });
+
+  it('sends anything else as bytes nothing renders: documents, SVG, parameters, no type at all', () => {
+    for (const type of [
+      'text/html',
+      'application/xhtml+xml',
+      'image/svg+xml',
+      'text/xml',
+      'application/javascript',
+      'video/mp4; codecs="avc1"',
+      'video/mp4\r\nset-cookie: x',
+      'video/',
+      '',
+    ]) {
+      expect(mediaContentType(type), type).toBe('application/octet-stream');
+    }
   });
 });

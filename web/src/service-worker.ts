@@ -17,6 +17,7 @@ import {
 } from '$lib/download/download-route.ts';
 import { acceptMedia, isMediaMessage, isMediaRequest, mediaResponse } from '$lib/preview/media-route.ts';
 import { foreignSender } from '$lib/pwa/share-sender.ts';
+import { workerHeaders, workerTextResponse } from '$lib/pwa/worker-response.ts';
 import { storeSharedFiles } from '$lib/pwa/shared-inbox.ts';
 
 const worker = self as unknown as ServiceWorkerGlobalScope;
@@ -47,7 +48,8 @@ worker.addEventListener('fetch', (event) => {
   const { request } = event;
   const url = new URL(request.url);
   if (request.method === 'GET' && url.origin === worker.location.origin && isDownloadRequest(url)) {
-    // A stream, decrypted chunk by chunk as the download manager reads it, and never stored.
+    // A stream, decrypted chunk by chunk as the download manager reads it, and never stored. Every response the worker
+    // makes itself carries workerHeaders (lib/pwa/worker-response.ts).
     event.respondWith(downloadResponse(url));
   } else if (request.method === 'GET' && url.origin === worker.location.origin && isMediaRequest(url)) {
     // Each range the media element asks for, decrypted from just the chunks that hold it, and never stored.
@@ -143,15 +145,15 @@ async function shellFileFirst(request: Request): Promise<Response> {
 async function receiveShare(request: Request): Promise<Response> {
   const sender = foreignSender(request, worker.location.origin);
   if (sender) {
-    return new Response(
+    return workerTextResponse(
+      403,
       `Coffer accepts shares only from this device's share menu. This one came from ${sender}; nothing was kept.`,
-      {
-        status: 403,
-        headers: { 'content-type': 'text/plain; charset=utf-8' },
-      },
     );
   }
   const form = await request.formData();
   await storeSharedFiles(form.getAll('files').filter((entry) => entry instanceof File));
-  return Response.redirect(new URL('/?shared=1', worker.location.origin).href, 303);
+  return new Response(null, {
+    status: 303,
+    headers: workerHeaders({ location: new URL('/?shared=1', worker.location.origin).href }),
+  });
 }

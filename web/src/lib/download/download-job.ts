@@ -3,6 +3,7 @@
  * files (or a folder) as one zip. Each entry carries what decrypting it needs; the key never leaves the device.
  */
 import { decryptByteStream, uuidToBytes } from '$shared/crypto/index.ts';
+import { describeFailure, namingFailures } from './download-failure.ts';
 
 export interface DownloadEntry {
   /** The name inside the zip ("Photos/a.jpg"), or the file's name. */
@@ -30,16 +31,24 @@ export interface DownloadJob {
 /**
  * Downloads the revision's ciphertext and decrypts it as it arrives; every chunk is authenticated before release.
  * Chunks are read and decrypted ahead of the reader (8 MiB), and decrypted chunks held for it, so that the network,
- * decryption and the disk overlap rather than wait on each other chunk by chunk (decryptByteStream).
+ * decryption and the disk overlap rather than wait on each other chunk by chunk (decryptByteStream). A failure names
+ * the file and says whether the server's data or the connection failed (download-failure.ts).
  */
 export async function decryptEntry(
   entry: DownloadEntry,
   fetcher: typeof fetch = fetch,
 ): Promise<ReadableStream<Uint8Array>> {
-  return decryptByteStream(await fetchCiphertext(entry, undefined, fetcher), {
+  let ciphertext: ReadableStream<Uint8Array>;
+  try {
+    ciphertext = await fetchCiphertext(entry, undefined, fetcher);
+  } catch (error) {
+    throw describeFailure(entry.path, error);
+  }
+  const plaintext = decryptByteStream(ciphertext, {
     fileKey: entry.fileKey,
     expected: { fileId: uuidToBytes(entry.nodeId), revision: entry.revision },
   });
+  return namingFailures(entry.path, plaintext);
 }
 
 /**

@@ -1,8 +1,10 @@
 /**
  * The service worker's side of downloads: it keeps each job the page hands it (once, for a minute) and answers the
  * download's URL with the decrypted stream, so the browser writes the plaintext straight to disk. Nothing here is
- * ever put in a cache.
+ * ever put in a cache. The browser's download list can only say "failed", so the worker tells the page, over the
+ * job's MessageChannel, how the download ended and why (save-download.ts shows it).
  */
+import { workerHeaders, workerTextResponse } from '$lib/pwa/worker-response.ts';
 import { attachmentDisposition, decryptEntry, type DownloadJob } from './download-job.ts';
 import { zipStream } from './zip-entries.ts';
 
@@ -14,7 +16,16 @@ export interface DownloadMessage {
   job: DownloadJob;
 }
 
-const jobs = new Map<string, DownloadJob>();
+/** What the worker tells the page about a job: that it holds it, then how the download ended. */
+export type DownloadReport =
+  { type: 'accepted' } | { type: 'finished' } | { type: 'canceled' } | { type: 'failed'; reason: string };
+
+interface PendingDownload {
+  job: DownloadJob;
+  report: (report: DownloadReport) => void;
+}
+
+const pending = new Map<string, PendingDownload>();
 
 export function isDownloadMessage(data: unknown): data is DownloadMessage {
   return typeof data === 'object' && data !== null && (data as { type?: unknown }).type === 'coffer-download';
@@ -22,9 +33,13 @@ export function isDownloadMessage(data: unknown): data is DownloadMessage {
 
 /** Keeps the job until its URL is fetched, and tells the page it may fetch it. */
 export function acceptDownload(message: DownloadMessage, reply: MessagePort | undefined): void {
-  jobs.set(message.job.id, message.job);
-  setTimeout(() => jobs.delete(message.job.id), JOB_LIFETIME_MS);
-  reply?.postMessage({ accepted: message.job.id });
+  const { job } = message;
+  const report = (outcome: DownloadReport) => reply?.postMessage(outcome);
+  pending.set(job.id, { job, report });
+  setTimeout(() => {
+    if (pending.delete(job.id)) report({ type: 'failed', reason: `The download of "${job.name}" did not start.` });
+  }, JOB_LIFETIME_MS);
+  report({ type: 'accepted' });
 }
 
 export function isDownloadRequest(url: URL): boolean {
@@ -34,25 +49,52 @@ export function isDownloadRequest(url: URL): boolean {
 /** The decrypted download, or a 404 page when the job is unknown (expired, or already fetched once). */
 export async function downloadResponse(url: URL): Promise<Response> {
   const id = url.pathname.slice(DOWNLOAD_PATH.length).split('/')[0] ?? '';
-  const job = jobs.get(id);
-  jobs.delete(id);
-  if (!job) {
-    return new Response('This download has expired. Start it again from Coffer.', {
-      status: 404,
-      headers: { 'content-type': 'text/plain; charset=utf-8' },
-    });
+  const download = pending.get(id);
+  pending.delete(id);
+  if (!download) return workerTextResponse(404, 'This download has expired. Start it again from Coffer.');
+  const { job, report } = download;
+  const headers = workerHeaders({ 'content-disposition': attachmentDisposition(job.name) });
+  try {
+    if (job.zip) {
+      headers.set('content-type', 'application/zip');
+      return new Response(reportingEnd(zipStream(job), report), { headers });
+    }
+    const entry = job.entries[0]!;
+    headers.set('content-type', 'application/octet-stream');
+    headers.set('content-length', String(entry.size));
+    return new Response(reportingEnd(await decryptEntry(entry), report), { headers });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    report({ type: 'failed', reason });
+    return workerTextResponse(502, reason);
   }
-  const headers = new Headers({
-    'content-disposition': attachmentDisposition(job.name),
-    'x-content-type-options': 'nosniff',
-    'cache-control': 'no-store',
+}
+
+/** The same bytes; the page hears when the last has gone to the browser, when the stream failed, or was canceled. */
+function reportingEnd(
+  stream: ReadableStream<Uint8Array>,
+  report: (report: DownloadReport) => void,
+): ReadableStream<Uint8Array> {
+  const reader = stream.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let next: ReadableStreamReadResult<Uint8Array>;
+      try {
+        next = await reader.read();
+      } catch (error) {
+        report({ type: 'failed', reason: error instanceof Error ? error.message : String(error) });
+        throw error;
+      }
+      if (next.done) {
+        controller.close();
+        report({ type: 'finished' });
+      } else {
+        controller.enqueue(next.value);
+      }
+    },
+    async cancel(reason) {
+      report({ type: 'canceled' });
+      await reader.cancel(reason);
+    },
   });
-  if (job.zip) {
-    headers.set('content-type', 'application/zip');
-    return new Response(zipStream(job), { headers });
-  }
-  const entry = job.entries[0]!;
-  headers.set('content-type', 'application/octet-stream');
-  headers.set('content-length', String(entry.size));
-  return new Response(await decryptEntry(entry), { headers });
 }

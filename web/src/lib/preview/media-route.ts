@@ -14,7 +14,9 @@ import {
 } from '$shared/crypto/index.ts';
 import { ByteQueue } from '$shared/crypto/byte-queue.ts';
 import { decryptEntry, fetchCiphertext, type DownloadEntry } from '$lib/download/download-job.ts';
+import { workerHeaders, workerTextResponse } from '$lib/pwa/worker-response.ts';
 import { chunkSpan, parseByteRange, type ByteRange, type ChunkSpan } from './media-range.ts';
+import { mediaContentType } from './media-type.ts';
 
 export const MEDIA_PATH = '/_media/';
 
@@ -50,24 +52,19 @@ export function isMediaRequest(url: URL): boolean {
 
 export async function mediaResponse(request: Request, url: URL): Promise<Response> {
   const preview = previews.get(url.pathname.slice(MEDIA_PATH.length));
-  if (!preview) return textResponse(404, 'This preview has ended. Open it again from Coffer.');
+  if (!preview) return workerTextResponse(404, 'This preview has ended. Open it again from Coffer.');
   const { entry } = preview;
-  const headers = new Headers({
-    'content-type': entry.type || 'application/octet-stream',
-    'accept-ranges': 'bytes',
-    'cache-control': 'no-store',
-    'x-content-type-options': 'nosniff',
-  });
+  const headers = workerHeaders({ 'content-type': mediaContentType(entry.type), 'accept-ranges': 'bytes' });
   const range = parseByteRange(request.headers.get('range'), entry.size);
   if (range === 'unsatisfiable') {
     headers.set('content-range', `bytes */${entry.size}`);
     return new Response(null, { status: 416, headers });
   }
-  if (!range) {
-    headers.set('content-length', String(entry.size));
-    return new Response(await decryptEntry(entry), { headers });
-  }
   try {
+    if (!range) {
+      headers.set('content-length', String(entry.size));
+      return new Response(await decryptEntry(entry), { headers });
+    }
     preview.keys ??= streamKeys(entry);
     const body = await decryptRange(entry, await preview.keys, range);
     headers.set('content-range', `bytes ${range.start}-${range.end - 1}/${entry.size}`);
@@ -76,7 +73,7 @@ export async function mediaResponse(request: Request, url: URL): Promise<Respons
   } catch (error) {
     // The next request tries the header again.
     preview.keys = undefined;
-    return textResponse(502, error instanceof Error ? error.message : String(error));
+    return workerTextResponse(502, error instanceof Error ? error.message : String(error));
   }
 }
 
@@ -144,8 +141,4 @@ function decryptSpan(
       await reader.cancel(reason).catch(() => undefined);
     },
   });
-}
-
-function textResponse(status: number, text: string): Response {
-  return new Response(text, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
 }
