@@ -400,6 +400,7 @@ describe('settings in the web app, with a passkey check from over 5 minutes ago'
     await server?.close();
   });
 
+  let recoveryCode = '';
   const stepUps = () => server.received.filter((request) => new URL(request.url).pathname === '/api/account/step-up');
 
   it('removes a passkey after one touch of another, and signs out the browser that signed in with it', async () => {
@@ -433,11 +434,34 @@ describe('settings in the web app, with a passkey check from over 5 minutes ago'
     await page.getByRole('button', { name: 'Make a new recovery code' }).click();
     const code = page.getByTestId('recovery-code');
     await code.waitFor();
-    expect((await code.textContent())!.trim()).toMatch(RECOVERY_CODE);
+    recoveryCode = (await code.textContent())!.trim();
+    expect(recoveryCode).toMatch(RECOVERY_CODE);
     expect(stepUps()).toHaveLength(2);
     await page.getByLabel('I have saved my recovery code').check();
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('button', { name: 'Make a new recovery code' }).waitFor();
     expect(await code.count()).toBe(0);
+  });
+
+  it('says when a recovery left the account without a code, and makes one from settings', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.goto(`${server.origin}/recover`);
+    await page.getByLabel('Recovery code').fill(recoveryCode);
+    // The new code's upload is lost on the way: the old code is used up all the same.
+    await page.route('**/api/account/recovery', (route) => route.abort(), { times: 1 });
+    await page.getByRole('button', { name: 'Recover' }).click();
+    await page.getByText('a new one could not be made').waitFor();
+    await page.getByRole('link', { name: 'Later' }).click();
+    await page.getByTestId('unlocked').waitFor();
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByTestId('no-recovery-code').waitFor();
+    await page.getByRole('button', { name: 'Make a recovery code' }).click();
+    const code = (await page.getByTestId('recovery-code').textContent())!.trim();
+    expect(code).toMatch(RECOVERY_CODE);
+    expect(code).not.toBe(recoveryCode);
+    await page.getByLabel('I have saved my recovery code').check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'Make a new recovery code' }).waitFor();
+    expect(await page.getByTestId('no-recovery-code').count()).toBe(0);
   });
 });
