@@ -5,7 +5,7 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { BlobStore } from './blobs/blob-store.ts';
 import type { Database } from './db/database.ts';
-import { requireUser, type AuthEnv } from './http/auth.ts';
+import { requireUser, useCookiePolicy, type AuthEnv } from './http/auth.ts';
 import { apiCacheControl, clearCacheOnSignOut } from './http/cache-control.ts';
 import { ApiError, errorBody, handleError } from './http/errors.ts';
 import { resolveClientAddress } from './http/client-address.ts';
@@ -119,6 +119,7 @@ export function createApp(deps: AppDeps) {
       rateLimit(perAddress, 'this address', (c) => c.get('clientAddress')),
     )
     .use('/api/*', requireSameOrigin(deps.publicOrigin))
+    .use('/api/*', useCookiePolicy(deps.publicOrigin))
     .route('/api/auth', authRoutes(authDeps))
     .use('/api/*', requireUser(deps.db, now))
     .use(

@@ -14,6 +14,11 @@ export type AuditType =
   | 'passphrase-changed'
   | 'recovery-used'
   | 'recovery-failed'
+  /** A new recovery code replaced the old one (or the one a recovery used up). */
+  | 'recovery-changed'
+  /** A passkey check on a signed-in session, before a change to its credentials or sessions. */
+  | 'step-up'
+  | 'step-up-failed'
   /** Files or folders deleted for good from the trash, by the user (not by the 30-day expiry). */
   | 'trash-purged';
 

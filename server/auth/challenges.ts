@@ -9,13 +9,11 @@ import { getCookie, setCookie } from 'hono/cookie';
 import { decodeBase64url, encodeBase64url } from '../../shared/crypto/index.ts';
 import type { Database } from '../db/database.ts';
 import { authChallenges } from '../db/schema.ts';
-import { cookieOptions, hashSessionToken, newToken, sessionTokenHash } from '../http/auth.ts';
+import { cookieOptions, cookiePolicy, hashSessionToken, newToken, sessionTokenHash } from '../http/auth.ts';
 import { ApiError } from '../http/errors.ts';
 
 export const CHALLENGE_TTL_MS = 5 * 60 * 1000;
-export const CHALLENGE_COOKIE = 'coffer_challenge';
-
-export type ChallengePurpose = 'sign-up' | 'sign-in' | 'add-passkey';
+export type ChallengePurpose = 'sign-up' | 'sign-in' | 'add-passkey' | 'step-up';
 
 /**
  * Who is asking, as a hash: the session token when there is one, else the challenge cookie (made here when missing,
@@ -24,10 +22,11 @@ export type ChallengePurpose = 'sign-up' | 'sign-in' | 'add-passkey';
 async function requesterHash(c: Context, create: boolean): Promise<Uint8Array | undefined> {
   const session = await sessionTokenHash(c);
   if (session) return session;
-  let token = getCookie(c, CHALLENGE_COOKIE);
+  const name = cookiePolicy(c).challenge;
+  let token = getCookie(c, name);
   if (!token && create) {
     token = newToken();
-    setCookie(c, CHALLENGE_COOKIE, token, cookieOptions(c, CHALLENGE_TTL_MS));
+    setCookie(c, name, token, cookieOptions(c, CHALLENGE_TTL_MS));
   }
   return token ? hashSessionToken(token) : undefined;
 }

@@ -83,14 +83,22 @@ export async function verifyAssertion(
   });
 }
 
-/** Options for signing in with any passkey of this site: no user name, user verification required. */
-export async function authenticationOptions(rp: RelyingParty, challenge: string) {
+/**
+ * Options for an assertion with user verification: for signing in, with any passkey of this site (no user name); for
+ * a step-up, with one of the account's passkeys (`allow`).
+ */
+export async function authenticationOptions(
+  rp: RelyingParty,
+  challenge: string,
+  allow: { id: string; transports: string[] }[] = [],
+) {
   const { generateAuthenticationOptions } = await webauthn();
   return generateAuthenticationOptions({
     rpID: rp.rpId,
     challenge: decodeBase64url(challenge),
     timeout: CHALLENGE_TTL_MS,
     userVerification: 'required',
+    ...(allow.length > 0 ? { allowCredentials: allow } : {}),
   });
 }
 

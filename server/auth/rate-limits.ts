@@ -14,13 +14,14 @@ export interface WindowLimit {
   windowMs: number;
 }
 
-export type AuthLimits = Record<'signUp' | 'signIn' | 'recover' | 'passkeys', WindowLimit>;
+export type AuthLimits = Record<'signUp' | 'signIn' | 'recover' | 'passkeys' | 'stepUp', WindowLimit>;
 
 export const AUTH_LIMITS: AuthLimits = {
   signUp: { what: 'sign-ups', max: 10, windowMs: 60 * 60 * 1000 },
   signIn: { what: 'sign-in attempts', max: 30, windowMs: 60 * 1000 },
   recover: { what: 'recovery attempts', max: 5, windowMs: 15 * 60 * 1000 },
   passkeys: { what: 'passkey changes', max: 20, windowMs: 60 * 1000 },
+  stepUp: { what: 'passkey checks', max: 20, windowMs: 60 * 1000 },
 };
 
 export async function countAuthAttempt(db: Database, bucket: string, limit: WindowLimit, now: Date): Promise<void> {

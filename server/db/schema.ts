@@ -54,8 +54,8 @@ export const authChallenges = pgTable(
   'auth_challenges',
   {
     challenge: text('challenge').primaryKey(),
-    purpose: text('purpose', { enum: ['sign-up', 'sign-in', 'add-passkey'] }).notNull(),
-    /** The account being created (sign-up) or added to (add-passkey). */
+    purpose: text('purpose', { enum: ['sign-up', 'sign-in', 'add-passkey', 'step-up'] }).notNull(),
+    /** The account being created (sign-up), added to (add-passkey) or confirmed (step-up). */
     userId: uuid('user_id'),
     requesterHash: bytea('requester_hash').notNull(),
     createdAt: createdAt(),
@@ -104,8 +104,15 @@ export const sessions = pgTable(
     lastSeenAt: at('last_seen_at').notNull().defaultNow(),
     expiresAt: at('expires_at').notNull(),
     revokedAt: at('revoked_at'),
+    /**
+     * The passkey whose assertion started the session (null for a recovery), so that removing it ends the session.
+     * The reference is cleared when the passkey goes, after its sessions were revoked.
+     */
+    credentialId: text('credential_id').references(() => credentials.id, { onDelete: 'set null' }),
+    /** The last verified proof with user verification (sign-up, sign-in, recovery or step-up) on this session. */
+    steppedUpAt: at('stepped_up_at'),
   },
-  (t) => [index('sessions_user_idx').on(t.userId)],
+  (t) => [index('sessions_user_idx').on(t.userId), index('sessions_credential_idx').on(t.credentialId)],
 );
 
 /** Published public keys (sharing and signing), so that others can wrap keys for this user and verify signatures. */

@@ -1,19 +1,29 @@
 /**
- * The signed-in account: its wrapped keys (to unlock again after a reload), passkeys, passphrase and sessions.
- * A passkey can be removed unless it is the last one: the recovery key alone is a way back, not a way in for every day.
+ * The signed-in account: its wrapped keys (to unlock again after a reload), passkeys, passphrase, recovery code and
+ * sessions. A passkey can be removed unless it is the last one: the recovery key alone is a way back, not a way in for
+ * every day. Every change to how the account is entered or who is in it needs a fresh step-up (server/auth/step-up.ts).
  */
-import { and, count, desc, eq, isNull, gt } from 'drizzle-orm';
+import { and, count, desc, eq, isNull } from 'drizzle-orm';
 import { Hono, type Context } from 'hono';
-import { addPasskeySchema, passphraseSchema, renamePasskeySchema } from '../../shared/api/auth-schemas.ts';
+import {
+  addPasskeySchema,
+  newRecoveryCodeSchema,
+  passphraseSchema,
+  renamePasskeySchema,
+  stepUpSchema,
+} from '../../shared/api/auth-schemas.ts';
 import { decodeBase64url, encodeBase64url } from '../../shared/crypto/index.ts';
 import { accountBundle, passphraseWrapRow, prfWrapRow, WRAP_PURPOSES } from '../auth/account-keys.ts';
+import { checkAssertion } from '../auth/assertions.ts';
 import { audit } from '../auth/audit.ts';
 import { consumeChallenge, issueChallenge } from '../auth/challenges.ts';
-import { registrationOptions, verifyRegistration } from '../auth/passkey-ceremonies.ts';
+import { authenticationOptions, registrationOptions, verifyRegistration } from '../auth/passkey-ceremonies.ts';
 import { countAuthAttempt } from '../auth/rate-limits.ts';
+import { replaceRecoveryCode } from '../auth/recovery.ts';
+import { assertSteppedUp, recordStepUp, requireStepUp, STEP_UP_MAX_AGE_MS } from '../auth/step-up.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { auditEvents, credentials, sessions, wrappedKeys } from '../db/schema.ts';
-import { endSessionCookie, type AuthEnv } from '../http/auth.ts';
+import { endSessionCookie, liveSession, type AuthEnv } from '../http/auth.ts';
 import { ApiError } from '../http/errors.ts';
 import { jsonBodyLimit } from '../http/limits.ts';
 import { idParam, limitQuery, readJson } from '../http/validate.ts';
@@ -22,6 +32,7 @@ import type { AuthDeps } from './auth.ts';
 export function accountRoutes(deps: AuthDeps) {
   const { db, now, relyingParty: rp } = deps;
   const requestId = (c: Context) => c.get('requestId') as string;
+  const steppedUp = requireStepUp(now);
 
   return new Hono<AuthEnv>()
     .use(jsonBodyLimit())
@@ -36,6 +47,39 @@ export function accountRoutes(deps: AuthDeps) {
         .orderBy(desc(auditEvents.createdAt), desc(auditEvents.id))
         .limit(limit);
       return c.json({ events: rows.map((row) => ({ type: row.type, at: row.createdAt.toISOString() })) });
+    })
+    .post('/step-up/options', async (c) => {
+      const user = c.get('user');
+      await countAuthAttempt(db, `step-up:${user.id}`, deps.authLimits.stepUp, now());
+      const own = await db
+        .select({ id: credentials.id, transports: credentials.transports })
+        .from(credentials)
+        .where(eq(credentials.userId, user.id));
+      const challenge = await issueChallenge(db, c, 'step-up', now(), user.id);
+      return c.json({ options: await authenticationOptions(rp, challenge, own) });
+    })
+    .post('/step-up', async (c) => {
+      const user = c.get('user');
+      await countAuthAttempt(db, `step-up:${user.id}`, deps.authLimits.stepUp, now());
+      const { response } = await readJson(c, stepUpSchema);
+      const { challenge, userId } = await consumeChallenge(db, c, response.response.clientDataJSON, 'step-up', now());
+      if (userId !== user.id)
+        throw new ApiError(400, 'BAD_CHALLENGE', 'the signed challenge was issued for another account');
+      const stored = await checkAssertion(db, rp, response, challenge, {
+        accountId: user.id,
+        failure: 'step-up-failed',
+        requestId: requestId(c),
+        now: now(),
+      });
+      const at = now();
+      await recordStepUp(db, c.get('sessionId'), at);
+      await audit(db, {
+        type: 'step-up',
+        userId: user.id,
+        requestId: requestId(c),
+        details: { credentialId: stored.id },
+      });
+      return c.json({ validUntil: new Date(at.getTime() + STEP_UP_MAX_AGE_MS).toISOString() });
     })
     .get('/passkeys', async (c) => {
       const rows = await db
@@ -53,12 +97,14 @@ export function accountRoutes(deps: AuthDeps) {
           id: row.id,
           encryptedLabel: row.encryptedLabel ? encodeBase64url(row.encryptedLabel) : null,
           unlocks: withPrf.has(row.id),
+          // Removing it would sign this browser out too.
+          startedThisSession: row.id === c.get('session').credentialId,
           createdAt: row.createdAt.toISOString(),
           lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
         })),
       });
     })
-    .post('/passkeys/options', async (c) => {
+    .post('/passkeys/options', steppedUp, async (c) => {
       const user = c.get('user');
       await countAuthAttempt(db, `passkeys:${user.id}`, deps.authLimits.passkeys, now());
       const existing = await db
@@ -69,7 +115,7 @@ export function accountRoutes(deps: AuthDeps) {
       const options = await registrationOptions(rp, user.id, challenge, existing);
       return c.json({ options });
     })
-    .post('/passkeys', async (c) => {
+    .post('/passkeys', steppedUp, async (c) => {
       const user = c.get('user');
       await countAuthAttempt(db, `passkeys:${user.id}`, deps.authLimits.passkeys, now());
       const request = await readJson(c, addPasskeySchema);
@@ -118,10 +164,10 @@ export function accountRoutes(deps: AuthDeps) {
       if (updated.length === 0) throw new ApiError(404, 'NOT_FOUND', 'no such passkey on this account');
       return c.body(null, 204);
     })
-    .delete('/passkeys/:credentialId', async (c) => {
+    .delete('/passkeys/:credentialId', steppedUp, async (c) => {
       const user = c.get('user');
       const credentialId = c.req.param('credentialId');
-      await db.transaction(async (tx) => {
+      const ended = await db.transaction(async (tx) => {
         const owned = await tx
           .select({ id: credentials.id })
           .from(credentials)
@@ -137,18 +183,42 @@ export function accountRoutes(deps: AuthDeps) {
             'this is the last passkey of the account; add another before removing it',
           );
         }
+        // The sessions it started end with it: whoever signed in with a lost or stolen passkey is out at once.
+        const endedSessions = await tx
+          .update(sessions)
+          .set({ revokedAt: now() })
+          .where(and(eq(sessions.credentialId, credentialId), isNull(sessions.revokedAt)))
+          .returning({ id: sessions.id });
         // Its PRF wrap goes with it (foreign key, on delete cascade).
         await tx.delete(credentials).where(eq(credentials.id, credentialId));
         await audit(tx, {
           type: 'passkey-removed',
           userId: user.id,
           requestId: requestId(c),
-          details: { credentialId },
+          details: { credentialId, endedSessions: endedSessions.length },
         });
+        return endedSessions.map((row) => row.id);
       });
+      const signedOut = ended.includes(c.get('sessionId'));
+      if (signedOut) endSessionCookie(c);
+      return c.json({ endedSessions: ended.length, signedOut });
+    })
+    .put('/recovery', steppedUp, async (c) => {
+      const user = c.get('user');
+      const request = await readJson(c, newRecoveryCodeSchema);
+      try {
+        await db.transaction(async (tx) => {
+          await replaceRecoveryCode(tx, user.id, request);
+          await audit(tx, { type: 'recovery-changed', userId: user.id, requestId: requestId(c) });
+        });
+      } catch (error) {
+        if (isUniqueViolation(error))
+          throw new ApiError(409, 'RECOVERY_CODE_EXISTS', 'this recovery code already belongs to an account');
+        throw error;
+      }
       return c.body(null, 204);
     })
-    .put('/passphrase', async (c) => {
+    .put('/passphrase', steppedUp, async (c) => {
       const user = c.get('user');
       const { passphraseWrap } = await readJson(c, passphraseSchema);
       await db.transaction(async (tx) => {
@@ -164,7 +234,7 @@ export function accountRoutes(deps: AuthDeps) {
       const rows = await db
         .select({ id: sessions.id, createdAt: sessions.createdAt, lastSeenAt: sessions.lastSeenAt })
         .from(sessions)
-        .where(and(eq(sessions.userId, c.get('user').id), isNull(sessions.revokedAt), gt(sessions.expiresAt, now())))
+        .where(and(eq(sessions.userId, c.get('user').id), liveSession(now())))
         .orderBy(desc(sessions.lastSeenAt));
       return c.json({
         sessions: rows.map((row) => ({
@@ -177,10 +247,13 @@ export function accountRoutes(deps: AuthDeps) {
     })
     .delete('/sessions/:sessionId', async (c) => {
       const user = c.get('user');
+      const sessionId = idParam(c, 'sessionId');
+      // Signing this browser out needs nothing more; signing out another one is a change to who is in the account.
+      if (sessionId !== c.get('sessionId')) assertSteppedUp(c, now());
       const revoked = await db
         .update(sessions)
         .set({ revokedAt: now() })
-        .where(and(eq(sessions.id, idParam(c, 'sessionId')), eq(sessions.userId, user.id), isNull(sessions.revokedAt)))
+        .where(and(eq(sessions.id, sessionId), eq(sessions.userId, user.id), isNull(sessions.revokedAt)))
         .returning({ id: sessions.id });
       if (revoked.length === 0) throw new ApiError(404, 'NOT_FOUND', 'no such session');
       await audit(db, { type: 'session-revoked', userId: user.id, requestId: requestId(c) });
@@ -197,7 +270,7 @@ export function accountRoutes(deps: AuthDeps) {
       endSessionCookie(c);
       return c.body(null, 204);
     })
-    .post('/sign-out-everywhere', async (c) => {
+    .post('/sign-out-everywhere', steppedUp, async (c) => {
       const user = c.get('user');
       const [{ n } = { n: 0 }] = await db
         .select({ n: count() })

@@ -7,16 +7,13 @@
 import { eq } from 'drizzle-orm';
 import { Hono, type Context } from 'hono';
 import { recoverSchema, signInSchema, signUpSchema } from '../../shared/api/auth-schemas.ts';
-import { decodeBase64url, encodeBase64url, uuidToBytes } from '../../shared/crypto/index.ts';
+import { decodeBase64url } from '../../shared/crypto/index.ts';
 import { accountBundle, signUpKeyRows } from '../auth/account-keys.ts';
 import { audit } from '../auth/audit.ts';
 import { consumeChallenge, issueChallenge } from '../auth/challenges.ts';
-import {
-  authenticationOptions,
-  registrationOptions,
-  verifyAssertion,
-  verifyRegistration,
-} from '../auth/passkey-ceremonies.ts';
+import { checkAssertion } from '../auth/assertions.ts';
+import { authenticationOptions, registrationOptions, verifyRegistration } from '../auth/passkey-ceremonies.ts';
+import { recoveryVerifierHash, useRecoveryCode } from '../auth/recovery.ts';
 import { countAuthAttempt, type AuthLimits, type WindowLimit } from '../auth/rate-limits.ts';
 import type { RelyingParty } from '../auth/relying-party.ts';
 import type { Database } from '../db/database.ts';
@@ -35,16 +32,17 @@ export interface AuthDeps {
   authLimits: AuthLimits;
 }
 
-async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(bytes)));
-}
-
 /** Routes that need no session: becoming someone. */
 export function authRoutes(deps: AuthDeps) {
   const { db, now, relyingParty: rp } = deps;
   const limit = (c: Context, name: string, windowLimit: WindowLimit) =>
     countAuthAttempt(db, `${name}:${c.get('clientAddress')}`, windowLimit, now());
   const requestId = (c: Context) => c.get('requestId') as string;
+  /** Signing in again from a signed-in browser replaces its session. */
+  const endThisBrowsersSession = async (c: Context) => {
+    const previous = await sessionTokenHash(c);
+    if (previous) await db.update(sessions).set({ revokedAt: now() }).where(eq(sessions.tokenHash, previous));
+  };
 
   return new Hono<AuthEnv>()
     .use(jsonBodyLimit())
@@ -73,7 +71,7 @@ export function authRoutes(deps: AuthDeps) {
           await tx.insert(users).values({
             id: accountId,
             quotaBytes: deps.defaultQuotaBytes,
-            recoveryVerifier: await sha256(decodeBase64url(request.recoveryVerifier)),
+            recoveryVerifier: await recoveryVerifierHash(request.recoveryVerifier),
           });
           await tx.insert(credentials).values({
             id: credential.id,
@@ -99,7 +97,7 @@ export function authRoutes(deps: AuthDeps) {
         }
         throw error;
       }
-      await startSession(db, c, accountId, now());
+      await startSession(db, c, accountId, now(), credential.id);
       return c.json(await accountBundle(db, accountId), 201);
     })
     .post('/sign-in/options', async (c) => {
@@ -112,49 +110,15 @@ export function authRoutes(deps: AuthDeps) {
       await limit(c, 'sign-in', deps.authLimits.signIn);
       const { response } = await readJson(c, signInSchema);
       const { challenge } = await consumeChallenge(db, c, response.response.clientDataJSON, 'sign-in', now());
-      // 1. The credential must be one of ours.
-      const [stored] = await db.select().from(credentials).where(eq(credentials.id, response.id));
-      if (!stored) {
-        await audit(db, { type: 'sign-in-failed', requestId: requestId(c), details: { reason: 'unknown credential' } });
-        throw new ApiError(401, 'UNKNOWN_CREDENTIAL', 'this passkey is not registered with Coffer, or was removed');
-      }
-      // 2. A discoverable credential names its account; it must be the account the credential belongs to.
-      const userHandle = response.response.userHandle;
-      if (userHandle !== undefined && userHandle !== encodeBase64url(uuidToBytes(stored.userId), { padding: false })) {
-        await audit(db, {
-          type: 'sign-in-failed',
-          userId: stored.userId,
-          requestId: requestId(c),
-          details: { reason: 'user handle' },
-        });
-        throw new ApiError(401, 'WEBAUTHN_REFUSED', 'the passkey names another account than the one it belongs to');
-      }
-      // 3. Signature, challenge, origin, RP ID, user verification and the signature counter.
-      let newCounter;
-      try {
-        newCounter = await verifyAssertion(rp, response, challenge, {
-          id: stored.id,
-          publicKey: new Uint8Array(stored.publicKey),
-          counter: stored.counter,
-          transports: stored.transports,
-        });
-      } catch (error) {
-        await audit(db, {
-          type: 'sign-in-failed',
-          userId: stored.userId,
-          requestId: requestId(c),
-          details: { reason: error instanceof ApiError ? error.message : 'verification failed' },
-        });
-        throw error;
-      }
-      // 4. The account must be active.
+      const stored = await checkAssertion(db, rp, response, challenge, {
+        failure: 'sign-in-failed',
+        requestId: requestId(c),
+        now: now(),
+      });
       const [user] = await db.select({ disabledAt: users.disabledAt }).from(users).where(eq(users.id, stored.userId));
       if (!user || user.disabledAt) throw new ApiError(403, 'ACCOUNT_DISABLED', 'this account is disabled');
-      await db.update(credentials).set({ counter: newCounter, lastUsedAt: now() }).where(eq(credentials.id, stored.id));
-      // Signing in again from a signed-in browser replaces its session.
-      const previous = await sessionTokenHash(c);
-      if (previous) await db.update(sessions).set({ revokedAt: now() }).where(eq(sessions.tokenHash, previous));
-      await startSession(db, c, stored.userId, now());
+      await endThisBrowsersSession(c);
+      await startSession(db, c, stored.userId, now(), stored.id);
       await audit(db, {
         type: 'sign-in',
         userId: stored.userId,
@@ -166,14 +130,23 @@ export function authRoutes(deps: AuthDeps) {
     .post('/recover', async (c) => {
       await limit(c, 'recover', deps.authLimits.recover);
       const { recoveryVerifier } = await readJson(c, recoverSchema);
-      const hash = await sha256(decodeBase64url(recoveryVerifier));
-      const [user] = await db.select().from(users).where(eq(users.recoveryVerifier, hash));
-      if (!user || user.disabledAt) {
+      const recovered = await useRecoveryCode(db, recoveryVerifier, now());
+      if (!recovered) {
         await audit(db, { type: 'recovery-failed', requestId: requestId(c) });
-        throw new ApiError(401, 'RECOVERY_REFUSED', 'this recovery key does not open any account');
+        throw new ApiError(
+          401,
+          'RECOVERY_REFUSED',
+          'this recovery code does not open any account (a code works once: after a recovery, use the new one)',
+        );
       }
-      await startSession(db, c, user.id, now());
-      await audit(db, { type: 'recovery-used', userId: user.id, requestId: requestId(c) });
-      return c.json(await accountBundle(db, user.id));
+      await endThisBrowsersSession(c);
+      await startSession(db, c, recovered.userId, now(), null);
+      await audit(db, {
+        type: 'recovery-used',
+        userId: recovered.userId,
+        requestId: requestId(c),
+        details: { endedSessions: recovered.endedSessions },
+      });
+      return c.json(recovered.bundle);
     });
 }

@@ -137,5 +137,15 @@ export const renamePasskeySchema = z.strictObject({ encryptedLabel: encryptedMet
 
 export const passphraseSchema = z.strictObject({ passphraseWrap: passphraseWrapSchema });
 
+/** A step-up: an assertion with user verification, answering a challenge issued to this session. */
+export const stepUpSchema = z.strictObject({ response: authenticationResponseSchema });
+
+/** A new recovery code, replacing the old: the master key wrapped under it, and its verifier. */
+export const newRecoveryCodeSchema = z.strictObject({
+  recoveryWrap: recoveryWrapSchema,
+  recoveryVerifier: bytesOf(32),
+});
+
 export type SignUpRequest = z.infer<typeof signUpSchema>;
 export type AddPasskeyRequest = z.infer<typeof addPasskeySchema>;
+export type NewRecoveryCode = z.infer<typeof newRecoveryCodeSchema>;

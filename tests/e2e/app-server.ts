@@ -35,7 +35,10 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startAppServer(serve: 'web app' | 'test page'): Promise<AppServer> {
+export async function startAppServer(
+  serve: 'web app' | 'test page',
+  options: { now?: () => Date } = {},
+): Promise<AppServer> {
   const dir = await mkdtemp(join(tmpdir(), 'coffer-e2e-'));
   const webRoot = serve === 'web app' ? join(ROOT, 'web/build') : join(dir, 'web');
   if (serve === 'test page') await buildTestPage(webRoot);
@@ -52,6 +55,7 @@ export async function startAppServer(serve: 'web app' | 'test page'): Promise<Ap
     publicOrigin: origin,
     defaultQuotaBytes: 1024 ** 3,
     log: () => undefined,
+    ...(options.now ? { now: options.now } : {}),
   });
   const received: AppServer['received'] = [];
   const record = (request: Request, env: unknown) => {

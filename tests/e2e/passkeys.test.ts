@@ -11,6 +11,7 @@ import type { AccountBundle, SignInResult, SignUpResult } from '../../web/src/li
 import type * as CofferCrypto from '../../shared/crypto/index.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium.ts';
 import { startAppServer, type AppServer } from './app-server.ts';
+import { signUpWithPasskey } from './sign-up.ts';
 import { addVirtualAuthenticator } from './virtual-authenticator.ts';
 
 // What the test page puts on window (tests/e2e/page-entry.ts).
@@ -26,6 +27,9 @@ interface Captured {
 }
 
 const PASSPHRASE = 'tulip orbit kettle 1987 saffron';
+const RECOVERY_CODE = /^([0-9A-Z]{4}-){12}[0-9A-Z]{4}$/;
+/** Moves the server's clock past the 5 minutes a passkey check (step-up) is good for. */
+const STEP_UP_STALE_MS = 6 * 60 * 1000;
 
 /** The ways a secret could travel: base64url with and without padding, base64, hex, a JSON array of its bytes. */
 function encodings(bytes: Uint8Array): string[] {
@@ -55,6 +59,17 @@ describe.each([true, false])('passkey accounts in Chromium, authenticator with P
     cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId });
   const remember = (name: string, bytesBase64: string) =>
     secrets.set(name, encodings(new Uint8Array(Buffer.from(bytesBase64, 'base64url'))));
+  /** A recovery code and the key it encodes, as secrets to look for. */
+  async function rememberRecoveryCode(name: string, code: string) {
+    secrets.set(`${name} code`, [code, code.replaceAll('-', '')]);
+    const recoveryKey = await page.evaluate(
+      (code) => cofferCrypto.encodeBase64url(cofferCrypto.parseRecoveryCode(code)),
+      code,
+    );
+    remember(`${name} key`, recoveryKey);
+  }
+  /** How far the server's clock is ahead of the real one. */
+  let clockOffset = 0;
 
   /** Records the page's master key and private keys, unwrapped in the page, as secrets to look for. */
   async function rememberAccountSecrets(masterKeyText: string, bundle: AccountBundle) {
@@ -82,7 +97,7 @@ describe.each([true, false])('passkey accounts in Chromium, authenticator with P
   }
 
   beforeAll(async () => {
-    server = await startAppServer('test page');
+    server = await startAppServer('test page', { now: () => new Date(Date.now() + clockOffset) });
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
     context = await browser.newContext();
     page = await context.newPage();
@@ -128,16 +143,11 @@ describe.each([true, false])('passkey accounts in Chromium, authenticator with P
     );
     expect(result.refused).toBe(hasPrf ? '' : 'NEEDS_PASSPHRASE');
     expect(result.prf).toBe(hasPrf);
-    expect(result.recoveryCode).toMatch(/^([0-9A-Z]{4}-){12}[0-9A-Z]{4}$/);
+    expect(result.recoveryCode).toMatch(RECOVERY_CODE);
     signedUp = result;
     credentialA = hasPrf ? result.account.bundle.prfWraps[0]!.credentialId : '';
     await rememberAccountSecrets(result.masterKeyText, result.account.bundle);
-    secrets.set('recovery code', [result.recoveryCode, result.recoveryCode.replaceAll('-', '')]);
-    const recoveryKey = await page.evaluate(
-      (code) => cofferCrypto.encodeBase64url(cofferCrypto.parseRecoveryCode(code)),
-      result.recoveryCode,
-    );
-    remember('recovery key', recoveryKey);
+    await rememberRecoveryCode('recovery', result.recoveryCode);
     secrets.set('passphrase', [PASSPHRASE, encodeURIComponent(PASSPHRASE)]);
   });
 
@@ -260,6 +270,32 @@ describe.each([true, false])('passkey accounts in Chromium, authenticator with P
     expect(statuses).toEqual([200, 400, 'BAD_CHALLENGE']);
   });
 
+  it('asks for a passkey check (step-up) before a new recovery code once the last check is 5 minutes old', async () => {
+    clockOffset += STEP_UP_STALE_MS;
+    const outcome = await page.evaluate(
+      async ({ masterKeyText, bundle }) => {
+        const account = { userId: bundle.userId, masterKey: cofferCrypto.decodeBase64url(masterKeyText), bundle };
+        const refused = await coffer.makeRecoveryCode(account).then(
+          () => 'made without a step-up',
+          (error: { code: string }) => error.code,
+        );
+        let asked = false;
+        const code = await coffer.withStepUp(
+          () => coffer.makeRecoveryCode(account),
+          () => (asked = true),
+        );
+        return { refused, asked, code };
+      },
+      { masterKeyText: signedUp.masterKeyText, bundle: signedUp.account.bundle },
+    );
+    expect(outcome).toEqual({ refused: 'STEP_UP_REQUIRED', asked: true, code: expect.stringMatching(RECOVERY_CODE) });
+    await rememberRecoveryCode('replacement recovery', outcome.code);
+    replacedRecoveryCode = signedUp.recoveryCode;
+    signedUp.recoveryCode = outcome.code;
+  });
+
+  let replacedRecoveryCode = '';
+
   it('adds a passkey on another authenticator, signs in with it, removes the first, never the last', async () => {
     const exported = await cdp.send('WebAuthn.getCredentials', { authenticatorId: authenticatorA });
     expect(exported.credentials).toHaveLength(1);
@@ -330,12 +366,32 @@ describe.each([true, false])('passkey accounts in Chromium, authenticator with P
     await removeAuthenticator(authenticator);
   });
 
-  it('recovers with the recovery code after every authenticator is gone, and enrols a new passkey', async () => {
-    const recovered = await page.evaluate(async (code) => {
-      const account = await coffer.recover(code);
-      return { masterKeyText: cofferCrypto.encodeBase64url(account.masterKey), bundle: account.bundle };
-    }, signedUp.recoveryCode);
+  it('recovers with the recovery code after every authenticator is gone, once, and makes a new code', async () => {
+    const recover = (code: string) =>
+      page.evaluate(async (code) => {
+        try {
+          const account = await coffer.recover(code);
+          return { masterKeyText: cofferCrypto.encodeBase64url(account.masterKey), bundle: account.bundle };
+        } catch (error) {
+          return { refused: (error as { code: string }).code };
+        }
+      }, code);
+    expect(await recover(replacedRecoveryCode)).toEqual({ refused: 'RECOVERY_REFUSED' });
+    const recovered = (await recover(signedUp.recoveryCode)) as { masterKeyText: string; bundle: AccountBundle };
     expect(recovered.masterKeyText).toBe(signedUp.masterKeyText);
+    // Used up at once: the same code opens nothing, even from this browser.
+    expect(await recover(signedUp.recoveryCode)).toEqual({ refused: 'RECOVERY_REFUSED' });
+    const newCode = await page.evaluate(
+      async ({ masterKeyText, bundle }) =>
+        coffer.makeRecoveryCode({
+          userId: bundle.userId,
+          masterKey: cofferCrypto.decodeBase64url(masterKeyText),
+          bundle,
+        }),
+      recovered,
+    );
+    expect(newCode).toMatch(RECOVERY_CODE);
+    await rememberRecoveryCode('new recovery', newCode);
     await addAuthenticator();
     const added = await page.evaluate(
       async ({ masterKeyText, bundle }) =>
@@ -359,6 +415,10 @@ describe.each([true, false])('passkey accounts in Chromium, authenticator with P
         'passphrase',
         'recovery code',
         'recovery key',
+        'replacement recovery code',
+        'replacement recovery key',
+        'new recovery code',
+        'new recovery key',
         'sharing private key',
         'sharing private scalar',
         'signing private key',
@@ -373,5 +433,91 @@ describe.each([true, false])('passkey accounts in Chromium, authenticator with P
       }
     }
     expect(leaks).toEqual([]);
+  });
+});
+
+describe('settings in the web app, with a passkey check from over 5 minutes ago', () => {
+  let server: AppServer;
+  let browser: Browser;
+  let page: Page;
+  let cdp: CDPSession;
+  let clockOffset = 0;
+
+  beforeAll(async () => {
+    server = await startAppServer('web app', { now: () => new Date(Date.now() + clockOffset) });
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    const context = await browser.newContext();
+    page = await context.newPage();
+    cdp = await context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  let recoveryCode = '';
+  const stepUps = () => server.received.filter((request) => new URL(request.url).pathname === '/api/account/step-up');
+
+  it('removes a passkey after one touch of another, and signs out the browser that signed in with it', async () => {
+    const first = await addVirtualAuthenticator(cdp, true);
+    await signUpWithPasskey(page, server.origin);
+    await page.getByRole('link', { name: 'Settings' }).click();
+    const passkeys = page.getByTestId('passkeys').getByRole('listitem');
+    await expect.poll(() => passkeys.count()).toBe(1);
+    expect(await passkeys.nth(0).textContent()).toContain('this browser signed in with it');
+    // A phone's passkey, added while the sign-up is still a fresh check.
+    await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: first });
+    await addVirtualAuthenticator(cdp, true);
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    await expect.poll(() => passkeys.count()).toBe(2);
+    expect(stepUps()).toHaveLength(0);
+
+    clockOffset += STEP_UP_STALE_MS;
+    await passkeys.nth(0).getByRole('button', { name: 'Remove' }).click();
+    // The server asked for a check, the phone's passkey gave it, and the removal went through and signed this out.
+    await page.getByRole('link', { name: 'Sign in with a passkey' }).waitFor();
+    expect(stepUps()).toHaveLength(1);
+    await page.getByRole('link', { name: 'Sign in with a passkey' }).click();
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await page.getByTestId('unlocked').waitFor();
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await expect.poll(() => passkeys.count()).toBe(1);
+  });
+
+  it('makes a new recovery code after a touch, and shows it once', async () => {
+    clockOffset += STEP_UP_STALE_MS;
+    await page.getByRole('button', { name: 'Make a new recovery code' }).click();
+    const code = page.getByTestId('recovery-code');
+    await code.waitFor();
+    recoveryCode = (await code.textContent())!.trim();
+    expect(recoveryCode).toMatch(RECOVERY_CODE);
+    expect(stepUps()).toHaveLength(2);
+    await page.getByLabel('I have saved my recovery code').check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'Make a new recovery code' }).waitFor();
+    expect(await code.count()).toBe(0);
+  });
+
+  it('says when a recovery left the account without a code, and makes one from settings', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.goto(`${server.origin}/recover`);
+    await page.getByLabel('Recovery code').fill(recoveryCode);
+    // The new code's upload is lost on the way: the old code is used up all the same.
+    await page.route('**/api/account/recovery', (route) => route.abort(), { times: 1 });
+    await page.getByRole('button', { name: 'Recover' }).click();
+    await page.getByText('a new one could not be made').waitFor();
+    await page.getByRole('link', { name: 'Later' }).click();
+    await page.getByTestId('unlocked').waitFor();
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByTestId('no-recovery-code').waitFor();
+    await page.getByRole('button', { name: 'Make a recovery code' }).click();
+    const code = (await page.getByTestId('recovery-code').textContent())!.trim();
+    expect(code).toMatch(RECOVERY_CODE);
+    expect(code).not.toBe(recoveryCode);
+    await page.getByLabel('I have saved my recovery code').check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'Make a new recovery code' }).waitFor();
+    expect(await page.getByTestId('no-recovery-code').count()).toBe(0);
   });
 });

@@ -35,7 +35,7 @@ import {
   wrapPrivateKey,
   type PassphraseParams,
 } from '../../../../shared/crypto/index.ts';
-import { api } from '../api.ts';
+import { api, ApiRequestError } from '../api.ts';
 
 /** What the server returns once a ceremony succeeds: everything needed to unlock, all of it wrapped or public. */
 export interface AccountBundle {
@@ -279,7 +279,10 @@ export async function unlockWithPassphrase(bundle: AccountBundle, passphrase: st
   return { userId: bundle.userId, masterKey, bundle: rewrapped ? { ...bundle, passphraseWrap } : bundle };
 }
 
-/** Signs in with the recovery code alone and unlocks; the caller should then add a passkey. */
+/**
+ * Signs in with the recovery code alone and unlocks. The code is then used up (the server forgets it and ends every
+ * other session): the caller makes a new one at once with makeRecoveryCode, then offers to add a passkey.
+ */
 export async function recover(code: string): Promise<UnlockedAccount> {
   const recoveryKey = parseRecoveryCode(code);
   const bundle = await api<AccountBundle>('POST', '/api/auth/recover', {
@@ -315,8 +318,58 @@ export async function addPasskey(account: UnlockedAccount): Promise<{ id: string
   return { id: response.id, prf: prfOutput !== undefined };
 }
 
-export async function removePasskey(id: string): Promise<void> {
-  await api('DELETE', `/api/account/passkeys/${encodeURIComponent(id)}`);
+/** Removes a passkey; the sessions it started end with it, this browser's too if it signed in with it. */
+export async function removePasskey(id: string): Promise<{ signedOut: boolean }> {
+  return api<{ signedOut: boolean }>('DELETE', `/api/account/passkeys/${encodeURIComponent(id)}`);
+}
+
+/**
+ * A new recovery code for the unlocked account, replacing the old one (or the one a recovery used up): the master key
+ * is wrapped under it here, and only that wrap and the verifier are sent. The code is returned to be shown once.
+ */
+export async function makeRecoveryCode(account: UnlockedAccount): Promise<string> {
+  const recoveryKey = generateRecoveryKey();
+  const salt = randomBytes(32);
+  const secret = await recoveryWrappingSecret(recoveryKey, salt);
+  await api('PUT', '/api/account/recovery', {
+    recoveryWrap: {
+      salt: b64(salt),
+      wrapped: await wrapMasterKey(secret, account.masterKey, account.userId, 'recovery'),
+    },
+    recoveryVerifier: b64(await recoveryVerifier(recoveryKey)),
+  });
+  return formatRecoveryCode(recoveryKey);
+}
+
+/**
+ * Step-up: one touch of one of the account's passkeys, with user verification, answering a challenge for this
+ * session. The server then lets this session change passkeys, passphrase, recovery code and other sessions for five
+ * minutes. No PRF is asked for: nothing is unlocked.
+ */
+export async function stepUp(): Promise<void> {
+  const { options } = await api<{ options: PublicKeyCredentialRequestOptionsJSON }>(
+    'POST',
+    '/api/account/step-up/options',
+    {},
+  );
+  const response = await startAuthentication({ optionsJSON: options });
+  response.clientExtensionResults = {};
+  await api('POST', '/api/account/step-up', { response });
+}
+
+/**
+ * Runs a change to the account's credentials or sessions; when the server answers STEP_UP_REQUIRED, calls `asking`
+ * (so the page can say why the passkey is wanted), steps up, and runs it once more.
+ */
+export async function withStepUp<T>(change: () => Promise<T>, asking: () => void = () => undefined): Promise<T> {
+  try {
+    return await change();
+  } catch (error) {
+    if (!(error instanceof ApiRequestError && error.code === 'STEP_UP_REQUIRED')) throw error;
+    asking();
+    await stepUp();
+    return change();
+  }
 }
 
 /** Names a passkey; the name is encrypted here and only the ciphertext is sent. */
