@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '../../server/http/auth.ts';
-import { MIN_PASSPHRASE_ITERATIONS } from '../../shared/crypto/account.ts';
+import { newPassphraseParams } from '../../shared/crypto/passphrase-kdf.ts';
 import { TestBrowser } from './browser.ts';
 import { fails, json, ok } from './client.ts';
 import { createHarness, ORIGIN, type Harness } from './harness.ts';
@@ -26,12 +26,7 @@ import { SoftAuthenticator } from './soft-authenticator.ts';
 import { DATABASE_KINDS } from './test-databases.ts';
 
 const passphraseWrap = async () => ({
-  passphraseWrap: {
-    kdf: 'PBKDF2-SHA256',
-    iterations: MIN_PASSPHRASE_ITERATIONS,
-    salt: random(16),
-    wrapped: await someWrap(),
-  },
+  passphraseWrap: { ...newPassphraseParams(), wrapped: await someWrap() },
 });
 
 const put = (body: unknown): RequestInit => ({ ...json(body), method: 'PUT' });
