@@ -1,3 +1,4 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.ts';
 import { sessions } from '../../server/db/schema.ts';
@@ -62,7 +63,8 @@ describe('app', () => {
           return [name!, values.join(' ')];
         }),
       );
-      expect(directives.get('script-src')).toBe("'self'");
+      // WebAssembly for the passphrase KDF (Argon2id), and nothing else: no eval, no inline script.
+      expect(directives.get('script-src')).toBe("'self' 'wasm-unsafe-eval'");
       expect(directives.get('style-src')).toBe("'self'");
       // Only style attributes may be inline (SvelteKit's screen-reader announcer); never scripts or <style>.
       expect(directives.get('style-src-attr')).toBe("'unsafe-inline'");
@@ -188,6 +190,12 @@ describe('app', () => {
         .returning({ id: sessions.id });
       return { id: row!.id, cookie: `${SESSION_COOKIE}=${token}` };
     }
+    /** Signing out everywhere and other sessions needs a recent passkey check (step-up); this user just had one. */
+    async function steppedUpUser() {
+      const user = await h.makeUser();
+      await h.db.update(sessions).set({ steppedUpAt: h.clock.now }).where(eq(sessions.userId, user.id));
+      return user;
+    }
     const currentSession = async (user: TestUser) =>
       (await ok<{ sessions: { id: string; current: boolean }[] }>(user.request('/api/account/sessions'))).sessions.find(
         (session) => session.current,
@@ -195,7 +203,7 @@ describe('app', () => {
 
     it('on sign-out and on signing out everywhere', async () => {
       for (const path of ['/api/account/sign-out', '/api/account/sign-out-everywhere']) {
-        const user = await h.makeUser();
+        const user = await steppedUpUser();
         const response = await user.request(path, { method: 'POST' });
         expect(response.status, path).toBe(204);
         expect(response.headers.get('clear-site-data'), path).toBe('"cache"');
@@ -203,7 +211,7 @@ describe('app', () => {
     });
 
     it("when the session revoked is this one, and not when it is another device's", async () => {
-      const user = await h.makeUser();
+      const user = await steppedUpUser();
       const other = await secondSession(user);
       const revokedOther = await user.request(`/api/account/sessions/${other.id}`, { method: 'DELETE' });
       expect(revokedOther.status).toBe(204);
