@@ -26,8 +26,9 @@ import { ApiError } from '../http/errors.ts';
 import { jsonBodyLimit } from '../http/limits.ts';
 import { requestBody } from '../http/request-body.ts';
 import { idParam, integerParam, readJson } from '../http/validate.ts';
-import { formatBytes, usedBytes, usedBytesColumn } from '../storage/usage.ts';
+import { formatBytes, quotaExceeded, usedBytes, usedBytesColumn } from '../storage/usage.ts';
 import {
+  bytesBeyondReservation,
   coverSegments,
   receivedIndexes,
   revisionPrefix,
@@ -90,13 +91,7 @@ export function uploadRoutes(deps: RouteDeps) {
             );
           }
           const used = await usedBytes(tx, user.id);
-          if (used + request.size > user.quotaBytes) {
-            throw new ApiError(
-              413,
-              'QUOTA_EXCEEDED',
-              `this upload needs ${formatBytes(request.size)}, and ${formatBytes(used)} of your ${formatBytes(user.quotaBytes)} quota is in use`,
-            );
-          }
+          if (used + request.size > user.quotaBytes) throw quotaExceeded(request.size, used, user.quotaBytes);
           const revisionId = crypto.randomUUID();
           await tx.insert(revisions).values({
             id: revisionId,
@@ -146,16 +141,18 @@ export function uploadRoutes(deps: RouteDeps) {
       if (declared !== undefined && Number(declared) !== expected) {
         throw chunkSizeError(first, count, expected, Number(declared));
       }
-      // The quota was reserved when the upload was created; it is checked again in case it was lowered since.
-      if (used > user.quotaBytes) {
+      // The quota was reserved when the upload was created; it is checked again in case it was lowered since, and for
+      // a segment that overlaps others, which stores more than the reservation.
+      const segment = { firstIndex: first, chunkCount: count };
+      const beyond = bytesBeyondReservation(layout, await loadSegments(db, revision.id), segment);
+      if (used + beyond > user.quotaBytes) {
         throw new ApiError(
           413,
           'QUOTA_EXCEEDED',
-          `${formatBytes(used)} is reserved or stored, over your ${formatBytes(user.quotaBytes)} quota`,
+          `${formatBytes(used + beyond)} would be reserved or stored, over your ${formatBytes(user.quotaBytes)} quota`,
         );
       }
       // Made durable when the upload completes; until then a lost segment is simply sent again.
-      const segment = { firstIndex: first, chunkCount: count };
       try {
         await blobs.put(segmentKey(revision.id, segment), requestBody(c) ?? new Uint8Array(0), expected, {
           durable: false,

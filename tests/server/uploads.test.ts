@@ -294,6 +294,32 @@ describe.each(DATABASE_KINDS)('uploads on %s', (kind) => {
     await fails(bob.request('/api/uploads', json(createUploadRequest(second, bobRoot))), 413, 'QUOTA_EXCEEDED');
   });
 
+  it('counts segments sent again split differently, and refuses those that would pass the quota', async () => {
+    const usage = async (user: TestUser) => (await ok<{ usedBytes: number }>(user.request('/api/usage'))).usedBytes;
+    const file = await encryptFile(patternBytes(4000));
+    const [first, second] = file.chunks as [Uint8Array, Uint8Array];
+    const before = await usage(alice);
+    const upload = await startUpload(alice, file, root);
+    for (const [index, chunk] of file.chunks.entries()) await ok(putChunk(alice, upload.uploadId, index, chunk), 204);
+    expect(await usage(alice)).toBe(before + file.ciphertext.length);
+    // The same chunks again, as one batch: a second copy of them is stored until the upload completes.
+    await ok(putChunks(alice, upload.uploadId, 0, [first, second]), 204);
+    expect(await usage(alice)).toBe(before + file.ciphertext.length + first.length + second.length);
+    await ok(alice.request(`/api/uploads/${upload.uploadId}/complete`, { method: 'POST' }));
+    expect(await usage(alice)).toBe(before + file.ciphertext.length);
+
+    const carol = await h.makeUser(file.ciphertext.length + first.length);
+    const same = await encryptFile(patternBytes(4000));
+    const again = await startUpload(carol, same, await createRoot(carol));
+    for (const [index, chunk] of same.chunks.entries()) await ok(putChunk(carol, again.uploadId, index, chunk), 204);
+    const message = await fails(putChunks(carol, again.uploadId, 0, same.chunks.slice(0, 2)), 413, 'QUOTA_EXCEEDED');
+    expect(message).toContain('quota');
+    // Sent again under the same split, a chunk replaces its copy and stores nothing more.
+    await ok(putChunk(carol, again.uploadId, 0, same.chunks[0]!), 204);
+    expect(await usage(carol)).toBe(same.ciphertext.length);
+    await ok(carol.request(`/api/uploads/${again.uploadId}/complete`, { method: 'POST' }));
+  });
+
   it("keeps users apart: another user's ids are not found", async () => {
     const mallory = await h.makeUser();
     const file = await encryptFile(patternBytes(1000));
