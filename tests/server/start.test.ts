@@ -95,7 +95,8 @@ describe('a server that cannot start', () => {
     } finally {
       taken.close();
     }
-  });
+    // It opens its database first: a new PGlite takes half a minute on a busy machine.
+  }, 180_000);
 
   it('says in one line that its data directory cannot be written, and exits with a non-zero code', async () => {
     // A path through a regular file can never become a directory, whoever runs the test (root ignores permissions).
