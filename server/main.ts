@@ -1,12 +1,13 @@
 /** Starts Coffer: reads the environment, opens the database and blob store, builds the app, serves it. */
 import { serve } from '@hono/node-server';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { createApp } from './app.ts';
 import { openBlobStore } from './blobs/open-blob-store.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { PACKAGE_JSON, WEB_ROOT } from './paths.ts';
+import { listenProblem, prepareDataDirs, StartupError } from './storage/data-dirs.ts';
 import { collectExpiredTrash, collectStaleUploads } from './uploads/collect-stale.ts';
 
 const COLLECT_EVERY_MS = 10 * 60 * 1000;
@@ -20,7 +21,13 @@ try {
   process.exit(2);
 }
 
-if ('pgliteDir' in config.database) mkdirSync(config.database.pgliteDir, { recursive: true });
+try {
+  prepareDataDirs(config);
+} catch (error) {
+  if (!(error instanceof StartupError)) throw error;
+  console.error(`coffer: ${error.message}`);
+  process.exit(1);
+}
 const database = await openDatabase(config.database);
 const blobs = await openBlobStore(config.blobs);
 const packageJson = JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as {
@@ -57,6 +64,11 @@ setInterval(collect, COLLECT_EVERY_MS).unref();
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
   const where = `${database.kind}, ${blobs.kind} blobs`;
   console.log(`Coffer ${packageJson.version} listening on http://${config.host}:${info.port} (${where})`);
+});
+
+server.on('error', (error: NodeJS.ErrnoException) => {
+  console.error(`coffer: ${listenProblem(error, config.host, config.port)}`);
+  void Promise.allSettled([database.close(), blobs.close()]).then(() => process.exit(1));
 });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

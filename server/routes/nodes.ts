@@ -21,6 +21,7 @@ import { jsonBodyLimit } from '../http/limits.ts';
 import { idParam, limitQuery, readJson } from '../http/validate.ts';
 import { audit } from '../auth/audit.ts';
 import { purgeTrash } from '../nodes/purge.ts';
+import { nodeIdTakenError } from '../nodes/taken-ids.ts';
 import {
   idList,
   lockTree,
@@ -68,20 +69,15 @@ export function nodeRoutes(deps: RouteDeps) {
         });
         return c.json(await describeNode(db, created), 201);
       } catch (error) {
-        if (isUniqueViolation(error)) {
-          throw parentId
-            ? new ApiError(409, 'NODE_EXISTS', `node ${request.id} already exists`)
-            : new ApiError(409, 'ROOT_EXISTS', 'this account already has a root folder');
+        if (!isUniqueViolation(error)) throw error;
+        if (!parentId && (await hasRoot(db, user))) {
+          throw new ApiError(409, 'ROOT_EXISTS', 'this account already has a root folder');
         }
-        throw error;
+        throw await nodeIdTakenError(db, user.id, request.id.toLowerCase());
       }
     })
     .get('/root', async (c) => {
-      const user = c.get('user');
-      const [root] = await db
-        .select()
-        .from(nodes)
-        .where(and(eq(nodes.ownerId, user.id), isNull(nodes.parentId)));
+      const root = await loadRoot(db, c.get('user'));
       if (!root) throw new ApiError(404, 'NO_ROOT', 'this account has no root folder yet');
       return c.json(await describeNode(db, root));
     })
@@ -294,6 +290,18 @@ async function checkMoveTarget(tx: Queryable, user: AuthUser, node: NodeRow, par
         : `folder ${parentId} is inside folder ${trashed.id}, which is in the trash`,
     );
   }
+}
+
+async function loadRoot(db: Queryable, user: AuthUser): Promise<NodeRow | undefined> {
+  const [root] = await db
+    .select()
+    .from(nodes)
+    .where(and(eq(nodes.ownerId, user.id), isNull(nodes.parentId)));
+  return root;
+}
+
+async function hasRoot(db: Queryable, user: AuthUser): Promise<boolean> {
+  return (await loadRoot(db, user)) !== undefined;
 }
 
 async function loadNode(db: Queryable, user: AuthUser, nodeId: string): Promise<NodeRow> {

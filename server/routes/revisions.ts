@@ -6,13 +6,14 @@ import { and, eq, isNotNull, isNull } from 'drizzle-orm';
 import { Hono, type Context } from 'hono';
 import { encodeBase64url, MIN_TOKEN_BYTES } from '../../shared/crypto/index.ts';
 import type { Database } from '../db/database.ts';
-import { revisions } from '../db/schema.ts';
+import { revisions, users } from '../db/schema.ts';
 import type { AuthEnv, AuthUser } from '../http/auth.ts';
 import { concatStreams } from '../http/concat-stream.ts';
 import { ApiError } from '../http/errors.ts';
 import { parseRange } from '../http/ranges.ts';
 import { thumbnailBodyLimit } from '../http/limits.ts';
 import { idParam, integerParam } from '../http/validate.ts';
+import { quotaExceeded, usedBytes } from '../storage/usage.ts';
 import { loadSegments } from '../uploads/segment-rows.ts';
 import { revisionPrefix, segmentKey, segmentSlices, type SegmentSlice } from '../uploads/segments.ts';
 import { chunkBytes, chunkOffset, streamLayout } from '../uploads/stream-layout.ts';
@@ -79,12 +80,23 @@ export function revisionRoutes({ db, blobs }: RouteDeps) {
             `an encrypted thumbnail is a Fernet token of at least ${MIN_TOKEN_BYTES} bytes, got ${body.length}`,
           );
         }
-        await blobs.put(thumbnailKey(revision.id), body, body.length);
-        const [updated] = await db
-          .update(revisions)
-          .set({ thumbnailBytes: body.length })
-          .where(and(eq(revisions.id, revision.id), isNull(revisions.thumbnailBytes)))
-          .returning();
+        const user = c.get('user');
+        const updated = await db.transaction(async (tx) => {
+          // Locking the user serialises the quota check with this user's uploads and other thumbnails, as uploads do.
+          await tx.select({ id: users.id }).from(users).where(eq(users.id, user.id)).for('update');
+          const used = await usedBytes(tx, user.id);
+          if (used + body.length > user.quotaBytes) {
+            throw quotaExceeded(body.length, used, user.quotaBytes, 'this thumbnail');
+          }
+          const [row] = await tx
+            .update(revisions)
+            .set({ thumbnailBytes: body.length })
+            .where(and(eq(revisions.id, revision.id), isNull(revisions.thumbnailBytes)))
+            .returning();
+          // Stored before the row commits, and only by the request that set it: a failure here rolls the row back.
+          if (row) await blobs.put(thumbnailKey(revision.id), body, body.length);
+          return row;
+        });
         if (!updated) throw new ApiError(409, 'THUMBNAIL_EXISTS', `revision ${revision.id} has a thumbnail already`);
         return c.json(describeRevision(updated));
       })

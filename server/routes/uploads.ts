@@ -20,14 +20,16 @@ import { BlobSizeError, deletePrefix } from '../blobs/blob-store.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { nodes, revisionSegments, revisions, uploads, users } from '../db/schema.ts';
+import { nodeIdTaken, nodeIdTakenError, usedByOthersUpload } from '../nodes/taken-ids.ts';
 import { loadSegments } from '../uploads/segment-rows.ts';
 import type { AuthEnv, AuthUser } from '../http/auth.ts';
 import { ApiError } from '../http/errors.ts';
 import { jsonBodyLimit } from '../http/limits.ts';
 import { requestBody } from '../http/request-body.ts';
 import { idParam, integerParam, readJson } from '../http/validate.ts';
-import { formatBytes, usedBytes, usedBytesColumn } from '../storage/usage.ts';
+import { formatBytes, quotaExceeded, usedBytes, usedBytesColumn } from '../storage/usage.ts';
 import {
+  bytesBeyondReservation,
   coverSegments,
   receivedIndexes,
   revisionPrefix,
@@ -70,7 +72,9 @@ export function uploadRoutes(deps: RouteDeps) {
           await tx.select({ id: users.id }).from(users).where(eq(users.id, user.id)).for('update');
           const existing = await tx.select().from(nodes).where(eq(nodes.id, nodeId));
           if (request.newFile) {
-            if (existing.length > 0) throw new ApiError(409, 'NODE_EXISTS', `node ${nodeId} already exists`);
+            const [taken] = existing;
+            if (taken) throw nodeIdTaken(nodeId, taken.ownerId === user.id);
+            if (await usedByOthersUpload(tx, user.id, nodeId)) throw nodeIdTaken(nodeId, false);
             await requireFolder(tx, user, request.newFile.parentId.toLowerCase());
           } else {
             const [node] = existing;
@@ -80,7 +84,7 @@ export function uploadRoutes(deps: RouteDeps) {
           const [last] = await tx
             .select({ number: max(revisions.number) })
             .from(revisions)
-            .where(eq(revisions.nodeId, nodeId));
+            .where(and(eq(revisions.nodeId, nodeId), eq(revisions.ownerId, user.id)));
           const nextRevision = (last?.number ?? 0) + 1;
           if (fields.revision !== nextRevision) {
             throw new ApiError(
@@ -90,13 +94,7 @@ export function uploadRoutes(deps: RouteDeps) {
             );
           }
           const used = await usedBytes(tx, user.id);
-          if (used + request.size > user.quotaBytes) {
-            throw new ApiError(
-              413,
-              'QUOTA_EXCEEDED',
-              `this upload needs ${formatBytes(request.size)}, and ${formatBytes(used)} of your ${formatBytes(user.quotaBytes)} quota is in use`,
-            );
-          }
+          if (used + request.size > user.quotaBytes) throw quotaExceeded(request.size, used, user.quotaBytes);
           const revisionId = crypto.randomUUID();
           await tx.insert(revisions).values({
             id: revisionId,
@@ -124,10 +122,10 @@ export function uploadRoutes(deps: RouteDeps) {
         });
         return c.json(await describe(db, await loadUpload(db, user, created)), 201);
       } catch (error) {
-        if (isUniqueViolation(error)) {
-          throw new ApiError(409, 'REVISION_CONFLICT', `another upload of file ${nodeId} started at the same time`);
-        }
-        throw error;
+        if (!isUniqueViolation(error)) throw error;
+        // This user's uploads are serialised, so the other upload of this id may be another user's new file.
+        if (request.newFile && (await usedByOthersUpload(db, user.id, nodeId))) throw nodeIdTaken(nodeId, false);
+        throw new ApiError(409, 'REVISION_CONFLICT', `another upload of file ${nodeId} started at the same time`);
       }
     })
     .get('/:uploadId', async (c) =>
@@ -146,16 +144,18 @@ export function uploadRoutes(deps: RouteDeps) {
       if (declared !== undefined && Number(declared) !== expected) {
         throw chunkSizeError(first, count, expected, Number(declared));
       }
-      // The quota was reserved when the upload was created; it is checked again in case it was lowered since.
-      if (used > user.quotaBytes) {
+      // The quota was reserved when the upload was created; it is checked again in case it was lowered since, and for
+      // a segment that overlaps others, which stores more than the reservation.
+      const segment = { firstIndex: first, chunkCount: count };
+      const beyond = bytesBeyondReservation(layout, await loadSegments(db, revision.id), segment);
+      if (used + beyond > user.quotaBytes) {
         throw new ApiError(
           413,
           'QUOTA_EXCEEDED',
-          `${formatBytes(used)} is reserved or stored, over your ${formatBytes(user.quotaBytes)} quota`,
+          `${formatBytes(used + beyond)} would be reserved or stored, over your ${formatBytes(user.quotaBytes)} quota`,
         );
       }
       // Made durable when the upload completes; until then a lost segment is simply sent again.
-      const segment = { firstIndex: first, chunkCount: count };
       try {
         await blobs.put(segmentKey(revision.id, segment), requestBody(c) ?? new Uint8Array(0), expected, {
           durable: false,
@@ -181,46 +181,52 @@ export function uploadRoutes(deps: RouteDeps) {
       const upload = await loadUpload(db, user, uploadId);
       if (upload.completedAt) return c.json(await describe(db, upload));
       const chosen = await makeSegmentsDurable(deps, upload);
-      const published = await db.transaction(async (tx) => {
-        // Locking the upload makes a second, concurrent completion wait, then find it complete.
-        const [locked] = await tx.select().from(uploads).where(eq(uploads.id, upload.id)).for('update');
-        if (!locked) throw new ApiError(409, 'UPLOAD_ABORTED', 'this upload was aborted while completing');
-        if (locked.completedAt) return false;
-        const completedAt = now();
-        const metadata = request.encryptedMetadata ? decodeBase64url(request.encryptedMetadata) : undefined;
-        if (upload.newNode) {
-          await requireFolder(tx, user, upload.parentId!);
-          await tx.insert(nodes).values({
-            id: upload.nodeId,
-            ownerId: user.id,
-            parentId: upload.parentId,
-            kind: 'file',
-            wrappedKey: upload.wrappedKey!,
-            encryptedMetadata: metadata ?? upload.encryptedMetadata!,
-            currentRevisionId: upload.revisionId,
-          });
-        } else {
-          const updated = await tx
-            .update(nodes)
-            .set({
+      const published = await db
+        .transaction(async (tx) => {
+          // Locking the upload makes a second, concurrent completion wait, then find it complete.
+          const [locked] = await tx.select().from(uploads).where(eq(uploads.id, upload.id)).for('update');
+          if (!locked) throw new ApiError(409, 'UPLOAD_ABORTED', 'this upload was aborted while completing');
+          if (locked.completedAt) return false;
+          const completedAt = now();
+          const metadata = request.encryptedMetadata ? decodeBase64url(request.encryptedMetadata) : undefined;
+          if (upload.newNode) {
+            await requireFolder(tx, user, upload.parentId!);
+            await tx.insert(nodes).values({
+              id: upload.nodeId,
+              ownerId: user.id,
+              parentId: upload.parentId,
+              kind: 'file',
+              wrappedKey: upload.wrappedKey!,
+              encryptedMetadata: metadata ?? upload.encryptedMetadata!,
               currentRevisionId: upload.revisionId,
-              updatedAt: completedAt,
-              ...(metadata ? { encryptedMetadata: metadata } : {}),
-            })
-            .where(and(eq(nodes.id, upload.nodeId), eq(nodes.ownerId, user.id)))
-            .returning({ id: nodes.id });
-          if (updated.length === 0)
-            throw new ApiError(409, 'NODE_GONE', `file ${upload.nodeId} was deleted during the upload`);
-        }
-        await tx.update(revisions).set({ completedAt }).where(eq(revisions.id, upload.revisionId));
-        await tx.update(uploads).set({ completedAt }).where(eq(uploads.id, upload.id));
-        // The published revision keeps only the segments it reads from.
-        await tx.delete(revisionSegments).where(eq(revisionSegments.revisionId, upload.revisionId));
-        await tx
-          .insert(revisionSegments)
-          .values(chosen.map((segment) => ({ revisionId: upload.revisionId, ...segment })));
-        return true;
-      });
+            });
+          } else {
+            const updated = await tx
+              .update(nodes)
+              .set({
+                currentRevisionId: upload.revisionId,
+                updatedAt: completedAt,
+                ...(metadata ? { encryptedMetadata: metadata } : {}),
+              })
+              .where(and(eq(nodes.id, upload.nodeId), eq(nodes.ownerId, user.id)))
+              .returning({ id: nodes.id });
+            if (updated.length === 0)
+              throw new ApiError(409, 'NODE_GONE', `file ${upload.nodeId} was deleted during the upload`);
+          }
+          await tx.update(revisions).set({ completedAt }).where(eq(revisions.id, upload.revisionId));
+          await tx.update(uploads).set({ completedAt }).where(eq(uploads.id, upload.id));
+          // The published revision keeps only the segments it reads from.
+          await tx.delete(revisionSegments).where(eq(revisionSegments.revisionId, upload.revisionId));
+          await tx
+            .insert(revisionSegments)
+            .values(chosen.map((segment) => ({ revisionId: upload.revisionId, ...segment })));
+          return true;
+        })
+        .catch(async (error: unknown) => {
+          // A node made with this id since the upload began (a folder, or another user's file) took the id first.
+          if (upload.newNode && isUniqueViolation(error)) throw await nodeIdTakenError(db, user.id, upload.nodeId);
+          throw error;
+        });
       if (published) await deleteUnusedSegments(deps, upload.revisionId, chosen);
       return c.json(await describe(db, await loadUpload(db, user, uploadId)));
     })

@@ -1,23 +1,52 @@
 /**
- * Storage used by a user: every revision they own, complete or still uploading. Counting uploads in progress
- * reserves their declared size, so that parallel uploads cannot together exceed the quota.
+ * Storage used by a user: every byte stored for them, for every revision they own, complete or still uploading. A
+ * revision counts the larger of its declared size (header and chunks: counting uploads in progress reserves it, so
+ * that parallel uploads cannot together exceed the quota) and what its segment blobs hold, since segments sent again
+ * split differently overlap; and its encrypted thumbnail.
  */
-import { eq, sql, sum, type SQL } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
+import { HEADER_BYTES } from '../../shared/crypto/index.ts';
+import { TOKEN_OVERHEAD_BYTES } from '../../shared/crypto/fernet.ts';
 import type { Queryable } from '../db/database.ts';
-import { revisions } from '../db/schema.ts';
+import { revisionSegments, revisions, users } from '../db/schema.ts';
+import { ApiError } from '../http/errors.ts';
 
 export async function usedBytes(db: Queryable, userId: string): Promise<number> {
   const [row] = await db
-    .select({ total: sum(revisions.size) })
-    .from(revisions)
-    .where(eq(revisions.ownerId, userId));
+    .select({ total: usedBytesColumn(userId) })
+    .from(users)
+    .where(eq(users.id, userId));
   return Number(row?.total ?? 0);
 }
 
-/** usedBytes as an expression, for a query that needs it beside other columns: one round trip instead of two. */
+/**
+ * usedBytes as an expression, for a query that needs it beside other columns: one round trip instead of two. The
+ * segment sizes follow server/uploads/stream-layout.ts: every chunk is a token of the full length but the last.
+ */
 export function usedBytesColumn(userId: string): SQL<string> {
   // Aliased: the query around it may read revisions too.
-  return sql<string>`(select coalesce(sum(owned.size), 0) from ${revisions} as owned where owned.owner_id = ${userId})`;
+  const fullChunk = sql`(${sql.raw(String(TOKEN_OVERHEAD_BYTES))} + 16 * (owned.chunk_size / 16 + 1))::bigint`;
+  const finalChunk = sql`(owned.size - ${sql.raw(String(HEADER_BYTES))} - (owned.chunk_count - 1) * ${fullChunk})`;
+  const segmentBytes = sql`(owned_segment.chunk_count * ${fullChunk} - case
+    when owned_segment.first_index + owned_segment.chunk_count = owned.chunk_count then ${fullChunk} - ${finalChunk}
+    else 0 end)`;
+  return sql<string>`(select coalesce(sum(stored.bytes), 0) from (
+    select greatest(owned.size, ${sql.raw(String(HEADER_BYTES))} + coalesce(sum(${segmentBytes}), 0))
+      + coalesce(owned.thumbnail_bytes, 0) as bytes
+    from ${revisions} as owned
+    left join ${revisionSegments} as owned_segment on owned_segment.revision_id = owned.id
+    where owned.owner_id = ${userId}
+    group by owned.id
+  ) as stored)`;
+}
+
+/** The answer to anything that would store more than the quota allows: 413, naming the limit. */
+export function quotaExceeded(needed: number, used: number, quotaBytes: number, what = 'this upload'): ApiError {
+  return new ApiError(
+    413,
+    'QUOTA_EXCEEDED',
+    `${what} needs ${formatBytes(needed)}, and ${formatBytes(used)} of your ${formatBytes(quotaBytes)} quota is in use`,
+  );
 }
 
 export function formatBytes(bytes: number): string {

@@ -4,6 +4,7 @@
  * than writing 512 KiB into it). A client may send a run again, split differently, so the segments of an unfinished
  * upload can overlap; completion keeps one set that holds every chunk exactly once.
  */
+import { HEADER_BYTES } from '../../shared/crypto/index.ts';
 import { chunkBytes, chunkOffset, type StreamLayout } from './stream-layout.ts';
 
 export interface Segment {
@@ -95,4 +96,17 @@ export function segmentSlices(
     if (sliceEnd > sliceStart) slices.push({ segment, start: sliceStart - base, end: sliceEnd - base });
   }
   return slices;
+}
+
+/**
+ * How many more bytes storing `added` makes the revision hold beyond what it already counts against the quota (see
+ * server/storage/usage.ts): the larger of the declared size and what its segments hold. Sending a segment again under
+ * the same split stores nothing more; a different split of chunks already held does.
+ */
+export function bytesBeyondReservation(layout: StreamLayout, stored: readonly Segment[], added: Segment): number {
+  if (stored.some((segment) => segment.firstIndex === added.firstIndex && segment.chunkCount === added.chunkCount)) {
+    return 0;
+  }
+  const held = HEADER_BYTES + stored.reduce((total, segment) => total + segmentBytes(layout, segment), 0);
+  return Math.max(layout.size, held + segmentBytes(layout, added)) - Math.max(layout.size, held);
 }

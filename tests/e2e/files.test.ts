@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Download, type Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatBytes } from '../../web/src/lib/format.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium.ts';
 import { PYTHON } from '../run-command.ts';
 import { startAppServer, type AppServer } from './app-server.ts';
@@ -250,6 +251,37 @@ describe('file manager in Chromium', () => {
     await page.getByRole('button', { name: 'quarterly-report.txt', exact: true }).click();
     await page.getByTestId('preview-text').filter({ hasText: 'Quarterly numbers' }).waitFor();
     await page.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('restores a version at its exact size when the server lies about its chunk size', async () => {
+    const name = 'survey-data.bin';
+    const firstSize = 1_300_000;
+    secrets.push(name);
+    // Three chunks of 512 KiB: the size is two whole chunks and the last one's, so the chunk size counts.
+    await page.getByLabel('Files to upload').setInputFiles(file(name, randomBytes(firstSize)));
+    await waitForUploads();
+    await page.getByLabel('Files to upload').setInputFiles(file(name, randomBytes(900)));
+    await waitForUploads();
+    const shownSize = () => row(name).locator('td.size').textContent();
+    await expect.poll(shownSize).toBe(formatBytes(900));
+
+    const pattern = '**/api/nodes/*/revisions';
+    await page.context().route(pattern, async (route) => {
+      const response = await route.fetch();
+      const listed = (await response.json()) as { revisions: { chunkSize: number }[] };
+      for (const revision of listed.revisions) revision.chunkSize /= 2;
+      await route.fulfill({ response, json: listed });
+    });
+    try {
+      await action(name, 'Versions');
+      await page.getByText('Version 2 (current)').waitFor();
+      await page.getByRole('button', { name: 'Restore version 1' }).click();
+      await page.getByText('Version 1 (current)').waitFor();
+      await page.getByRole('button', { name: 'Close' }).click();
+    } finally {
+      await page.context().unroute(pattern);
+    }
+    await expect.poll(shownSize).toBe(formatBytes(firstSize));
   });
 
   it('uploads files dropped on the page', async () => {

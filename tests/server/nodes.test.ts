@@ -458,6 +458,30 @@ describe.each(DATABASE_KINDS)('nodes on %s', (kind) => {
     await fails(user.request('/api/nodes/x/path'), 400, 'BAD_ID');
   });
 
+  it("answers a folder made with another user's node id as that id not found, and its owner that it exists", async () => {
+    const alice = await account();
+    const mallory = await account();
+    const taken = await createFolder(alice.user, alice.root);
+    const folderRequest = (parentId: string | null) =>
+      json({ id: taken, parentId, wrappedKey: wrappedKey(), encryptedMetadata: randomMetadata() });
+    const answer = async (response: Promise<Response>) => {
+      const res = await response;
+      return { status: res.status, body: (await res.json()) as unknown };
+    };
+    // The same answer as for reading an id that is not one's own: nothing says a node of someone else has it.
+    const notFound = await answer(mallory.user.request(`/api/nodes/${taken}`));
+    expect(notFound).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
+    expect(await answer(mallory.user.request('/api/nodes/folders', folderRequest(mallory.root)))).toEqual(notFound);
+    const rootless = await h.makeUser();
+    expect(await answer(rootless.request('/api/nodes/folders', folderRequest(null)))).toEqual(
+      await answer(rootless.request(`/api/nodes/${taken}`)),
+    );
+    await createRoot(rootless);
+    await fails(alice.user.request('/api/nodes/folders', folderRequest(alice.root)), 409, 'NODE_EXISTS');
+    await fails(alice.user.request('/api/nodes/folders', folderRequest(null)), 409, 'ROOT_EXISTS');
+    expect((await getNode(alice.user, taken)).parentId).toBe(alice.root);
+  });
+
   it("keeps users apart: every route answers 404 for another user's ids and changes nothing", async () => {
     const alice = await account();
     const mallory = await account();

@@ -1,7 +1,11 @@
 /** `npm start` as a user runs it: a real process on a real port. */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../run-command.ts';
 import { waitForListening } from './server-process.ts';
 
@@ -50,5 +54,58 @@ describe('npm start', () => {
     const [code] = await once(child, 'exit');
     expect(code).not.toBe(0);
     expect(stderr).toContain('PORT must be a whole number');
+  });
+});
+
+/**
+ * Starts server/main.ts straight from source (as tests/server/crash.test.ts does), waits for it to exit, and answers
+ * its exit code and what it said of itself (lines from other sources, such as serveStatic's warning when the web app
+ * is not built, are left out), checking that it printed no stack trace.
+ */
+async function failedStart(env: Record<string, string>): Promise<{ code: number | null; said: string[] }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  expect(stderr).not.toMatch(/^\s+at /m);
+  return { code, said: stderr.split('\n').filter((line) => line.startsWith('coffer')) };
+}
+
+describe('a server that cannot start', () => {
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'coffer-start-'));
+  });
+  afterAll(() => rm(dataDir, { recursive: true, force: true }));
+
+  it('says in one line that its port is taken, and exits with a non-zero code', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as { port: number };
+    try {
+      const { code, said } = await failedStart({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir });
+      expect(code).not.toBe(0);
+      expect(said).toEqual([
+        `coffer: port ${port} on 127.0.0.1 is already in use; stop what uses it, or set PORT to another port`,
+      ]);
+    } finally {
+      taken.close();
+    }
+    // It opens its database first: a new PGlite takes half a minute on a busy machine.
+  }, 180_000);
+
+  it('says in one line that its data directory cannot be written, and exits with a non-zero code', async () => {
+    // A path through a regular file can never become a directory, whoever runs the test (root ignores permissions).
+    const file = join(dataDir, 'a-file');
+    await writeFile(file, 'not a directory');
+    const { code, said } = await failedStart({ PORT: '0', DATA_DIR: join(file, 'data') });
+    expect(code).not.toBe(0);
+    expect(said).toEqual([
+      `coffer: cannot write to ${join(file, 'data', 'pglite')} (ENOTDIR); set DATA_DIR to a directory this user can write`,
+    ]);
   });
 });

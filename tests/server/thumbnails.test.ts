@@ -60,6 +60,33 @@ describe.each(DATABASE_KINDS)('thumbnails on %s', (kind) => {
     expect(message).toContain(String(MAX_THUMBNAIL_BYTES));
   });
 
+  it('counts thumbnails in the usage, and refuses one that would pass the quota, naming it', async () => {
+    const usage = async (user: TestUser) => (await ok<{ usedBytes: number }>(user.request('/api/usage'))).usedBytes;
+    const file = await encryptFile(patternBytes(3000));
+    const thumbnail = await encryptThumbnail(file.fileKey, file.nodeId, 1, patternBytes(500));
+
+    const roomy = await h.makeUser(file.ciphertext.length + thumbnail.length);
+    const { revisionId } = await uploadFile(roomy, file, await createRoot(roomy));
+    await ok(roomy.request(`/api/revisions/${revisionId}/thumbnail`, put(thumbnail)));
+    expect(await usage(roomy)).toBe(file.ciphertext.length + thumbnail.length);
+
+    const tight = await h.makeUser(file.ciphertext.length + thumbnail.length - 1);
+    const same = await encryptFile(patternBytes(3000));
+    const tightUpload = await uploadFile(tight, same, await createRoot(tight));
+    const sameThumbnail = await encryptThumbnail(same.fileKey, same.nodeId, 1, patternBytes(500));
+    const message = await fails(
+      tight.request(`/api/revisions/${tightUpload.revisionId}/thumbnail`, put(sameThumbnail)),
+      413,
+      'QUOTA_EXCEEDED',
+    );
+    expect(message).toContain('quota');
+    await fails(tight.request(`/api/revisions/${tightUpload.revisionId}/thumbnail`), 404, 'NO_THUMBNAIL');
+    expect(await usage(tight)).toBe(same.ciphertext.length);
+    const left: string[] = [];
+    for await (const key of h.blobs.list(revisionPrefix(tightUpload.revisionId))) left.push(key);
+    expect(left.filter((key) => key.endsWith('thumbnail'))).toEqual([]);
+  });
+
   it('keeps users apart, and goes with the revision when the file is purged', async () => {
     const owner = await h.makeUser();
     const other = await h.makeUser();

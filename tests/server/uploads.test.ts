@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decryptBytes, uuidToBytes } from '../../shared/crypto/index.ts';
+import { revisions } from '../../server/db/schema.ts';
 import { collectStaleUploads } from '../../server/uploads/collect-stale.ts';
 import { expectBytes } from '../crypto/assertions.ts';
 import { patternBytes } from '../vectors/pattern.ts';
@@ -13,6 +14,7 @@ import {
   ok,
   putChunk,
   putChunks,
+  randomMetadata,
   startUpload,
   uploadFile,
   type UploadInfo,
@@ -294,6 +296,32 @@ describe.each(DATABASE_KINDS)('uploads on %s', (kind) => {
     await fails(bob.request('/api/uploads', json(createUploadRequest(second, bobRoot))), 413, 'QUOTA_EXCEEDED');
   });
 
+  it('counts segments sent again split differently, and refuses those that would pass the quota', async () => {
+    const usage = async (user: TestUser) => (await ok<{ usedBytes: number }>(user.request('/api/usage'))).usedBytes;
+    const file = await encryptFile(patternBytes(4000));
+    const [first, second] = file.chunks as [Uint8Array, Uint8Array];
+    const before = await usage(alice);
+    const upload = await startUpload(alice, file, root);
+    for (const [index, chunk] of file.chunks.entries()) await ok(putChunk(alice, upload.uploadId, index, chunk), 204);
+    expect(await usage(alice)).toBe(before + file.ciphertext.length);
+    // The same chunks again, as one batch: a second copy of them is stored until the upload completes.
+    await ok(putChunks(alice, upload.uploadId, 0, [first, second]), 204);
+    expect(await usage(alice)).toBe(before + file.ciphertext.length + first.length + second.length);
+    await ok(alice.request(`/api/uploads/${upload.uploadId}/complete`, { method: 'POST' }));
+    expect(await usage(alice)).toBe(before + file.ciphertext.length);
+
+    const carol = await h.makeUser(file.ciphertext.length + first.length);
+    const same = await encryptFile(patternBytes(4000));
+    const again = await startUpload(carol, same, await createRoot(carol));
+    for (const [index, chunk] of same.chunks.entries()) await ok(putChunk(carol, again.uploadId, index, chunk), 204);
+    const message = await fails(putChunks(carol, again.uploadId, 0, same.chunks.slice(0, 2)), 413, 'QUOTA_EXCEEDED');
+    expect(message).toContain('quota');
+    // Sent again under the same split, a chunk replaces its copy and stores nothing more.
+    await ok(putChunk(carol, again.uploadId, 0, same.chunks[0]!), 204);
+    expect(await usage(carol)).toBe(same.ciphertext.length);
+    await ok(carol.request(`/api/uploads/${again.uploadId}/complete`, { method: 'POST' }));
+  });
+
   it("keeps users apart: another user's ids are not found", async () => {
     const mallory = await h.makeUser();
     const file = await encryptFile(patternBytes(1000));
@@ -310,6 +338,68 @@ describe.each(DATABASE_KINDS)('uploads on %s', (kind) => {
     await fails(mallory.request('/api/uploads', json(createUploadRequest(intoAlices, root))), 404, 'PARENT_NOT_FOUND');
     const overwrite = await encryptFile(patternBytes(10), { nodeId: file.nodeId, revision: 2 });
     await fails(mallory.request('/api/uploads', json(createUploadRequest(overwrite))), 404, 'NOT_FOUND');
+  });
+
+  it("answers a new file with another user's node id, or the id of their unfinished upload, as not found", async () => {
+    const mallory = await h.makeUser();
+    const malloryRoot = await createRoot(mallory);
+    const answer = async (response: Promise<Response>) => {
+      const res = await response;
+      return { status: res.status, body: (await res.json()) as unknown };
+    };
+    const done = await encryptFile(patternBytes(1000));
+    await uploadFile(alice, done, root);
+    const pending = await encryptFile(patternBytes(1000));
+    await startUpload(alice, pending, root);
+    for (const nodeId of [done.nodeId, pending.nodeId]) {
+      const notFound = await answer(mallory.request(`/api/nodes/${nodeId}`));
+      expect(notFound).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
+      for (const revision of [1, 2]) {
+        const squat = await encryptFile(patternBytes(10), { nodeId, revision });
+        expect(await answer(mallory.request('/api/uploads', json(createUploadRequest(squat, malloryRoot))))).toEqual(
+          notFound,
+        );
+      }
+    }
+    const again = await encryptFile(patternBytes(10), { nodeId: done.nodeId });
+    await fails(alice.request('/api/uploads', json(createUploadRequest(again, root))), 409, 'NODE_EXISTS');
+  });
+
+  it('refuses to complete a new file whose id a folder took meanwhile: 409 for its owner, 404 for anyone else', async () => {
+    const mallory = await h.makeUser();
+    const malloryRoot = await createRoot(mallory);
+    const folderWithId = (id: string) =>
+      json({ id, parentId: root, wrappedKey: 'gAAAAA' + 'A'.repeat(200), encryptedMetadata: randomMetadata() });
+    for (const [uploader, parent, code, status] of [
+      [alice, root, 'NODE_EXISTS', 409],
+      [mallory, malloryRoot, 'NOT_FOUND', 404],
+    ] as const) {
+      const file = await encryptFile(patternBytes(1000));
+      const upload = await startUpload(uploader, file, parent);
+      for (const [index, chunk] of file.chunks.entries())
+        await ok(putChunk(uploader, upload.uploadId, index, chunk), 204);
+      await ok(alice.request('/api/nodes/folders', folderWithId(file.nodeId)), 201);
+      await fails(uploader.request(`/api/uploads/${upload.uploadId}/complete`, { method: 'POST' }), status, code);
+    }
+  });
+
+  it("numbers a file's revisions from its owner's revisions only", async () => {
+    const file = await encryptFile(patternBytes(1000));
+    await uploadFile(alice, file, root);
+    // A revision of another user under this node id, as an earlier server let a new file's upload take any id.
+    const mallory = await h.makeUser();
+    await h.db.insert(revisions).values({
+      id: crypto.randomUUID(),
+      nodeId: file.nodeId,
+      ownerId: mallory.id,
+      number: 7,
+      header: file.header,
+      chunkSize: 1024,
+      chunkCount: 1,
+      size: 1000,
+    });
+    const second = await encryptFile(patternBytes(1000), { nodeId: file.nodeId, revision: 2 });
+    expect((await uploadFile(alice, second)).revision).toBe(2);
   });
 
   it('requires a live session', async () => {
