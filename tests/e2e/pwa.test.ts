@@ -128,6 +128,11 @@ describe('the installable app in Chromium', () => {
     await expect
       .poll(() => page.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).map((r) => r.scope)))
       .toContain(`${server.origin}/_app/immutable/workers/`);
+    // Under Trusted Types a worker's URL passes the app's default policy, which the app installs as it starts: the
+    // probe, like the app's own code, makes its workers only after that.
+    await page.waitForFunction(
+      () => (window as { trustedTypes?: { defaultPolicy: unknown } }).trustedTypes?.defaultPolicy,
+    );
     const workerStarts = (url: string) =>
       page.evaluate(
         (scriptUrl) =>
