@@ -9,6 +9,7 @@ import { chromium, type Browser, type Page, type Route } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium.ts';
 import { startAppServer, type AppServer } from './app-server.ts';
+import { finishUnlock } from './sign-up.ts';
 import { addVirtualAuthenticator } from './virtual-authenticator.ts';
 
 const PASSPHRASE = 'harbor quill 77 meadow lantern';
@@ -41,14 +42,7 @@ describe.each([true, false])('a server that lies about the account, authenticato
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
   };
   /** Without PRF, the passphrase is asked after the passkey. */
-  const finishUnlock = async () => {
-    if (!hasPrf) {
-      await page.getByText('This passkey cannot unlock your files by itself').waitFor();
-      await page.getByLabel('Passphrase').fill(PASSPHRASE);
-      await page.getByRole('button', { name: 'Unlock', exact: true }).click();
-    }
-    await page.getByTestId('unlocked').waitFor();
-  };
+  const unlockAfterPasskey = () => finishUnlock(page, hasPrf ? undefined : PASSPHRASE);
 
   beforeAll(async () => {
     server = await startAppServer('web app');
@@ -122,7 +116,7 @@ describe.each([true, false])('a server that lies about the account, authenticato
 
   it('shows the fingerprint of keys that are the account’s', async () => {
     await signInPage();
-    await finishUnlock();
+    await unlockAfterPasskey();
     await page.getByRole('link', { name: 'Settings' }).click();
     await expect
       .poll(async () => (await page.getByTestId('fingerprint').textContent())!.trim().split(' ').length)
@@ -140,7 +134,7 @@ describe.each([true, false])('a server that lies about the account, authenticato
     await page.context().route(ACCOUNT, publishStranger);
     try {
       await signInPage();
-      await finishUnlock();
+      await unlockAfterPasskey();
       await page.getByRole('link', { name: 'Settings' }).click();
       const refused = page.getByTestId('fingerprint-refused');
       await refused.waitFor();

@@ -8,6 +8,7 @@ import { chromium, type Browser, type CDPSession, type Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium.ts';
 import { startAppServer, type AppServer } from './app-server.ts';
+import { finishUnlock } from './sign-up.ts';
 import { addVirtualAuthenticator } from './virtual-authenticator.ts';
 
 const PASSPHRASE = 'lantern quiver 42 meadow basalt';
@@ -27,14 +28,7 @@ describe.each([true, false])('account screens in Chromium, authenticator with PR
   let authenticator: string;
 
   /** Without PRF, the passphrase is asked after the passkey. */
-  async function unlockAfterPasskey() {
-    if (!hasPrf) {
-      await page.getByText('This passkey cannot unlock your files by itself').waitFor();
-      await page.getByLabel('Passphrase').fill(PASSPHRASE);
-      await page.getByRole('button', { name: 'Unlock', exact: true }).click();
-    }
-    await page.getByTestId('unlocked').waitFor();
-  }
+  const unlockAfterPasskey = () => finishUnlock(page, hasPrf ? undefined : PASSPHRASE);
 
   beforeAll(async () => {
     server = await startAppServer('web app');

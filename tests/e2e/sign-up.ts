@@ -16,3 +16,16 @@ export async function unlockWithPasskey(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Unlock with your passkey' }).click();
   await page.getByTestId('unlocked').waitFor();
 }
+
+/**
+ * After the passkey's touch: a passkey without PRF (no `passphrase` given means it has PRF) signs in only, and the
+ * passphrase unlocks.
+ */
+export async function finishUnlock(page: Page, passphrase?: string): Promise<void> {
+  if (passphrase !== undefined) {
+    await page.getByText('This passkey cannot unlock your files by itself').waitFor();
+    await page.getByLabel('Passphrase').fill(passphrase);
+    await page.getByRole('button', { name: 'Unlock', exact: true }).click();
+  }
+  await page.getByTestId('unlocked').waitFor();
+}

@@ -4,6 +4,7 @@
  * stored (altered, truncated, swapped or lost), which trying again will not mend; a broken connection may.
  */
 import { CofferCryptoError } from '$shared/crypto/index.ts';
+import { watchedStream } from './watched-stream.ts';
 
 export function describeFailure(path: string, error: unknown): Error {
   if (error instanceof CofferCryptoError) {
@@ -19,18 +20,5 @@ export function describeFailure(path: string, error: unknown): Error {
 
 /** The same bytes, with any failure of the stream described for the file at `path`. */
 export function namingFailures(path: string, stream: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
-  const reader = stream.getReader();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      let next: ReadableStreamReadResult<Uint8Array>;
-      try {
-        next = await reader.read();
-      } catch (error) {
-        throw describeFailure(path, error);
-      }
-      if (next.done) controller.close();
-      else controller.enqueue(next.value);
-    },
-    cancel: (reason) => reader.cancel(reason),
-  });
+  return watchedStream(stream, { failed: (error) => describeFailure(path, error) });
 }

@@ -6,6 +6,7 @@
  */
 import { workerHeaders, workerTextResponse } from '$lib/pwa/worker-response.ts';
 import { attachmentDisposition, decryptEntry, type DownloadJob } from './download-job.ts';
+import { watchedStream } from './watched-stream.ts';
 import { zipStream } from './zip-entries.ts';
 
 export const DOWNLOAD_PATH = '/_download/';
@@ -75,26 +76,12 @@ function reportingEnd(
   stream: ReadableStream<Uint8Array>,
   report: (report: DownloadReport) => void,
 ): ReadableStream<Uint8Array> {
-  const reader = stream.getReader();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      let next: ReadableStreamReadResult<Uint8Array>;
-      try {
-        next = await reader.read();
-      } catch (error) {
-        report({ type: 'failed', reason: error instanceof Error ? error.message : String(error) });
-        throw error;
-      }
-      if (next.done) {
-        controller.close();
-        report({ type: 'finished' });
-      } else {
-        controller.enqueue(next.value);
-      }
+  return watchedStream(stream, {
+    failed: (error) => {
+      report({ type: 'failed', reason: error instanceof Error ? error.message : String(error) });
+      return error;
     },
-    async cancel(reason) {
-      report({ type: 'canceled' });
-      await reader.cancel(reason);
-    },
+    finished: () => report({ type: 'finished' }),
+    canceled: () => report({ type: 'canceled' }),
   });
 }
