@@ -11,6 +11,8 @@ import { CofferCryptoError } from './errors.ts';
 import { generateKey } from './fernet.ts';
 import { hkdf, importHkdfKey } from './hkdf.ts';
 import { LABEL_PRF_INPUT, LABEL_PRF_WRAP, LABEL_RECOVERY_VERIFIER, LABEL_RECOVERY_WRAP } from './labels.ts';
+import { KEY_PURPOSES, SEALED_TEXT_PURPOSES } from './purposes.ts';
+import { openText, sealText } from './sealed-text.ts';
 import { unwrapKey, wrapKey, type KeyBinding } from './wrap.ts';
 
 const subtle = globalThis.crypto.subtle;
@@ -21,7 +23,7 @@ export type MasterKeyWay = { passkey: string } | 'passphrase' | 'recovery';
 
 function masterKeyBinding(userId: string, way: MasterKeyWay): KeyBinding {
   const object = typeof way === 'string' ? way : `passkey:${way.passkey}`;
-  return { purpose: 'master-key', owner: userId, object };
+  return { purpose: KEY_PURPOSES.masterKey, owner: userId, object };
 }
 
 export function generateMasterKey(): Uint8Array {
@@ -135,6 +137,15 @@ export async function exportPublicKey(key: CryptoKey): Promise<Uint8Array> {
 
 export type KeyPairPurpose = 'sharing' | 'signing';
 
+const PRIVATE_KEY_PURPOSES = {
+  sharing: KEY_PURPOSES.sharingPrivateKey,
+  signing: KEY_PURPOSES.signingPrivateKey,
+} as const;
+
+function privateKeyBinding(userId: string, purpose: KeyPairPurpose): KeyBinding {
+  return { purpose: PRIVATE_KEY_PURPOSES[purpose], owner: userId, object: userId };
+}
+
 export async function wrapPrivateKey(
   masterKey: Uint8Array,
   privateKey: CryptoKey,
@@ -142,7 +153,7 @@ export async function wrapPrivateKey(
   purpose: KeyPairPurpose,
 ): Promise<string> {
   const pkcs8 = new Uint8Array(await subtle.exportKey('pkcs8', privateKey));
-  return wrapKey(masterKey, pkcs8, { purpose: `${purpose}-private-key`, owner: userId, object: userId });
+  return wrapKey(masterKey, pkcs8, privateKeyBinding(userId, purpose));
 }
 
 /** The private key's PKCS#8 bytes; fails with WRAPPED_KEY_INVALID if the wrap is not this account's key of this purpose. */
@@ -152,7 +163,7 @@ export function unwrapPrivateKeyBytes(
   userId: string,
   purpose: KeyPairPurpose,
 ): Promise<Uint8Array> {
-  return unwrapKey(masterKey, wrapped, { purpose: `${purpose}-private-key`, owner: userId, object: userId });
+  return unwrapKey(masterKey, wrapped, privateKeyBinding(userId, purpose));
 }
 
 export const KEY_PAIR_ALGORITHMS: Record<KeyPairPurpose, EcKeyImportParams> = {
@@ -188,19 +199,18 @@ export async function encryptPasskeyLabel(
   if (text.length === 0 || text.length > MAX_PASSKEY_LABEL) {
     throw new CofferCryptoError('BAD_ARGUMENT', `a passkey name is 1 to ${MAX_PASSKEY_LABEL} characters`);
   }
-  return wrapKey(masterKey, utf8(text), { purpose: 'passkey-label', owner: userId, object: credentialId });
+  return sealText(masterKey, text, passkeyLabelBinding(userId, credentialId));
 }
 
-export async function decryptPasskeyLabel(
+export function decryptPasskeyLabel(
   masterKey: Uint8Array,
   userId: string,
   credentialId: string,
   encrypted: string,
 ): Promise<string> {
-  const bytes = await unwrapKey(masterKey, encrypted, {
-    purpose: 'passkey-label',
-    owner: userId,
-    object: credentialId,
-  });
-  return new TextDecoder().decode(bytes);
+  return openText(masterKey, encrypted, passkeyLabelBinding(userId, credentialId));
+}
+
+function passkeyLabelBinding(userId: string, credentialId: string): KeyBinding {
+  return { purpose: SEALED_TEXT_PURPOSES.passkeyLabel, owner: userId, object: credentialId };
 }

@@ -42,6 +42,8 @@ export { decryptByteStream, type ByteStreamDecryptOptions } from './byte-stream-
 export { collect, decryptBytes, encryptBytes } from './stream.ts';
 export { unwrapKey, wrapKey, WRAPPING_SECRET_BYTES, type KeyBinding } from './wrap.ts';
 export * from './account.ts';
+export { KEY_PURPOSES, SEALED_TEXT_PURPOSES } from './purposes.ts';
+export { openText, sealText } from './sealed-text.ts';
 export * from './passphrase-kdf.ts';
 export * from './tree.ts';
 export * from './thumbnail.ts';

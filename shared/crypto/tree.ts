@@ -10,6 +10,7 @@ import { CofferCryptoError } from './errors.ts';
 import { decryptToken, encryptToken, generateKey, importFernetKey, type FernetKey } from './fernet.ts';
 import { hkdf, importHkdfKey } from './hkdf.ts';
 import { LABEL_METADATA } from './labels.ts';
+import { KEY_PURPOSES } from './purposes.ts';
 import { uuidToBytes } from './uuid.ts';
 import { deriveWrappingKey, unwrapKey, unwrapKeyWith, wrapKey } from './wrap.ts';
 
@@ -48,7 +49,10 @@ export const METADATA_PADDING = 64;
 /** The root folder is bound to this parent id: sixteen zero bytes. */
 const NO_PARENT = new Uint8Array(16);
 const KIND_BYTE: Record<NodeKind, number> = { folder: 1, file: 2 };
-export const NODE_KEY_PURPOSE: Record<NodeKind, string> = { folder: 'folder-key', file: 'file-key' };
+export const NODE_KEY_PURPOSE: Record<NodeKind, string> = {
+  folder: KEY_PURPOSES.folderKey,
+  file: KEY_PURPOSES.fileKey,
+};
 
 export function generateNodeKey(): Uint8Array<ArrayBuffer> {
   return generateKey();

@@ -21,6 +21,7 @@ import {
   prfWrappingSecret,
   recoveryVerifier,
   recoveryWrappingSecret,
+  unwrapKey,
   unwrapMasterKey,
   unwrapPrivateKey,
   wrapKey,
@@ -263,5 +264,18 @@ describe('passkey names', () => {
     await expectCode(decryptPasskeyLabel(master, alice, 'cred-2', encrypted), 'WRAPPED_KEY_INVALID');
     await expectCode(decryptPasskeyLabel(generateMasterKey(), alice, 'cred-1', encrypted), 'WRAPPED_KEY_INVALID');
     await expectCode(encryptPasskeyLabel(master, alice, 'cred-1', 'x'.repeat(65)), 'BAD_ARGUMENT');
+  });
+
+  it('are sealed texts in the wrap format (FORMAT.md section 4), never keys', async () => {
+    const master = generateMasterKey();
+    const binding = { purpose: 'passkey-label', owner: alice, object: 'cred-1' };
+    // A name sealed as the format describes it, with the name's UTF-8 where a key would be, opens as that name.
+    const spelledOut = await wrapKey(master, new TextEncoder().encode('Téléphone'), binding);
+    expect(await decryptPasskeyLabel(master, alice, 'cred-1', spelledOut)).toBe('Téléphone');
+    // And a sealed name never unwraps as a key: its purpose names no key.
+    const sealed = await encryptPasskeyLabel(master, alice, 'cred-1', 'Work laptop');
+    for (const purpose of ['master-key', 'file-key', 'folder-key', 'sharing-private-key', 'signing-private-key']) {
+      await expectCode(unwrapKey(master, sealed, { ...binding, purpose }), 'WRAPPED_KEY_INVALID');
+    }
   });
 });

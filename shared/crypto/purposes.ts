@@ -1,0 +1,16 @@
+/**
+ * The purposes a wrap's payload names (docs/FORMAT.md section 4), in one place. Unwrapping compares the purpose, so
+ * a key wrapped for one use never opens as another, and a sealed text never opens as a key.
+ */
+export const KEY_PURPOSES = {
+  masterKey: 'master-key',
+  sharingPrivateKey: 'sharing-private-key',
+  signingPrivateKey: 'signing-private-key',
+  folderKey: 'folder-key',
+  fileKey: 'file-key',
+} as const;
+
+/** Short texts sealed in the wrap format: not keys, so not among KEY_PURPOSES (sealed-text.ts). */
+export const SEALED_TEXT_PURPOSES = {
+  passkeyLabel: 'passkey-label',
+} as const;
