@@ -17,8 +17,9 @@
  * renderer main thread's busy time (CDP Performance.getMetrics) from the click to the rendered list, median of 3,
  * and one more load under the CPU profiler.
  * Settings: BENCH_ROUNDS (3), BENCH_ONLY=transfer or listing, BENCH_PROFILE a directory for the CPU profiles (the
- * Coffer server's in its server/ folder), BENCH_PLAYWRIGHT=attached (below). Needs dist/ and web/build from
- * `npm run build` (the npm script builds first).
+ * Coffer server's in its server/ folder), BENCH_PLAYWRIGHT=attached (bench/web/cdp.ts). Needs dist/ and web/build
+ * from `npm run build` (the npm script builds first). The parts are in bench/web/: settings, processes (sampling from
+ * /proc), cdp (the pipe and the page driver), session, transfer (one round), diagnosis, listing and report.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
