@@ -4,9 +4,8 @@
  *
  * A buffered write copies every byte into newly allocated page-cache pages, and the kernel later copies them to the
  * disk; a buffered read of an object not in the cache fills new pages the same way. Uploads write each object once and
- * downloads read it once, so those pages buy little, and they are costly: on the benchmark machine, writing and
- * syncing 1 GiB in 4 MiB objects took 0.9-2.5 CPU-seconds of kernel time buffered and 0.1-0.2 s direct, and reading
- * it back from the disk 0.5-0.8 s buffered and 0.2 s direct (docs/BENCHMARKS.md). MinIO writes its data files with
+ * downloads read it once, so those pages buy little, and they are costly in kernel time wherever touching new memory
+ * is dear, as on the benchmark machine (docs/BENCHMARKS.md, "The server"). MinIO writes its data files with
  * O_DIRECT for the same reason (minio/minio#7479). Direct I/O needs its memory, length and file offset aligned to the
  * device's block size: bytes are gathered in (or read into) buffers carved from a WebAssembly memory, whose base is
  * page-aligned, and the last block of a write is written whole and the file then truncated to the object's size.

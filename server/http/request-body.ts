@@ -3,8 +3,8 @@
  *
  * Served by Node, the body is read straight from Node's request, one chunk per pull. The body of the web Request that
  * @hono/node-server builds is `Readable.toWeb(incoming)`, which in Node 20 reads ahead without limit and copies every
- * 64 KiB piece into a new array on the way. Through Chromium, that doubled the server's garbage: during a 1 GiB
- * upload its V8 ran a full collection about every 100 ms. Anywhere else (app.request() in tests, another runtime)
+ * 64 KiB piece into a new array on the way. Through Chromium, that garbage kept the server's V8 running full
+ * collections throughout an upload (docs/BENCHMARKS.md, "The server"). Anywhere else (app.request() in tests, another runtime)
  * the web Request's own body is used.
  */
 import { IncomingMessage } from 'node:http';

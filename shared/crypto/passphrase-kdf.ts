@@ -34,7 +34,7 @@ export interface Pbkdf2Params {
 
 export type PassphraseParams = Argon2idParams | Pbkdf2Params;
 
-/** What new wraps use: about half a second in Chromium on a 2-core machine (docs/BENCHMARKS.md). */
+/** What new wraps use: well within the time an unlock may take on a slow 2-core machine (docs/BENCHMARKS.md, "Crypto"). */
 export const DEFAULT_ARGON2ID = { memoryKiB: 64 * KiB_PER_MiB, passes: 3, parallelism: 1 } as const;
 
 /**

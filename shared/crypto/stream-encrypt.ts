@@ -7,8 +7,8 @@ import { sealHeader } from './stream-header.ts';
 import { NONCE_BYTES, StreamKeys } from './stream-keys.ts';
 
 /**
- * Measured in docs/BENCHMARKS.md: the fastest size in Chromium's WebCrypto, on the main thread and in Web Workers, and
- * safely below the buffer size (about 960 KiB) where Chromium's AES-CBC gets twice as slow.
+ * The fastest size in Chromium's WebCrypto, on the main thread and in Web Workers, and safely below the buffer sizes
+ * where Chromium's AES-CBC slows down (docs/BENCHMARKS.md, "Crypto").
  */
 export const DEFAULT_CHUNK_SIZE = 512 * 1024;
 /** Chunks in flight at once: WebCrypto answers each call asynchronously, and overlapping them hides that latency. */

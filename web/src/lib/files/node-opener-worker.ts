@@ -1,7 +1,7 @@
 /**
  * Opens the children of a folder off the page's thread. Each child takes eight WebCrypto calls and the parsing around
- * them, and a folder of 10,000 files kept the page's main thread busy for 1.5 s when they ran there
- * (docs/BENCHMARKS.md). The worker gets the folder's key for one request and keeps nothing between requests.
+ * them, and a large folder kept the page's main thread busy for longer than opening a folder may take
+ * when they ran there (docs/BENCHMARKS.md, "Opening a folder"). The worker gets the folder's key for one request and keeps nothing between requests.
  */
 import { nodeKeyUnwrapper } from '$shared/crypto/index.ts';
 import type { OpenChildrenReply, OpenChildrenRequest } from './node-opener-protocol.ts';

@@ -1,7 +1,7 @@
 /**
- * Lets frequent changes through at a steady pace. An upload reports each stored segment, about 30 times a second on
- * a fast link, and redrawing the panel that often was most of the page's main-thread work during an upload: pacing it
- * took that work from 1.2-1.4 s to 0.4-0.8 s per GiB (docs/BENCHMARKS.md). A change that may wait shows within one
+ * Lets frequent changes through at a steady pace. An upload reports each stored segment, many times a second on a
+ * fast link, and redrawing the panel that often was most of the page's main-thread work during an upload
+ * (docs/BENCHMARKS.md, "The web app's upload"). A change that may wait shows within one
  * interval, and always shows; a change that must show at once (an upload finishing, failing, pausing) does, and takes
  * the waiting ones with it.
  */

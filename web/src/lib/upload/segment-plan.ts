@@ -5,7 +5,7 @@
  */
 import { HEADER_BYTES, tokenLength } from '$shared/crypto/index.ts';
 
-/** Chunks per request: 8 chunks of 512 KiB make the 4 MiB the server stores best (docs/BENCHMARKS.md). */
+/** Chunks per request: 8 chunks of 512 KiB make the 4 MiB the server stores best (docs/BENCHMARKS.md, "The server"). */
 export const CHUNKS_PER_SEGMENT = 8;
 
 export interface Segment {

@@ -1,18 +1,17 @@
 /**
  * Reads a file's byte ranges, in order, from one stream of the file, straight into one reused buffer.
  *
- * `Blob.arrayBuffer()` of each 4 MiB segment made a new array each time, and Chromium maps arrays that large afresh
- * from the system, so every byte uploaded first cost a page fault and the zeroing of a new page; the browser process
- * also spent twice the CPU handing the bytes over (docs/BENCHMARKS.md). A BYOB reader has the stream copy into the
- * buffer it is given, so reading makes no garbage at all. Consecutive ranges share one stream, read to its end or
+ * `Blob.arrayBuffer()` of each segment makes a new array each time, and Chromium maps arrays that large afresh from
+ * the system, so every byte uploaded would first cost a page fault and the zeroing of a new page (docs/BENCHMARKS.md,
+ * "The web app's upload"). A BYOB reader has the stream copy into the buffer it is given, so reading makes no garbage
+ * at all. Consecutive ranges share one stream, read to its end or
  * cancelled.
  */
 
 /**
  * Every reader not yet closed. Chromium's garbage collector may take a Blob's stream that nothing outside its own
  * pending read refers to, and that read then never settles: with the worker's code waiting on it, nothing else held
- * the reader, and uploads stalled for good. Reading a 1 GiB file over and over in a worker this way stalled before
- * 5 GiB in each of seven tries, and never in 24 GiB with the reader held here (docs/BENCHMARKS.md).
+ * the reader, and uploads stalled for good; held here, they do not (docs/BENCHMARKS.md, "The web app's upload").
  */
 const openReaders = new Set<ReadableStreamBYOBReader>();
 

@@ -63,9 +63,9 @@ export class UploadTask {
   readonly chunkSize = DEFAULT_CHUNK_SIZE;
   #uploadId: string | undefined;
   /**
-   * The one worker that encrypts and sends this file: at 200-300 MB/s it outpaces nearly any uplink, and on two cores a
-   * second one made a 1 GiB upload to a local server no faster while its buffers and garbage cost the page about
-   * 100 MB (docs/BENCHMARKS.md). Several small files still upload at once, each in its own worker (start-queue.ts).
+   * The one worker that encrypts and sends this file: it outpaces nearly any uplink, and on two cores a second one
+   * made an upload no faster while its buffers and garbage cost the page memory (docs/BENCHMARKS.md, "The web app's
+   * upload"). Several small files still upload at once, each in its own worker (start-queue.ts).
    */
   #worker: Worker | null = null;
   #cancelled = false;

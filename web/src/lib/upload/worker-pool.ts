@@ -1,5 +1,5 @@
 /**
- * Upload workers kept from one file to the next: starting a module worker costs the page about 12 ms, as much as all
+ * Upload workers kept from one file to the next: starting a module worker costs the page as much as all
  * the rest of a small file's upload. A task takes the workers it needs and gives back those that finished cleanly; a
  * worker that failed, or whose task was cancelled, may still be at work, so the task terminates it instead and the
  * pool starts a fresh one when next asked.
