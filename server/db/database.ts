@@ -20,6 +20,20 @@ export interface DatabaseHandle {
 
 export type DatabaseConfig = { url: string } | { pgliteDir: string } | { pgliteInMemory: true };
 
+/**
+ * PGlite's defaults suit a browser tab with one user's working set: 128 MB of shared buffers and a WebAssembly heap
+ * that starts at 128 MiB and never shrinks. Coffer's database holds only keys and encrypted names (the files are in
+ * the blob store), so a small server keeps a few MiB of it hot. The heap's initial size is fixed by PGlite's module
+ * (it refuses a smaller one), so the settings are where the memory goes; measured in docs/benchmarks-embedded-db.md.
+ */
+const PGLITE_SETTINGS = [
+  'shared_buffers=16MB',
+  'work_mem=1MB',
+  'maintenance_work_mem=8MB',
+  'wal_buffers=512kB',
+  'temp_buffers=1MB',
+].flatMap((setting) => ['-c', setting]);
+
 export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHandle> {
   if ('url' in config) {
     const [{ default: postgres }, { drizzle }, { migrate }] = await Promise.all([
@@ -37,7 +51,11 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
     import('drizzle-orm/pglite'),
     import('drizzle-orm/pglite/migrator'),
   ]);
-  const client = 'pgliteDir' in config ? new PGlite(config.pgliteDir) : new PGlite();
+  const client = new PGlite('pgliteDir' in config ? config.pgliteDir : undefined, {
+    startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS],
+    // A new database is created with the same settings, which keeps the first start's peak lower too.
+    initDbStartParams: PGLITE_SETTINGS,
+  });
   const db = drizzle(client, { schema });
   await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
   return { db: db as unknown as Database, kind: 'pglite', close: () => client.close() };
