@@ -5,7 +5,9 @@
  */
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from './schema.ts';
-import { MIGRATIONS_DIR } from '../paths.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MIGRATIONS_DIR, PGLITE_TEMPLATE } from '../paths.ts';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
@@ -26,13 +28,25 @@ export type DatabaseConfig = { url: string } | { pgliteDir: string } | { pgliteI
  * the blob store), so a small server keeps a few MiB of it hot. The heap's initial size is fixed by PGlite's module
  * (it refuses a smaller one), so the settings are where the memory goes; measured in docs/benchmarks-embedded-db.md.
  */
-const PGLITE_SETTINGS = [
+export const PGLITE_SETTINGS = [
   'shared_buffers=16MB',
   'work_mem=1MB',
   'maintenance_work_mem=8MB',
   'wal_buffers=512kB',
   'temp_buffers=1MB',
 ].flatMap((setting) => ['-c', setting]);
+
+/**
+ * A new PGlite directory starts from the empty database the build made: PGlite's initdb runs a second PGlite and the
+ * initdb module beside the first, which tripled the first start's peak memory. Without a build (tests run from
+ * source), or for a directory that already holds a database, PGlite does as it always did.
+ */
+function newDatabaseFromTemplate(config: DatabaseConfig): { loadDataDir?: Blob } {
+  if (!('pgliteDir' in config) || existsSync(join(config.pgliteDir, 'PG_VERSION')) || !existsSync(PGLITE_TEMPLATE)) {
+    return {};
+  }
+  return { loadDataDir: new Blob([readFileSync(PGLITE_TEMPLATE)]) };
+}
 
 export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHandle> {
   if ('url' in config) {
@@ -52,6 +66,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
     import('drizzle-orm/pglite/migrator'),
   ]);
   const client = new PGlite('pgliteDir' in config ? config.pgliteDir : undefined, {
+    ...newDatabaseFromTemplate(config),
     startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS],
     // A new database is created with the same settings, which keeps the first start's peak lower too.
     initDbStartParams: PGLITE_SETTINGS,
