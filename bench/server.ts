@@ -6,6 +6,7 @@
  * made with a passkey first, as a browser would, so that the measured process has loaded what sign-in needs.
  * Settings: BENCH_MIB (default 1024) the size, BENCH_BATCH (8) chunks per upload request, BENCH_IN_FLIGHT (4)
  * requests at once, BENCH_ROUNDS (3) rounds, BENCH_ONLY the targets to run, BENCH_PROFILE a directory for the Coffer process's CPU profiles.
+ * First, the start a new user sees (bench/start.ts): time to a served page, first start's peak RSS, restarted idle RSS.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -26,6 +27,7 @@ import {
   wrapKey,
 } from '../shared/crypto/index.ts';
 import { startCephRgw } from '../tests/blobs/ceph-rgw.ts';
+import { measureStart, startTable, type StartFigures } from './start.ts';
 import { waitForListening } from '../tests/server/server-process.ts';
 import { SoftAuthenticator } from '../tests/server/soft-authenticator.ts';
 import { createPostgresDatabase } from '../tests/server/test-databases.ts';
@@ -211,6 +213,9 @@ async function runS3(scratch: string): Promise<Run> {
 
 // The server as `npm start` runs it: compiled ahead of time.
 execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
+const starts: StartFigures[] = [];
+for (let round = 1; round <= ROUNDS; round++) starts.push(await measureStart());
+console.log(`${startTable(starts)}\n`);
 const hasCeph = existsSync('/usr/bin/radosgw');
 const baselines: Run[] = [];
 const results = new Map<string, Run[]>(targets.map((target) => [target.name, []]));
@@ -253,6 +258,15 @@ for (const [name, runs] of results) {
   );
 }
 
+const embedded = results.get('Coffer, fs blob store, PGlite') ?? [];
+const external = results.get('Coffer, fs blob store, Postgres') ?? [];
+const pairedUpload =
+  embedded.length > 0 && embedded.length === external.length
+    ? `Upload on PGlite against the same server on Postgres, round by round (median): ${median(
+        embedded.map((run, i) => external[i]!.uploadSeconds / run.uploadSeconds),
+      ).toFixed(2)}x.`
+    : '';
+
 console.log(
   [
     `Run on ${new Date().toISOString().slice(0, 10)}: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ` +
@@ -264,5 +278,7 @@ console.log(
     '| server | upload | download | peak RSS |',
     '| --- | --- | --- | --- |',
     ...rows,
+    '',
+    pairedUpload,
   ].join('\n'),
 );

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { createApp } from './app.ts';
 import { openBlobStore } from './blobs/open-blob-store.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { type Config, ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { PACKAGE_JSON, WEB_ROOT } from './paths.ts';
 import { listenProblem, prepareDataDirs, StartupError } from './storage/data-dirs.ts';
@@ -12,7 +12,7 @@ import { collectExpiredTrash, collectStaleUploads } from './uploads/collect-stal
 
 const COLLECT_EVERY_MS = 10 * 60 * 1000;
 
-let config;
+let config: Config;
 try {
   config = loadConfig(process.env);
 } catch (error) {
@@ -61,9 +61,19 @@ const collect = () =>
 await collect();
 setInterval(collect, COLLECT_EVERY_MS).unref();
 
+/** Where the data lives, as a new user needs to know it: the directories, or which external services. */
+function dataLocation(): string {
+  const databasePlace = 'pgliteDir' in config.database ? config.database.pgliteDir : 'Postgres (DATABASE_URL)';
+  const blobPlace = config.blobs.kind === 'fs' ? config.blobs.root : `S3 bucket ${config.blobs.bucket}`;
+  return `database in ${databasePlace}, files in ${blobPlace}`;
+}
+
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
   const where = `${database.kind}, ${blobs.kind} blobs`;
   console.log(`Coffer ${packageJson.version} listening on http://${config.host}:${info.port} (${where})`);
+  // The origin passkeys are bound to: PUBLIC_ORIGIN, or localhost on the port it listens on.
+  const open = process.env.PUBLIC_ORIGIN ? config.publicOrigin : `http://localhost:${info.port}`;
+  console.log(`Open ${open} in a browser. Data: ${dataLocation()}`);
 });
 
 server.on('error', (error: NodeJS.ErrnoException) => {

@@ -9,3 +9,5 @@ const root = new URL('..', import.meta.url);
 export const MIGRATIONS_DIR = fileURLToPath(new URL('drizzle', root));
 export const WEB_ROOT = fileURLToPath(new URL('web/build', root));
 export const PACKAGE_JSON = fileURLToPath(new URL('package.json', root));
+/** An empty PGlite database made at build time (tools/make-pglite-template.ts), so that a first start skips initdb. */
+export const PGLITE_TEMPLATE = fileURLToPath(new URL('dist/pglite-template.tar.gz', root));

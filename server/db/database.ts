@@ -5,7 +5,9 @@
  */
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from './schema.ts';
-import { MIGRATIONS_DIR } from '../paths.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MIGRATIONS_DIR, PGLITE_TEMPLATE } from '../paths.ts';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
@@ -19,6 +21,32 @@ export interface DatabaseHandle {
 }
 
 export type DatabaseConfig = { url: string } | { pgliteDir: string } | { pgliteInMemory: true };
+
+/**
+ * PGlite's defaults suit a browser tab with one user's working set: 128 MB of shared buffers and a WebAssembly heap
+ * that starts at 128 MiB and never shrinks. Coffer's database holds only keys and encrypted names (the files are in
+ * the blob store), so a small server keeps a few MiB of it hot. The heap's initial size is fixed by PGlite's module
+ * (it refuses a smaller one), so the settings are where the memory goes; measured in docs/benchmarks-embedded-db.md.
+ */
+export const PGLITE_SETTINGS = [
+  'shared_buffers=16MB',
+  'work_mem=1MB',
+  'maintenance_work_mem=8MB',
+  'wal_buffers=512kB',
+  'temp_buffers=1MB',
+].flatMap((setting) => ['-c', setting]);
+
+/**
+ * A new PGlite directory starts from the empty database the build made: PGlite's initdb runs a second PGlite and the
+ * initdb module beside the first, which tripled the first start's peak memory. Without a build (tests run from
+ * source), or for a directory that already holds a database, PGlite does as it always did.
+ */
+function newDatabaseFromTemplate(config: DatabaseConfig): { loadDataDir?: Blob } {
+  if (!('pgliteDir' in config) || existsSync(join(config.pgliteDir, 'PG_VERSION')) || !existsSync(PGLITE_TEMPLATE)) {
+    return {};
+  }
+  return { loadDataDir: new Blob([readFileSync(PGLITE_TEMPLATE)]) };
+}
 
 export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHandle> {
   if ('url' in config) {
@@ -37,7 +65,12 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
     import('drizzle-orm/pglite'),
     import('drizzle-orm/pglite/migrator'),
   ]);
-  const client = 'pgliteDir' in config ? new PGlite(config.pgliteDir) : new PGlite();
+  const client = new PGlite('pgliteDir' in config ? config.pgliteDir : undefined, {
+    ...newDatabaseFromTemplate(config),
+    startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS],
+    // A new database is created with the same settings, which keeps the first start's peak lower too.
+    initDbStartParams: PGLITE_SETTINGS,
+  });
   const db = drizzle(client, { schema });
   await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
   return { db: db as unknown as Database, kind: 'pglite', close: () => client.close() };

@@ -20,11 +20,19 @@ function startCoffer(port: string) {
 }
 
 describe('npm start', () => {
-  it('serves the page and /api/health, and stops on SIGTERM', async () => {
+  it('says where to open Coffer and where its data lives, serves the page and /api/health, and stops on SIGTERM', async () => {
     const child = startCoffer('0');
     let url = '';
+    let said = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (said += text));
     try {
       url = await waitForListening(child);
+      await expect.poll(() => said).toContain('Open http://localhost:');
+      const port = new URL(url).port;
+      expect(said).toContain(
+        `Open http://localhost:${port} in a browser. Data: database in ${join(ROOT, 'data', 'pglite')}, ` +
+          `files in ${join(ROOT, 'data', 'blobs')}`,
+      );
       const health = await fetch(`${url}/api/health`);
       expect(await health.json()).toMatchObject({ status: 'ok' });
       const page = await fetch(url);
