@@ -26,7 +26,8 @@ export type DatabaseConfig = { url: string } | { pgliteDir: string } | { pgliteI
  * PGlite's defaults suit a browser tab with one user's working set: 128 MB of shared buffers and a WebAssembly heap
  * that starts at 128 MiB and never shrinks. Coffer's database holds only keys and encrypted names (the files are in
  * the blob store), so a small server keeps a few MiB of it hot. The heap's initial size is fixed by PGlite's module
- * (it refuses a smaller one), so the settings are where the memory goes; measured in docs/benchmarks-embedded-db.md.
+ * (it refuses a smaller one), so the settings are where the memory goes (docs/BENCHMARKS.md, "The embedded
+ * database").
  */
 export const PGLITE_SETTINGS = [
   'shared_buffers=16MB',
