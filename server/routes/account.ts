@@ -27,9 +27,9 @@ import { endSessionCookie, liveSession, type AuthEnv } from '../http/auth.ts';
 import { ApiError } from '../http/errors.ts';
 import { jsonBodyLimit } from '../http/limits.ts';
 import { idParam, limitQuery, readJson } from '../http/validate.ts';
-import type { AuthDeps } from './auth.ts';
+import type { ServerDeps } from '../deps.ts';
 
-export function accountRoutes(deps: AuthDeps) {
+export function accountRoutes(deps: ServerDeps) {
   const { db, now, relyingParty: rp } = deps;
   const requestId = (c: Context) => c.get('requestId') as string;
   const steppedUp = requireStepUp(now);
