@@ -5,6 +5,7 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { BlobStore } from './blobs/blob-store.ts';
 import type { Database } from './db/database.ts';
+import type { ServerDeps } from './deps.ts';
 import { requireUser, useCookiePolicy, type AuthEnv } from './http/auth.ts';
 import { apiCacheControl, clearCacheOnSignOut } from './http/cache-control.ts';
 import { ApiError, errorBody, handleError } from './http/errors.ts';
@@ -54,18 +55,14 @@ export const ADDRESS_RATE_FACTOR = 4;
 
 export function createApp(deps: AppDeps) {
   const now = deps.now ?? (() => new Date());
-  const routeDeps = {
+  const services: ServerDeps = {
     db: deps.db,
     blobs: deps.blobs,
-    now,
-    limits: { uploadIdleMs: deps.uploadIdleMs ?? DEFAULT_UPLOAD_IDLE_MS },
-  };
-  const authDeps = {
-    db: deps.db,
     now,
     relyingParty: relyingPartyFor(deps.publicOrigin),
     defaultQuotaBytes: deps.defaultQuotaBytes,
     authLimits: deps.authLimits ?? AUTH_LIMITS,
+    limits: { uploadIdleMs: deps.uploadIdleMs ?? DEFAULT_UPLOAD_IDLE_MS },
   };
   const limit = deps.rateLimit ?? DEFAULT_RATE_LIMIT;
   const nowMs = () => now().getTime();
@@ -120,7 +117,7 @@ export function createApp(deps: AppDeps) {
     )
     .use('/api/*', requireSameOrigin(deps.publicOrigin))
     .use('/api/*', useCookiePolicy(deps.publicOrigin))
-    .route('/api/auth', authRoutes(authDeps))
+    .route('/api/auth', authRoutes(services))
     .use('/api/*', requireUser(deps.db, now))
     .use(
       '/api/*',
@@ -132,12 +129,12 @@ export function createApp(deps: AppDeps) {
       '/api/account/sessions/:sessionId',
       clearCacheOnSignOut((c) => c.req.method === 'DELETE' && c.req.param('sessionId') === c.get('sessionId')),
     )
-    .route('/api/account', accountRoutes(authDeps))
-    .route('/api/uploads', uploadRoutes(routeDeps))
-    .route('/api/revisions', revisionRoutes(routeDeps))
-    .route('/api/nodes', nodeRoutes(routeDeps))
-    .route('/api/trash', trashRoutes(routeDeps))
-    .route('/api/usage', usageRoutes(routeDeps))
+    .route('/api/account', accountRoutes(services))
+    .route('/api/uploads', uploadRoutes(services))
+    .route('/api/revisions', revisionRoutes(services))
+    .route('/api/nodes', nodeRoutes(services))
+    .route('/api/trash', trashRoutes(services))
+    .route('/api/usage', usageRoutes(services))
     .all('/api/*', (c) => {
       throw new ApiError(404, 'NOT_FOUND', `no API route ${c.req.method} ${c.req.path}`);
     })

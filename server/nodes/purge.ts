@@ -7,18 +7,19 @@ import { and, eq, isNotNull, or, sql, type SQL } from 'drizzle-orm';
 import { deletePrefix, type BlobStore } from '../blobs/blob-store.ts';
 import type { Queryable } from '../db/database.ts';
 import { links, nodes, revisions, shares, uploads } from '../db/schema.ts';
-import type { RouteDeps } from '../routes/deps.ts';
+import type { ServerDeps } from '../deps.ts';
 import { revisionPrefix } from '../uploads/segments.ts';
+import { nodesIn, revisionsIn, type Scope } from '../access/policy.ts';
 import { lockTree, subtreeIds } from './tree-queries.ts';
 
 /**
- * Purges the owner's trashed nodes that `roots` selects (a condition on `nodes`; nodes not in the trash are never
+ * Purges the scope's trashed nodes that `roots` selects (a condition on `nodes`; nodes not in the trash are never
  * purged; without it, all of them) and everything inside them. Returns how many nodes were deleted.
  */
-export async function purgeTrash(deps: Pick<RouteDeps, 'db' | 'blobs'>, ownerId: string, roots?: SQL): Promise<number> {
+export async function purgeTrash(deps: Pick<ServerDeps, 'db' | 'blobs'>, scope: Scope, roots?: SQL): Promise<number> {
   const { purged, revisionIds } = await deps.db.transaction(async (tx) => {
-    await lockTree(tx, ownerId);
-    return deleteRows(tx, ownerId, subtreeIds(ownerId, and(isNotNull(nodes.trashedAt), roots)!));
+    await lockTree(tx, scope);
+    return deleteRows(tx, scope, subtreeIds(scope, and(isNotNull(nodes.trashedAt), roots)!));
   });
   await deleteRevisionBlobs(deps.blobs, revisionIds);
   return purged;
@@ -28,12 +29,12 @@ export async function purgeTrash(deps: Pick<RouteDeps, 'db' | 'blobs'>, ownerId:
  * Deletes the rows of the nodes `doomed` selects. Nodes go last: the subquery is evaluated again by each statement,
  * and must still find them.
  */
-async function deleteRows(tx: Queryable, ownerId: string, doomed: SQL) {
+async function deleteRows(tx: Queryable, scope: Scope, doomed: SQL) {
   const deletedRevisions = await tx
     .delete(revisions)
     .where(
       and(
-        eq(revisions.ownerId, ownerId),
+        revisionsIn(scope),
         or(
           sql`${revisions.nodeId} in (${doomed})`,
           // New files still uploading into a doomed folder: their nodes do not exist yet, only their uploads do.
@@ -45,11 +46,11 @@ async function deleteRows(tx: Queryable, ownerId: string, doomed: SQL) {
     // Their segments and uploads go with them (foreign keys, on delete cascade).
     .returning({ id: revisions.id });
   // Shares and links of a deleted node would hold its key for nothing.
-  await tx.delete(shares).where(and(eq(shares.ownerId, ownerId), sql`${shares.nodeId} in (${doomed})`));
-  await tx.delete(links).where(and(eq(links.ownerId, ownerId), sql`${links.nodeId} in (${doomed})`));
+  await tx.delete(shares).where(and(eq(shares.ownerId, scope.ownerId), sql`${shares.nodeId} in (${doomed})`));
+  await tx.delete(links).where(and(eq(links.ownerId, scope.ownerId), sql`${links.nodeId} in (${doomed})`));
   const deletedNodes = await tx
     .delete(nodes)
-    .where(and(eq(nodes.ownerId, ownerId), sql`${nodes.id} in (${doomed})`))
+    .where(and(nodesIn(scope), sql`${nodes.id} in (${doomed})`))
     .returning({ id: nodes.id });
   return { purged: deletedNodes.length, revisionIds: deletedRevisions.map((row) => row.id) };
 }

@@ -4,6 +4,7 @@
  * the answer never confirms that another user's node, or upload of a new file, has that id.
  */
 import { and, eq, ne } from 'drizzle-orm';
+import { nodesIn, type Scope } from '../access/policy.ts';
 import type { Queryable } from '../db/database.ts';
 import { nodes, revisions } from '../db/schema.ts';
 import { ApiError } from '../http/errors.ts';
@@ -15,11 +16,11 @@ export function nodeIdTaken(nodeId: string, ownedByUser: boolean): ApiError {
 }
 
 /** The answer for an id already in use, once an insert found it so: whose it is decides what the user is told. */
-export async function nodeIdTakenError(db: Queryable, userId: string, nodeId: string): Promise<ApiError> {
+export async function nodeIdTakenError(db: Queryable, scope: Scope, nodeId: string): Promise<ApiError> {
   const [own] = await db
     .select({ id: nodes.id })
     .from(nodes)
-    .where(and(eq(nodes.id, nodeId), eq(nodes.ownerId, userId)));
+    .where(and(eq(nodes.id, nodeId), nodesIn(scope)));
   return nodeIdTaken(nodeId, own !== undefined);
 }
 

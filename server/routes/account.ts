@@ -27,9 +27,10 @@ import { endSessionCookie, liveSession, type AuthEnv } from '../http/auth.ts';
 import { ApiError } from '../http/errors.ts';
 import { jsonBodyLimit } from '../http/limits.ts';
 import { idParam, limitQuery, readJson } from '../http/validate.ts';
-import type { AuthDeps } from './auth.ts';
+import { accountActor, accountRows } from '../access/policy.ts';
+import type { ServerDeps } from '../deps.ts';
 
-export function accountRoutes(deps: AuthDeps) {
+export function accountRoutes(deps: ServerDeps) {
   const { db, now, relyingParty: rp } = deps;
   const requestId = (c: Context) => c.get('requestId') as string;
   const steppedUp = requireStepUp(now);
@@ -43,7 +44,7 @@ export function accountRoutes(deps: AuthDeps) {
       const rows = await db
         .select({ type: auditEvents.type, createdAt: auditEvents.createdAt })
         .from(auditEvents)
-        .where(eq(auditEvents.userId, c.get('user').id))
+        .where(accountRows.auditEvents(accountActor(c.get('user'))))
         .orderBy(desc(auditEvents.createdAt), desc(auditEvents.id))
         .limit(limit);
       return c.json({ events: rows.map((row) => ({ type: row.type, at: row.createdAt.toISOString() })) });
@@ -54,7 +55,7 @@ export function accountRoutes(deps: AuthDeps) {
       const own = await db
         .select({ id: credentials.id, transports: credentials.transports })
         .from(credentials)
-        .where(eq(credentials.userId, user.id));
+        .where(accountRows.credentials(accountActor(user)));
       const challenge = await issueChallenge(db, c, 'step-up', now(), user.id);
       return c.json({ options: await authenticationOptions(rp, challenge, own) });
     })
@@ -85,12 +86,12 @@ export function accountRoutes(deps: AuthDeps) {
       const rows = await db
         .select()
         .from(credentials)
-        .where(eq(credentials.userId, c.get('user').id))
+        .where(accountRows.credentials(accountActor(c.get('user'))))
         .orderBy(credentials.createdAt);
       const prf = await db
         .select({ credentialId: wrappedKeys.credentialId })
         .from(wrappedKeys)
-        .where(and(eq(wrappedKeys.userId, c.get('user').id), eq(wrappedKeys.purpose, WRAP_PURPOSES.prf)));
+        .where(and(accountRows.wrappedKeys(accountActor(c.get('user'))), eq(wrappedKeys.purpose, WRAP_PURPOSES.prf)));
       const withPrf = new Set(prf.map((row) => row.credentialId));
       return c.json({
         passkeys: rows.map((row) => ({
@@ -110,7 +111,7 @@ export function accountRoutes(deps: AuthDeps) {
       const existing = await db
         .select({ id: credentials.id, transports: credentials.transports })
         .from(credentials)
-        .where(eq(credentials.userId, user.id));
+        .where(accountRows.credentials(accountActor(user)));
       const challenge = await issueChallenge(db, c, 'add-passkey', now(), user.id);
       const options = await registrationOptions(rp, user.id, challenge, existing);
       return c.json({ options });
@@ -159,7 +160,9 @@ export function accountRoutes(deps: AuthDeps) {
       const updated = await db
         .update(credentials)
         .set({ encryptedLabel: decodeBase64url(encryptedLabel) })
-        .where(and(eq(credentials.id, c.req.param('credentialId')), eq(credentials.userId, c.get('user').id)))
+        .where(
+          and(eq(credentials.id, c.req.param('credentialId')), accountRows.credentials(accountActor(c.get('user')))),
+        )
         .returning({ id: credentials.id });
       if (updated.length === 0) throw new ApiError(404, 'NOT_FOUND', 'no such passkey on this account');
       return c.body(null, 204);
@@ -171,7 +174,7 @@ export function accountRoutes(deps: AuthDeps) {
         const owned = await tx
           .select({ id: credentials.id })
           .from(credentials)
-          .where(eq(credentials.userId, user.id))
+          .where(accountRows.credentials(accountActor(user)))
           .for('update');
         if (!owned.some((row) => row.id === credentialId)) {
           throw new ApiError(404, 'NOT_FOUND', 'no such passkey on this account');
@@ -224,7 +227,7 @@ export function accountRoutes(deps: AuthDeps) {
       await db.transaction(async (tx) => {
         await tx
           .delete(wrappedKeys)
-          .where(and(eq(wrappedKeys.userId, user.id), eq(wrappedKeys.purpose, WRAP_PURPOSES.passphrase)));
+          .where(and(accountRows.wrappedKeys(accountActor(user)), eq(wrappedKeys.purpose, WRAP_PURPOSES.passphrase)));
         await tx.insert(wrappedKeys).values(passphraseWrapRow(user.id, passphraseWrap));
         await audit(tx, { type: 'passphrase-changed', userId: user.id, requestId: requestId(c) });
       });
@@ -234,7 +237,7 @@ export function accountRoutes(deps: AuthDeps) {
       const rows = await db
         .select({ id: sessions.id, createdAt: sessions.createdAt, lastSeenAt: sessions.lastSeenAt })
         .from(sessions)
-        .where(and(eq(sessions.userId, c.get('user').id), liveSession(now())))
+        .where(and(accountRows.sessions(accountActor(c.get('user'))), liveSession(now())))
         .orderBy(desc(sessions.lastSeenAt));
       return c.json({
         sessions: rows.map((row) => ({
@@ -253,7 +256,7 @@ export function accountRoutes(deps: AuthDeps) {
       const revoked = await db
         .update(sessions)
         .set({ revokedAt: now() })
-        .where(and(eq(sessions.id, sessionId), eq(sessions.userId, user.id), isNull(sessions.revokedAt)))
+        .where(and(eq(sessions.id, sessionId), accountRows.sessions(accountActor(user)), isNull(sessions.revokedAt)))
         .returning({ id: sessions.id });
       if (revoked.length === 0) throw new ApiError(404, 'NOT_FOUND', 'no such session');
       await audit(db, { type: 'session-revoked', userId: user.id, requestId: requestId(c) });
@@ -275,11 +278,11 @@ export function accountRoutes(deps: AuthDeps) {
       const [{ n } = { n: 0 }] = await db
         .select({ n: count() })
         .from(sessions)
-        .where(and(eq(sessions.userId, user.id), isNull(sessions.revokedAt)));
+        .where(and(accountRows.sessions(accountActor(user)), isNull(sessions.revokedAt)));
       await db
         .update(sessions)
         .set({ revokedAt: now() })
-        .where(and(eq(sessions.userId, user.id), isNull(sessions.revokedAt)));
+        .where(and(accountRows.sessions(accountActor(user)), isNull(sessions.revokedAt)));
       await audit(db, {
         type: 'sign-out-everywhere',
         userId: user.id,

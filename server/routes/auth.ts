@@ -14,9 +14,8 @@ import { consumeChallenge, issueChallenge } from '../auth/challenges.ts';
 import { checkAssertion } from '../auth/assertions.ts';
 import { authenticationOptions, registrationOptions, verifyRegistration } from '../auth/passkey-ceremonies.ts';
 import { recoveryVerifierHash, useRecoveryCode } from '../auth/recovery.ts';
-import { countAuthAttempt, type AuthLimits, type WindowLimit } from '../auth/rate-limits.ts';
-import type { RelyingParty } from '../auth/relying-party.ts';
-import type { Database } from '../db/database.ts';
+import { countAuthAttempt, type WindowLimit } from '../auth/rate-limits.ts';
+import type { ServerDeps } from '../deps.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { credentials, publicKeys, sessions, users, wrappedKeys } from '../db/schema.ts';
 import { sessionTokenHash, startSession, type AuthEnv } from '../http/auth.ts';
@@ -24,16 +23,8 @@ import { ApiError } from '../http/errors.ts';
 import { jsonBodyLimit } from '../http/limits.ts';
 import { readJson } from '../http/validate.ts';
 
-export interface AuthDeps {
-  db: Database;
-  now: () => Date;
-  relyingParty: RelyingParty;
-  defaultQuotaBytes: number;
-  authLimits: AuthLimits;
-}
-
 /** Routes that need no session: becoming someone. */
-export function authRoutes(deps: AuthDeps) {
+export function authRoutes(deps: ServerDeps) {
   const { db, now, relyingParty: rp } = deps;
   const limit = (c: Context, name: string, windowLimit: WindowLimit) =>
     countAuthAttempt(db, `${name}:${c.get('clientAddress')}`, windowLimit, now());

@@ -17,11 +17,12 @@ import { quotaExceeded, usedBytes } from '../storage/usage.ts';
 import { loadSegments } from '../uploads/segment-rows.ts';
 import { revisionPrefix, segmentKey, segmentSlices, type SegmentSlice } from '../uploads/segments.ts';
 import { chunkBytes, chunkOffset, streamLayout } from '../uploads/stream-layout.ts';
-import type { RouteDeps } from './deps.ts';
+import { accountActor, ownTree, revisionsIn } from '../access/policy.ts';
+import type { ServerDeps } from '../deps.ts';
 
 type Revision = typeof revisions.$inferSelect;
 
-export function revisionRoutes({ db, blobs }: RouteDeps) {
+export function revisionRoutes({ db, blobs }: ServerDeps) {
   const read = (revision: Revision, slice: SegmentSlice) => async () => {
     const stream = await blobs.get(segmentKey(revision.id, slice.segment), { start: slice.start, end: slice.end });
     if (!stream) throw new Error(`segment ${slice.segment.firstIndex} of revision ${revision.id} is missing`);
@@ -124,7 +125,9 @@ async function loadRevision(db: Database, user: AuthUser, revisionId: string): P
   const [revision] = await db
     .select()
     .from(revisions)
-    .where(and(eq(revisions.id, revisionId), eq(revisions.ownerId, user.id), isNotNull(revisions.completedAt)));
+    .where(
+      and(eq(revisions.id, revisionId), revisionsIn(ownTree(accountActor(user))), isNotNull(revisions.completedAt)),
+    );
   if (!revision) throw new ApiError(404, 'NOT_FOUND', `no revision ${revisionId}`);
   return revision;
 }

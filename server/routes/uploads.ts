@@ -17,9 +17,19 @@ import {
   readHeaderFields,
 } from '../../shared/crypto/index.ts';
 import { BlobSizeError, deletePrefix } from '../blobs/blob-store.ts';
-import type { Database, Queryable } from '../db/database.ts';
+import type { Database } from '../db/database.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { nodes, revisionSegments, revisions, uploads, users } from '../db/schema.ts';
+import {
+  accountActor,
+  authorizeNode,
+  inScope,
+  nodesIn,
+  ownTree,
+  revisionsIn,
+  uploadsOf,
+  usableFolder,
+} from '../access/policy.ts';
 import { nodeIdTaken, nodeIdTakenError, usedByOthersUpload } from '../nodes/taken-ids.ts';
 import { loadSegments } from '../uploads/segment-rows.ts';
 import type { AuthEnv, AuthUser } from '../http/auth.ts';
@@ -38,22 +48,24 @@ import {
   segmentKey,
 } from '../uploads/segments.ts';
 import { streamLayout } from '../uploads/stream-layout.ts';
-import type { RouteDeps } from './deps.ts';
+import type { ServerDeps } from '../deps.ts';
 
 type UploadRow = typeof uploads.$inferSelect & { revision: typeof revisions.$inferSelect };
 
-export function uploadRoutes(deps: RouteDeps) {
+export function uploadRoutes(deps: ServerDeps) {
   const { db, blobs, now } = deps;
   const expiry = () => new Date(now().getTime() + deps.limits.uploadIdleMs);
 
   return new Hono<AuthEnv>()
     .get('/', async (c) => {
       const user = c.get('user');
-      const open = await uploadRows(db, and(eq(uploads.userId, user.id), isNull(uploads.completedAt)));
+      const open = await uploadRows(db, and(uploadsOf(accountActor(user)), isNull(uploads.completedAt)));
       return c.json({ uploads: await Promise.all(open.map((upload) => describe(db, upload))) });
     })
     .post('/', jsonBodyLimit(), async (c) => {
       const user = c.get('user');
+      const actor = accountActor(user);
+      const scope = ownTree(actor);
       const request = await readJson(c, createUploadSchema);
       const header = decodeBase64url(request.header);
       const fields = readHeader(header);
@@ -73,18 +85,17 @@ export function uploadRoutes(deps: RouteDeps) {
           const existing = await tx.select().from(nodes).where(eq(nodes.id, nodeId));
           if (request.newFile) {
             const [taken] = existing;
-            if (taken) throw nodeIdTaken(nodeId, taken.ownerId === user.id);
+            if (taken) throw nodeIdTaken(nodeId, inScope(scope, taken));
             if (await usedByOthersUpload(tx, user.id, nodeId)) throw nodeIdTaken(nodeId, false);
-            await requireFolder(tx, user, request.newFile.parentId.toLowerCase());
+            await usableFolder(tx, scope, request.newFile.parentId.toLowerCase());
           } else {
-            const [node] = existing;
-            if (!node || node.ownerId !== user.id) throw new ApiError(404, 'NOT_FOUND', `no file ${nodeId}`);
+            const { node } = await authorizeNode(tx, actor, nodeId, 'write');
             if (node.kind !== 'file') throw new ApiError(409, 'NOT_A_FILE', `node ${nodeId} is a folder`);
           }
           const [last] = await tx
             .select({ number: max(revisions.number) })
             .from(revisions)
-            .where(and(eq(revisions.nodeId, nodeId), eq(revisions.ownerId, user.id)));
+            .where(and(eq(revisions.nodeId, nodeId), revisionsIn(scope)));
           const nextRevision = (last?.number ?? 0) + 1;
           if (fields.revision !== nextRevision) {
             throw new ApiError(
@@ -99,7 +110,7 @@ export function uploadRoutes(deps: RouteDeps) {
           await tx.insert(revisions).values({
             id: revisionId,
             nodeId,
-            ownerId: user.id,
+            ownerId: scope.ownerId,
             number: nextRevision,
             header,
             chunkSize: fields.chunkSize,
@@ -176,6 +187,7 @@ export function uploadRoutes(deps: RouteDeps) {
     })
     .post('/:uploadId/complete', jsonBodyLimit(), async (c) => {
       const user = c.get('user');
+      const scope = ownTree(accountActor(user));
       const uploadId = idParam(c, 'uploadId');
       const request = await readJson(c, completeUploadSchema, { emptyAs: {} });
       const upload = await loadUpload(db, user, uploadId);
@@ -190,10 +202,10 @@ export function uploadRoutes(deps: RouteDeps) {
           const completedAt = now();
           const metadata = request.encryptedMetadata ? decodeBase64url(request.encryptedMetadata) : undefined;
           if (upload.newNode) {
-            await requireFolder(tx, user, upload.parentId!);
+            await usableFolder(tx, scope, upload.parentId!);
             await tx.insert(nodes).values({
               id: upload.nodeId,
-              ownerId: user.id,
+              ownerId: scope.ownerId,
               parentId: upload.parentId,
               kind: 'file',
               wrappedKey: upload.wrappedKey!,
@@ -208,7 +220,7 @@ export function uploadRoutes(deps: RouteDeps) {
                 updatedAt: completedAt,
                 ...(metadata ? { encryptedMetadata: metadata } : {}),
               })
-              .where(and(eq(nodes.id, upload.nodeId), eq(nodes.ownerId, user.id)))
+              .where(and(eq(nodes.id, upload.nodeId), nodesIn(scope)))
               .returning({ id: nodes.id });
             if (updated.length === 0)
               throw new ApiError(409, 'NODE_GONE', `file ${upload.nodeId} was deleted during the upload`);
@@ -224,7 +236,7 @@ export function uploadRoutes(deps: RouteDeps) {
         })
         .catch(async (error: unknown) => {
           // A node made with this id since the upload began (a folder, or another user's file) took the id first.
-          if (upload.newNode && isUniqueViolation(error)) throw await nodeIdTakenError(db, user.id, upload.nodeId);
+          if (upload.newNode && isUniqueViolation(error)) throw await nodeIdTakenError(db, scope, upload.nodeId);
           throw error;
         });
       if (published) await deleteUnusedSegments(deps, upload.revisionId, chosen);
@@ -244,7 +256,7 @@ export function uploadRoutes(deps: RouteDeps) {
  * and checked to be there at their full size. A segment lost to a power cut is forgotten, so that its chunks are
  * asked for again (the completion fails with UPLOAD_INCOMPLETE) instead of published missing.
  */
-async function makeSegmentsDurable({ db, blobs }: RouteDeps, upload: UploadRow): Promise<Segment[]> {
+async function makeSegmentsDurable({ db, blobs }: ServerDeps, upload: UploadRow): Promise<Segment[]> {
   const { revision } = upload;
   const layout = streamLayout(revision.chunkSize, revision.size, revision.chunkCount);
   const cover = coverSegments(await loadSegments(db, revision.id), revision.chunkCount);
@@ -279,7 +291,7 @@ function incompleteError(missing: number, chunkCount: number): ApiError {
  * Removes the blobs of segments the published revision does not read from: runs sent twice, and any blob a crash
  * left without a row. Best effort: what a failure here leaves is never read, only wasted space.
  */
-async function deleteUnusedSegments({ blobs }: RouteDeps, revisionId: string, chosen: Segment[]): Promise<void> {
+async function deleteUnusedSegments({ blobs }: ServerDeps, revisionId: string, chosen: Segment[]): Promise<void> {
   const keep = new Set(chosen.map((segment) => segmentKey(revisionId, segment)));
   const unused: string[] = [];
   for await (const key of blobs.list(revisionPrefix(revisionId))) if (!keep.has(key)) unused.push(key);
@@ -287,7 +299,7 @@ async function deleteUnusedSegments({ blobs }: RouteDeps, revisionId: string, ch
 }
 
 /** Deletes an unfinished upload: blobs first, then rows, so that a crash in between is finished by the collector. */
-export async function discardUpload(deps: Pick<RouteDeps, 'db' | 'blobs'>, revisionId: string): Promise<void> {
+export async function discardUpload(deps: Pick<ServerDeps, 'db' | 'blobs'>, revisionId: string): Promise<void> {
   await deletePrefix(deps.blobs, revisionPrefix(revisionId));
   await deps.db.delete(revisions).where(and(eq(revisions.id, revisionId), isNull(revisions.completedAt)));
 }
@@ -303,7 +315,7 @@ async function uploadRows(db: Database, condition: SQL | undefined): Promise<Upl
 }
 
 async function loadUpload(db: Database, user: AuthUser, uploadId: string): Promise<UploadRow> {
-  const [upload] = await uploadRows(db, and(eq(uploads.id, uploadId), eq(uploads.userId, user.id)));
+  const [upload] = await uploadRows(db, and(eq(uploads.id, uploadId), uploadsOf(accountActor(user))));
   if (!upload) throw new ApiError(404, 'NOT_FOUND', `no upload ${uploadId}`);
   return upload;
 }
@@ -319,22 +331,13 @@ async function loadOpenUpload(
     .select({ upload: uploads, revision: revisions, used: usedBytesColumn(user.id) })
     .from(uploads)
     .innerJoin(revisions, eq(revisions.id, uploads.revisionId))
-    .where(and(eq(uploads.id, uploadId), eq(uploads.userId, user.id)));
+    .where(and(eq(uploads.id, uploadId), uploadsOf(accountActor(user))));
   if (!row) throw new ApiError(404, 'NOT_FOUND', `no upload ${uploadId}`);
   const upload = { ...row.upload, revision: row.revision };
   if (upload.completedAt) throw new ApiError(409, 'UPLOAD_COMPLETED', 'this upload is already complete');
   if (upload.expiresAt <= now)
     throw new ApiError(409, 'UPLOAD_EXPIRED', 'this upload sat idle too long and was given up; start again');
   return { upload, used: Number(row.used) };
-}
-
-async function requireFolder(db: Queryable, user: AuthUser, folderId: string): Promise<void> {
-  const [folder] = await db
-    .select({ kind: nodes.kind })
-    .from(nodes)
-    .where(and(eq(nodes.id, folderId), eq(nodes.ownerId, user.id), isNull(nodes.trashedAt)));
-  if (!folder) throw new ApiError(404, 'PARENT_NOT_FOUND', `no folder ${folderId}`);
-  if (folder.kind !== 'folder') throw new ApiError(409, 'NOT_A_FOLDER', `node ${folderId} is a file`);
 }
 
 function readHeader(header: Uint8Array) {

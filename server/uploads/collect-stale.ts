@@ -6,8 +6,9 @@
  */
 import { and, isNotNull, isNull, lt } from 'drizzle-orm';
 import { nodes, uploads } from '../db/schema.ts';
+import { accountActor, ownTree } from '../access/policy.ts';
 import { purgeTrash } from '../nodes/purge.ts';
-import type { RouteDeps } from '../routes/deps.ts';
+import type { ServerDeps } from '../deps.ts';
 import { discardUpload } from '../routes/uploads.ts';
 
 /**
@@ -18,7 +19,7 @@ export const TRASH_RETENTION_DAYS = 30;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export async function collectStaleUploads(deps: Pick<RouteDeps, 'db' | 'blobs' | 'now'>): Promise<number> {
+export async function collectStaleUploads(deps: Pick<ServerDeps, 'db' | 'blobs' | 'now'>): Promise<number> {
   const now = deps.now();
   const stale = await deps.db
     .select({ revisionId: uploads.revisionId })
@@ -30,10 +31,10 @@ export async function collectStaleUploads(deps: Pick<RouteDeps, 'db' | 'blobs' |
 }
 
 /** Purges, user by user, the nodes trashed before the retention period began. Returns how many nodes were deleted. */
-export async function collectExpiredTrash(deps: Pick<RouteDeps, 'db' | 'blobs' | 'now'>): Promise<number> {
+export async function collectExpiredTrash(deps: Pick<ServerDeps, 'db' | 'blobs' | 'now'>): Promise<number> {
   const expired = lt(nodes.trashedAt, new Date(deps.now().getTime() - TRASH_RETENTION_DAYS * DAY_MS));
   const owners = await deps.db.selectDistinct({ ownerId: nodes.ownerId }).from(nodes).where(expired);
   let purged = 0;
-  for (const { ownerId } of owners) purged += await purgeTrash(deps, ownerId, expired);
+  for (const { ownerId } of owners) purged += await purgeTrash(deps, ownTree(accountActor({ id: ownerId })), expired);
   return purged;
 }

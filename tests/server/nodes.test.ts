@@ -7,6 +7,7 @@ import { revisionPrefix } from '../../server/uploads/segments.ts';
 import { patternBytes } from '../vectors/pattern.ts';
 import {
   createRoot,
+  createUploadRequest,
   encryptFile,
   fails,
   json,
@@ -158,6 +159,50 @@ describe.each(DATABASE_KINDS)('nodes on %s', (kind) => {
     await fails(user.request(`/api/nodes/${folder}/move`, send('POST', { parentId: root })), 400, 'VALIDATION');
     expect(await getNode(user, folder)).toEqual(before);
     expect((await getNode(user, grandchild)).parentId).toBe(child);
+  });
+
+  it('gives one answer for a folder that cannot take anything, to a move, a new folder and a new file alike', async () => {
+    const { user, root } = await account();
+    const folder = await createFolder(user, root);
+    const file = await createFile(user, root);
+    const trashed = await createFolder(user, root);
+    const insideTrashed = await createFolder(user, trashed);
+    await trash(user, trashed);
+    const answers = [];
+    for (const target of [crypto.randomUUID(), file.id, trashed, insideTrashed]) {
+      const newFolder = {
+        id: crypto.randomUUID(),
+        parentId: target,
+        wrappedKey: wrappedKey(),
+        encryptedMetadata: randomMetadata(),
+      };
+      const newFile = createUploadRequest(await encryptFile(patternBytes(10)), target);
+      const codes = [];
+      for (const response of [
+        await user.request(`/api/nodes/${folder}/move`, moveRequest(target)),
+        await user.request('/api/nodes/folders', json(newFolder)),
+        await user.request('/api/uploads', json(newFile)),
+      ]) {
+        codes.push(
+          `${response.status} ${((await response.json()) as { error?: { code: string } }).error?.code ?? 'created'}`,
+        );
+      }
+      answers.push(codes);
+    }
+    expect(answers).toEqual([
+      ['404 NOT_FOUND', '404 NOT_FOUND', '404 NOT_FOUND'],
+      ['409 NOT_A_FOLDER', '409 NOT_A_FOLDER', '409 NOT_A_FOLDER'],
+      ['409 IN_TRASH', '409 IN_TRASH', '409 IN_TRASH'],
+      ['409 IN_TRASH', '409 IN_TRASH', '409 IN_TRASH'],
+    ]);
+    // A folder trashed while a new file uploads into it refuses the completion with the same answer.
+    const late = await createFolder(user, root);
+    const inside = await createFolder(user, late);
+    const lateFile = await encryptFile(patternBytes(10));
+    const upload = await startUpload(user, lateFile, inside);
+    await ok(putChunk(user, upload.uploadId, 0, lateFile.chunks[0]!), 204);
+    await trash(user, late);
+    await fails(user.request(`/api/uploads/${upload.uploadId}/complete`, { method: 'POST' }), 409, 'IN_TRASH');
   });
 
   it('never makes a cycle from two moves at once', async () => {

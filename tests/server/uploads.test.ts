@@ -335,7 +335,7 @@ describe.each(DATABASE_KINDS)('uploads on %s', (kind) => {
     await fails(putChunk(mallory, pending.uploadId, 0, new Uint8Array(10)), 404, 'NOT_FOUND');
     await fails(mallory.request(`/api/uploads/${pending.uploadId}`, { method: 'DELETE' }), 404, 'NOT_FOUND');
     const intoAlices = await encryptFile(patternBytes(10));
-    await fails(mallory.request('/api/uploads', json(createUploadRequest(intoAlices, root))), 404, 'PARENT_NOT_FOUND');
+    await fails(mallory.request('/api/uploads', json(createUploadRequest(intoAlices, root))), 404, 'NOT_FOUND');
     const overwrite = await encryptFile(patternBytes(10), { nodeId: file.nodeId, revision: 2 });
     await fails(mallory.request('/api/uploads', json(createUploadRequest(overwrite))), 404, 'NOT_FOUND');
   });

@@ -1,0 +1,20 @@
+import type { AuthLimits } from './auth/rate-limits.ts';
+import type { RelyingParty } from './auth/relying-party.ts';
+import type { BlobStore } from './blobs/blob-store.ts';
+import type { Database } from './db/database.ts';
+
+/** What routes and domain modules need, built once by createApp so that tests can swap any of it. */
+export interface ServerDeps {
+  db: Database;
+  blobs: BlobStore;
+  now: () => Date;
+  relyingParty: RelyingParty;
+  /** Storage quota of a new account. */
+  defaultQuotaBytes: number;
+  /** Attempts per client address at the auth routes, counted in the database. */
+  authLimits: AuthLimits;
+  limits: {
+    /** How long an upload may sit idle before it is collected. */
+    uploadIdleMs: number;
+  };
+}

@@ -1,0 +1,275 @@
+/**
+ * Every API route, generated from the app's route table, called as someone it must refuse: no session, a disabled
+ * account, a revoked session, and another user naming the victim's ids. A route added without a row here fails the
+ * suite, so that no route escapes the access policy unnoticed. (Rows for viewers, editors, revoked grants, expired
+ * links and admins come with sharing.)
+ */
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sessions, users } from '../../server/db/schema.ts';
+import {
+  createRoot,
+  createUploadRequest,
+  encryptFile,
+  json,
+  ok,
+  randomMetadata,
+  startUpload,
+  uploadFile,
+} from './client.ts';
+import { createHarness, type Harness, type TestUser } from './harness.ts';
+import { DATABASE_KINDS } from './test-databases.ts';
+import { encodeBase64url } from '../../shared/crypto/index.ts';
+
+/** The victim's ids that requests name. */
+interface Victim {
+  folder: string;
+  file: string;
+  revision: string;
+  upload: string;
+  session: string;
+  /** Not an id: the body of an upload of a new file into the victim's folder. */
+  uploadIntoFolder?: unknown;
+}
+
+interface Row {
+  /** Needs no session (signing up and in): only checked not to fail with a server error. */
+  public?: true;
+  /** The route with the victim's ids in it, and the body it takes. */
+  request?: (victim: Victim) => { path: string; init?: RequestInit };
+  /**
+   * What another user gets: 404 for a route naming the victim's ids, or 2xx for a route of the caller's own data
+   * (whose answer must not hold any of the victim's ids), or the refusal that comes before any id is looked at:
+   * 403 STEP_UP_REQUIRED for the account routes that need a fresh passkey assertion, which
+   * tests/server/account-isolation.test.ts passes with a second account's own passkey.
+   */
+  asOther: number;
+}
+
+const someBytes = () => encodeBase64url(crypto.getRandomValues(new Uint8Array(120)));
+
+const send = (method: string, body?: unknown): RequestInit =>
+  body === undefined ? { method } : { ...json(body), method };
+const nodeBody = () => ({ wrappedKey: someBytes(), encryptedMetadata: randomMetadata() });
+
+const MATRIX: Record<string, Row> = {
+  'GET /api/health': { public: true, asOther: 200 },
+  'POST /api/auth/sign-up/options': { public: true, asOther: 200 },
+  'POST /api/auth/sign-up/verify': { public: true, asOther: 400 },
+  'POST /api/auth/sign-in/options': { public: true, asOther: 200 },
+  'POST /api/auth/sign-in/verify': { public: true, asOther: 400 },
+  'POST /api/auth/recover': { public: true, asOther: 400 },
+  'GET /api/account': { asOther: 200 },
+  'GET /api/account/security-events': { asOther: 200 },
+  'POST /api/account/step-up/options': { asOther: 200 },
+  'POST /api/account/step-up': { asOther: 400 },
+  'GET /api/account/passkeys': { asOther: 200 },
+  'POST /api/account/passkeys/options': { asOther: 403 },
+  'POST /api/account/passkeys': { asOther: 403 },
+  'PATCH /api/account/passkeys/:credentialId': {
+    request: () => ({
+      path: `/api/account/passkeys/${crypto.randomUUID()}`,
+      init: send('PATCH', { encryptedLabel: someBytes() }),
+    }),
+    asOther: 404,
+  },
+  'DELETE /api/account/passkeys/:credentialId': { asOther: 403 },
+  'PUT /api/account/recovery': { asOther: 403 },
+  'PUT /api/account/passphrase': { asOther: 403 },
+  'GET /api/account/sessions': { asOther: 200 },
+  'DELETE /api/account/sessions/:sessionId': {
+    request: (v) => ({ path: `/api/account/sessions/${v.session}`, init: send('DELETE') }),
+    asOther: 403,
+  },
+  // Signing out ends the caller's own sessions only; the victim's session is checked to survive below.
+  'POST /api/account/sign-out': {
+    request: () => ({ path: '/api/account/sign-out', init: send('POST') }),
+    asOther: 204,
+  },
+  'POST /api/account/sign-out-everywhere': {
+    request: () => ({ path: '/api/account/sign-out-everywhere', init: send('POST') }),
+    asOther: 403,
+  },
+  'GET /api/uploads': { asOther: 200 },
+  'POST /api/uploads': {
+    request: (v) => ({ path: '/api/uploads', init: send('POST', v.uploadIntoFolder) }),
+    asOther: 404,
+  },
+  'GET /api/uploads/:uploadId': { asOther: 404 },
+  'PUT /api/uploads/:uploadId/chunks/:index': {
+    request: (v) => ({ path: `/api/uploads/${v.upload}/chunks/0`, init: { method: 'PUT', body: new Uint8Array(16) } }),
+    asOther: 404,
+  },
+  'POST /api/uploads/:uploadId/complete': {
+    request: (v) => ({ path: `/api/uploads/${v.upload}/complete`, init: send('POST', {}) }),
+    asOther: 404,
+  },
+  'DELETE /api/uploads/:uploadId': { asOther: 404 },
+  'GET /api/revisions/:revisionId': { asOther: 404 },
+  'GET /api/revisions/:revisionId/content': { asOther: 404 },
+  'GET /api/revisions/:revisionId/chunks/:index': { asOther: 404 },
+  'PUT /api/revisions/:revisionId/thumbnail': {
+    request: (v) => ({
+      path: `/api/revisions/${v.revision}/thumbnail`,
+      init: { method: 'PUT', body: new Uint8Array(64), headers: { 'content-type': 'application/octet-stream' } },
+    }),
+    asOther: 404,
+  },
+  'GET /api/revisions/:revisionId/thumbnail': { asOther: 404 },
+  'POST /api/nodes/folders': {
+    request: (v) => ({
+      path: '/api/nodes/folders',
+      init: send('POST', { id: crypto.randomUUID(), parentId: v.folder, ...nodeBody() }),
+    }),
+    asOther: 404,
+  },
+  'GET /api/nodes/root': { asOther: 404 },
+  'GET /api/nodes/recent': { asOther: 200 },
+  'GET /api/nodes/:nodeId': { asOther: 404 },
+  'PATCH /api/nodes/:nodeId': {
+    request: (v) => ({ path: `/api/nodes/${v.folder}`, init: send('PATCH', { encryptedMetadata: randomMetadata() }) }),
+    asOther: 404,
+  },
+  'DELETE /api/nodes/:nodeId': { asOther: 404 },
+  'GET /api/nodes/:nodeId/children': { asOther: 404 },
+  'GET /api/nodes/:nodeId/path': { asOther: 404 },
+  'GET /api/nodes/:nodeId/revisions': { asOther: 404 },
+  'PUT /api/nodes/:nodeId/current-revision': {
+    request: (v) => ({
+      path: `/api/nodes/${v.file}/current-revision`,
+      init: send('PUT', { revisionId: v.revision, encryptedMetadata: randomMetadata() }),
+    }),
+    asOther: 404,
+  },
+  'POST /api/nodes/:nodeId/move': {
+    request: (v) => ({ path: `/api/nodes/${v.file}/move`, init: send('POST', { parentId: v.folder, ...nodeBody() }) }),
+    asOther: 404,
+  },
+  'POST /api/nodes/:nodeId/trash': { asOther: 404 },
+  'POST /api/nodes/:nodeId/restore': { asOther: 404 },
+  'GET /api/trash': { asOther: 200 },
+  'DELETE /api/trash': { asOther: 200 },
+  'GET /api/usage': { asOther: 200 },
+};
+
+/** The route with the victim's ids put in for its parameters, called without a body unless its row gives one. */
+function requestFor(route: string, row: Row, victim: Victim): { path: string; init: RequestInit } {
+  const custom = row.request?.(victim);
+  if (custom) return { path: custom.path, init: custom.init ?? {} };
+  const [method, pattern] = route.split(' ') as [string, string];
+  const path = pattern
+    .replace(':nodeId', victim.file)
+    .replace(':uploadId', victim.upload)
+    .replace(':revisionId', victim.revision)
+    .replace(':index', '0')
+    .replace(':credentialId', crypto.randomUUID())
+    .replace(':sessionId', victim.session);
+  return { path, init: method === 'GET' || method === 'DELETE' ? { method } : send(method, {}) };
+}
+
+describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
+  let h: Harness;
+  let victim: Victim;
+  let victimUser: TestUser;
+  const routes: string[] = [];
+
+  beforeAll(async () => {
+    h = await createHarness(kind);
+    victimUser = await h.makeUser();
+    const root = await createRoot(victimUser);
+    const file = await encryptFile(new Uint8Array(100));
+    const uploaded = await uploadFile(victimUser, file, root);
+    const open = await startUpload(victimUser, await encryptFile(new Uint8Array(100)), root);
+    const [session] = await h.db.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, victimUser.id));
+    victim = {
+      folder: root,
+      file: file.nodeId,
+      revision: uploaded.revisionId,
+      upload: open.uploadId,
+      session: session!.id,
+    };
+    victim.uploadIntoFolder = createUploadRequest(await encryptFile(new Uint8Array(100)), root);
+    const seen = new Set<string>();
+    for (const route of h.app.routes) {
+      if (route.method !== 'ALL' && route.path.startsWith('/api/')) seen.add(`${route.method} ${route.path}`);
+    }
+    routes.push(...seen);
+  });
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('has a row for every route of the app, and none for a route that is gone', () => {
+    expect(routes.length).toBeGreaterThan(40);
+    expect(routes.filter((route) => !(route in MATRIX))).toEqual([]);
+    expect(Object.keys(MATRIX).filter((route) => !routes.includes(route))).toEqual([]);
+  });
+
+  // Routes without a row fail the first test; the others go through those that have one.
+  const protectedRoutes = () => routes.filter((route) => MATRIX[route] && !MATRIX[route].public);
+
+  async function refusesEveryProtectedRoute(caller: (path: string, init: RequestInit) => Promise<Response>) {
+    const answers = [];
+    for (const route of protectedRoutes()) {
+      const { path, init } = requestFor(route, MATRIX[route]!, victim);
+      const response = await caller(path, init);
+      answers.push({
+        route,
+        status: response.status,
+        code: ((await response.json()) as { error?: { code?: string } }).error?.code,
+      });
+    }
+    expect(answers.filter((answer) => answer.status !== 401 || answer.code !== 'UNAUTHENTICATED')).toEqual([]);
+  }
+
+  it('refuses every protected route to a request without a session', async () => {
+    await refusesEveryProtectedRoute((path, init) =>
+      Promise.resolve(
+        h.app.request(path, {
+          ...init,
+          headers: { origin: 'http://localhost:8080', ...(init.headers as Record<string, string>) },
+        }),
+      ),
+    );
+    for (const route of routes.filter((route) => MATRIX[route]?.public)) {
+      const { path, init } = requestFor(route, MATRIX[route]!, victim);
+      const response = await h.app.request(path, { ...init, headers: { origin: 'http://localhost:8080' } });
+      expect({ route, status: response.status }).toEqual({ route, status: MATRIX[route]!.asOther });
+    }
+  });
+
+  it('refuses every protected route to a disabled account', async () => {
+    const disabled = await h.makeUser();
+    await h.db.update(users).set({ disabledAt: h.clock.now }).where(eq(users.id, disabled.id));
+    await refusesEveryProtectedRoute(disabled.request);
+  });
+
+  it('refuses every protected route to a revoked session', async () => {
+    const revoked = await h.makeUser();
+    await h.db.update(sessions).set({ revokedAt: h.clock.now }).where(eq(sessions.userId, revoked.id));
+    await refusesEveryProtectedRoute(revoked.request);
+  });
+
+  it("gives another user nothing of the victim's, whatever ids it names", async () => {
+    const answers = [];
+    for (const route of protectedRoutes()) {
+      // A fresh caller each time: signing out ends the session the next request would use.
+      const other = await h.makeUser();
+      const { path, init } = requestFor(route, MATRIX[route]!, victim);
+      const response = await other.request(path, init);
+      const text = await response.text();
+      // An error may name the id the caller sent; any other id of the victim's in the answer is a leak.
+      const sent = `${path} ${typeof init.body === 'string' ? init.body : ''}`;
+      const ids = [victim.folder, victim.file, victim.revision, victim.upload, victim.session];
+      const leaked = ids.filter((id) => text.includes(id) && !sent.includes(id));
+      answers.push({ route, status: response.status, leaked });
+    }
+    expect(answers).toEqual(protectedRoutes().map((route) => ({ route, status: MATRIX[route]!.asOther, leaked: [] })));
+    // Nothing of the victim's changed: the tree, the file's revision, the open upload and the session are all there.
+    const path = await ok<{ path: { id: string }[] }>(victimUser.request(`/api/nodes/${victim.file}/path`));
+    expect(path.path.map((node) => node.id)).toEqual([victim.folder, victim.file]);
+    await ok(victimUser.request(`/api/revisions/${victim.revision}`));
+    await ok(victimUser.request(`/api/uploads/${victim.upload}`));
+  });
+});
