@@ -14,8 +14,9 @@ import { CHALLENGE_TTL_MS } from './challenges.ts';
 import type { RelyingParty } from './relying-party.ts';
 
 /**
- * @simplewebauthn/server (with its certificate and ASN.1 libraries) adds about 27 MB to the process; it is loaded at
- * the first ceremony, so instances that only move files never pay for it.
+ * @simplewebauthn/server, with its certificate and ASN.1 libraries, is loaded at the first ceremony, so that instances
+ * that only move files never pay its memory (docs/BENCHMARKS.md, "Compiled ahead of time, WebAuthn loaded at the first
+ * ceremony").
  */
 const webauthn = () => import('@simplewebauthn/server');
 
