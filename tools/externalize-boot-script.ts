@@ -23,4 +23,3 @@ const [whole, body] = inline[0]! as unknown as [string, string];
 const name = `boot.${createHash('sha256').update(body).digest('hex').slice(0, 12)}.js`;
 writeFileSync(join(dirname(page), '_app', name), body.trim() + '\n');
 writeFileSync(page, html.replace(whole, `<script src="/_app/${name}"></script>`));
-console.log(`externalize-boot-script: ${page} now loads /_app/${name}`);
