@@ -9,7 +9,7 @@ import { chromium, type Browser, type Page, type Route } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium.ts';
 import { startAppServer, type AppServer } from './app-server.ts';
-import { finishUnlock } from './sign-up.ts';
+import { createAccountToRecoveryKit, finishUnlock } from './sign-up.ts';
 import { addVirtualAuthenticator } from './virtual-authenticator.ts';
 
 const PASSPHRASE = 'harbor quill 77 meadow lantern';
@@ -52,16 +52,7 @@ describe.each([true, false])('a server that lies about the account, authenticato
     const cdp = await context.newCDPSession(page);
     await cdp.send('WebAuthn.enable');
     await addVirtualAuthenticator(cdp, hasPrf);
-    await page.goto(server.origin);
-    await page.getByRole('link', { name: 'Create an account' }).click();
-    await page.getByRole('button', { name: 'Create a passkey' }).click();
-    if (!hasPrf) {
-      await page.getByText('has no PRF').waitFor();
-      await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
-      await page.getByLabel('The same again').fill(PASSPHRASE);
-      await page.getByRole('button', { name: 'Create account' }).click();
-    }
-    recoveryCode = (await page.getByTestId('recovery-code').textContent())!.trim();
+    recoveryCode = await createAccountToRecoveryKit(page, server.origin, hasPrf ? undefined : PASSPHRASE);
     await page.getByLabel('I have saved my recovery code').check();
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByTestId('unlocked').waitFor();

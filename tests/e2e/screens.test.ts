@@ -8,7 +8,7 @@ import { chromium, type Browser, type CDPSession, type Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium.ts';
 import { startAppServer, type AppServer } from './app-server.ts';
-import { finishUnlock } from './sign-up.ts';
+import { createAccountToRecoveryKit, finishUnlock } from './sign-up.ts';
 import { addVirtualAuthenticator } from './virtual-authenticator.ts';
 
 const PASSPHRASE = 'lantern quiver 42 meadow basalt';
@@ -49,16 +49,7 @@ describe.each([true, false])('account screens in Chromium, authenticator with PR
   });
 
   it('signs up, and will not go on before the recovery code is saved', async () => {
-    await page.goto(server.origin);
-    await page.getByRole('link', { name: 'Create an account' }).click();
-    await page.getByRole('button', { name: 'Create a passkey' }).click();
-    if (!hasPrf) {
-      await page.getByText('has no PRF').waitFor();
-      await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
-      await page.getByLabel('The same again').fill(PASSPHRASE);
-      await page.getByRole('button', { name: 'Create account' }).click();
-    }
-    recoveryCode = (await page.getByTestId('recovery-code').textContent())!.trim();
+    recoveryCode = await createAccountToRecoveryKit(page, server.origin, hasPrf ? undefined : PASSPHRASE);
     expect(recoveryCode).toMatch(/^([0-9A-Z]{4}-){12}[0-9A-Z]{4}$/);
     const next = page.getByRole('button', { name: 'Continue' });
     expect(await next.isDisabled()).toBe(true);

@@ -29,3 +29,20 @@ export async function finishUnlock(page: Page, passphrase?: string): Promise<voi
   }
   await page.getByTestId('unlocked').waitFor();
 }
+
+/**
+ * Creates an account in the web app up to its recovery kit and returns the code shown there; without PRF (a
+ * `passphrase` given) the passphrase is chosen first.
+ */
+export async function createAccountToRecoveryKit(page: Page, origin: string, passphrase?: string): Promise<string> {
+  await page.goto(origin);
+  await page.getByRole('link', { name: 'Create an account' }).click();
+  await page.getByRole('button', { name: 'Create a passkey' }).click();
+  if (passphrase !== undefined) {
+    await page.getByText('has no PRF').waitFor();
+    await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
+    await page.getByLabel('The same again').fill(passphrase);
+    await page.getByRole('button', { name: 'Create account' }).click();
+  }
+  return (await page.getByTestId('recovery-code').textContent())!.trim();
+}

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestBrowser } from './browser.ts';
-import { fails, ok } from './client.ts';
+import { fails, json, ok } from './client.ts';
 import { createHarness, type Harness } from './harness.ts';
 import {
   later,
@@ -78,11 +78,7 @@ describe.each(DATABASE_KINDS)('one account against another on %s', (kind) => {
 
   it("cannot rename, remove or use A's passkey, even stepped up", async () => {
     await fails(
-      b.request(`/api/account/passkeys/${aPasskey}`, {
-        method: 'PATCH',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ encryptedLabel: random(80) }),
-      }),
+      b.request(`/api/account/passkeys/${aPasskey}`, { ...json({ encryptedLabel: random(80) }), method: 'PATCH' }),
       404,
       'NOT_FOUND',
     );

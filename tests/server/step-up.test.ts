@@ -78,9 +78,8 @@ describe.each(DATABASE_KINDS)('step-up on %s', (kind) => {
     await ok(laptop.request('/api/account/sessions'));
     await ok(
       laptop.request(`/api/account/passkeys/${credentialId}`, {
+        ...json({ encryptedLabel: random(80) }),
         method: 'PATCH',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ encryptedLabel: random(80) }),
       }),
       204,
     );
