@@ -101,8 +101,21 @@ export function reportLines(baselines: Transfer[], runs: WebRun[], listing: List
     const upApp = highest((run) => run.upload.peakAppPssMB);
     const downApp = highest((run) => run.download.peakAppPssMB);
     const idlePss = highest((run) => run.idle.peakPssMB);
+    const idleApp = highest((run) => run.idle.peakAppPssMB);
+    /** The app's renderers over their own idle level in the same round, the highest of the rounds. */
+    const overIdle = (phase: 'upload' | 'download') =>
+      highest((run) =>
+        run[phase].peakAppPssMB === null || run.idle.peakAppPssMB === null
+          ? null
+          : run[phase].peakAppPssMB - run.idle.peakAppPssMB,
+      );
+    const upOverIdle = overIdle('upload');
+    const downOverIdle = overIdle('download');
     const upRss = highest((run) => run.upload.peakRssMB)!;
     const downRss = highest((run) => run.download.peakRssMB)!;
+    const ofPassedOn = runs.map(
+      (run) => rate(FILE_BYTES, run.downloadSeconds) / rate(run.ceiling.passedOn.bytes, run.ceiling.passedOn.seconds),
+    );
     lines.push(
       '',
       `${(FILE_BYTES / MiB).toFixed(0)} MiB of random bytes, ${runs.length} rounds. Upload: "Files to upload" given ` +
@@ -134,18 +147,17 @@ export function reportLines(baselines: Transfer[], runs: WebRun[], listing: List
       '',
       '| goal | measured | met? |',
       '| --- | --- | --- |',
-      `| upload through the UI at least ${GOALS.ratio}x the baseline | ${fmt(median(upRatios), 2)}x (median) | ` +
-        `${met(median(upRatios) >= GOALS.ratio)} |`,
-      `| download through the UI at least ${GOALS.ratio}x the baseline | ${fmt(median(downRatios), 2)}x (median) | ` +
-        `${met(median(downRatios) >= GOALS.ratio)} |`,
-      `| peak browser memory under ${GOALS.memoryMB} MB, upload: all of Chromium | PSS ${fmt(upPss)} MB (RSS ` +
-        `${fmt(upRss)} MB; idle before it, up to ${fmt(idlePss)} MB) | ${met((upPss ?? upRss) < GOALS.memoryMB)} |`,
-      `| the same, download: all of Chromium | PSS ${fmt(downPss)} MB (RSS ${fmt(downRss)} MB) | ` +
-        `${met((downPss ?? downRss) < GOALS.memoryMB)} |`,
-      `| the same, upload: the app's renderers (page, its workers, service worker) | PSS ${fmt(upApp)} MB | ` +
-        `${met(upApp !== null && upApp < GOALS.memoryMB)} |`,
-      `| the same, download: the app's renderers | PSS ${fmt(downApp)} MB | ` +
-        `${met(downApp !== null && downApp < GOALS.memoryMB)} |`,
+      `| upload through the UI at least ${GOALS.uploadRatio}x the baseline | ${fmt(median(upRatios), 2)}x (median) | ` +
+        `${met(median(upRatios) >= GOALS.uploadRatio)} |`,
+      `| download through the UI at least ${GOALS.downloadOfPassedOn}x Chromium's pass-through service worker | ` +
+        `${fmt(median(ofPassedOn), 2)}x (median) | ${met(median(ofPassedOn) >= GOALS.downloadOfPassedOn)} |`,
+      `| the app's renderers (page, its workers, service worker) at most ${GOALS.appOverIdleMB} MB over their idle ` +
+        `level, upload | ${fmt(upOverIdle)} MB over idle (peak ${fmt(upApp)} MB of PSS; idle up to ${fmt(idleApp)} MB) | ` +
+        `${met(upOverIdle !== null && upOverIdle <= GOALS.appOverIdleMB)} |`,
+      `| the same, download | ${fmt(downOverIdle)} MB over idle (peak ${fmt(downApp)} MB) | ` +
+        `${met(downOverIdle !== null && downOverIdle <= GOALS.appOverIdleMB)} |`,
+      `| all of Chromium, for reference (no goal) | PSS up ${fmt(upPss)} MB (RSS ${fmt(upRss)} MB), down ` +
+        `${fmt(downPss)} MB (RSS ${fmt(downRss)} MB); idle before the upload, up to ${fmt(idlePss)} MB | - |`,
     );
     /** One clause per round, "round N, ...", joined. */
     const byRound = (describe: (run: WebRun) => string) =>
@@ -156,9 +168,6 @@ export function reportLines(baselines: Transfer[], runs: WebRun[], listing: List
       const { seconds, bytes, sampling } = run.ceiling[name];
       return `${fmt(rate(bytes, seconds))} MB/s (${fmt(seconds, 1)} s, ${fmt(sampling.cpuTotal, 1)} CPU-s)`;
     };
-    const ofPassedOn = runs.map(
-      (run) => rate(FILE_BYTES, run.downloadSeconds) / rate(run.ceiling.passedOn.bytes, run.ceiling.passedOn.seconds),
-    );
     lines.push(
       '',
       "Chromium's own download path, without Coffer (bench/service-worker-ceiling.ts), in the same browser after the " +
