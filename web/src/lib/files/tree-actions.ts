@@ -97,6 +97,11 @@ export async function emptyTrash(): Promise<number> {
   return (await api<{ purged: number }>('DELETE', '/api/trash')).purged;
 }
 
+/** A file's stored versions, oldest first. */
+export async function listRevisions(node: OpenNode): Promise<RevisionRecord[]> {
+  return (await api<{ revisions: RevisionRecord[] }>('GET', `/api/nodes/${node.id}/revisions`)).revisions;
+}
+
 /** Makes an earlier version current again; its metadata names that version, with the size it had. */
 export async function restoreRevision(
   ring: KeyRing,
