@@ -3,12 +3,13 @@
  * in My files (a record the app could open, under the folder it really belongs to) and alters another's metadata; in
  * the recent files it claims a file of a subfolder sits in My files, and alters another file. The file browser, the
  * move dialog and the dashboard (its recent files and its shared inbox, which reads My files for names) each show the
- * other items and say that two failed; none of them shows a refused item or gives up on the rest.
+ * other items and say that two failed; none of them shows a refused item or gives up on the rest. A zip of a folder
+ * leaves out a child that fails and says so, and a path that skips a folder is refused.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page, type Route } from 'playwright';
+import { chromium, type Browser, type Download, type Page, type Route } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium.ts';
 import { startAppServer, type AppServer } from './app-server.ts';
@@ -33,7 +34,7 @@ describe('items that fail their checks, in Chromium', () => {
   let browser: Browser;
   let page: Page;
   let dir: string;
-  const ids = { root: '', letters: '', taxes: '' };
+  const ids = { root: '', letters: '', taxes: '', oldLetters: '' };
 
   const row = (name: string) => page.getByRole('row').filter({ has: page.getByRole('button', { name, exact: true }) });
   const goToFiles = async () => {
@@ -94,6 +95,7 @@ describe('items that fail their checks, in Chromium', () => {
     ids.root = (await getJson<ListedNode>('/api/nodes/root')).id;
     const { children } = await getJson<{ children: ListedNode[] }>(`/api/nodes/${ids.letters}/children`);
     const oldLetters = children.find((child) => child.kind === 'folder')!;
+    ids.oldLetters = oldLetters.id;
 
     // My files: Old letters listed here too, with its own record (it claims Letters); Photos' metadata altered.
     await page.context().route(
@@ -176,5 +178,43 @@ describe('items that fail their checks, in Chromium', () => {
     const recent = page.getByRole('region', { name: 'Recent files' });
     await recent.getByText('2 items among the recent files failed the integrity check').waitFor();
     expect(await recent.getByRole('listitem').getByRole('link').allInnerTexts()).toEqual(['notes.txt', 'plan.txt']);
+  });
+
+  it('a zip of a folder leaves out an item that fails, and says so', async () => {
+    await page.context().route(
+      (url) => url.pathname === `/api/nodes/${ids.letters}/children`,
+      rewrite((json) => {
+        const letter = json.children!.find((child) => child.kind === 'file');
+        letter!.encryptedMetadata = altered(letter!.encryptedMetadata);
+      }),
+    );
+    await goToFiles();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      (async () => {
+        await page.getByLabel('Actions for Letters', { exact: true }).click();
+        await row('Letters').getByRole('button', { name: 'Download', exact: true }).click();
+      })(),
+    ]);
+    await page
+      .getByText('One item in the folders downloaded failed the integrity check and is not in the download')
+      .waitFor();
+    // Zip entries carry their paths in the clear.
+    const zip = readFileSync((await (download as Download).path())!);
+    expect(zip.includes('Letters/Old letters/')).toBe(true);
+    expect(zip.includes('letter.txt')).toBe(false);
+  });
+
+  it('refuses a path to a folder that skips the folder holding it', async () => {
+    await page.context().route(
+      (url) => url.pathname === `/api/nodes/${ids.oldLetters}/path`,
+      rewrite((json) => {
+        json.path = json.path!.filter((step) => step.id !== ids.letters);
+      }),
+    );
+    await page.getByRole('button', { name: 'Letters', exact: true }).click();
+    await page.getByRole('button', { name: 'Old letters', exact: true }).click();
+    await page.getByText('the server gave a path whose folders do not hold one another').waitFor();
+    expect(await page.getByRole('heading', { name: 'Old letters' }).count()).toBe(0);
   });
 });
