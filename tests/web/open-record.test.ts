@@ -88,6 +88,7 @@ describe('opening a node the server lists', () => {
     expect(opened.node).toEqual({
       id: file.id,
       parentId: FOLDER,
+      ownerId: OWNER,
       kind: 'file',
       name: 'Report.txt',
       type: 'text/plain',
@@ -133,6 +134,15 @@ describe('opening a node the server lists', () => {
 
   it('refuses a node the server moved to another folder without its key being wrapped again', async () => {
     await expectRefused({ ...(await fileRecord('a.txt')), parentId: OTHER_FOLDER }, /metadata failed authentication/);
+  });
+
+  it("carries the owner it was opened for, and refuses a node opened as another owner's", async () => {
+    const unwrap = await nodeKeyUnwrapper(folderKey);
+    const folder = await folderRecord('Photos');
+    expect((await openRecord(OWNER, unwrap, folder)).node.ownerId).toBe(OWNER);
+    const error = await openRecord(crypto.randomUUID(), unwrap, folder).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TamperedNodeError);
+    expect((error as TamperedNodeError).reason).toMatch(/wrapped key failed authentication/);
   });
 
   it('refuses a file passed off as a folder', async () => {

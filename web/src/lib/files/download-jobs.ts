@@ -1,11 +1,12 @@
 /**
  * Builds downloads from what the user picked: one file as itself; several files, or any folder, as one zip whose
- * paths mirror the folders. Folders are walked on the device, opening every child as the listing does.
+ * paths mirror the folders. Folders are walked on the device, listed as the file browser lists them
+ * (folder-listing.ts): a child that fails its checks is left out of the zip and counted, for the page to report.
  */
-import { api } from '../api.ts';
 import type { DownloadEntry, DownloadJob } from '../download/download-job.ts';
+import { listChildren } from './folder-listing.ts';
 import type { KeyRing } from './key-ring.ts';
-import type { NodeRecord, OpenNode, RevisionRecord } from './node-records.ts';
+import type { OpenNode, RevisionRecord } from './node-records.ts';
 import { requireKey } from './tree-actions.ts';
 
 export function fileEntry(ring: KeyRing, node: OpenNode, path: string, revision = node.revision): DownloadEntry {
@@ -33,35 +34,35 @@ export function versionJob(ring: KeyRing, node: OpenNode, revision: RevisionReco
   };
 }
 
-export async function downloadJob(ring: KeyRing, nodes: OpenNode[]): Promise<DownloadJob> {
+/** `refused`: how many items of the folders walked failed their checks and are not in the zip. */
+export async function downloadJob(ring: KeyRing, nodes: OpenNode[]): Promise<{ job: DownloadJob; refused: number }> {
   const id = crypto.randomUUID();
   const [only] = nodes;
   if (nodes.length === 1 && only?.kind === 'file') {
-    return { id, name: only.name, zip: false, entries: [fileEntry(ring, only, only.name)], folders: [] };
+    return {
+      job: { id, name: only.name, zip: false, entries: [fileEntry(ring, only, only.name)], folders: [] },
+      refused: 0,
+    };
   }
-  const entries: DownloadEntry[] = [];
-  const folders: string[] = [];
-  for (const node of nodes) await collect(ring, node, '', entries, folders);
+  const walk = { entries: [] as DownloadEntry[], folders: [] as string[], refused: 0 };
+  for (const node of nodes) await collect(ring, node, '', walk);
   const name = nodes.length === 1 && only ? `${only.name}.zip` : 'Coffer files.zip';
-  return { id, name, zip: true, entries, folders };
+  return { job: { id, name, zip: true, entries: walk.entries, folders: walk.folders }, refused: walk.refused };
 }
 
 async function collect(
   ring: KeyRing,
   node: OpenNode,
   prefix: string,
-  entries: DownloadEntry[],
-  folders: string[],
+  walk: { entries: DownloadEntry[]; folders: string[]; refused: number },
 ): Promise<void> {
   const path = prefix + node.name;
   if (node.kind === 'file') {
-    if (node.revision) entries.push(fileEntry(ring, node, path));
+    if (node.revision) walk.entries.push(fileEntry(ring, node, path));
     return;
   }
-  folders.push(`${path}/`);
-  const records = (await api<{ children: NodeRecord[] }>('GET', `/api/nodes/${node.id}/children`)).children;
-  const { opened, refused } = await ring.openChildren(node.id, records);
-  // A child that fails its integrity check stops the download with its reason: a zip must not silently lack a file.
-  if (refused[0]) throw refused[0];
-  for (const child of opened) await collect(ring, child, `${path}/`, entries, folders);
+  walk.folders.push(`${path}/`);
+  const { opened, refused } = await listChildren(ring, node.id);
+  walk.refused += refused.length;
+  for (const child of opened) await collect(ring, child, `${path}/`, walk);
 }

@@ -30,8 +30,8 @@ class Drive {
     if (account !== this.#account) this.forget();
     this.#account = account;
     this.#opening ??= (async () => {
-      const ring = new KeyRing(account.userId, account.masterKey);
-      const root = await loadRoot(ring);
+      const ring = new KeyRing();
+      const root = await loadRoot(ring, account);
       if (this.#account === account) {
         this.#ring = ring;
         this.root = root;

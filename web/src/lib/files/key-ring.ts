@@ -1,43 +1,81 @@
 /**
- * Opens nodes from the root down (docs/FORMAT.md section 5), each only with the key of the parent it claims
- * (open-record.ts says what is checked). Whatever fails is refused, never shown. The node keys live here, in memory,
+ * Opens nodes from anchors down (docs/FORMAT.md section 5), each only with the key of the parent it claims
+ * (open-record.ts says what is checked). An anchor is a node whose key the ring holds without holding its parent's:
+ * the account's root today, a folder shared with the account or opened from a link tomorrow. Each key the ring holds
+ * belongs to its anchor's owner, whose id every wrap and metadata under it binds, so nodes of another owner's tree open
+ * with the same code and carry that owner. Whatever fails is refused, never shown. The keys live here, in memory,
  * until the account locks.
  */
-import { unwrapNodeKey, type NodeKeyUnwrapper } from '$shared/crypto/index.ts';
+import { unwrapNodeKey } from '$shared/crypto/index.ts';
 import type { NodeRecord, OpenNode } from './node-records.ts';
 import { NodeOpener } from './node-opener.ts';
 import { openRecord, TamperedNodeError } from './open-record.ts';
 
+/** Where opening starts: a node, the owner of its tree, and the node's own key. */
+export interface Anchor {
+  nodeId: string;
+  ownerId: string;
+  key: Uint8Array;
+}
+
+/** What a listing opened, and what it refused: a refused record is counted, never shown. */
+export interface Opened {
+  opened: OpenNode[];
+  refused: TamperedNodeError[];
+}
+
+interface HeldKey {
+  key: Uint8Array;
+  ownerId: string;
+}
+
 export class KeyRing {
-  readonly #keys = new Map<string, Uint8Array>();
+  readonly #keys = new Map<string, HeldKey>();
+  readonly #anchors = new Set<string>();
   readonly #opener = new NodeOpener();
 
-  constructor(
-    readonly ownerId: string,
-    private readonly masterKey: Uint8Array,
-  ) {}
+  addAnchor({ nodeId, ownerId, key }: Anchor): void {
+    this.#keys.set(nodeId, { key, ownerId });
+    this.#anchors.add(nodeId);
+  }
 
   keyOf(nodeId: string): Uint8Array | undefined {
-    return this.#keys.get(nodeId);
+    return this.#keys.get(nodeId)?.key;
   }
 
-  /** The root folder's key is wrapped under the master key. */
-  rootWrappingKey(): Uint8Array {
-    return this.masterKey;
+  ownerOf(nodeId: string): string | undefined {
+    return this.#keys.get(nodeId)?.ownerId;
   }
 
-  /** Opens a node whose parent is open already (or the root, under the master key). */
+  /**
+   * Opens a root folder, whose key is wrapped under a key outside any tree (the account's master key), and anchors
+   * the ring there.
+   */
+  async openRoot(ownerId: string, wrappingKey: Uint8Array, record: NodeRecord): Promise<OpenNode> {
+    const { node, key } = await openRecord(
+      ownerId,
+      (wrapped, place) => unwrapNodeKey(wrappingKey, wrapped, place),
+      record,
+    );
+    this.addAnchor({ nodeId: node.id, ownerId, key });
+    return node;
+  }
+
+  /**
+   * Opens one node: an anchor's own record with the key the anchor brought (its metadata must still authenticate for
+   * its id and parent), any other under the key of the parent it claims, which must be open already.
+   */
   async open(record: NodeRecord): Promise<OpenNode> {
-    const parentKey = record.parentId === null ? this.masterKey : this.#keys.get(record.parentId);
-    if (!parentKey) throw new TamperedNodeError(record.id, 'its folder could not be opened');
-    return this.openUnder(parentKey, record);
-  }
-
-  /** Opens a node under a key that is not in the ring (a node shown with a stale parent, for instance). */
-  async openUnder(parentKey: Uint8Array, record: NodeRecord): Promise<OpenNode> {
-    const unwrap: NodeKeyUnwrapper = (wrapped, place) => unwrapNodeKey(parentKey, wrapped, place);
-    const { node, key } = await openRecord(this.ownerId, unwrap, record);
-    this.#keys.set(node.id, key);
+    const anchor = this.#anchors.has(record.id) ? this.#keys.get(record.id) : undefined;
+    if (anchor) return (await openRecord(anchor.ownerId, () => Promise.resolve(anchor.key), record)).node;
+    const parent = record.parentId === null ? undefined : this.#keys.get(record.parentId);
+    if (!parent) throw new TamperedNodeError(record.id, 'its folder could not be opened');
+    const { node, key } = await openRecord(
+      parent.ownerId,
+      (wrapped, place) => unwrapNodeKey(parent.key, wrapped, place),
+      record,
+    );
+    this.#keys.set(node.id, { key, ownerId: parent.ownerId });
     return node;
   }
 
@@ -45,56 +83,70 @@ export class KeyRing {
    * Opens the children of an open folder, in workers (node-opener.ts), so that a large folder does not hold up the
    * page. A record that claims another parent is refused like one that fails its integrity check.
    */
-  async openChildren(
-    folderId: string,
-    records: NodeRecord[],
-  ): Promise<{ opened: OpenNode[]; refused: TamperedNodeError[] }> {
-    const folderKey = this.#keys.get(folderId);
-    if (!folderKey) throw new Error('This folder is not open on this device; reload the page and try again.');
+  async openChildren(folderId: string, records: NodeRecord[]): Promise<Opened> {
+    const folder = this.#keys.get(folderId);
+    if (!folder) throw new Error('This folder is not open on this device; reload the page and try again.');
     const misplaced = records
       .filter((record) => record.parentId !== folderId)
       .map((record) => new TamperedNodeError(record.id, 'the server listed it in a folder it does not claim'));
     const claimed = records.filter((record) => record.parentId === folderId);
-    const { opened, refused } = await this.#opener.openChildren(this.ownerId, folderKey, claimed);
-    for (const { node, key } of opened) this.#keys.set(node.id, key);
+    const { opened, refused } = await this.#opener.openChildren(folder.ownerId, folder.key, claimed);
+    for (const { node, key } of opened) this.#keys.set(node.id, { key, ownerId: folder.ownerId });
     return { opened: opened.map(({ node }) => node), refused: [...misplaced, ...refused] };
   }
 
   /**
-   * Opens nodes whose ancestors come alongside, in any order (the trash and the recent files): each ancestor is
-   * opened from the root down before the nodes that need it. Nodes that fail are left out and counted.
+   * Opens nodes of several folders whose ancestors come alongside, in any order (the trash, the recent files). The
+   * ancestors open from what the ring holds down, each as a child of the folder it claims, and then the nodes, each as
+   * a child of the folder it claims: a node whose chain of folders does not lead to an anchor is refused and counted
+   * like any other. `folders`: the ancestors that opened. The nodes keep the order they were listed in.
    */
-  async openWithAncestors(
+  async openScattered(
     nodes: NodeRecord[],
     ancestors: NodeRecord[],
-  ): Promise<{ opened: OpenNode[]; ancestors: Map<string, OpenNode>; refused: number }> {
-    const byId = new Map(ancestors.map((record) => [record.id, record]));
-    const openAncestors = new Map<string, OpenNode>();
-    const openAncestor = async (id: string, depth: number): Promise<boolean> => {
-      if (this.#keys.has(id)) return true;
-      const record = byId.get(id);
-      if (!record || depth > byId.size) return false;
-      if (record.parentId !== null && !(await openAncestor(record.parentId, depth + 1))) return false;
-      openAncestors.set(id, await this.open(record));
-      return true;
-    };
-    const opened: OpenNode[] = [];
-    let refused = 0;
-    for (const record of nodes) {
-      try {
-        if (record.parentId !== null) await openAncestor(record.parentId, 0);
-        opened.push(await this.open(record));
-      } catch (error) {
-        if (!(error instanceof TamperedNodeError)) throw error;
-        refused++;
-      }
+  ): Promise<Opened & { folders: Map<string, OpenNode> }> {
+    const folders = new Map<string, OpenNode>();
+    let waiting = ancestors;
+    for (;;) {
+      const ready = new Set(waiting.filter((record) => record.parentId !== null && this.#keys.has(record.parentId)));
+      if (ready.size === 0) break;
+      waiting = waiting.filter((record) => !ready.has(record));
+      for (const folder of (await this.#openByParent([...ready])).opened) folders.set(folder.id, folder);
     }
-    return { opened, ancestors: openAncestors, refused };
+    const { opened, refused } = await this.#openByParent(nodes);
+    // In the order the server listed them (newest first), which opening folder by folder does not keep.
+    const order = new Map(nodes.map((record, index) => [record.id, index]));
+    opened.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+    return { opened, refused, folders };
+  }
+
+  async #openByParent(records: NodeRecord[]): Promise<Opened> {
+    const byParent = new Map<string | null, NodeRecord[]>();
+    for (const record of records) {
+      const group = byParent.get(record.parentId);
+      if (group) group.push(record);
+      else byParent.set(record.parentId, [record]);
+    }
+    const results = await Promise.all(
+      [...byParent].map(([parentId, group]) =>
+        parentId !== null && this.#keys.has(parentId)
+          ? this.openChildren(parentId, group)
+          : {
+              opened: [],
+              refused: group.map((record) => new TamperedNodeError(record.id, 'its folder could not be opened')),
+            },
+      ),
+    );
+    return {
+      opened: results.flatMap((result) => result.opened),
+      refused: results.flatMap((result) => result.refused),
+    };
   }
 
   /** Forgets every key and stops the workers; the account is locking. */
   close(): void {
     this.#opener.close();
     this.#keys.clear();
+    this.#anchors.clear();
   }
 }

@@ -33,6 +33,8 @@ export interface NodeRecord {
 export interface OpenNode {
   id: string;
   parentId: string | null;
+  /** Whose tree the node is in: the owner of the anchor it was opened from, which its key's wrap binds. */
+  ownerId: string;
   kind: NodeKind;
   name: string;
   /** Media type of a file ("" when unknown, and for folders). */

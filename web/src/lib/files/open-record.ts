@@ -35,7 +35,10 @@ export async function openRecord(ownerId: string, unwrap: NodeKeyUnwrapper, reco
     if (place.kind === 'folder') {
       const metadata = await decryptMetadata(key, { ...place, kind: 'folder' }, encrypted);
       const changed = writtenAt(encrypted);
-      return { node: openNode(record, { name: metadata.name, type: '', size: 0, modified: changed }, changed), key };
+      return {
+        node: openNode(ownerId, record, { name: metadata.name, type: '', size: 0, modified: changed }, changed),
+        key,
+      };
     }
     const metadata = await decryptMetadata(key, { ...place, kind: 'file' }, encrypted);
     if (record.currentRevision && record.currentRevision.number !== metadata.revision) {
@@ -44,7 +47,7 @@ export async function openRecord(ownerId: string, unwrap: NodeKeyUnwrapper, reco
         `its details describe version ${metadata.revision}, the server presents version ${record.currentRevision.number}`,
       );
     }
-    return { node: openNode(record, metadata, writtenAt(encrypted)), key };
+    return { node: openNode(ownerId, record, metadata, writtenAt(encrypted)), key };
   } catch (error) {
     if (error instanceof CofferCryptoError) throw new TamperedNodeError(record.id, error.message);
     throw error;
@@ -60,6 +63,7 @@ function writtenAt(token: Uint8Array): number {
 }
 
 function openNode(
+  ownerId: string,
   record: NodeRecord,
   shown: { name: string; type: string; size: number; modified: number },
   changed: number,
@@ -67,6 +71,7 @@ function openNode(
   return {
     id: record.id,
     parentId: record.parentId,
+    ownerId,
     kind: record.kind,
     name: shown.name,
     type: shown.type,

@@ -17,34 +17,44 @@ import type { NodeRecord, OpenNode, RevisionRecord } from './node-records.ts';
 
 export const ROOT_NAME = 'My files';
 
-/** The account's root folder, made on first use. */
-export async function loadRoot(ring: KeyRing): Promise<OpenNode> {
+/** The account's root folder, made on first use; the key ring is anchored there. */
+export async function loadRoot(ring: KeyRing, account: { userId: string; masterKey: Uint8Array }): Promise<OpenNode> {
+  const open = (record: NodeRecord) => ring.openRoot(account.userId, account.masterKey, record);
   try {
-    return await ring.open(await api<NodeRecord>('GET', '/api/nodes/root'));
+    return await open(await api<NodeRecord>('GET', '/api/nodes/root'));
   } catch (error) {
     if (!(error instanceof ApiRequestError && error.code === 'NO_ROOT')) throw error;
   }
   try {
-    return await ring.open(await createFolderRecord(ring, null, ROOT_NAME));
+    const place = { ownerId: account.userId, nodeId: crypto.randomUUID(), parentId: null, kind: 'folder' as const };
+    return await open(await createFolderRecord(account.masterKey, place, ROOT_NAME));
   } catch (error) {
     // Another tab made it first.
     if (!(error instanceof ApiRequestError && error.code === 'ROOT_EXISTS')) throw error;
-    return ring.open(await api<NodeRecord>('GET', '/api/nodes/root'));
+    return open(await api<NodeRecord>('GET', '/api/nodes/root'));
   }
 }
 
+/** A new folder in an open one, in that folder's owner's tree. */
 export async function createFolder(ring: KeyRing, parentId: string, name: string): Promise<OpenNode> {
-  return ring.open(await createFolderRecord(ring, parentId, name));
+  const place = {
+    ownerId: requireOwner(ring, parentId),
+    nodeId: crypto.randomUUID(),
+    parentId,
+    kind: 'folder' as const,
+  };
+  return ring.open(await createFolderRecord(requireKey(ring, parentId), place, name));
 }
 
-async function createFolderRecord(ring: KeyRing, parentId: string | null, name: string): Promise<NodeRecord> {
-  const parentKey = parentId === null ? ring.rootWrappingKey() : requireKey(ring, parentId);
-  const id = crypto.randomUUID();
-  const place = { ownerId: ring.ownerId, nodeId: id, parentId, kind: 'folder' as const };
+async function createFolderRecord(
+  parentKey: Uint8Array,
+  place: NodePlace & { kind: 'folder' },
+  name: string,
+): Promise<NodeRecord> {
   const key = generateNodeKey();
   return api<NodeRecord>('POST', '/api/nodes/folders', {
-    id,
-    parentId,
+    id: place.nodeId,
+    parentId: place.parentId,
     wrappedKey: await wrapNodeKey(parentKey, key, place),
     encryptedMetadata: encodeBase64url(await encryptMetadata(key, place, { name })),
   });
@@ -52,13 +62,13 @@ async function createFolderRecord(ring: KeyRing, parentId: string | null, name: 
 
 export async function rename(ring: KeyRing, node: OpenNode, name: string): Promise<OpenNode> {
   const key = requireKey(ring, node.id);
-  const encryptedMetadata = await sealMetadata(key, placeOf(ring, node, node.parentId), node, { name });
+  const encryptedMetadata = await sealMetadata(key, placeOf(node, node.parentId), node, { name });
   return ring.open(await api<NodeRecord>('PATCH', `/api/nodes/${node.id}`, { encryptedMetadata }));
 }
 
 export async function move(ring: KeyRing, node: OpenNode, parentId: string): Promise<OpenNode> {
   const key = requireKey(ring, node.id);
-  const place = placeOf(ring, node, parentId);
+  const place = placeOf(node, parentId);
   return ring.open(
     await api<NodeRecord>('POST', `/api/nodes/${node.id}/move`, {
       parentId,
@@ -84,6 +94,11 @@ export async function emptyTrash(): Promise<number> {
   return (await api<{ purged: number }>('DELETE', '/api/trash')).purged;
 }
 
+/** A file's stored versions, oldest first. */
+export async function listRevisions(node: OpenNode): Promise<RevisionRecord[]> {
+  return (await api<{ revisions: RevisionRecord[] }>('GET', `/api/nodes/${node.id}/revisions`)).revisions;
+}
+
 /** Makes an earlier version current again; its metadata names that version, with the size it had. */
 export async function restoreRevision(
   ring: KeyRing,
@@ -92,7 +107,7 @@ export async function restoreRevision(
   plaintextSize: number,
 ): Promise<OpenNode> {
   const key = requireKey(ring, node.id);
-  const encryptedMetadata = await sealMetadata(key, placeOf(ring, node, node.parentId), node, {
+  const encryptedMetadata = await sealMetadata(key, placeOf(node, node.parentId), node, {
     revision: revision.number,
     size: plaintextSize,
   });
@@ -104,8 +119,8 @@ export async function restoreRevision(
   );
 }
 
-function placeOf(ring: KeyRing, node: OpenNode, parentId: string | null): NodePlace {
-  return { ownerId: ring.ownerId, nodeId: node.id, parentId, kind: node.kind };
+function placeOf(node: OpenNode, parentId: string | null): NodePlace {
+  return { ownerId: node.ownerId, nodeId: node.id, parentId, kind: node.kind };
 }
 
 async function sealMetadata(
@@ -136,4 +151,10 @@ export function requireKey(ring: KeyRing, nodeId: string): Uint8Array {
   const key = ring.keyOf(nodeId);
   if (!key) throw new Error('This folder is not open on this device; reload the page and try again.');
   return key;
+}
+
+export function requireOwner(ring: KeyRing, nodeId: string): string {
+  const owner = ring.ownerOf(nodeId);
+  if (!owner) throw new Error('This folder is not open on this device; reload the page and try again.');
+  return owner;
 }

@@ -6,9 +6,9 @@
  */
 import { SvelteMap, SvelteSet } from 'svelte/reactivity';
 import { nameProblem } from '$shared/crypto/index.ts';
-import { api } from '../api.ts';
 import { drive } from '../files/drive.svelte.ts';
-import type { NodeRecord, OpenNode } from '../files/node-records.ts';
+import { listChildren } from '../files/folder-listing.ts';
+import type { OpenNode } from '../files/node-records.ts';
 import { startUploads } from '../upload/start-uploads.ts';
 import { keptBothName } from './kept-both-name.ts';
 import {
@@ -24,6 +24,8 @@ export type NamesakeChoice = 'keep-both' | 'replace' | 'skip';
 
 export class SharedInboxList {
   files = $state.raw<SharedFile[]>([]);
+  /** Items of My files that failed their checks: their names are not known, so a shared file may take one. */
+  refused = $state(0);
   /** Every name in My files, and the names given to files accepted since the list was loaded. */
   readonly #taken = new SvelteSet<string>();
   /** The files of My files by name: the ones a shared file may replace. */
@@ -33,8 +35,8 @@ export class SharedInboxList {
     const files = await listSharedFiles();
     if (files.length > 0) {
       const { ring, root } = await drive.ready();
-      const { children } = await api<{ children: NodeRecord[] }>('GET', `/api/nodes/${root.id}/children`);
-      const siblings = await Promise.all(children.map((record) => ring.open(record)));
+      const { opened: siblings, refused } = await listChildren(ring, root.id);
+      this.refused = refused.length;
       this.#taken.clear();
       this.#filesHere.clear();
       for (const node of siblings) {

@@ -5,7 +5,7 @@
 import { generateNodeKey, nameProblem, wrapNodeKey } from '$shared/crypto/index.ts';
 import type { KeyRing } from '../files/key-ring.ts';
 import type { OpenNode } from '../files/node-records.ts';
-import { createFolder, requireKey } from '../files/tree-actions.ts';
+import { createFolder, requireKey, requireOwner } from '../files/tree-actions.ts';
 import type { PickedFile } from './picked-files.ts';
 import { UploadTask } from './upload-task.svelte.ts';
 import { uploads } from './uploads.svelte.ts';
@@ -69,14 +69,15 @@ function freeName(name: string, taken: Set<string>): string {
 async function newFileIn(ring: KeyRing, parentId: string) {
   const nodeId = crypto.randomUUID();
   const fileKey = generateNodeKey();
-  const place = { ownerId: ring.ownerId, nodeId, parentId, kind: 'file' as const };
+  const ownerId = requireOwner(ring, parentId);
+  const place = { ownerId, nodeId, parentId, kind: 'file' as const };
   const wrappedKey = await wrapNodeKey(requireKey(ring, parentId), fileKey, place);
-  return { ownerId: ring.ownerId, nodeId, parentId, fileKey, revision: 1, wrappedKey };
+  return { ownerId, nodeId, parentId, fileKey, revision: 1, wrappedKey };
 }
 
 function newVersionOf(ring: KeyRing, file: OpenNode) {
   return {
-    ownerId: ring.ownerId,
+    ownerId: file.ownerId,
     nodeId: file.id,
     parentId: file.parentId!,
     fileKey: requireKey(ring, file.id),

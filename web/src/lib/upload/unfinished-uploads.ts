@@ -6,7 +6,9 @@
 import type { FileMetadata } from '$shared/crypto/index.ts';
 import { api } from '../api.ts';
 import type { KeyRing } from '../files/key-ring.ts';
-import type { NodeRecord, OpenNode } from '../files/node-records.ts';
+import { openPath } from '../files/folder-listing.ts';
+import type { OpenNode } from '../files/node-records.ts';
+import { TamperedNodeError } from '../files/open-record.ts';
 import { requireKey } from '../files/tree-actions.ts';
 import { UploadTask } from './upload-task.svelte.ts';
 import { uploads } from './uploads.svelte.ts';
@@ -33,22 +35,30 @@ export interface UnfinishedUpload {
   progress: number;
 }
 
-export async function listUnfinished(ring: KeyRing, running: Set<string>): Promise<UnfinishedUpload[]> {
+/**
+ * `refused`: how many failed their checks, opened as a folder's children are (folder-listing.ts), and are not shown.
+ * An upload whose folder is gone is left out quietly, as nothing can resume it.
+ */
+export async function listUnfinished(
+  ring: KeyRing,
+  running: Set<string>,
+): Promise<{ listed: UnfinishedUpload[]; refused: number }> {
   const { uploads: records } = await api<{ uploads: UploadRecord[] }>('GET', '/api/uploads');
   const listed: UnfinishedUpload[] = [];
+  let refused = 0;
   for (const record of records) {
     if (running.has(record.uploadId)) continue;
-    const unfinished = await open(ring, record).catch(() => null);
-    if (unfinished) listed.push(unfinished);
+    try {
+      listed.push(await open(ring, record));
+    } catch (error) {
+      if (error instanceof TamperedNodeError) refused++;
+    }
   }
-  return listed;
+  return { listed, refused };
 }
 
 async function open(ring: KeyRing, record: UploadRecord): Promise<UnfinishedUpload> {
-  const anchorId = record.newFile ? record.newFile.parentId : record.nodeId;
-  const path = (await api<{ path: NodeRecord[] }>('GET', `/api/nodes/${anchorId}/path`)).path;
-  let anchor: OpenNode | undefined;
-  for (const step of path) anchor = await ring.open(step);
+  const path = await openPath(ring, record.newFile ? record.newFile.parentId : record.nodeId);
   const node = record.newFile
     ? await ring.open({
         id: record.nodeId,
@@ -61,7 +71,7 @@ async function open(ring: KeyRing, record: UploadRecord): Promise<UnfinishedUplo
         updatedAt: new Date().toISOString(),
         trashedAt: null,
       })
-    : anchor!;
+    : path.at(-1)!;
   return {
     uploadId: record.uploadId,
     node,
@@ -84,7 +94,7 @@ export function mismatch(upload: UnfinishedUpload, file: File): string | null {
 
 export function resume(ring: KeyRing, upload: UnfinishedUpload, file: File): void {
   const target = {
-    ownerId: ring.ownerId,
+    ownerId: upload.node.ownerId,
     nodeId: upload.node.id,
     parentId: upload.node.parentId!,
     fileKey: requireKey(ring, upload.node.id),

@@ -1,8 +1,8 @@
 /** One folder on screen: its path from the root, its children opened on this device, and how they are shown. */
 import { SvelteSet } from 'svelte/reactivity';
-import { api } from '$lib/api.ts';
 import { drive } from '$lib/files/drive.svelte.ts';
-import type { NodeRecord, OpenNode } from '$lib/files/node-records.ts';
+import { listChildren, openPath } from '$lib/files/folder-listing.ts';
+import type { OpenNode } from '$lib/files/node-records.ts';
 
 export type SortKey = 'name' | 'modified' | 'size';
 export type Layout = 'list' | 'grid';
@@ -54,16 +54,10 @@ export class FolderView {
     this.error = '';
     try {
       const { ring, root } = await drive.ready();
-      let path = [root];
-      if (folderId && folderId !== root.id) {
-        const records = (await api<{ path: NodeRecord[] }>('GET', `/api/nodes/${folderId}/path`)).path;
-        path = [];
-        for (const record of records) path.push(await ring.open(record));
-      }
+      const path = folderId && folderId !== root.id ? await openPath(ring, folderId) : [root];
       const folder = path.at(-1)!;
       if (folder.kind !== 'folder') throw new Error('This is a file, not a folder.');
-      const records = (await api<{ children: NodeRecord[] }>('GET', `/api/nodes/${folder.id}/children`)).children;
-      const { opened, refused } = await ring.openChildren(folder.id, records);
+      const { opened, refused } = await listChildren(ring, folder.id);
       if (load !== this.#loads) return;
       // A refresh of the same folder (uploads land in it every second during a large one) keeps the selection.
       // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a local lookup, not state
