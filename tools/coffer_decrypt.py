@@ -12,6 +12,8 @@ Usage:
     python3 tools/coffer_decrypt.py open-link --secret <fragment> --link-id <id>
         [--password-file <path>] [--argon2id <memoryKiB>,<passes>,<parallelism>]
         < wrapped
+    python3 tools/coffer_decrypt.py open-request-seal --owner-key <JWK file>
+        --owner-id <uuid> --request-link-id <id> --node-id <uuid> < seal.json
 
 Reads a Coffer stream (spec section 3) on stdin and writes the plaintext on
 stdout, one chunk at a time, in constant memory. On failure it prints one line
@@ -24,7 +26,9 @@ sender's signing public key, opens it with the recipient's sharing private key
 (a JWK with d, x and y) and prints its terms and the node key as JSON.
 open-link derives a share link's keys from its secret and optional password
 (spec 4.4), opens the link's wrap read on stdin and prints the owner, node,
-kind and node key as JSON. Either can then be given to --key for a file.
+kind and node key as JSON. open-request-seal opens a file key sealed to the
+owner through a request link (spec 4.5) with the owner's sharing private key
+and prints it as JSON. Any of these keys can then be given to --key for a file.
 
 Dependencies: the Python standard library, `cryptography`, and `argon2-cffi`
 for links with a password.
@@ -275,6 +279,7 @@ LABEL_GRANT_SIGNATURE = b"coffer/v1/grant/signature"
 LABEL_LINK_PASSWORD_SALT = b"coffer/v1/link/password-salt"
 LABEL_LINK_WRAP = b"coffer/v1/link/wrap"
 LABEL_LINK_ACCESS = b"coffer/v1/link/access"
+LABEL_REQUEST_SEAL = b"coffer/v1/request/seal"
 GRANT_VERSION = 1
 # Spec 4.1: what a client accepts for Argon2id, and what new wraps use.
 ARGON2ID_MEMORY_KIB = (19456, 1048576)
@@ -473,6 +478,21 @@ def open_link(wrapped: str, secret_text: str, link_id: str, password, cost) -> d
             "accessTokenHash": hashlib.sha256(access_token).hexdigest()}
 
 
+def open_request_seal(seal: dict, owner_key, owner_id: str, request_link_id: str, node_id: str) -> dict:
+    """Spec 4.5: a file key sealed (4.2) to the owner, bound to the request link and the new file."""
+    if not isinstance(seal, dict) or not isinstance(seal.get("wrapped"), str):
+        raise CofferError("BAD_ARGUMENT", "a seal is JSON with ephemeralPublicKey and wrapped")
+    for name, value in (("owner id", owner_id), ("node id", node_id)):
+        if not _LOWER_UUID.fullmatch(value):
+            raise CofferError("BAD_ARGUMENT", f"the {name} is a lower-case UUID, got {value!r}")
+    if not _LINK_ID.fullmatch(request_link_id):
+        raise CofferError("LINK_MALFORMED", "a link id is 1 to 64 characters of A-Z, a-z, 0-9, '-' and '_'")
+    ephemeral = b64decode(seal.get("ephemeralPublicKey"), "the ephemeral public key")
+    file_key = open_seal(LABEL_REQUEST_SEAL, owner_key, ephemeral, seal["wrapped"],
+                         "request-file-key", owner_id, f"{node_id}:{request_link_id}")
+    return {"fileKey": base64.urlsafe_b64encode(file_key).decode()}
+
+
 def parse_cost(text: str) -> tuple:
     if not re.fullmatch(r"[0-9]+,[0-9]+,[0-9]+", text):
         raise argparse.ArgumentTypeError("expected memoryKiB,passes,parallelism, e.g. 65536,3,1")
@@ -480,7 +500,8 @@ def parse_cost(text: str) -> tuple:
 
 
 def sharing_main(argv) -> int:
-    parser = argparse.ArgumentParser(prog="coffer_decrypt", description="Open a Coffer grant or share link.")
+    parser = argparse.ArgumentParser(prog="coffer_decrypt",
+                                     description="Open a Coffer grant, share link or request-link seal.")
     commands = parser.add_subparsers(dest="command", required=True)
     grant = commands.add_parser("open-grant", help="open a grant (spec 4.3) read on stdin as JSON")
     grant.add_argument("--recipient-key", required=True, help="file holding the recipient's sharing private key, JWK")
@@ -491,10 +512,19 @@ def sharing_main(argv) -> int:
     link.add_argument("--password-file", help="file holding the link's password (UTF-8, without newline)")
     link.add_argument("--argon2id", type=parse_cost, default=ARGON2ID_DEFAULT,
                       help="the link's Argon2id cost as memoryKiB,passes,parallelism (default 65536,3,1)")
+    request = commands.add_parser("open-request-seal", help="open a request-link seal (spec 4.5) read on stdin as JSON")
+    request.add_argument("--owner-key", required=True, help="file holding the owner's sharing private key, JWK")
+    request.add_argument("--owner-id", required=True)
+    request.add_argument("--request-link-id", required=True)
+    request.add_argument("--node-id", required=True, help="the uploaded file's id")
     args = parser.parse_args(argv)
     try:
         text = sys.stdin.read()
-        if args.command == "open-grant":
+        if args.command == "open-request-seal":
+            with open(args.owner_key, encoding="utf-8") as handle:
+                owner = import_jwk_private(json.load(handle))
+            result = open_request_seal(json.loads(text), owner, args.owner_id, args.request_link_id, args.node_id)
+        elif args.command == "open-grant":
             with open(args.recipient_key, encoding="utf-8") as handle:
                 recipient = import_jwk_private(json.load(handle))
             try:
@@ -529,7 +559,7 @@ def main(argv=None) -> int:
     # "--key -abc..." for a missing value followed by an option. Glue the value
     # to the flag ("--key=-abc...") so both spellings work.
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] in (["open-grant"], ["open-link"]):
+    if argv[:1] in (["open-grant"], ["open-link"], ["open-request-seal"]):
         return sharing_main(argv)
     for i in range(len(argv) - 1):
         if argv[i] == "--key":

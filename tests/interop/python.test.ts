@@ -1,8 +1,8 @@
 /**
  * Interoperability with independent implementations: Python's reference Fernet (python3-cryptography) in both
  * directions through `coffer fernet`, tools/coffer_decrypt.py, written from docs/FORMAT.md alone, and the passphrase
- * vectors opened with Python's Argon2 (python3-argon2, the reference C code) and PBKDF2; and the grant and link
- * vectors opened by the reference decryptor.
+ * vectors opened with Python's Argon2 (python3-argon2, the reference C code) and PBKDF2; and the grant, link and
+ * request-seal vectors opened by the reference decryptor.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -210,7 +210,7 @@ sys.stdout.write(json.dumps({"wrappingSecret": secret.hex(), "masterKey": base64
   });
 });
 
-describe('tools/coffer_decrypt.py opens grants and share links (FORMAT.md sections 4.3 and 4.4)', () => {
+describe('tools/coffer_decrypt.py opens grants, share links and request-link seals (FORMAT.md 4.3 to 4.5)', () => {
   const withFile = async <T>(contents: string, work: (path: string) => Promise<T>): Promise<T> => {
     const dir = await mkdtemp(join(tmpdir(), 'coffer-interop-'));
     try {
@@ -316,5 +316,24 @@ describe('tools/coffer_decrypt.py opens grants and share links (FORMAT.md sectio
     const wrong = await openLinkInPython(vector, 'not the password');
     expect(wrong.status).toBe(1);
     expect(wrong.stderr).toMatch(/^coffer_decrypt: WRAPPED_KEY_INVALID: wrong password/);
+  });
+
+  it.each(vectors.requestSeal)('opens the request-link seal $name with the owner key', async (vector) => {
+    const open = (nodeId: string) =>
+      withFile(JSON.stringify(vector.ownerSharingKey), (path) => {
+        const args = ['--owner-key', path, '--owner-id', vector.ownerId, '--node-id', nodeId];
+        const request = ['--request-link-id', vector.requestLinkId];
+        return python(
+          REFERENCE_DECRYPTOR,
+          ['open-request-seal', ...args, ...request],
+          Buffer.from(JSON.stringify(vector.seal)),
+        );
+      });
+    const result = await open(vector.nodeId);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout.toString('utf8'))).toEqual({ fileKey: vector.fileKey });
+    const elsewhere = await open(crypto.randomUUID());
+    expect(elsewhere.status).toBe(1);
+    expect(elsewhere.stderr).toMatch(/^coffer_decrypt: WRAPPED_KEY_INVALID: /);
   });
 });
