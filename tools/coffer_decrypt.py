@@ -7,6 +7,13 @@ key plus any Fernet library plus HKDF-SHA256 is enough to get a file back.
 Usage:
     python3 tools/coffer_decrypt.py --key <base64url file key>
         [--file-id <uuid or 32 hex chars>] [--revision <n>] < in > out
+    python3 tools/coffer_decrypt.py open-grant --recipient-key <JWK file>
+        --sender-key <base64url SPKI> < grant.json
+    python3 tools/coffer_decrypt.py open-link --secret <fragment> --link-id <id>
+        [--password-file <path>] [--argon2id <memoryKiB>,<passes>,<parallelism>]
+        < wrapped
+    python3 tools/coffer_decrypt.py open-request-seal --owner-key <JWK file>
+        --owner-id <uuid> --request-link-id <id> --node-id <uuid> < seal.json
 
 Reads a Coffer stream (spec section 3) on stdin and writes the plaintext on
 stdout, one chunk at a time, in constant memory. On failure it prints one line
@@ -14,19 +21,35 @@ stdout, one chunk at a time, in constant memory. On failure it prints one line
 written before the failure were each verified, but the output as a whole must
 then be treated as incomplete.
 
-Dependencies: the Python standard library and `cryptography`.
+open-grant reads a grant (spec 4.3) on stdin, verifies its signature with the
+sender's signing public key, opens it with the recipient's sharing private key
+(a JWK with d, x and y) and prints its terms and the node key as JSON.
+open-link derives a share link's keys from its secret and optional password
+(spec 4.4), opens the link's wrap read on stdin and prints the owner, node,
+kind and node key as JSON. open-request-seal opens a file key sealed to the
+owner through a request link (spec 4.5) with the owner's sharing private key
+and prints it as JSON. Any of these keys can then be given to --key for a file.
+
+Dependencies: the Python standard library, `cryptography`, and `argon2-cffi`
+for links with a password.
 """
 
 import argparse
 import base64
+import hashlib
 import hmac
+import json
 import os
 import re
 import struct
 import sys
+import unicodedata
 
+from cryptography.exceptions import InvalidSignature
 from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 # Spec section 1 (labels) and 3.1 (header layout).
@@ -248,6 +271,283 @@ def decrypt_stream(inp, out, file_key: bytes, want_file_id=None, want_revision=N
     out.flush()
 
 
+# --- Wrapped keys, grants and links (spec sections 4, 4.2, 4.3, 4.4) --------
+
+LABEL_WRAP = b"coffer/v1/wrap"
+LABEL_GRANT_WRAP = b"coffer/v1/grant/wrap"
+LABEL_GRANT_SIGNATURE = b"coffer/v1/grant/signature"
+LABEL_LINK_PASSWORD_SALT = b"coffer/v1/link/password-salt"
+LABEL_LINK_WRAP = b"coffer/v1/link/wrap"
+LABEL_LINK_ACCESS = b"coffer/v1/link/access"
+LABEL_REQUEST_SEAL = b"coffer/v1/request/seal"
+GRANT_VERSION = 1
+# Spec 4.1: what a client accepts for Argon2id, and what new wraps use.
+ARGON2ID_MEMORY_KIB = (19456, 1048576)
+ARGON2ID_PASSES = (1, 10)
+ARGON2ID_PARALLELISM = (1, 4)
+ARGON2ID_WORK = (38912, 2097152)
+ARGON2ID_DEFAULT = (65536, 3, 1)
+
+_LOWER_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_LINK_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def b64decode(text: str, what: str) -> bytes:
+    """base64url, padded or not, canonical only (spec: notation)."""
+    if not isinstance(text, str):
+        raise CofferError("BAD_BASE64", f"{what} is missing")
+    body = text.rstrip("=")
+    if not _B64URL.fullmatch(body) or len(body) % 4 == 1:
+        raise CofferError("BAD_BASE64", f"{what} is not base64url")
+    data = base64.urlsafe_b64decode(body + "=" * ((-len(body)) % 4))
+    if base64.urlsafe_b64encode(data).decode().rstrip("=") != body:
+        raise CofferError("BAD_BASE64", f"{what} is not canonical base64url")
+    return data
+
+
+def field(data: bytes) -> bytes:
+    """u16 length || bytes: every variable field of the format."""
+    return struct.pack(">H", len(data)) + data
+
+
+def wrap_payload(wrapping_secret: bytes, wrapped: str):
+    """Spec 4: decrypt under wrap_key and parse strictly: [purpose, owner, object, key], or None."""
+    wrap_key = hkdf32(wrapping_secret, b"", LABEL_WRAP)
+    try:
+        payload = Fernet(base64.urlsafe_b64encode(wrap_key)).decrypt(wrapped.encode("ascii"))
+    except (InvalidToken, UnicodeEncodeError):
+        return None
+    if payload[:1] != b"\x01":
+        return None
+    fields, offset = [], 1
+    for limit in (64, 255, 255, 4096):
+        if offset + 2 > len(payload):
+            return None
+        (length,) = struct.unpack(">H", payload[offset:offset + 2])
+        offset += 2
+        if not 1 <= length <= limit or offset + length > len(payload):
+            return None
+        fields.append(payload[offset:offset + length])
+        offset += length
+    return fields if offset == len(payload) else None
+
+
+def unwrap(wrapping_secret: bytes, wrapped: str, purpose: str, owner: str, obj: str) -> bytes:
+    """Spec 4: the key, if the wrap opens and names this purpose, owner and object.
+
+    Every failure is WRAPPED_KEY_INVALID, as the spec asks.
+    """
+    fields = wrap_payload(wrapping_secret, wrapped)
+    if fields is None or fields[:3] != [purpose.encode(), owner.encode(), obj.encode()]:
+        raise CofferError("WRAPPED_KEY_INVALID", "wrapped key failed authentication or does not belong to this object")
+    return fields[3]
+
+
+def import_jwk_private(jwk: dict) -> ec.EllipticCurvePrivateKey:
+    """A P-256 private key given as a JWK; the public point must match d."""
+    if jwk.get("kty") != "EC" or jwk.get("crv") != "P-256":
+        raise CofferError("BAD_KEY", "the recipient key is not a P-256 JWK")
+    d = int.from_bytes(b64decode(jwk.get("d", ""), "the JWK's d"), "big")
+    key = ec.derive_private_key(d, ec.SECP256R1())
+    numbers = key.public_key().public_numbers()
+    x = int.from_bytes(b64decode(jwk.get("x", ""), "the JWK's x"), "big")
+    y = int.from_bytes(b64decode(jwk.get("y", ""), "the JWK's y"), "big")
+    if (numbers.x, numbers.y) != (x, y):
+        raise CofferError("BAD_KEY", "the JWK's x and y are not the public half of its d")
+    return key
+
+
+def spki(public_key) -> bytes:
+    """SPKI DER with an uncompressed point: the bytes WebCrypto exports (spec 4.2)."""
+    return public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def open_seal(label: bytes, private_key, ephemeral_spki: bytes, wrapped: str,
+              purpose: str, owner: str, obj: str) -> bytes:
+    """Spec 4.2: ECDH with the ephemeral key, HKDF salted with both public keys."""
+    try:
+        ephemeral = serialization.load_der_public_key(ephemeral_spki)
+    except ValueError:
+        raise CofferError("BAD_KEY", "the ephemeral public key is not a P-256 point in SPKI form") from None
+    if not isinstance(ephemeral, ec.EllipticCurvePublicKey) or ephemeral.curve.name != "secp256r1":
+        raise CofferError("BAD_KEY", "the ephemeral public key is not a P-256 key")
+    shared = private_key.exchange(ec.ECDH(), ephemeral)
+    salt = field(ephemeral_spki) + field(spki(private_key.public_key()))
+    return unwrap(hkdf32(shared, salt, label), wrapped, purpose, owner, obj)
+
+
+def open_grant(grant: dict, recipient_key, sender_spki: bytes) -> dict:
+    """Spec 4.3, steps 1, 2 and 4: well formed, signed by the sender, seal opens.
+
+    Step 3 (comparing the terms with what the caller expects) is left to the
+    reader of the output, which prints every term.
+    """
+    def malformed(what):
+        return CofferError("GRANT_MALFORMED", f"a grant's {what}")
+
+    if not isinstance(grant, dict) or grant.get("version") != GRANT_VERSION:
+        raise malformed(f"version is {GRANT_VERSION}")
+    ids = []
+    for name in ("senderId", "recipientId", "ownerId", "nodeId"):
+        value = grant.get(name)
+        if not isinstance(value, str) or not _LOWER_UUID.fullmatch(value):
+            raise malformed(f"{name} is a lower-case UUID, got {value!r}")
+        ids.append(bytes.fromhex(value.replace("-", "")))
+    kind, role = grant.get("kind"), grant.get("role")
+    if kind not in ("folder", "file"):
+        raise malformed(f"kind is folder or file, got {kind!r}")
+    if role not in ("viewer", "editor"):
+        raise malformed(f"role is viewer or editor, got {role!r}")
+    try:
+        ephemeral = b64decode(grant.get("ephemeralPublicKey"), "ephemeralPublicKey")
+        token = b64decode(grant.get("wrapped"), "wrapped")
+        signature = b64decode(grant.get("signature"), "signature")
+    except (CofferError, AttributeError):
+        raise malformed("keys, wrap and signature are base64url") from None
+    if len(signature) != 64:
+        raise malformed(f"signature is 64 bytes, got {len(signature)}")
+
+    signed = (LABEL_GRANT_SIGNATURE + b"\x00" + bytes([GRANT_VERSION])
+              + b"".join(field(i) for i in ids)
+              + field(kind.encode()) + field(role.encode())
+              + field(ephemeral) + field(spki(recipient_key.public_key())) + field(token))
+    try:
+        sender = serialization.load_der_public_key(sender_spki)
+        # WebCrypto writes r || s; cryptography wants DER.
+        der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
+        sender.verify(der, signed, ec.ECDSA(hashes.SHA256()))
+    except (InvalidSignature, ValueError, TypeError, AttributeError):
+        raise CofferError("GRANT_SIGNATURE_INVALID",
+                          "the grant's signature does not verify with the sender's key") from None
+
+    obj = ":".join([grant["nodeId"], kind, grant["senderId"], grant["recipientId"], role])
+    node_key = open_seal(LABEL_GRANT_WRAP, recipient_key, ephemeral, grant["wrapped"],
+                         "share-key", grant["ownerId"], obj)
+    terms = {name: grant[name] for name in ("senderId", "recipientId", "ownerId", "nodeId", "kind", "role")}
+    return {**terms, "nodeKey": base64.urlsafe_b64encode(node_key).decode()}
+
+
+def link_keys(secret_text: str, link_id: str, password, cost) -> tuple:
+    """Spec 4.4: (wrapping_secret, access_token) from the secret and optional password."""
+    secret = b64decode(secret_text, "the link's secret") if not secret_text.endswith("=") else b""
+    if len(secret) != 32:
+        raise CofferError("LINK_MALFORMED", "a link's secret is 43 characters of unpadded base64url")
+    if not _LINK_ID.fullmatch(link_id):
+        raise CofferError("LINK_MALFORMED", "a link id is 1 to 64 characters of A-Z, a-z, 0-9, '-' and '_'")
+    salt = link_id.encode("ascii")
+    flag, ikm = 0, secret
+    if password is not None:
+        from argon2.low_level import Type, hash_secret_raw  # only links with a password need it
+
+        memory, passes, lanes = cost
+        for name, value, (low, high) in (("memoryKiB", memory, ARGON2ID_MEMORY_KIB),
+                                          ("passes", passes, ARGON2ID_PASSES),
+                                          ("parallelism", lanes, ARGON2ID_PARALLELISM),
+                                          ("memoryKiB x passes", memory * passes, ARGON2ID_WORK)):
+            if value < low:
+                raise CofferError("WEAK_PARAMETERS", f"Argon2id {name} must be at least {low}, got {value}")
+            if value > high:
+                raise CofferError("PARAMETERS_TOO_COSTLY", f"Argon2id {name} must be at most {high}, got {value}")
+        if not password:
+            raise CofferError("BAD_ARGUMENT", "a link password cannot be empty")
+        password_salt = HKDF(algorithm=hashes.SHA256(), length=16, salt=salt,
+                             info=LABEL_LINK_PASSWORD_SALT).derive(secret)
+        stretched = hash_secret_raw(unicodedata.normalize("NFC", password).encode("utf-8"), password_salt,
+                                    time_cost=passes, memory_cost=memory, parallelism=lanes,
+                                    hash_len=32, type=Type.ID, version=19)
+        flag, ikm = 1, secret + stretched
+    info = b"\x00" + bytes([flag])
+    return hkdf32(ikm, salt, LABEL_LINK_WRAP + info), hkdf32(ikm, salt, LABEL_LINK_ACCESS + info)
+
+
+def open_link(wrapped: str, secret_text: str, link_id: str, password, cost) -> dict:
+    """Spec 4.4: derive the keys and open the wrap.
+
+    The owner, node and kind are read from the wrap's payload, since whoever
+    holds only the link may not know them, and printed for the reader to
+    compare; the purpose and the link id are checked here.
+    """
+    wrapping_secret, access_token = link_keys(secret_text, link_id, password, cost)
+    fields = wrap_payload(wrapping_secret, wrapped)
+    parts = fields[2].decode("utf-8", "replace").split(":") if fields else []
+    if fields is None or fields[0] != b"link-key" or len(parts) != 3 or parts[2] != link_id:
+        raise CofferError("WRAPPED_KEY_INVALID", "wrong password, or the link was altered" if password is not None
+                          else "the link does not open without its password, or it was altered")
+    return {"ownerId": fields[1].decode("utf-8", "replace"), "nodeId": parts[0], "kind": parts[1],
+            "nodeKey": base64.urlsafe_b64encode(fields[3]).decode(),
+            "accessTokenHash": hashlib.sha256(access_token).hexdigest()}
+
+
+def open_request_seal(seal: dict, owner_key, owner_id: str, request_link_id: str, node_id: str) -> dict:
+    """Spec 4.5: a file key sealed (4.2) to the owner, bound to the request link and the new file."""
+    if not isinstance(seal, dict) or not isinstance(seal.get("wrapped"), str):
+        raise CofferError("BAD_ARGUMENT", "a seal is JSON with ephemeralPublicKey and wrapped")
+    for name, value in (("owner id", owner_id), ("node id", node_id)):
+        if not _LOWER_UUID.fullmatch(value):
+            raise CofferError("BAD_ARGUMENT", f"the {name} is a lower-case UUID, got {value!r}")
+    if not _LINK_ID.fullmatch(request_link_id):
+        raise CofferError("LINK_MALFORMED", "a link id is 1 to 64 characters of A-Z, a-z, 0-9, '-' and '_'")
+    ephemeral = b64decode(seal.get("ephemeralPublicKey"), "the ephemeral public key")
+    file_key = open_seal(LABEL_REQUEST_SEAL, owner_key, ephemeral, seal["wrapped"],
+                         "request-file-key", owner_id, f"{node_id}:{request_link_id}")
+    return {"fileKey": base64.urlsafe_b64encode(file_key).decode()}
+
+
+def parse_cost(text: str) -> tuple:
+    if not re.fullmatch(r"[0-9]+,[0-9]+,[0-9]+", text):
+        raise argparse.ArgumentTypeError("expected memoryKiB,passes,parallelism, e.g. 65536,3,1")
+    return tuple(int(part) for part in text.split(","))
+
+
+def sharing_main(argv) -> int:
+    parser = argparse.ArgumentParser(prog="coffer_decrypt",
+                                     description="Open a Coffer grant, share link or request-link seal.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    grant = commands.add_parser("open-grant", help="open a grant (spec 4.3) read on stdin as JSON")
+    grant.add_argument("--recipient-key", required=True, help="file holding the recipient's sharing private key, JWK")
+    grant.add_argument("--sender-key", required=True, help="the sender's signing public key, SPKI in base64url")
+    link = commands.add_parser("open-link", help="open a share link's wrap (spec 4.4) read on stdin")
+    link.add_argument("--secret", required=True, help="the secret from the link's fragment")
+    link.add_argument("--link-id", required=True)
+    link.add_argument("--password-file", help="file holding the link's password (UTF-8, without newline)")
+    link.add_argument("--argon2id", type=parse_cost, default=ARGON2ID_DEFAULT,
+                      help="the link's Argon2id cost as memoryKiB,passes,parallelism (default 65536,3,1)")
+    request = commands.add_parser("open-request-seal", help="open a request-link seal (spec 4.5) read on stdin as JSON")
+    request.add_argument("--owner-key", required=True, help="file holding the owner's sharing private key, JWK")
+    request.add_argument("--owner-id", required=True)
+    request.add_argument("--request-link-id", required=True)
+    request.add_argument("--node-id", required=True, help="the uploaded file's id")
+    args = parser.parse_args(argv)
+    try:
+        text = sys.stdin.read()
+        if args.command == "open-request-seal":
+            with open(args.owner_key, encoding="utf-8") as handle:
+                owner = import_jwk_private(json.load(handle))
+            result = open_request_seal(json.loads(text), owner, args.owner_id, args.request_link_id, args.node_id)
+        elif args.command == "open-grant":
+            with open(args.recipient_key, encoding="utf-8") as handle:
+                recipient = import_jwk_private(json.load(handle))
+            try:
+                grant_json = json.loads(text)
+            except ValueError:
+                raise CofferError("GRANT_MALFORMED", "a grant is JSON") from None
+            result = open_grant(grant_json, recipient, b64decode(args.sender_key, "the sender's key"))
+        else:
+            password = None
+            if args.password_file is not None:
+                with open(args.password_file, encoding="utf-8") as handle:
+                    password = handle.read().removesuffix("\n")
+            result = open_link(text.strip(), args.secret, args.link_id, password, args.argon2id)
+    except CofferError as e:
+        print(f"coffer_decrypt: {e.code}: {e.message}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as e:
+        print(f"coffer_decrypt: BAD_ARGUMENT: {e}", file=sys.stderr)
+        return 1
+    print(json.dumps(result))
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="coffer_decrypt",
@@ -259,6 +559,8 @@ def main(argv=None) -> int:
     # "--key -abc..." for a missing value followed by an option. Glue the value
     # to the flag ("--key=-abc...") so both spellings work.
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] in (["open-grant"], ["open-link"], ["open-request-seal"]):
+        return sharing_main(argv)
     for i in range(len(argv) - 1):
         if argv[i] == "--key":
             argv[i:i + 2] = [f"--key={argv[i + 1]}"]

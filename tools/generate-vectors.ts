@@ -1,27 +1,40 @@
 /**
- * Writes tests/vectors/coffer.json and the worked example in docs/FORMAT.md: stream, wrapped-key and passphrase vectors with every random input fixed, so that any
- * implementation can check it produces exactly these bytes. Run with `npm run vectors`; the output is committed.
+ * Writes tests/vectors/coffer.json and the worked example in docs/FORMAT.md: stream, wrapped-key, passphrase, grant,
+ * link and request-seal vectors with every random input fixed, so that any implementation can check it produces
+ * exactly these bytes. Run with `npm run vectors`; the output is committed.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { concatBytes, fromHex, toHex, u32, u64, u8, utf8 } from '../shared/crypto/bytes.ts';
+import { createECDH, createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { concatBytes, fromHex, toHex, u16, u32, u64, u8, utf8 } from '../shared/crypto/bytes.ts';
 import { hkdf, importHkdfKey } from '../shared/crypto/hkdf.ts';
 import {
   decodeBase64url,
+  deriveLinkKeys,
   DEFAULT_ARGON2ID,
   DEFAULT_CHUNK_SIZE,
   encodeBase64url,
   encryptBytes,
+  fingerprintText,
+  grantSignedBytes,
   HEADER_BYTES,
+  LABEL_GRANT_WRAP,
+  LABEL_LINK_PASSWORD_SALT,
+  LABEL_REQUEST_SEAL,
   LABEL_STREAM_CHUNK,
   LABEL_STREAM_HEADER,
+  makeGrant,
   MIN_PASSPHRASE_ITERATIONS,
   passphraseWrappingSecret,
+  sealRequestFileKey,
+  wrapForLink,
   wrapKey,
   type Argon2idParams,
+  type Grant,
+  type GrantTerms,
   type PassphraseParams,
   type Pbkdf2Params,
 } from '../shared/crypto/index.ts';
+import { keyPairFromJwk, publicKeySpki, type VectorJwk } from '../tests/vectors/keys.ts';
 import { patternBytes, VECTOR_PATTERN } from '../tests/vectors/pattern.ts';
 
 /** Deterministic bytes: SHA-256 of the seed and a counter, so the vectors are reproducible. */
@@ -149,9 +162,174 @@ for (const [name, kdf] of legacyAndCurrent) {
 }
 
 const out = new URL('../tests/vectors/coffer.json', import.meta.url);
-writeFileSync(out, JSON.stringify({ plaintextPattern: VECTOR_PATTERN, stream, wrap, passphrase }, null, 1) + '\n');
+const previous = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as { grant?: GrantVector[] }) : {};
+
+/** A P-256 key pair from a seed: the private scalar is SHA-256 of the seed (below the group order, as it is here). */
+function seededJwk(seed: string): VectorJwk {
+  const d = createHash('sha256').update(seed).digest();
+  const ecdh = createECDH('prime256v1');
+  ecdh.setPrivateKey(d);
+  const point = ecdh.getPublicKey();
+  const b64 = (bytes: Uint8Array) => encodeBase64url(bytes, { padding: false });
+  return { kty: 'EC', crv: 'P-256', x: b64(point.subarray(1, 33)), y: b64(point.subarray(33, 65)), d: b64(d) };
+}
+
+/** The sealing secret (docs/FORMAT.md section 4.2), computed here with Node's own ECDH, for implementers to compare. */
+async function sealingSecret(label: string, ephemeral: VectorJwk, recipient: VectorJwk): Promise<string> {
+  const ecdh = createECDH('prime256v1');
+  ecdh.setPrivateKey(decodeBase64url(ephemeral.d));
+  const shared = ecdh.computeSecret(concatBytes(u8(4), decodeBase64url(recipient.x), decodeBase64url(recipient.y)));
+  const [ephemeralSpki, recipientSpki] = await Promise.all([publicKeySpki(ephemeral), publicKeySpki(recipient)]);
+  const salt = concatBytes(u16(ephemeralSpki.length), ephemeralSpki, u16(recipientSpki.length), recipientSpki);
+  return toHex(await hkdf(await importHkdfKey(shared), salt, utf8(label)));
+}
+
+/**
+ * Grants (docs/FORMAT.md section 4.3). WebCrypto's ECDSA signatures are randomized, so a signature from the previous
+ * run is kept when it signed the same bytes and still verifies: the file changes only when the format does.
+ */
+interface GrantVector {
+  name: string;
+  senderSigningKey: VectorJwk;
+  recipientSharingKey: VectorJwk;
+  ephemeralKey: VectorJwk;
+  nodeKey: string;
+  iv: string;
+  timestamp: number;
+  sealingSecret: string;
+  signedBytes: string;
+  grant: Grant;
+}
+const grant: GrantVector[] = [];
+const grantCases: [string, Pick<GrantTerms, 'kind' | 'role'>][] = [
+  ['file-viewer', { kind: 'file', role: 'viewer' }],
+  ['folder-editor', { kind: 'folder', role: 'editor' }],
+];
+for (const [name, { kind, role }] of grantCases) {
+  const { random } = deterministicRandom(`coffer grant vector ${name}`);
+  const senderSigningKey = seededJwk(`coffer grant vector ${name} sender signing key`);
+  const recipientSharingKey = seededJwk(`coffer grant vector ${name} recipient sharing key`);
+  const ephemeralKey = seededJwk(`coffer grant vector ${name} ephemeral key`);
+  const nodeKey = random(32);
+  const iv = random(16);
+  const terms: GrantTerms = {
+    senderId: 'c0ffee00-0000-4000-8000-0000000000aa',
+    recipientId: 'c0ffee00-0000-4000-8000-0000000000bb',
+    ownerId: 'c0ffee00-0000-4000-8000-0000000000aa',
+    nodeId: kind === 'file' ? 'c0ffee00-0000-4000-8000-000000000001' : 'c0ffee00-0000-4000-8000-000000000002',
+    kind,
+    role,
+  };
+  const recipientSpki = await publicKeySpki(recipientSharingKey);
+  const sender = await keyPairFromJwk(senderSigningKey, 'ECDSA');
+  const made = await makeGrant(
+    { terms, nodeKey, senderSigningKey: sender.privateKey, recipientSharingKey: recipientSpki },
+    { ephemeral: await keyPairFromJwk(ephemeralKey, 'ECDH'), iv, timestamp: TIMESTAMP },
+  );
+  const signedBytes = grantSignedBytes(made, recipientSpki);
+  const before = previous.grant?.find((vector) => vector.name === name);
+  const keep =
+    before?.signedBytes === toHex(signedBytes) &&
+    (await crypto.subtle.verify(
+      { name: 'ECDSA', hash: 'SHA-256' },
+      sender.publicKey,
+      decodeBase64url(before.grant.signature),
+      signedBytes,
+    ));
+  grant.push({
+    name,
+    senderSigningKey,
+    recipientSharingKey,
+    ephemeralKey,
+    nodeKey: encodeBase64url(nodeKey),
+    iv: toHex(iv),
+    timestamp: TIMESTAMP,
+    sealingSecret: await sealingSecret(LABEL_GRANT_WRAP, ephemeralKey, recipientSharingKey),
+    signedBytes: toHex(signedBytes),
+    grant: keep ? { ...made, signature: before.grant.signature } : made,
+  });
+}
+
+/** Share links (docs/FORMAT.md section 4.4), without and with a password (typed decomposed, to test the NFC step). */
+const link = [];
+for (const password of [undefined, 'E\u0301te\u0301 au phare 1987']) {
+  const name = password === undefined ? 'no-password' : 'password';
+  const { random } = deterministicRandom(`coffer link vector ${name}`);
+  const secret = encodeBase64url(random(32), { padding: false });
+  const linkId = encodeBase64url(random(12), { padding: false });
+  const nodeKey = random(32);
+  const iv = random(16);
+  const place = {
+    linkId,
+    ownerId: 'c0ffee00-0000-4000-8000-0000000000aa',
+    nodeId: 'c0ffee00-0000-4000-8000-000000000002',
+    kind: 'folder' as const,
+  };
+  const keys = await deriveLinkKeys(secret, linkId, password);
+  const passwordSalt = await hkdf(
+    await importHkdfKey(decodeBase64url(secret)),
+    utf8(linkId),
+    utf8(LABEL_LINK_PASSWORD_SALT),
+    16,
+  );
+  link.push({
+    name,
+    secret,
+    ...(password === undefined
+      ? {}
+      : { password, argon2id: DEFAULT_ARGON2ID, passwordSalt: encodeBase64url(passwordSalt, { padding: false }) }),
+    ...place,
+    wrappingSecret: toHex(keys.wrappingSecret),
+    accessToken: toHex(keys.accessToken),
+    accessTokenHash: createHash('sha256').update(keys.accessToken).digest('hex'),
+    nodeKey: encodeBase64url(nodeKey),
+    iv: toHex(iv),
+    timestamp: TIMESTAMP,
+    wrapped: await wrapForLink(keys, nodeKey, place, { iv, timestamp: TIMESTAMP }),
+  });
+}
+
+/** A file key sealed to the owner through a request link (docs/FORMAT.md section 4.5). */
+const requestSeal = [];
+{
+  const name = 'request-file-key';
+  const { random } = deterministicRandom(`coffer request seal vector ${name}`);
+  const ownerSharingKey = seededJwk(`coffer request seal vector ${name} owner sharing key`);
+  const ownerSigningKey = seededJwk(`coffer request seal vector ${name} owner signing key`);
+  const ephemeralKey = seededJwk(`coffer request seal vector ${name} ephemeral key`);
+  const fileKey = random(32);
+  const iv = random(16);
+  const place = {
+    requestLinkId: encodeBase64url(random(12), { padding: false }),
+    ownerId: 'c0ffee00-0000-4000-8000-0000000000aa',
+    nodeId: 'c0ffee00-0000-4000-8000-000000000003',
+  };
+  const owner = { sharing: await publicKeySpki(ownerSharingKey), signing: await publicKeySpki(ownerSigningKey) };
+  const fingerprint = await fingerprintText([owner.sharing, owner.signing]);
+  requestSeal.push({
+    name,
+    ownerSharingKey,
+    ownerSigningPublicKey: encodeBase64url(owner.signing),
+    fingerprint,
+    ephemeralKey,
+    ...place,
+    fileKey: encodeBase64url(fileKey),
+    iv: toHex(iv),
+    timestamp: TIMESTAMP,
+    sealingSecret: await sealingSecret(LABEL_REQUEST_SEAL, ephemeralKey, ownerSharingKey),
+    seal: await sealRequestFileKey(owner, fingerprint, fileKey, place, {
+      ephemeral: await keyPairFromJwk(ephemeralKey, 'ECDH'),
+      iv,
+      timestamp: TIMESTAMP,
+    }),
+  });
+}
+
+const vectors = { plaintextPattern: VECTOR_PATTERN, stream, wrap, passphrase, grant, link, requestSeal };
+writeFileSync(out, JSON.stringify(vectors, null, 1) + '\n');
 console.log(
-  `wrote ${stream.length} stream, ${wrap.length} wrap and ${passphrase.length} passphrase vectors to ${out.pathname}`,
+  `wrote ${stream.length} stream, ${wrap.length} wrap, ${passphrase.length} passphrase, ${grant.length} grant, ` +
+    `${link.length} link and ${requestSeal.length} request-seal vectors to ${out.pathname}`,
 );
 
 /** Writes the worked example of docs/FORMAT.md section 6 from the first stream vector, showing every intermediate. */

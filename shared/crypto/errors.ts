@@ -24,7 +24,11 @@ export type CryptoErrorCode =
   | 'WEAK_PARAMETERS'
   | 'PARAMETERS_TOO_COSTLY'
   | 'BAD_RECOVERY_CODE'
-  | 'PUBLIC_KEY_MISMATCH';
+  | 'PUBLIC_KEY_MISMATCH'
+  | 'GRANT_MALFORMED'
+  | 'GRANT_SIGNATURE_INVALID'
+  | 'GRANT_MISMATCH'
+  | 'LINK_MALFORMED';
 
 export class CofferCryptoError extends Error {
   override readonly name = 'CofferCryptoError';

@@ -1,9 +1,12 @@
 /**
- * Key fingerprints as words, for people to compare out of band (threat model row 4: a server that substitutes a
- * contact's public key is caught when the words differ). Twelve words of a 256-word list, 96 bits of SHA-256 over the
- * label and the account's public keys, each length-prefixed.
+ * Key fingerprints, for people to compare out of band (threat model row 4: a server that substitutes a contact's
+ * public key is caught when the fingerprints differ). The fingerprint is the SHA-256 over the label and the account's
+ * public keys, each length-prefixed (docs/FORMAT.md section 4.5). People compare twelve words, one per byte of its
+ * first 96 bits; links carry all 256 bits in their fragment, as base64url, where nobody has to read them.
  */
+import { decodeBase64url, encodeBase64url } from './base64url.ts';
 import { concatBytes, own, u16, utf8 } from './bytes.ts';
+import { CofferCryptoError } from './errors.ts';
 import { LABEL_FINGERPRINT } from './labels.ts';
 
 export const FINGERPRINT_WORDS = 12;
@@ -268,8 +271,44 @@ export const WORDLIST: readonly string[] = [
   'zebra',
 ];
 
-export async function fingerprintWords(publicKeys: readonly Uint8Array[]): Promise<string[]> {
+export async function keyFingerprint(publicKeys: readonly Uint8Array[]): Promise<Uint8Array> {
   const input = concatBytes(utf8(LABEL_FINGERPRINT), ...publicKeys.flatMap((key) => [u16(key.length), key]));
-  const digest = new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', own(input)));
+  return new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', own(input)));
+}
+
+export async function fingerprintWords(publicKeys: readonly Uint8Array[]): Promise<string[]> {
+  const digest = await keyFingerprint(publicKeys);
   return Array.from(digest.subarray(0, FINGERPRINT_WORDS), (byte) => WORDLIST[byte]!);
+}
+
+/** The fingerprint as a link's fragment carries it: 43 characters of unpadded base64url. */
+export async function fingerprintText(publicKeys: readonly Uint8Array[]): Promise<string> {
+  return encodeBase64url(await keyFingerprint(publicKeys), { padding: false });
+}
+
+/**
+ * Throws PUBLIC_KEY_MISMATCH unless `publicKeys` are the keys whose fingerprint a link's fragment carries, naming both
+ * fingerprints in words, so that a substituted key stops the work before anything is sealed to it.
+ */
+export async function checkKeyFingerprint(publicKeys: readonly Uint8Array[], expected: string): Promise<void> {
+  const actual = await keyFingerprint(publicKeys);
+  let wanted: Uint8Array | undefined;
+  try {
+    wanted = decodeBase64url(expected);
+  } catch {
+    wanted = undefined;
+  }
+  if (!wanted || wanted.length !== actual.length) {
+    throw new CofferCryptoError(
+      'PUBLIC_KEY_MISMATCH',
+      `a key fingerprint is ${actual.length} bytes of base64url, the link carries ${JSON.stringify(expected.slice(0, 80))}`,
+    );
+  }
+  if (wanted.some((byte, i) => byte !== actual[i])) {
+    const words = (digest: Uint8Array) => Array.from(digest.subarray(0, FINGERPRINT_WORDS), (b) => WORDLIST[b]!);
+    throw new CofferCryptoError(
+      'PUBLIC_KEY_MISMATCH',
+      `the server sent public keys with the fingerprint "${words(actual).join(' ')}", but the link expects "${words(wanted).join(' ')}": the keys were substituted, do not upload`,
+    );
+  }
 }

@@ -47,5 +47,16 @@ export { openText, sealText } from './sealed-text.ts';
 export * from './passphrase-kdf.ts';
 export * from './tree.ts';
 export * from './thumbnail.ts';
-export { FINGERPRINT_WORDS, fingerprintWords, WORDLIST } from './fingerprint.ts';
+export {
+  checkKeyFingerprint,
+  FINGERPRINT_WORDS,
+  fingerprintText,
+  fingerprintWords,
+  keyFingerprint,
+  WORDLIST,
+} from './fingerprint.ts';
+export { importSharingPublicKey, type Seal, type SealOptions } from './ecdh-seal.ts';
+export * from './grant.ts';
+export * from './link-secret.ts';
+export * from './request-seal.ts';
 export { verifyPublishedKeys, type VerifiedPublicKeys, type WrappedPrivateKeys } from './own-public-keys.ts';

@@ -8,6 +8,9 @@ export const KEY_PURPOSES = {
   signingPrivateKey: 'signing-private-key',
   folderKey: 'folder-key',
   fileKey: 'file-key',
+  shareKey: 'share-key',
+  linkKey: 'link-key',
+  requestFileKey: 'request-file-key',
 } as const;
 
 /** Short texts sealed in the wrap format: not keys, so not among KEY_PURPOSES (sealed-text.ts). */

@@ -1,20 +1,30 @@
 /**
  * Interoperability with independent implementations: Python's reference Fernet (python3-cryptography) in both
  * directions through `coffer fernet`, tools/coffer_decrypt.py, written from docs/FORMAT.md alone, and the passphrase
- * vectors opened with Python's Argon2 (python3-argon2, the reference C code) and PBKDF2.
+ * vectors opened with Python's Argon2 (python3-argon2, the reference C code) and PBKDF2; and the grant, link and
+ * request-seal vectors opened by the reference decryptor.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   decodeBase64url,
   encodeBase64url,
   encryptMetadata,
+  exportPublicKey,
+  generateAccountKeyPairs,
   generateKey,
   generateNodeKey,
+  makeGrant,
   uuidToBytes,
   type FileMetadata,
+  type Grant,
+  type GrantTerms,
 } from '../../shared/crypto/index.ts';
 import { toHex } from '../../shared/crypto/bytes.ts';
 import vectors from '../vectors/coffer.json';
+import { keyPairFromJwk, type VectorJwk } from '../vectors/keys.ts';
 import { patternBytes } from '../vectors/pattern.ts';
 import { expectBytes } from '../crypto/assertions.ts';
 import { makeTamperFixture, TAMPER_CASES } from '../crypto/tamper-cases.ts';
@@ -197,5 +207,133 @@ sys.stdout.write(json.dumps({"wrappingSecret": secret.hex(), "masterKey": base64
       wrappingSecret: vector.wrappingSecret,
       masterKey: vector.masterKey,
     });
+  });
+});
+
+describe('tools/coffer_decrypt.py opens grants, share links and request-link seals (FORMAT.md 4.3 to 4.5)', () => {
+  const withFile = async <T>(contents: string, work: (path: string) => Promise<T>): Promise<T> => {
+    const dir = await mkdtemp(join(tmpdir(), 'coffer-interop-'));
+    try {
+      const path = join(dir, 'input');
+      await writeFile(path, contents);
+      return await work(path);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+  const openGrantInPython = (grant: unknown, recipientJwk: JsonWebKey, senderKey: string) =>
+    withFile(JSON.stringify(recipientJwk), (path) =>
+      python(
+        REFERENCE_DECRYPTOR,
+        ['open-grant', '--recipient-key', path, '--sender-key', senderKey],
+        Buffer.from(JSON.stringify(grant)),
+      ),
+    );
+  const termsOf = (grant: Grant) => ({
+    senderId: grant.senderId,
+    recipientId: grant.recipientId,
+    ownerId: grant.ownerId,
+    nodeId: grant.nodeId,
+    kind: grant.kind,
+    role: grant.role,
+  });
+
+  it.each(vectors.grant)('verifies the signature of grant $name and opens it', async (vector) => {
+    const sender = await keyPairFromJwk(vector.senderSigningKey as VectorJwk, 'ECDSA');
+    const senderKey = encodeBase64url(await exportPublicKey(sender.publicKey));
+    const result = await openGrantInPython(vector.grant, vector.recipientSharingKey, senderKey);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout.toString('utf8'))).toEqual({
+      ...termsOf(vector.grant as Grant),
+      nodeKey: vector.nodeKey,
+    });
+  });
+
+  it('opens a grant made now, and refuses it altered, swapped or checked against another key', async () => {
+    const [alice, bob, mallory] = await Promise.all([
+      generateAccountKeyPairs(),
+      generateAccountKeyPairs(),
+      generateAccountKeyPairs(),
+    ]);
+    const nodeKey = generateNodeKey();
+    const terms: GrantTerms = {
+      senderId: crypto.randomUUID(),
+      recipientId: crypto.randomUUID(),
+      ownerId: crypto.randomUUID(),
+      nodeId: crypto.randomUUID(),
+      kind: 'file',
+      role: 'editor',
+    };
+    const recipientSharingKey = await exportPublicKey(bob.sharing.publicKey);
+    const make = () => makeGrant({ terms, nodeKey, senderSigningKey: alice.signing.privateKey, recipientSharingKey });
+    const [grant, other] = await Promise.all([make(), make()]);
+    const bobJwk = await crypto.subtle.exportKey('jwk', bob.sharing.privateKey);
+    const aliceKey = encodeBase64url(await exportPublicKey(alice.signing.publicKey));
+    const opened = await openGrantInPython(grant, bobJwk, aliceKey);
+    expect(opened.stderr).toBe('');
+    expect(JSON.parse(opened.stdout.toString('utf8'))).toEqual({
+      ...termsOf(grant),
+      nodeKey: encodeBase64url(nodeKey),
+    });
+
+    const refusals: [string, unknown, string][] = [
+      ['a role changed', { ...grant, role: 'viewer' }, aliceKey],
+      ['an ephemeral key swapped', { ...grant, ephemeralPublicKey: other.ephemeralPublicKey }, aliceKey],
+      ['another sender key', grant, encodeBase64url(await exportPublicKey(mallory.signing.publicKey))],
+    ];
+    for (const [what, altered, senderKey] of refusals) {
+      const result = await openGrantInPython(altered, bobJwk, senderKey);
+      expect(result.status, what).toBe(1);
+      expect(result.stderr, what).toMatch(/^coffer_decrypt: GRANT_SIGNATURE_INVALID: /);
+    }
+  });
+
+  const openLinkInPython = (vector: (typeof vectors.link)[number], password?: string) => {
+    const args = ['open-link', '--secret', vector.secret, '--link-id', vector.linkId];
+    if (password === undefined) return python(REFERENCE_DECRYPTOR, args, Buffer.from(vector.wrapped));
+    return withFile(password, (path) =>
+      python(REFERENCE_DECRYPTOR, [...args, '--password-file', path], Buffer.from(vector.wrapped)),
+    );
+  };
+
+  it.each(vectors.link)('derives the keys of link $name and opens its wrap', async (vector) => {
+    const result = await openLinkInPython(vector, vector.password);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout.toString('utf8'))).toEqual({
+      ownerId: vector.ownerId,
+      nodeId: vector.nodeId,
+      kind: vector.kind,
+      nodeKey: vector.nodeKey,
+      accessTokenHash: vector.accessTokenHash,
+    });
+  });
+
+  it('refuses the password link without its password and with a wrong one', async () => {
+    const vector = vectors.link.find((v) => v.password !== undefined)!;
+    const without = await openLinkInPython(vector);
+    expect(without.status).toBe(1);
+    expect(without.stderr).toMatch(/^coffer_decrypt: WRAPPED_KEY_INVALID: the link does not open without its password/);
+    const wrong = await openLinkInPython(vector, 'not the password');
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toMatch(/^coffer_decrypt: WRAPPED_KEY_INVALID: wrong password/);
+  });
+
+  it.each(vectors.requestSeal)('opens the request-link seal $name with the owner key', async (vector) => {
+    const open = (nodeId: string) =>
+      withFile(JSON.stringify(vector.ownerSharingKey), (path) => {
+        const args = ['--owner-key', path, '--owner-id', vector.ownerId, '--node-id', nodeId];
+        const request = ['--request-link-id', vector.requestLinkId];
+        return python(
+          REFERENCE_DECRYPTOR,
+          ['open-request-seal', ...args, ...request],
+          Buffer.from(JSON.stringify(vector.seal)),
+        );
+      });
+    const result = await open(vector.nodeId);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout.toString('utf8'))).toEqual({ fileKey: vector.fileKey });
+    const elsewhere = await open(crypto.randomUUID());
+    expect(elsewhere.status).toBe(1);
+    expect(elsewhere.stderr).toMatch(/^coffer_decrypt: WRAPPED_KEY_INVALID: /);
   });
 });
