@@ -135,3 +135,10 @@ export function refuseTrashed(chain: readonly NodeWithRevision[], folderId: stri
       : `folder ${folderId} is inside folder ${trashed.id}, which is in the trash`,
   );
 }
+
+/** A ceremony challenge issued to a signed-in account (a step-up, a new passkey) is answered by that account only. */
+export function requireOwnChallenge(actor: Actor, issuedTo: string | null): void {
+  if (issuedTo !== actor.userId) {
+    throw new ApiError(400, 'BAD_CHALLENGE', 'the signed challenge was issued for another account');
+  }
+}
