@@ -2,10 +2,11 @@
  * Builds downloads from what the user picked: one file as itself; several files, or any folder, as one zip whose
  * paths mirror the folders. Folders are walked on the device, opening every child as the listing does.
  */
+import type { ChildrenResponse } from '$shared/api/responses.ts';
 import { api } from '../api.ts';
 import type { DownloadEntry, DownloadJob } from '../download/download-job.ts';
 import type { KeyRing } from './key-ring.ts';
-import type { NodeRecord, OpenNode, RevisionRecord } from './node-records.ts';
+import type { OpenNode, RevisionRecord } from './node-records.ts';
 import { requireKey } from './tree-actions.ts';
 
 export function fileEntry(ring: KeyRing, node: OpenNode, path: string, revision = node.revision): DownloadEntry {
@@ -59,7 +60,7 @@ async function collect(
     return;
   }
   folders.push(`${path}/`);
-  const records = (await api<{ children: NodeRecord[] }>('GET', `/api/nodes/${node.id}/children`)).children;
+  const records = (await api<ChildrenResponse>('GET', `/api/nodes/${node.id}/children`)).children;
   const { opened, refused } = await ring.openChildren(node.id, records);
   // A child that fails its integrity check stops the download with its reason: a zip must not silently lack a file.
   if (refused[0]) throw refused[0];

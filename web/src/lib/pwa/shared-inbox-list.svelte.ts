@@ -5,10 +5,11 @@
  * given that file as the only namesake it may version, and no namesake at all otherwise.
  */
 import { SvelteMap, SvelteSet } from 'svelte/reactivity';
+import type { ChildrenResponse } from '$shared/api/responses.ts';
 import { nameProblem } from '$shared/crypto/index.ts';
 import { api } from '../api.ts';
 import { drive } from '../files/drive.svelte.ts';
-import type { NodeRecord, OpenNode } from '../files/node-records.ts';
+import type { OpenNode } from '../files/node-records.ts';
 import { startUploads } from '../upload/start-uploads.ts';
 import { keptBothName } from './kept-both-name.ts';
 import {
@@ -33,7 +34,7 @@ export class SharedInboxList {
     const files = await listSharedFiles();
     if (files.length > 0) {
       const { ring, root } = await drive.ready();
-      const { children } = await api<{ children: NodeRecord[] }>('GET', `/api/nodes/${root.id}/children`);
+      const { children } = await api<ChildrenResponse>('GET', `/api/nodes/${root.id}/children`);
       const siblings = await Promise.all(children.map((record) => ring.open(record)));
       this.#taken.clear();
       this.#filesHere.clear();

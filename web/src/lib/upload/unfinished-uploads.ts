@@ -3,23 +3,14 @@
  * node: a new file's key and metadata under its folder's key, a new version's under the file's own. The browser
  * cannot read a file again without the user, so resuming asks for the same file once more and checks it matches.
  */
+import type { PathResponse, UploadRecord, UploadsResponse } from '$shared/api/responses.ts';
 import type { FileMetadata } from '$shared/crypto/index.ts';
 import { api } from '../api.ts';
 import type { KeyRing } from '../files/key-ring.ts';
-import type { NodeRecord, OpenNode } from '../files/node-records.ts';
+import type { OpenNode } from '../files/node-records.ts';
 import { requireKey } from '../files/tree-actions.ts';
 import { UploadTask } from './upload-task.svelte.ts';
 import { uploads } from './uploads.svelte.ts';
-
-interface UploadRecord {
-  uploadId: string;
-  nodeId: string;
-  revision: number;
-  chunkCount: number;
-  received: number[];
-  createdAt?: string;
-  newFile: { parentId: string; wrappedKey: string; encryptedMetadata: string } | null;
-}
 
 export interface UnfinishedUpload {
   uploadId: string;
@@ -34,7 +25,7 @@ export interface UnfinishedUpload {
 }
 
 export async function listUnfinished(ring: KeyRing, running: Set<string>): Promise<UnfinishedUpload[]> {
-  const { uploads: records } = await api<{ uploads: UploadRecord[] }>('GET', '/api/uploads');
+  const { uploads: records } = await api<UploadsResponse>('GET', '/api/uploads');
   const listed: UnfinishedUpload[] = [];
   for (const record of records) {
     if (running.has(record.uploadId)) continue;
@@ -46,7 +37,7 @@ export async function listUnfinished(ring: KeyRing, running: Set<string>): Promi
 
 async function open(ring: KeyRing, record: UploadRecord): Promise<UnfinishedUpload> {
   const anchorId = record.newFile ? record.newFile.parentId : record.nodeId;
-  const path = (await api<{ path: NodeRecord[] }>('GET', `/api/nodes/${anchorId}/path`)).path;
+  const path = (await api<PathResponse>('GET', `/api/nodes/${anchorId}/path`)).path;
   let anchor: OpenNode | undefined;
   for (const step of path) anchor = await ring.open(step);
   const node = record.newFile

@@ -2,7 +2,8 @@
 import { SvelteSet } from 'svelte/reactivity';
 import { api } from '$lib/api.ts';
 import { drive } from '$lib/files/drive.svelte.ts';
-import type { NodeRecord, OpenNode } from '$lib/files/node-records.ts';
+import type { OpenNode } from '$lib/files/node-records.ts';
+import type { ChildrenResponse, PathResponse } from '$shared/api/responses.ts';
 
 export type SortKey = 'name' | 'modified' | 'size';
 export type Layout = 'list' | 'grid';
@@ -56,13 +57,13 @@ export class FolderView {
       const { ring, root } = await drive.ready();
       let path = [root];
       if (folderId && folderId !== root.id) {
-        const records = (await api<{ path: NodeRecord[] }>('GET', `/api/nodes/${folderId}/path`)).path;
+        const records = (await api<PathResponse>('GET', `/api/nodes/${folderId}/path`)).path;
         path = [];
         for (const record of records) path.push(await ring.open(record));
       }
       const folder = path.at(-1)!;
       if (folder.kind !== 'folder') throw new Error('This is a file, not a folder.');
-      const records = (await api<{ children: NodeRecord[] }>('GET', `/api/nodes/${folder.id}/children`)).children;
+      const records = (await api<ChildrenResponse>('GET', `/api/nodes/${folder.id}/children`)).children;
       const { opened, refused } = await ring.openChildren(folder.id, records);
       if (load !== this.#loads) return;
       // A refresh of the same folder (uploads land in it every second during a large one) keeps the selection.
