@@ -11,6 +11,7 @@ import {
   renamePasskeySchema,
   stepUpSchema,
 } from '../../shared/api/auth-schemas.ts';
+import type { RemovedPasskeyResponse } from '../../shared/api/responses.ts';
 import { accountActor } from '../access/policy.ts';
 import { addPasskey, listPasskeys, passkeyOptions, removePasskey, renamePasskey } from '../accounts/passkeys.ts';
 import { securityEvents } from '../accounts/security-events.ts';
@@ -60,7 +61,7 @@ export function accountRoutes(deps: ServerDeps) {
       const ended = await removePasskey(deps, actor, c.req.param('credentialId'), c.get('requestId'));
       const signedOut = ended.includes(c.get('sessionId'));
       if (signedOut) endSessionCookie(c);
-      return c.json({ endedSessions: ended.length, signedOut });
+      return c.json({ endedSessions: ended.length, signedOut } satisfies RemovedPasskeyResponse);
     })
     .put('/recovery', steppedUp, jsonBody(newRecoveryCodeSchema), async (c) => {
       await changeRecoveryCode(deps, accountActor(c.get('user')), c.req.valid('json'), c.get('requestId'));
