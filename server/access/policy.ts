@@ -5,7 +5,16 @@
  */
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from '../db/database.ts';
-import { auditEvents, credentials, nodes, revisions, sessions, uploads, wrappedKeys } from '../db/schema.ts';
+import {
+  auditEvents,
+  credentials,
+  nodes,
+  publicKeys,
+  revisions,
+  sessions,
+  uploads,
+  wrappedKeys,
+} from '../db/schema.ts';
 import { ApiError } from '../http/errors.ts';
 import { idList, type NodeRow, type NodeWithRevision, withAncestors } from '../nodes/tree-queries.ts';
 
@@ -66,11 +75,12 @@ export function uploadsOf(actor: Actor): SQL {
   return eq(uploads.userId, actor.userId);
 }
 
-/** An account's own rows: its passkeys, sessions, wrapped account keys and security log. Nobody else's, ever. */
+/** An account's own rows: its passkeys, sessions, wrapped and public keys and security log. Nobody else's, ever. */
 export const accountRows = {
   credentials: (actor: Actor) => eq(credentials.userId, actor.userId),
   sessions: (actor: Actor) => eq(sessions.userId, actor.userId),
   wrappedKeys: (actor: Actor) => eq(wrappedKeys.userId, actor.userId),
+  publicKeys: (actor: Actor) => eq(publicKeys.userId, actor.userId),
   auditEvents: (actor: Actor) => eq(auditEvents.userId, actor.userId),
 };
 

@@ -3,10 +3,10 @@
  * proves itself: everything it needs to unlock the master key and, with it, the private keys. All of it is ciphertext
  * or public.
  */
-import { eq } from 'drizzle-orm';
 import type { PassphraseWrap as PassphraseWrapRecord, SignUpRequest } from '../../shared/api/auth-schemas.ts';
 import type { AccountBundle } from '../../shared/api/responses.ts';
 import { decodeBase64url, encodeBase64url } from '../../shared/crypto/index.ts';
+import { accountActor, accountRows } from '../access/policy.ts';
 import type { Queryable } from '../db/database.ts';
 import { publicKeys, wrappedKeys } from '../db/schema.ts';
 
@@ -65,8 +65,9 @@ export function signUpKeyRows(userId: string, credentialId: string, request: Sig
 }
 
 export async function accountBundle(db: Queryable, userId: string): Promise<AccountBundle> {
-  const wraps = await db.select().from(wrappedKeys).where(eq(wrappedKeys.userId, userId));
-  const keys = await db.select().from(publicKeys).where(eq(publicKeys.userId, userId));
+  const actor = accountActor({ id: userId });
+  const wraps = await db.select().from(wrappedKeys).where(accountRows.wrappedKeys(actor));
+  const keys = await db.select().from(publicKeys).where(accountRows.publicKeys(actor));
   const only = (purpose: string) => wraps.find((wrap) => wrap.purpose === purpose);
   // Stored parameters were checked by the request schemas on the way in (passphraseWrapSchema, recoveryWrapSchema).
   const withParams = <T>(purpose: string) => {
