@@ -144,5 +144,3 @@ export function createApp(deps: AppDeps) {
   app.notFound((c) => c.json(errorBody('NOT_FOUND', `nothing at ${c.req.method} ${c.req.path}`), 404));
   return app;
 }
-
-export type CofferApp = ReturnType<typeof createApp>;

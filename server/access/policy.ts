@@ -5,7 +5,16 @@
  */
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from '../db/database.ts';
-import { auditEvents, credentials, nodes, revisions, sessions, uploads, wrappedKeys } from '../db/schema.ts';
+import {
+  auditEvents,
+  credentials,
+  nodes,
+  publicKeys,
+  revisions,
+  sessions,
+  uploads,
+  wrappedKeys,
+} from '../db/schema.ts';
 import { ApiError } from '../http/errors.ts';
 import { idList, type NodeRow, type NodeWithRevision, withAncestors } from '../nodes/tree-queries.ts';
 
@@ -66,11 +75,12 @@ export function uploadsOf(actor: Actor): SQL {
   return eq(uploads.userId, actor.userId);
 }
 
-/** An account's own rows: its passkeys, sessions, wrapped account keys and security log. Nobody else's, ever. */
+/** An account's own rows: its passkeys, sessions, wrapped and public keys and security log. Nobody else's, ever. */
 export const accountRows = {
   credentials: (actor: Actor) => eq(credentials.userId, actor.userId),
   sessions: (actor: Actor) => eq(sessions.userId, actor.userId),
   wrappedKeys: (actor: Actor) => eq(wrappedKeys.userId, actor.userId),
+  publicKeys: (actor: Actor) => eq(publicKeys.userId, actor.userId),
   auditEvents: (actor: Actor) => eq(auditEvents.userId, actor.userId),
 };
 
@@ -134,4 +144,11 @@ export function refuseTrashed(chain: readonly NodeWithRevision[], folderId: stri
       ? `folder ${folderId} is in the trash`
       : `folder ${folderId} is inside folder ${trashed.id}, which is in the trash`,
   );
+}
+
+/** A ceremony challenge issued to a signed-in account (a step-up, a new passkey) is answered by that account only. */
+export function requireOwnChallenge(actor: Actor, issuedTo: string | null): void {
+  if (issuedTo !== actor.userId) {
+    throw new ApiError(400, 'BAD_CHALLENGE', 'the signed challenge was issued for another account');
+  }
 }

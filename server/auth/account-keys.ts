@@ -3,9 +3,10 @@
  * proves itself: everything it needs to unlock the master key and, with it, the private keys. All of it is ciphertext
  * or public.
  */
-import { eq } from 'drizzle-orm';
-import type { SignUpRequest } from '../../shared/api/auth-schemas.ts';
+import type { PassphraseWrap as PassphraseWrapRecord, SignUpRequest } from '../../shared/api/auth-schemas.ts';
+import type { AccountBundle } from '../../shared/api/responses.ts';
 import { decodeBase64url, encodeBase64url } from '../../shared/crypto/index.ts';
+import { accountActor, accountRows } from '../access/policy.ts';
 import type { Queryable } from '../db/database.ts';
 import { publicKeys, wrappedKeys } from '../db/schema.ts';
 
@@ -63,21 +64,27 @@ export function signUpKeyRows(userId: string, credentialId: string, request: Sig
   return { wraps, published };
 }
 
-export async function accountBundle(db: Queryable, userId: string) {
-  const wraps = await db.select().from(wrappedKeys).where(eq(wrappedKeys.userId, userId));
-  const keys = await db.select().from(publicKeys).where(eq(publicKeys.userId, userId));
+export async function accountBundle(db: Queryable, userId: string): Promise<AccountBundle> {
+  const actor = accountActor({ id: userId });
+  const wraps = await db.select().from(wrappedKeys).where(accountRows.wrappedKeys(actor));
+  const keys = await db.select().from(publicKeys).where(accountRows.publicKeys(actor));
   const only = (purpose: string) => wraps.find((wrap) => wrap.purpose === purpose);
-  const withParams = (purpose: string) => {
+  // Stored parameters were checked by the request schemas on the way in (passphraseWrapSchema, recoveryWrapSchema).
+  const withParams = <T>(purpose: string) => {
     const wrap = only(purpose);
-    return wrap ? { ...wrap.params, wrapped: wrap.wrapped } : null;
+    return wrap ? ({ ...wrap.params, wrapped: wrap.wrapped } as T) : null;
   };
   return {
     userId,
     prfWraps: wraps
       .filter((wrap) => wrap.purpose === WRAP_PURPOSES.prf)
-      .map((wrap) => ({ credentialId: wrap.credentialId, ...wrap.params, wrapped: wrap.wrapped })),
-    passphraseWrap: withParams(WRAP_PURPOSES.passphrase),
-    recoveryWrap: withParams(WRAP_PURPOSES.recovery),
+      .map((wrap) => ({
+        credentialId: wrap.credentialId!,
+        salt: wrap.params['salt'] as string,
+        wrapped: wrap.wrapped,
+      })),
+    passphraseWrap: withParams<PassphraseWrapRecord>(WRAP_PURPOSES.passphrase),
+    recoveryWrap: withParams<{ salt: string; wrapped: string }>(WRAP_PURPOSES.recovery),
     privateKeys: {
       sharing: only(WRAP_PURPOSES.sharingPrivate)?.wrapped ?? null,
       signing: only(WRAP_PURPOSES.signingPrivate)?.wrapped ?? null,

@@ -7,6 +7,7 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { NewRecoveryCode } from '../../shared/api/auth-schemas.ts';
 import { decodeBase64url } from '../../shared/crypto/index.ts';
+import { accountActor, accountRows } from '../access/policy.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { sessions, users, wrappedKeys } from '../db/schema.ts';
 import { accountBundle, WRAP_PURPOSES } from './account-keys.ts';
@@ -28,14 +29,15 @@ export async function useRecoveryCode(db: Database, verifier: string, now: Date)
       .where(and(eq(users.recoveryVerifier, hash), isNull(users.disabledAt)))
       .returning({ id: users.id });
     if (!user) return undefined;
+    const actor = accountActor(user);
     const bundle = await accountBundle(tx, user.id);
     await tx
       .delete(wrappedKeys)
-      .where(and(eq(wrappedKeys.userId, user.id), eq(wrappedKeys.purpose, WRAP_PURPOSES.recovery)));
+      .where(and(accountRows.wrappedKeys(actor), eq(wrappedKeys.purpose, WRAP_PURPOSES.recovery)));
     const ended = await tx
       .update(sessions)
       .set({ revokedAt: now })
-      .where(and(eq(sessions.userId, user.id), isNull(sessions.revokedAt)))
+      .where(and(accountRows.sessions(actor), isNull(sessions.revokedAt)))
       .returning({ id: sessions.id });
     return { userId: user.id, bundle, endedSessions: ended.length };
   });
@@ -49,7 +51,7 @@ export async function replaceRecoveryCode(tx: Queryable, userId: string, request
     .where(eq(users.id, userId));
   await tx
     .delete(wrappedKeys)
-    .where(and(eq(wrappedKeys.userId, userId), eq(wrappedKeys.purpose, WRAP_PURPOSES.recovery)));
+    .where(and(accountRows.wrappedKeys(accountActor({ id: userId })), eq(wrappedKeys.purpose, WRAP_PURPOSES.recovery)));
   await tx.insert(wrappedKeys).values({
     id: crypto.randomUUID(),
     userId,

@@ -2,7 +2,7 @@
  * What the browser's HTTP cache may keep of the API. Everything it returns is account data (wrapped keys, encrypted
  * metadata, listings, sessions) that must not outlive signing out on a disk the user may not control, so every API
  * response is `no-store`, unless its route marks it cacheable itself: only the revision and thumbnail downloads do,
- * whose ciphertext never changes (server/routes/revisions.ts), and only when they succeed.
+ * whose ciphertext never changes (server/http/immutable-cache.ts), and only when they succeed.
  */
 import { createMiddleware } from 'hono/factory';
 import type { Context } from 'hono';

@@ -1,14 +1,32 @@
-/** Turns request input into typed values, or a 400 that says what was wrong. */
-import type { Context } from 'hono';
+/**
+ * Turns request input into typed values, or a 400 that says what was wrong. `jsonBody` and `idParams` are middleware:
+ * handlers read what they checked with `c.req.valid('json')` and `c.req.valid('param')`.
+ */
+import type { Context, Env, MiddlewareHandler } from 'hono';
+import { validator } from 'hono/validator';
 import type { z } from 'zod';
 import { idSchema } from '../../shared/api/schemas.ts';
 import { ApiError } from './errors.ts';
 
-/** Parses and validates a JSON body; with `emptyAs`, an empty body stands for that value. */
-export async function readJson<T>(c: Context, schema: z.ZodType<T>, options: { emptyAs?: unknown } = {}): Promise<T> {
-  const text = await c.req.text();
-  let body: unknown = options.emptyAs;
-  if (text !== '' || options.emptyAs === undefined) {
+/**
+ * Validates the JSON body against `schema`; with `emptyAs`, an empty body stands for that value. The body is read
+ * whatever its content type, and malformed JSON is a `BAD_JSON`, which Hono's own JSON validator does not do (it skips
+ * bodies without a JSON content type and answers malformed ones with an error of its own), so this one feeds
+ * `c.req.valid('json')` itself.
+ */
+export function jsonBody<S extends z.ZodType>(
+  schema: S,
+  options: { emptyAs?: z.input<S> } = {},
+): MiddlewareHandler<Env, string, { in: { json: z.input<S> }; out: { json: z.output<S> } }> {
+  return async (c, next) => {
+    c.req.addValidatedData('json', parseJson(await c.req.text(), schema, options.emptyAs) as object);
+    await next();
+  };
+}
+
+function parseJson<S extends z.ZodType>(text: string, schema: S, emptyAs: unknown): z.output<S> {
+  let body: unknown = emptyAs;
+  if (text !== '' || emptyAs === undefined) {
     try {
       body = JSON.parse(text);
     } catch {
@@ -24,8 +42,16 @@ export async function readJson<T>(c: Context, schema: z.ZodType<T>, options: { e
   return result.data;
 }
 
-export function idParam(c: Context, name: string): string {
-  const value = c.req.param(name) ?? '';
+/** Checks that each named path parameter is a UUID, and hands it on in lower case. */
+export function idParams<const Name extends string>(...names: Name[]) {
+  return validator('param', (params: Record<string, string>) => {
+    const ids = {} as Record<Name, string>;
+    for (const name of names) ids[name] = parseId(name, params[name] ?? '');
+    return ids;
+  });
+}
+
+function parseId(name: string, value: string): string {
   if (!idSchema.safeParse(value).success) {
     throw new ApiError(400, 'BAD_ID', `${name} ${JSON.stringify(value.slice(0, 64))} is not a UUID`);
   }
@@ -55,6 +81,21 @@ export function limitQuery(c: Context, { max, fallback }: { max: number; fallbac
       400,
       'BAD_LIMIT',
       `limit must be a whole number from 1 to ${max}, got ${JSON.stringify(text.slice(0, 16))}`,
+    );
+  }
+  return value;
+}
+
+/** The optional `count` query parameter of a chunk upload: from 1 to `max`, 1 when absent. */
+export function countQuery(c: Context, max: number): number {
+  const text = c.req.query('count');
+  if (text === undefined) return 1;
+  const value = Number(text);
+  if (!/^\d{1,3}$/.test(text) || value < 1 || value > max) {
+    throw new ApiError(
+      400,
+      'BAD_COUNT',
+      `count must be a whole number from 1 to ${max} here, got ${JSON.stringify(text.slice(0, 16))}`,
     );
   }
   return value;

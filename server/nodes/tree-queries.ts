@@ -1,7 +1,7 @@
 /**
  * Queries over the folder tree. Those that walk along parent links are one recursive CTE each, so one round trip
  * whatever the depth, in plain SQL that Postgres and PGlite both run. Every walk stays within one owner's nodes. They
- * rely on the tree having no cycles: moves refuse to make one, under lockTree (server/nodes/operations.ts). Which nodes
+ * rely on the tree having no cycles: moves refuse to make one, under lockTree (server/nodes/move.ts). Which nodes
  * a walk may reach is the access policy's condition (server/access/policy.ts), taken as a parameter.
  */
 import { and, asc, desc, eq, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';

@@ -1,11 +1,8 @@
 import { Hono } from 'hono';
-import type { AuthEnv } from '../http/auth.ts';
-import { usedBytes } from '../storage/usage.ts';
 import type { ServerDeps } from '../deps.ts';
+import type { AuthEnv } from '../http/auth.ts';
+import { usage } from '../storage/usage.ts';
 
 export function usageRoutes({ db }: ServerDeps) {
-  return new Hono<AuthEnv>().get('/', async (c) => {
-    const user = c.get('user');
-    return c.json({ usedBytes: await usedBytes(db, user.id), quotaBytes: user.quotaBytes });
-  });
+  return new Hono<AuthEnv>().get('/', async (c) => c.json(await usage(db, c.get('user'))));
 }

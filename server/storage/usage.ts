@@ -9,7 +9,13 @@ import { HEADER_BYTES } from '../../shared/crypto/index.ts';
 import { TOKEN_OVERHEAD_BYTES } from '../../shared/crypto/fernet.ts';
 import type { Queryable } from '../db/database.ts';
 import { revisionSegments, revisions, users } from '../db/schema.ts';
+import type { UsageResponse } from '../../shared/api/responses.ts';
 import { ApiError } from '../http/errors.ts';
+
+/** What the user has in use, and may use. */
+export async function usage(db: Queryable, user: { id: string; quotaBytes: number }): Promise<UsageResponse> {
+  return { usedBytes: await usedBytes(db, user.id), quotaBytes: user.quotaBytes };
+}
 
 export async function usedBytes(db: Queryable, userId: string): Promise<number> {
   const [row] = await db

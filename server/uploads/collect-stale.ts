@@ -9,7 +9,7 @@ import { nodes, uploads } from '../db/schema.ts';
 import { accountActor, ownTree } from '../access/policy.ts';
 import { purgeTrash } from '../nodes/purge.ts';
 import type { ServerDeps } from '../deps.ts';
-import { discardUpload } from '../routes/uploads.ts';
+import { discardUpload } from './discard-upload.ts';
 
 /**
  * How long a trashed node can still be restored. After that it is purged with everything inside it, and its storage

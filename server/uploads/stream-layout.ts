@@ -3,10 +3,9 @@
  * token length except the last. From the header's chunk size and the declared size the server knows every chunk's
  * exact length, so it can refuse a chunk of the wrong size before storing a byte.
  */
+import { MIN_TOKEN_BYTES, TOKEN_OVERHEAD_BYTES } from '../../shared/crypto/fernet.ts';
 import { HEADER_BYTES, tokenLength } from '../../shared/crypto/index.ts';
 import { ApiError } from '../http/errors.ts';
-
-const MIN_TOKEN_BYTES = 73;
 
 export interface StreamLayout {
   size: number;
@@ -19,7 +18,9 @@ export function streamLayout(chunkSize: number, size: number, chunkCount: number
   const fullChunkBytes = tokenLength(chunkSize);
   const finalChunkBytes = size - HEADER_BYTES - (chunkCount - 1) * fullChunkBytes;
   const plausible =
-    finalChunkBytes >= MIN_TOKEN_BYTES && finalChunkBytes <= fullChunkBytes && (finalChunkBytes - 57) % 16 === 0;
+    finalChunkBytes >= MIN_TOKEN_BYTES &&
+    finalChunkBytes <= fullChunkBytes &&
+    (finalChunkBytes - TOKEN_OVERHEAD_BYTES) % 16 === 0;
   if (!plausible) {
     const smallest = HEADER_BYTES + (chunkCount - 1) * fullChunkBytes + MIN_TOKEN_BYTES;
     const largest = HEADER_BYTES + chunkCount * fullChunkBytes;

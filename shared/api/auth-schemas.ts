@@ -149,3 +149,6 @@ export const newRecoveryCodeSchema = z.strictObject({
 export type SignUpRequest = z.infer<typeof signUpSchema>;
 export type AddPasskeyRequest = z.infer<typeof addPasskeySchema>;
 export type NewRecoveryCode = z.infer<typeof newRecoveryCodeSchema>;
+export type PassphraseWrap = z.infer<typeof passphraseWrapSchema>;
+export type StepUpRequest = z.infer<typeof stepUpSchema>;
+export type SignInRequest = z.infer<typeof signInSchema>;

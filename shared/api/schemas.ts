@@ -4,6 +4,8 @@
  */
 import { z } from 'zod';
 import { decodeBase64url } from '../crypto/base64url.ts';
+import { MIN_TOKEN_BYTES } from '../crypto/fernet.ts';
+import { HEADER_BYTES } from '../crypto/stream-header.ts';
 
 export const LIMITS = {
   /** Largest JSON request body. */
@@ -15,9 +17,6 @@ export const LIMITS = {
   /** Largest file: 64 GiB of ciphertext. */
   fileBytes: 64 * 1024 ** 3,
 };
-
-/** The stream header's length and layout: docs/FORMAT.md section 3.1. */
-export const STREAM_HEADER_BYTES = 80;
 
 const decodes = (text: string) => {
   try {
@@ -53,13 +52,13 @@ export const createUploadSchema = z.strictObject({
       encryptedMetadata: encryptedMetadataSchema,
     })
     .optional(),
-  /** The stream header (base64url of 80 bytes); it names the file id, revision and chunk size. */
-  header: base64url.length(108),
-  /** Total bytes of the encrypted stream, header included. */
+  /** The stream header (docs/FORMAT.md section 3.1), base64url with padding; it names the file id, revision and chunk size. */
+  header: base64url.length(Math.ceil(HEADER_BYTES / 3) * 4),
+  /** Total bytes of the encrypted stream, header included: at least the header and one token (an empty file's). */
   size: z
     .number()
     .int()
-    .min(STREAM_HEADER_BYTES + 73)
+    .min(HEADER_BYTES + MIN_TOKEN_BYTES)
     .max(LIMITS.fileBytes),
   chunkCount: z.number().int().min(1),
 });

@@ -7,10 +7,19 @@
 import { startAuthentication, startRegistration } from '@simplewebauthn/browser';
 import type {
   AuthenticationResponseJSON,
-  PublicKeyCredentialCreationOptionsJSON,
   PublicKeyCredentialRequestOptionsJSON,
   RegistrationResponseJSON,
 } from '@simplewebauthn/browser';
+import type { AddPasskeyRequest, NewRecoveryCode, SignUpRequest } from '$shared/api/auth-schemas.ts';
+import type {
+  AccountBundle,
+  AddedPasskeyResponse,
+  AuthenticationOptionsResponse,
+  RegistrationOptionsResponse,
+  RemovedPasskeyResponse,
+  SignInResponse,
+  SignUpOptionsResponse,
+} from '$shared/api/responses.ts';
 import {
   bytesToUuid,
   decodeBase64url,
@@ -33,20 +42,16 @@ import {
   unwrapMasterKey,
   wrapMasterKey,
   wrapPrivateKey,
-  type PassphraseParams,
 } from '../../../../shared/crypto/index.ts';
 import { api, ApiRequestError } from '../api.ts';
 
-/** What the server returns once a ceremony succeeds: everything needed to unlock, all of it wrapped or public. */
-export interface AccountBundle {
-  userId: string;
-  credentialId?: string;
-  prfWraps: { credentialId: string; salt: string; wrapped: string }[];
-  passphraseWrap: (PassphraseParams & { wrapped: string }) | null;
-  recoveryWrap: { salt: string; wrapped: string } | null;
-  privateKeys: { sharing: string | null; signing: string | null };
-  publicKeys: Record<string, string>;
-}
+export type { AccountBundle } from '$shared/api/responses.ts';
+
+/**
+ * A request of shared/api with the browser's registration response in it: the schema checks that response loosely (the
+ * server's WebAuthn library checks the rest), so its inferred type is wider than what the browser's library types.
+ */
+type WithRegistration<Request> = Omit<Request, 'response'> & { response: RegistrationResponseJSON };
 
 export interface UnlockedAccount {
   userId: string;
@@ -107,11 +112,7 @@ export interface PendingSignUp {
 
 /** Step 1 of sign-up: one touch makes the passkey, and tells whether its authenticator has PRF. */
 export async function createPasskey(): Promise<PendingSignUp> {
-  const { userId, options: creation } = await api<{ userId: string; options: PublicKeyCredentialCreationOptionsJSON }>(
-    'POST',
-    '/api/auth/sign-up/options',
-    {},
-  );
+  const { userId, options: creation } = await api<SignUpOptionsResponse>('POST', '/api/auth/sign-up/options', {});
   const response = await startRegistration({
     optionsJSON: { ...creation, extensions: { ...creation.extensions, ...(await prfExtension()) } },
   });
@@ -140,7 +141,7 @@ export async function completeSignUp(
   const recoveryKey = generateRecoveryKey();
   const recoverySalt = randomBytes(32);
   const pairs = await generateAccountKeyPairs();
-  const request: Record<string, unknown> = {
+  const request: WithRegistration<SignUpRequest> = {
     response,
     recoveryWrap: {
       salt: b64(recoverySalt),
@@ -201,22 +202,18 @@ async function makePassphraseWrap(passphrase: string, masterKey: Uint8Array, use
 }
 
 export type SignInResult =
-  | { unlocked: true; account: UnlockedAccount }
+  | { unlocked: true; account: UnlockedAccount & { bundle: SignInResponse } }
   /** Signed in, but this passkey has no PRF wrap: unlockWithPassphrase(bundle, ...) finishes. */
-  | { unlocked: false; bundle: AccountBundle };
+  | { unlocked: false; bundle: SignInResponse };
 
 /** One touch: signs in with any passkey of any account and, with PRF, unlocks the master key too. */
 export async function signIn(): Promise<SignInResult> {
-  const { options } = await api<{ options: PublicKeyCredentialRequestOptionsJSON }>(
-    'POST',
-    '/api/auth/sign-in/options',
-    {},
-  );
+  const { options } = await api<AuthenticationOptionsResponse>('POST', '/api/auth/sign-in/options', {});
   const response = await startAuthentication({
     optionsJSON: { ...options, extensions: { ...options.extensions, ...(await prfExtension()) } },
   });
   const prfOutput = takePrfOutput(response);
-  const bundle = await api<AccountBundle>('POST', '/api/auth/sign-in/verify', { response });
+  const bundle = await api<SignInResponse>('POST', '/api/auth/sign-in/verify', { response });
   checkSignedInAs(bundle, response);
   const wrap = bundle.prfWraps.find((candidate) => candidate.credentialId === bundle.credentialId);
   if (!prfOutput || !wrap) return { unlocked: false, bundle };
@@ -230,7 +227,7 @@ export async function signIn(): Promise<SignInResult> {
  * is the account id's 16 bytes) and the passkey (its id), and the server must answer for exactly those. Otherwise a
  * server could unlock another account in this page, or ask for the passphrase to open a bundle of its choosing.
  */
-function checkSignedInAs(bundle: AccountBundle, response: AuthenticationResponseJSON): void {
+function checkSignedInAs(bundle: SignInResponse, response: AuthenticationResponseJSON): void {
   if (bundle.userId !== accountIdOf(response.response.userHandle)) {
     throw new AccountError(
       'ACCOUNT_MISMATCH',
@@ -247,7 +244,7 @@ function checkSignedInAs(bundle: AccountBundle, response: AuthenticationResponse
   }
 }
 
-/** The account a passkey's user handle names: its 16 bytes are the account id's (server/routes/auth.ts, sign-up). */
+/** The account a passkey's user handle names: its 16 bytes are the account id's (server/auth/sign-up.ts). */
 function accountIdOf(userHandle: string | undefined): string | undefined {
   if (userHandle === undefined) return undefined;
   try {
@@ -302,25 +299,21 @@ export async function recover(code: string): Promise<UnlockedAccount> {
 
 /** Adds a passkey to the unlocked account (this device or, through the browser's own dialog, a phone). */
 export async function addPasskey(account: UnlockedAccount): Promise<{ id: string; prf: boolean }> {
-  const { options } = await api<{ options: PublicKeyCredentialCreationOptionsJSON }>(
-    'POST',
-    '/api/account/passkeys/options',
-    {},
-  );
+  const { options } = await api<RegistrationOptionsResponse>('POST', '/api/account/passkeys/options', {});
   const response = await startRegistration({
     optionsJSON: { ...options, extensions: { ...options.extensions, ...(await prfExtension()) } },
   });
   let prfOutput = takePrfOutput(response);
   if (!prfOutput) prfOutput = await evaluatePrf(response.id, options.rp.id).catch(() => undefined);
-  const request: Record<string, unknown> = { response };
+  const request: WithRegistration<AddPasskeyRequest> = { response };
   if (prfOutput) request.prfWrap = await makePrfWrap(prfOutput, account.masterKey, account.userId, response.id);
-  await api('POST', '/api/account/passkeys', request);
+  await api<AddedPasskeyResponse>('POST', '/api/account/passkeys', request);
   return { id: response.id, prf: prfOutput !== undefined };
 }
 
 /** Removes a passkey; the sessions it started end with it, this browser's too if it signed in with it. */
-export async function removePasskey(id: string): Promise<{ signedOut: boolean }> {
-  return api<{ signedOut: boolean }>('DELETE', `/api/account/passkeys/${encodeURIComponent(id)}`);
+export async function removePasskey(id: string): Promise<RemovedPasskeyResponse> {
+  return api<RemovedPasskeyResponse>('DELETE', `/api/account/passkeys/${encodeURIComponent(id)}`);
 }
 
 /**
@@ -337,7 +330,7 @@ export async function makeRecoveryCode(account: UnlockedAccount): Promise<string
       wrapped: await wrapMasterKey(secret, account.masterKey, account.userId, 'recovery'),
     },
     recoveryVerifier: b64(await recoveryVerifier(recoveryKey)),
-  });
+  } satisfies NewRecoveryCode);
   return formatRecoveryCode(recoveryKey);
 }
 
@@ -347,11 +340,7 @@ export async function makeRecoveryCode(account: UnlockedAccount): Promise<string
  * minutes. No PRF is asked for: nothing is unlocked.
  */
 export async function stepUp(): Promise<void> {
-  const { options } = await api<{ options: PublicKeyCredentialRequestOptionsJSON }>(
-    'POST',
-    '/api/account/step-up/options',
-    {},
-  );
+  const { options } = await api<AuthenticationOptionsResponse>('POST', '/api/account/step-up/options', {});
   const response = await startAuthentication({ optionsJSON: options });
   response.clientExtensionResults = {};
   await api('POST', '/api/account/step-up', { response });

@@ -1,28 +1,21 @@
 /** What the settings screen lists and ends: the account's passkeys and sessions, and whether a recovery code is left. */
+import type {
+  AccountBundle,
+  PasskeyRecord,
+  PasskeysResponse,
+  SessionRecord,
+  SessionsResponse,
+} from '$shared/api/responses.ts';
 import { api } from '../api.ts';
-import type { AccountBundle } from './account-client.ts';
 
-export interface Passkey {
-  id: string;
-  encryptedLabel: string | null;
-  unlocks: boolean;
-  /** This browser signed in with it: removing it signs this browser out. */
-  startedThisSession: boolean;
-  createdAt: string;
-  lastUsedAt: string | null;
-}
-
-export interface Session {
-  id: string;
-  current: boolean;
-  createdAt: string;
-  lastSeenAt: string;
-}
-
-export async function loadSettings(): Promise<{ passkeys: Passkey[]; sessions: Session[]; hasRecoveryCode: boolean }> {
+export async function loadSettings(): Promise<{
+  passkeys: PasskeyRecord[];
+  sessions: SessionRecord[];
+  hasRecoveryCode: boolean;
+}> {
   const [keys, live, bundle] = await Promise.all([
-    api<{ passkeys: Passkey[] }>('GET', '/api/account/passkeys'),
-    api<{ sessions: Session[] }>('GET', '/api/account/sessions'),
+    api<PasskeysResponse>('GET', '/api/account/passkeys'),
+    api<SessionsResponse>('GET', '/api/account/sessions'),
     api<AccountBundle>('GET', '/api/account'),
   ]);
   return { passkeys: keys.passkeys, sessions: live.sessions, hasRecoveryCode: bundle.recoveryWrap !== null };

@@ -5,15 +5,16 @@
  * not claim, a folder that leads to no anchor) is counted, never shown, and never stops the rest.
  * RefusedNotice.svelte says how many.
  */
+import type { ChildrenResponse, PathResponse, RecentResponse, TrashResponse } from '$shared/api/responses.ts';
 import { api } from '../api.ts';
 import type { KeyRing, Opened } from './key-ring.ts';
-import type { NodeRecord, OpenNode } from './node-records.ts';
+import type { OpenNode } from './node-records.ts';
 import { TamperedNodeError } from './open-record.ts';
 
 export type { Opened } from './key-ring.ts';
 
 export async function listChildren(ring: KeyRing, folderId: string): Promise<Opened> {
-  const { children } = await api<{ children: NodeRecord[] }>('GET', `/api/nodes/${folderId}/children`);
+  const { children } = await api<ChildrenResponse>('GET', `/api/nodes/${folderId}/children`);
   return ring.openChildren(folderId, children);
 }
 
@@ -22,7 +23,7 @@ export async function listChildren(ring: KeyRing, folderId: string): Promise<Ope
  * show: a step that fails stops it (TamperedNodeError), as the folder it leads to cannot be opened.
  */
 export async function openPath(ring: KeyRing, nodeId: string): Promise<OpenNode[]> {
-  const { path: records } = await api<{ path: NodeRecord[] }>('GET', `/api/nodes/${nodeId}/path`);
+  const { path: records } = await api<PathResponse>('GET', `/api/nodes/${nodeId}/path`);
   const path: OpenNode[] = [];
   for (const record of records) {
     const above = path.at(-1);
@@ -37,16 +38,13 @@ export async function openPath(ring: KeyRing, nodeId: string): Promise<OpenNode[
 
 /** The latest files of every folder, newest first, each opened through the folders above it. */
 export async function listRecent(ring: KeyRing, limit: number): Promise<Opened> {
-  const { nodes, ancestors } = await api<{ nodes: NodeRecord[]; ancestors: NodeRecord[] }>(
-    'GET',
-    `/api/nodes/recent?limit=${limit}`,
-  );
+  const { nodes, ancestors } = await api<RecentResponse>('GET', `/api/nodes/recent?limit=${limit}`);
   const { opened, refused } = await ring.openScattered(nodes, ancestors);
   return { opened, refused };
 }
 
 /** What is in the trash, newest first, and the folders it came from that opened. */
 export async function listTrash(ring: KeyRing): Promise<Opened & { folders: Map<string, OpenNode> }> {
-  const { trashed, ancestors } = await api<{ trashed: NodeRecord[]; ancestors: NodeRecord[] }>('GET', '/api/trash');
+  const { trashed, ancestors } = await api<TrashResponse>('GET', '/api/trash');
   return ring.openScattered(trashed, ancestors);
 }

@@ -1,33 +1,11 @@
-/** Nodes as the API sends them (everything wrapped or encrypted), and as the app shows them once opened. */
+/**
+ * Nodes as the API sends them (everything wrapped or encrypted: NodeRecord and RevisionRecord, declared with the
+ * server's other responses in shared/api/responses.ts), and as the app shows them once opened.
+ */
+import type { RevisionRecord } from '$shared/api/responses.ts';
 import type { NodeKind } from '$shared/crypto/index.ts';
 
-/** A stored version. Its dates are the server's: nothing the client wrote authenticates them. */
-export interface RevisionRecord {
-  id: string;
-  nodeId: string;
-  number: number;
-  header: string;
-  size: number;
-  chunkSize: number;
-  chunkCount: number;
-  createdAt: string;
-  completedAt: string | null;
-  /** Whether the client stored an encrypted thumbnail for this revision. */
-  thumbnail: boolean;
-}
-
-/** A node as listed. Its dates are the server's; OpenNode carries the ones its metadata authenticates. */
-export interface NodeRecord {
-  id: string;
-  parentId: string | null;
-  kind: NodeKind;
-  wrappedKey: string;
-  encryptedMetadata: string;
-  currentRevision: RevisionRecord | null;
-  createdAt: string;
-  updatedAt: string;
-  trashedAt: string | null;
-}
+export type { NodeRecord, RevisionRecord } from '$shared/api/responses.ts';
 
 /** A node whose key unwrapped and whose metadata authenticated, in its place. */
 export interface OpenNode {

@@ -11,6 +11,13 @@ import {
   type NodeKind,
   type NodePlace,
 } from '$shared/crypto/index.ts';
+import type { PurgedResponse, RevisionsResponse } from '$shared/api/responses.ts';
+import type {
+  CreateFolderRequest,
+  MoveNodeRequest,
+  RenameNodeRequest,
+  SetCurrentRevisionRequest,
+} from '$shared/api/schemas.ts';
 import { api, ApiRequestError } from '../api.ts';
 import type { KeyRing } from './key-ring.ts';
 import type { NodeRecord, OpenNode, RevisionRecord } from './node-records.ts';
@@ -57,13 +64,15 @@ async function createFolderRecord(
     parentId: place.parentId,
     wrappedKey: await wrapNodeKey(parentKey, key, place),
     encryptedMetadata: encodeBase64url(await encryptMetadata(key, place, { name })),
-  });
+  } satisfies CreateFolderRequest);
 }
 
 export async function rename(ring: KeyRing, node: OpenNode, name: string): Promise<OpenNode> {
   const key = requireKey(ring, node.id);
   const encryptedMetadata = await sealMetadata(key, placeOf(node, node.parentId), node, { name });
-  return ring.open(await api<NodeRecord>('PATCH', `/api/nodes/${node.id}`, { encryptedMetadata }));
+  return ring.open(
+    await api<NodeRecord>('PATCH', `/api/nodes/${node.id}`, { encryptedMetadata } satisfies RenameNodeRequest),
+  );
 }
 
 export async function move(ring: KeyRing, node: OpenNode, parentId: string): Promise<OpenNode> {
@@ -74,7 +83,7 @@ export async function move(ring: KeyRing, node: OpenNode, parentId: string): Pro
       parentId,
       wrappedKey: await wrapNodeKey(requireKey(ring, parentId), key, place),
       encryptedMetadata: await sealMetadata(key, place, node, {}),
-    }),
+    } satisfies MoveNodeRequest),
   );
 }
 
@@ -91,12 +100,12 @@ export async function purge(node: OpenNode): Promise<void> {
 }
 
 export async function emptyTrash(): Promise<number> {
-  return (await api<{ purged: number }>('DELETE', '/api/trash')).purged;
+  return (await api<PurgedResponse>('DELETE', '/api/trash')).purged;
 }
 
 /** A file's stored versions, oldest first. */
 export async function listRevisions(node: OpenNode): Promise<RevisionRecord[]> {
-  return (await api<{ revisions: RevisionRecord[] }>('GET', `/api/nodes/${node.id}/revisions`)).revisions;
+  return (await api<RevisionsResponse>('GET', `/api/nodes/${node.id}/revisions`)).revisions;
 }
 
 /** Makes an earlier version current again; its metadata names that version, with the size it had. */
@@ -115,7 +124,7 @@ export async function restoreRevision(
     await api<NodeRecord>('PUT', `/api/nodes/${node.id}/current-revision`, {
       revisionId: revision.id,
       encryptedMetadata,
-    }),
+    } satisfies SetCurrentRevisionRequest),
   );
 }
 

@@ -3,6 +3,7 @@
  * node: a new file's key and metadata under its folder's key, a new version's under the file's own. The browser
  * cannot read a file again without the user, so resuming asks for the same file once more and checks it matches.
  */
+import type { UploadRecord, UploadsResponse } from '$shared/api/responses.ts';
 import type { FileMetadata } from '$shared/crypto/index.ts';
 import { api } from '../api.ts';
 import type { KeyRing } from '../files/key-ring.ts';
@@ -12,16 +13,6 @@ import { TamperedNodeError } from '../files/open-record.ts';
 import { requireKey } from '../files/tree-actions.ts';
 import { UploadTask } from './upload-task.svelte.ts';
 import { uploads } from './uploads.svelte.ts';
-
-interface UploadRecord {
-  uploadId: string;
-  nodeId: string;
-  revision: number;
-  chunkCount: number;
-  received: number[];
-  createdAt?: string;
-  newFile: { parentId: string; wrappedKey: string; encryptedMetadata: string } | null;
-}
 
 export interface UnfinishedUpload {
   uploadId: string;
@@ -43,7 +34,7 @@ export async function listUnfinished(
   ring: KeyRing,
   running: Set<string>,
 ): Promise<{ listed: UnfinishedUpload[]; refused: number }> {
-  const { uploads: records } = await api<{ uploads: UploadRecord[] }>('GET', '/api/uploads');
+  const { uploads: records } = await api<UploadsResponse>('GET', '/api/uploads');
   const listed: UnfinishedUpload[] = [];
   let refused = 0;
   for (const record of records) {

@@ -13,6 +13,8 @@ import {
   uuidToBytes,
   type FileMetadata,
 } from '$shared/crypto/index.ts';
+import type { UploadRecord } from '$shared/api/responses.ts';
+import type { CompleteUploadRequest, CreateUploadRequest } from '$shared/api/schemas.ts';
 import { api, ApiRequestError } from '../api.ts';
 import { canThumbnail, makeThumbnail, storeThumbnail } from '../files/thumbnails.ts';
 import { describeError } from '../errors.ts';
@@ -32,13 +34,6 @@ export interface UploadTarget {
   revision: number;
   /** Present for a new file: its key wrapped under the folder's key. */
   wrappedKey?: string;
-}
-
-/** An upload the server already holds (after a reload): its id, header and what has arrived. */
-export interface ServerUpload {
-  uploadId: string;
-  header: string;
-  received: number[];
 }
 
 /** What the panel shows of a task's progress. */
@@ -182,7 +177,7 @@ export class UploadTask {
     });
     const header = await sealHeader(stream);
     const metadata = await this.#metadata();
-    const created = await api<{ uploadId: string; received: number[] }>('POST', '/api/uploads', {
+    const created = await api<UploadRecord>('POST', '/api/uploads', {
       nodeId: target.nodeId,
       ...(target.wrappedKey
         ? { newFile: { parentId: target.parentId, wrappedKey: target.wrappedKey, encryptedMetadata: metadata } }
@@ -190,14 +185,14 @@ export class UploadTask {
       header: encodeBase64url(header),
       size: streamSizeOf(this.size, this.chunkSize),
       chunkCount,
-    });
+    } satisfies CreateUploadRequest);
     this.#uploadId = created.uploadId;
     return { keys: { stream, chunkCount }, received: created.received };
   }
 
   /** Picks up an upload the server holds: its header must authenticate under this file's key, for this revision. */
   async #reopen() {
-    const upload = await api<ServerUpload & { chunkCount: number }>('GET', `/api/uploads/${this.#uploadId}`);
+    const upload = await api<UploadRecord>('GET', `/api/uploads/${this.#uploadId}`);
     const stream = await openHeader(this.target.fileKey, decodeBase64url(upload.header), {
       fileId: uuidToBytes(this.target.nodeId),
       revision: this.target.revision,
@@ -282,12 +277,8 @@ export class UploadTask {
   }
 
   async #complete(): Promise<void> {
-    const body = this.target.wrappedKey ? {} : { encryptedMetadata: await this.#metadata() };
-    const completed = await api<{ revisionId: string; revision: number }>(
-      'POST',
-      `/api/uploads/${this.#uploadId}/complete`,
-      body,
-    );
+    const body: CompleteUploadRequest = this.target.wrappedKey ? {} : { encryptedMetadata: await this.#metadata() };
+    const completed = await api<UploadRecord>('POST', `/api/uploads/${this.#uploadId}/complete`, body);
     if (canThumbnail(this.file)) await this.#thumbnail({ id: completed.revisionId, number: completed.revision });
   }
 

@@ -1,0 +1,45 @@
+/** Replacing what unlocks the master key besides passkeys: the recovery code, the passphrase. */
+import { and, eq } from 'drizzle-orm';
+import type { NewRecoveryCode, PassphraseWrap } from '../../shared/api/auth-schemas.ts';
+import { accountRows, type Actor } from '../access/policy.ts';
+import { passphraseWrapRow, WRAP_PURPOSES } from '../auth/account-keys.ts';
+import { audit } from '../auth/audit.ts';
+import { replaceRecoveryCode } from '../auth/recovery.ts';
+import { isUniqueViolation } from '../db/errors.ts';
+import { wrappedKeys } from '../db/schema.ts';
+import type { ServerDeps } from '../deps.ts';
+import { ApiError } from '../http/errors.ts';
+
+export async function changeRecoveryCode(
+  { db }: ServerDeps,
+  actor: Actor,
+  request: NewRecoveryCode,
+  requestId: string,
+): Promise<void> {
+  try {
+    await db.transaction(async (tx) => {
+      await replaceRecoveryCode(tx, actor.userId, request);
+      await audit(tx, { type: 'recovery-changed', userId: actor.userId, requestId });
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw new ApiError(409, 'RECOVERY_CODE_EXISTS', 'this recovery code already belongs to an account');
+    }
+    throw error;
+  }
+}
+
+export async function changePassphrase(
+  { db }: ServerDeps,
+  actor: Actor,
+  passphraseWrap: PassphraseWrap,
+  requestId: string,
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx
+      .delete(wrappedKeys)
+      .where(and(accountRows.wrappedKeys(actor), eq(wrappedKeys.purpose, WRAP_PURPOSES.passphrase)));
+    await tx.insert(wrappedKeys).values(passphraseWrapRow(actor.userId, passphraseWrap));
+    await audit(tx, { type: 'passphrase-changed', userId: actor.userId, requestId });
+  });
+}

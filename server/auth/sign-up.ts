@@ -1,0 +1,70 @@
+/**
+ * Sign-up: a WebAuthn registration with a discoverable credential, which makes the account with everything the
+ * browser wrapped for it (docs/API.md, "Accounts"), and starts its first session.
+ */
+import type { Context } from 'hono';
+import type { SignUpRequest } from '../../shared/api/auth-schemas.ts';
+import type { AccountBundle, SignUpOptionsResponse } from '../../shared/api/responses.ts';
+import { decodeBase64url } from '../../shared/crypto/index.ts';
+import { isUniqueViolation } from '../db/errors.ts';
+import { credentials, publicKeys, users, wrappedKeys } from '../db/schema.ts';
+import type { ServerDeps } from '../deps.ts';
+import { startSession, type AuthEnv } from '../http/auth.ts';
+import { ApiError } from '../http/errors.ts';
+import { accountBundle, signUpKeyRows } from './account-keys.ts';
+import { audit } from './audit.ts';
+import { consumeChallenge, issueChallenge } from './challenges.ts';
+import { registrationOptions, verifyRegistration } from './passkey-ceremonies.ts';
+import { recoveryVerifierHash } from './recovery.ts';
+
+export async function signUpOptions(
+  { db, now, relyingParty }: ServerDeps,
+  c: Context<AuthEnv>,
+): Promise<SignUpOptionsResponse> {
+  const userId = crypto.randomUUID();
+  const challenge = await issueChallenge(db, c, 'sign-up', now(), userId);
+  return { userId, options: await registrationOptions(relyingParty, userId, challenge) };
+}
+
+export async function signUp(deps: ServerDeps, c: Context<AuthEnv>, request: SignUpRequest): Promise<AccountBundle> {
+  const { db, now, relyingParty } = deps;
+  const clientData = request.response.response.clientDataJSON;
+  const { challenge, userId } = await consumeChallenge(db, c, clientData, 'sign-up', now());
+  const credential = await verifyRegistration(relyingParty, request.response, challenge);
+  const accountId = userId!;
+  const requestId = c.get('requestId');
+  const { wraps, published } = signUpKeyRows(accountId, credential.id, request);
+  try {
+    await db.transaction(async (tx) => {
+      await tx.insert(users).values({
+        id: accountId,
+        quotaBytes: deps.defaultQuotaBytes,
+        recoveryVerifier: await recoveryVerifierHash(request.recoveryVerifier),
+      });
+      await tx.insert(credentials).values({
+        id: credential.id,
+        userId: accountId,
+        publicKey: credential.publicKey,
+        counter: credential.counter,
+        transports: credential.transports ?? [],
+        encryptedLabel: request.encryptedLabel ? decodeBase64url(request.encryptedLabel) : null,
+      });
+      await tx.insert(wrappedKeys).values(wraps);
+      await tx.insert(publicKeys).values(published);
+      await audit(tx, { type: 'sign-up', userId: accountId, requestId });
+      await audit(tx, {
+        type: 'passkey-added',
+        userId: accountId,
+        requestId,
+        details: { credentialId: credential.id, prf: request.prfWrap !== undefined },
+      });
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      throw new ApiError(409, 'CREDENTIAL_EXISTS', 'this passkey or recovery key already belongs to an account');
+    }
+    throw error;
+  }
+  await startSession(db, c, accountId, now(), credential.id);
+  return accountBundle(db, accountId);
+}

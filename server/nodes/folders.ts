@@ -1,0 +1,64 @@
+/** Making folders, the root among them, and finding the root. */
+import { and, isNull } from 'drizzle-orm';
+import type { NodeRecord } from '../../shared/api/responses.ts';
+import type { CreateFolderRequest } from '../../shared/api/schemas.ts';
+import { decodeBase64url } from '../../shared/crypto/index.ts';
+import { nodesIn, ownTree, usableFolder, type Actor, type Scope } from '../access/policy.ts';
+import type { Queryable } from '../db/database.ts';
+import { isUniqueViolation } from '../db/errors.ts';
+import { nodes } from '../db/schema.ts';
+import type { ServerDeps } from '../deps.ts';
+import { ApiError } from '../http/errors.ts';
+import { describeNode } from './node-json.ts';
+import { nodeIdTakenError } from './taken-ids.ts';
+import { lockTree, type NodeRow } from './tree-queries.ts';
+
+export async function createFolder(
+  { db }: ServerDeps,
+  actor: Actor,
+  request: CreateFolderRequest,
+): Promise<NodeRecord> {
+  const scope = ownTree(actor);
+  const id = request.id.toLowerCase();
+  const parentId = request.parentId?.toLowerCase() ?? null;
+  try {
+    const created = await db.transaction(async (tx) => {
+      // Under the tree lock, a purge cannot delete the parent between this check and the insert.
+      await lockTree(tx, scope);
+      if (parentId) await usableFolder(tx, scope, parentId);
+      const [row] = await tx
+        .insert(nodes)
+        .values({
+          id,
+          ownerId: scope.ownerId,
+          parentId,
+          kind: 'folder',
+          wrappedKey: request.wrappedKey,
+          encryptedMetadata: decodeBase64url(request.encryptedMetadata),
+        })
+        .returning();
+      return row!;
+    });
+    return await describeNode(db, created);
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    if (!parentId && (await loadRoot(db, scope))) {
+      throw new ApiError(409, 'ROOT_EXISTS', 'this account already has a root folder');
+    }
+    throw await nodeIdTakenError(db, scope, id);
+  }
+}
+
+export async function rootFolder({ db }: ServerDeps, actor: Actor): Promise<NodeRecord> {
+  const root = await loadRoot(db, ownTree(actor));
+  if (!root) throw new ApiError(404, 'NO_ROOT', 'this account has no root folder yet');
+  return describeNode(db, root);
+}
+
+async function loadRoot(db: Queryable, scope: Scope): Promise<NodeRow | undefined> {
+  const [root] = await db
+    .select()
+    .from(nodes)
+    .where(and(nodesIn(scope), isNull(nodes.parentId)));
+  return root;
+}

@@ -1,0 +1,166 @@
+/**
+ * What the API answers, declared once: the server's serializers are typed against these (so a change to what the
+ * server sends that the types do not follow fails to compile), and the web app reads its responses as these. Dates
+ * travel as ISO 8601 strings; binary fields as base64url.
+ */
+import type {
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+} from '@simplewebauthn/browser';
+import type { NodeKind } from '../crypto/index.ts';
+import type { PassphraseWrap } from './auth-schemas.ts';
+
+/** A stored version of a file. Its dates are the server's: nothing the client wrote authenticates them. */
+export interface RevisionRecord {
+  id: string;
+  nodeId: string;
+  number: number;
+  /** The stream header, base64url. */
+  header: string;
+  size: number;
+  chunkSize: number;
+  chunkCount: number;
+  createdAt: string;
+  completedAt: string | null;
+  /** Whether the client stored an encrypted thumbnail for this revision. */
+  thumbnail: boolean;
+}
+
+/** A node as listed: everything in it wrapped or encrypted. Its dates are the server's. */
+export interface NodeRecord {
+  id: string;
+  parentId: string | null;
+  kind: NodeKind;
+  wrappedKey: string;
+  encryptedMetadata: string;
+  currentRevision: RevisionRecord | null;
+  createdAt: string;
+  updatedAt: string;
+  trashedAt: string | null;
+}
+
+export interface ChildrenResponse {
+  children: NodeRecord[];
+}
+
+/** A node and its ancestors, from the root down. */
+export interface PathResponse {
+  path: NodeRecord[];
+}
+
+/** Listed nodes with every ancestor a client needs to unwrap their keys, from the root down. */
+export interface RecentResponse {
+  nodes: NodeRecord[];
+  ancestors: NodeRecord[];
+}
+
+export interface TrashResponse {
+  trashed: NodeRecord[];
+  ancestors: NodeRecord[];
+}
+
+export interface RevisionsResponse {
+  revisions: RevisionRecord[];
+}
+
+/** How many nodes a purge deleted. */
+export interface PurgedResponse {
+  purged: number;
+}
+
+/** What a client needs to resume an upload: the stream's parameters and which chunks have arrived. */
+export interface UploadRecord {
+  uploadId: string;
+  nodeId: string;
+  revisionId: string;
+  revision: number;
+  header: string;
+  size: number;
+  chunkSize: number;
+  chunkCount: number;
+  newFile: { parentId: string; wrappedKey: string; encryptedMetadata: string } | null;
+  received: number[];
+  expiresAt: string;
+  completedAt: string | null;
+}
+
+export interface UploadsResponse {
+  uploads: UploadRecord[];
+}
+
+export interface UsageResponse {
+  usedBytes: number;
+  quotaBytes: number;
+}
+
+/** Everything a client needs to unlock an account, all of it wrapped or public; sent once a ceremony succeeds. */
+export interface AccountBundle {
+  userId: string;
+  prfWraps: { credentialId: string; salt: string; wrapped: string }[];
+  passphraseWrap: PassphraseWrap | null;
+  recoveryWrap: { salt: string; wrapped: string } | null;
+  privateKeys: { sharing: string | null; signing: string | null };
+  /** Public keys by purpose, base64url. */
+  publicKeys: Record<string, string>;
+}
+
+/** A sign-in's bundle also names the passkey that signed in. */
+export interface SignInResponse extends AccountBundle {
+  credentialId: string;
+}
+
+export interface SignUpOptionsResponse {
+  userId: string;
+  options: PublicKeyCredentialCreationOptionsJSON;
+}
+
+export interface RegistrationOptionsResponse {
+  options: PublicKeyCredentialCreationOptionsJSON;
+}
+
+export interface AuthenticationOptionsResponse {
+  options: PublicKeyCredentialRequestOptionsJSON;
+}
+
+export interface StepUpResponse {
+  validUntil: string;
+}
+
+export interface SecurityEventsResponse {
+  events: { type: string; at: string }[];
+}
+
+export interface PasskeyRecord {
+  id: string;
+  encryptedLabel: string | null;
+  /** Whether it carries a PRF wrap, so that it unlocks the account as well as signing in. */
+  unlocks: boolean;
+  /** Whether it started this session: removing it signs this browser out too. */
+  startedThisSession: boolean;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+export interface PasskeysResponse {
+  passkeys: PasskeyRecord[];
+}
+
+export interface AddedPasskeyResponse {
+  id: string;
+}
+
+export interface RemovedPasskeyResponse {
+  endedSessions: number;
+  signedOut: boolean;
+}
+
+export interface SessionRecord {
+  id: string;
+  current: boolean;
+  createdAt: string;
+  lastSeenAt: string;
+}
+
+export interface SessionsResponse {
+  sessions: SessionRecord[];
+}
