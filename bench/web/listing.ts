@@ -6,7 +6,14 @@ import { traceMainThread } from './diagnosis.ts';
 import { ProcessSampler, type Sampling } from './processes.ts';
 import { type CpuProfile, type ProfileLine, summarizeProfile } from './profiles.ts';
 import { type MainThread, mainThreadSince, openFiles, reloadAndUnlock } from './session.ts';
-import { LISTING_FILES, LISTING_LOADS, PROFILE_DIR, UPLOAD_PROFILE_MS, UPLOAD_TRACE_MS } from './settings.ts';
+import {
+  LISTING_FILE_BYTES,
+  LISTING_FILES,
+  LISTING_LOADS,
+  PROFILE_DIR,
+  UPLOAD_PROFILE_MS,
+  UPLOAD_TRACE_MS,
+} from './settings.ts';
 import { withFreshSession } from './transfer.ts';
 
 interface ListingLoad extends MainThread {
@@ -70,7 +77,10 @@ export async function runListing(scratch: string): Promise<Listing> {
   await mkdir(dir, { recursive: true });
   const digits = String(LISTING_FILES).length;
   for (let i = 1; i <= LISTING_FILES; i++) {
-    await writeFile(join(dir, `file-${String(i).padStart(digits, '0')}.txt`), String(i % 10));
+    await writeFile(
+      join(dir, `file-${String(i).padStart(digits, '0')}.txt`),
+      String(i % 10).repeat(LISTING_FILE_BYTES),
+    );
   }
   return withFreshSession(scratch, async (session, coffer) => {
     const { page } = session;

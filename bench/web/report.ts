@@ -15,6 +15,7 @@ import {
   FILE_BYTES,
   fmt,
   GOALS,
+  LISTING_FILE_BYTES,
   LISTING_LOADS,
   MB,
   SAMPLE_EVERY_MS,
@@ -235,7 +236,7 @@ export function reportLines(baselines: Transfer[], runs: WebRun[], listing: List
     const { load, profile, sampling } = listing.profiled;
     lines.push(
       '',
-      `A folder of ${listing.files} one-byte files through "Folder to upload": the input took ` +
+      `A folder of ${listing.files} files of ${LISTING_FILE_BYTES} bytes through "Folder to upload": the input took ` +
         `${fmt(listing.setInputFilesSeconds, 1)} s to receive them, the upload ${fmt(listing.uploadSeconds)} s ` +
         `(${fmt(listing.files / listing.uploadSeconds, 1)} files/s; ${fmt(listing.uploadSampling.cpuTotal)} CPU ` +
         `seconds, of which ${cpuList(listing.uploadSampling, 6)}; peak PSS ${fmt(listing.uploadSampling.peakPssMB)} ` +
