@@ -14,6 +14,7 @@ import {
   UPLOAD_PROFILE_MS,
   UPLOAD_TRACE_MS,
 } from './settings.ts';
+import { measureSmallFileCeiling, type SmallFileCeiling } from './small-file-ceiling.ts';
 import { withFreshSession } from './transfer.ts';
 
 interface ListingLoad extends MainThread {
@@ -30,6 +31,8 @@ interface UploadProfile {
 
 export interface Listing {
   files: number;
+  /** The same number of files without Coffer, measured just before the upload (small-file-ceiling.ts). */
+  ceiling: SmallFileCeiling;
   /** The page's main thread a minute into the folder upload. */
   uploadProfile: UploadProfile | undefined;
   setInputFilesSeconds: number;
@@ -84,6 +87,11 @@ export async function runListing(scratch: string): Promise<Listing> {
   }
   return withFreshSession(scratch, async (session, coffer) => {
     const { page } = session;
+    const ceiling = await measureSmallFileCeiling(page, LISTING_FILES, LISTING_FILE_BYTES);
+    console.log(
+      `  without Coffer: ${ceiling.onePostPerFile.toFixed(0)} files/s one POST each, ${ceiling.batchedPosts.toFixed(0)} ` +
+        `batched, ${ceiling.cryptoOnly.toFixed(0)} files/s of crypto alone`,
+    );
     const sampler = new ProcessSampler(coffer.pid);
     sampler.start();
     const start = performance.now();
@@ -147,6 +155,7 @@ export async function runListing(scratch: string): Promise<Listing> {
     }
     return {
       files: LISTING_FILES,
+      ceiling,
       uploadProfile: profiledUpload,
       setInputFilesSeconds,
       uploadSeconds,

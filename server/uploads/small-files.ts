@@ -2,8 +2,9 @@
  * Small files in one request each, or many in one: a file whose stream is one chunk is created, filled and completed
  * together, with the checks of the three-step upload (server/routes/uploads.ts). The steps are the same, done for
  * the whole batch at once: one transaction reserves every file (an open upload, as POST /api/uploads makes), the
- * chunks are stored and made durable together, and one transaction publishes them. A crash in between leaves open
- * uploads, which the collector gives up. Each file succeeds or fails on its own and gets its own answer.
+ * chunks are stored, each synced to disk before it counts as stored, and one transaction publishes them. A crash in
+ * between leaves open uploads, which the collector gives up. Each file succeeds or fails on its own, with its own
+ * answer.
  */
 import { and, eq, inArray, max, ne } from 'drizzle-orm';
 import type { SmallFileRequest } from '../../shared/api/schemas.ts';
@@ -89,8 +90,8 @@ export async function uploadSmallFiles(
     }
   }
   const reserved = await reserve(deps, user, checked, fail);
-  const stored = await storeChunks(deps, reserved, fail);
-  for (const file of await publish(deps, user, stored, fail)) {
+  await storeChunks(deps, reserved);
+  for (const file of await publish(deps, user, reserved, fail)) {
     results[file.index] = { nodeId: file.nodeId, status: 201, revisionId: file.revisionId, revision: file.revision };
   }
   return results;
@@ -237,30 +238,17 @@ async function reserve(
   });
 }
 
-/** Stores each file's chunk as its one segment, then makes them durable together; a file whose chunk is lost fails. */
-async function storeChunks(
-  deps: ServerDeps,
-  files: Reserved[],
-  fail: (file: Reserved, error: unknown) => void,
-): Promise<Reserved[]> {
-  const objects = files.map((file) => ({ key: segmentKey(file.revisionId, ONE_CHUNK), size: file.chunk.length }));
+/**
+ * Stores each file's chunk as its one segment, durable at once: a put that syncs its own small file runs in parallel
+ * with the others, where makeDurable after puts that are not durable waits for their syncs one at a time, an order
+ * made for large segments (docs/BENCHMARKS.md, "Many small files").
+ */
+async function storeChunks(deps: ServerDeps, files: Reserved[]): Promise<void> {
   await Promise.all(
-    files.map((file, i) => deps.blobs.put(objects[i]!.key, file.chunk, objects[i]!.size, { durable: false })),
+    files.map((file) =>
+      deps.blobs.put(segmentKey(file.revisionId, ONE_CHUNK), file.chunk, file.chunk.length, { durable: true }),
+    ),
   );
-  const lost = new Set(await deps.blobs.makeDurable(objects));
-  const kept: Reserved[] = [];
-  for (const [i, file] of files.entries()) {
-    if (!lost.has(objects[i]!.key)) {
-      kept.push(file);
-      continue;
-    }
-    await discardUpload(deps, file.revisionId);
-    fail(
-      file,
-      new ApiError(503, 'CHUNK_LOST', `the chunk of file ${file.nodeId} was lost while storing it; send it again`),
-    );
-  }
-  return kept;
 }
 
 /**

@@ -4,6 +4,9 @@
  */
 import { z } from 'zod';
 import { decodeBase64url } from '../crypto/base64url.ts';
+import { UPLOAD_BATCH } from './upload-batch.ts';
+
+export { UPLOAD_BATCH };
 
 export const LIMITS = {
   /** Largest JSON request body. */
@@ -63,16 +66,6 @@ export const createUploadSchema = z.strictObject({
     .max(LIMITS.fileBytes),
   chunkCount: z.number().int().min(1),
 });
-
-/**
- * A batch of small files, each sent whole in one request: created, filled with its one chunk and completed at once.
- * The limits bound the work of one request; a file that does not fit them goes through the three-step upload.
- */
-export const UPLOAD_BATCH = {
-  maxFiles: 256,
-  /** Largest request body of a batch: its files' chunks, base64url, with their headers and metadata. */
-  maxBodyBytes: 8 * 1024 * 1024,
-};
 
 export const smallFileSchema = z.strictObject({
   /** The file's id: new for a new file, the existing file's id for a new revision. */
