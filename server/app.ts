@@ -21,6 +21,7 @@ import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
 import { nodeRoutes, trashRoutes } from './routes/nodes.ts';
 import { revisionRoutes } from './routes/revisions.ts';
+import { uploadBatchRoutes } from './routes/upload-batches.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 import { usageRoutes } from './routes/usage.ts';
 
@@ -130,6 +131,7 @@ export function createApp(deps: AppDeps) {
       clearCacheOnSignOut((c) => c.req.method === 'DELETE' && c.req.param('sessionId') === c.get('sessionId')),
     )
     .route('/api/account', accountRoutes(services))
+    .route('/api/uploads/batch', uploadBatchRoutes(services))
     .route('/api/uploads', uploadRoutes(services))
     .route('/api/revisions', revisionRoutes(services))
     .route('/api/nodes', nodeRoutes(services))

@@ -6,7 +6,15 @@ import { traceMainThread } from './diagnosis.ts';
 import { ProcessSampler, type Sampling } from './processes.ts';
 import { type CpuProfile, type ProfileLine, summarizeProfile } from './profiles.ts';
 import { type MainThread, mainThreadSince, openFiles, reloadAndUnlock } from './session.ts';
-import { LISTING_FILES, LISTING_LOADS, PROFILE_DIR, UPLOAD_PROFILE_MS, UPLOAD_TRACE_MS } from './settings.ts';
+import {
+  LISTING_FILE_BYTES,
+  LISTING_FILES,
+  LISTING_LOADS,
+  PROFILE_DIR,
+  UPLOAD_PROFILE_MS,
+  UPLOAD_TRACE_MS,
+} from './settings.ts';
+import { measureSmallFileCeiling, type SmallFileCeiling } from './small-file-ceiling.ts';
 import { withFreshSession } from './transfer.ts';
 
 interface ListingLoad extends MainThread {
@@ -23,6 +31,8 @@ interface UploadProfile {
 
 export interface Listing {
   files: number;
+  /** The same number of files without Coffer, measured just before the upload (small-file-ceiling.ts). */
+  ceiling: SmallFileCeiling;
   /** The page's main thread a minute into the folder upload. */
   uploadProfile: UploadProfile | undefined;
   setInputFilesSeconds: number;
@@ -70,10 +80,18 @@ export async function runListing(scratch: string): Promise<Listing> {
   await mkdir(dir, { recursive: true });
   const digits = String(LISTING_FILES).length;
   for (let i = 1; i <= LISTING_FILES; i++) {
-    await writeFile(join(dir, `file-${String(i).padStart(digits, '0')}.txt`), String(i % 10));
+    await writeFile(
+      join(dir, `file-${String(i).padStart(digits, '0')}.txt`),
+      String(i % 10).repeat(LISTING_FILE_BYTES),
+    );
   }
   return withFreshSession(scratch, async (session, coffer) => {
     const { page } = session;
+    const ceiling = await measureSmallFileCeiling(page, LISTING_FILES, LISTING_FILE_BYTES);
+    console.log(
+      `  without Coffer: ${ceiling.onePostPerFile.toFixed(0)} files/s one POST each, ${ceiling.batchedPosts.toFixed(0)} ` +
+        `batched, ${ceiling.cryptoOnly.toFixed(0)} files/s of crypto alone`,
+    );
     const sampler = new ProcessSampler(coffer.pid);
     sampler.start();
     const start = performance.now();
@@ -137,6 +155,7 @@ export async function runListing(scratch: string): Promise<Listing> {
     }
     return {
       files: LISTING_FILES,
+      ceiling,
       uploadProfile: profiledUpload,
       setInputFilesSeconds,
       uploadSeconds,

@@ -15,6 +15,7 @@ import {
   FILE_BYTES,
   fmt,
   GOALS,
+  LISTING_FILE_BYTES,
   LISTING_LOADS,
   MB,
   SAMPLE_EVERY_MS,
@@ -244,11 +245,14 @@ export function reportLines(baselines: Transfer[], runs: WebRun[], listing: List
     const { load, profile, sampling } = listing.profiled;
     lines.push(
       '',
-      `A folder of ${listing.files} one-byte files through "Folder to upload": the input took ` +
+      `A folder of ${listing.files} files of ${LISTING_FILE_BYTES} bytes through "Folder to upload": the input took ` +
         `${fmt(listing.setInputFilesSeconds, 1)} s to receive them, the upload ${fmt(listing.uploadSeconds)} s ` +
         `(${fmt(listing.files / listing.uploadSeconds, 1)} files/s; ${fmt(listing.uploadSampling.cpuTotal)} CPU ` +
         `seconds, of which ${cpuList(listing.uploadSampling, 6)}; peak PSS ${fmt(listing.uploadSampling.peakPssMB)} ` +
-        `MB). Then ${LISTING_LOADS} times: reload, unlock, open My files, wait 1 s, click the folder's name, and wait ` +
+        `MB). Without Coffer, just before, the same browser did ${fmt(listing.ceiling.onePostPerFile)} files/s as ` +
+        `one POST of ${LISTING_FILE_BYTES} bytes each (4 in flight), ${fmt(listing.ceiling.batchedPosts)} files/s ` +
+        `in POSTs of 128 such bodies (2 in flight), and ${fmt(listing.ceiling.cryptoOnly)} files/s of the app's ` +
+        `crypto alone on the page's main thread. Then ${LISTING_LOADS} times: reload, unlock, open My files, wait 1 s, click the folder's name, and wait ` +
         'until its table counts every file and shows its first row, plus one frame. Main-thread time is the change ' +
         "in the renderer's TaskDuration (CDP Performance.getMetrics: time the page's main thread spent running " +
         'tasks of any kind: script, style, layout, paint, promise callbacks of WebCrypto), with its ScriptDuration, ' +

@@ -5,6 +5,8 @@ import { type CeilingPath } from '../service-worker-ceiling.ts';
 
 export const FILE_BYTES = TOTAL;
 export const LISTING_FILES = Number(process.env.BENCH_LISTING_FILES ?? 10_000);
+/** The goal for small files is stated for files of 1 KiB. */
+export const LISTING_FILE_BYTES = 1024;
 export const LISTING_LOADS = 3;
 export const ONLY = process.env.BENCH_ONLY?.toLowerCase().split(',');
 export const PROFILE_DIR = process.env.BENCH_PROFILE;

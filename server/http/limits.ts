@@ -1,5 +1,5 @@
 import { bodyLimit } from 'hono/body-limit';
-import { LIMITS } from '../../shared/api/schemas.ts';
+import { LIMITS, UPLOAD_BATCH } from '../../shared/api/schemas.ts';
 import { MAX_THUMBNAIL_BYTES } from '../../shared/crypto/index.ts';
 import { ApiError } from './errors.ts';
 
@@ -19,6 +19,20 @@ export function thumbnailBodyLimit() {
     maxSize: MAX_THUMBNAIL_BYTES,
     onError: () => {
       throw new ApiError(413, 'BODY_TOO_LARGE', `an encrypted thumbnail is at most ${MAX_THUMBNAIL_BYTES} bytes`);
+    },
+  });
+}
+
+/** A batch of small files carries their chunks, so it may be larger than other JSON bodies, up to its own limit. */
+export function uploadBatchBodyLimit() {
+  return bodyLimit({
+    maxSize: UPLOAD_BATCH.maxBodyBytes,
+    onError: () => {
+      throw new ApiError(
+        413,
+        'BODY_TOO_LARGE',
+        `a batch of small files is limited to ${UPLOAD_BATCH.maxBodyBytes} bytes of request body`,
+      );
     },
   });
 }

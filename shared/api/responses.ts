@@ -164,3 +164,12 @@ export interface SessionRecord {
 export interface SessionsResponse {
   sessions: SessionRecord[];
 }
+
+/** One file's answer in a batch of small files, in the order of the request: 201 with the new revision, or its error. */
+export type SmallFileAnswer =
+  | { nodeId: string; status: 201; revisionId: string; revision: number }
+  | { nodeId: string; status: number; error: { code: string; message: string } };
+
+export interface UploadBatchResponse {
+  files: SmallFileAnswer[];
+}

@@ -6,6 +6,9 @@ import { z } from 'zod';
 import { decodeBase64url } from '../crypto/base64url.ts';
 import { MIN_TOKEN_BYTES } from '../crypto/fernet.ts';
 import { HEADER_BYTES } from '../crypto/stream-header.ts';
+import { UPLOAD_BATCH } from './upload-batch.ts';
+
+export { UPLOAD_BATCH };
 
 export const LIMITS = {
   /** Largest JSON request body. */
@@ -63,6 +66,26 @@ export const createUploadSchema = z.strictObject({
   chunkCount: z.number().int().min(1),
 });
 
+export const smallFileSchema = z.strictObject({
+  /** The file's id: new for a new file, the existing file's id for a new revision. */
+  nodeId: idSchema,
+  /** Present for a new file, as in createUploadSchema. */
+  newFile: createUploadSchema.shape.newFile,
+  /** For a new revision of an existing file: its new metadata, as completeUploadSchema takes it. */
+  encryptedMetadata: encryptedMetadataSchema.optional(),
+  /** The stream header, as in createUploadSchema; the stream has one chunk. */
+  header: createUploadSchema.shape.header,
+  /** The stream's one chunk: a Fernet token (base64url). */
+  chunk: base64url.min(1),
+});
+
+export const uploadBatchSchema = z.strictObject({
+  files: z
+    .array(smallFileSchema)
+    .min(1, 'a batch holds at least one file')
+    .max(UPLOAD_BATCH.maxFiles, `a batch holds at most ${UPLOAD_BATCH.maxFiles} files`),
+});
+
 export const completeUploadSchema = z.strictObject({
   /** New metadata for the file (its size and dates change with a new revision). */
   encryptedMetadata: encryptedMetadataSchema.optional(),
@@ -91,6 +114,8 @@ export const setCurrentRevisionSchema = z.strictObject({
 
 export type CreateFolderRequest = z.infer<typeof createFolderSchema>;
 export type CreateUploadRequest = z.infer<typeof createUploadSchema>;
+export type SmallFileRequest = z.infer<typeof smallFileSchema>;
+export type UploadBatchRequest = z.infer<typeof uploadBatchSchema>;
 export type CompleteUploadRequest = z.infer<typeof completeUploadSchema>;
 export type RenameNodeRequest = z.infer<typeof renameNodeSchema>;
 export type MoveNodeRequest = z.infer<typeof moveNodeSchema>;

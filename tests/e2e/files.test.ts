@@ -181,6 +181,28 @@ describe('file manager in Chromium', () => {
     await page.getByRole('heading', { name: 'My files' }).waitFor();
   });
 
+  it('sends a folder of small files together in one request, and each arrives intact', async () => {
+    const folder = join(dir, 'Source tree');
+    mkdirSync(folder);
+    const small = Array.from({ length: 30 }, (_, i) => ({
+      name: `module-${i}.ts`,
+      content: `export const n = ${i};\n`,
+    }));
+    for (const { name, content } of small) writeFileSync(join(folder, name), content);
+    const from = requests.length;
+    await page.getByLabel('Folder to upload').setInputFiles(folder);
+    await waitForUploads();
+    const paths = requests.slice(from).map((request) => new URL(request.url).pathname);
+    expect(paths.filter((path) => path === '/api/uploads/batch')).toHaveLength(1);
+    // No file took the three-step way: no chunk was put and no upload completed on its own.
+    expect(paths.filter((path) => /^\/api\/uploads\/[0-9a-f-]{36}\//.test(path))).toEqual([]);
+    await page.getByRole('button', { name: 'Source tree', exact: true }).click();
+    await row('module-1.ts').waitFor();
+    expect((await downloaded(() => action('module-1.ts', 'Download'))).toString()).toBe(small[1]!.content);
+    await page.getByRole('navigation', { name: 'Folder path' }).getByRole('link', { name: 'My files' }).click();
+    await page.getByRole('heading', { name: 'My files' }).waitFor();
+  });
+
   it('downloads a file whose bytes equal the original, decrypted in the page before the worker controls it', async () => {
     expect(await page.evaluate(() => navigator.serviceWorker.controller)).toBeNull();
     const original = readFileSync(join(dir, 'alpha.bin'));

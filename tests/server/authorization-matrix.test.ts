@@ -30,6 +30,8 @@ interface Victim {
   session: string;
   /** Not an id: the body of an upload of a new file into the victim's folder. */
   uploadIntoFolder?: unknown;
+  /** Not an id: a batch of small files, one new in the victim's folder and one a new revision of the victim's file. */
+  batchIntoFolder?: unknown;
 }
 
 interface Row {
@@ -44,6 +46,8 @@ interface Row {
    * tests/server/account-isolation.test.ts passes with a second account's own passkey.
    */
   asOther: number;
+  /** For a batch answered file by file: what another user gets for each of its files. */
+  eachFileAsOther?: number;
 }
 
 const someBytes = () => encodeBase64url(crypto.getRandomValues(new Uint8Array(120)));
@@ -94,6 +98,11 @@ const MATRIX: Record<string, Row> = {
   'POST /api/uploads': {
     request: (v) => ({ path: '/api/uploads', init: send('POST', v.uploadIntoFolder) }),
     asOther: 404,
+  },
+  'POST /api/uploads/batch': {
+    request: (v) => ({ path: '/api/uploads/batch', init: send('POST', v.batchIntoFolder) }),
+    asOther: 200,
+    eachFileAsOther: 404,
   },
   'GET /api/uploads/:uploadId': { asOther: 404 },
   'PUT /api/uploads/:uploadId/chunks/:index': {
@@ -189,6 +198,16 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
       session: session!.id,
     };
     victim.uploadIntoFolder = createUploadRequest(await encryptFile(new Uint8Array(100)), root);
+    const small = (file: Awaited<ReturnType<typeof encryptFile>>, parentId?: string) => {
+      const { header, newFile } = createUploadRequest(file, parentId);
+      return { nodeId: file.nodeId, newFile, header, chunk: encodeBase64url(file.chunks[0]!) };
+    };
+    victim.batchIntoFolder = {
+      files: [
+        small(await encryptFile(new Uint8Array(100)), root),
+        small(await encryptFile(new Uint8Array(100), { nodeId: victim.file, revision: 2 })),
+      ],
+    };
     const seen = new Set<string>();
     for (const route of h.app.routes) {
       if (route.method !== 'ALL' && route.path.startsWith('/api/')) seen.add(`${route.method} ${route.path}`);
@@ -263,9 +282,22 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
       const sent = `${path} ${typeof init.body === 'string' ? init.body : ''}`;
       const ids = [victim.folder, victim.file, victim.revision, victim.upload, victim.session];
       const leaked = ids.filter((id) => text.includes(id) && !sent.includes(id));
-      answers.push({ route, status: response.status, leaked });
+      const files = MATRIX[route]!.eachFileAsOther
+        ? { files: (JSON.parse(text) as { files: { status: number }[] }).files.map((file) => file.status) }
+        : {};
+      answers.push({ route, status: response.status, leaked, ...files });
     }
-    expect(answers).toEqual(protectedRoutes().map((route) => ({ route, status: MATRIX[route]!.asOther, leaked: [] })));
+    expect(answers).toEqual(
+      protectedRoutes().map((route) => {
+        const { asOther, eachFileAsOther } = MATRIX[route]!;
+        return {
+          route,
+          status: asOther,
+          leaked: [],
+          ...(eachFileAsOther ? { files: [eachFileAsOther, eachFileAsOther] } : {}),
+        };
+      }),
+    );
     // Nothing of the victim's changed: the tree, the file's revision, the open upload and the session are all there.
     const path = await ok<{ path: { id: string }[] }>(victimUser.request(`/api/nodes/${victim.file}/path`));
     expect(path.path.map((node) => node.id)).toEqual([victim.folder, victim.file]);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { BATCHED_UP_TO, FILES_PER_BATCH } from '../../web/src/lib/upload/small-file-batches.ts';
 import {
+  BATCHED_FILES_AT_ONCE,
   FILES_AT_ONCE,
   SMALL_FILE_BELOW,
   SMALL_FILES_AT_ONCE,
@@ -13,7 +15,8 @@ interface Task extends QueuedTask {
   status: UploadStatus;
 }
 
-const small = (name: string): Task => ({ name, size: 1, status: 'queued' });
+const tiny = (name: string): Task => ({ name, size: BATCHED_UP_TO, status: 'queued' });
+const small = (name: string): Task => ({ name, size: BATCHED_UP_TO + 1, status: 'queued' });
 const large = (name: string): Task => ({ name, size: SMALL_FILE_BELOW, status: 'queued' });
 
 /** Takes every task that may start now, and marks them started as UploadTask.start does. */
@@ -46,6 +49,16 @@ describe('start queue', () => {
     expect(SMALL_FILES_AT_ONCE).toBeGreaterThan(FILES_AT_ONCE);
     queue.settled(tasks[1]!);
     expect(startAll(queue)).toEqual([`f${SMALL_FILES_AT_ONCE}`]);
+  });
+
+  it('starts two batches of files small enough to share a request', () => {
+    const queue = new StartQueue<Task>();
+    const tasks = Array.from({ length: 3 * FILES_PER_BATCH }, (_, i) => tiny(`t${i}`));
+    for (const task of tasks) queue.add(task);
+    expect(startAll(queue)).toHaveLength(BATCHED_FILES_AT_ONCE);
+    expect(BATCHED_FILES_AT_ONCE).toBe(2 * FILES_PER_BATCH);
+    queue.settled(tasks[0]!);
+    expect(startAll(queue)).toEqual([`t${BATCHED_FILES_AT_ONCE}`]);
   });
 
   it('lets a large file at the head wait for room, and the small ones behind it with it', () => {

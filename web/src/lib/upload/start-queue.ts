@@ -2,6 +2,7 @@
  * Which queued upload starts next, and whether it may start now: in the order they were added, resumed ones first.
  * Taking one is a constant step, however many wait behind it.
  */
+import { BATCHED_UP_TO, FILES_PER_BATCH } from './small-file-batches.ts';
 import type { UploadStatus } from './upload-ledger.ts';
 
 export interface QueuedTask {
@@ -57,7 +58,11 @@ export class StartQueue<T extends QueuedTask> {
   }
 }
 
+/** Files that go in batches: two batches' worth, one being prepared while the other is sent. */
+export const BATCHED_FILES_AT_ONCE = 2 * FILES_PER_BATCH;
+
 function filesAtOnce(size: number): number {
+  if (size <= BATCHED_UP_TO) return BATCHED_FILES_AT_ONCE;
   return size < SMALL_FILE_BELOW ? SMALL_FILES_AT_ONCE : FILES_AT_ONCE;
 }
 

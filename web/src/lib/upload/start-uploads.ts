@@ -32,7 +32,7 @@ export async function startUploads(
     tasks.push(
       existing
         ? new UploadTask(file, name, newVersionOf(ring, existing), () => uploads.taskDone())
-        : new UploadTask(file, name, await newFileIn(ring, parentId), () => uploads.taskDone()),
+        : new UploadTask(file, name, newFileIn(ring, parentId), () => uploads.taskDone()),
     );
   }
   uploads.add(tasks);
@@ -66,12 +66,13 @@ function freeName(name: string, taken: Set<string>): string {
   for (let n = 2; ; n++) if (!taken.has(`${name} (${n})`)) return `${name} (${n})`;
 }
 
-async function newFileIn(ring: KeyRing, parentId: string) {
+function newFileIn(ring: KeyRing, parentId: string) {
   const nodeId = crypto.randomUUID();
   const fileKey = generateNodeKey();
   const ownerId = requireOwner(ring, parentId);
   const place = { ownerId, nodeId, parentId, kind: 'file' as const };
-  const wrappedKey = await wrapNodeKey(requireKey(ring, parentId), fileKey, place);
+  const folderKey = requireKey(ring, parentId);
+  const wrappedKey = () => wrapNodeKey(folderKey, fileKey, place);
   return { ownerId, nodeId, parentId, fileKey, revision: 1, wrappedKey };
 }
 

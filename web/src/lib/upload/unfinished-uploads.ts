@@ -84,13 +84,14 @@ export function mismatch(upload: UnfinishedUpload, file: File): string | null {
 }
 
 export function resume(ring: KeyRing, upload: UnfinishedUpload, file: File): void {
+  const { wrappedKey } = upload;
   const target = {
     ownerId: upload.node.ownerId,
     nodeId: upload.node.id,
     parentId: upload.node.parentId!,
     fileKey: requireKey(ring, upload.node.id),
     revision: upload.revision,
-    ...(upload.wrappedKey ? { wrappedKey: upload.wrappedKey } : {}),
+    ...(wrappedKey ? { wrappedKey: () => Promise.resolve(wrappedKey) } : {}),
   };
   uploads.add([new UploadTask(file, upload.node.name, target, () => uploads.taskDone(), upload.uploadId)]);
 }

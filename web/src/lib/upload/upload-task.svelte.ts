@@ -6,6 +6,7 @@ import {
   decodeBase64url,
   DEFAULT_CHUNK_SIZE,
   encodeBase64url,
+  encryptChunk,
   encryptMetadata,
   openHeader,
   sealHeader,
@@ -14,13 +15,14 @@ import {
   type FileMetadata,
 } from '$shared/crypto/index.ts';
 import type { UploadRecord } from '$shared/api/responses.ts';
-import type { CompleteUploadRequest, CreateUploadRequest } from '$shared/api/schemas.ts';
+import type { CompleteUploadRequest, CreateUploadRequest, SmallFileRequest } from '$shared/api/schemas.ts';
 import { api, ApiRequestError } from '../api.ts';
 import { canThumbnail, makeThumbnail, storeThumbnail } from '../files/thumbnails.ts';
 import { describeError } from '../errors.ts';
 import { chunkCountOf, missingSegments, segmentPlaintextBytes, streamSizeOf, type Segment } from './segment-plan.ts';
 import { PROGRESS_INTERVAL_MS, RATE_WINDOW_MS, type UploadObserver, type UploadStatus } from './upload-ledger.ts';
 import { Pacer } from './pacer.ts';
+import { BATCHED_UP_TO, type SmallFileBatches } from './small-file-batches.ts';
 import { RateWindow } from './rate-window.ts';
 import type { WorkerPool } from './worker-pool.ts';
 import type { FromWorker, StartMessage } from './worker-protocol.ts';
@@ -32,8 +34,11 @@ export interface UploadTarget {
   parentId: string;
   fileKey: Uint8Array;
   revision: number;
-  /** Present for a new file: its key wrapped under the folder's key. */
-  wrappedKey?: string;
+  /**
+   * Present for a new file: its key wrapped under the folder's key. Wrapped when the upload starts, so that a folder
+   * of thousands of files starts uploading at once rather than after every key is wrapped.
+   */
+  wrappedKey?: () => Promise<string>;
 }
 
 /** What the panel shows of a task's progress. */
@@ -103,10 +108,14 @@ export class UploadTask {
     return this.file.size;
   }
 
-  /** Encrypts and sends the file with workers taken from `workers`, from what the server holds already. */
-  async start(workers: WorkerPool): Promise<void> {
+  /**
+   * Encrypts and sends the file with workers taken from `workers`, from what the server holds already; a small file
+   * not yet begun goes whole, in one of `batches`' requests.
+   */
+  async start(workers: WorkerPool, batches: SmallFileBatches): Promise<void> {
     this.error = '';
     this.#setStatus('uploading');
+    if (!this.#uploadId && this.size <= BATCHED_UP_TO) return this.#sendInBatch(batches);
     try {
       const { keys, received } = this.#uploadId ? await this.#reopen() : await this.#create();
       // Cancelled while the upload was being created: delete it now that its id is known.
@@ -136,6 +145,59 @@ export class UploadTask {
       this.#setStatus('failed');
       this.error = describeUploadError(error);
     }
+  }
+
+  /**
+   * The whole file in one request shared with other small files: encrypted here, as its one chunk is small, and
+   * created, filled and completed by the server at once. Once its batch has left, cancelling no longer stops it.
+   */
+  async #sendInBatch(batches: SmallFileBatches): Promise<void> {
+    const ticket = batches.join();
+    try {
+      const file = await this.#smallFile();
+      if (this.#cancelled) return ticket.leave();
+      if (this.status === 'pausing') {
+        ticket.leave();
+        return this.#setStatus('paused');
+      }
+      const answer = await ticket.send(file);
+      if ('error' in answer) throw new ApiRequestError(answer.error.code, answer.error.message, answer.status);
+      if (this.#cancelled) return;
+      this.#progress(this.size);
+      this.#setStatus('completing');
+      if (canThumbnail(this.file)) await this.#thumbnail({ id: answer.revisionId, number: answer.revision });
+      this.#setStatus('done');
+      this.onDone(this);
+    } catch (error) {
+      ticket.leave();
+      if (this.#cancelled) return;
+      this.#setStatus('failed');
+      this.error = describeUploadError(error);
+    }
+  }
+
+  async #smallFile(): Promise<SmallFileRequest> {
+    const { target } = this;
+    const stream = await StreamKeys.derive(target.fileKey, {
+      chunkSize: this.chunkSize,
+      fileId: uuidToBytes(target.nodeId),
+      revision: target.revision,
+      nonce: crypto.getRandomValues(new Uint8Array(16)),
+    });
+    const [header, chunk, metadata, wrappedKey] = await Promise.all([
+      sealHeader(stream),
+      this.file.arrayBuffer().then((plaintext) => encryptChunk(stream, 0, true, new Uint8Array(plaintext))),
+      this.#metadata(),
+      target.wrappedKey?.(),
+    ]);
+    return {
+      nodeId: target.nodeId,
+      ...(wrappedKey
+        ? { newFile: { parentId: target.parentId, wrappedKey, encryptedMetadata: metadata } }
+        : { encryptedMetadata: metadata }),
+      header: encodeBase64url(header),
+      chunk: encodeBase64url(chunk),
+    };
   }
 
   /** Marks a paused or failed upload to start again; false when it is neither. */
@@ -180,7 +242,7 @@ export class UploadTask {
     const created = await api<UploadRecord>('POST', '/api/uploads', {
       nodeId: target.nodeId,
       ...(target.wrappedKey
-        ? { newFile: { parentId: target.parentId, wrappedKey: target.wrappedKey, encryptedMetadata: metadata } }
+        ? { newFile: { parentId: target.parentId, wrappedKey: await target.wrappedKey(), encryptedMetadata: metadata } }
         : {}),
       header: encodeBase64url(header),
       size: streamSizeOf(this.size, this.chunkSize),

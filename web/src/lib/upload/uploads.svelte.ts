@@ -1,9 +1,10 @@
 /**
- * The upload queue: a few files at a time, encrypted by pooled workers; totals and rows for the progress panel. A
+ * The upload queue: a few files at a time, encrypted by pooled workers, or small ones many at a time in batches; totals and rows for the progress panel. A
  * folder can bring thousands of files, so nothing here looks at every task when one of them changes.
  */
 import { StartQueue } from './start-queue.ts';
 import { Pacer } from './pacer.ts';
+import { SmallFileBatches } from './small-file-batches.ts';
 import { PROGRESS_INTERVAL_MS, UploadLedger, type Rows, type Totals } from './upload-ledger.ts';
 import type { UploadTask } from './upload-task.svelte.ts';
 import { WorkerPool } from './worker-pool.ts';
@@ -29,6 +30,7 @@ class Uploads {
     },
   );
   #queue = new StartQueue<UploadTask>();
+  #batches = new SmallFileBatches();
   #workers = new WorkerPool(
     // Vite bundles the worker by finding exactly this expression.
     () => new Worker(new URL('./upload-worker.ts', import.meta.url), { type: 'module' }),
@@ -81,7 +83,7 @@ class Uploads {
     for (;;) {
       const task = this.#queue.next();
       if (!task) break;
-      void task.start(this.#workers).finally(() => {
+      void task.start(this.#workers, this.#batches).finally(() => {
         this.#queue.settled(task);
         this.#pump();
       });
