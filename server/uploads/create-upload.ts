@@ -6,13 +6,7 @@
 import { and, eq, max } from 'drizzle-orm';
 import type { UploadRecord } from '../../shared/api/responses.ts';
 import type { CreateUploadRequest } from '../../shared/api/schemas.ts';
-import {
-  bytesToUuid,
-  CofferCryptoError,
-  decodeBase64url,
-  HEADER_BYTES,
-  readHeaderFields,
-} from '../../shared/crypto/index.ts';
+import { bytesToUuid, decodeBase64url } from '../../shared/crypto/index.ts';
 import { authorizeNode, inScope, ownTree, revisionsIn, usableFolder, type Actor } from '../access/policy.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { nodes, revisions, uploads, users } from '../db/schema.ts';
@@ -21,7 +15,7 @@ import type { AuthUser } from '../http/auth.ts';
 import { ApiError } from '../http/errors.ts';
 import { nodeIdTaken, usedByOthersUpload } from '../nodes/taken-ids.ts';
 import { quotaExceeded, usedBytes } from '../storage/usage.ts';
-import { streamLayout } from './stream-layout.ts';
+import { readUploadHeader, streamLayout } from './stream-layout.ts';
 import { uploadExpiry } from './upload-expiry.ts';
 import { uploadJson } from './upload-json.ts';
 import { loadUpload } from './upload-rows.ts';
@@ -35,7 +29,7 @@ export async function createUpload(
   const { db } = deps;
   const scope = ownTree(actor);
   const header = decodeBase64url(request.header);
-  const fields = readHeader(header);
+  const fields = readUploadHeader(header);
   if (bytesToUuid(fields.fileId) !== request.nodeId.toLowerCase()) {
     throw new ApiError(
       400,
@@ -104,17 +98,5 @@ export async function createUpload(
     // This user's uploads are serialised, so the other upload of this id may be another user's new file.
     if (request.newFile && (await usedByOthersUpload(db, user.id, nodeId))) throw nodeIdTaken(nodeId, false);
     throw new ApiError(409, 'REVISION_CONFLICT', `another upload of file ${nodeId} started at the same time`);
-  }
-}
-
-function readHeader(header: Uint8Array) {
-  if (header.length !== HEADER_BYTES) {
-    throw new ApiError(400, 'BAD_HEADER', `the stream header is ${HEADER_BYTES} bytes, got ${header.length}`);
-  }
-  try {
-    return readHeaderFields(header);
-  } catch (error) {
-    if (error instanceof CofferCryptoError) throw new ApiError(400, 'BAD_HEADER', error.message);
-    throw error;
   }
 }

@@ -9,13 +9,7 @@
 import { and, eq, inArray, max, ne } from 'drizzle-orm';
 import type { SmallFileAnswer } from '../../shared/api/responses.ts';
 import type { SmallFileRequest } from '../../shared/api/schemas.ts';
-import {
-  bytesToUuid,
-  CofferCryptoError,
-  decodeBase64url,
-  HEADER_BYTES,
-  readHeaderFields,
-} from '../../shared/crypto/index.ts';
+import { bytesToUuid, decodeBase64url, HEADER_BYTES } from '../../shared/crypto/index.ts';
 import {
   accountActor,
   authorizeNode,
@@ -35,7 +29,7 @@ import { nodeIdTaken, nodeIdTakenError } from '../nodes/taken-ids.ts';
 import { discardUpload } from './discard-upload.ts';
 import { quotaExceeded, usedBytes } from '../storage/usage.ts';
 import { segmentKey } from './segments.ts';
-import { streamLayout } from './stream-layout.ts';
+import { readUploadHeader, streamLayout } from './stream-layout.ts';
 
 /** A file of the batch that passed the checks that need no database. */
 interface Checked {
@@ -95,7 +89,7 @@ export async function uploadSmallFiles(
 
 function checkFile(index: number, nodeId: string, request: SmallFileRequest): Checked {
   const header = decodeBase64url(request.header);
-  const fields = readHeader(header);
+  const fields = readUploadHeader(header);
   if (bytesToUuid(fields.fileId) !== nodeId) {
     throw new ApiError(
       400,
@@ -377,17 +371,5 @@ class FolderCheck {
       this.#answers.set(folderId, answer);
     }
     await answer;
-  }
-}
-
-function readHeader(header: Uint8Array) {
-  if (header.length !== HEADER_BYTES) {
-    throw new ApiError(400, 'BAD_HEADER', `the stream header is ${HEADER_BYTES} bytes, got ${header.length}`);
-  }
-  try {
-    return readHeaderFields(header);
-  } catch (error) {
-    if (error instanceof CofferCryptoError) throw new ApiError(400, 'BAD_HEADER', error.message);
-    throw error;
   }
 }

@@ -4,7 +4,7 @@
  * exact length, so it can refuse a chunk of the wrong size before storing a byte.
  */
 import { MIN_TOKEN_BYTES, TOKEN_OVERHEAD_BYTES } from '../../shared/crypto/fernet.ts';
-import { HEADER_BYTES, tokenLength } from '../../shared/crypto/index.ts';
+import { CofferCryptoError, HEADER_BYTES, readHeaderFields, tokenLength } from '../../shared/crypto/index.ts';
 import { ApiError } from '../http/errors.ts';
 
 export interface StreamLayout {
@@ -40,4 +40,17 @@ export function chunkBytes(layout: StreamLayout, index: number): number {
 /** Offset of chunk `index` in the whole stream. */
 export function chunkOffset(layout: StreamLayout, index: number): number {
   return HEADER_BYTES + index * layout.fullChunkBytes;
+}
+
+/** The fields of an upload's stream header (FORMAT.md section 3.1), or a 400 that says what is wrong with it. */
+export function readUploadHeader(header: Uint8Array) {
+  if (header.length !== HEADER_BYTES) {
+    throw new ApiError(400, 'BAD_HEADER', `the stream header is ${HEADER_BYTES} bytes, got ${header.length}`);
+  }
+  try {
+    return readHeaderFields(header);
+  } catch (error) {
+    if (error instanceof CofferCryptoError) throw new ApiError(400, 'BAD_HEADER', error.message);
+    throw error;
+  }
 }
