@@ -1,7 +1,7 @@
 import { playwright } from '@vitest/browser-playwright';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from './tests/chromium.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './tools/harness/chromium.ts';
 
 /** The web app's modules import the shared code as $shared, as SvelteKit resolves it (web/svelte.config.js). */
 const resolve = { alias: { $shared: fileURLToPath(new URL('./shared', import.meta.url)) } };

@@ -9,7 +9,7 @@ import { cpus } from 'node:os';
 import { build } from 'esbuild';
 import { chromium } from 'playwright';
 import type { PassphraseParams } from '../shared/crypto/index.ts';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/chromium.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tools/harness/chromium.ts';
 import { medianMs } from './argon2-median.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);

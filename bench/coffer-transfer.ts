@@ -16,8 +16,8 @@ import {
   uuidToBytes,
   wrapKey,
 } from '../shared/crypto/index.ts';
-import { waitForListening } from '../tests/server/server-process.ts';
-import { SoftAuthenticator } from '../tests/server/soft-authenticator.ts';
+import { waitForListening } from '../tools/harness/server-process.ts';
+import { SoftAuthenticator } from '../tools/harness/soft-authenticator.ts';
 import { CHUNKS, drain, peakRssMiB, putChunks, spawnCoffer, T, timed, TOTAL, type Transfer } from './bench-kit.ts';
 
 const ORIGIN = 'http://coffer.bench';

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium } from 'playwright';
 import { decryptBytes, encryptBytes, generateKey } from '../shared/crypto/index.ts';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/chromium.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tools/harness/chromium.ts';
 import type { BrowserResult } from './browser/page.ts';
 
 const MiB = 1024 * 1024;

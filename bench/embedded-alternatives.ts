@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PGLITE_SETTINGS } from '../server/db/database.ts';
 import { PGLITE_TEMPLATE } from '../server/paths.ts';
-import { waitForListening } from '../tests/server/server-process.ts';
+import { waitForListening } from '../tools/harness/server-process.ts';
 import { ROUNDS, spawnCoffer, START_ARGUMENTS, TOTAL } from './bench-kit.ts';
 import { runCoffer } from './coffer-transfer.ts';
 import { MemoryWatch, type MemoryFigures } from './process-memory.ts';

@@ -13,9 +13,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { startCephRgw } from '../tests/blobs/ceph-rgw.ts';
+import { startCephRgw } from '../tools/harness/ceph-rgw.ts';
 import { measureStart, startTable, type StartFigures } from './start.ts';
-import { createPostgresDatabase } from '../tests/server/test-databases.ts';
+import { createPostgresDatabase } from '../tools/harness/test-databases.ts';
 import { BATCH, CHUNKS, IN_FLIGHT, mbps, median, ROUNDS, runBaseline, T, TOTAL } from './bench-kit.ts';
 import { runCoffer, type Run } from './coffer-transfer.ts';
 

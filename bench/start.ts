@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { waitForListening } from '../tests/server/server-process.ts';
+import { waitForListening } from '../tools/harness/server-process.ts';
 import { spawnCoffer } from './bench-kit.ts';
 
 /** Long enough for the start's garbage to be collected and the heap to settle. */

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright';
 import { format, resolveConfig } from 'prettier';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/chromium.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './harness/chromium.ts';
 import { startAppServer } from '../tests/e2e/app-server.ts';
-import { addVirtualAuthenticator } from '../tests/e2e/virtual-authenticator.ts';
+import { addVirtualAuthenticator } from './harness/virtual-authenticator.ts';
 import { ROOT } from '../tests/run-command.ts';
 
 const OUT_DIR = join(ROOT, 'docs/screenshots');

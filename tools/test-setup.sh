@@ -33,7 +33,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # The server tests use a real Postgres on 127.0.0.1:5432 as the user postgres, without a password (a throwaway test
-# machine; see tests/server/test-databases.ts).
+# machine; see tools/harness/test-databases.ts).
 pg_version=$(ls /etc/postgresql | sort -V | tail -n 1)
 if $new_postgres; then
   "${as_root[@]}" sed -i '1i host all postgres 127.0.0.1/32 trust' "/etc/postgresql/$pg_version/main/pg_hba.conf"

@@ -2,8 +2,8 @@
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { waitForListening } from '../../tests/server/server-process.ts';
-import { createPostgresDatabase } from '../../tests/server/test-databases.ts';
+import { waitForListening } from '../../tools/harness/server-process.ts';
+import { createPostgresDatabase } from '../../tools/harness/test-databases.ts';
 import { spawnCoffer } from '../bench-kit.ts';
 import { DATABASE, FILE_BYTES, PROFILE_DIR } from './settings.ts';
 

@@ -5,8 +5,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Readable, type Writable } from 'node:stream';
 import { chromium } from 'playwright';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tests/chromium.ts';
-import { addVirtualAuthenticator } from '../../tests/e2e/virtual-authenticator.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tools/harness/chromium.ts';
+import { addVirtualAuthenticator } from '../../tools/harness/virtual-authenticator.ts';
 import { CdpPipe, FIND, PageDriver, PLAYWRIGHT_ATTACHED } from './cdp.ts';
 import { MB } from './settings.ts';
 
@@ -70,7 +70,7 @@ export async function openSession(origin: string, scratch: string): Promise<Sess
     // WebAuthn wants a focused document; a headless page is focused only when emulated (as Playwright does too).
     await page.send('Emulation.setFocusEmulationEnabled', { enabled: true });
     await page.send('WebAuthn.enable');
-    // tests/e2e/virtual-authenticator.ts sends its one command through whatever has `send`.
+    // tools/harness/virtual-authenticator.ts sends its one command through whatever has `send`.
     await addVirtualAuthenticator(
       { send: (method: string, params: object) => page.send(method, params) } as never,
       true,

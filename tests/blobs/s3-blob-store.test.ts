@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3BlobStore } from '../../server/blobs/s3-blob-store.ts';
 import type { S3BlobStoreConfig } from '../../server/blobs/s3-blob-store.ts';
 import { describeBlobStoreContract, LARGE_SIZE, MEDIUM_SIZE } from './blob-store-contract.ts';
-import { startCephRgw } from './ceph-rgw.ts';
-import type { CephRgw } from './ceph-rgw.ts';
+import { startCephRgw } from '../../tools/harness/ceph-rgw.ts';
+import type { CephRgw } from '../../tools/harness/ceph-rgw.ts';
 import { MiB } from './streams.ts';
 
 const BUCKET = `coffer-test-${Date.now()}`;

@@ -11,11 +11,11 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Download, type Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatBytes } from '../../web/src/lib/format.ts';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tools/harness/chromium.ts';
 import { PYTHON } from '../run-command.ts';
 import { startAppServer, type AppServer } from './app-server.ts';
 import { signUpWithPasskey, unlockWithPasskey } from './sign-up.ts';
-import { addVirtualAuthenticator } from './virtual-authenticator.ts';
+import { addVirtualAuthenticator } from '../../tools/harness/virtual-authenticator.ts';
 
 /** A 1x1 red PNG. */
 const PNG = Buffer.from(

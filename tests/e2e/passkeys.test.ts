@@ -9,10 +9,10 @@ import type { startAuthentication as StartAuthentication } from '@simplewebauthn
 import type * as AccountClient from '../../web/src/lib/auth/account-client.ts';
 import type { AccountBundle, SignInResult, SignUpResult } from '../../web/src/lib/auth/account-client.ts';
 import type * as CofferCrypto from '../../shared/crypto/index.ts';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tools/harness/chromium.ts';
 import { startAppServer, type AppServer } from './app-server.ts';
 import { signUpWithPasskey } from './sign-up.ts';
-import { addVirtualAuthenticator } from './virtual-authenticator.ts';
+import { addVirtualAuthenticator } from '../../tools/harness/virtual-authenticator.ts';
 
 // What the test page puts on window (tests/e2e/page-entry.ts).
 declare const coffer: typeof AccountClient;

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page, type Route } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tools/harness/chromium.ts';
 import { startAppServer, type AppServer } from './app-server.ts';
 import { signUpWithPasskey } from './sign-up.ts';
-import { addVirtualAuthenticator } from './virtual-authenticator.ts';
+import { addVirtualAuthenticator } from '../../tools/harness/virtual-authenticator.ts';
 
 /** The date the server writes over every date it sends. */
 const SERVER_DATE = '2001-02-03T04:05:06.000Z';

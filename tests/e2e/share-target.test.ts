@@ -8,10 +8,10 @@
 import { createServer, type Server } from 'node:http';
 import { chromium, type Browser, type Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tools/harness/chromium.ts';
 import { startAppServer, type AppServer } from './app-server.ts';
 import { signUpWithPasskey, unlockWithPasskey } from './sign-up.ts';
-import { addVirtualAuthenticator } from './virtual-authenticator.ts';
+import { addVirtualAuthenticator } from '../../tools/harness/virtual-authenticator.ts';
 
 interface SharedText {
   name: string;

@@ -8,10 +8,10 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Download, type Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../chromium.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tools/harness/chromium.ts';
 import { startAppServer, type AppServer } from './app-server.ts';
 import { signUpWithPasskey, unlockWithPasskey } from './sign-up.ts';
-import { addVirtualAuthenticator } from './virtual-authenticator.ts';
+import { addVirtualAuthenticator } from '../../tools/harness/virtual-authenticator.ts';
 
 function randomBytes(length: number): Buffer {
   const out = Buffer.alloc(length);

@@ -17,7 +17,7 @@ import {
   type Bundle,
   type Options,
 } from './passkey-accounts.ts';
-import { DATABASE_KINDS } from './test-databases.ts';
+import { DATABASE_KINDS } from '../../tools/harness/test-databases.ts';
 
 interface Passkey {
   id: string;

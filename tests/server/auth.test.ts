@@ -14,8 +14,8 @@ import {
   type Bundle,
   type Options,
 } from './passkey-accounts.ts';
-import { SoftAuthenticator } from './soft-authenticator.ts';
-import { DATABASE_KINDS, queryRows } from './test-databases.ts';
+import { SoftAuthenticator } from '../../tools/harness/soft-authenticator.ts';
+import { DATABASE_KINDS, queryRows } from '../../tools/harness/test-databases.ts';
 
 describe.each(DATABASE_KINDS)('passkey accounts on %s', (kind) => {
   let h: Harness;

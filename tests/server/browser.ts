@@ -1,7 +1,7 @@
 /** A browser as the auth routes see it: its own cookie jar, the app's origin on every request, a passkey authenticator. */
 import type { Harness } from './harness.ts';
 import { ORIGIN } from './harness.ts';
-import { SoftAuthenticator } from './soft-authenticator.ts';
+import { SoftAuthenticator } from '../../tools/harness/soft-authenticator.ts';
 
 export class TestBrowser {
   readonly cookies = new Map<string, string>();

@@ -16,8 +16,8 @@ import { ROOT } from '../run-command.ts';
 import { createSignedInUser } from './accounts.ts';
 import { createRoot, createUploadRequest, encryptFile, type EncryptedFile, type UploadInfo } from './client.ts';
 import { ORIGIN, type TestUser } from './harness.ts';
-import { waitForListening } from './server-process.ts';
-import { createPostgresDatabase, DATABASE_KINDS } from './test-databases.ts';
+import { waitForListening } from '../../tools/harness/server-process.ts';
+import { createPostgresDatabase, DATABASE_KINDS } from '../../tools/harness/test-databases.ts';
 
 const KILLS = 20;
 

@@ -8,7 +8,7 @@ import { LIMITS } from '../../shared/api/schemas.ts';
 import { patternBytes } from '../vectors/pattern.ts';
 import { createRoot, createUploadRequest, encryptFile, startUpload, uploadFile } from './client.ts';
 import { ORIGIN, createHarness, type Harness, type TestUser } from './harness.ts';
-import { DATABASE_KINDS } from './test-databases.ts';
+import { DATABASE_KINDS } from '../../tools/harness/test-databases.ts';
 
 const SEED = 20261124;
 const REQUESTS = 400;

@@ -10,7 +10,7 @@ import type { BlobStore } from '../../server/blobs/blob-store.ts';
 import { createFsBlobStore } from '../../server/blobs/fs-blob-store.ts';
 import type { Database } from '../../server/db/database.ts';
 import { createSignedInUser } from './accounts.ts';
-import { openTestDatabase, type DatabaseKind } from './test-databases.ts';
+import { openTestDatabase, type DatabaseKind } from '../../tools/harness/test-databases.ts';
 import type { RateLimit } from '../../server/http/rate-limit.ts';
 import { AUTH_LIMITS, type AuthLimits } from '../../server/auth/rate-limits.ts';
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresDatabase, DATABASE_KINDS, type DatabaseKind } from './test-databases.ts';
+import { createPostgresDatabase, DATABASE_KINDS, type DatabaseKind } from '../../tools/harness/test-databases.ts';
 
 const migration = (tag: string) => readFileSync(new URL(`../../drizzle/${tag}.sql`, import.meta.url), 'utf8');
 

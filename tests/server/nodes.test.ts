@@ -18,7 +18,7 @@ import {
   uploadFile,
 } from './client.ts';
 import { createHarness, type Harness, type TestUser } from './harness.ts';
-import { DATABASE_KINDS } from './test-databases.ts';
+import { DATABASE_KINDS } from '../../tools/harness/test-databases.ts';
 
 interface NodeJson {
   id: string;

@@ -5,8 +5,8 @@ import { encodeBase64url, generateKey, wrapKey } from '../../shared/crypto/index
 import type { TestBrowser } from './browser.ts';
 import { ok } from './client.ts';
 import type { Harness } from './harness.ts';
-import type { SoftAuthenticator } from './soft-authenticator.ts';
-import { queryRows } from './test-databases.ts';
+import type { SoftAuthenticator } from '../../tools/harness/soft-authenticator.ts';
+import { queryRows } from '../../tools/harness/test-databases.ts';
 
 export const random = (length: number) => encodeBase64url(crypto.getRandomValues(new Uint8Array(length)));
 /** A wrapped key of the right shape: the server cannot tell it from a real one, and must not need to. */

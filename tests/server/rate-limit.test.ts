@@ -4,7 +4,7 @@ import { clientAddressOf } from '../../server/http/client-address.ts';
 import { TokenBuckets } from '../../server/http/rate-limit.ts';
 import { fails, ok } from './client.ts';
 import { createHarness, type Harness, type TestUser } from './harness.ts';
-import { DATABASE_KINDS } from './test-databases.ts';
+import { DATABASE_KINDS } from '../../tools/harness/test-databases.ts';
 
 describe('token buckets', () => {
   it('allows a burst, then refills at the rate, per key', () => {

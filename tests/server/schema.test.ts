@@ -2,7 +2,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../server/db/database.ts';
-import { DATABASE_KINDS, openTestDatabase, queryRows } from './test-databases.ts';
+import { DATABASE_KINDS, openTestDatabase, queryRows } from '../../tools/harness/test-databases.ts';
 
 /** Columns whose names mention keys or names, each with why it is safe. */
 const EXPLAINED = {

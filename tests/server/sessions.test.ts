@@ -22,8 +22,8 @@ import {
   someWrap,
   type Bundle,
 } from './passkey-accounts.ts';
-import { SoftAuthenticator } from './soft-authenticator.ts';
-import { DATABASE_KINDS } from './test-databases.ts';
+import { SoftAuthenticator } from '../../tools/harness/soft-authenticator.ts';
+import { DATABASE_KINDS } from '../../tools/harness/test-databases.ts';
 
 const HTTPS_ORIGIN = 'https://coffer.example';
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../run-command.ts';
-import { waitForListening } from './server-process.ts';
+import { waitForListening } from '../../tools/harness/server-process.ts';
 
 /** npm does not pass signals on to the server it starts, so the test signals the whole process group. */
 function startCoffer(port: string) {

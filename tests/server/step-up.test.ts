@@ -22,8 +22,8 @@ import {
   stepUp,
   type Options,
 } from './passkey-accounts.ts';
-import { SoftAuthenticator } from './soft-authenticator.ts';
-import { DATABASE_KINDS } from './test-databases.ts';
+import { SoftAuthenticator } from '../../tools/harness/soft-authenticator.ts';
+import { DATABASE_KINDS } from '../../tools/harness/test-databases.ts';
 
 const passphraseWrap = async () => ({
   passphraseWrap: { ...newPassphraseParams(), wrapped: await someWrap() },

@@ -4,7 +4,7 @@ import { revisionPrefix } from '../../server/uploads/segments.ts';
 import { patternBytes } from '../vectors/pattern.ts';
 import { createRoot, encryptFile, fails, json, ok, uploadFile } from './client.ts';
 import { createHarness, type Harness, type TestUser } from './harness.ts';
-import { DATABASE_KINDS } from './test-databases.ts';
+import { DATABASE_KINDS } from '../../tools/harness/test-databases.ts';
 
 const put = (body: Uint8Array): RequestInit => ({ method: 'PUT', body: body as Uint8Array<ArrayBuffer> });
 

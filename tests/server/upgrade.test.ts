@@ -17,7 +17,7 @@ import { openDatabase } from '../../server/db/database.ts';
 import { MIGRATIONS_DIR, PGLITE_TEMPLATE } from '../../server/paths.ts';
 import { prepareDataDirs } from '../../server/storage/data-dirs.ts';
 import { ROOT } from '../run-command.ts';
-import { queryRows } from './test-databases.ts';
+import { queryRows } from '../../tools/harness/test-databases.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'coffer-upgrade-'));
 const userId = crypto.randomUUID();

@@ -17,7 +17,7 @@ import {
   type UploadInfo,
 } from './client.ts';
 import { createHarness, type Harness, type TestUser } from './harness.ts';
-import { DATABASE_KINDS } from './test-databases.ts';
+import { DATABASE_KINDS } from '../../tools/harness/test-databases.ts';
 
 type Answer =
   | { nodeId: string; status: 201; revisionId: string; revision: number }

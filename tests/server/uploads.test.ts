@@ -20,7 +20,7 @@ import {
   type UploadInfo,
 } from './client.ts';
 import { createHarness, UPLOAD_IDLE_MS, type Harness, type TestUser } from './harness.ts';
-import { DATABASE_KINDS } from './test-databases.ts';
+import { DATABASE_KINDS } from '../../tools/harness/test-databases.ts';
 
 describe.each(DATABASE_KINDS)('uploads on %s', (kind) => {
   let h: Harness;
