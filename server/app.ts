@@ -11,11 +11,13 @@ import { apiCacheControl, clearCacheOnSignOut } from './http/cache-control.ts';
 import { ApiError, errorBody, handleError } from './http/errors.ts';
 import { resolveClientAddress } from './http/client-address.ts';
 import { rateLimit, TokenBuckets, type RateLimit } from './http/rate-limit.ts';
-import { requestLog, type LogLine } from './http/request-log.ts';
+import { createLogger, requestLog, type LogLine } from './http/request-log.ts';
 import { AUTH_LIMITS, type AuthLimits } from './auth/rate-limits.ts';
 import { relyingPartyFor } from './auth/relying-party.ts';
 import { requireSameOrigin } from './http/origin.ts';
 import { PERMISSIONS_POLICY } from './http/permissions-policy.ts';
+import { createMetrics } from './ops/metrics.ts';
+import { opsRoutes } from './ops/ops-routes.ts';
 import { accountRoutes } from './routes/account.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -36,8 +38,10 @@ export interface AppDeps {
   /** Storage quota of a new account. */
   defaultQuotaBytes: number;
   now?: () => Date;
-  /** Where the one-line-per-request log goes. */
+  /** Where the log's JSON lines go, one per request. */
   log: LogLine;
+  /** The bearer token /metrics answers (METRICS_TOKEN); without one, /metrics is off. */
+  metricsToken?: string | undefined;
   /** How long an upload may sit idle before it is collected. */
   uploadIdleMs?: number;
   /** API requests allowed per account; each client address may make ADDRESS_RATE_FACTOR times as many. */
@@ -72,9 +76,11 @@ export function createApp(deps: AppDeps) {
     { perSecond: limit.perSecond * ADDRESS_RATE_FACTOR, burst: limit.burst * ADDRESS_RATE_FACTOR },
     nowMs,
   );
+  const metrics = createMetrics();
   const app = new Hono<AuthEnv>()
     .use(requestId())
-    .use(requestLog(deps.log))
+    .use(requestLog(createLogger(deps.log)))
+    .use(metrics.middleware)
     .use(
       secureHeaders({
         // No inline script, nothing from elsewhere: the one defence against a server that serves hostile code
@@ -108,6 +114,7 @@ export function createApp(deps: AppDeps) {
         strictTransportSecurity: new URL(deps.publicOrigin).protocol === 'https:',
       }),
     )
+    .route('/', opsRoutes({ db: deps.db, blobs: deps.blobs, metrics, metricsToken: deps.metricsToken }))
     .use('/api/*', apiCacheControl())
     .route('/api/health', healthRoutes(deps.version))
     // The address limit comes first, so that requests without a session are limited too.

@@ -32,6 +32,10 @@ export interface Config {
   trustedProxies: number;
   /** API requests per second per account (bursts of five seconds' worth). */
   rateLimit: { perSecond: number; burst: number };
+  /** Bearer token that opens /metrics; without one, /metrics is off. */
+  metricsToken?: string;
+  /** How long a shutdown waits for requests in flight before it cuts them off. */
+  shutdownTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -108,7 +112,15 @@ export function loadConfig(env: Env): Config {
     uploadIdleMs: integer('UPLOAD_IDLE_SECONDS', 24 * 60 * 60, 60, 30 * 24 * 60 * 60) * 1000,
     trustedProxies: integer('TRUST_PROXY', 0, 0, 10),
     rateLimit: { perSecond: ratePerSecond, burst: ratePerSecond * 5 },
+    shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 30_000, 0, 10 * 60 * 1000),
   };
+  const metricsToken = read('METRICS_TOKEN');
+  if (metricsToken !== undefined) {
+    // A short token could be guessed from outside; the value is never echoed, since it is a secret.
+    if (!/^[\x21-\x7e]{16,}$/.test(metricsToken)) {
+      problems.push('METRICS_TOKEN must be at least 16 printable characters without spaces');
+    } else config.metricsToken = metricsToken;
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

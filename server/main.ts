@@ -2,10 +2,13 @@
 import { serve } from '@hono/node-server';
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
+import type { Server } from 'node:http';
 import { createApp } from './app.ts';
 import { openBlobStore } from './blobs/open-blob-store.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
+import { createLogger } from './http/request-log.ts';
+import { shutDownOnSignals } from './ops/graceful-shutdown.ts';
 import { PACKAGE_JSON, WEB_ROOT } from './paths.ts';
 import { listenProblem, prepareDataDirs, StartupError } from './storage/data-dirs.ts';
 import { collectExpiredTrash, collectStaleUploads } from './uploads/collect-stale.ts';
@@ -28,6 +31,8 @@ try {
   console.error(`coffer: ${error.message}`);
   process.exit(1);
 }
+const writeLog = (line: string) => void process.stdout.write(line);
+const logger = createLogger(writeLog);
 const database = await openDatabase(config.database);
 const blobs = await openBlobStore(config.blobs);
 const packageJson = JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as {
@@ -45,17 +50,18 @@ const app = createApp({
   uploadIdleMs: config.uploadIdleMs,
   rateLimit: config.rateLimit,
   trustedProxies: config.trustedProxies,
-  log: (line) => console.log(line),
+  log: writeLog,
+  metricsToken: config.metricsToken,
 });
 
 const collectDeps = { db: database.db, blobs, now: () => new Date() };
 const collect = () =>
   Promise.all([
     collectStaleUploads(collectDeps).catch((error: unknown) =>
-      console.error('coffer: collecting stale uploads failed:', error),
+      logger.error({ err: error }, 'collecting stale uploads failed'),
     ),
     collectExpiredTrash(collectDeps).catch((error: unknown) =>
-      console.error('coffer: emptying expired trash failed:', error),
+      logger.error({ err: error }, 'emptying expired trash failed'),
     ),
   ]);
 await collect();
@@ -81,11 +87,10 @@ server.on('error', (error: NodeJS.ErrnoException) => {
   void Promise.allSettled([database.close(), blobs.close()]).then(() => process.exit(1));
 });
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () =>
-    server.close(async () => {
-      await Promise.allSettled([database.close(), blobs.close()]);
-      process.exit(0);
-    }),
-  );
-}
+shutDownOnSignals({
+  // serve() makes an HTTP/1 server unless it is given another one to make.
+  server: server as Server,
+  timeoutMs: config.shutdownTimeoutMs,
+  closeResources: () => Promise.allSettled([database.close(), blobs.close()]),
+  logger,
+});

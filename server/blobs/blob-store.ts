@@ -50,6 +50,9 @@ export interface BlobStore {
   /** Keys that start with `prefix`, in no particular order. */
   list(prefix: string): AsyncIterable<string>;
 
+  /** Resolves when the store answers and its place exists (readiness checks); rejects with why otherwise. */
+  ping(): Promise<void>;
+
   close(): Promise<void>;
 }
 

@@ -7,7 +7,19 @@
  * put fails with the system's error (EEXIST, ENOTDIR, EISDIR) and leaves the existing object alone.
  */
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, open, opendir, rename, rm, rmdir, stat as statPath, unlink } from 'node:fs/promises';
+import {
+  access,
+  constants,
+  lstat,
+  mkdir,
+  open,
+  opendir,
+  rename,
+  rm,
+  rmdir,
+  stat as statPath,
+  unlink,
+} from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { checkBlobPrefix, checkBlobSize, checkByteRange, isBlobKey } from './blob-arguments.ts';
 import { BlobSizeError, checkBlobKey } from './blob-store.ts';
@@ -203,6 +215,11 @@ export async function createFsBlobStore(root: string, options: FsBlobStoreOption
         syncFile,
       );
       return lost;
+    },
+
+    async ping() {
+      // Puts go through the temporary directory: a root removed or made read-only fails here, not on a user's upload.
+      await access(tempDir, constants.W_OK);
     },
 
     async *list(prefix) {

@@ -12,6 +12,7 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -176,6 +177,10 @@ export function createS3BlobStore(config: S3BlobStoreConfig): BlobStore {
     async delete(key) {
       // S3 deletes are idempotent already.
       await client.send(new DeleteObjectCommand({ Bucket, Key: checkBlobKey(key) }));
+    },
+
+    async ping() {
+      await client.send(new HeadBucketCommand({ Bucket }));
     },
 
     async *list(prefix) {

@@ -36,7 +36,7 @@ export function handleError(error: Error, c: Context): Response {
   if (c.req.raw.signal.aborted) {
     return c.json(errorBody('REQUEST_ABORTED', 'the client closed the connection before its request was read'), 400);
   }
+  // The request log writes the error out with this id (request-log.ts).
   const requestId = c.get('requestId') as string | undefined;
-  console.error(`[${requestId ?? '-'}] unexpected error:`, error);
   return c.json(errorBody('INTERNAL', `internal error (request ${requestId ?? 'unknown'})`), 500);
 }

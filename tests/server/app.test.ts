@@ -6,7 +6,8 @@ import { hashSessionToken, SESSION_COOKIE } from '../../server/http/auth.ts';
 import { encryptThumbnail } from '../../shared/crypto/index.ts';
 import { patternBytes } from '../vectors/pattern.ts';
 import { createRoot, encryptFile, ok, uploadFile } from './client.ts';
-import { createHarness, type Harness, type TestUser } from './harness.ts';
+import { createHarness, ORIGIN, type Harness, type TestUser } from './harness.ts';
+import type { Database } from '../../server/db/database.ts';
 
 describe('app', () => {
   let h: Harness;
@@ -22,10 +23,52 @@ describe('app', () => {
     expect(response.headers.get('x-request-id')).toMatch(/.+/);
   });
 
-  it('logs every request with its request id', async () => {
+  it('logs every request as one JSON object a line, with its request id and route', async () => {
     const response = await h.app.request('/api/health');
     const id = response.headers.get('x-request-id')!;
-    expect(h.logs).toContainEqual(expect.stringMatching(new RegExp(`^\\[${id}\\] GET /api/health 200 `)));
+    expect(h.logs.every((line) => line.endsWith('\n') && !line.slice(0, -1).includes('\n'))).toBe(true);
+    const lines = h.logs.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        level: 30,
+        msg: 'request',
+        requestId: id,
+        method: 'GET',
+        path: '/api/health',
+        route: '/api/health',
+        status: 200,
+        time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      }),
+    );
+  });
+
+  it('logs an unexpected failure as one JSON line with its request id and the error', async () => {
+    const lines: string[] = [];
+    // A database that fails every query: the request fails in a way no route expects.
+    const failure = new Error('disk on fire');
+    const failing = createApp({
+      db: new Proxy(
+        {},
+        {
+          get: () => () => {
+            throw failure;
+          },
+        },
+      ) as Database,
+      blobs: h.blobs,
+      webRoot: 'web/build',
+      version: 'test',
+      publicOrigin: ORIGIN,
+      defaultQuotaBytes: 1024 ** 3,
+      log: (line) => lines.push(line),
+    });
+    const response = await failing.request('/api/account', { headers: { cookie: `${SESSION_COOKIE}=x` } });
+    expect(response.status).toBe(500);
+    const id = response.headers.get('x-request-id')!;
+    const logged = lines.map((line) => JSON.parse(line) as { requestId?: string; level: number; err?: object });
+    expect(logged).toContainEqual(
+      expect.objectContaining({ requestId: id, level: 50, err: expect.objectContaining({ message: 'disk on fire' }) }),
+    );
   });
 
   it('logs neither query strings, cookies nor bodies, where secrets could travel', async () => {
@@ -40,6 +83,9 @@ describe('app', () => {
     const token = user.cookie.split('=')[1]!;
     expect(h.logs.length).toBeGreaterThanOrEqual(2);
     expect(h.logs.filter((line) => line.includes(marker) || line.includes(token))).toEqual([]);
+    expect(h.logs.map((line) => Object.keys(JSON.parse(line) as object).sort())).not.toContainEqual(
+      expect.arrayContaining(['headers']),
+    );
   });
 
   it('answers unknown API routes with the JSON error contract', async () => {

@@ -57,6 +57,10 @@ const send = (method: string, body?: unknown): RequestInit =>
 const nodeBody = () => ({ wrappedKey: someBytes(), encryptedMetadata: randomMetadata() });
 
 const MATRIX: Record<string, Row> = {
+  'GET /healthz': { public: true, asOther: 200 },
+  'GET /readyz': { public: true, asOther: 200 },
+  // Not a session's: only METRICS_TOKEN opens it (tests/server/ops.test.ts checks a session does not).
+  'GET /metrics': { public: true, asOther: 401 },
   'GET /api/health': { public: true, asOther: 200 },
   'POST /api/auth/sign-up/options': { public: true, asOther: 200 },
   'POST /api/auth/sign-up/verify': { public: true, asOther: 400 },
@@ -210,7 +214,8 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
     };
     const seen = new Set<string>();
     for (const route of h.app.routes) {
-      if (route.method !== 'ALL' && route.path.startsWith('/api/')) seen.add(`${route.method} ${route.path}`);
+      // Everything but the web app's files, which the last two entries serve to anyone.
+      if (route.method !== 'ALL' && route.path !== '/*') seen.add(`${route.method} ${route.path}`);
     }
     routes.push(...seen);
   });

@@ -20,6 +20,8 @@ describe('configuration', () => {
     expect(config.blobs).toEqual({ kind: 'fs', root: join(resolve('data'), 'blobs') });
     expect(config.rateLimit).toEqual({ perSecond: 100, burst: 500 });
     expect(config.trustedProxies).toBe(0);
+    expect(config.metricsToken).toBeUndefined();
+    expect(config.shutdownTimeoutMs).toBe(30_000);
   });
 
   it('names every bad variable at once, with what it got', () => {
@@ -45,5 +47,15 @@ describe('configuration', () => {
 
   it('takes the rate limit from the environment, with bursts of five seconds', () => {
     expect(loadConfig({ RATE_LIMIT_PER_SECOND: '20' }).rateLimit).toEqual({ perSecond: 20, burst: 100 });
+  });
+
+  it('takes the metrics token and the shutdown deadline, and refuses a guessable token without echoing it', () => {
+    const token = 'a-long-enough-metrics-token';
+    const config = loadConfig({ METRICS_TOKEN: token, SHUTDOWN_TIMEOUT_MS: '5000' });
+    expect({ token: config.metricsToken, timeout: config.shutdownTimeoutMs }).toEqual({ token, timeout: 5000 });
+    expect(problemsOf({ METRICS_TOKEN: 'short', SHUTDOWN_TIMEOUT_MS: 'soon' })).toEqual([
+      'SHUTDOWN_TIMEOUT_MS must be a whole number from 0 to 600000, got "soon"',
+      'METRICS_TOKEN must be at least 16 printable characters without spaces',
+    ]);
   });
 });

@@ -17,6 +17,8 @@ import { AUTH_LIMITS, type AuthLimits } from '../../server/auth/rate-limits.ts';
 export const UPLOAD_IDLE_MS = 60 * 60 * 1000;
 /** The public origin of the app under test; requests that change something carry it, as a browser's would. */
 export const ORIGIN = 'http://localhost:8080';
+/** The bearer token the app under test serves /metrics to. */
+export const METRICS_TOKEN = 'test-metrics-token-0123456789';
 
 export interface TestUser {
   id: string;
@@ -53,6 +55,7 @@ export async function createHarness(kind: DatabaseKind, options: { rateLimit?: R
     version: 'test',
     now: () => clock.now,
     log: (line) => logs.push(line),
+    metricsToken: METRICS_TOKEN,
     publicOrigin: ORIGIN,
     defaultQuotaBytes: 1024 ** 3,
     uploadIdleMs: UPLOAD_IDLE_MS,
