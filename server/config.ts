@@ -32,6 +32,8 @@ export interface Config {
   trustedProxies: number;
   /** API requests per second per account (bursts of five seconds' worth). */
   rateLimit: { perSecond: number; burst: number };
+  /** How long audit events (and the client addresses in them) are kept. */
+  auditRetentionDays: number;
 }
 
 export class ConfigError extends Error {
@@ -108,6 +110,7 @@ export function loadConfig(env: Env): Config {
     uploadIdleMs: integer('UPLOAD_IDLE_SECONDS', 24 * 60 * 60, 60, 30 * 24 * 60 * 60) * 1000,
     trustedProxies: integer('TRUST_PROXY', 0, 0, 10),
     rateLimit: { perSecond: ratePerSecond, burst: ratePerSecond * 5 },
+    auditRetentionDays: integer('AUDIT_RETENTION_DAYS', 180, 1, 100 * 365),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -8,7 +8,7 @@ import { type Config, ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { PACKAGE_JSON, WEB_ROOT } from './paths.ts';
 import { listenProblem, prepareDataDirs, StartupError } from './storage/data-dirs.ts';
-import { collectExpiredTrash, collectStaleUploads } from './uploads/collect-stale.ts';
+import { collectExpiredAuditEvents, collectExpiredTrash, collectStaleUploads } from './uploads/collect-stale.ts';
 
 const COLLECT_EVERY_MS = 10 * 60 * 1000;
 
@@ -56,6 +56,9 @@ const collect = () =>
     ),
     collectExpiredTrash(collectDeps).catch((error: unknown) =>
       console.error('coffer: emptying expired trash failed:', error),
+    ),
+    collectExpiredAuditEvents(collectDeps, config.auditRetentionDays).catch((error: unknown) =>
+      console.error('coffer: pruning the audit log failed:', error),
     ),
   ]);
 await collect();
