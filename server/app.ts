@@ -12,6 +12,7 @@ import { ApiError, errorBody, handleError } from './http/errors.ts';
 import { resolveClientAddress } from './http/client-address.ts';
 import { rateLimit, TokenBuckets, type RateLimit } from './http/rate-limit.ts';
 import { createLogger, requestLog, type LogLine } from './http/request-log.ts';
+import { LOCKOUT_POLICY, type LockoutPolicy } from './auth/lockout.ts';
 import { AUTH_LIMITS, type AuthLimits } from './auth/rate-limits.ts';
 import { relyingPartyFor } from './auth/relying-party.ts';
 import { requireSameOrigin } from './http/origin.ts';
@@ -50,6 +51,8 @@ export interface AppDeps {
   trustedProxies?: number;
   /** Attempts per client address at the auth routes, counted in the database. */
   authLimits?: AuthLimits;
+  /** When failed sign-ins and recoveries lock further tries out. */
+  lockout?: LockoutPolicy;
 }
 
 export const DEFAULT_UPLOAD_IDLE_MS = 24 * 60 * 60 * 1000;
@@ -67,6 +70,7 @@ export function createApp(deps: AppDeps) {
     relyingParty: relyingPartyFor(deps.publicOrigin),
     defaultQuotaBytes: deps.defaultQuotaBytes,
     authLimits: deps.authLimits ?? AUTH_LIMITS,
+    lockout: deps.lockout ?? LOCKOUT_POLICY,
     limits: { uploadIdleMs: deps.uploadIdleMs ?? DEFAULT_UPLOAD_IDLE_MS },
   };
   const limit = deps.rateLimit ?? DEFAULT_RATE_LIMIT;

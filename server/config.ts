@@ -36,6 +36,8 @@ export interface Config {
   metricsToken?: string;
   /** How long a shutdown waits for requests in flight before it cuts them off. */
   shutdownTimeoutMs: number;
+  /** How long audit events (and the client addresses in them) are kept. */
+  auditRetentionDays: number;
 }
 
 export class ConfigError extends Error {
@@ -113,6 +115,7 @@ export function loadConfig(env: Env): Config {
     trustedProxies: integer('TRUST_PROXY', 0, 0, 10),
     rateLimit: { perSecond: ratePerSecond, burst: ratePerSecond * 5 },
     shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 30_000, 0, 10 * 60 * 1000),
+    auditRetentionDays: integer('AUDIT_RETENTION_DAYS', 180, 1, 100 * 365),
   };
   const metricsToken = read('METRICS_TOKEN');
   if (metricsToken !== undefined) {

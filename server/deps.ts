@@ -1,3 +1,4 @@
+import type { LockoutPolicy } from './auth/lockout.ts';
 import type { AuthLimits } from './auth/rate-limits.ts';
 import type { RelyingParty } from './auth/relying-party.ts';
 import type { BlobStore } from './blobs/blob-store.ts';
@@ -13,6 +14,8 @@ export interface ServerDeps {
   defaultQuotaBytes: number;
   /** Attempts per client address at the auth routes, counted in the database. */
   authLimits: AuthLimits;
+  /** When failed sign-ins and recoveries lock further tries out, counted in the database. */
+  lockout: LockoutPolicy;
   limits: {
     /** How long an upload may sit idle before it is collected. */
     uploadIdleMs: number;

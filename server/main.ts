@@ -11,7 +11,7 @@ import { createLogger } from './http/request-log.ts';
 import { shutDownOnSignals } from './ops/graceful-shutdown.ts';
 import { PACKAGE_JSON, WEB_ROOT } from './paths.ts';
 import { listenProblem, prepareDataDirs, StartupError } from './storage/data-dirs.ts';
-import { collectExpiredTrash, collectStaleUploads } from './uploads/collect-stale.ts';
+import { collectExpiredAuditEvents, collectExpiredTrash, collectStaleUploads } from './uploads/collect-stale.ts';
 
 const COLLECT_EVERY_MS = 10 * 60 * 1000;
 
@@ -62,6 +62,9 @@ const collect = () =>
     ),
     collectExpiredTrash(collectDeps).catch((error: unknown) =>
       logger.error({ err: error }, 'emptying expired trash failed'),
+    ),
+    collectExpiredAuditEvents(collectDeps, config.auditRetentionDays).catch((error: unknown) =>
+      console.error('coffer: pruning the audit log failed:', error),
     ),
   ]);
 await collect();

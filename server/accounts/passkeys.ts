@@ -13,7 +13,7 @@ import type {
 import { decodeBase64url, encodeBase64url } from '../../shared/crypto/index.ts';
 import { accountRows, requireOwnChallenge, type Actor } from '../access/policy.ts';
 import { prfWrapRow, WRAP_PURPOSES } from '../auth/account-keys.ts';
-import { audit } from '../auth/audit.ts';
+import { audit, requestOrigin, type RequestOrigin } from '../auth/audit.ts';
 import { consumeChallenge, issueChallenge } from '../auth/challenges.ts';
 import { registrationOptions, verifyRegistration } from '../auth/passkey-ceremonies.ts';
 import { isUniqueViolation } from '../db/errors.ts';
@@ -85,7 +85,8 @@ export async function addPasskey(
       await audit(tx, {
         type: 'passkey-added',
         userId: actor.userId,
-        requestId: c.get('requestId'),
+        origin: requestOrigin(c),
+        at: now(),
         details: { credentialId: credential.id, prf: request.prfWrap !== undefined },
       });
     });
@@ -115,7 +116,7 @@ export async function removePasskey(
   { db, now }: ServerDeps,
   actor: Actor,
   credentialId: string,
-  requestId: string,
+  origin: RequestOrigin,
 ): Promise<string[]> {
   return db.transaction(async (tx) => {
     const owned = await tx
@@ -144,7 +145,8 @@ export async function removePasskey(
     await audit(tx, {
       type: 'passkey-removed',
       userId: actor.userId,
-      requestId,
+      origin,
+      at: now(),
       details: { credentialId, endedSessions: endedSessions.length },
     });
     return endedSessions.map((row) => row.id);

@@ -1,16 +1,34 @@
-import { desc } from 'drizzle-orm';
-import type { SecurityEventsResponse } from '../../shared/api/responses.ts';
+import { AUDIT_EXPORT_MAX, type AuditQuery } from '../../shared/api/audit-schemas.ts';
+import type { AuditExportResponse, SecurityEventsResponse } from '../../shared/api/responses.ts';
 import { accountRows, type Actor } from '../access/policy.ts';
-import { auditEvents } from '../db/schema.ts';
+import { exportAuditEvents, listAuditEvents, type AuditFilter } from '../auth/audit-log.ts';
 import type { ServerDeps } from '../deps.ts';
 
 /** The account's own security log, newest first: what a user checks after a scare (sign-ins, passkeys, recovery). */
-export async function securityEvents({ db }: ServerDeps, actor: Actor, limit: number): Promise<SecurityEventsResponse> {
-  const rows = await db
-    .select({ type: auditEvents.type, createdAt: auditEvents.createdAt })
-    .from(auditEvents)
-    .where(accountRows.auditEvents(actor))
-    .orderBy(desc(auditEvents.createdAt), desc(auditEvents.id))
-    .limit(limit);
-  return { events: rows.map((row) => ({ type: row.type, at: row.createdAt.toISOString() })) };
+export async function securityEvents(
+  { db }: ServerDeps,
+  actor: Actor,
+  query: AuditQuery,
+  limit: number,
+): Promise<SecurityEventsResponse> {
+  return { events: await listAuditEvents(db, filterOf(query, limit), accountRows.auditEvents(actor)) };
+}
+
+/** The account's own security log as one JSON document, to keep or to hand to someone who helps. */
+export async function exportSecurityEvents(
+  { db, now }: ServerDeps,
+  actor: Actor,
+  query: AuditQuery,
+): Promise<AuditExportResponse> {
+  return exportAuditEvents(db, filterOf(query, AUDIT_EXPORT_MAX), now(), accountRows.auditEvents(actor));
+}
+
+function filterOf(query: AuditQuery, limit: number): AuditFilter {
+  return {
+    limit,
+    ...(query.type ? { types: query.type } : {}),
+    ...(query.from ? { from: new Date(query.from) } : {}),
+    ...(query.to ? { to: new Date(query.to) } : {}),
+    ...(query.before ? { before: query.before } : {}),
+  };
 }

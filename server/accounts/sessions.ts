@@ -2,7 +2,7 @@
 import { and, count, desc, eq, isNull } from 'drizzle-orm';
 import type { SessionsResponse } from '../../shared/api/responses.ts';
 import { accountRows, type Actor } from '../access/policy.ts';
-import { audit } from '../auth/audit.ts';
+import { audit, type RequestOrigin } from '../auth/audit.ts';
 import { sessions } from '../db/schema.ts';
 import type { ServerDeps } from '../deps.ts';
 import { liveSession } from '../http/auth.ts';
@@ -33,7 +33,7 @@ export async function revokeSession(
   { db, now }: ServerDeps,
   actor: Actor,
   sessionId: string,
-  requestId: string,
+  origin: RequestOrigin,
 ): Promise<void> {
   const revoked = await db
     .update(sessions)
@@ -41,16 +41,16 @@ export async function revokeSession(
     .where(and(eq(sessions.id, sessionId), accountRows.sessions(actor), isNull(sessions.revokedAt)))
     .returning({ id: sessions.id });
   if (revoked.length === 0) throw new ApiError(404, 'NOT_FOUND', 'no such session');
-  await audit(db, { type: 'session-revoked', userId: actor.userId, requestId });
+  await audit(db, { type: 'session-revoked', userId: actor.userId, origin, at: now() });
 }
 
 /** Ends the session of this request. */
-export async function signOut({ db, now }: ServerDeps, actor: Actor, sessionId: string, requestId: string) {
+export async function signOut({ db, now }: ServerDeps, actor: Actor, sessionId: string, origin: RequestOrigin) {
   await db.update(sessions).set({ revokedAt: now() }).where(eq(sessions.id, sessionId));
-  await audit(db, { type: 'sign-out', userId: actor.userId, requestId });
+  await audit(db, { type: 'sign-out', userId: actor.userId, origin, at: now() });
 }
 
-export async function signOutEverywhere({ db, now }: ServerDeps, actor: Actor, requestId: string): Promise<void> {
+export async function signOutEverywhere({ db, now }: ServerDeps, actor: Actor, origin: RequestOrigin): Promise<void> {
   const [{ n } = { n: 0 }] = await db
     .select({ n: count() })
     .from(sessions)
@@ -59,5 +59,5 @@ export async function signOutEverywhere({ db, now }: ServerDeps, actor: Actor, r
     .update(sessions)
     .set({ revokedAt: now() })
     .where(and(accountRows.sessions(actor), isNull(sessions.revokedAt)));
-  await audit(db, { type: 'sign-out-everywhere', userId: actor.userId, requestId, details: { sessions: n } });
+  await audit(db, { type: 'sign-out-everywhere', userId: actor.userId, origin, at: now(), details: { sessions: n } });
 }

@@ -4,7 +4,7 @@ import type { StepUpRequest } from '../../shared/api/auth-schemas.ts';
 import type { AuthenticationOptionsResponse, StepUpResponse } from '../../shared/api/responses.ts';
 import { accountRows, requireOwnChallenge, type Actor } from '../access/policy.ts';
 import { checkAssertion } from '../auth/assertions.ts';
-import { audit } from '../auth/audit.ts';
+import { audit, requestOrigin } from '../auth/audit.ts';
 import { consumeChallenge, issueChallenge } from '../auth/challenges.ts';
 import { authenticationOptions } from '../auth/passkey-ceremonies.ts';
 import { recordStepUp, STEP_UP_MAX_AGE_MS } from '../auth/step-up.ts';
@@ -33,15 +33,15 @@ export async function stepUp(
 ): Promise<StepUpResponse> {
   const { challenge, userId } = await consumeChallenge(db, c, response.response.clientDataJSON, 'step-up', now());
   requireOwnChallenge(actor, userId);
-  const requestId = c.get('requestId');
+  const origin = requestOrigin(c);
   const stored = await checkAssertion(db, relyingParty, response, challenge, {
     accountId: actor.userId,
     failure: 'step-up-failed',
-    requestId,
+    origin,
     now: now(),
   });
   const at = now();
   await recordStepUp(db, c.get('sessionId'), at);
-  await audit(db, { type: 'step-up', userId: actor.userId, requestId, details: { credentialId: stored.id } });
+  await audit(db, { type: 'step-up', userId: actor.userId, origin, at: now(), details: { credentialId: stored.id } });
   return { validUntil: new Date(at.getTime() + STEP_UP_MAX_AGE_MS).toISOString() };
 }

@@ -3,7 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import type { NewRecoveryCode, PassphraseWrap } from '../../shared/api/auth-schemas.ts';
 import { accountRows, type Actor } from '../access/policy.ts';
 import { passphraseWrapRow, WRAP_PURPOSES } from '../auth/account-keys.ts';
-import { audit } from '../auth/audit.ts';
+import { audit, type RequestOrigin } from '../auth/audit.ts';
 import { replaceRecoveryCode } from '../auth/recovery.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { wrappedKeys } from '../db/schema.ts';
@@ -11,15 +11,15 @@ import type { ServerDeps } from '../deps.ts';
 import { ApiError } from '../http/errors.ts';
 
 export async function changeRecoveryCode(
-  { db }: ServerDeps,
+  { db, now }: ServerDeps,
   actor: Actor,
   request: NewRecoveryCode,
-  requestId: string,
+  origin: RequestOrigin,
 ): Promise<void> {
   try {
     await db.transaction(async (tx) => {
       await replaceRecoveryCode(tx, actor.userId, request);
-      await audit(tx, { type: 'recovery-changed', userId: actor.userId, requestId });
+      await audit(tx, { type: 'recovery-changed', userId: actor.userId, origin, at: now() });
     });
   } catch (error) {
     if (isUniqueViolation(error)) {
@@ -30,16 +30,16 @@ export async function changeRecoveryCode(
 }
 
 export async function changePassphrase(
-  { db }: ServerDeps,
+  { db, now }: ServerDeps,
   actor: Actor,
   passphraseWrap: PassphraseWrap,
-  requestId: string,
+  origin: RequestOrigin,
 ): Promise<void> {
   await db.transaction(async (tx) => {
     await tx
       .delete(wrappedKeys)
       .where(and(accountRows.wrappedKeys(actor), eq(wrappedKeys.purpose, WRAP_PURPOSES.passphrase)));
     await tx.insert(wrappedKeys).values(passphraseWrapRow(actor.userId, passphraseWrap));
-    await audit(tx, { type: 'passphrase-changed', userId: actor.userId, requestId });
+    await audit(tx, { type: 'passphrase-changed', userId: actor.userId, origin, at: now() });
   });
 }

@@ -9,7 +9,7 @@ import { encodeBase64url, uuidToBytes } from '../../shared/crypto/index.ts';
 import type { Database } from '../db/database.ts';
 import { credentials } from '../db/schema.ts';
 import { ApiError } from '../http/errors.ts';
-import { audit, type AuditType } from './audit.ts';
+import { audit, type AuditType, type RequestOrigin } from './audit.ts';
 import { verifyAssertion } from './passkey-ceremonies.ts';
 import type { RelyingParty } from './relying-party.ts';
 
@@ -23,7 +23,7 @@ export interface AssertionCheck {
   accountId?: string;
   /** The audit event recorded for each refusal. */
   failure: Extract<AuditType, 'sign-in-failed' | 'step-up-failed'>;
-  requestId: string;
+  origin: RequestOrigin;
   now: Date;
 }
 
@@ -37,7 +37,7 @@ export async function checkAssertion(
   check: AssertionCheck,
 ): Promise<StoredCredential> {
   const refuse = async (userId: string | null, reason: string, error: ApiError): Promise<never> => {
-    await audit(db, { type: check.failure, userId, requestId: check.requestId, details: { reason } });
+    await audit(db, { type: check.failure, userId, origin: check.origin, at: check.now, details: { reason } });
     throw error;
   };
   // 1. The credential must be one of ours (of this account, for a step-up).

@@ -1,35 +1,71 @@
-/** Security-relevant events of an account, for the user's own audit log and for administrators. */
+/**
+ * Security-relevant events of an account, for the user's own audit log and for administrators. Each carries the
+ * request's id and client address, and a small detail object typed per event: never a file name, never key material,
+ * never a token (tests/server/audit-secrets.test.ts reads the whole table to hold that).
+ */
+import type { Context, Input } from 'hono';
+import type { AuditEventType } from '../../shared/api/audit-schemas.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { auditEvents } from '../db/schema.ts';
+import type { AuthEnv } from '../http/auth.ts';
 
-export type AuditType =
-  | 'sign-up'
-  | 'sign-in'
-  | 'sign-in-failed'
-  | 'sign-out'
-  | 'sign-out-everywhere'
-  | 'session-revoked'
-  | 'passkey-added'
-  | 'passkey-removed'
-  | 'passphrase-changed'
-  | 'recovery-used'
-  | 'recovery-failed'
+/** The details each event type records; an event without details records `{}`. */
+interface DetailsByType {
+  'sign-up': Record<string, never>;
+  'sign-in': { credentialId: string };
+  /** `reason` is the refusal: an unknown credential, a bad signature, a counter that moved. */
+  'sign-in-failed': { reason: string };
+  'sign-out': Record<string, never>;
+  'sign-out-everywhere': { sessions: number };
+  'session-revoked': Record<string, never>;
+  'passkey-added': { credentialId: string; prf: boolean };
+  'passkey-removed': { credentialId: string; endedSessions: number };
+  'passphrase-changed': Record<string, never>;
+  'recovery-used': { endedSessions: number };
+  'recovery-failed': Record<string, never>;
   /** A new recovery code replaced the old one (or the one a recovery used up). */
-  | 'recovery-changed'
+  'recovery-changed': Record<string, never>;
   /** A passkey check on a signed-in session, before a change to its credentials or sessions. */
-  | 'step-up'
-  | 'step-up-failed'
+  'step-up': { credentialId: string };
+  'step-up-failed': { reason: string };
   /** Files or folders deleted for good from the trash, by the user (not by the 30-day expiry). */
-  | 'trash-purged';
+  'trash-purged': { purged: number };
+  /** Further sign-ins or recoveries refused until `until`, after `failures` failed ones (server/auth/lockout.ts). */
+  lockout: { scope: 'account' | 'address'; failures: number; until: string };
+}
 
-export async function audit(
-  db: Database | Queryable,
-  event: { type: AuditType; userId?: string | null; requestId?: string; details?: Record<string, unknown> },
-): Promise<void> {
+/** Every type in the shared list has its details declared above. */
+export type AuditDetails = { [T in AuditEventType]: DetailsByType[T] };
+
+export type AuditType = AuditEventType;
+
+/** Where a request came from, as every audit event records it. */
+export interface RequestOrigin {
+  requestId: string;
+  clientAddress: string;
+}
+
+export function requestOrigin<P extends string, I extends Input>(c: Context<AuthEnv, P, I>): RequestOrigin {
+  return { requestId: c.get('requestId'), clientAddress: c.get('clientAddress') };
+}
+
+type AuditEvent = {
+  [T in AuditType]: {
+    type: T;
+    userId: string | null;
+    origin: RequestOrigin;
+    at: Date;
+  } & (AuditDetails[T] extends Record<string, never> ? { details?: AuditDetails[T] } : { details: AuditDetails[T] });
+}[AuditType];
+
+export async function audit(db: Database | Queryable, event: AuditEvent): Promise<void> {
   await db.insert(auditEvents).values({
     type: event.type,
-    userId: event.userId ?? null,
-    requestId: event.requestId ?? null,
+    userId: event.userId,
+    requestId: event.origin.requestId,
+    clientAddress: event.origin.clientAddress,
     details: event.details ?? {},
+    // The deps' clock, not the database's: retention and time filters run on it.
+    createdAt: event.at,
   });
 }

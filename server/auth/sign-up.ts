@@ -12,7 +12,7 @@ import type { ServerDeps } from '../deps.ts';
 import { startSession, type AuthEnv } from '../http/auth.ts';
 import { ApiError } from '../http/errors.ts';
 import { accountBundle, signUpKeyRows } from './account-keys.ts';
-import { audit } from './audit.ts';
+import { audit, requestOrigin } from './audit.ts';
 import { consumeChallenge, issueChallenge } from './challenges.ts';
 import { registrationOptions, verifyRegistration } from './passkey-ceremonies.ts';
 import { recoveryVerifierHash } from './recovery.ts';
@@ -32,7 +32,7 @@ export async function signUp(deps: ServerDeps, c: Context<AuthEnv>, request: Sig
   const { challenge, userId } = await consumeChallenge(db, c, clientData, 'sign-up', now());
   const credential = await verifyRegistration(relyingParty, request.response, challenge);
   const accountId = userId!;
-  const requestId = c.get('requestId');
+  const origin = requestOrigin(c);
   const { wraps, published } = signUpKeyRows(accountId, credential.id, request);
   try {
     await db.transaction(async (tx) => {
@@ -51,11 +51,12 @@ export async function signUp(deps: ServerDeps, c: Context<AuthEnv>, request: Sig
       });
       await tx.insert(wrappedKeys).values(wraps);
       await tx.insert(publicKeys).values(published);
-      await audit(tx, { type: 'sign-up', userId: accountId, requestId });
+      await audit(tx, { type: 'sign-up', userId: accountId, origin, at: now() });
       await audit(tx, {
         type: 'passkey-added',
         userId: accountId,
-        requestId,
+        origin,
+        at: now(),
         details: { credentialId: credential.id, prf: request.prfWrap !== undefined },
       });
     });

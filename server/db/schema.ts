@@ -72,6 +72,17 @@ export const authRateLimits = pgTable('auth_rate_limits', {
   count: integer('count').notNull(),
 });
 
+/**
+ * Failed sign-ins and recoveries per bucket (`account:<id>` or `address:<client address>`), and until when further tries
+ * are refused (server/auth/lockout.ts). In the database, so that a lockout holds across server processes.
+ */
+export const authLockouts = pgTable('auth_lockouts', {
+  bucket: text('bucket').primaryKey(),
+  failures: integer('failures').notNull(),
+  lastFailureAt: at('last_failure_at').notNull(),
+  lockedUntil: at('locked_until'),
+});
+
 /** WebAuthn credentials (passkeys). Their public keys are public; the label is encrypted by the client. */
 export const credentials = pgTable(
   'credentials',
@@ -300,8 +311,10 @@ export const auditEvents = pgTable(
     userId: uuid('user_id').references(() => users.id, { onDelete: 'set null' }),
     type: text('type').notNull(),
     requestId: text('request_id'),
+    /** Where the request came from; it is pruned with the event (AUDIT_RETENTION_DAYS). */
+    clientAddress: text('client_address'),
     details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
     createdAt: createdAt(),
   },
-  (t) => [index('audit_events_user_idx').on(t.userId, t.createdAt)],
+  (t) => [index('audit_events_user_idx').on(t.userId, t.createdAt), index('audit_events_created_idx').on(t.createdAt)],
 );

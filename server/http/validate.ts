@@ -33,13 +33,27 @@ function parseJson<S extends z.ZodType>(text: string, schema: S, emptyAs: unknow
       throw new ApiError(400, 'BAD_JSON', 'request body is not valid JSON');
     }
   }
-  const result = schema.safeParse(body);
+  return checked(schema, body, 'body');
+}
+
+function checked<S extends z.ZodType>(schema: S, input: unknown, whole: string): z.output<S> {
+  const result = schema.safeParse(input);
   if (!result.success) {
     const issue = result.error.issues[0]!;
-    const where = issue.path.length > 0 ? issue.path.join('.') : 'body';
+    const where = issue.path.length > 0 ? issue.path.join('.') : whole;
     throw new ApiError(400, 'VALIDATION', `${where}: ${issue.message}`);
   }
   return result.data;
+}
+
+/** Validates the query string against `schema` (each parameter once, as text); read with `c.req.valid('query')`. */
+export function queryParams<S extends z.ZodType>(
+  schema: S,
+): MiddlewareHandler<Env, string, { in: { query: z.input<S> }; out: { query: z.output<S> } }> {
+  return async (c, next) => {
+    c.req.addValidatedData('query', checked(schema, c.req.query(), 'query') as object);
+    await next();
+  };
 }
 
 /** Checks that each named path parameter is a UUID, and hands it on in lower case. */

@@ -5,7 +5,7 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { NodeRecord, PurgedResponse } from '../../shared/api/responses.ts';
 import { authorizeNode, nodesIn, ownTree, type Actor } from '../access/policy.ts';
-import { audit } from '../auth/audit.ts';
+import { audit, type RequestOrigin } from '../auth/audit.ts';
 import { nodes } from '../db/schema.ts';
 import type { ServerDeps } from '../deps.ts';
 import { ApiError } from '../http/errors.ts';
@@ -50,19 +50,19 @@ export async function deleteTrashedNode(
   deps: ServerDeps,
   actor: Actor,
   nodeId: string,
-  requestId: string,
+  origin: RequestOrigin,
 ): Promise<PurgedResponse> {
   const { node, scope } = await authorizeNode(deps.db, actor, nodeId, 'manage');
   if (!node.trashedAt) {
     throw new ApiError(409, 'NOT_IN_TRASH', `node ${node.id} is not in the trash; trash it before deleting it`);
   }
   const purged = await purgeTrash(deps, scope, eq(nodes.id, node.id));
-  await audit(deps.db, { type: 'trash-purged', userId: actor.userId, requestId, details: { purged } });
+  await audit(deps.db, { type: 'trash-purged', userId: actor.userId, origin, at: deps.now(), details: { purged } });
   return { purged };
 }
 
-export async function emptyTrash(deps: ServerDeps, actor: Actor, requestId: string): Promise<PurgedResponse> {
+export async function emptyTrash(deps: ServerDeps, actor: Actor, origin: RequestOrigin): Promise<PurgedResponse> {
   const purged = await purgeTrash(deps, ownTree(actor));
-  await audit(deps.db, { type: 'trash-purged', userId: actor.userId, requestId, details: { purged } });
+  await audit(deps.db, { type: 'trash-purged', userId: actor.userId, origin, at: deps.now(), details: { purged } });
   return { purged };
 }

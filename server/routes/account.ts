@@ -11,20 +11,22 @@ import {
   renamePasskeySchema,
   stepUpSchema,
 } from '../../shared/api/auth-schemas.ts';
+import { auditQuerySchema } from '../../shared/api/audit-schemas.ts';
 import type { RemovedPasskeyResponse } from '../../shared/api/responses.ts';
 import { accountActor } from '../access/policy.ts';
 import { addPasskey, listPasskeys, passkeyOptions, removePasskey, renamePasskey } from '../accounts/passkeys.ts';
-import { securityEvents } from '../accounts/security-events.ts';
+import { exportSecurityEvents, securityEvents } from '../accounts/security-events.ts';
 import { listSessions, revokeSession, signOut, signOutEverywhere } from '../accounts/sessions.ts';
 import { stepUp, stepUpOptions } from '../accounts/step-up-ceremony.ts';
 import { changePassphrase, changeRecoveryCode } from '../accounts/unlock-secrets.ts';
 import { accountBundle } from '../auth/account-keys.ts';
+import { requestOrigin } from '../auth/audit.ts';
 import { assertSteppedUp, requireStepUp } from '../auth/step-up.ts';
 import type { ServerDeps } from '../deps.ts';
 import { countAttempts } from '../http/auth-attempts.ts';
 import { endSessionCookie, type AuthEnv } from '../http/auth.ts';
 import { jsonBodyLimit } from '../http/limits.ts';
-import { idParams, jsonBody, limitQuery } from '../http/validate.ts';
+import { idParams, jsonBody, limitQuery, queryParams } from '../http/validate.ts';
 
 export function accountRoutes(deps: ServerDeps) {
   const steppedUp = requireStepUp(deps.now);
@@ -34,9 +36,14 @@ export function accountRoutes(deps: ServerDeps) {
   return new Hono<AuthEnv>()
     .use(jsonBodyLimit())
     .get('/', async (c) => c.json(await accountBundle(deps.db, c.get('user').id)))
-    .get('/security-events', async (c) => {
+    .get('/security-events', queryParams(auditQuerySchema), async (c) => {
       const limit = limitQuery(c, { max: 100, fallback: 20 });
-      return c.json(await securityEvents(deps, accountActor(c.get('user')), limit));
+      return c.json(await securityEvents(deps, accountActor(c.get('user')), c.req.valid('query'), limit));
+    })
+    .get('/security-events/export', queryParams(auditQuerySchema), async (c) => {
+      const exported = await exportSecurityEvents(deps, accountActor(c.get('user')), c.req.valid('query'));
+      c.header('content-disposition', 'attachment; filename="coffer-security-events.json"');
+      return c.json(exported);
     })
     .post('/step-up/options', stepUps, async (c) => c.json(await stepUpOptions(deps, c, accountActor(c.get('user')))))
     .post('/step-up', stepUps, jsonBody(stepUpSchema), async (c) =>
@@ -58,18 +65,18 @@ export function accountRoutes(deps: ServerDeps) {
     })
     .delete('/passkeys/:credentialId', steppedUp, async (c) => {
       const actor = accountActor(c.get('user'));
-      const ended = await removePasskey(deps, actor, c.req.param('credentialId'), c.get('requestId'));
+      const ended = await removePasskey(deps, actor, c.req.param('credentialId'), requestOrigin(c));
       const signedOut = ended.includes(c.get('sessionId'));
       if (signedOut) endSessionCookie(c);
       return c.json({ endedSessions: ended.length, signedOut } satisfies RemovedPasskeyResponse);
     })
     .put('/recovery', steppedUp, jsonBody(newRecoveryCodeSchema), async (c) => {
-      await changeRecoveryCode(deps, accountActor(c.get('user')), c.req.valid('json'), c.get('requestId'));
+      await changeRecoveryCode(deps, accountActor(c.get('user')), c.req.valid('json'), requestOrigin(c));
       return c.body(null, 204);
     })
     .put('/passphrase', steppedUp, jsonBody(passphraseSchema), async (c) => {
       const { passphraseWrap } = c.req.valid('json');
-      await changePassphrase(deps, accountActor(c.get('user')), passphraseWrap, c.get('requestId'));
+      await changePassphrase(deps, accountActor(c.get('user')), passphraseWrap, requestOrigin(c));
       return c.body(null, 204);
     })
     .get('/sessions', async (c) => c.json(await listSessions(deps, accountActor(c.get('user')), c.get('sessionId'))))
@@ -78,17 +85,17 @@ export function accountRoutes(deps: ServerDeps) {
       const thisBrowser = sessionId === c.get('sessionId');
       // Signing this browser out needs nothing more; signing out another one is a change to who is in the account.
       if (!thisBrowser) assertSteppedUp(c, deps.now());
-      await revokeSession(deps, accountActor(c.get('user')), sessionId, c.get('requestId'));
+      await revokeSession(deps, accountActor(c.get('user')), sessionId, requestOrigin(c));
       if (thisBrowser) endSessionCookie(c);
       return c.body(null, 204);
     })
     .post('/sign-out', async (c) => {
-      await signOut(deps, accountActor(c.get('user')), c.get('sessionId'), c.get('requestId'));
+      await signOut(deps, accountActor(c.get('user')), c.get('sessionId'), requestOrigin(c));
       endSessionCookie(c);
       return c.body(null, 204);
     })
     .post('/sign-out-everywhere', steppedUp, async (c) => {
-      await signOutEverywhere(deps, accountActor(c.get('user')), c.get('requestId'));
+      await signOutEverywhere(deps, accountActor(c.get('user')), requestOrigin(c));
       endSessionCookie(c);
       return c.body(null, 204);
     });

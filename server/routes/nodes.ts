@@ -11,6 +11,7 @@ import {
   setCurrentRevisionSchema,
 } from '../../shared/api/schemas.ts';
 import { accountActor } from '../access/policy.ts';
+import { requestOrigin } from '../auth/audit.ts';
 import type { ServerDeps } from '../deps.ts';
 import type { AuthEnv } from '../http/auth.ts';
 import { jsonBodyLimit } from '../http/limits.ts';
@@ -50,7 +51,7 @@ export function nodeRoutes(deps: ServerDeps) {
       )
       .delete('/:nodeId', nodeId, async (c) =>
         c.json(
-          await deleteTrashedNode(deps, accountActor(c.get('user')), c.req.valid('param').nodeId, c.get('requestId')),
+          await deleteTrashedNode(deps, accountActor(c.get('user')), c.req.valid('param').nodeId, requestOrigin(c)),
         ),
       )
       .get('/:nodeId/children', nodeId, async (c) =>
@@ -83,5 +84,5 @@ export function nodeRoutes(deps: ServerDeps) {
 export function trashRoutes(deps: ServerDeps) {
   return new Hono<AuthEnv>()
     .get('/', async (c) => c.json(await listTrash(deps, accountActor(c.get('user')))))
-    .delete('/', async (c) => c.json(await emptyTrash(deps, accountActor(c.get('user')), c.get('requestId'))));
+    .delete('/', async (c) => c.json(await emptyTrash(deps, accountActor(c.get('user')), requestOrigin(c))));
 }

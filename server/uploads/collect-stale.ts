@@ -3,9 +3,10 @@
  * - collectStaleUploads gives up uploads that have sat idle past their expiry: their chunks are deleted and their
  *   reserved quota freed. Completed uploads are only bookkeeping, and are forgotten too.
  * - collectExpiredTrash purges nodes trashed more than TRASH_RETENTION_DAYS ago.
+ * - collectExpiredAuditEvents deletes audit events older than AUDIT_RETENTION_DAYS, client addresses with them.
  */
 import { and, isNotNull, isNull, lt } from 'drizzle-orm';
-import { nodes, uploads } from '../db/schema.ts';
+import { auditEvents, nodes, uploads } from '../db/schema.ts';
 import { accountActor, ownTree } from '../access/policy.ts';
 import { purgeTrash } from '../nodes/purge.ts';
 import type { ServerDeps } from '../deps.ts';
@@ -37,4 +38,17 @@ export async function collectExpiredTrash(deps: Pick<ServerDeps, 'db' | 'blobs' 
   let purged = 0;
   for (const { ownerId } of owners) purged += await purgeTrash(deps, ownTree(accountActor({ id: ownerId })), expired);
   return purged;
+}
+
+/** Deletes the audit events recorded before the retention period began. Returns how many were deleted. */
+export async function collectExpiredAuditEvents(
+  deps: Pick<ServerDeps, 'db' | 'now'>,
+  retentionDays: number,
+): Promise<number> {
+  const before = new Date(deps.now().getTime() - retentionDays * DAY_MS);
+  const deleted = await deps.db
+    .delete(auditEvents)
+    .where(lt(auditEvents.createdAt, before))
+    .returning({ id: auditEvents.id });
+  return deleted.length;
 }

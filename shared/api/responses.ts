@@ -126,8 +126,34 @@ export interface StepUpResponse {
   validUntil: string;
 }
 
+/** One audit event: no file names, no secrets; `details` depends on the type (server/auth/audit.ts). */
+export interface AuditEventRecord {
+  /** Increasing; a listing's next page is `before` its last event's id. */
+  id: number;
+  type: string;
+  at: string;
+  userId: string | null;
+  clientAddress: string | null;
+  requestId: string | null;
+  details: Record<string, unknown>;
+}
+
 export interface SecurityEventsResponse {
-  events: { type: string; at: string }[];
+  events: AuditEventRecord[];
+}
+
+export interface AuditExportResponse {
+  exportedAt: string;
+  filter: {
+    userId: string | null;
+    types: string[] | null;
+    from: string | null;
+    to: string | null;
+    before: number | null;
+  };
+  /** False when more events matched than one export holds: continue with `before` the last event's id. */
+  complete: boolean;
+  events: AuditEventRecord[];
 }
 
 export interface PasskeyRecord {

@@ -69,6 +69,7 @@ const MATRIX: Record<string, Row> = {
   'POST /api/auth/recover': { public: true, asOther: 400 },
   'GET /api/account': { asOther: 200 },
   'GET /api/account/security-events': { asOther: 200 },
+  'GET /api/account/security-events/export': { asOther: 200 },
   'POST /api/account/step-up/options': { asOther: 200 },
   'POST /api/account/step-up': { asOther: 400 },
   'GET /api/account/passkeys': { asOther: 200 },

@@ -22,6 +22,7 @@ describe('configuration', () => {
     expect(config.trustedProxies).toBe(0);
     expect(config.metricsToken).toBeUndefined();
     expect(config.shutdownTimeoutMs).toBe(30_000);
+    expect(config.auditRetentionDays).toBe(180);
   });
 
   it('names every bad variable at once, with what it got', () => {
@@ -29,6 +30,7 @@ describe('configuration', () => {
       PORT: '80000',
       RATE_LIMIT_PER_SECOND: '0',
       TRUST_PROXY: 'yes',
+      AUDIT_RETENTION_DAYS: '0',
       DATABASE_URL: 'mysql://x',
       BLOB_STORE: 's3',
       PUBLIC_ORIGIN: 'https://coffer.example/path',
@@ -42,6 +44,7 @@ describe('configuration', () => {
       'S3_SECRET_ACCESS_KEY is required when BLOB_STORE=s3',
       'RATE_LIMIT_PER_SECOND must be a whole number from 1 to 100000, got "0"',
       'TRUST_PROXY must be a whole number from 0 to 10, got "yes"',
+      'AUDIT_RETENTION_DAYS must be a whole number from 1 to 36500, got "0"',
     ]);
   });
 

@@ -13,6 +13,7 @@ import { createSignedInUser } from './accounts.ts';
 import { openTestDatabase, type DatabaseKind } from '../../tools/harness/test-databases.ts';
 import type { RateLimit } from '../../server/http/rate-limit.ts';
 import { AUTH_LIMITS, type AuthLimits } from '../../server/auth/rate-limits.ts';
+import { LOCKOUT_POLICY, type LockoutPolicy } from '../../server/auth/lockout.ts';
 
 export const UPLOAD_IDLE_MS = 60 * 60 * 1000;
 /** The public origin of the app under test; requests that change something carry it, as a browser's would. */
@@ -42,7 +43,17 @@ const UNLIMITED: RateLimit = { perSecond: 1e6, burst: 1e6 };
 /** Sign-ups are limited per hour: tests make many accounts from one address. */
 const TEST_AUTH_LIMITS: AuthLimits = { ...AUTH_LIMITS, signUp: { ...AUTH_LIMITS.signUp, max: 10_000 } };
 
-export async function createHarness(kind: DatabaseKind, options: { rateLimit?: RateLimit } = {}): Promise<Harness> {
+/** Every test request comes from the same address: only the lockout tests lock it out, with a policy of their own. */
+const TEST_LOCKOUT: LockoutPolicy = { ...LOCKOUT_POLICY, threshold: 10_000 };
+
+export interface HarnessOptions {
+  rateLimit?: RateLimit;
+  lockout?: LockoutPolicy;
+  /** TRUST_PROXY: with 1, a test's X-Forwarded-For names the client address. */
+  trustedProxies?: number;
+}
+
+export async function createHarness(kind: DatabaseKind, options: HarnessOptions = {}): Promise<Harness> {
   const database = await openTestDatabase(kind);
   const blobRoot = await mkdtemp(join(tmpdir(), 'coffer-blobs-'));
   const blobs = await createFsBlobStore(blobRoot);
@@ -61,6 +72,8 @@ export async function createHarness(kind: DatabaseKind, options: { rateLimit?: R
     uploadIdleMs: UPLOAD_IDLE_MS,
     rateLimit: options.rateLimit ?? UNLIMITED,
     authLimits: TEST_AUTH_LIMITS,
+    lockout: options.lockout ?? TEST_LOCKOUT,
+    trustedProxies: options.trustedProxies ?? 0,
   });
   return {
     app,

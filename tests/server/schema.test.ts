@@ -32,6 +32,7 @@ describe.each(DATABASE_KINDS)('schema on %s', (kind) => {
     expect(rows.map((r) => r.table_name)).toEqual([
       'audit_events',
       'auth_challenges',
+      'auth_lockouts',
       'auth_rate_limits',
       'credentials',
       'links',
