@@ -42,6 +42,7 @@ const app = createApp({
   version: packageJson.version,
   publicOrigin: config.publicOrigin,
   defaultQuotaBytes: config.defaultQuotaBytes,
+  registrationDefault: config.registrationDefault,
   uploadIdleMs: config.uploadIdleMs,
   rateLimit: config.rateLimit,
   trustedProxies: config.trustedProxies,

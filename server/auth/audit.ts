@@ -20,7 +20,17 @@ export type AuditType =
   | 'step-up'
   | 'step-up-failed'
   /** Files or folders deleted for good from the trash, by the user (not by the 30-day expiry). */
-  | 'trash-purged';
+  | 'trash-purged'
+  /** Admin actions: `userId` is the admin (null for the operator's shell), `details.targetUserId` the account. */
+  | 'admin-invite-created'
+  | 'admin-invite-revoked'
+  | 'admin-registration-mode-set'
+  | 'admin-quota-set'
+  | 'admin-default-quota-set'
+  | 'admin-user-disabled'
+  | 'admin-user-enabled'
+  | 'admin-user-deleted'
+  | 'admin-sessions-ended';
 
 export async function audit(
   db: Database | Queryable,

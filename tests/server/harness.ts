@@ -11,6 +11,7 @@ import { createFsBlobStore } from '../../server/blobs/fs-blob-store.ts';
 import type { Database } from '../../server/db/database.ts';
 import { createSignedInUser } from './accounts.ts';
 import { openTestDatabase, type DatabaseKind } from '../../tools/harness/test-databases.ts';
+import type { RegistrationMode } from '../../shared/api/admin-schemas.ts';
 import type { RateLimit } from '../../server/http/rate-limit.ts';
 import { AUTH_LIMITS, type AuthLimits } from '../../server/auth/rate-limits.ts';
 
@@ -40,7 +41,10 @@ const UNLIMITED: RateLimit = { perSecond: 1e6, burst: 1e6 };
 /** Sign-ups are limited per hour: tests make many accounts from one address. */
 const TEST_AUTH_LIMITS: AuthLimits = { ...AUTH_LIMITS, signUp: { ...AUTH_LIMITS.signUp, max: 10_000 } };
 
-export async function createHarness(kind: DatabaseKind, options: { rateLimit?: RateLimit } = {}): Promise<Harness> {
+export async function createHarness(
+  kind: DatabaseKind,
+  options: { rateLimit?: RateLimit; registrationDefault?: RegistrationMode } = {},
+): Promise<Harness> {
   const database = await openTestDatabase(kind);
   const blobRoot = await mkdtemp(join(tmpdir(), 'coffer-blobs-'));
   const blobs = await createFsBlobStore(blobRoot);
@@ -58,6 +62,7 @@ export async function createHarness(kind: DatabaseKind, options: { rateLimit?: R
     uploadIdleMs: UPLOAD_IDLE_MS,
     rateLimit: options.rateLimit ?? UNLIMITED,
     authLimits: TEST_AUTH_LIMITS,
+    ...(options.registrationDefault ? { registrationDefault: options.registrationDefault } : {}),
   });
   return {
     app,
