@@ -4,7 +4,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RegistrationMode } from '../../shared/api/admin-schemas.ts';
 import { OPERATOR_SHELL } from '../../server/admin/admin-audit.ts';
 import { createInvite } from '../../server/admin/invites.ts';
-import { registrationMode, setRegistrationMode, type AdminDeps } from '../../server/admin/registration.ts';
+import {
+  claimFirstAdmin,
+  registrationMode,
+  setRegistrationMode,
+  type AdminDeps,
+} from '../../server/admin/registration.ts';
 import { users } from '../../server/db/schema.ts';
 import { DATABASE_KINDS } from '../../tools/harness/test-databases.ts';
 import { TestBrowser } from './browser.ts';
@@ -42,6 +47,23 @@ describe.each(DATABASE_KINDS)('registration on %s', (kind) => {
     expect(answers.map((answer) => answer.status)).toEqual([201, 201]);
     const roles = await Promise.all(attempts.map((attempt) => roleOf(attempt.userId)));
     expect(roles.sort()).toEqual(['admin', 'user']);
+  });
+
+  it('lets one of two transactions that claim the first admin together have it, however they interleave', async () => {
+    h = await createHarness(kind);
+    let arrived = 0;
+    let bothClaimed!: () => void;
+    const together = new Promise<void>((resolve) => (bothClaimed = resolve));
+    // Each holds its transaction open until the other has claimed too (or, where the second must wait for the
+    // first's lock, until a moment has passed), so that a check-then-set would let both see no admin.
+    const claim = () =>
+      h.db.transaction(async (tx) => {
+        const won = await claimFirstAdmin(tx, h.clock.now);
+        if (++arrived === 2) bothClaimed();
+        await Promise.race([together, new Promise((resolve) => setTimeout(resolve, 500))]);
+        return won;
+      });
+    expect((await Promise.all([claim(), claim()])).sort()).toEqual([false, true]);
   });
 
   it('is open before the first admin, then invite-only by default: an invite signs up once, with its quota', async () => {
