@@ -46,4 +46,12 @@ describe('configuration', () => {
   it('takes the rate limit from the environment, with bursts of five seconds', () => {
     expect(loadConfig({ RATE_LIMIT_PER_SECOND: '20' }).rateLimit).toEqual({ perSecond: 20, burst: 100 });
   });
+
+  it('is invite-only once an admin exists unless REGISTRATION says otherwise, and names a wrong mode', () => {
+    expect(loadConfig({}).registrationDefault).toBe('invite-only');
+    expect(loadConfig({ REGISTRATION: 'open' }).registrationDefault).toBe('open');
+    expect(problemsOf({ REGISTRATION: 'everyone' })).toEqual([
+      'REGISTRATION must be one of open, invite-only, closed, got "everyone"',
+    ]);
+  });
 });
