@@ -17,6 +17,9 @@ import {
   importFernetKey,
   uuidToBytes,
 } from '../shared/crypto/index.ts';
+import { ConfigError } from '../server/config.ts';
+import { ApiError } from '../server/http/errors.ts';
+import { ADMIN_USAGE, AdminUsageError, runAdmin } from './admin.ts';
 import { atomicFileSink } from './atomic-file.ts';
 import { pump } from './pump.ts';
 
@@ -27,6 +30,7 @@ const USAGE = `usage:
   coffer encrypt --key K [--file-id UUID] [--revision N] [--chunk-size BYTES] [-o FILE]
   coffer decrypt --key K [--file-id UUID] [--revision N] [-o FILE]
 K is a 32-byte key in base64url; --key-file F reads it from a file instead of the command line.
+${ADMIN_USAGE}
 encrypt/decrypt use the Coffer stream format (docs/FORMAT.md). With -o, the output file appears only once every
 chunk has been authenticated; on stdout, each chunk is written once it has been.`;
 
@@ -46,6 +50,7 @@ const OPTIONS = {
 type Options = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
 async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'admin') return runAdmin(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: joinOptionValues(argv),
     options: OPTIONS,
@@ -168,8 +173,11 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof CofferCryptoError) fail(`${error.code}: ${error.message}`, 1);
+  if (error instanceof ApiError) fail(`${error.code}: ${error.message}`, 1);
+  if (error instanceof ConfigError) fail(error.problems.join('; '), 2);
   const usage =
     error instanceof UsageError ||
+    error instanceof AdminUsageError ||
     (error instanceof TypeError && String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS'));
   if (usage) fail(`${(error as Error).message} (see "coffer help")`, 2);
   fail(error instanceof Error ? error.message : String(error), 1);

@@ -3,6 +3,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
+import type { RegistrationMode } from '../shared/api/admin-schemas.ts';
 import type { BlobStore } from './blobs/blob-store.ts';
 import type { Database } from './db/database.ts';
 import type { ServerDeps } from './deps.ts';
@@ -20,6 +21,7 @@ import { PERMISSIONS_POLICY } from './http/permissions-policy.ts';
 import { createMetrics } from './ops/metrics.ts';
 import { opsRoutes } from './ops/ops-routes.ts';
 import { accountRoutes } from './routes/account.ts';
+import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
 import { healthRoutes } from './routes/health.ts';
 import { nodeRoutes, trashRoutes } from './routes/nodes.ts';
@@ -38,6 +40,11 @@ export interface AppDeps {
   publicOrigin: string;
   /** Storage quota of a new account. */
   defaultQuotaBytes: number;
+  /**
+   * The registration mode once an admin exists, until an admin sets one. server/main.ts passes REGISTRATION
+   * (invite-only unless configured); an app built without it, as tests and embedders do, stays open.
+   */
+  registrationDefault?: RegistrationMode;
   now?: () => Date;
   /** Where the log's JSON lines go, one per request. */
   log: LogLine;
@@ -69,6 +76,8 @@ export function createApp(deps: AppDeps) {
     now,
     relyingParty: relyingPartyFor(deps.publicOrigin),
     defaultQuotaBytes: deps.defaultQuotaBytes,
+    registrationDefault: deps.registrationDefault ?? 'open',
+    publicOrigin: deps.publicOrigin,
     authLimits: deps.authLimits ?? AUTH_LIMITS,
     lockout: deps.lockout ?? LOCKOUT_POLICY,
     limits: { uploadIdleMs: deps.uploadIdleMs ?? DEFAULT_UPLOAD_IDLE_MS },
@@ -142,6 +151,7 @@ export function createApp(deps: AppDeps) {
       clearCacheOnSignOut((c) => c.req.method === 'DELETE' && c.req.param('sessionId') === c.get('sessionId')),
     )
     .route('/api/account', accountRoutes(services))
+    .route('/api/admin', adminRoutes(services))
     .route('/api/uploads/batch', uploadBatchRoutes(services))
     .route('/api/uploads', uploadRoutes(services))
     .route('/api/revisions', revisionRoutes(services))

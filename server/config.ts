@@ -3,6 +3,7 @@
  * before anything starts. Without any variables, Coffer runs on embedded defaults: PGlite and local blobs in ./data.
  */
 import { join, resolve } from 'node:path';
+import { REGISTRATION_MODES, type RegistrationMode } from '../shared/api/admin-schemas.ts';
 import type { DatabaseConfig } from './db/database.ts';
 
 export type BlobConfig =
@@ -27,6 +28,8 @@ export interface Config {
   blobs: BlobConfig;
   /** Storage quota of a new account, in bytes. */
   defaultQuotaBytes: number;
+  /** The registration mode once an admin exists, until an admin sets one in the instance's settings. */
+  registrationDefault: RegistrationMode;
   uploadIdleMs: number;
   /** Reverse proxies in front of Coffer that append to X-Forwarded-For. */
   trustedProxies: number;
@@ -101,6 +104,11 @@ export function loadConfig(env: Env): Config {
     problems.push(`BLOB_STORE must be "fs" or "s3", got "${blobStore}"`);
   }
 
+  const registration = read('REGISTRATION') ?? 'invite-only';
+  if (!(REGISTRATION_MODES as readonly string[]).includes(registration)) {
+    problems.push(`REGISTRATION must be one of ${REGISTRATION_MODES.join(', ')}, got "${registration}"`);
+  }
+
   const GiB = 1024 ** 3;
   const ratePerSecond = integer('RATE_LIMIT_PER_SECOND', 100, 1, 100_000);
   const config: Config = {
@@ -111,6 +119,7 @@ export function loadConfig(env: Env): Config {
     database,
     blobs,
     defaultQuotaBytes: integer('DEFAULT_QUOTA_BYTES', 10 * GiB, 0, Number.MAX_SAFE_INTEGER),
+    registrationDefault: registration as RegistrationMode,
     uploadIdleMs: integer('UPLOAD_IDLE_SECONDS', 24 * 60 * 60, 60, 30 * 24 * 60 * 60) * 1000,
     trustedProxies: integer('TRUST_PROXY', 0, 0, 10),
     rateLimit: { perSecond: ratePerSecond, burst: ratePerSecond * 5 },

@@ -3,6 +3,7 @@ import type { AuthLimits } from './auth/rate-limits.ts';
 import type { RelyingParty } from './auth/relying-party.ts';
 import type { BlobStore } from './blobs/blob-store.ts';
 import type { Database } from './db/database.ts';
+import type { RegistrationMode } from '../shared/api/admin-schemas.ts';
 
 /** What routes and domain modules need, built once by createApp so that tests can swap any of it. */
 export interface ServerDeps {
@@ -12,6 +13,10 @@ export interface ServerDeps {
   relyingParty: RelyingParty;
   /** Storage quota of a new account. */
   defaultQuotaBytes: number;
+  /** The registration mode once an admin exists, until an admin sets one (REGISTRATION). */
+  registrationDefault: RegistrationMode;
+  /** Where users reach Coffer: invite links start with it. */
+  publicOrigin: string;
   /** Attempts per client address at the auth routes, counted in the database. */
   authLimits: AuthLimits;
   /** When failed sign-ins and recoveries lock further tries out, counted in the database. */

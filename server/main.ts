@@ -47,6 +47,7 @@ const app = createApp({
   version: packageJson.version,
   publicOrigin: config.publicOrigin,
   defaultQuotaBytes: config.defaultQuotaBytes,
+  registrationDefault: config.registrationDefault,
   uploadIdleMs: config.uploadIdleMs,
   rateLimit: config.rateLimit,
   trustedProxies: config.trustedProxies,

@@ -52,6 +52,16 @@ export function accountActor(user: { id: string }): Actor {
   return { kind: 'account', userId: user.id };
 }
 
+/**
+ * The instance's administration: accounts, quotas, invites and the registration mode, never anyone's files or keys.
+ * Only an account with the admin role reaches it; its role is read with its session on every request, so a change
+ * takes effect at once.
+ */
+export function requireAdmin(user: { id: string; role: 'user' | 'admin' }): Actor {
+  if (user.role !== 'admin') throw new ApiError(403, 'ADMIN_REQUIRED', 'only an admin of this Coffer may do this');
+  return accountActor(user);
+}
+
 /** The actor's own tree. Grants and links will give scopes over other owners' trees, found from the node asked for. */
 export function ownTree(actor: Actor): Scope {
   return { actor, ownerId: actor.userId, role: 'owner' };

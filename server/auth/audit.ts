@@ -11,7 +11,8 @@ import type { AuthEnv } from '../http/auth.ts';
 
 /** The details each event type records; an event without details records `{}`. */
 interface DetailsByType {
-  'sign-up': Record<string, never>;
+  /** `role` is there for the instance's first account, which becomes its admin. */
+  'sign-up': { role?: 'admin' };
   'sign-in': { credentialId: string };
   /** `reason` is the refusal: an unknown credential, a bad signature, a counter that moved. */
   'sign-in-failed': { reason: string };
@@ -32,7 +33,20 @@ interface DetailsByType {
   'trash-purged': { purged: number };
   /** Further sign-ins or recoveries refused until `until`, after `failures` failed ones (server/auth/lockout.ts). */
   lockout: { scope: 'account' | 'address'; failures: number; until: string };
+  /** Admin actions: `userId` is the admin (null for the operator's shell), `targetUserId` the account acted on. */
+  'admin-invite-created': AdminDetails & { inviteId: string };
+  'admin-invite-revoked': AdminDetails & { inviteId: string };
+  'admin-registration-mode-set': AdminDetails & { mode: string };
+  'admin-quota-set': AdminDetails & { targetUserId: string; quotaBytes: number };
+  'admin-default-quota-set': AdminDetails & { quotaBytes: number };
+  'admin-user-disabled': AdminDetails & { targetUserId: string; endedSessions: number };
+  'admin-user-enabled': AdminDetails & { targetUserId: string };
+  'admin-user-deleted': AdminDetails & { targetUserId: string; revisions: number };
+  'admin-sessions-ended': AdminDetails & { targetUserId: string; endedSessions: number };
 }
+
+/** Who did an admin action: an admin through the API, or the operator through `coffer admin`. */
+type AdminDetails = { by: 'admin' | 'operator-shell' };
 
 /** Every type in the shared list has its details declared above. */
 export type AuditDetails = { [T in AuditEventType]: DetailsByType[T] };

@@ -6,6 +6,7 @@ import type { Context } from 'hono';
 import type { SignUpRequest } from '../../shared/api/auth-schemas.ts';
 import type { AccountBundle, SignUpOptionsResponse } from '../../shared/api/responses.ts';
 import { decodeBase64url } from '../../shared/crypto/index.ts';
+import { admitSignUp, claimFirstAdmin, markInviteUsedBy } from '../admin/registration.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { credentials, publicKeys, users, wrappedKeys } from '../db/schema.ts';
 import type { ServerDeps } from '../deps.ts';
@@ -36,11 +37,15 @@ export async function signUp(deps: ServerDeps, c: Context<AuthEnv>, request: Sig
   const { wraps, published } = signUpKeyRows(accountId, credential.id, request);
   try {
     await db.transaction(async (tx) => {
+      const admission = await admitSignUp(tx, deps, request.inviteToken);
+      const firstAdmin = await claimFirstAdmin(tx, now());
       await tx.insert(users).values({
         id: accountId,
-        quotaBytes: deps.defaultQuotaBytes,
+        role: firstAdmin ? 'admin' : 'user',
+        quotaBytes: admission.quotaBytes,
         recoveryVerifier: await recoveryVerifierHash(request.recoveryVerifier),
       });
+      await markInviteUsedBy(tx, admission, accountId);
       await tx.insert(credentials).values({
         id: credential.id,
         userId: accountId,
@@ -51,7 +56,13 @@ export async function signUp(deps: ServerDeps, c: Context<AuthEnv>, request: Sig
       });
       await tx.insert(wrappedKeys).values(wraps);
       await tx.insert(publicKeys).values(published);
-      await audit(tx, { type: 'sign-up', userId: accountId, origin, at: now() });
+      await audit(tx, {
+        type: 'sign-up',
+        userId: accountId,
+        origin,
+        at: now(),
+        details: firstAdmin ? { role: 'admin' } : {},
+      });
       await audit(tx, {
         type: 'passkey-added',
         userId: accountId,

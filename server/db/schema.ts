@@ -318,3 +318,38 @@ export const auditEvents = pgTable(
   },
   (t) => [index('audit_events_user_idx').on(t.userId, t.createdAt), index('audit_events_created_idx').on(t.createdAt)],
 );
+
+/**
+ * The instance's own settings: one row (id 1), made by the migration. `registration_mode` is null until an admin
+ * sets it (the configured default applies then); `first_admin_at` is set by the sign-up that made the first admin,
+ * in the same transaction, so that two sign-ups at once cannot both claim it.
+ */
+export const instanceSettings = pgTable(
+  'instance_settings',
+  {
+    id: integer('id').primaryKey(),
+    registrationMode: text('registration_mode', { enum: ['open', 'invite-only', 'closed'] }),
+    /** Quota of a new account, when an admin set one; otherwise DEFAULT_QUOTA_BYTES. */
+    defaultQuotaBytes: bytes('default_quota_bytes'),
+    firstAdminAt: at('first_admin_at'),
+  },
+  (t) => [check('instance_settings_one_row', sql`${t.id} = 1`)],
+);
+
+/** One-time sign-up tokens made by an admin: only the SHA-256 of the token is kept, as for sessions. */
+export const invites = pgTable(
+  'invites',
+  {
+    id: uuid('id').primaryKey(),
+    tokenHash: bytea('token_hash').notNull().unique(),
+    /** The quota of the account it makes, or null for the instance's default. */
+    quotaBytes: bytes('quota_bytes'),
+    createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+    expiresAt: at('expires_at').notNull(),
+    usedAt: at('used_at'),
+    usedBy: uuid('used_by').references(() => users.id, { onDelete: 'set null' }),
+    revokedAt: at('revoked_at'),
+  },
+  (t) => [index('invites_expires_idx').on(t.expiresAt)],
+);

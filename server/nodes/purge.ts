@@ -57,10 +57,10 @@ async function deleteRows(tx: Queryable, scope: Scope, doomed: SQL) {
 
 /**
  * Deletes each revision's blobs by prefix, as discardUpload does, so that segments without a row (sent twice, or
- * stored just before a crash) go too. The purge has already committed, so a failure is logged and the rest carry on:
+ * stored just before a crash) go too. The purge (or an account's deletion) has already committed, so a failure is logged and the rest carry on:
  * what it leaves is never read again.
  */
-async function deleteRevisionBlobs(blobs: BlobStore, revisionIds: string[]): Promise<void> {
+export async function deleteRevisionBlobs(blobs: BlobStore, revisionIds: string[]): Promise<void> {
   for (const revisionId of revisionIds) {
     try {
       await deletePrefix(blobs, revisionPrefix(revisionId));

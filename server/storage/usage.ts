@@ -4,7 +4,7 @@
  * that parallel uploads cannot together exceed the quota) and what its segment blobs hold, since segments sent again
  * split differently overlap; and its encrypted thumbnail.
  */
-import { eq, sql, type SQL } from 'drizzle-orm';
+import { eq, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { HEADER_BYTES } from '../../shared/crypto/index.ts';
 import { TOKEN_OVERHEAD_BYTES } from '../../shared/crypto/fernet.ts';
 import type { Queryable } from '../db/database.ts';
@@ -26,10 +26,11 @@ export async function usedBytes(db: Queryable, userId: string): Promise<number> 
 }
 
 /**
- * usedBytes as an expression, for a query that needs it beside other columns: one round trip instead of two. The
+ * usedBytes as an expression, for a query that needs it beside other columns: one round trip instead of two (`userId`
+ * may be a column, for a listing of accounts). The
  * segment sizes follow server/uploads/stream-layout.ts: every chunk is a token of the full length but the last.
  */
-export function usedBytesColumn(userId: string): SQL<string> {
+export function usedBytesColumn(userId: string | SQLWrapper): SQL<string> {
   // Aliased: the query around it may read revisions too.
   const fullChunk = sql`(${sql.raw(String(TOKEN_OVERHEAD_BYTES))} + 16 * (owned.chunk_size / 16 + 1))::bigint`;
   const finalChunk = sql`(owned.size - ${sql.raw(String(HEADER_BYTES))} - (owned.chunk_count - 1) * ${fullChunk})`;

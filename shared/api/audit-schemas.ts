@@ -18,6 +18,15 @@ export const AUDIT_EVENT_TYPES = [
   'step-up-failed',
   'trash-purged',
   'lockout',
+  'admin-invite-created',
+  'admin-invite-revoked',
+  'admin-registration-mode-set',
+  'admin-quota-set',
+  'admin-default-quota-set',
+  'admin-user-disabled',
+  'admin-user-enabled',
+  'admin-user-deleted',
+  'admin-sessions-ended',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -10,6 +10,7 @@ import {
   PASSPHRASE_SALT_BYTES,
 } from '../crypto/passphrase-kdf.ts';
 import { decodeBase64url } from '../crypto/base64url.ts';
+import { inviteTokenSchema } from './admin-schemas.ts';
 import { encryptedMetadataSchema, wrappedKeySchema } from './schemas.ts';
 
 const bytesOf = (length: number) =>
@@ -117,6 +118,8 @@ export const signUpSchema = z
     /** The private halves, wrapped by the master key. */
     privateKeys: z.strictObject({ sharing: wrappedKeySchema, signing: wrappedKeySchema }),
     encryptedLabel: encryptedMetadataSchema.optional(),
+    /** The token of an invite link, which an invite-only instance requires. */
+    inviteToken: inviteTokenSchema.optional(),
   })
   .refine((request) => request.prfWrap || request.passphraseWrap, {
     message: 'an account needs a PRF wrap or a passphrase wrap of its master key, or it could never be unlocked',

@@ -199,3 +199,62 @@ export type SmallFileAnswer =
 export interface UploadBatchResponse {
   files: SmallFileAnswer[];
 }
+
+/** An invite as admins see it: never its token, which only the answer that made it holds. */
+export interface InviteRecord {
+  id: string;
+  /** The quota of the account it makes, or null for the instance's default. */
+  quotaBytes: number | null;
+  createdAt: string;
+  expiresAt: string;
+  usedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface InvitesResponse {
+  invites: InviteRecord[];
+}
+
+export interface NewInviteResponse {
+  invite: InviteRecord;
+  /** The one-time sign-up token, shown once. */
+  token: string;
+  /** PUBLIC_ORIGIN/signup?invite=<token>. */
+  link: string;
+}
+
+export interface RegistrationModeResponse {
+  mode: 'open' | 'invite-only' | 'closed';
+}
+
+/** An account as admins see it: sizes, counts and times, never names, content or keys. */
+export interface AdminUserRecord {
+  id: string;
+  role: 'user' | 'admin';
+  status: 'active' | 'disabled';
+  usedBytes: number;
+  quotaBytes: number;
+  passkeys: number;
+  createdAt: string;
+  /** The last time one of its sessions was used, or null if it never signed in. */
+  lastActiveAt: string | null;
+}
+
+export interface AdminUsersResponse {
+  users: AdminUserRecord[];
+}
+
+/** The instance's counts and storage. */
+export interface InstanceResponse {
+  users: number;
+  disabledUsers: number;
+  files: number;
+  folders: number;
+  usedBytes: number;
+  defaultQuotaBytes: number;
+  registrationMode: RegistrationModeResponse['mode'];
+}
+
+export interface EndedSessionsResponse {
+  endedSessions: number;
+}

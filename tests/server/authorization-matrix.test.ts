@@ -28,6 +28,8 @@ interface Victim {
   revision: string;
   upload: string;
   session: string;
+  /** The victim's account. */
+  user: string;
   /** Not an id: the body of an upload of a new file into the victim's folder. */
   uploadIntoFolder?: unknown;
   /** Not an id: a batch of small files, one new in the victim's folder and one a new revision of the victim's file. */
@@ -164,6 +166,32 @@ const MATRIX: Record<string, Row> = {
   'GET /api/trash': { asOther: 200 },
   'DELETE /api/trash': { asOther: 200 },
   'GET /api/usage': { asOther: 200 },
+  // The administration: an account without the admin role is refused before any id is looked at.
+  'GET /api/admin/instance': { asOther: 403 },
+  'GET /api/admin/users': { asOther: 403 },
+  'PUT /api/admin/users/:userId/quota': {
+    request: (v) => ({ path: `/api/admin/users/${v.user}/quota`, init: send('PUT', { quotaBytes: 0 }) }),
+    asOther: 403,
+  },
+  'POST /api/admin/users/:userId/disable': { asOther: 403 },
+  'POST /api/admin/users/:userId/enable': { asOther: 403 },
+  'DELETE /api/admin/users/:userId/sessions': { asOther: 403 },
+  'DELETE /api/admin/users/:userId': {
+    request: (v) => ({ path: `/api/admin/users/${v.user}`, init: send('DELETE', { confirm: v.user }) }),
+    asOther: 403,
+  },
+  'PUT /api/admin/default-quota': {
+    request: () => ({ path: '/api/admin/default-quota', init: send('PUT', { quotaBytes: 0 }) }),
+    asOther: 403,
+  },
+  'GET /api/admin/registration': { asOther: 403 },
+  'PUT /api/admin/registration': {
+    request: () => ({ path: '/api/admin/registration', init: send('PUT', { mode: 'open' }) }),
+    asOther: 403,
+  },
+  'GET /api/admin/invites': { asOther: 403 },
+  'POST /api/admin/invites': { asOther: 403 },
+  'DELETE /api/admin/invites/:inviteId': { asOther: 403 },
 };
 
 /** The route with the victim's ids put in for its parameters, called without a body unless its row gives one. */
@@ -177,7 +205,9 @@ function requestFor(route: string, row: Row, victim: Victim): { path: string; in
     .replace(':revisionId', victim.revision)
     .replace(':index', '0')
     .replace(':credentialId', crypto.randomUUID())
-    .replace(':sessionId', victim.session);
+    .replace(':sessionId', victim.session)
+    .replace(':userId', victim.user)
+    .replace(':inviteId', crypto.randomUUID());
   return { path, init: method === 'GET' || method === 'DELETE' ? { method } : send(method, {}) };
 }
 
@@ -201,6 +231,7 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
       revision: uploaded.revisionId,
       upload: open.uploadId,
       session: session!.id,
+      user: victimUser.id,
     };
     victim.uploadIntoFolder = createUploadRequest(await encryptFile(new Uint8Array(100)), root);
     const small = (file: Awaited<ReturnType<typeof encryptFile>>, parentId?: string) => {
@@ -286,7 +317,7 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
       const text = await response.text();
       // An error may name the id the caller sent; any other id of the victim's in the answer is a leak.
       const sent = `${path} ${typeof init.body === 'string' ? init.body : ''}`;
-      const ids = [victim.folder, victim.file, victim.revision, victim.upload, victim.session];
+      const ids = [victim.folder, victim.file, victim.revision, victim.upload, victim.session, victim.user];
       const leaked = ids.filter((id) => text.includes(id) && !sent.includes(id));
       const files = MATRIX[route]!.eachFileAsOther
         ? { files: (JSON.parse(text) as { files: { status: number }[] }).files.map((file) => file.status) }
@@ -309,5 +340,10 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
     expect(path.path.map((node) => node.id)).toEqual([victim.folder, victim.file]);
     await ok(victimUser.request(`/api/revisions/${victim.revision}`));
     await ok(victimUser.request(`/api/uploads/${victim.upload}`));
+    const [account] = await h.db.select().from(users).where(eq(users.id, victim.user));
+    expect({ disabledAt: account!.disabledAt, quotaBytes: account!.quotaBytes }).toEqual({
+      disabledAt: null,
+      quotaBytes: 1024 ** 3,
+    });
   });
 });

@@ -61,4 +61,12 @@ describe('configuration', () => {
       'METRICS_TOKEN must be at least 16 printable characters without spaces',
     ]);
   });
+
+  it('is invite-only once an admin exists unless REGISTRATION says otherwise, and names a wrong mode', () => {
+    expect(loadConfig({}).registrationDefault).toBe('invite-only');
+    expect(loadConfig({ REGISTRATION: 'open' }).registrationDefault).toBe('open');
+    expect(problemsOf({ REGISTRATION: 'everyone' })).toEqual([
+      'REGISTRATION must be one of open, invite-only, closed, got "everyone"',
+    ]);
+  });
 });

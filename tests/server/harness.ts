@@ -11,6 +11,7 @@ import { createFsBlobStore } from '../../server/blobs/fs-blob-store.ts';
 import type { Database } from '../../server/db/database.ts';
 import { createSignedInUser } from './accounts.ts';
 import { openTestDatabase, type DatabaseKind } from '../../tools/harness/test-databases.ts';
+import type { RegistrationMode } from '../../shared/api/admin-schemas.ts';
 import type { RateLimit } from '../../server/http/rate-limit.ts';
 import { AUTH_LIMITS, type AuthLimits } from '../../server/auth/rate-limits.ts';
 import { LOCKOUT_POLICY, type LockoutPolicy } from '../../server/auth/lockout.ts';
@@ -51,6 +52,8 @@ export interface HarnessOptions {
   lockout?: LockoutPolicy;
   /** TRUST_PROXY: with 1, a test's X-Forwarded-For names the client address. */
   trustedProxies?: number;
+  /** REGISTRATION: the mode once an admin exists; without it the app stays open, so tests sign up many accounts. */
+  registrationDefault?: RegistrationMode;
 }
 
 export async function createHarness(kind: DatabaseKind, options: HarnessOptions = {}): Promise<Harness> {
@@ -74,6 +77,7 @@ export async function createHarness(kind: DatabaseKind, options: HarnessOptions 
     authLimits: TEST_AUTH_LIMITS,
     lockout: options.lockout ?? TEST_LOCKOUT,
     trustedProxies: options.trustedProxies ?? 0,
+    ...(options.registrationDefault ? { registrationDefault: options.registrationDefault } : {}),
   });
   return {
     app,

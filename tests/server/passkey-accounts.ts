@@ -28,7 +28,8 @@ export interface Options {
   options: { challenge: string };
 }
 
-export async function signUp(browser: TestBrowser, extra: Record<string, unknown> = {}) {
+/** The sign-up ceremony, answered as the server answers it: for tests of refused sign-ups. */
+export async function attemptSignUp(browser: TestBrowser, extra: Record<string, unknown> = {}) {
   const { options, userId } = await ok<Options & { userId: string; options: never }>(
     browser.post('/api/auth/sign-up/options'),
   );
@@ -43,7 +44,12 @@ export async function signUp(browser: TestBrowser, extra: Record<string, unknown
     privateKeys: { sharing: await someWrap(), signing: await someWrap() },
     ...extra,
   };
-  const bundle = await ok<Bundle>(browser.post('/api/auth/sign-up/verify', request), 201);
+  return { userId, recoveryVerifier, request, answer: browser.post('/api/auth/sign-up/verify', request) };
+}
+
+export async function signUp(browser: TestBrowser, extra: Record<string, unknown> = {}) {
+  const { userId, recoveryVerifier, request, answer } = await attemptSignUp(browser, extra);
+  const bundle = await ok<Bundle>(answer, 201);
   expect(bundle.userId).toBe(userId);
   return { bundle, recoveryVerifier, request };
 }

@@ -1,0 +1,171 @@
+/** The admin API: accounts listed, quotas, disable and enable, sessions ended, deletion of every row and blob. */
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AdminUsersResponse, InstanceResponse, NewInviteResponse } from '../../shared/api/responses.ts';
+import {
+  auditEvents,
+  credentials,
+  nodes,
+  revisions,
+  sessions,
+  uploads,
+  users,
+  wrappedKeys,
+} from '../../server/db/schema.ts';
+import { revisionPrefix } from '../../server/uploads/segments.ts';
+import { patternBytes } from '../vectors/pattern.ts';
+import { DATABASE_KINDS } from '../../tools/harness/test-databases.ts';
+import { TestBrowser } from './browser.ts';
+import { createRoot, createUploadRequest, encryptFile, fails, json, ok, startUpload, uploadFile } from './client.ts';
+import { createHarness, ORIGIN, type Harness, type TestUser } from './harness.ts';
+import { attemptSignUp } from './passkey-accounts.ts';
+
+const send = (method: string, body?: unknown): RequestInit =>
+  body === undefined ? { method } : { ...json(body), method };
+
+describe.each(DATABASE_KINDS)('admin API on %s', (kind) => {
+  let h: Harness;
+  let admin: TestUser;
+
+  beforeAll(async () => {
+    h = await createHarness(kind);
+    admin = await h.makeUser();
+    await h.db.update(users).set({ role: 'admin' }).where(eq(users.id, admin.id));
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  const accountOf = async (id: string) =>
+    (await ok<AdminUsersResponse>(admin.request('/api/admin/users'))).users.find((user) => user.id === id);
+
+  it('lists accounts with sizes, counts and times only, and the instance with its totals', async () => {
+    const bob = await h.makeUser(5 * 1024 ** 2);
+    await uploadFile(bob, await encryptFile(patternBytes(3000)), await createRoot(bob));
+    const listed = await accountOf(bob.id);
+    expect(Object.keys(listed!).sort()).toEqual(
+      ['createdAt', 'id', 'lastActiveAt', 'passkeys', 'quotaBytes', 'role', 'status', 'usedBytes'].sort(),
+    );
+    expect(listed).toMatchObject({ role: 'user', status: 'active', quotaBytes: 5 * 1024 ** 2, passkeys: 0 });
+    const { usedBytes } = await ok<{ usedBytes: number }>(bob.request('/api/usage'));
+    expect(listed!.usedBytes).toBe(usedBytes);
+    expect(usedBytes).toBeGreaterThan(3000);
+    const instance = await ok<InstanceResponse>(admin.request('/api/admin/instance'));
+    expect(instance.users).toBeGreaterThanOrEqual(2);
+    expect(instance.files).toBeGreaterThanOrEqual(1);
+    expect(instance.usedBytes).toBeGreaterThanOrEqual(usedBytes);
+  });
+
+  it("sets a user's quota, which their next upload over it meets with a message naming the limit", async () => {
+    const bob = await h.makeUser();
+    const root = await createRoot(bob);
+    await ok(admin.request(`/api/admin/users/${bob.id}/quota`, send('PUT', { quotaBytes: 4096 })), 204);
+    expect((await accountOf(bob.id))!.quotaBytes).toBe(4096);
+    const big = await encryptFile(patternBytes(6000));
+    const message = await fails(
+      bob.request('/api/uploads', json(createUploadRequest(big, root))),
+      413,
+      'QUOTA_EXCEEDED',
+    );
+    expect(message).toContain('of your 4.0 KiB quota');
+  });
+
+  it('sets the default quota of accounts signed up from now on', async () => {
+    await ok(admin.request('/api/admin/default-quota', send('PUT', { quotaBytes: 123_456 })), 204);
+    const attempt = await attemptSignUp(new TestBrowser(h));
+    await ok(attempt.answer, 201);
+    expect((await accountOf(attempt.userId))!.quotaBytes).toBe(123_456);
+    expect((await ok<InstanceResponse>(admin.request('/api/admin/instance'))).defaultQuotaBytes).toBe(123_456);
+  });
+
+  it('disables an account, whose sessions end at once, and enables it again', async () => {
+    const bob = await h.makeUser();
+    await ok(bob.request('/api/usage'));
+    const disabled = await ok<{ endedSessions: number }>(
+      admin.request(`/api/admin/users/${bob.id}/disable`, send('POST')),
+    );
+    expect(disabled.endedSessions).toBe(1);
+    await fails(bob.request('/api/usage'), 401, 'UNAUTHENTICATED');
+    const live = await h.db.select().from(sessions).where(eq(sessions.userId, bob.id));
+    expect(live.map((session) => session.revokedAt)).toEqual([h.clock.now]);
+    expect((await accountOf(bob.id))!.status).toBe('disabled');
+    await ok(admin.request(`/api/admin/users/${bob.id}/enable`, send('POST')), 204);
+    expect((await accountOf(bob.id))!.status).toBe('active');
+    // Enabling lets the account sign in again; the sessions it had stay ended.
+    await fails(bob.request('/api/usage'), 401, 'UNAUTHENTICATED');
+    const audited = await h.db.select().from(auditEvents).where(eq(auditEvents.userId, admin.id));
+    expect(audited.map((event) => event.type)).toEqual(
+      expect.arrayContaining(['admin-user-disabled', 'admin-user-enabled']),
+    );
+  });
+
+  it("ends a user's sessions, and refuses to disable or delete the admin's own account", async () => {
+    const bob = await h.makeUser();
+    const ended = await ok<{ endedSessions: number }>(
+      admin.request(`/api/admin/users/${bob.id}/sessions`, send('DELETE')),
+    );
+    expect(ended.endedSessions).toBe(1);
+    await fails(bob.request('/api/usage'), 401, 'UNAUTHENTICATED');
+    await fails(admin.request(`/api/admin/users/${admin.id}/disable`, send('POST')), 409, 'CANNOT_TARGET_SELF');
+    await fails(
+      admin.request(`/api/admin/users/${admin.id}`, send('DELETE', { confirm: admin.id })),
+      409,
+      'CANNOT_TARGET_SELF',
+    );
+    await fails(admin.request(`/api/admin/users/${crypto.randomUUID()}/disable`, send('POST')), 404, 'NOT_FOUND');
+  });
+
+  it('deletes an account with every row and every blob, once confirmed with its id', async () => {
+    const bob = await h.makeUser();
+    const root = await createRoot(bob);
+    const done = await uploadFile(bob, await encryptFile(patternBytes(3000)), root);
+    const open = await startUpload(bob, await encryptFile(patternBytes(100)), root);
+    const revisionIds = (await h.db.select().from(revisions).where(eq(revisions.ownerId, bob.id))).map((r) => r.id);
+    expect(revisionIds).toEqual(expect.arrayContaining([done.revisionId]));
+    const blobsOf = async (revisionId: string) => {
+      const keys = [];
+      for await (const key of h.blobs.list(revisionPrefix(revisionId))) keys.push(key);
+      return keys;
+    };
+    expect((await blobsOf(done.revisionId)).length).toBeGreaterThan(0);
+
+    const wrong = crypto.randomUUID();
+    await fails(
+      admin.request(`/api/admin/users/${bob.id}`, send('DELETE', { confirm: wrong })),
+      400,
+      'CONFIRMATION_MISMATCH',
+    );
+    await ok(admin.request(`/api/admin/users/${bob.id}`, send('DELETE', { confirm: bob.id })), 204);
+
+    const left = {
+      users: await h.db.select().from(users).where(eq(users.id, bob.id)),
+      nodes: await h.db.select().from(nodes).where(eq(nodes.ownerId, bob.id)),
+      revisions: await h.db.select().from(revisions).where(eq(revisions.ownerId, bob.id)),
+      uploads: await h.db.select().from(uploads).where(eq(uploads.id, open.uploadId)),
+      sessions: await h.db.select().from(sessions).where(eq(sessions.userId, bob.id)),
+      credentials: await h.db.select().from(credentials).where(eq(credentials.userId, bob.id)),
+      wrappedKeys: await h.db.select().from(wrappedKeys).where(eq(wrappedKeys.userId, bob.id)),
+      auditEvents: await h.db.select().from(auditEvents).where(eq(auditEvents.userId, bob.id)),
+    };
+    expect(Object.values(left).map((rows) => rows.length)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    for (const revisionId of revisionIds) expect(await blobsOf(revisionId)).toEqual([]);
+    expect(await accountOf(bob.id)).toBeUndefined();
+  });
+
+  it('makes, lists and revokes invites, and sets the registration mode', async () => {
+    const made = await ok<NewInviteResponse>(
+      admin.request('/api/admin/invites', send('POST', { expiresInHours: 2 })),
+      201,
+    );
+    expect(made.link).toBe(`${ORIGIN}/signup?invite=${made.token}`);
+    const listed = await ok<{ invites: { id: string }[] }>(admin.request('/api/admin/invites'));
+    expect(listed.invites.map((invite) => invite.id)).toContain(made.invite.id);
+    expect(JSON.stringify(listed)).not.toContain(made.token);
+    await ok(admin.request(`/api/admin/invites/${made.invite.id}`, send('DELETE')), 204);
+    await ok(admin.request('/api/admin/registration', send('PUT', { mode: 'invite-only' })), 204);
+    expect(await ok(admin.request('/api/admin/registration'))).toEqual({ mode: 'invite-only' });
+    const revoked = await attemptSignUp(new TestBrowser(h), { inviteToken: made.token });
+    await fails(revoked.answer, 403, 'INVITE_INVALID');
+    await fails(admin.request('/api/admin/registration', send('PUT', { mode: 'everyone' })), 400, 'VALIDATION');
+  });
+});
