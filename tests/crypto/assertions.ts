@@ -2,14 +2,18 @@ import { expect } from 'vitest';
 import { concatBytes } from '../../shared/crypto/bytes.ts';
 import { CofferCryptoError, type CryptoErrorCode } from '../../shared/crypto/index.ts';
 
-/** Asserts that `work` fails with a CofferCryptoError of exactly this code. */
-export async function expectCode(work: Promise<unknown>, code: CryptoErrorCode): Promise<void> {
+/**
+ * Asserts that `work` fails with a CofferCryptoError of exactly this code, and, given `message`, a message that
+ * matches it (one that says what was received and what was expected).
+ */
+export async function expectCode(work: Promise<unknown>, code: CryptoErrorCode, message?: RegExp): Promise<void> {
   const error = await work.then(
     () => undefined,
     (caught: unknown) => caught,
   );
   expect(error, `expected ${code}, but it succeeded`).toBeInstanceOf(CofferCryptoError);
   expect((error as CofferCryptoError).code).toBe(code);
+  if (message) expect((error as CofferCryptoError).message).toMatch(message);
 }
 
 /** Compares byte arrays quickly (toEqual is slow on large typed arrays), naming the first difference. */

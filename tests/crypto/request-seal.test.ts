@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  CofferCryptoError,
   decodeBase64url,
   encodeBase64url,
   exportPublicKey,
@@ -14,24 +13,13 @@ import {
   openRequestFileKey,
   sealRequestFileKey,
   WORDLIST,
-  type CryptoErrorCode,
   type RequestUploadPlace,
 } from '../../shared/crypto/index.ts';
 import { fromHex } from '../../shared/crypto/bytes.ts';
 import { openSeal, sealToPublicKey } from '../../shared/crypto/ecdh-seal.ts';
 import vectors from '../vectors/coffer.json';
 import { keyPairFromJwk, publicKeySpki, type VectorJwk } from '../vectors/keys.ts';
-import { expectBytes } from './assertions.ts';
-
-async function expectRefusal(work: Promise<unknown>, code: CryptoErrorCode, message: RegExp): Promise<void> {
-  const error = await work.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error, `expected ${code}, but it succeeded`).toBeInstanceOf(CofferCryptoError);
-  expect((error as CofferCryptoError).code).toBe(code);
-  expect((error as CofferCryptoError).message).toMatch(message);
-}
+import { expectBytes, expectCode } from './assertions.ts';
 
 describe('request-seal vectors (FORMAT.md section 4.5)', () => {
   it.each(vectors.requestSeal)('checks the fingerprint, seals and opens $name', async (vector) => {
@@ -84,7 +72,7 @@ describe('request-link seals', () => {
       { ...place, nodeId: 'f11e0000-0000-4000-8000-000000000003' },
       { ...place, ownerId: 'b0b00000-0000-4000-8000-000000000002' },
     ]) {
-      await expectRefusal(openRequestFileKey(ownerKey, seal, other), 'WRAPPED_KEY_INVALID', /failed authentication/);
+      await expectCode(openRequestFileKey(ownerKey, seal, other), 'WRAPPED_KEY_INVALID', /failed authentication/);
     }
   });
 
@@ -92,13 +80,13 @@ describe('request-link seals', () => {
     const { keys, substitute, fingerprint, place } = await setting();
     const expectedWords = (await fingerprintWords([keys.sharing, keys.signing])).join(' ');
     const servedWords = (await fingerprintWords([substitute.sharing, substitute.signing])).join(' ');
-    await expectRefusal(
+    await expectCode(
       sealRequestFileKey(substitute, fingerprint, generateNodeKey(), place),
       'PUBLIC_KEY_MISMATCH',
       new RegExp(`fingerprint "${servedWords}", but the link expects "${expectedWords}"`),
     );
     // Only the sharing key swapped, the signing key kept: still another fingerprint.
-    await expectRefusal(
+    await expectCode(
       sealRequestFileKey({ ...keys, sharing: substitute.sharing }, fingerprint, generateNodeKey(), place),
       'PUBLIC_KEY_MISMATCH',
       /the keys were substituted/,
@@ -119,7 +107,7 @@ describe('request-link seals', () => {
     const { keys, fingerprint, place } = await setting();
     const digest = await keyFingerprint([keys.sharing, keys.signing]);
     for (const bad of [fingerprint.slice(0, 16), encodeBase64url(digest.subarray(0, 12)), 'not base64!']) {
-      await expectRefusal(
+      await expectCode(
         sealRequestFileKey(keys, bad, generateNodeKey(), place),
         'PUBLIC_KEY_MISMATCH',
         /a key fingerprint is 32 bytes of base64url/,
@@ -133,7 +121,7 @@ describe('request-link seals', () => {
       sealRequestFileKey(keys, fingerprint, generateNodeKey(), place),
       sealRequestFileKey(keys, fingerprint, generateNodeKey(), place),
     ]);
-    await expectRefusal(
+    await expectCode(
       openRequestFileKey(ownerKey, { ...one, ephemeralPublicKey: two.ephemeralPublicKey }, place),
       'WRAPPED_KEY_INVALID',
       /failed authentication/,
@@ -146,7 +134,7 @@ describe('request-link seals', () => {
     const key = generateNodeKey();
     const seal = await sealToPublicKey(LABEL_REQUEST_SEAL, keys.sharing, key, binding);
     expectBytes(await openSeal(LABEL_REQUEST_SEAL, ownerKey.privateKey, ownerKey.publicKey, seal, binding), key);
-    await expectRefusal(
+    await expectCode(
       openSeal(LABEL_GRANT_WRAP, ownerKey.privateKey, ownerKey.publicKey, seal, binding),
       'WRAPPED_KEY_INVALID',
       /failed authentication/,
@@ -158,7 +146,7 @@ describe('request-link seals', () => {
     const broken = keys.sharing.slice();
     broken[broken.length - 1]! ^= 1;
     const brokenFingerprint = await fingerprintText([broken, keys.signing]);
-    await expectRefusal(
+    await expectCode(
       sealRequestFileKey({ ...keys, sharing: broken }, brokenFingerprint, generateNodeKey(), place),
       'BAD_KEY',
       /not a P-256 public key/,

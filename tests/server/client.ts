@@ -38,6 +38,22 @@ export async function fails(response: Promise<Response> | Response, status: numb
 
 export const randomMetadata = () => encodeBase64url(crypto.getRandomValues(new Uint8Array(120)));
 
+/** Bytes the server stores as a wrapped key without reading them: the tests here check what the server does. */
+export const randomWrappedKey = () => encodeBase64url(crypto.getRandomValues(new Uint8Array(120)));
+
+/** A folder under `parentId`, with a key and metadata the server cannot tell from real ones. */
+export async function createFolder(user: TestUser, parentId: string): Promise<string> {
+  const id = crypto.randomUUID();
+  await ok(
+    user.request(
+      '/api/nodes/folders',
+      json({ id, parentId, wrappedKey: randomWrappedKey(), encryptedMetadata: randomMetadata() }),
+    ),
+    201,
+  );
+  return id;
+}
+
 export async function createRoot(user: TestUser): Promise<string> {
   const id = crypto.randomUUID();
   const wrappedKey = await wrapKey(generateKey(), generateKey(), { purpose: 'folder-key', owner: user.id, object: id });

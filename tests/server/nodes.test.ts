@@ -1,11 +1,12 @@
 import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeBase64url } from '../../shared/crypto/index.ts';
 import { nodes, revisionSegments, revisions, uploads } from '../../server/db/schema.ts';
 import { collectExpiredTrash, TRASH_RETENTION_DAYS } from '../../server/uploads/collect-stale.ts';
 import { revisionPrefix } from '../../server/uploads/segments.ts';
 import { patternBytes } from '../vectors/pattern.ts';
 import {
+  createFolder,
+  randomWrappedKey,
   createRoot,
   createUploadRequest,
   encryptFile,
@@ -35,21 +36,8 @@ interface NodeJson {
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** The server never reads a wrapped key; any token-sized base64url text stands for one. */
-const wrappedKey = () => encodeBase64url(crypto.getRandomValues(new Uint8Array(120)));
 
 const send = (method: string, body: unknown): RequestInit => ({ ...json(body), method });
-
-async function createFolder(user: TestUser, parentId: string): Promise<string> {
-  const id = crypto.randomUUID();
-  await ok(
-    user.request(
-      '/api/nodes/folders',
-      json({ id, parentId, wrappedKey: wrappedKey(), encryptedMetadata: randomMetadata() }),
-    ),
-    201,
-  );
-  return id;
-}
 
 /** A file with its revisions' sizes, for checking the usage total. */
 async function createFile(user: TestUser, parentId: string, revisionCount = 1) {
@@ -71,7 +59,7 @@ const childIds = async (user: TestUser, folderId: string) =>
 const usedBytes = async (user: TestUser) => (await ok<{ usedBytes: number }>(user.request('/api/usage'))).usedBytes;
 
 function moveRequest(parentId: string) {
-  return send('POST', { parentId, wrappedKey: wrappedKey(), encryptedMetadata: randomMetadata() });
+  return send('POST', { parentId, wrappedKey: randomWrappedKey(), encryptedMetadata: randomMetadata() });
 }
 
 async function blobKeys(h: Harness, revisionIds: string[]): Promise<string[]> {
@@ -125,7 +113,7 @@ describe.each(DATABASE_KINDS)('nodes on %s', (kind) => {
     const file = await createFile(user, from);
     const before = await getNode(user, file.id);
     const at = tick();
-    const request = { parentId: to, wrappedKey: wrappedKey(), encryptedMetadata: randomMetadata() };
+    const request = { parentId: to, wrappedKey: randomWrappedKey(), encryptedMetadata: randomMetadata() };
     const moved = await ok<NodeJson>(user.request(`/api/nodes/${file.id}/move`, send('POST', request)));
     expect(moved).toEqual({ ...before, ...request, updatedAt: at });
     expect(await getNode(user, file.id)).toEqual(moved);
@@ -173,7 +161,7 @@ describe.each(DATABASE_KINDS)('nodes on %s', (kind) => {
       const newFolder = {
         id: crypto.randomUUID(),
         parentId: target,
-        wrappedKey: wrappedKey(),
+        wrappedKey: randomWrappedKey(),
         encryptedMetadata: randomMetadata(),
       };
       const newFile = createUploadRequest(await encryptFile(patternBytes(10)), target);
@@ -363,7 +351,7 @@ describe.each(DATABASE_KINDS)('nodes on %s', (kind) => {
             json({
               id: crypto.randomUUID(),
               parentId: parent,
-              wrappedKey: wrappedKey(),
+              wrappedKey: randomWrappedKey(),
               encryptedMetadata: randomMetadata(),
             }),
           ),
@@ -508,7 +496,7 @@ describe.each(DATABASE_KINDS)('nodes on %s', (kind) => {
     const mallory = await account();
     const taken = await createFolder(alice.user, alice.root);
     const folderRequest = (parentId: string | null) =>
-      json({ id: taken, parentId, wrappedKey: wrappedKey(), encryptedMetadata: randomMetadata() });
+      json({ id: taken, parentId, wrappedKey: randomWrappedKey(), encryptedMetadata: randomMetadata() });
     const answer = async (response: Promise<Response>) => {
       const res = await response;
       return { status: res.status, body: (await res.json()) as unknown };

@@ -4,6 +4,7 @@ import { encodeBase64url } from '../../shared/crypto/index.ts';
 import { expectBytes } from '../crypto/assertions.ts';
 import { patternBytes } from '../vectors/pattern.ts';
 import {
+  createFolder,
   createRoot,
   download,
   encryptFile,
@@ -45,18 +46,6 @@ const childIds = async (user: TestUser, folderId: string) =>
   (await ok<{ children: { id: string }[] }>(user.request(`/api/nodes/${folderId}/children`))).children.map(
     (child) => child.id,
   );
-
-async function createFolder(user: TestUser, parentId: string): Promise<string> {
-  const id = crypto.randomUUID();
-  await ok(
-    user.request(
-      '/api/nodes/folders',
-      json({ id, parentId, wrappedKey: wrappedKey(), encryptedMetadata: randomMetadata() }),
-    ),
-    201,
-  );
-  return id;
-}
 
 describe.each(DATABASE_KINDS)('batches of small files on %s', (kind) => {
   let h: Harness;
