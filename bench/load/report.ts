@@ -29,6 +29,17 @@ function latencies(values: number[]): string {
   return [0.5, 0.95, 0.99, 1].map((p) => percentile(sorted, p).toFixed(0)).join(' / ');
 }
 
+/** Where the CPU went, per request answered: what each request costs the machine, whatever the load. */
+function perRequest(phase: Phase): string {
+  const ms = (seconds: number) => ((seconds * 1000) / total(phase)).toFixed(2);
+  const servers = phase.cpu.servers.reduce((sum, seconds) => sum + seconds, 0);
+  return [
+    `servers ${ms(servers)} ms`,
+    `Postgres ${phase.cpu.postgres === undefined ? '-' : ms(phase.cpu.postgres)} ms`,
+    `load generator ${ms(phase.cpu.loadGenerator)} ms`,
+  ].join(', ');
+}
+
 function row(phase: Phase, ceiling: Phase | undefined): string {
   const rate = requestsPerSecond(phase);
   const ratio = ceiling ? ` (${(rate / requestsPerSecond(ceiling)).toFixed(2)}x)` : '';
@@ -68,6 +79,7 @@ export function report(header: string, phases: Phase[], ceilingName: string): st
         `${failed === 0 && p99 < 250 ? 'met' : '**not met**'}. ` +
         `${phase.recorder.latencies.upload.length - phase.recorder.errors.upload} files uploaded ` +
         `(${phase.recorder.encryptedOnDemand} of them encrypted during the phase by clients whose pool ran out).`,
+      `CPU per request: ${perRequest(phase)}.`,
       ...phase.recorder.samples.map((sample) => `- ${sample}`),
     );
   }
