@@ -76,7 +76,7 @@ async function runPhase(
 ): Promise<Phase> {
   const cpuBefore = process.cpuUsage();
   const serversBefore = servers.map((server) => processCpuSeconds(server.pid!));
-  const postgresBefore = postgresCpuSeconds();
+  const postgresBefore = postgresCpuSeconds(databaseName);
   const start = performance.now();
   await Promise.all(clients.map((client) => runClient(client, start + SECONDS * 1000, recorder)));
   const seconds = (performance.now() - start) / 1000;
@@ -88,7 +88,7 @@ async function runPhase(
     cpu: {
       loadGenerator: (cpu.user + cpu.system) / 1e6,
       servers: servers.map((server, i) => processCpuSeconds(server.pid!) - serversBefore[i]!),
-      postgres: postgresCpuSeconds() - postgresBefore,
+      postgres: postgresCpuSeconds(databaseName) - postgresBefore,
     },
   };
 }
@@ -112,6 +112,7 @@ async function startAll(start: () => ChildProcess, into: ChildProcess[]): Promis
 execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
 const loadAtStart = loadavg();
 const database = await createPostgresDatabase();
+const databaseName = new URL(database.url).pathname.slice(1);
 const dataDir = await mkdtemp(join(tmpdir(), 'coffer-load-'));
 const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
 const coffers: ChildProcess[] = [];
@@ -187,8 +188,8 @@ console.log(
       `${cpus().length} cores, Node ${process.version}; load average ${load(loadAtStart)} before the run, ` +
       `${load(loadavg())} after. ${CLIENTS} clients for ${SECONDS} s per phase, ${ROUNDS} round(s); files of ` +
       `${FILE_BYTES} bytes; each listed folder holds ${SEED_FILES} files and a folder. RATE_LIMIT_PER_SECOND=100000 ` +
-      '(the limits are not what this measures). CPU seconds over the phase; Postgres is every postgres process on ' +
-      'the machine.',
+      '(the limits are not what this measures). CPU seconds over the phase; Postgres is the backends serving the ' +
+      "benchmark's database.",
     phases,
     CEILING,
   ),

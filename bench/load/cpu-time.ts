@@ -1,7 +1,8 @@
 /**
- * CPU time from /proc, to say where the two cores went during a phase: the load generator, each server, Postgres.
- * Postgres is the machine's shared server, so its figure includes whatever else used it meanwhile; backends that
- * exited during the phase are missed (the servers' pools keep theirs open).
+ * CPU time from /proc, to say where the two cores went during a phase: the load generator, each server, and the
+ * Postgres backends serving the benchmark's database (the machine's Postgres serves other work too; a backend names
+ * its database in its command line). The servers' pools keep their connections open through a phase, so no
+ * backend's time is lost by its exit.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
@@ -27,12 +28,21 @@ export function processCpuSeconds(pid: number): number {
   return stat(pid)?.seconds ?? 0;
 }
 
-export function postgresCpuSeconds(): number {
+/** Backends name themselves "postgres: <cluster>: <user> <database> <client> <state>". */
+function servesDatabase(pid: string, database: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(' ').includes(database);
+  } catch {
+    return false;
+  }
+}
+
+export function postgresCpuSeconds(database: string): number {
   let total = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const found = stat(entry);
-    if (found?.comm === 'postgres') total += found.seconds;
+    if (found?.comm === 'postgres' && servesDatabase(entry, database)) total += found.seconds;
   }
   return total;
 }
