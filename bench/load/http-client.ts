@@ -1,9 +1,10 @@
 /**
  * One simulated client's HTTP connection: node:http with a keep-alive agent of one socket, bound to a loopback
  * address of its own. node:http rather than fetch because the load generator shares the two cores with the servers
- * and Postgres, and fetch costs several times more CPU per request. Its own address because the auth routes count
- * sign-ups per client address in the database (10 an hour), and 200 users behind one address is not what this
- * measures; Linux routes all of 127.0.0.0/8 to the loopback interface, so no configuration is needed.
+ * and Postgres, and fetch wraps each request in WHATWG streams and objects that would add to its cost. Its own
+ * address because the auth routes count sign-ups per client address in the database (10 an hour), and 200 users
+ * behind one address is not what this measures; Linux routes all of 127.0.0.0/8 to the loopback interface, so no
+ * configuration is needed.
  */
 import { Agent, request } from 'node:http';
 
