@@ -8,6 +8,7 @@ import * as schema from './schema.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MIGRATIONS_DIR, PGLITE_TEMPLATE } from '../paths.ts';
+import { preparingStatements } from './prepared-statements.ts';
 
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
@@ -57,7 +58,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
       import('drizzle-orm/postgres-js/migrator'),
     ]);
     const client = postgres(config.url, { max: 10, onnotice: () => undefined });
-    const db = drizzle(client, { schema });
+    const db = drizzle(preparingStatements(client), { schema });
     await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
     return { db: db as unknown as Database, kind: 'postgres', close: () => client.end() };
   }

@@ -3,6 +3,7 @@
  * database cannot be replayed as sessions. Sessions slide: each use pushes the idle expiry out again, at most once a
  * minute, but never past SESSION_MAX_AGE_MS after the session began, however often it is used.
  */
+import { createHash } from 'node:crypto';
 import { and, eq, gt, isNull } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
@@ -79,8 +80,9 @@ export function cookiePolicy(c: Context): CookiePolicy {
   return policy;
 }
 
+/** node:crypto, not WebCrypto: every request hashes its token, and WebCrypto's digest is a job on the thread pool. */
 export async function hashSessionToken(token: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token)));
+  return new Uint8Array(createHash('sha256').update(token).digest());
 }
 
 /** A new random token: 32 bytes, base64url. */
