@@ -1,7 +1,7 @@
 import { AUDIT_EXPORT_MAX, type AuditQuery } from '../../shared/api/audit-schemas.ts';
 import type { AuditExportResponse, SecurityEventsResponse } from '../../shared/api/responses.ts';
 import { accountRows, type Actor } from '../access/policy.ts';
-import { exportAuditEvents, listAuditEvents, type AuditFilter } from '../auth/audit-log.ts';
+import { auditFilterOf, exportAuditEvents, listAuditEvents } from '../auth/audit-log.ts';
 import type { ServerDeps } from '../deps.ts';
 
 /** The account's own security log, newest first: what a user checks after a scare (sign-ins, passkeys, recovery). */
@@ -11,7 +11,7 @@ export async function securityEvents(
   query: AuditQuery,
   limit: number,
 ): Promise<SecurityEventsResponse> {
-  return { events: await listAuditEvents(db, filterOf(query, limit), accountRows.auditEvents(actor)) };
+  return { events: await listAuditEvents(db, auditFilterOf(query, limit), accountRows.auditEvents(actor)) };
 }
 
 /** The account's own security log as one JSON document, to keep or to hand to someone who helps. */
@@ -20,15 +20,5 @@ export async function exportSecurityEvents(
   actor: Actor,
   query: AuditQuery,
 ): Promise<AuditExportResponse> {
-  return exportAuditEvents(db, filterOf(query, AUDIT_EXPORT_MAX), now(), accountRows.auditEvents(actor));
-}
-
-function filterOf(query: AuditQuery, limit: number): AuditFilter {
-  return {
-    limit,
-    ...(query.type ? { types: query.type } : {}),
-    ...(query.from ? { from: new Date(query.from) } : {}),
-    ...(query.to ? { to: new Date(query.to) } : {}),
-    ...(query.before ? { before: query.before } : {}),
-  };
+  return exportAuditEvents(db, auditFilterOf(query, AUDIT_EXPORT_MAX), now(), accountRows.auditEvents(actor));
 }

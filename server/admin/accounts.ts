@@ -4,8 +4,19 @@
  */
 import { and, asc, count, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { AdminUsersResponse, EndedSessionsResponse, InstanceResponse } from '../../shared/api/responses.ts';
-import { auditEvents, credentials, instanceSettings, nodes, revisions, sessions, users } from '../db/schema.ts';
+import {
+  auditEvents,
+  authChallenges,
+  authLockouts,
+  credentials,
+  instanceSettings,
+  nodes,
+  revisions,
+  sessions,
+  users,
+} from '../db/schema.ts';
 import type { Queryable } from '../db/database.ts';
+import { accountKey } from '../auth/lockout.ts';
 import { ApiError } from '../http/errors.ts';
 import { deleteRevisionBlobs } from '../nodes/purge.ts';
 import { usedBytesColumn } from '../storage/usage.ts';
@@ -132,8 +143,8 @@ export async function endAccountSessions(
 
 /**
  * Deletes the account, every row of it and every blob: the account row takes its nodes, revisions, segments, uploads,
- * sessions, keys, shares and links with it (foreign keys, on delete cascade), its own audit events go too, and the
- * revisions' blobs are deleted after the rows commit, as a purge does. `confirm` must repeat the id.
+ * sessions, keys, shares and links with it (foreign keys, on delete cascade), its own audit events, challenges and
+ * lockout go too, and the revisions' blobs are deleted after the rows commit, as a purge does. `confirm` must repeat the id.
  */
 export async function deleteAccount(
   { db, blobs }: AdminDeps,
@@ -149,6 +160,9 @@ export async function deleteAccount(
     await existingAccount(tx, userId);
     const owned = await tx.select({ id: revisions.id }).from(revisions).where(eq(revisions.ownerId, userId));
     await tx.delete(auditEvents).where(eq(auditEvents.userId, userId));
+    // Neither has a foreign key: a challenge names the account it was issued for, a lockout its bucket.
+    await tx.delete(authChallenges).where(eq(authChallenges.userId, userId));
+    await tx.delete(authLockouts).where(eq(authLockouts.bucket, accountKey(userId)));
     // Nodes first: their parent references point within the tree, and one statement removes the whole tree at once.
     await tx.delete(nodes).where(eq(nodes.ownerId, userId));
     await tx.delete(users).where(eq(users.id, userId));

@@ -4,6 +4,7 @@
  */
 import { and, eq, gt, isNull } from 'drizzle-orm';
 import type { RegistrationMode } from '../../shared/api/admin-schemas.ts';
+import type { PublicRegistrationResponse } from '../../shared/api/responses.ts';
 import type { Queryable } from '../db/database.ts';
 import { instanceSettings, invites } from '../db/schema.ts';
 import type { ServerDeps } from '../deps.ts';
@@ -35,6 +36,14 @@ export function effectiveMode(
 
 export async function registrationMode({ db, registrationDefault }: Pick<AdminDeps, 'db' | 'registrationDefault'>) {
   return effectiveMode(await instanceRow(db), registrationDefault);
+}
+
+/** The mode in force, as the sign-up page shows it before a passkey is made. */
+export async function publicRegistration(
+  deps: Pick<AdminDeps, 'db' | 'registrationDefault'>,
+): Promise<PublicRegistrationResponse> {
+  const mode = await registrationMode(deps);
+  return { mode, inviteRequired: mode === 'invite-only' };
 }
 
 export async function setRegistrationMode(

@@ -3,7 +3,7 @@
  * account's events through the access policy's condition; an administrator's routes pass their own.
  */
 import { and, desc, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
-import type { AuditEventType } from '../../shared/api/audit-schemas.ts';
+import type { AuditEventType, AuditQuery } from '../../shared/api/audit-schemas.ts';
 import type { AuditEventRecord, AuditExportResponse } from '../../shared/api/responses.ts';
 import type { Database } from '../db/database.ts';
 import { auditEvents } from '../db/schema.ts';
@@ -18,6 +18,18 @@ export interface AuditFilter {
   limit: number;
   /** Only events older than this id: the next page after a page ending at it. */
   before?: number;
+}
+
+/** The filter a query of the audit routes asks for (the user's own or an admin's), at most `limit` events. */
+export function auditFilterOf(query: AuditQuery & { userId?: string | undefined }, limit: number): AuditFilter {
+  return {
+    limit,
+    ...(query.userId ? { userId: query.userId } : {}),
+    ...(query.type ? { types: query.type } : {}),
+    ...(query.from ? { from: new Date(query.from) } : {}),
+    ...(query.to ? { to: new Date(query.to) } : {}),
+    ...(query.before ? { before: query.before } : {}),
+  };
 }
 
 /** Events matching `filter` (and `scope`, the access policy's condition), newest first. */

@@ -8,7 +8,7 @@ import type { SignInRequest } from '../../shared/api/auth-schemas.ts';
 import type { AccountBundle, AuthenticationOptionsResponse, SignInResponse } from '../../shared/api/responses.ts';
 import { credentials, sessions, users } from '../db/schema.ts';
 import type { ServerDeps } from '../deps.ts';
-import { sessionTokenHash, startSession, type AuthEnv } from '../http/auth.ts';
+import { accountDisabled, sessionTokenHash, startSession, type AuthEnv } from '../http/auth.ts';
 import { ApiError } from '../http/errors.ts';
 import { accountBundle } from './account-keys.ts';
 import { checkAssertion } from './assertions.ts';
@@ -52,7 +52,7 @@ export async function signIn(
     throw error;
   }
   const [user] = await db.select({ disabledAt: users.disabledAt }).from(users).where(eq(users.id, stored.userId));
-  if (!user || user.disabledAt) throw new ApiError(403, 'ACCOUNT_DISABLED', 'this account is disabled');
+  if (!user || user.disabledAt) throw accountDisabled(403);
   await endThisBrowsersSession(deps, c);
   await startSession(db, c, stored.userId, now(), stored.id);
   await clearAccountFailures(db, stored.userId);

@@ -4,7 +4,7 @@
  * minute, but never past SESSION_MAX_AGE_MS after the session began, however often it is used.
  */
 import { createHash } from 'node:crypto';
-import { and, eq, gt, isNull } from 'drizzle-orm';
+import { and, eq, gt, isNotNull, isNull } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
@@ -144,6 +144,27 @@ export function liveSession(at: Date) {
   );
 }
 
+/**
+ * The answer to a disabled account: 403 to its sign-in, 401 to a request with one of its sessions (which its disabling
+ * ended), so that the app treats it as signed out and can say why.
+ */
+export function accountDisabled(status: 401 | 403): ApiError {
+  return new ApiError(status, 'ACCOUNT_DISABLED', 'this account is disabled by an admin of this Coffer; ask them');
+}
+
+/**
+ * Whether the session token was one of a disabled account: its session ended when the account was disabled, and the
+ * browser that holds it is told why rather than that it expired.
+ */
+async function ofDisabledAccount(db: Database, tokenHash: Uint8Array): Promise<boolean> {
+  const [row] = await db
+    .select({ id: users.id })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.tokenHash, tokenHash), isNotNull(users.disabledAt)));
+  return row !== undefined;
+}
+
 export function requireUser(db: Database, now: () => Date) {
   return createMiddleware<AuthEnv>(async (c, next) => {
     const tokenHash = await sessionTokenHash(c);
@@ -163,7 +184,10 @@ export function requireUser(db: Database, now: () => Date) {
       .from(sessions)
       .innerJoin(users, eq(users.id, sessions.userId))
       .where(and(eq(sessions.tokenHash, tokenHash), liveSession(at), isNull(users.disabledAt)));
-    if (!row) throw new ApiError(401, 'UNAUTHENTICATED', 'the session has expired or was signed out; sign in again');
+    if (!row) {
+      if (await ofDisabledAccount(db, tokenHash)) throw accountDisabled(401);
+      throw new ApiError(401, 'UNAUTHENTICATED', 'the session has expired or was signed out; sign in again');
+    }
     if (at.getTime() - row.lastSeenAt.getTime() >= SLIDE_EVERY_MS) {
       const idleEnd = at.getTime() + SESSION_IDLE_MS;
       const end = row.createdAt.getTime() + SESSION_MAX_AGE_MS;

@@ -1,10 +1,12 @@
 /**
  * The instance's administration (docs/API.md, "Administration"): only admins reach it (server/access/policy.ts). The
- * work is in server/admin/, which `coffer admin` calls too.
+ * work is in server/admin/, which `coffer admin` calls too. Deleting an account cannot be undone, so it needs the admin's
+ * fresh passkey check (server/auth/step-up.ts) besides the account's id typed back.
  */
 import { Hono, type Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import {
+  adminAuditQuerySchema,
   deleteUserSchema,
   newInviteSchema,
   quotaSchema,
@@ -24,12 +26,14 @@ import {
   setDefaultQuota,
   setQuota,
 } from '../admin/accounts.ts';
+import { exportInstanceAuditEvents, instanceAuditEvents } from '../admin/audit-events.ts';
+import { requireStepUp } from '../auth/step-up.ts';
 import { createInvite, listInvites, revokeInvite } from '../admin/invites.ts';
 import { registrationMode, setRegistrationMode } from '../admin/registration.ts';
 import type { ServerDeps } from '../deps.ts';
 import type { AuthEnv } from '../http/auth.ts';
 import { jsonBodyLimit } from '../http/limits.ts';
-import { idParams, jsonBody } from '../http/validate.ts';
+import { idParams, jsonBody, limitQuery, queryParams } from '../http/validate.ts';
 
 const onlyAdmins = createMiddleware<AuthEnv>(async (c, next) => {
   requireAdmin(c.get('user'));
@@ -61,7 +65,7 @@ export function adminRoutes(deps: ServerDeps) {
     .delete('/users/:userId/sessions', idParams('userId'), async (c) =>
       c.json(await endAccountSessions(deps, caller(c), c.req.valid('param').userId)),
     )
-    .delete('/users/:userId', idParams('userId'), jsonBody(deleteUserSchema), async (c) => {
+    .delete('/users/:userId', requireStepUp(deps.now), idParams('userId'), jsonBody(deleteUserSchema), async (c) => {
       await deleteAccount(deps, caller(c), c.req.valid('param').userId, c.req.valid('json').confirm);
       return c.body(null, 204);
     })
@@ -75,6 +79,15 @@ export function adminRoutes(deps: ServerDeps) {
     .put('/registration', jsonBody(registrationModeSchema), async (c) => {
       await setRegistrationMode(deps, caller(c), c.req.valid('json').mode);
       return c.body(null, 204);
+    })
+    .get('/audit-events', queryParams(adminAuditQuerySchema), async (c) => {
+      const limit = limitQuery(c, { max: 100, fallback: 50 });
+      return c.json(await instanceAuditEvents(deps, c.req.valid('query'), limit));
+    })
+    .get('/audit-events/export', queryParams(adminAuditQuerySchema), async (c) => {
+      const exported = await exportInstanceAuditEvents(deps, c.req.valid('query'));
+      c.header('content-disposition', 'attachment; filename="coffer-audit-events.json"');
+      return c.json(exported);
     })
     .get('/invites', async (c) => c.json(await listInvites(deps)))
     .post('/invites', jsonBody(newInviteSchema, { emptyAs: {} }), async (c) =>

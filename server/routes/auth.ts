@@ -6,6 +6,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { recoverSchema, signInSchema, signUpSchema } from '../../shared/api/auth-schemas.ts';
+import { publicRegistration } from '../admin/registration.ts';
 import { recoverAccount, signIn, signInOptions } from '../auth/sign-in.ts';
 import { signUp, signUpOptions } from '../auth/sign-up.ts';
 import type { ServerDeps } from '../deps.ts';
@@ -22,6 +23,7 @@ export function authRoutes(deps: ServerDeps) {
   const recoveries = countAttempts(deps, 'recover', 'recover', byAddress);
   return new Hono<AuthEnv>()
     .use(jsonBodyLimit())
+    .get('/registration', async (c) => c.json(await publicRegistration(deps)))
     .post('/sign-up/options', signUps, async (c) => c.json(await signUpOptions(deps, c)))
     .post('/sign-up/verify', signUps, jsonBody(signUpSchema), async (c) =>
       c.json(await signUp(deps, c, c.req.valid('json')), 201),

@@ -1,5 +1,6 @@
 /** What the admin routes and `coffer admin` accept. */
 import { z } from 'zod';
+import { auditQuerySchema } from './audit-schemas.ts';
 import { idSchema } from './schemas.ts';
 
 export const REGISTRATION_MODES = ['open', 'invite-only', 'closed'] as const;
@@ -31,5 +32,10 @@ export const inviteTokenSchema = z
   .string()
   .length(43)
   .regex(/^[A-Za-z0-9_-]+$/, 'must be the base64url token from an invite link');
+
+/** The audit log as admins read it: the user's filters, and `userId` for one account's events. */
+export const adminAuditQuerySchema = auditQuerySchema.extend({ userId: idSchema.optional() });
+
+export type AdminAuditQuery = z.output<typeof adminAuditQuerySchema>;
 
 export type NewInvite = z.input<typeof newInviteSchema>;

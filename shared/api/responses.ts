@@ -96,6 +96,8 @@ export interface UsageResponse {
 /** Everything a client needs to unlock an account, all of it wrapped or public; sent once a ceremony succeeds. */
 export interface AccountBundle {
   userId: string;
+  /** An admin's app shows the administration; the server's access policy decides what it may do either way. */
+  role: 'user' | 'admin';
   prfWraps: { credentialId: string; salt: string; wrapped: string }[];
   passphraseWrap: PassphraseWrap | null;
   recoveryWrap: { salt: string; wrapped: string } | null;
@@ -225,6 +227,11 @@ export interface NewInviteResponse {
 
 export interface RegistrationModeResponse {
   mode: 'open' | 'invite-only' | 'closed';
+}
+
+/** What a visitor learns before making a passkey: whether they may sign up, and whether only with an invite link. */
+export interface PublicRegistrationResponse extends RegistrationModeResponse {
+  inviteRequired: boolean;
 }
 
 /** An account as admins see it: sizes, counts and times, never names, content or keys. */

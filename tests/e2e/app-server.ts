@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { createApp } from '../../server/app.ts';
 import { createFsBlobStore } from '../../server/blobs/fs-blob-store.ts';
-import { openDatabase } from '../../server/db/database.ts';
+import { openDatabase, type Database } from '../../server/db/database.ts';
+import type { RegistrationMode } from '../../shared/api/admin-schemas.ts';
 import { ROOT } from '../run-command.ts';
 
 export interface AppServer {
@@ -24,6 +25,8 @@ export interface AppServer {
   received: { url: string; headers: string }[];
   /** The fs blob store's directory, where a test can alter stored ciphertext as a hostile server would. */
   blobRoot: string;
+  /** The server's database, for a test to check what is left in it. */
+  db: Database;
   close(): Promise<void>;
 }
 
@@ -37,7 +40,11 @@ async function freePort(): Promise<number> {
 
 export async function startAppServer(
   serve: 'web app' | 'test page',
-  options: { now?: () => Date } = {},
+  options: {
+    now?: () => Date;
+    /** REGISTRATION as server/main.ts passes it (invite-only unless configured); without it the app stays open. */
+    registrationDefault?: RegistrationMode;
+  } = {},
 ): Promise<AppServer> {
   const dir = await mkdtemp(join(tmpdir(), 'coffer-e2e-'));
   const webRoot = serve === 'web app' ? join(ROOT, 'web/build') : join(dir, 'web');
@@ -56,6 +63,7 @@ export async function startAppServer(
     defaultQuotaBytes: 1024 ** 3,
     log: () => undefined,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.registrationDefault ? { registrationDefault: options.registrationDefault } : {}),
   });
   const received: AppServer['received'] = [];
   const record = (request: Request, env: unknown) => {
@@ -71,6 +79,7 @@ export async function startAppServer(
     origin,
     received,
     blobRoot,
+    db: database.db,
     async close() {
       await new Promise((resolve) => server.close(resolve));
       await database.close();

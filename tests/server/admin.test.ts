@@ -1,9 +1,22 @@
-/** The admin API: accounts listed, quotas, disable and enable, sessions ended, deletion of every row and blob. */
+/**
+ * The admin API: accounts listed, quotas, disable and enable, sessions ended, deletion of every row and blob (after a
+ * fresh passkey check), and the whole instance's audit log.
+ */
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AdminUsersResponse, InstanceResponse, NewInviteResponse } from '../../shared/api/responses.ts';
+import type {
+  AccountBundle,
+  AdminUsersResponse,
+  AuditExportResponse,
+  InstanceResponse,
+  NewInviteResponse,
+  SecurityEventsResponse,
+} from '../../shared/api/responses.ts';
+import { accountKey } from '../../server/auth/lockout.ts';
 import {
   auditEvents,
+  authChallenges,
+  authLockouts,
   credentials,
   nodes,
   revisions,
@@ -18,19 +31,22 @@ import { DATABASE_KINDS } from '../../tools/harness/test-databases.ts';
 import { TestBrowser } from './browser.ts';
 import { createRoot, createUploadRequest, encryptFile, fails, json, ok, startUpload, uploadFile } from './client.ts';
 import { createHarness, ORIGIN, type Harness, type TestUser } from './harness.ts';
-import { attemptSignUp } from './passkey-accounts.ts';
+import { attemptSignUp, later, minutes, signUp, stepUp } from './passkey-accounts.ts';
 
 const send = (method: string, body?: unknown): RequestInit =>
   body === undefined ? { method } : { ...json(body), method };
 
 describe.each(DATABASE_KINDS)('admin API on %s', (kind) => {
   let h: Harness;
-  let admin: TestUser;
+  /** The instance's first account, signed up with a passkey: its admin, who can step up. */
+  let adminBrowser: TestBrowser;
+  let admin: Pick<TestUser, 'id' | 'request'>;
 
   beforeAll(async () => {
     h = await createHarness(kind);
-    admin = await h.makeUser();
-    await h.db.update(users).set({ role: 'admin' }).where(eq(users.id, admin.id));
+    adminBrowser = new TestBrowser(h);
+    const { bundle } = await signUp(adminBrowser);
+    admin = { id: bundle.userId, request: (path, init) => adminBrowser.request(path, init) };
   });
   afterAll(async () => {
     await h?.close();
@@ -85,7 +101,8 @@ describe.each(DATABASE_KINDS)('admin API on %s', (kind) => {
       admin.request(`/api/admin/users/${bob.id}/disable`, send('POST')),
     );
     expect(disabled.endedSessions).toBe(1);
-    await fails(bob.request('/api/usage'), 401, 'UNAUTHENTICATED');
+    // The browser that held the session is told why it ended.
+    expect(await fails(bob.request('/api/usage'), 401, 'ACCOUNT_DISABLED')).toContain('disabled by an admin');
     const live = await h.db.select().from(sessions).where(eq(sessions.userId, bob.id));
     expect(live.map((session) => session.revokedAt)).toEqual([h.clock.now]);
     expect((await accountOf(bob.id))!.status).toBe('disabled');
@@ -128,6 +145,9 @@ describe.each(DATABASE_KINDS)('admin API on %s', (kind) => {
       return keys;
     };
     expect((await blobsOf(done.revisionId)).length).toBeGreaterThan(0);
+    // A challenge issued to the account and a lockout of it name it without a foreign key.
+    await ok(bob.request('/api/account/step-up/options', send('POST', {})));
+    await h.db.insert(authLockouts).values({ bucket: accountKey(bob.id), failures: 1, lastFailureAt: h.clock.now });
 
     const wrong = crypto.randomUUID();
     await fails(
@@ -146,8 +166,13 @@ describe.each(DATABASE_KINDS)('admin API on %s', (kind) => {
       credentials: await h.db.select().from(credentials).where(eq(credentials.userId, bob.id)),
       wrappedKeys: await h.db.select().from(wrappedKeys).where(eq(wrappedKeys.userId, bob.id)),
       auditEvents: await h.db.select().from(auditEvents).where(eq(auditEvents.userId, bob.id)),
+      authChallenges: await h.db.select().from(authChallenges).where(eq(authChallenges.userId, bob.id)),
+      authLockouts: await h.db
+        .select()
+        .from(authLockouts)
+        .where(eq(authLockouts.bucket, accountKey(bob.id))),
     };
-    expect(Object.values(left).map((rows) => rows.length)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(Object.values(left).map((rows) => rows.length)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
     for (const revisionId of revisionIds) expect(await blobsOf(revisionId)).toEqual([]);
     expect(await accountOf(bob.id)).toBeUndefined();
   });
@@ -167,5 +192,56 @@ describe.each(DATABASE_KINDS)('admin API on %s', (kind) => {
     const revoked = await attemptSignUp(new TestBrowser(h), { inviteToken: made.token });
     await fails(revoked.answer, 403, 'INVITE_INVALID');
     await fails(admin.request('/api/admin/registration', send('PUT', { mode: 'everyone' })), 400, 'VALIDATION');
+  });
+
+  it("shows an admin every account's audit events, filtered by account, type and time, and exports them", async () => {
+    const bob = await h.makeUser();
+    const carol = await h.makeUser();
+    await ok(admin.request(`/api/admin/users/${bob.id}/quota`, send('PUT', { quotaBytes: 1000 })), 204);
+    await ok(admin.request(`/api/admin/users/${carol.id}/sessions`, send('DELETE')));
+    later(h, 1000);
+    const disabledAt = encodeURIComponent(h.clock.now.toISOString());
+    await ok(admin.request(`/api/admin/users/${carol.id}/disable`, send('POST')));
+    const listed = async (query: string) =>
+      (await ok<SecurityEventsResponse>(admin.request(`/api/admin/audit-events?${query}`))).events;
+
+    const quotaEvents = await listed('type=admin-quota-set');
+    expect(quotaEvents[0]).toMatchObject({ userId: admin.id, details: { targetUserId: bob.id, quotaBytes: 1000 } });
+    expect(quotaEvents.every((event) => event.type === 'admin-quota-set')).toBe(true);
+    const [signUpOfAdmin] = await listed(`userId=${admin.id}&type=sign-up`);
+    expect(signUpOfAdmin).toMatchObject({ userId: admin.id, details: { role: 'admin' } });
+    const recent = await listed(`from=${disabledAt}`);
+    expect(recent.map((event) => event.type)).toEqual(['admin-user-disabled']);
+    const before = await listed(`type=admin-sessions-ended,admin-user-disabled&to=${disabledAt}&limit=1`);
+    expect(before.map((event) => event.type)).toEqual(['admin-sessions-ended']);
+
+    const response = await admin.request(`/api/admin/audit-events/export?userId=${admin.id}&type=admin-quota-set`);
+    expect(response.headers.get('content-disposition')).toBe('attachment; filename="coffer-audit-events.json"');
+    const exported = await ok<AuditExportResponse>(response);
+    expect(exported.filter).toMatchObject({ userId: admin.id, types: ['admin-quota-set'] });
+    expect(exported.complete).toBe(true);
+    expect(exported.events.map((event) => event.details)).toEqual(
+      quotaEvents.map((event) => event.details).filter((details) => details['by'] === 'admin'),
+    );
+    await fails(admin.request('/api/admin/audit-events?userId=bob'), 400, 'VALIDATION');
+    await fails(admin.request('/api/admin/audit-events?limit=101'), 400, 'BAD_LIMIT');
+  });
+
+  it("tells the app an account's role, for its administration screens", async () => {
+    const bob = await h.makeUser();
+    expect((await ok<AccountBundle>(admin.request('/api/account'))).role).toBe('admin');
+    expect((await ok<AccountBundle>(bob.request('/api/account'))).role).toBe('user');
+  });
+
+  // Last: it moves the shared clock past the admin's step-up.
+  it("deletes an account only after the admin's fresh passkey check", async () => {
+    const bob = await h.makeUser();
+    later(h, minutes(6));
+    const deleting = () => admin.request(`/api/admin/users/${bob.id}`, send('DELETE', { confirm: bob.id }));
+    await fails(deleting(), 403, 'STEP_UP_REQUIRED');
+    expect(await accountOf(bob.id)).toBeDefined();
+    await ok(stepUp(adminBrowser));
+    await ok(deleting(), 204);
+    expect(await accountOf(bob.id)).toBeUndefined();
   });
 });

@@ -64,6 +64,7 @@ const MATRIX: Record<string, Row> = {
   // Not a session's: only METRICS_TOKEN opens it (tests/server/ops.test.ts checks a session does not).
   'GET /metrics': { public: true, asOther: 401 },
   'GET /api/health': { public: true, asOther: 200 },
+  'GET /api/auth/registration': { public: true, asOther: 200 },
   'POST /api/auth/sign-up/options': { public: true, asOther: 200 },
   'POST /api/auth/sign-up/verify': { public: true, asOther: 400 },
   'POST /api/auth/sign-in/options': { public: true, asOther: 200 },
@@ -189,10 +190,20 @@ const MATRIX: Record<string, Row> = {
     request: () => ({ path: '/api/admin/registration', init: send('PUT', { mode: 'open' }) }),
     asOther: 403,
   },
+  'GET /api/admin/audit-events': {
+    request: (v) => ({ path: `/api/admin/audit-events?userId=${v.user}` }),
+    asOther: 403,
+  },
+  'GET /api/admin/audit-events/export': {
+    request: (v) => ({ path: `/api/admin/audit-events/export?userId=${v.user}` }),
+    asOther: 403,
+  },
   'GET /api/admin/invites': { asOther: 403 },
   'POST /api/admin/invites': { asOther: 403 },
   'DELETE /api/admin/invites/:inviteId': { asOther: 403 },
 };
+
+const isAdminRoute = (route: string) => route.split(' ')[1]!.startsWith('/api/admin/');
 
 /** The route with the victim's ids put in for its parameters, called without a body unless its row gives one. */
 function requestFor(route: string, row: Row, victim: Victim): { path: string; init: RequestInit } {
@@ -265,7 +276,10 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
   // Routes without a row fail the first test; the others go through those that have one.
   const protectedRoutes = () => routes.filter((route) => MATRIX[route] && !MATRIX[route].public);
 
-  async function refusesEveryProtectedRoute(caller: (path: string, init: RequestInit) => Promise<Response>) {
+  async function refusesEveryProtectedRoute(
+    caller: (path: string, init: RequestInit) => Promise<Response>,
+    code = 'UNAUTHENTICATED',
+  ) {
     const answers = [];
     for (const route of protectedRoutes()) {
       const { path, init } = requestFor(route, MATRIX[route]!, victim);
@@ -276,7 +290,7 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
         code: ((await response.json()) as { error?: { code?: string } }).error?.code,
       });
     }
-    expect(answers.filter((answer) => answer.status !== 401 || answer.code !== 'UNAUTHENTICATED')).toEqual([]);
+    expect(answers.filter((answer) => answer.status !== 401 || answer.code !== code)).toEqual([]);
   }
 
   it('refuses every protected route to a request without a session', async () => {
@@ -295,10 +309,10 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
     }
   });
 
-  it('refuses every protected route to a disabled account', async () => {
+  it('refuses every protected route to a disabled account, saying so', async () => {
     const disabled = await h.makeUser();
     await h.db.update(users).set({ disabledAt: h.clock.now }).where(eq(users.id, disabled.id));
-    await refusesEveryProtectedRoute(disabled.request);
+    await refusesEveryProtectedRoute(disabled.request, 'ACCOUNT_DISABLED');
   });
 
   it('refuses every protected route to a revoked session', async () => {
@@ -322,7 +336,10 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
       const files = MATRIX[route]!.eachFileAsOther
         ? { files: (JSON.parse(text) as { files: { status: number }[] }).files.map((file) => file.status) }
         : {};
-      answers.push({ route, status: response.status, leaked, ...files });
+      const admin = isAdminRoute(route)
+        ? { code: (JSON.parse(text) as { error?: { code?: string } }).error?.code }
+        : {};
+      answers.push({ route, status: response.status, leaked, ...files, ...admin });
     }
     expect(answers).toEqual(
       protectedRoutes().map((route) => {
@@ -332,6 +349,7 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
           status: asOther,
           leaked: [],
           ...(eachFileAsOther ? { files: [eachFileAsOther, eachFileAsOther] } : {}),
+          ...(isAdminRoute(route) ? { code: 'ADMIN_REQUIRED' } : {}),
         };
       }),
     );

@@ -16,6 +16,7 @@ export const publicKey = () => random(91);
 
 export interface Bundle {
   userId: string;
+  role: 'user' | 'admin';
   credentialId?: string;
   prfWraps: { credentialId: string; salt: string; wrapped: string }[];
   passphraseWrap: Record<string, unknown> | null;

@@ -38,6 +38,7 @@ describe.each(DATABASE_KINDS)('registration on %s', (kind) => {
     const second = await signUp(new TestBrowser(h));
     expect(await roleOf(first.bundle.userId)).toBe('admin');
     expect(await roleOf(second.bundle.userId)).toBe('user');
+    expect([first.bundle.role, second.bundle.role]).toEqual(['admin', 'user']);
   });
 
   it('makes one admin of two sign-ups at once on a fresh instance', async () => {
@@ -84,6 +85,17 @@ describe.each(DATABASE_KINDS)('registration on %s', (kind) => {
 
     const again = await attemptSignUp(new TestBrowser(h), { inviteToken: token });
     await fails(again.answer, 403, 'INVITE_INVALID');
+  });
+
+  it('tells a visitor, before any passkey is made, whether sign-up is open, by invite only or closed', async () => {
+    h = await createHarness(kind, { registrationDefault: 'invite-only' });
+    const visitor = new TestBrowser(h);
+    const registration = () => ok(visitor.request('/api/auth/registration'));
+    expect(await registration()).toEqual({ mode: 'open', inviteRequired: false });
+    await signUp(new TestBrowser(h));
+    expect(await registration()).toEqual({ mode: 'invite-only', inviteRequired: true });
+    await setRegistrationMode(adminDeps('invite-only'), OPERATOR_SHELL, 'closed');
+    expect(await registration()).toEqual({ mode: 'closed', inviteRequired: false });
   });
 
   it('refuses an expired invite and an unknown one', async () => {

@@ -2,7 +2,7 @@
  * Who is here, and whether the account is unlocked. The master key lives only in this object's memory: a reload, the
  * idle timer or signing out forgets it, and unlocking again takes the passkey (or the passphrase).
  */
-import { api, ApiRequestError } from './api.ts';
+import { api, ApiRequestError, whenSessionEnds } from './api.ts';
 import type { AccountBundle, UnlockedAccount } from './auth/account-client.ts';
 import { clearSharedFiles } from './pwa/shared-inbox.ts';
 
@@ -25,6 +25,8 @@ class AccountState {
   /** The wrapped keys of a signed-in but locked account (for the passphrase unlock). */
   bundle = $state.raw<AccountBundle | null>(null);
   idleLockMs = $state(readIdleLock());
+  /** Why the session ended while the app was in use, for the sign-in page to say; empty when the user signed out. */
+  endedBecause = $state('');
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   /** Asks the server whether this browser has a session. */
@@ -46,6 +48,7 @@ class AccountState {
   }
 
   unlocked(account: UnlockedAccount): void {
+    this.endedBecause = '';
     this.account = account;
     this.bundle = account.bundle;
     this.status = 'unlocked';
@@ -66,6 +69,17 @@ class AccountState {
     this.status = 'signed-out';
   }
 
+  /**
+   * The server refused this browser's session: the app signs out and the sign-in page says why. A disabled account is
+   * said to be so even on the first request after a reload; an expired session only when it was in use.
+   */
+  sessionEnded(error: ApiRequestError): void {
+    const inUse = this.status === 'locked' || this.status === 'unlocked';
+    if (error.code === 'ACCOUNT_DISABLED') this.endedBecause = `You were signed out: ${error.message}.`;
+    else if (inUse) this.endedBecause = 'You were signed out: the session expired or was ended. Sign in again.';
+    if (inUse) this.signedOut();
+  }
+
   /** A preference of this browser, not a secret: kept in localStorage. */
   setIdleLock(ms: number): void {
     this.idleLockMs = ms;
@@ -81,3 +95,5 @@ class AccountState {
 }
 
 export const accountState = new AccountState();
+
+whenSessionEnds((error) => accountState.sessionEnded(error));

@@ -12,6 +12,16 @@ export class ApiRequestError extends Error {
   }
 }
 
+let sessionEnded: ((error: ApiRequestError) => void) | undefined;
+
+/**
+ * Who hears that the session is gone (a 401 from a route that needs one): signed out elsewhere, expired, or the account
+ * disabled by an admin. The auth routes' refusals are the sign-in's own business.
+ */
+export function whenSessionEnds(listener: (error: ApiRequestError) => void): void {
+  sessionEnded = listener;
+}
+
 export async function api<T = undefined>(method: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(path, {
     method,
@@ -23,11 +33,13 @@ export async function api<T = undefined>(method: string, path: string, body?: un
   const json = text ? (JSON.parse(text) as unknown) : undefined;
   if (!response.ok) {
     const error = (json as { error?: { code: string; message: string } } | undefined)?.error;
-    throw new ApiRequestError(
+    const failure = new ApiRequestError(
       error?.code ?? 'HTTP_ERROR',
       error?.message ?? `the server answered ${response.status}`,
       response.status,
     );
+    if (response.status === 401 && !path.startsWith('/api/auth/')) sessionEnded?.(failure);
+    throw failure;
   }
   return json as T;
 }

@@ -15,6 +15,7 @@ import type {
   AccountBundle,
   AddedPasskeyResponse,
   AuthenticationOptionsResponse,
+  PublicRegistrationResponse,
   RegistrationOptionsResponse,
   RemovedPasskeyResponse,
   SignInResponse,
@@ -110,6 +111,11 @@ export interface PendingSignUp {
   prfOutput: Uint8Array | undefined;
 }
 
+/** Whether this Coffer takes new accounts, and whether only with an invite: asked before any passkey is made. */
+export function registration(): Promise<PublicRegistrationResponse> {
+  return api<PublicRegistrationResponse>('GET', '/api/auth/registration');
+}
+
 /** Step 1 of sign-up: one touch makes the passkey, and tells whether its authenticator has PRF. */
 export async function createPasskey(): Promise<PendingSignUp> {
   const { userId, options: creation } = await api<SignUpOptionsResponse>('POST', '/api/auth/sign-up/options', {});
@@ -128,7 +134,7 @@ export async function createPasskey(): Promise<PendingSignUp> {
  */
 export async function completeSignUp(
   pending: PendingSignUp,
-  options: { passphrase?: string } = {},
+  options: { passphrase?: string; inviteToken?: string } = {},
 ): Promise<SignUpResult> {
   const { userId, response, prfOutput } = pending;
   if (!prfOutput && !options.passphrase) {
@@ -164,6 +170,7 @@ export async function completeSignUp(
   };
   if (prfOutput) request.prfWrap = await makePrfWrap(prfOutput, masterKey, userId, response.id);
   if (options.passphrase) request.passphraseWrap = await makePassphraseWrap(options.passphrase, masterKey, userId);
+  if (options.inviteToken) request.inviteToken = options.inviteToken;
   const bundle = await api<AccountBundle>('POST', '/api/auth/sign-up/verify', request);
   return {
     account: { userId, masterKey, bundle },

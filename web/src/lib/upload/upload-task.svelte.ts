@@ -22,6 +22,7 @@ import { describeError } from '../errors.ts';
 import { chunkCountOf, missingSegments, segmentPlaintextBytes, streamSizeOf, type Segment } from './segment-plan.ts';
 import { PROGRESS_INTERVAL_MS, RATE_WINDOW_MS, type UploadObserver, type UploadStatus } from './upload-ledger.ts';
 import { Pacer } from './pacer.ts';
+import { quotaMessage } from './quota-message.ts';
 import { BATCHED_UP_TO, type SmallFileBatches } from './small-file-batches.ts';
 import { RateWindow } from './rate-window.ts';
 import type { WorkerPool } from './worker-pool.ts';
@@ -143,7 +144,7 @@ export class UploadTask {
       this.#stopWorker();
       if (this.#cancelled) return;
       this.#setStatus('failed');
-      this.error = describeUploadError(error);
+      this.error = await this.#describe(error);
     }
   }
 
@@ -172,8 +173,14 @@ export class UploadTask {
       ticket.leave();
       if (this.#cancelled) return;
       this.#setStatus('failed');
-      this.error = describeUploadError(error);
+      this.error = await this.#describe(error);
     }
+  }
+
+  /** A quota refusal names the quota, with this file's size; other failures say what the server or browser said. */
+  async #describe(error: unknown): Promise<string> {
+    if (error instanceof ApiRequestError && error.code === 'QUOTA_EXCEEDED') return quotaMessage(this.size, error);
+    return describeUploadError(error);
   }
 
   async #smallFile(): Promise<SmallFileRequest> {
@@ -372,7 +379,6 @@ export class UploadTask {
 
 function describeUploadError(error: unknown): string {
   if (error instanceof ApiRequestError) {
-    if (error.code === 'QUOTA_EXCEEDED') return `Not enough space: ${error.message}`;
     if (error.code === 'UPLOAD_EXPIRED')
       return 'This upload sat unfinished too long and was discarded. Upload the file again.';
   }
