@@ -41,6 +41,7 @@ describe.each(DATABASE_KINDS)('schema on %s', (kind) => {
       'links',
       'nodes',
       'public_keys',
+      'request_rate_limits',
       'revision_segments',
       'revisions',
       'sessions',
