@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { Server } from 'node:http';
 import { createApp } from './app.ts';
-import { LOCKOUT_POLICY } from './auth/lockout.ts';
 import { AUTH_LIMITS } from './auth/rate-limits.ts';
 import { openBlobStore } from './blobs/open-blob-store.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
@@ -57,6 +56,7 @@ const app = createApp({
   registrationDefault: config.registrationDefault,
   uploadIdleMs: config.uploadIdleMs,
   rateLimit: config.rateLimit,
+  lockout: config.lockout,
   trustedProxies: config.trustedProxies,
   log: writeLog,
   metricsToken: config.metricsToken,
@@ -67,7 +67,7 @@ const collectDeps = {
   blobs,
   now: () => new Date(),
   authLimits: AUTH_LIMITS,
-  lockout: LOCKOUT_POLICY,
+  lockout: config.lockout,
 };
 const collect = () =>
   Promise.all([
