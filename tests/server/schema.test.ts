@@ -52,6 +52,14 @@ describe.each(DATABASE_KINDS)('schema on %s', (kind) => {
     ]);
   });
 
+  it('keeps the request rate limits out of the write-ahead log: a request need not wait for the disk', async () => {
+    const rows = await queryRows<{ relpersistence: string }>(
+      database.db,
+      sql`select relpersistence from pg_class where relname = 'request_rate_limits'`,
+    );
+    expect(rows).toEqual([{ relpersistence: 'u' }]);
+  });
+
   it('has no column that could hold a name or a key in the clear', async () => {
     const rows = await queryRows<{ table_name: string; column_name: string }>(
       database.db,
