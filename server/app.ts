@@ -11,7 +11,7 @@ import { requireUser, useCookiePolicy, type AuthEnv } from './http/auth.ts';
 import { apiCacheControl, clearCacheOnSignOut } from './http/cache-control.ts';
 import { ApiError, errorBody, handleError } from './http/errors.ts';
 import { resolveClientAddress } from './http/client-address.ts';
-import { rateLimit, TokenBuckets, type RateLimit } from './http/rate-limit.ts';
+import { rateLimit, type RateLimit } from './http/rate-limit.ts';
 import { createLogger, requestLog, type LogLine } from './http/request-log.ts';
 import { LOCKOUT_POLICY, type LockoutPolicy } from './auth/lockout.ts';
 import { AUTH_LIMITS, type AuthLimits } from './auth/rate-limits.ts';
@@ -83,12 +83,7 @@ export function createApp(deps: AppDeps) {
     limits: { uploadIdleMs: deps.uploadIdleMs ?? DEFAULT_UPLOAD_IDLE_MS },
   };
   const limit = deps.rateLimit ?? DEFAULT_RATE_LIMIT;
-  const nowMs = () => now().getTime();
-  const perAccount = new TokenBuckets(limit, nowMs);
-  const perAddress = new TokenBuckets(
-    { perSecond: limit.perSecond * ADDRESS_RATE_FACTOR, burst: limit.burst * ADDRESS_RATE_FACTOR },
-    nowMs,
-  );
+  const addressLimit = { perSecond: limit.perSecond * ADDRESS_RATE_FACTOR, burst: limit.burst * ADDRESS_RATE_FACTOR };
   const metrics = createMetrics();
   const app = new Hono<AuthEnv>()
     .use(requestId())
@@ -134,7 +129,7 @@ export function createApp(deps: AppDeps) {
     .use('/api/*', resolveClientAddress(deps.trustedProxies ?? 0))
     .use(
       '/api/*',
-      rateLimit(perAddress, 'this address', (c) => c.get('clientAddress')),
+      rateLimit(deps.db, addressLimit, now, 'this address', (c) => `address:${c.get('clientAddress')}`),
     )
     .use('/api/*', requireSameOrigin(deps.publicOrigin))
     .use('/api/*', useCookiePolicy(deps.publicOrigin))
@@ -142,7 +137,7 @@ export function createApp(deps: AppDeps) {
     .use('/api/*', requireUser(deps.db, now))
     .use(
       '/api/*',
-      rateLimit(perAccount, 'this account', (c) => c.get('user').id),
+      rateLimit(deps.db, limit, now, 'this account', (c) => `account:${c.get('user').id}`),
     )
     .use('/api/account/sign-out', clearCacheOnSignOut())
     .use('/api/account/sign-out-everywhere', clearCacheOnSignOut())

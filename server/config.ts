@@ -4,6 +4,7 @@
  */
 import { join, resolve } from 'node:path';
 import { REGISTRATION_MODES, type RegistrationMode } from '../shared/api/admin-schemas.ts';
+import { LOCKOUT_POLICY, type LockoutPolicy } from './auth/lockout.ts';
 import type { DatabaseConfig } from './db/database.ts';
 
 export type BlobConfig =
@@ -35,6 +36,8 @@ export interface Config {
   trustedProxies: number;
   /** API requests per second per account (bursts of five seconds' worth). */
   rateLimit: { perSecond: number; burst: number };
+  /** After how many failed sign-ins or recoveries further tries are locked out, and for how long at first. */
+  lockout: LockoutPolicy;
   /** Bearer token that opens /metrics; without one, /metrics is off. */
   metricsToken?: string;
   /** How long a shutdown waits for requests in flight before it cuts them off. */
@@ -111,6 +114,7 @@ export function loadConfig(env: Env): Config {
 
   const GiB = 1024 ** 3;
   const ratePerSecond = integer('RATE_LIMIT_PER_SECOND', 100, 1, 100_000);
+  const lockoutFirstMs = integer('LOCKOUT_BASE_SECONDS', LOCKOUT_POLICY.firstMs / 1000, 1, 24 * 60 * 60) * 1000;
   const config: Config = {
     port,
     host,
@@ -123,6 +127,13 @@ export function loadConfig(env: Env): Config {
     uploadIdleMs: integer('UPLOAD_IDLE_SECONDS', 24 * 60 * 60, 60, 30 * 24 * 60 * 60) * 1000,
     trustedProxies: integer('TRUST_PROXY', 0, 0, 10),
     rateLimit: { perSecond: ratePerSecond, burst: ratePerSecond * 5 },
+    lockout: {
+      ...LOCKOUT_POLICY,
+      threshold: integer('LOCKOUT_THRESHOLD', LOCKOUT_POLICY.threshold, 1, 100),
+      firstMs: lockoutFirstMs,
+      // Doubling stops at an hour, or at the first lockout's length if that is longer.
+      capMs: Math.max(LOCKOUT_POLICY.capMs, lockoutFirstMs),
+    },
     shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 30_000, 0, 10 * 60 * 1000),
     auditRetentionDays: integer('AUDIT_RETENTION_DAYS', 180, 1, 100 * 365),
   };

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { Server } from 'node:http';
 import { createApp } from './app.ts';
+import { AUTH_LIMITS } from './auth/rate-limits.ts';
 import { openBlobStore } from './blobs/open-blob-store.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
@@ -11,7 +12,12 @@ import { createLogger } from './http/request-log.ts';
 import { shutDownOnSignals } from './ops/graceful-shutdown.ts';
 import { PACKAGE_JSON, WEB_ROOT } from './paths.ts';
 import { listenProblem, prepareDataDirs, StartupError } from './storage/data-dirs.ts';
-import { collectExpiredAuditEvents, collectExpiredTrash, collectStaleUploads } from './uploads/collect-stale.ts';
+import {
+  collectExpiredAuditEvents,
+  collectExpiredTrash,
+  collectSpentLimits,
+  collectStaleUploads,
+} from './uploads/collect-stale.ts';
 
 const COLLECT_EVERY_MS = 10 * 60 * 1000;
 
@@ -50,12 +56,19 @@ const app = createApp({
   registrationDefault: config.registrationDefault,
   uploadIdleMs: config.uploadIdleMs,
   rateLimit: config.rateLimit,
+  lockout: config.lockout,
   trustedProxies: config.trustedProxies,
   log: writeLog,
   metricsToken: config.metricsToken,
 });
 
-const collectDeps = { db: database.db, blobs, now: () => new Date() };
+const collectDeps = {
+  db: database.db,
+  blobs,
+  now: () => new Date(),
+  authLimits: AUTH_LIMITS,
+  lockout: config.lockout,
+};
 const collect = () =>
   Promise.all([
     collectStaleUploads(collectDeps).catch((error: unknown) =>
@@ -66,6 +79,9 @@ const collect = () =>
     ),
     collectExpiredAuditEvents(collectDeps, config.auditRetentionDays).catch((error: unknown) =>
       console.error('coffer: pruning the audit log failed:', error),
+    ),
+    collectSpentLimits(collectDeps).catch((error: unknown) =>
+      logger.error({ err: error }, 'collecting spent rate limit counters failed'),
     ),
   ]);
 await collect();

@@ -50,6 +50,9 @@ function newDatabaseFromTemplate(config: DatabaseConfig): { loadDataDir?: Blob }
   return { loadDataDir: new Blob([readFileSync(PGLITE_TEMPLATE)]) };
 }
 
+/** The advisory lock the migrations run under: any number the database's other users do not take. */
+const MIGRATION_LOCK = 0x436f66666572; // 'Coffer' in ASCII
+
 export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHandle> {
   if ('url' in config) {
     const [{ default: postgres }, { drizzle }, { migrate }] = await Promise.all([
@@ -59,7 +62,17 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
     ]);
     const client = postgres(config.url, { max: 10, onnotice: () => undefined });
     const db = drizzle(preparingStatements(client), { schema });
-    await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+    // Several processes may start at once on one database (a deployment behind a load balancer, a rolling update).
+    // drizzle's migrator reads which migrations ran before its transaction begins, so two at once would both run
+    // the new ones and one would fail; the lock makes the later ones wait and then find nothing left to do.
+    const lock = await client.reserve();
+    try {
+      await lock`select pg_advisory_lock(${MIGRATION_LOCK}::bigint)`;
+      await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+    } finally {
+      await lock`select pg_advisory_unlock(${MIGRATION_LOCK}::bigint)`;
+      lock.release();
+    }
     return { db: db as unknown as Database, kind: 'postgres', close: () => client.end() };
   }
   const [{ PGlite }, { drizzle }, { migrate }] = await Promise.all([

@@ -73,6 +73,20 @@ export const authRateLimits = pgTable('auth_rate_limits', {
 });
 
 /**
+ * The API's request rate limits (server/http/rate-limit.ts), one token bucket per account or client address, shared by
+ * every server process. A bucket is one time: when it will be full again (the generic cell rate algorithm); a bucket
+ * full by now says nothing a missing row would not, and is collected. UNLOGGED (written into the migration by hand:
+ * drizzle cannot declare it): every API request updates a row, and a commit that wrote only unlogged rows does not
+ * wait for the disk; a crash of Postgres empties the table, which only refills the buckets.
+ */
+export const requestRateLimits = pgTable('request_rate_limits', {
+  bucket: text('bucket').primaryKey(),
+  // No index: every API request updates this column, and the collector's scan of a row per active account and
+  // address, every few minutes, costs less than keeping one.
+  fullAt: at('full_at').notNull(),
+});
+
+/**
  * Failed sign-ins and recoveries per bucket (`account:<id>` or `address:<client address>`), and until when further tries
  * are refused (server/auth/lockout.ts). In the database, so that a lockout holds across server processes.
  */

@@ -1,10 +1,18 @@
 /**
- * Request rate limits: a token bucket per key (an account, or a client address), held in this process. Each bucket
- * holds up to `burst` requests and refills at `perSecond`; a request finding it empty gets 429 with Retry-After.
- * Several server processes each keep their own buckets, so a deployment of N processes allows up to N times as much.
+ * Request rate limits: a token bucket per key (an account, or a client address), counted in the database so that every
+ * server process draws from the same buckets. Each bucket holds up to `burst` requests and refills at `perSecond`; a
+ * request finding it empty gets 429 with Retry-After.
+ *
+ * A bucket is stored as the one time at which it will be full again (the generic cell rate algorithm): each request
+ * moves that time on by one request's share of a second, and is let through while the time stays within the burst's
+ * length of now. Taking a token is then one upsert, which the database serialises per bucket, so that concurrent
+ * requests to different processes count correctly.
  */
+import { eq, sql } from 'drizzle-orm';
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
+import type { Database } from '../db/database.ts';
+import { requestRateLimits } from '../db/schema.ts';
 import { ApiError } from './errors.ts';
 
 export interface RateLimit {
@@ -12,53 +20,46 @@ export interface RateLimit {
   burst: number;
 }
 
-/** Beyond this many buckets, full ones (which say nothing a new bucket would not) are dropped. */
-const MAX_BUCKETS = 10_000;
-
-export class TokenBuckets {
-  readonly #buckets = new Map<string, { tokens: number; at: number }>();
-
-  constructor(
-    readonly limit: RateLimit,
-    private readonly nowMs: () => number,
-  ) {}
-
-  /** Takes one request's token; returns undefined if there was one, else the seconds until there will be. */
-  take(key: string): number | undefined {
-    const now = this.nowMs();
-    const bucket = this.#buckets.get(key) ?? { tokens: this.limit.burst, at: now };
-    bucket.tokens = Math.min(this.limit.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.limit.perSecond);
-    bucket.at = now;
-    if (bucket.tokens < 1) {
-      this.#buckets.set(key, bucket);
-      return Math.ceil((1 - bucket.tokens) / this.limit.perSecond);
-    }
-    bucket.tokens -= 1;
-    this.#buckets.set(key, bucket);
-    if (this.#buckets.size > MAX_BUCKETS) this.#dropFull(now);
-    return undefined;
-  }
-
-  #dropFull(now: number): void {
-    for (const [key, bucket] of this.#buckets) {
-      if (bucket.tokens + ((now - bucket.at) / 1000) * this.limit.perSecond >= this.limit.burst) {
-        this.#buckets.delete(key);
-      }
-    }
-  }
+/** Takes one request's token from the bucket `key`; returns undefined if there was one, else the seconds until there will be. */
+export async function takeToken(db: Database, key: string, limit: RateLimit, now: Date): Promise<number | undefined> {
+  const stepMs = 1000 / limit.perSecond;
+  // The bucket holds a token while it will be full again within this long of now.
+  const toleranceMs = (limit.burst - 1) * stepMs;
+  // Raw SQL parameters are passed as text: drivers differ in how they send a Date.
+  const nowValue = sql`${now.toISOString()}::timestamptz`;
+  const milliseconds = (ms: number) => sql`${ms}::double precision * interval '1 millisecond'`;
+  const step = milliseconds(stepMs);
+  const latest = sql`${nowValue} + ${milliseconds(toleranceMs)}`;
+  const taken = await db
+    .insert(requestRateLimits)
+    .values({ bucket: key, fullAt: sql`${nowValue} + ${step}` })
+    .onConflictDoUpdate({
+      target: requestRateLimits.bucket,
+      set: { fullAt: sql`greatest(${requestRateLimits.fullAt}, ${nowValue}) + ${step}` },
+      setWhere: sql`${requestRateLimits.fullAt} <= ${latest}`,
+    })
+    .returning({ fullAt: requestRateLimits.fullAt });
+  if (taken.length > 0) return undefined;
+  const [row] = await db
+    .select({ fullAt: requestRateLimits.fullAt })
+    .from(requestRateLimits)
+    .where(eq(requestRateLimits.bucket, key));
+  // Gone if collected meanwhile: the bucket is full again, and a retry after a second will find it so.
+  const waitMs = row ? row.fullAt.getTime() - toleranceMs - now.getTime() : 0;
+  return Math.max(1, Math.ceil(waitMs / 1000));
 }
 
-/** Refuses a request with 429 once `keyOf` has made more than the buckets allow; `who` names the key in the error. */
-export function rateLimit(buckets: TokenBuckets, who: string, keyOf: (c: Context) => string) {
+/** Refuses a request with 429 once `keyOf` has made more than `limit` allows; `who` names the key in the error. */
+export function rateLimit(db: Database, limit: RateLimit, now: () => Date, who: string, keyOf: (c: Context) => string) {
   return createMiddleware(async (c, next) => {
-    const retryAfter = buckets.take(keyOf(c));
+    const retryAfter = await takeToken(db, keyOf(c), limit, now());
     if (retryAfter !== undefined) {
-      c.header('retry-after', String(retryAfter));
       throw new ApiError(
         429,
         'RATE_LIMITED',
-        `more than ${buckets.limit.perSecond} requests per second (bursts of ${buckets.limit.burst}) from ${who}; ` +
+        `more than ${limit.perSecond} requests per second (bursts of ${limit.burst}) from ${who}; ` +
           `try again in ${retryAfter} s`,
+        { 'retry-after': String(retryAfter) },
       );
     }
     await next();

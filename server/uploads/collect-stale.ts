@@ -4,9 +4,11 @@
  *   reserved quota freed. Completed uploads are only bookkeeping, and are forgotten too.
  * - collectExpiredTrash purges nodes trashed more than TRASH_RETENTION_DAYS ago.
  * - collectExpiredAuditEvents deletes audit events older than AUDIT_RETENTION_DAYS, client addresses with them.
+ * - collectSpentLimits deletes rate limit and lockout counters that no longer limit anything, so that a row per
+ *   client address ever seen does not stay for good.
  */
-import { and, isNotNull, isNull, lt } from 'drizzle-orm';
-import { auditEvents, nodes, uploads } from '../db/schema.ts';
+import { and, isNotNull, isNull, lt, lte, or } from 'drizzle-orm';
+import { auditEvents, authLockouts, authRateLimits, nodes, requestRateLimits, uploads } from '../db/schema.ts';
 import { accountActor, ownTree } from '../access/policy.ts';
 import { purgeTrash } from '../nodes/purge.ts';
 import type { ServerDeps } from '../deps.ts';
@@ -51,4 +53,35 @@ export async function collectExpiredAuditEvents(
     .where(lt(auditEvents.createdAt, before))
     .returning({ id: auditEvents.id });
   return deleted.length;
+}
+
+/**
+ * Deletes request buckets that are full again, auth windows that have ended, and failures that are forgotten and lock
+ * nothing: a missing row means the same. Returns how many rows were deleted.
+ */
+export async function collectSpentLimits(
+  deps: Pick<ServerDeps, 'db' | 'now' | 'authLimits' | 'lockout'>,
+): Promise<number> {
+  const now = deps.now();
+  const longestWindowMs = Math.max(...Object.values(deps.authLimits).map((limit) => limit.windowMs));
+  const deleted = await Promise.all([
+    deps.db
+      .delete(requestRateLimits)
+      .where(lte(requestRateLimits.fullAt, now))
+      .returning({ bucket: requestRateLimits.bucket }),
+    deps.db
+      .delete(authRateLimits)
+      .where(lte(authRateLimits.windowStart, new Date(now.getTime() - longestWindowMs)))
+      .returning({ bucket: authRateLimits.bucket }),
+    deps.db
+      .delete(authLockouts)
+      .where(
+        and(
+          lte(authLockouts.lastFailureAt, new Date(now.getTime() - deps.lockout.forgetMs)),
+          or(isNull(authLockouts.lockedUntil), lte(authLockouts.lockedUntil, now)),
+        ),
+      )
+      .returning({ bucket: authLockouts.bucket }),
+  ]);
+  return deleted.reduce((total, rows) => total + rows.length, 0);
 }

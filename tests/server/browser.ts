@@ -1,14 +1,19 @@
 /** A browser as the auth routes see it: its own cookie jar, the app's origin on every request, a passkey authenticator. */
-import type { Harness } from './harness.ts';
 import { ORIGIN } from './harness.ts';
 import { SoftAuthenticator } from '../../tools/harness/soft-authenticator.ts';
+
+/** Where a browser's requests go: an app in this process (a harness's), or a server process. */
+export interface Served {
+  app: { request(path: string, init: RequestInit): Response | Promise<Response> };
+}
 
 export class TestBrowser {
   readonly cookies = new Map<string, string>();
   readonly authenticator: SoftAuthenticator;
 
   constructor(
-    readonly h: Harness,
+    /** Which server it talks to; a test may point it at another, and the cookies go along. */
+    public h: Served,
     authenticator?: SoftAuthenticator,
   ) {
     this.authenticator = authenticator ?? new SoftAuthenticator(ORIGIN);

@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { LOCKOUT_POLICY } from '../../server/auth/lockout.ts';
 import { ConfigError, loadConfig } from '../../server/config.ts';
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -23,6 +24,7 @@ describe('configuration', () => {
     expect(config.metricsToken).toBeUndefined();
     expect(config.shutdownTimeoutMs).toBe(30_000);
     expect(config.auditRetentionDays).toBe(180);
+    expect(config.lockout).toEqual(LOCKOUT_POLICY);
   });
 
   it('names every bad variable at once, with what it got', () => {
@@ -50,6 +52,19 @@ describe('configuration', () => {
 
   it('takes the rate limit from the environment, with bursts of five seconds', () => {
     expect(loadConfig({ RATE_LIMIT_PER_SECOND: '20' }).rateLimit).toEqual({ perSecond: 20, burst: 100 });
+  });
+
+  it('takes the lockout threshold and first lockout time, doubling up to an hour or that time if longer', () => {
+    const config = loadConfig({ LOCKOUT_THRESHOLD: '3', LOCKOUT_BASE_SECONDS: '2' });
+    expect(config.lockout).toEqual({ ...LOCKOUT_POLICY, threshold: 3, firstMs: 2_000, capMs: 60 * 60 * 1000 });
+    expect(loadConfig({ LOCKOUT_BASE_SECONDS: '7200' }).lockout).toMatchObject({
+      firstMs: 7_200_000,
+      capMs: 7_200_000,
+    });
+    expect(problemsOf({ LOCKOUT_THRESHOLD: '0', LOCKOUT_BASE_SECONDS: '1.5' })).toEqual([
+      'LOCKOUT_BASE_SECONDS must be a whole number from 1 to 86400, got "1.5"',
+      'LOCKOUT_THRESHOLD must be a whole number from 1 to 100, got "0"',
+    ]);
   });
 
   it('takes the metrics token and the shutdown deadline, and refuses a guessable token without echoing it', () => {

@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.ts';
-import type { LockoutPolicy } from '../../server/auth/lockout.ts';
+import { addressKey, type LockoutPolicy } from '../../server/auth/lockout.ts';
+import { AUTH_LIMITS } from '../../server/auth/rate-limits.ts';
+import { collectSpentLimits } from '../../server/uploads/collect-stale.ts';
+import { sql } from 'drizzle-orm';
 import { TestBrowser } from './browser.ts';
 import { fails, ok } from './client.ts';
 import { createHarness, ORIGIN, type Harness } from './harness.ts';
 import { auditTypes, random, signIn, signUp, later } from './passkey-accounts.ts';
 import { SoftAuthenticator } from '../../tools/harness/soft-authenticator.ts';
-import { DATABASE_KINDS } from '../../tools/harness/test-databases.ts';
+import { DATABASE_KINDS, queryRows } from '../../tools/harness/test-databases.ts';
 
 const POLICY: LockoutPolicy = { threshold: 3, firstMs: 60_000, capMs: 240_000, forgetMs: 24 * 60 * 60 * 1000 };
 
@@ -91,6 +94,25 @@ describe.each(DATABASE_KINDS)('lockout on %s', (kind) => {
     expect(message).toContain('this address');
     const elsewhere = new BrowserAt(h, nextAddress(), new SoftAuthenticator(ORIGIN));
     await ok(elsewhere.post('/api/auth/recover', { recoveryVerifier }));
+  });
+
+  it('is collected only once its failures are forgotten and it locks nothing', async () => {
+    const guesser = new BrowserAt(h, nextAddress(), new SoftAuthenticator(ORIGIN));
+    for (let i = 0; i < POLICY.threshold; i++) {
+      await fails(guesser.post('/api/auth/recover', { recoveryVerifier: random(32) }), 401, 'RECOVERY_REFUSED');
+    }
+    const collect = (ms: number) =>
+      collectSpentLimits({
+        db: h.db,
+        now: () => new Date(h.clock.now.getTime() + ms),
+        authLimits: AUTH_LIMITS,
+        lockout: POLICY,
+      });
+    const rows = () => queryRows(h.db, sql`select 1 from auth_lockouts where bucket = ${addressKey(guesser.address)}`);
+    await collect(POLICY.forgetMs - 1);
+    expect(await rows()).toHaveLength(1);
+    await collect(POLICY.forgetMs);
+    expect(await rows()).toHaveLength(0);
   });
 
   it('holds across two server instances on one database', async () => {

@@ -1,11 +1,13 @@
 /**
  * Migrations that move data are run step by step on both databases: the schema before, rows as that version wrote
- * them, then the migration, and what the rows became.
+ * them, then the migration, and what the rows became. And every migration at once, as processes starting together run
+ * them.
  */
 import { readFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../server/db/database.ts';
 import { createPostgresDatabase, DATABASE_KINDS, type DatabaseKind } from '../../tools/harness/test-databases.ts';
 
 const migration = (tag: string) => readFileSync(new URL(`../../drizzle/${tag}.sql`, import.meta.url), 'utf8');
@@ -79,5 +81,22 @@ describe.each(DATABASE_KINDS)('migration 0001_segments on %s', (kind) => {
       "select table_name from information_schema.tables where table_name = 'upload_chunks'",
     );
     expect(tables).toEqual([]);
+  });
+});
+
+describe('migrations run by several processes at once', () => {
+  it('run once, the others waiting and finding nothing left to do', async () => {
+    const created = await createPostgresDatabase();
+    try {
+      const opened = await Promise.allSettled([1, 2, 3].map(() => openDatabase({ url: created.url })));
+      for (const result of opened) if (result.status === 'fulfilled') await result.value.close();
+      expect(opened.map((result) => (result.status === 'rejected' ? String(result.reason) : 'opened'))).toEqual([
+        'opened',
+        'opened',
+        'opened',
+      ]);
+    } finally {
+      await created.drop();
+    }
   });
 });

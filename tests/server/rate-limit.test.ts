@@ -1,36 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Hono } from 'hono';
+import { createApp } from '../../server/app.ts';
 import { clientAddressOf } from '../../server/http/client-address.ts';
-import { TokenBuckets } from '../../server/http/rate-limit.ts';
+import { takeToken } from '../../server/http/rate-limit.ts';
 import { fails, ok } from './client.ts';
-import { createHarness, type Harness, type TestUser } from './harness.ts';
-import { DATABASE_KINDS } from '../../tools/harness/test-databases.ts';
+import { createHarness, ORIGIN, type Harness, type TestUser } from './harness.ts';
+import { DATABASE_KINDS, queryRows } from '../../tools/harness/test-databases.ts';
+import { collectSpentLimits } from '../../server/uploads/collect-stale.ts';
+import { AUTH_LIMITS } from '../../server/auth/rate-limits.ts';
+import { LOCKOUT_POLICY } from '../../server/auth/lockout.ts';
+import { sql } from 'drizzle-orm';
 
-describe('token buckets', () => {
-  it('allows a burst, then refills at the rate, per key', () => {
-    let now = 0;
-    const buckets = new TokenBuckets({ perSecond: 2, burst: 3 }, () => now);
-    expect([1, 2, 3].map(() => buckets.take('a'))).toEqual([undefined, undefined, undefined]);
-    expect(buckets.take('a')).toBe(1);
-    expect(buckets.take('b')).toBeUndefined();
-    now = 500;
-    expect(buckets.take('a')).toBeUndefined();
-    expect(buckets.take('a')).toBe(1);
-    now = 60_000;
-    expect([1, 2, 3].map(() => buckets.take('a'))).toEqual([undefined, undefined, undefined]);
-  });
-
-  it('says how long until a token, rounded up to whole seconds', () => {
-    let now = 0;
-    const buckets = new TokenBuckets({ perSecond: 0.25, burst: 1 }, () => now);
-    expect(buckets.take('a')).toBeUndefined();
-    expect(buckets.take('a')).toBe(4);
-    now = 3_000;
-    expect(buckets.take('a')).toBe(1);
-    now = 4_000;
-    expect(buckets.take('a')).toBeUndefined();
-  });
-});
+const LIMIT = { perSecond: 1, burst: 5 };
 
 describe.each(DATABASE_KINDS)('rate limits on %s', (kind) => {
   let h: Harness;
@@ -38,11 +19,52 @@ describe.each(DATABASE_KINDS)('rate limits on %s', (kind) => {
   let bob: TestUser;
 
   beforeAll(async () => {
-    h = await createHarness(kind, { rateLimit: { perSecond: 1, burst: 5 } });
+    h = await createHarness(kind, { rateLimit: LIMIT });
     alice = await h.makeUser();
     bob = await h.makeUser();
   });
   afterAll(() => h.close());
+
+  it('allows a burst, then refills at the rate, per bucket', async () => {
+    const limit = { perSecond: 2, burst: 3 };
+    const take = (key: string, ms: number) => takeToken(h.db, `test:${kind}:${key}`, limit, new Date(ms));
+    for (let i = 0; i < 3; i++) expect(await take('a', 0)).toBeUndefined();
+    expect(await take('a', 0)).toBe(1);
+    expect(await take('b', 0)).toBeUndefined();
+    expect(await take('a', 500)).toBeUndefined();
+    expect(await take('a', 500)).toBe(1);
+    for (let i = 0; i < 3; i++) expect(await take('a', 60_000)).toBeUndefined();
+    expect(await take('a', 60_000)).toBe(1);
+  });
+
+  it('says how long until a token, rounded up to whole seconds', async () => {
+    const limit = { perSecond: 0.25, burst: 1 };
+    const take = (ms: number) => takeToken(h.db, `test:${kind}:slow`, limit, new Date(ms));
+    expect(await take(0)).toBeUndefined();
+    expect(await take(0)).toBe(4);
+    expect(await take(3_000)).toBe(1);
+    expect(await take(4_000)).toBeUndefined();
+  });
+
+  it('counts concurrent requests exactly', async () => {
+    const limit = { perSecond: 1, burst: 10 };
+    const answers = await Promise.all(
+      Array.from({ length: 25 }, () => takeToken(h.db, `test:${kind}:concurrent`, limit, new Date(0))),
+    );
+    expect(answers.filter((answer) => answer === undefined)).toHaveLength(10);
+  });
+
+  it('collects buckets that are full again, and only those', async () => {
+    const key = `test:${kind}:collected`;
+    await takeToken(h.db, key, { perSecond: 1, burst: 5 }, new Date(0));
+    const collect = (ms: number) =>
+      collectSpentLimits({ db: h.db, now: () => new Date(ms), authLimits: AUTH_LIMITS, lockout: LOCKOUT_POLICY });
+    const bucketRows = () => queryRows(h.db, sql`select 1 from request_rate_limits where bucket = ${key}`);
+    await collect(999);
+    expect(await bucketRows()).toHaveLength(1);
+    await collect(1_000);
+    expect(await bucketRows()).toHaveLength(0);
+  });
 
   it('answers 429 with Retry-After and names the limit, per account, and lets requests through again later', async () => {
     for (let i = 0; i < 5; i++) await ok(alice.request('/api/usage'));
@@ -54,6 +76,29 @@ describe.each(DATABASE_KINDS)('rate limits on %s', (kind) => {
     await ok(bob.request('/api/usage'));
     h.clock.now = new Date(h.clock.now.getTime() + 2_000);
     await ok(alice.request('/api/usage'));
+  });
+
+  it('counts requests to every server instance on the database together', async () => {
+    const other = createApp({
+      db: h.db,
+      blobs: h.blobs,
+      webRoot: 'web/build',
+      version: 'test',
+      now: () => h.clock.now,
+      log: () => {},
+      publicOrigin: ORIGIN,
+      defaultQuotaBytes: 1024 ** 3,
+      rateLimit: LIMIT,
+    });
+    const carol = await h.makeUser();
+    const viaOther = () => other.request('/api/usage', { headers: { cookie: carol.cookie, origin: ORIGIN } });
+    for (let i = 0; i < 3; i++) await ok(carol.request('/api/usage'));
+    for (let i = 0; i < 2; i++) await ok(viaOther());
+    await fails(viaOther(), 429, 'RATE_LIMITED');
+    await fails(carol.request('/api/usage'), 429, 'RATE_LIMITED');
+    h.clock.now = new Date(h.clock.now.getTime() + 1_000);
+    await ok(viaOther());
+    await fails(carol.request('/api/usage'), 429, 'RATE_LIMITED');
   });
 
   it('limits requests without a session by address', async () => {

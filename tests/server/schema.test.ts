@@ -41,6 +41,7 @@ describe.each(DATABASE_KINDS)('schema on %s', (kind) => {
       'links',
       'nodes',
       'public_keys',
+      'request_rate_limits',
       'revision_segments',
       'revisions',
       'sessions',
@@ -49,6 +50,14 @@ describe.each(DATABASE_KINDS)('schema on %s', (kind) => {
       'users',
       'wrapped_keys',
     ]);
+  });
+
+  it('keeps the request rate limits out of the write-ahead log: a request need not wait for the disk', async () => {
+    const rows = await queryRows<{ relpersistence: string }>(
+      database.db,
+      sql`select relpersistence from pg_class where relname = 'request_rate_limits'`,
+    );
+    expect(rows).toEqual([{ relpersistence: 'u' }]);
   });
 
   it('has no column that could hold a name or a key in the clear', async () => {
