@@ -11,7 +11,7 @@ import { requireUser, useCookiePolicy, type AuthEnv } from './http/auth.ts';
 import { apiCacheControl, clearCacheOnSignOut } from './http/cache-control.ts';
 import { ApiError, errorBody, handleError } from './http/errors.ts';
 import { resolveClientAddress } from './http/client-address.ts';
-import { rateLimit, type RateLimit } from './http/rate-limit.ts';
+import { rateLimit, tokenTaker, type RateBuckets, type RateLimit } from './http/rate-limit.ts';
 import { createLogger, requestLog, type LogLine } from './http/request-log.ts';
 import { LOCKOUT_POLICY, type LockoutPolicy } from './auth/lockout.ts';
 import { AUTH_LIMITS, type AuthLimits } from './auth/rate-limits.ts';
@@ -54,6 +54,8 @@ export interface AppDeps {
   uploadIdleMs?: number;
   /** API requests allowed per account; each client address may make ADDRESS_RATE_FACTOR times as many. */
   rateLimit?: RateLimit;
+  /** Where the rate limits are counted: 'database' (the default) unless this is the only process (PGlite). */
+  rateBuckets?: RateBuckets;
   /** How many reverse proxies in front of Coffer append to X-Forwarded-For (TRUST_PROXY); 0 trusts none. */
   trustedProxies?: number;
   /** Attempts per client address at the auth routes, counted in the database. */
@@ -83,6 +85,7 @@ export function createApp(deps: AppDeps) {
     limits: { uploadIdleMs: deps.uploadIdleMs ?? DEFAULT_UPLOAD_IDLE_MS },
   };
   const limit = deps.rateLimit ?? DEFAULT_RATE_LIMIT;
+  const takeToken = tokenTaker(deps.rateBuckets ?? 'database', deps.db);
   const addressLimit = { perSecond: limit.perSecond * ADDRESS_RATE_FACTOR, burst: limit.burst * ADDRESS_RATE_FACTOR };
   const metrics = createMetrics();
   const app = new Hono<AuthEnv>()
@@ -129,7 +132,7 @@ export function createApp(deps: AppDeps) {
     .use('/api/*', resolveClientAddress(deps.trustedProxies ?? 0))
     .use(
       '/api/*',
-      rateLimit(deps.db, addressLimit, now, 'this address', (c) => `address:${c.get('clientAddress')}`),
+      rateLimit(takeToken, addressLimit, now, 'this address', (c) => `address:${c.get('clientAddress')}`),
     )
     .use('/api/*', requireSameOrigin(deps.publicOrigin))
     .use('/api/*', useCookiePolicy(deps.publicOrigin))
@@ -137,7 +140,7 @@ export function createApp(deps: AppDeps) {
     .use('/api/*', requireUser(deps.db, now))
     .use(
       '/api/*',
-      rateLimit(deps.db, limit, now, 'this account', (c) => `account:${c.get('user').id}`),
+      rateLimit(takeToken, limit, now, 'this account', (c) => `account:${c.get('user').id}`),
     )
     .use('/api/account/sign-out', clearCacheOnSignOut())
     .use('/api/account/sign-out-everywhere', clearCacheOnSignOut())

@@ -56,6 +56,7 @@ const app = createApp({
   registrationDefault: config.registrationDefault,
   uploadIdleMs: config.uploadIdleMs,
   rateLimit: config.rateLimit,
+  rateBuckets: database.kind === 'pglite' ? 'memory' : 'database',
   lockout: config.lockout,
   trustedProxies: config.trustedProxies,
   log: writeLog,

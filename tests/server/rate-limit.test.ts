@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Hono } from 'hono';
 import { createApp } from '../../server/app.ts';
 import { clientAddressOf } from '../../server/http/client-address.ts';
-import { takeToken } from '../../server/http/rate-limit.ts';
+import { MemoryBuckets, takeToken, type TakeToken } from '../../server/http/rate-limit.ts';
 import { fails, ok } from './client.ts';
 import { createHarness, ORIGIN, type Harness, type TestUser } from './harness.ts';
 import { DATABASE_KINDS, queryRows } from '../../tools/harness/test-databases.ts';
@@ -12,6 +12,41 @@ import { LOCKOUT_POLICY } from '../../server/auth/lockout.ts';
 import { sql } from 'drizzle-orm';
 
 const LIMIT = { perSecond: 1, burst: 5 };
+
+/** What a bucket does, wherever it is counted. */
+function bucketRules(taker: () => TakeToken) {
+  it('allows a burst, then refills at the rate, per bucket', async () => {
+    const limit = { perSecond: 2, burst: 3 };
+    const take = (key: string, ms: number) => taker()(key, limit, new Date(ms));
+    for (let i = 0; i < 3; i++) expect(await take('a', 0)).toBeUndefined();
+    expect(await take('a', 0)).toBe(1);
+    expect(await take('b', 0)).toBeUndefined();
+    expect(await take('a', 500)).toBeUndefined();
+    expect(await take('a', 500)).toBe(1);
+    for (let i = 0; i < 3; i++) expect(await take('a', 60_000)).toBeUndefined();
+    expect(await take('a', 60_000)).toBe(1);
+  });
+
+  it('says how long until a token, rounded up to whole seconds', async () => {
+    const limit = { perSecond: 0.25, burst: 1 };
+    const take = (ms: number) => taker()('slow', limit, new Date(ms));
+    expect(await take(0)).toBeUndefined();
+    expect(await take(0)).toBe(4);
+    expect(await take(3_000)).toBe(1);
+    expect(await take(4_000)).toBeUndefined();
+  });
+}
+
+describe('rate limits in one process', () => {
+  const buckets = new MemoryBuckets();
+  bucketRules(() => buckets.take);
+
+  it('keeps the buckets of many keys apart', async () => {
+    const limit = { perSecond: 1, burst: 1 };
+    for (let i = 0; i < 20_000; i++) expect(await buckets.take(`many:${i}`, limit, new Date(i))).toBeUndefined();
+    expect(await buckets.take('many:19999', limit, new Date(19_999))).toBe(1);
+  });
+});
 
 describe.each(DATABASE_KINDS)('rate limits on %s', (kind) => {
   let h: Harness;
@@ -25,26 +60,7 @@ describe.each(DATABASE_KINDS)('rate limits on %s', (kind) => {
   });
   afterAll(() => h.close());
 
-  it('allows a burst, then refills at the rate, per bucket', async () => {
-    const limit = { perSecond: 2, burst: 3 };
-    const take = (key: string, ms: number) => takeToken(h.db, `test:${kind}:${key}`, limit, new Date(ms));
-    for (let i = 0; i < 3; i++) expect(await take('a', 0)).toBeUndefined();
-    expect(await take('a', 0)).toBe(1);
-    expect(await take('b', 0)).toBeUndefined();
-    expect(await take('a', 500)).toBeUndefined();
-    expect(await take('a', 500)).toBe(1);
-    for (let i = 0; i < 3; i++) expect(await take('a', 60_000)).toBeUndefined();
-    expect(await take('a', 60_000)).toBe(1);
-  });
-
-  it('says how long until a token, rounded up to whole seconds', async () => {
-    const limit = { perSecond: 0.25, burst: 1 };
-    const take = (ms: number) => takeToken(h.db, `test:${kind}:slow`, limit, new Date(ms));
-    expect(await take(0)).toBeUndefined();
-    expect(await take(0)).toBe(4);
-    expect(await take(3_000)).toBe(1);
-    expect(await take(4_000)).toBeUndefined();
-  });
+  bucketRules(() => (key, limit, now) => takeToken(h.db, `test:${kind}:${key}`, limit, now));
 
   it('counts concurrent requests exactly', async () => {
     const limit = { perSecond: 1, burst: 10 };
