@@ -131,7 +131,7 @@ export function loadConfig(env: Env): Config {
       ...LOCKOUT_POLICY,
       threshold: integer('LOCKOUT_THRESHOLD', LOCKOUT_POLICY.threshold, 1, 100),
       firstMs: lockoutFirstMs,
-      // Doubling stops at an hour, or at the first lockout's length if that is longer.
+      // Doubling stops at the policy's cap, or at the first lockout's length if that is longer.
       capMs: Math.max(LOCKOUT_POLICY.capMs, lockoutFirstMs),
     },
     shutdownTimeoutMs: integer('SHUTDOWN_TIMEOUT_MS', 30_000, 0, 10 * 60 * 1000),

@@ -68,9 +68,13 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
     const lock = await client.reserve();
     try {
       await lock`select pg_advisory_lock(${MIGRATION_LOCK}::bigint)`;
-      await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+      try {
+        await migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+      } finally {
+        // A connection that fails here takes its session lock with it; the migration's own error is the one to see.
+        await lock`select pg_advisory_unlock(${MIGRATION_LOCK}::bigint)`.catch(() => undefined);
+      }
     } finally {
-      await lock`select pg_advisory_unlock(${MIGRATION_LOCK}::bigint)`;
       lock.release();
     }
     return { db: db as unknown as Database, kind: 'postgres', close: () => client.end() };

@@ -82,7 +82,7 @@ export const authRateLimits = pgTable('auth_rate_limits', {
 export const requestRateLimits = pgTable('request_rate_limits', {
   bucket: text('bucket').primaryKey(),
   // No index: every API request updates this column, and the collector's scan of a row per active account and
-  // address, every few minutes, costs less than keeping one.
+  // address, on each collection run, costs less than keeping one.
   fullAt: at('full_at').notNull(),
 });
 

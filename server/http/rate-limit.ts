@@ -56,7 +56,7 @@ export async function takeToken(db: Database, key: string, limit: RateLimit, now
     .select({ fullAt: requestRateLimits.fullAt })
     .from(requestRateLimits)
     .where(eq(requestRateLimits.bucket, key));
-  // Gone if collected meanwhile: the bucket is full again, and a retry after a second will find it so.
+  // Gone if collected meanwhile: the bucket is full again, and a retry after the least Retry-After will find it so.
   const waitMs = row ? row.fullAt.getTime() - toleranceMs - now.getTime() : 0;
   return Math.max(1, Math.ceil(waitMs / 1000));
 }
