@@ -23,6 +23,7 @@ import { opsRoutes } from './ops/ops-routes.ts';
 import { accountRoutes } from './routes/account.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
+import { handleRoutes } from './routes/handles.ts';
 import { healthRoutes } from './routes/health.ts';
 import { nodeRoutes, trashRoutes } from './routes/nodes.ts';
 import { revisionRoutes } from './routes/revisions.ts';
@@ -152,6 +153,7 @@ export function createApp(deps: AppDeps) {
     )
     .route('/api/account', accountRoutes(services))
     .route('/api/admin', adminRoutes(services))
+    .route('/api/handles', handleRoutes(services))
     .route('/api/uploads/batch', uploadBatchRoutes(services))
     .route('/api/uploads', uploadRoutes(services))
     .route('/api/revisions', revisionRoutes(services))

@@ -3,12 +3,13 @@
  * proves itself: everything it needs to unlock the master key and, with it, the private keys. All of it is ciphertext
  * or public.
  */
+import { eq } from 'drizzle-orm';
 import type { PassphraseWrap as PassphraseWrapRecord, SignUpRequest } from '../../shared/api/auth-schemas.ts';
 import type { AccountBundle } from '../../shared/api/responses.ts';
 import { decodeBase64url, encodeBase64url } from '../../shared/crypto/index.ts';
 import { accountActor, accountRows } from '../access/policy.ts';
 import type { Queryable } from '../db/database.ts';
-import { publicKeys, wrappedKeys } from '../db/schema.ts';
+import { publicKeys, users, wrappedKeys } from '../db/schema.ts';
 
 type WrapRow = typeof wrappedKeys.$inferInsert;
 
@@ -68,6 +69,7 @@ export async function accountBundle(db: Queryable, userId: string): Promise<Acco
   const actor = accountActor({ id: userId });
   const wraps = await db.select().from(wrappedKeys).where(accountRows.wrappedKeys(actor));
   const keys = await db.select().from(publicKeys).where(accountRows.publicKeys(actor));
+  const [account] = await db.select({ handle: users.handle }).from(users).where(eq(users.id, userId));
   const only = (purpose: string) => wraps.find((wrap) => wrap.purpose === purpose);
   // Stored parameters were checked by the request schemas on the way in (passphraseWrapSchema, recoveryWrapSchema).
   const withParams = <T>(purpose: string) => {
@@ -76,6 +78,7 @@ export async function accountBundle(db: Queryable, userId: string): Promise<Acco
   };
   return {
     userId,
+    handle: account?.handle ?? null,
     prfWraps: wraps
       .filter((wrap) => wrap.purpose === WRAP_PURPOSES.prf)
       .map((wrap) => ({

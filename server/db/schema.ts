@@ -31,20 +31,29 @@ const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'dat
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const bytes = (name: string) => bigint(name, { mode: 'number' });
 
-export const users = pgTable('users', {
-  id: uuid('id').primaryKey(),
-  role: text('role', { enum: ['user', 'admin'] })
-    .notNull()
-    .default('user'),
-  quotaBytes: bytes('quota_bytes').notNull(),
-  /**
-   * SHA-256 of a key the client derives from the recovery key (never the recovery key itself): presenting that derived
-   * key signs in a user who lost every passkey.
-   */
-  recoveryVerifier: bytea('recovery_verifier').unique(),
-  createdAt: createdAt(),
-  disabledAt: at('disabled_at'),
-});
+export const users = pgTable(
+  'users',
+  {
+    id: uuid('id').primaryKey(),
+    role: text('role', { enum: ['user', 'admin'] })
+      .notNull()
+      .default('user'),
+    quotaBytes: bytes('quota_bytes').notNull(),
+    /**
+     * SHA-256 of a key the client derives from the recovery key (never the recovery key itself): presenting that derived
+     * key signs in a user who lost every passkey.
+     */
+    recoveryVerifier: bytea('recovery_verifier').unique(),
+    createdAt: createdAt(),
+    disabledAt: at('disabled_at'),
+    /**
+     * The public name others find this account by (server/accounts/handles.ts), in the case its owner chose; unique
+     * whatever the case. The only thing about the person the server keeps in the clear.
+     */
+    handle: text('handle'),
+  },
+  (t) => [uniqueIndex('users_handle_idx').on(sql`lower(${t.handle})`)],
+);
 
 /**
  * WebAuthn challenges, single-use and short-lived, kept in the database so that any server instance can check them.

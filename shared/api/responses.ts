@@ -96,12 +96,28 @@ export interface UsageResponse {
 /** Everything a client needs to unlock an account, all of it wrapped or public; sent once a ceremony succeeds. */
 export interface AccountBundle {
   userId: string;
+  /** The account's public handle, or null before it chose one. */
+  handle: string | null;
   prfWraps: { credentialId: string; salt: string; wrapped: string }[];
   passphraseWrap: PassphraseWrap | null;
   recoveryWrap: { salt: string; wrapped: string } | null;
   privateKeys: { sharing: string | null; signing: string | null };
   /** Public keys by purpose, base64url. */
   publicKeys: Record<string, string>;
+}
+
+export interface HandleResponse {
+  handle: string;
+}
+
+/**
+ * What anyone signed in learns from a handle: the account's id and its published keys (base64url SPKI), to check
+ * against a contact card's fingerprint or to show as fingerprint words. Nothing else about the person.
+ */
+export interface HandleLookupResponse {
+  userId: string;
+  handle: string;
+  publicKeys: { sharing: string | null; signing: string | null };
 }
 
 /** A sign-in's bundle also names the passkey that signed in. */

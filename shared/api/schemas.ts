@@ -112,6 +112,15 @@ export const setCurrentRevisionSchema = z.strictObject({
   encryptedMetadata: encryptedMetadataSchema,
 });
 
+/** A handle: what others type to find an account. Compared without regard to case; kept as its owner typed it. */
+export const HANDLE_RULE =
+  'a handle is 3 to 32 characters: letters a-z, digits, "-" and "_", starting with a letter or a digit';
+export const handleSchema = z.string({ error: HANDLE_RULE }).regex(/^[A-Za-z0-9][A-Za-z0-9_-]{2,31}$/, {
+  error: (issue) => `${HANDLE_RULE}; got ${JSON.stringify(issue.input)}`,
+});
+
+export const setHandleSchema = z.strictObject({ handle: handleSchema });
+
 export type CreateFolderRequest = z.infer<typeof createFolderSchema>;
 export type CreateUploadRequest = z.infer<typeof createUploadSchema>;
 export type SmallFileRequest = z.infer<typeof smallFileSchema>;
@@ -120,3 +129,4 @@ export type CompleteUploadRequest = z.infer<typeof completeUploadSchema>;
 export type RenameNodeRequest = z.infer<typeof renameNodeSchema>;
 export type MoveNodeRequest = z.infer<typeof moveNodeSchema>;
 export type SetCurrentRevisionRequest = z.infer<typeof setCurrentRevisionSchema>;
+export type SetHandleRequest = z.infer<typeof setHandleSchema>;

@@ -70,6 +70,15 @@ const MATRIX: Record<string, Row> = {
   'POST /api/auth/sign-in/verify': { public: true, asOther: 400 },
   'POST /api/auth/recover': { public: true, asOther: 400 },
   'GET /api/account': { asOther: 200 },
+  'PUT /api/account/handle': {
+    request: () => ({
+      path: '/api/account/handle',
+      init: send('PUT', { handle: `h${crypto.randomUUID().slice(0, 8)}` }),
+    }),
+    asOther: 200,
+  },
+  // Finds only what an account publishes; a handle nobody has is not found.
+  'GET /api/handles/:handle': { request: () => ({ path: '/api/handles/nobody-has-this' }), asOther: 404 },
   'GET /api/account/security-events': { asOther: 200 },
   'GET /api/account/security-events/export': { asOther: 200 },
   'POST /api/account/step-up/options': { asOther: 200 },
