@@ -27,6 +27,7 @@ import { handleRoutes } from './routes/handles.ts';
 import { healthRoutes } from './routes/health.ts';
 import { nodeRoutes, trashRoutes } from './routes/nodes.ts';
 import { revisionRoutes } from './routes/revisions.ts';
+import { shareRoutes } from './routes/shares.ts';
 import { uploadBatchRoutes } from './routes/upload-batches.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 import { usageRoutes } from './routes/usage.ts';
@@ -159,6 +160,7 @@ export function createApp(deps: AppDeps) {
     .route('/api/revisions', revisionRoutes(services))
     .route('/api/nodes', nodeRoutes(services))
     .route('/api/trash', trashRoutes(services))
+    .route('/api/shares', shareRoutes(services))
     .route('/api/usage', usageRoutes(services))
     .all('/api/*', (c) => {
       throw new ApiError(404, 'NOT_FOUND', `no API route ${c.req.method} ${c.req.path}`);

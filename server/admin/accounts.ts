@@ -4,7 +4,16 @@
  */
 import { and, asc, count, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { AdminUsersResponse, EndedSessionsResponse, InstanceResponse } from '../../shared/api/responses.ts';
-import { auditEvents, credentials, instanceSettings, nodes, revisions, sessions, users } from '../db/schema.ts';
+import {
+  auditEvents,
+  credentials,
+  instanceSettings,
+  nodes,
+  revisions,
+  sessions,
+  uploads,
+  users,
+} from '../db/schema.ts';
 import type { Queryable } from '../db/database.ts';
 import { ApiError } from '../http/errors.ts';
 import { deleteRevisionBlobs } from '../nodes/purge.ts';
@@ -148,12 +157,22 @@ export async function deleteAccount(
   const revisionIds = await db.transaction(async (tx) => {
     await existingAccount(tx, userId);
     const owned = await tx.select({ id: revisions.id }).from(revisions).where(eq(revisions.ownerId, userId));
+    // Its unfinished uploads into others' trees (as an editor of a share) would hold the owners' quota for good.
+    const strays = await tx
+      .delete(revisions)
+      .where(
+        and(
+          isNull(revisions.completedAt),
+          sql`${revisions.id} in (select ${uploads.revisionId} from ${uploads} where ${uploads.userId} = ${userId})`,
+        ),
+      )
+      .returning({ id: revisions.id });
     await tx.delete(auditEvents).where(eq(auditEvents.userId, userId));
     // Nodes first: their parent references point within the tree, and one statement removes the whole tree at once.
     await tx.delete(nodes).where(eq(nodes.ownerId, userId));
     await tx.delete(users).where(eq(users.id, userId));
     await auditAdmin(tx, caller, 'admin-user-deleted', { targetUserId: userId, revisions: owned.length });
-    return owned.map((row) => row.id);
+    return [...new Set([...owned, ...strays].map((row) => row.id))];
   });
   await deleteRevisionBlobs(blobs, revisionIds);
 }

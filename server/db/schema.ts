@@ -21,6 +21,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { Grant } from '../../shared/crypto/grant.ts';
 
 const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
   dataType: () => 'bytea',
@@ -186,6 +187,8 @@ export const nodes = pgTable(
     wrappedKey: text('wrapped_key').notNull(),
     encryptedMetadata: bytea('encrypted_metadata').notNull(),
     currentRevisionId: uuid('current_revision_id'),
+    /** Who made the node: its owner, or the editor of a share it was made in ("added by"). */
+    authorId: uuid('author_id').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
     updatedAt: at('updated_at').notNull().defaultNow(),
     trashedAt: at('trashed_at'),
@@ -226,6 +229,8 @@ export const revisions = pgTable(
     size: bytes('size').notNull(),
     /** Bytes of the encrypted thumbnail the client made (blob `revisions/<id>/thumbnail`), or null for none. */
     thumbnailBytes: integer('thumbnail_bytes'),
+    /** Who uploaded the revision: the owner, or an editor of a share (whose upload counts against the owner's quota). */
+    authorId: uuid('author_id').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
     completedAt: at('completed_at'),
   },
@@ -275,24 +280,42 @@ export const revisionSegments = pgTable(
   (t) => [primaryKey({ columns: [t.revisionId, t.firstIndex, t.chunkCount] })],
 );
 
-/** A node shared with another user: its key wrapped for the recipient. Needs the recipient's acceptance. */
+/**
+ * A node shared with another account: the grant exactly as its sender made it (docs/FORMAT.md section 4.3), which
+ * the recipient verifies before using it, and its terms in columns the access policy reads. One share per node and
+ * recipient: sharing again replaces the grant. It gives access only once accepted; revoking deletes it.
+ */
 export const shares = pgTable(
   'shares',
   {
     id: uuid('id').primaryKey(),
-    nodeId: uuid('node_id').notNull(),
+    nodeId: uuid('node_id')
+      .notNull()
+      .references(() => nodes.id, { onDelete: 'cascade' }),
+    /** Whose tree the node is in: its quota, its trash. */
     ownerId: uuid('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    senderId: uuid('sender_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     recipientId: uuid('recipient_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    wrappedKey: text('wrapped_key').notNull(),
+    kind: text('kind', { enum: ['file', 'folder'] }).notNull(),
+    role: text('role', { enum: ['viewer', 'editor'] }).notNull(),
+    /** The node key sealed to the recipient's public key, and the sender's signature over every term. */
+    wrappedGrant: jsonb('wrapped_grant').$type<Grant>().notNull(),
+    status: text('status', { enum: ['pending', 'accepted', 'declined'] })
+      .notNull()
+      .default('pending'),
     createdAt: createdAt(),
     acceptedAt: at('accepted_at'),
-    revokedAt: at('revoked_at'),
   },
-  (t) => [index('shares_recipient_idx').on(t.recipientId), index('shares_node_idx').on(t.nodeId)],
+  (t) => [
+    uniqueIndex('shares_node_recipient_idx').on(t.nodeId, t.recipientId),
+    index('shares_recipient_idx').on(t.recipientId, t.status),
+  ],
 );
 
 /** A share link: the node key wrapped under a secret that exists only in the link's URL fragment. */

@@ -47,6 +47,19 @@ export function usedBytesColumn(userId: string | SQLWrapper): SQL<string> {
   ) as stored)`;
 }
 
+/**
+ * Locks the account row of a tree's owner, which serialises everything that stores bytes against its quota (its own
+ * uploads and its editors'), and reads its quota and what it has in use.
+ */
+export async function lockQuota(tx: Queryable, ownerId: string): Promise<{ quotaBytes: number; used: number }> {
+  const [owner] = await tx
+    .select({ quotaBytes: users.quotaBytes })
+    .from(users)
+    .where(eq(users.id, ownerId))
+    .for('update');
+  return { quotaBytes: owner?.quotaBytes ?? 0, used: await usedBytes(tx, ownerId) };
+}
+
 /** The answer to anything that would store more than the quota allows: 413, naming the limit. */
 export function quotaExceeded(needed: number, used: number, quotaBytes: number, what = 'this upload'): ApiError {
   return new ApiError(
