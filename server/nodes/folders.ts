@@ -3,7 +3,15 @@ import { and, isNull } from 'drizzle-orm';
 import type { NodeRecord } from '../../shared/api/responses.ts';
 import type { CreateFolderRequest } from '../../shared/api/schemas.ts';
 import { decodeBase64url } from '../../shared/crypto/index.ts';
-import { authorizeNode, nodesIn, ownTree, usableFolder, type Actor, type Scope } from '../access/policy.ts';
+import {
+  authorizeNode,
+  nodesIn,
+  ownTree,
+  requireInForce,
+  usableFolder,
+  type Actor,
+  type Scope,
+} from '../access/policy.ts';
 import type { Queryable } from '../db/database.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { nodes } from '../db/schema.ts';
@@ -26,6 +34,8 @@ export async function createFolder(
     const created = await db.transaction(async (tx) => {
       // Under the tree lock, a purge cannot delete the parent between this check and the insert.
       await lockTree(tx, scope);
+      // A share revoked since the scope was found gives nothing, under the lock as before it.
+      await requireInForce(tx, scope);
       if (parentId) await usableFolder(tx, scope, parentId);
       const [row] = await tx
         .insert(nodes)

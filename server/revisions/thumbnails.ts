@@ -10,7 +10,7 @@ import type { Scope } from '../access/policy.ts';
 import type { ServerDeps } from '../deps.ts';
 import { ApiError } from '../http/errors.ts';
 import type { RevisionRow } from '../nodes/tree-queries.ts';
-import { lockQuota, quotaExceeded } from '../storage/usage.ts';
+import { lockQuota, quotaExceeded, quotaHolder } from '../storage/usage.ts';
 import { revisionPrefix } from '../uploads/segments.ts';
 import { revisionJson } from './revision-json.ts';
 
@@ -32,7 +32,8 @@ export async function setThumbnail(
   const updated = await db.transaction(async (tx) => {
     // Locking the owner serialises the quota check with uploads into its tree and other thumbnails, as uploads do.
     const { used, quotaBytes } = await lockQuota(tx, scope.ownerId);
-    if (used + body.length > quotaBytes) throw quotaExceeded(body.length, used, quotaBytes, 'this thumbnail');
+    if (used + body.length > quotaBytes)
+      throw quotaExceeded(body.length, used, quotaBytes, 'this thumbnail', quotaHolder(scope));
     const [row] = await tx
       .update(revisions)
       .set({ thumbnailBytes: body.length })

@@ -60,13 +60,27 @@ export async function lockQuota(tx: Queryable, ownerId: string): Promise<{ quota
   return { quotaBytes: owner?.quotaBytes ?? 0, used: await usedBytes(tx, ownerId) };
 }
 
-/** The answer to anything that would store more than the quota allows: 413, naming the limit. */
-export function quotaExceeded(needed: number, used: number, quotaBytes: number, what = 'this upload'): ApiError {
+/**
+ * The answer to anything that would store more than the quota allows: 413, naming the limit, and whose it is (a
+ * share's editor stores against the quota of the folder's owner).
+ */
+export function quotaExceeded(
+  needed: number,
+  used: number,
+  quotaBytes: number,
+  what = 'this upload',
+  whose: 'your' | "the shared folder's owner's" = 'your',
+): ApiError {
   return new ApiError(
     413,
     'QUOTA_EXCEEDED',
-    `${what} needs ${formatBytes(needed)}, and ${formatBytes(used)} of your ${formatBytes(quotaBytes)} quota is in use`,
+    `${what} needs ${formatBytes(needed)}, and ${formatBytes(used)} of ${whose} ${formatBytes(quotaBytes)} quota is in use`,
   );
+}
+
+/** Whose quota a scope's writes count against, as quotaExceeded says it. */
+export function quotaHolder(scope: { share?: unknown }): 'your' | "the shared folder's owner's" {
+  return scope.share ? "the shared folder's owner's" : 'your';
 }
 
 export function formatBytes(bytes: number): string {

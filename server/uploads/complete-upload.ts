@@ -6,7 +6,7 @@ import { and, eq } from 'drizzle-orm';
 import type { UploadRecord } from '../../shared/api/responses.ts';
 import type { CompleteUploadRequest } from '../../shared/api/schemas.ts';
 import { decodeBase64url } from '../../shared/crypto/index.ts';
-import { authorizeNode, nodesIn, usableFolder, type Actor } from '../access/policy.ts';
+import { authorizeNode, nodesIn, requireInForce, usableFolder, type Actor } from '../access/policy.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { nodes, revisionSegments, revisions, uploads } from '../db/schema.ts';
 import type { ServerDeps } from '../deps.ts';
@@ -38,6 +38,7 @@ export async function completeUpload(
       const [locked] = await tx.select().from(uploads).where(eq(uploads.id, upload.id)).for('update');
       if (!locked) throw new ApiError(409, 'UPLOAD_ABORTED', 'this upload was aborted while completing');
       if (locked.completedAt) return false;
+      await requireInForce(tx, scope);
       const completedAt = now();
       const metadata = request.encryptedMetadata ? decodeBase64url(request.encryptedMetadata) : undefined;
       if (upload.newNode) {

@@ -7,14 +7,14 @@ import { and, eq, max } from 'drizzle-orm';
 import type { UploadRecord } from '../../shared/api/responses.ts';
 import type { CreateUploadRequest } from '../../shared/api/schemas.ts';
 import { bytesToUuid, decodeBase64url } from '../../shared/crypto/index.ts';
-import { authorizeNode, inScope, revisionsIn, usableFolder, type Actor } from '../access/policy.ts';
+import { authorizeNode, inScope, requireInForce, revisionsIn, usableFolder, type Actor } from '../access/policy.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { nodes, revisions, uploads } from '../db/schema.ts';
 import type { ServerDeps } from '../deps.ts';
 import type { AuthUser } from '../http/auth.ts';
 import { ApiError } from '../http/errors.ts';
 import { nodeIdTaken, usedByOthersUpload } from '../nodes/taken-ids.ts';
-import { lockQuota, quotaExceeded } from '../storage/usage.ts';
+import { lockQuota, quotaExceeded, quotaHolder } from '../storage/usage.ts';
 import { readUploadHeader, streamLayout } from './stream-layout.ts';
 import { uploadExpiry } from './upload-expiry.ts';
 import { uploadJson } from './upload-json.ts';
@@ -45,6 +45,7 @@ export async function createUpload(
     const created = await db.transaction(async (tx) => {
       // Locking the owner serialises uploads into its tree, so the quota check below cannot race another upload.
       const { used, quotaBytes } = await lockQuota(tx, scope.ownerId);
+      await requireInForce(tx, scope);
       const existing = await tx.select().from(nodes).where(eq(nodes.id, nodeId));
       if (request.newFile) {
         const [taken] = existing;
@@ -67,7 +68,8 @@ export async function createUpload(
           `the header names revision ${fields.revision}; the next revision of this file is ${nextRevision}`,
         );
       }
-      if (used + request.size > quotaBytes) throw quotaExceeded(request.size, used, quotaBytes);
+      if (used + request.size > quotaBytes)
+        throw quotaExceeded(request.size, used, quotaBytes, 'this upload', quotaHolder(scope));
       const revisionId = crypto.randomUUID();
       await tx.insert(revisions).values({
         id: revisionId,

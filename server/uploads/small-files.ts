@@ -29,7 +29,7 @@ import type { AuthUser } from '../http/auth.ts';
 import { ApiError } from '../http/errors.ts';
 import { nodeIdTaken, nodeIdTakenError } from '../nodes/taken-ids.ts';
 import { discardUpload } from './discard-upload.ts';
-import { lockQuota, quotaExceeded } from '../storage/usage.ts';
+import { lockQuota, quotaExceeded, quotaHolder } from '../storage/usage.ts';
 import { segmentKey } from './segments.ts';
 import { readUploadHeader, streamLayout } from './stream-layout.ts';
 
@@ -183,7 +183,8 @@ async function reserve(
           );
         }
         const budget = budgets.get(file.scope.ownerId)!;
-        if (budget.used + file.size > budget.quotaBytes) throw quotaExceeded(file.size, budget.used, budget.quotaBytes);
+        if (budget.used + file.size > budget.quotaBytes)
+          throw quotaExceeded(file.size, budget.used, budget.quotaBytes, 'this upload', quotaHolder(file.scope));
         budget.used += file.size;
         accepted.push({ ...file, revisionId: crypto.randomUUID(), uploadId: crypto.randomUUID() });
       } catch (error) {
