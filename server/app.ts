@@ -23,9 +23,11 @@ import { opsRoutes } from './ops/ops-routes.ts';
 import { accountRoutes } from './routes/account.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
+import { handleRoutes } from './routes/handles.ts';
 import { healthRoutes } from './routes/health.ts';
 import { nodeRoutes, trashRoutes } from './routes/nodes.ts';
 import { revisionRoutes } from './routes/revisions.ts';
+import { shareRoutes } from './routes/shares.ts';
 import { uploadBatchRoutes } from './routes/upload-batches.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 import { usageRoutes } from './routes/usage.ts';
@@ -150,11 +152,13 @@ export function createApp(deps: AppDeps) {
     )
     .route('/api/account', accountRoutes(services))
     .route('/api/admin', adminRoutes(services))
+    .route('/api/handles', handleRoutes(services))
     .route('/api/uploads/batch', uploadBatchRoutes(services))
     .route('/api/uploads', uploadRoutes(services))
     .route('/api/revisions', revisionRoutes(services))
     .route('/api/nodes', nodeRoutes(services))
     .route('/api/trash', trashRoutes(services))
+    .route('/api/shares', shareRoutes(services))
     .route('/api/usage', usageRoutes(services))
     .all('/api/*', (c) => {
       throw new ApiError(404, 'NOT_FOUND', `no API route ${c.req.method} ${c.req.path}`);

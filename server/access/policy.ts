@@ -3,7 +3,7 @@
  * the condition selecting the rows an actor reaches. Routes and queries take a Scope from here and never compare
  * owner ids themselves, so that sharing adds roles here rather than clauses in every handler.
  */
-import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from '../db/database.ts';
 import {
   auditEvents,
@@ -12,11 +12,12 @@ import {
   publicKeys,
   revisions,
   sessions,
+  shares,
   uploads,
   wrappedKeys,
 } from '../db/schema.ts';
 import { ApiError } from '../http/errors.ts';
-import { idList, type NodeRow, type NodeWithRevision, withAncestors } from '../nodes/tree-queries.ts';
+import { idList, type NodeRow, type NodeWithRevision, type RevisionRow, withAncestors } from '../nodes/tree-queries.ts';
 
 /**
  * Who is asking. Only signed-in accounts exist yet; a link holder (a secret from a share link, no account) comes with
@@ -27,7 +28,7 @@ export interface Actor {
   userId: string;
 }
 
-/** What an actor is to a tree: its owner, or (once sharing lands) a grantee or link holder with a granted role. */
+/** What an actor is to a tree: its owner, or the recipient of an accepted share with the share's role. */
 export type Role = 'owner' | 'editor' | 'viewer';
 
 export type Action = 'read' | 'write' | 'manage';
@@ -46,6 +47,11 @@ export interface Scope {
   actor: Actor;
   ownerId: string;
   role: Role;
+  /**
+   * For a scope an accepted share gives: the share, and its node. Only that node and what is inside it are in
+   * scope: walks up the tree stop there, and nothing moves out of it.
+   */
+  share?: { id: string; nodeId: string };
 }
 
 export function accountActor(user: { id: string }): Actor {
@@ -62,7 +68,7 @@ export function requireAdmin(user: { id: string; role: 'user' | 'admin' }): Acto
   return accountActor(user);
 }
 
-/** The actor's own tree. Grants and links will give scopes over other owners' trees, found from the node asked for. */
+/** The actor's own tree. Accepted shares give scopes over other owners' trees, found from the node asked for. */
 export function ownTree(actor: Actor): Scope {
   return { actor, ownerId: actor.userId, role: 'owner' };
 }
@@ -94,6 +100,33 @@ export const accountRows = {
   auditEvents: (actor: Actor) => eq(auditEvents.userId, actor.userId),
 };
 
+export type ShareRow = typeof shares.$inferSelect;
+export type ShareSide = 'owner' | 'recipient';
+
+/** The shares an account gave, as the owner of their nodes, and those it received: the rows each side reaches. */
+export const shareRows = {
+  given: (actor: Actor) => eq(shares.ownerId, actor.userId),
+  received: (actor: Actor) => eq(shares.recipientId, actor.userId),
+};
+
+/**
+ * A share the actor may act on from one of `sides`: as the owner of its node (to revoke it) or as its recipient (to
+ * accept, decline or leave it). Anyone else gets the 404 of a missing id.
+ */
+export async function authorizeShare(
+  db: Queryable,
+  actor: Actor,
+  shareId: string,
+  sides: readonly ShareSide[],
+): Promise<{ share: ShareRow; side: ShareSide }> {
+  const [share] = await db.select().from(shares).where(eq(shares.id, shareId));
+  const side = !share
+    ? undefined
+    : sides.find((candidate) => (candidate === 'owner' ? share.ownerId : share.recipientId) === actor.userId);
+  if (!share || !side) throw new ApiError(404, 'NOT_FOUND', `no share ${shareId}`);
+  return { share, side };
+}
+
 /** Whether a row found without the scope's condition (an id already taken, say) is in the scope. */
 export function inScope(scope: Scope, row: { ownerId: string }): boolean {
   return row.ownerId === scope.ownerId;
@@ -106,21 +139,131 @@ export function requireAction(scope: Scope, action: Action): void {
   }
 }
 
-/** The node, if the actor may do `action` to it; another owner's id and a missing id get the same 404. */
+/**
+ * The node, if the actor may do `action` to it: in its own tree as owner, or in another's through an accepted share
+ * of the node or of a folder above it, with that share's role. A node reached neither way and a missing id get the
+ * same 404; a pending, declined or revoked share gives nothing.
+ */
 export async function authorizeNode(
   db: Queryable,
   actor: Actor,
   nodeId: string,
   action: Action,
 ): Promise<{ node: NodeRow; scope: Scope }> {
-  const scope = ownTree(actor);
-  const [node] = await db
-    .select()
-    .from(nodes)
-    .where(and(eq(nodes.id, nodeId), nodesIn(scope)));
-  if (!node) throw new ApiError(404, 'NOT_FOUND', `no node ${nodeId}`);
+  const [node] = await db.select().from(nodes).where(eq(nodes.id, nodeId));
+  const scope = node && (await scopeOf(db, actor, node));
+  if (!node || !scope) throw new ApiError(404, 'NOT_FOUND', `no node ${nodeId}`);
   requireAction(scope, action);
   return { node, scope };
+}
+
+/** The scope in which the actor reaches each of these nodes (by id), for those it reaches at all. */
+export async function scopesOf(db: Queryable, actor: Actor, nodeIds: readonly string[]): Promise<Map<string, Scope>> {
+  const found =
+    nodeIds.length === 0
+      ? []
+      : await db
+          .select()
+          .from(nodes)
+          .where(inArray(nodes.id, [...nodeIds]));
+  const scopes = new Map<string, Scope>();
+  for (const node of found) {
+    const scope = await scopeOf(db, actor, node);
+    if (scope) scopes.set(node.id, scope);
+  }
+  return scopes;
+}
+
+async function scopeOf(db: Queryable, actor: Actor, node: NodeRow): Promise<Scope | undefined> {
+  const own = ownTree(actor);
+  return inScope(own, node) ? own : sharedScope(db, actor, node);
+}
+
+/**
+ * The scope an accepted share gives the actor over `node`: the share of the node or of the nearest folder above it,
+ * an editor's before a viewer's (the wider one, if both are editors' or both viewers').
+ */
+async function sharedScope(db: Queryable, actor: Actor, node: NodeRow): Promise<Scope | undefined> {
+  const above = sql`(
+      with recursive above(id, parent_id, depth) as (
+        select id, parent_id, 0 from ${nodes} where id = ${node.id}
+        union all
+        select parent.id, parent.parent_id, above.depth + 1
+          from ${nodes} as parent join above on parent.id = above.parent_id
+      )
+      select id, depth from above
+    ) as above`;
+  const [share] = await db
+    .select({ id: shares.id, nodeId: shares.nodeId, role: shares.role })
+    .from(shares)
+    .innerJoin(above, sql`above.id = ${shares.nodeId}`)
+    .where(and(eq(shares.recipientId, actor.userId), eq(shares.ownerId, node.ownerId), eq(shares.status, 'accepted')))
+    .orderBy(sql`${shares.role} = 'editor' desc`, sql`above.depth desc`)
+    .limit(1);
+  if (!share) return undefined;
+  return { actor, ownerId: node.ownerId, role: share.role, share: { id: share.id, nodeId: share.nodeId } };
+}
+
+/**
+ * Refuses to go on in a scope whose share was revoked or declined since it was found: a step that commits later than
+ * the check that found the scope (an upload's completion, a batch's publication) asks again. The actor's own tree
+ * needs no second look.
+ */
+export async function requireInForce(db: Queryable, scope: Scope): Promise<void> {
+  if (!scope.share) return;
+  const [share] = await db
+    .select({ id: shares.id })
+    .from(shares)
+    .where(
+      and(eq(shares.id, scope.share.id), eq(shares.recipientId, scope.actor.userId), eq(shares.status, 'accepted')),
+    );
+  if (!share) throw new ApiError(404, 'NOT_FOUND', `no node ${scope.share.nodeId}`);
+}
+
+/** A shared node stays where its owner put it: a recipient changes what is inside it, never moves or trashes it. */
+export function refuseSharedRoot(scope: Scope, node: NodeRow, what: 'move' | 'trash' | 'restore'): void {
+  if (scope.share?.nodeId === node.id) {
+    throw new ApiError(403, 'SHARED_ROOT', `node ${node.id} is the shared item itself; only its owner may ${what} it`);
+  }
+}
+
+/**
+ * A completed revision the actor may do `action` to (read its bytes, or, with 'write', add its thumbnail): the
+ * node's answer decides. A revision still uploading is not found, like one the actor cannot reach.
+ */
+export async function authorizeRevision(
+  db: Queryable,
+  actor: Actor,
+  revisionId: string,
+  action: Action,
+): Promise<{ revision: RevisionRow; scope: Scope }> {
+  const notFound = () => new ApiError(404, 'NOT_FOUND', `no revision ${revisionId}`);
+  const [revision] = await db
+    .select()
+    .from(revisions)
+    .where(and(eq(revisions.id, revisionId), isNotNull(revisions.completedAt)));
+  if (!revision) throw notFound();
+  const reached = await authorizeNode(db, actor, revision.nodeId, 'read').catch((error: unknown) => {
+    if (error instanceof ApiError && error.status === 404) return undefined;
+    throw error;
+  });
+  if (!reached || !inScope(reached.scope, revision)) throw notFound();
+  requireAction(reached.scope, action);
+  return { revision, scope: reached.scope };
+}
+
+/**
+ * Whether the actor may still write where its upload goes (the folder of a new file, or the file), checked on each
+ * request of an upload into another's tree so that a revocation stops it at once. Into its own tree, the upload's
+ * owner needs no further look until completion.
+ */
+export async function authorizeUploadTarget(
+  db: Queryable,
+  actor: Actor,
+  upload: { newNode: boolean; parentId: string | null; nodeId: string; revision: { ownerId: string } },
+): Promise<void> {
+  if (inScope(ownTree(actor), upload.revision)) return;
+  await authorizeNode(db, actor, upload.newNode ? upload.parentId! : upload.nodeId, 'write');
 }
 
 /**

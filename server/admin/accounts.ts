@@ -13,6 +13,7 @@ import {
   nodes,
   revisions,
   sessions,
+  uploads,
   users,
 } from '../db/schema.ts';
 import type { Queryable } from '../db/database.ts';
@@ -159,6 +160,16 @@ export async function deleteAccount(
   const revisionIds = await db.transaction(async (tx) => {
     await existingAccount(tx, userId);
     const owned = await tx.select({ id: revisions.id }).from(revisions).where(eq(revisions.ownerId, userId));
+    // Its unfinished uploads into others' trees (as an editor of a share) would hold the owners' quota for good.
+    const strays = await tx
+      .delete(revisions)
+      .where(
+        and(
+          isNull(revisions.completedAt),
+          sql`${revisions.id} in (select ${uploads.revisionId} from ${uploads} where ${uploads.userId} = ${userId})`,
+        ),
+      )
+      .returning({ id: revisions.id });
     await tx.delete(auditEvents).where(eq(auditEvents.userId, userId));
     // Neither has a foreign key: a challenge names the account it was issued for, a lockout its bucket.
     await tx.delete(authChallenges).where(eq(authChallenges.userId, userId));
@@ -167,7 +178,7 @@ export async function deleteAccount(
     await tx.delete(nodes).where(eq(nodes.ownerId, userId));
     await tx.delete(users).where(eq(users.id, userId));
     await auditAdmin(tx, caller, 'admin-user-deleted', { targetUserId: userId, revisions: owned.length });
-    return owned.map((row) => row.id);
+    return [...new Set([...owned, ...strays].map((row) => row.id))];
   });
   await deleteRevisionBlobs(blobs, revisionIds);
 }

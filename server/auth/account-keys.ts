@@ -69,7 +69,7 @@ export async function accountBundle(db: Queryable, userId: string): Promise<Acco
   const actor = accountActor({ id: userId });
   const wraps = await db.select().from(wrappedKeys).where(accountRows.wrappedKeys(actor));
   const keys = await db.select().from(publicKeys).where(accountRows.publicKeys(actor));
-  const [account] = await db.select({ role: users.role }).from(users).where(eq(users.id, userId));
+  const [account] = await db.select({ role: users.role, handle: users.handle }).from(users).where(eq(users.id, userId));
   const only = (purpose: string) => wraps.find((wrap) => wrap.purpose === purpose);
   // Stored parameters were checked by the request schemas on the way in (passphraseWrapSchema, recoveryWrapSchema).
   const withParams = <T>(purpose: string) => {
@@ -79,6 +79,7 @@ export async function accountBundle(db: Queryable, userId: string): Promise<Acco
   return {
     userId,
     role: account?.role ?? 'user',
+    handle: account?.handle ?? null,
     prfWraps: wraps
       .filter((wrap) => wrap.purpose === WRAP_PURPOSES.prf)
       .map((wrap) => ({

@@ -31,6 +31,13 @@ interface DetailsByType {
   'step-up-failed': { reason: string };
   /** Files or folders deleted for good from the trash, by the user (not by the 30-day expiry). */
   'trash-purged': { purged: number };
+  /** A node shared, or shared again with another role (the grant replaced); `userId` is the sender. */
+  'share-granted': { shareId: string; recipientId: string; role: 'viewer' | 'editor' };
+  'share-accepted': { shareId: string };
+  /** Declined, or removed from the recipient's list: its access ends, and its owner sees it declined. */
+  'share-declined': { shareId: string };
+  /** Revoked by the owner: the share is gone, and the recipient's access with it. */
+  'share-revoked': { shareId: string; recipientId: string };
   /** Further sign-ins or recoveries refused until `until`, after `failures` failed ones (server/auth/lockout.ts). */
   lockout: { scope: 'account' | 'address'; failures: number; until: string };
   /** Admin actions: `userId` is the admin (null for the operator's shell), `targetUserId` the account acted on. */

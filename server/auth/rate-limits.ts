@@ -14,7 +14,7 @@ export interface WindowLimit {
   windowMs: number;
 }
 
-export type AuthLimits = Record<'signUp' | 'signIn' | 'recover' | 'passkeys' | 'stepUp', WindowLimit>;
+export type AuthLimits = Record<'signUp' | 'signIn' | 'recover' | 'passkeys' | 'stepUp' | 'handleLookups', WindowLimit>;
 
 export const AUTH_LIMITS: AuthLimits = {
   signUp: { what: 'sign-ups', max: 10, windowMs: 60 * 60 * 1000 },
@@ -22,6 +22,8 @@ export const AUTH_LIMITS: AuthLimits = {
   recover: { what: 'recovery attempts', max: 5, windowMs: 15 * 60 * 1000 },
   passkeys: { what: 'passkey changes', max: 20, windowMs: 60 * 1000 },
   stepUp: { what: 'passkey checks', max: 20, windowMs: 60 * 1000 },
+  // Enough to add contacts one by one; too few to walk the instance's handles and list who is on it.
+  handleLookups: { what: 'handle lookups', max: 30, windowMs: 60 * 1000 },
 };
 
 export async function countAuthAttempt(db: Database, bucket: string, limit: WindowLimit, now: Date): Promise<void> {

@@ -21,6 +21,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { Grant } from '../../shared/crypto/grant.ts';
 
 const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
   dataType: () => 'bytea',
@@ -31,20 +32,29 @@ const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'dat
 const at = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const bytes = (name: string) => bigint(name, { mode: 'number' });
 
-export const users = pgTable('users', {
-  id: uuid('id').primaryKey(),
-  role: text('role', { enum: ['user', 'admin'] })
-    .notNull()
-    .default('user'),
-  quotaBytes: bytes('quota_bytes').notNull(),
-  /**
-   * SHA-256 of a key the client derives from the recovery key (never the recovery key itself): presenting that derived
-   * key signs in a user who lost every passkey.
-   */
-  recoveryVerifier: bytea('recovery_verifier').unique(),
-  createdAt: createdAt(),
-  disabledAt: at('disabled_at'),
-});
+export const users = pgTable(
+  'users',
+  {
+    id: uuid('id').primaryKey(),
+    role: text('role', { enum: ['user', 'admin'] })
+      .notNull()
+      .default('user'),
+    quotaBytes: bytes('quota_bytes').notNull(),
+    /**
+     * SHA-256 of a key the client derives from the recovery key (never the recovery key itself): presenting that derived
+     * key signs in a user who lost every passkey.
+     */
+    recoveryVerifier: bytea('recovery_verifier').unique(),
+    createdAt: createdAt(),
+    disabledAt: at('disabled_at'),
+    /**
+     * The public name others find this account by (server/accounts/handles.ts), in the case its owner chose; unique
+     * whatever the case. The only thing about the person the server keeps in the clear.
+     */
+    handle: text('handle'),
+  },
+  (t) => [uniqueIndex('users_handle_idx').on(sql`lower(${t.handle})`)],
+);
 
 /**
  * WebAuthn challenges, single-use and short-lived, kept in the database so that any server instance can check them.
@@ -191,6 +201,8 @@ export const nodes = pgTable(
     wrappedKey: text('wrapped_key').notNull(),
     encryptedMetadata: bytea('encrypted_metadata').notNull(),
     currentRevisionId: uuid('current_revision_id'),
+    /** Who made the node: its owner, or the editor of a share it was made in ("added by"). */
+    authorId: uuid('author_id').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
     updatedAt: at('updated_at').notNull().defaultNow(),
     trashedAt: at('trashed_at'),
@@ -231,6 +243,8 @@ export const revisions = pgTable(
     size: bytes('size').notNull(),
     /** Bytes of the encrypted thumbnail the client made (blob `revisions/<id>/thumbnail`), or null for none. */
     thumbnailBytes: integer('thumbnail_bytes'),
+    /** Who uploaded the revision: the owner, or an editor of a share (whose upload counts against the owner's quota). */
+    authorId: uuid('author_id').references(() => users.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
     completedAt: at('completed_at'),
   },
@@ -280,24 +294,42 @@ export const revisionSegments = pgTable(
   (t) => [primaryKey({ columns: [t.revisionId, t.firstIndex, t.chunkCount] })],
 );
 
-/** A node shared with another user: its key wrapped for the recipient. Needs the recipient's acceptance. */
+/**
+ * A node shared with another account: the grant exactly as its sender made it (docs/FORMAT.md section 4.3), which
+ * the recipient verifies before using it, and its terms in columns the access policy reads. One share per node and
+ * recipient: sharing again replaces the grant. It gives access only once accepted; revoking deletes it.
+ */
 export const shares = pgTable(
   'shares',
   {
     id: uuid('id').primaryKey(),
-    nodeId: uuid('node_id').notNull(),
+    nodeId: uuid('node_id')
+      .notNull()
+      .references(() => nodes.id, { onDelete: 'cascade' }),
+    /** Whose tree the node is in: its quota, its trash. */
     ownerId: uuid('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    senderId: uuid('sender_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     recipientId: uuid('recipient_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    wrappedKey: text('wrapped_key').notNull(),
+    kind: text('kind', { enum: ['file', 'folder'] }).notNull(),
+    role: text('role', { enum: ['viewer', 'editor'] }).notNull(),
+    /** The node key sealed to the recipient's public key, and the sender's signature over every term. */
+    wrappedGrant: jsonb('wrapped_grant').$type<Grant>().notNull(),
+    status: text('status', { enum: ['pending', 'accepted', 'declined'] })
+      .notNull()
+      .default('pending'),
     createdAt: createdAt(),
     acceptedAt: at('accepted_at'),
-    revokedAt: at('revoked_at'),
   },
-  (t) => [index('shares_recipient_idx').on(t.recipientId), index('shares_node_idx').on(t.nodeId)],
+  (t) => [
+    uniqueIndex('shares_node_recipient_idx').on(t.nodeId, t.recipientId),
+    index('shares_recipient_idx').on(t.recipientId, t.status),
+  ],
 );
 
 /** A share link: the node key wrapped under a secret that exists only in the link's URL fragment. */

@@ -3,7 +3,15 @@ import { and, isNull } from 'drizzle-orm';
 import type { NodeRecord } from '../../shared/api/responses.ts';
 import type { CreateFolderRequest } from '../../shared/api/schemas.ts';
 import { decodeBase64url } from '../../shared/crypto/index.ts';
-import { nodesIn, ownTree, usableFolder, type Actor, type Scope } from '../access/policy.ts';
+import {
+  authorizeNode,
+  nodesIn,
+  ownTree,
+  requireInForce,
+  usableFolder,
+  type Actor,
+  type Scope,
+} from '../access/policy.ts';
 import type { Queryable } from '../db/database.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { nodes } from '../db/schema.ts';
@@ -18,13 +26,16 @@ export async function createFolder(
   actor: Actor,
   request: CreateFolderRequest,
 ): Promise<NodeRecord> {
-  const scope = ownTree(actor);
   const id = request.id.toLowerCase();
   const parentId = request.parentId?.toLowerCase() ?? null;
+  // A folder goes into the tree its parent is in: the actor's own, or one an editor's share reaches.
+  const scope = parentId ? (await authorizeNode(db, actor, parentId, 'read')).scope : ownTree(actor);
   try {
     const created = await db.transaction(async (tx) => {
       // Under the tree lock, a purge cannot delete the parent between this check and the insert.
       await lockTree(tx, scope);
+      // A share revoked since the scope was found gives nothing, under the lock as before it.
+      await requireInForce(tx, scope);
       if (parentId) await usableFolder(tx, scope, parentId);
       const [row] = await tx
         .insert(nodes)
@@ -33,6 +44,7 @@ export async function createFolder(
           ownerId: scope.ownerId,
           parentId,
           kind: 'folder',
+          authorId: actor.userId,
           wrappedKey: request.wrappedKey,
           encryptedMetadata: decodeBase64url(request.encryptedMetadata),
         })

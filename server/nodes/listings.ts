@@ -36,9 +36,10 @@ export async function listChildren({ db }: ServerDeps, actor: Actor, folderId: s
   return { children: rows.map((row) => nodeJson(row.nodes, row.revisions)) };
 }
 
+/** The node and its ancestors, from the root down; through a share, from the shared node down. */
 export async function nodePath({ db }: ServerDeps, actor: Actor, nodeId: string): Promise<PathResponse> {
-  const path = await withAncestors(db, ownTree(actor), idList([nodeId]));
-  if (path.length === 0) throw new ApiError(404, 'NOT_FOUND', `no node ${nodeId}`);
+  const { node, scope } = await authorizeNode(db, actor, nodeId, 'read');
+  const path = await withAncestors(db, scope, idList([node.id]));
   return { path: path.map(nodeWithRevisionJson) };
 }
 

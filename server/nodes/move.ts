@@ -1,12 +1,20 @@
 /**
  * Moving a node: into a usable folder of the same tree that is neither the node nor inside it (that would cut the
- * subtree off from the root, in a cycle). The client re-wraps the node's key under the new parent's and sends it.
+ * subtree off from the root, in a cycle). Through a share, only within the shared folder, and never the shared node. The client re-wraps the node's key under the new parent's and sends it.
  */
 import { and, eq } from 'drizzle-orm';
 import type { NodeRecord } from '../../shared/api/responses.ts';
 import type { MoveNodeRequest } from '../../shared/api/schemas.ts';
 import { decodeBase64url } from '../../shared/crypto/index.ts';
-import { authorizeNode, folderIn, nodesIn, ownTree, refuseTrashed, type Actor, type Scope } from '../access/policy.ts';
+import {
+  authorizeNode,
+  folderIn,
+  nodesIn,
+  refuseSharedRoot,
+  refuseTrashed,
+  type Actor,
+  type Scope,
+} from '../access/policy.ts';
 import type { Queryable } from '../db/database.ts';
 import { nodes } from '../db/schema.ts';
 import type { ServerDeps } from '../deps.ts';
@@ -21,10 +29,12 @@ export async function moveNode(
   request: MoveNodeRequest,
 ): Promise<NodeRecord> {
   const parentId = request.parentId.toLowerCase();
+  const tree = (await authorizeNode(db, actor, nodeId, 'write')).scope;
   const moved = await db.transaction(async (tx) => {
-    await lockTree(tx, ownTree(actor));
+    await lockTree(tx, tree);
     const { node, scope } = await authorizeNode(tx, actor, nodeId, 'write');
     if (!node.parentId) throw new ApiError(409, 'IS_ROOT', `node ${node.id} is the root folder, which cannot move`);
+    refuseSharedRoot(scope, node, 'move');
     await checkMoveTarget(tx, scope, node, parentId);
     // Moving out of the trash into a live folder restores the node: that is "restore to...".
     const [updated] = await tx

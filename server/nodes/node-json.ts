@@ -18,6 +18,7 @@ export function nodeJson(node: NodeRow, revision: RevisionRow | null): NodeRecor
     createdAt: node.createdAt.toISOString(),
     updatedAt: node.updatedAt.toISOString(),
     trashedAt: node.trashedAt?.toISOString() ?? null,
+    authorId: node.authorId,
   };
 }
 

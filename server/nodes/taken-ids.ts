@@ -24,12 +24,15 @@ export async function nodeIdTakenError(db: Queryable, scope: Scope, nodeId: stri
   return nodeIdTaken(nodeId, own !== undefined);
 }
 
-/** Whether another user has a revision under this node id: the upload of a new file with that id, not yet complete. */
-export async function usedByOthersUpload(db: Queryable, userId: string, nodeId: string): Promise<boolean> {
+/**
+ * Whether another tree than `ownerId`'s has a revision under this node id: the upload of a new file with that id, not
+ * yet complete.
+ */
+export async function usedByOthersUpload(db: Queryable, ownerId: string, nodeId: string): Promise<boolean> {
   const [other] = await db
     .select({ id: revisions.id })
     .from(revisions)
-    .where(and(eq(revisions.nodeId, nodeId), ne(revisions.ownerId, userId)))
+    .where(and(eq(revisions.nodeId, nodeId), ne(revisions.ownerId, ownerId)))
     .limit(1);
   return other !== undefined;
 }

@@ -4,7 +4,7 @@
  */
 import { and, eq, isNull } from 'drizzle-orm';
 import type { NodeRecord, PurgedResponse } from '../../shared/api/responses.ts';
-import { authorizeNode, nodesIn, ownTree, type Actor } from '../access/policy.ts';
+import { authorizeNode, nodesIn, ownTree, refuseSharedRoot, type Actor } from '../access/policy.ts';
 import { audit, type RequestOrigin } from '../auth/audit.ts';
 import { nodes } from '../db/schema.ts';
 import type { ServerDeps } from '../deps.ts';
@@ -16,6 +16,8 @@ import { idList, withAncestors } from './tree-queries.ts';
 export async function trashNode({ db, now }: ServerDeps, actor: Actor, nodeId: string): Promise<NodeRecord> {
   const { node, scope } = await authorizeNode(db, actor, nodeId, 'write');
   if (!node.parentId) throw new ApiError(409, 'IS_ROOT', `node ${node.id} is the root folder, which cannot be trashed`);
+  refuseSharedRoot(scope, node, 'trash');
+  // Through a share too, the node goes to its owner's trash: the trash is the tree's, and only the owner empties it.
   if (!node.trashedAt) {
     await db
       .update(nodes)
@@ -28,6 +30,7 @@ export async function trashNode({ db, now }: ServerDeps, actor: Actor, nodeId: s
 export async function restoreNode({ db }: ServerDeps, actor: Actor, nodeId: string): Promise<NodeRecord> {
   const { node, scope } = await authorizeNode(db, actor, nodeId, 'write');
   if (!node.trashedAt) throw new ApiError(409, 'NOT_IN_TRASH', `node ${node.id} is not in the trash`);
+  refuseSharedRoot(scope, node, 'restore');
   const trashed = (await withAncestors(db, scope, idList([node.parentId]))).find((row) => row.node.trashedAt);
   if (trashed) {
     throw new ApiError(

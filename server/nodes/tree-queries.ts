@@ -60,9 +60,12 @@ export function subtreeIds(scope: Scope, roots: SQL): SQL {
 
 /**
  * The owner's nodes whose ids `start` lists or selects, and all their ancestors, each once, from the root down (a
- * parent always comes before its children): the order in which a client unwraps their keys.
+ * parent always comes before its children): the order in which a client unwraps their keys. In a share's scope the
+ * chain starts at the shared node, and is empty for a start outside it (callers give one start node then).
  */
 export async function withAncestors(db: Queryable, scope: Scope, start: SQL): Promise<NodeWithRevision[]> {
+  // A share's scope ends at the shared node: the walk stops there, and a chain that never meets it is out of scope.
+  const stop = scope.share ? sql`chain.id <> ${scope.share.nodeId}` : sql`true`;
   // A node's distance is its furthest from any start node, so it sorts after every one of its ancestors.
   const chain = sql`(
       with recursive chain(id, parent_id, distance) as (
@@ -70,13 +73,15 @@ export async function withAncestors(db: Queryable, scope: Scope, start: SQL): Pr
         union
         select parent.id, parent.parent_id, chain.distance + 1
           from ${nodes} as parent join chain on parent.id = chain.parent_id
-          where ${nodesIn(scope, 'parent')}
+          where ${nodesIn(scope, 'parent')} and ${stop}
       )
       select id, max(distance) as distance from chain group by id
     ) as chain`;
-  return selectNodes(db)
+  const rows = await selectNodes(db)
     .innerJoin(chain, sql`chain.id = ${nodes.id}`)
     .orderBy(sql`chain.distance desc`, asc(nodes.id));
+  if (scope.share && !rows.some((row) => row.node.id === scope.share!.nodeId)) return [];
+  return rows;
 }
 
 /** The owner's nodes in the trash themselves (not those only inside a trashed folder), last trashed first. */

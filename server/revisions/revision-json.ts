@@ -14,5 +14,6 @@ export function revisionJson(revision: RevisionRow): RevisionRecord {
     createdAt: revision.createdAt.toISOString(),
     completedAt: revision.completedAt?.toISOString() ?? null,
     thumbnail: revision.thumbnailBytes !== null,
+    authorId: revision.authorId,
   };
 }

@@ -5,18 +5,19 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { RevisionRecord } from '../../shared/api/responses.ts';
 import { MIN_TOKEN_BYTES } from '../../shared/crypto/index.ts';
-import { revisions, users } from '../db/schema.ts';
+import { revisions } from '../db/schema.ts';
+import type { Scope } from '../access/policy.ts';
 import type { ServerDeps } from '../deps.ts';
-import type { AuthUser } from '../http/auth.ts';
 import { ApiError } from '../http/errors.ts';
 import type { RevisionRow } from '../nodes/tree-queries.ts';
-import { quotaExceeded, usedBytes } from '../storage/usage.ts';
+import { lockQuota, quotaExceeded, quotaHolder } from '../storage/usage.ts';
 import { revisionPrefix } from '../uploads/segments.ts';
 import { revisionJson } from './revision-json.ts';
 
+/** Sets the thumbnail of a revision the actor may write, against the quota of the tree's owner (`scope`). */
 export async function setThumbnail(
   { db, blobs }: ServerDeps,
-  user: AuthUser,
+  scope: Scope,
   revision: RevisionRow,
   body: Uint8Array,
 ): Promise<RevisionRecord> {
@@ -29,10 +30,10 @@ export async function setThumbnail(
     );
   }
   const updated = await db.transaction(async (tx) => {
-    // Locking the user serialises the quota check with this user's uploads and other thumbnails, as uploads do.
-    await tx.select({ id: users.id }).from(users).where(eq(users.id, user.id)).for('update');
-    const used = await usedBytes(tx, user.id);
-    if (used + body.length > user.quotaBytes) throw quotaExceeded(body.length, used, user.quotaBytes, 'this thumbnail');
+    // Locking the owner serialises the quota check with uploads into its tree and other thumbnails, as uploads do.
+    const { used, quotaBytes } = await lockQuota(tx, scope.ownerId);
+    if (used + body.length > quotaBytes)
+      throw quotaExceeded(body.length, used, quotaBytes, 'this thumbnail', quotaHolder(scope));
     const [row] = await tx
       .update(revisions)
       .set({ thumbnailBytes: body.length })

@@ -11,9 +11,11 @@ import {
   renamePasskeySchema,
   stepUpSchema,
 } from '../../shared/api/auth-schemas.ts';
+import { setHandleSchema } from '../../shared/api/schemas.ts';
 import { auditQuerySchema } from '../../shared/api/audit-schemas.ts';
 import type { RemovedPasskeyResponse } from '../../shared/api/responses.ts';
 import { accountActor } from '../access/policy.ts';
+import { setHandle } from '../accounts/handles.ts';
 import { addPasskey, listPasskeys, passkeyOptions, removePasskey, renamePasskey } from '../accounts/passkeys.ts';
 import { exportSecurityEvents, securityEvents } from '../accounts/security-events.ts';
 import { listSessions, revokeSession, signOut, signOutEverywhere } from '../accounts/sessions.ts';
@@ -36,6 +38,9 @@ export function accountRoutes(deps: ServerDeps) {
   return new Hono<AuthEnv>()
     .use(jsonBodyLimit())
     .get('/', async (c) => c.json(await accountBundle(deps.db, c.get('user').id)))
+    .put('/handle', jsonBody(setHandleSchema), async (c) =>
+      c.json(await setHandle(deps, accountActor(c.get('user')), c.req.valid('json').handle)),
+    )
     .get('/security-events', queryParams(auditQuerySchema), async (c) => {
       const limit = limitQuery(c, { max: 100, fallback: 20 });
       return c.json(await securityEvents(deps, accountActor(c.get('user')), c.req.valid('query'), limit));

@@ -4,7 +4,7 @@
  * privately. The work is in server/revisions/.
  */
 import { Hono } from 'hono';
-import { accountActor } from '../access/policy.ts';
+import { accountActor, authorizeRevision } from '../access/policy.ts';
 import type { ServerDeps } from '../deps.ts';
 import type { AuthEnv } from '../http/auth.ts';
 import { immutableContent } from '../http/immutable-cache.ts';
@@ -46,9 +46,9 @@ export function revisionRoutes(deps: ServerDeps) {
       return c.body(body, 200);
     })
     .put('/:revisionId/thumbnail', thumbnailBodyLimit(), revisionId, async (c) => {
-      const user = c.get('user');
-      const revision = await readableRevision(deps.db, accountActor(user), c.req.valid('param').revisionId);
-      return c.json(await setThumbnail(deps, user, revision, new Uint8Array(await c.req.arrayBuffer())));
+      const actor = accountActor(c.get('user'));
+      const { revision, scope } = await authorizeRevision(deps.db, actor, c.req.valid('param').revisionId, 'write');
+      return c.json(await setThumbnail(deps, scope, revision, new Uint8Array(await c.req.arrayBuffer())));
     })
     .get('/:revisionId/thumbnail', revisionId, async (c) => {
       const revision = await readableRevision(deps.db, accountActor(c.get('user')), c.req.valid('param').revisionId);

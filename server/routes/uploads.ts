@@ -30,8 +30,12 @@ export function uploadRoutes(deps: ServerDeps) {
       c.json(await readUpload(deps, accountActor(c.get('user')), c.req.valid('param').uploadId)),
     )
     .put('/:uploadId/chunks/:index', uploadId, async (c) => {
-      const user = c.get('user');
-      const open = await loadOpenUpload(deps.db, accountActor(user), user, c.req.valid('param').uploadId, deps.now());
+      const open = await loadOpenUpload(
+        deps.db,
+        accountActor(c.get('user')),
+        c.req.valid('param').uploadId,
+        deps.now(),
+      );
       const { chunkCount } = open.upload.revision;
       const firstIndex = integerParam(c, 'index', chunkCount - 1);
       // Several consecutive chunks may travel in one request body, which saves a request's work per chunk.
@@ -40,7 +44,7 @@ export function uploadRoutes(deps: ServerDeps) {
         chunkCount: countQuery(c, Math.min(MAX_CHUNKS_PER_REQUEST, chunkCount - firstIndex)),
       };
       const declared = c.req.header('content-length');
-      await storeChunks(deps, user, open, {
+      await storeChunks(deps, open, {
         segment,
         declaredBytes: declared === undefined ? undefined : Number(declared),
         openBody: () => requestBody(c) ?? new Uint8Array(0),

@@ -47,13 +47,40 @@ export function usedBytesColumn(userId: string | SQLWrapper): SQL<string> {
   ) as stored)`;
 }
 
-/** The answer to anything that would store more than the quota allows: 413, naming the limit. */
-export function quotaExceeded(needed: number, used: number, quotaBytes: number, what = 'this upload'): ApiError {
+/**
+ * Locks the account row of a tree's owner, which serialises everything that stores bytes against its quota (its own
+ * uploads and its editors'), and reads its quota and what it has in use.
+ */
+export async function lockQuota(tx: Queryable, ownerId: string): Promise<{ quotaBytes: number; used: number }> {
+  const [owner] = await tx
+    .select({ quotaBytes: users.quotaBytes })
+    .from(users)
+    .where(eq(users.id, ownerId))
+    .for('update');
+  return { quotaBytes: owner?.quotaBytes ?? 0, used: await usedBytes(tx, ownerId) };
+}
+
+/**
+ * The answer to anything that would store more than the quota allows: 413, naming the limit, and whose it is (a
+ * share's editor stores against the quota of the folder's owner).
+ */
+export function quotaExceeded(
+  needed: number,
+  used: number,
+  quotaBytes: number,
+  what = 'this upload',
+  whose: 'your' | "the shared folder's owner's" = 'your',
+): ApiError {
   return new ApiError(
     413,
     'QUOTA_EXCEEDED',
-    `${what} needs ${formatBytes(needed)}, and ${formatBytes(used)} of your ${formatBytes(quotaBytes)} quota is in use`,
+    `${what} needs ${formatBytes(needed)}, and ${formatBytes(used)} of ${whose} ${formatBytes(quotaBytes)} quota is in use`,
   );
+}
+
+/** Whose quota a scope's writes count against, as quotaExceeded says it. */
+export function quotaHolder(scope: { share?: unknown }): 'your' | "the shared folder's owner's" {
+  return scope.share ? "the shared folder's owner's" : 'your';
 }
 
 export function formatBytes(bytes: number): string {

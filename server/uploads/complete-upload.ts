@@ -6,7 +6,7 @@ import { and, eq } from 'drizzle-orm';
 import type { UploadRecord } from '../../shared/api/responses.ts';
 import type { CompleteUploadRequest } from '../../shared/api/schemas.ts';
 import { decodeBase64url } from '../../shared/crypto/index.ts';
-import { nodesIn, ownTree, usableFolder, type Actor } from '../access/policy.ts';
+import { authorizeNode, nodesIn, requireInForce, usableFolder, type Actor } from '../access/policy.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { nodes, revisionSegments, revisions, uploads } from '../db/schema.ts';
 import type { ServerDeps } from '../deps.ts';
@@ -25,9 +25,12 @@ export async function completeUpload(
   request: CompleteUploadRequest,
 ): Promise<UploadRecord> {
   const { db, now } = deps;
-  const scope = ownTree(actor);
   const upload = await loadUpload(db, actor, uploadId);
   if (upload.completedAt) return uploadJson(db, upload);
+  // Asked again at completion: a share revoked during the upload publishes nothing.
+  const { scope } = upload.newNode
+    ? await authorizeNode(db, actor, upload.parentId!, 'read')
+    : await authorizeNode(db, actor, upload.nodeId, 'write');
   const chosen = await makeSegmentsDurable(deps, upload);
   const published = await db
     .transaction(async (tx) => {
@@ -35,6 +38,7 @@ export async function completeUpload(
       const [locked] = await tx.select().from(uploads).where(eq(uploads.id, upload.id)).for('update');
       if (!locked) throw new ApiError(409, 'UPLOAD_ABORTED', 'this upload was aborted while completing');
       if (locked.completedAt) return false;
+      await requireInForce(tx, scope);
       const completedAt = now();
       const metadata = request.encryptedMetadata ? decodeBase64url(request.encryptedMetadata) : undefined;
       if (upload.newNode) {
@@ -44,6 +48,7 @@ export async function completeUpload(
           ownerId: scope.ownerId,
           parentId: upload.parentId,
           kind: 'file',
+          authorId: upload.userId,
           wrappedKey: upload.wrappedKey!,
           encryptedMetadata: metadata ?? upload.encryptedMetadata!,
           currentRevisionId: upload.revisionId,

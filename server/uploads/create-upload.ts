@@ -7,14 +7,14 @@ import { and, eq, max } from 'drizzle-orm';
 import type { UploadRecord } from '../../shared/api/responses.ts';
 import type { CreateUploadRequest } from '../../shared/api/schemas.ts';
 import { bytesToUuid, decodeBase64url } from '../../shared/crypto/index.ts';
-import { authorizeNode, inScope, ownTree, revisionsIn, usableFolder, type Actor } from '../access/policy.ts';
+import { authorizeNode, inScope, requireInForce, revisionsIn, usableFolder, type Actor } from '../access/policy.ts';
 import { isUniqueViolation } from '../db/errors.ts';
-import { nodes, revisions, uploads, users } from '../db/schema.ts';
+import { nodes, revisions, uploads } from '../db/schema.ts';
 import type { ServerDeps } from '../deps.ts';
 import type { AuthUser } from '../http/auth.ts';
 import { ApiError } from '../http/errors.ts';
 import { nodeIdTaken, usedByOthersUpload } from '../nodes/taken-ids.ts';
-import { quotaExceeded, usedBytes } from '../storage/usage.ts';
+import { lockQuota, quotaExceeded, quotaHolder } from '../storage/usage.ts';
 import { readUploadHeader, streamLayout } from './stream-layout.ts';
 import { uploadExpiry } from './upload-expiry.ts';
 import { uploadJson } from './upload-json.ts';
@@ -27,7 +27,6 @@ export async function createUpload(
   request: CreateUploadRequest,
 ): Promise<UploadRecord> {
   const { db } = deps;
-  const scope = ownTree(actor);
   const header = decodeBase64url(request.header);
   const fields = readUploadHeader(header);
   if (bytesToUuid(fields.fileId) !== request.nodeId.toLowerCase()) {
@@ -39,15 +38,19 @@ export async function createUpload(
   }
   const layout = streamLayout(fields.chunkSize, request.size, request.chunkCount);
   const nodeId = request.nodeId.toLowerCase();
+  // The tree the file goes into: the actor's own, or another's through an editor's share. Its owner's quota pays.
+  const target = request.newFile ? request.newFile.parentId.toLowerCase() : nodeId;
+  const { scope } = await authorizeNode(db, actor, target, request.newFile ? 'read' : 'write');
   try {
     const created = await db.transaction(async (tx) => {
-      // Locking the user serialises this user's uploads, so the quota check below cannot race another upload.
-      await tx.select({ id: users.id }).from(users).where(eq(users.id, user.id)).for('update');
+      // Locking the owner serialises uploads into its tree, so the quota check below cannot race another upload.
+      const { used, quotaBytes } = await lockQuota(tx, scope.ownerId);
+      await requireInForce(tx, scope);
       const existing = await tx.select().from(nodes).where(eq(nodes.id, nodeId));
       if (request.newFile) {
         const [taken] = existing;
         if (taken) throw nodeIdTaken(nodeId, inScope(scope, taken));
-        if (await usedByOthersUpload(tx, user.id, nodeId)) throw nodeIdTaken(nodeId, false);
+        if (await usedByOthersUpload(tx, scope.ownerId, nodeId)) throw nodeIdTaken(nodeId, false);
         await usableFolder(tx, scope, request.newFile.parentId.toLowerCase());
       } else {
         const { node } = await authorizeNode(tx, actor, nodeId, 'write');
@@ -65,8 +68,8 @@ export async function createUpload(
           `the header names revision ${fields.revision}; the next revision of this file is ${nextRevision}`,
         );
       }
-      const used = await usedBytes(tx, user.id);
-      if (used + request.size > user.quotaBytes) throw quotaExceeded(request.size, used, user.quotaBytes);
+      if (used + request.size > quotaBytes)
+        throw quotaExceeded(request.size, used, quotaBytes, 'this upload', quotaHolder(scope));
       const revisionId = crypto.randomUUID();
       await tx.insert(revisions).values({
         id: revisionId,
@@ -77,6 +80,7 @@ export async function createUpload(
         chunkSize: fields.chunkSize,
         chunkCount: layout.chunkCount,
         size: layout.size,
+        authorId: user.id,
       });
       const uploadId = crypto.randomUUID();
       await tx.insert(uploads).values({
@@ -95,8 +99,8 @@ export async function createUpload(
     return await uploadJson(db, await loadUpload(db, actor, created));
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
-    // This user's uploads are serialised, so the other upload of this id may be another user's new file.
-    if (request.newFile && (await usedByOthersUpload(db, user.id, nodeId))) throw nodeIdTaken(nodeId, false);
+    // Uploads into this tree are serialised, so the other upload of this id may be another tree's new file.
+    if (request.newFile && (await usedByOthersUpload(db, scope.ownerId, nodeId))) throw nodeIdTaken(nodeId, false);
     throw new ApiError(409, 'REVISION_CONFLICT', `another upload of file ${nodeId} started at the same time`);
   }
 }

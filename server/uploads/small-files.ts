@@ -6,7 +6,7 @@
  * between leaves open uploads, which the collector gives up. Each file succeeds or fails on its own, with its own
  * answer.
  */
-import { and, eq, inArray, max, ne } from 'drizzle-orm';
+import { and, eq, inArray, max, or } from 'drizzle-orm';
 import type { SmallFileAnswer } from '../../shared/api/responses.ts';
 import type { SmallFileRequest } from '../../shared/api/schemas.ts';
 import { bytesToUuid, decodeBase64url, HEADER_BYTES } from '../../shared/crypto/index.ts';
@@ -16,18 +16,20 @@ import {
   inScope,
   nodesIn,
   ownTree,
+  requireInForce,
   revisionsIn,
   type Scope,
+  scopesOf,
   usableFolder,
 } from '../access/policy.ts';
 import type { Queryable } from '../db/database.ts';
-import { nodes, revisionSegments, revisions, uploads, users } from '../db/schema.ts';
+import { nodes, revisionSegments, revisions, uploads } from '../db/schema.ts';
 import type { ServerDeps } from '../deps.ts';
 import type { AuthUser } from '../http/auth.ts';
 import { ApiError } from '../http/errors.ts';
 import { nodeIdTaken, nodeIdTakenError } from '../nodes/taken-ids.ts';
 import { discardUpload } from './discard-upload.ts';
-import { quotaExceeded, usedBytes } from '../storage/usage.ts';
+import { lockQuota, quotaExceeded, quotaHolder } from '../storage/usage.ts';
 import { segmentKey } from './segments.ts';
 import { readUploadHeader, streamLayout } from './stream-layout.ts';
 
@@ -43,8 +45,13 @@ interface Checked {
   size: number;
 }
 
+/** A file with the tree it goes into: the actor's own, or another's through an editor's share. */
+interface Placed extends Checked {
+  scope: Scope;
+}
+
 /** A file reserved as an open upload of a new revision. */
-interface Reserved extends Checked {
+interface Reserved extends Placed {
   revisionId: string;
   uploadId: string;
 }
@@ -122,43 +129,47 @@ async function reserve(
 ): Promise<Reserved[]> {
   if (files.length === 0) return [];
   const actor = accountActor(user);
-  const scope = ownTree(actor);
   const ids = files.map((file) => file.nodeId);
+  const targetOf = (file: Checked) => file.request.newFile?.parentId.toLowerCase() ?? file.nodeId;
+  const scopes = await scopesOf(deps.db, actor, files.map(targetOf));
+  // A place the actor does not reach is refused below, with the answers of its own tree's checks.
+  const placed: Placed[] = files.map((file) => ({ ...file, scope: scopes.get(targetOf(file)) ?? ownTree(actor) }));
+  const owners = [...new Set(placed.map((file) => file.scope.ownerId))].sort();
+  const treeScopes = [...new Map(placed.map((file) => [file.scope.ownerId, file.scope])).values()];
   const expiresAt = new Date(deps.now().getTime() + deps.limits.uploadIdleMs);
   return deps.db.transaction(async (tx) => {
-    // Locking the user serialises this user's uploads, so the quota check below cannot race another upload.
-    await tx.select({ id: users.id }).from(users).where(eq(users.id, user.id)).for('update');
+    // Locking each tree's owner serialises uploads into its tree, so the quota checks below cannot race another
+    // upload; always in the same order, so that two batches into the same trees cannot deadlock.
+    const budgets = new Map<string, { used: number; quotaBytes: number }>();
+    for (const ownerId of owners) budgets.set(ownerId, await lockQuota(tx, ownerId));
     const existing = new Map(
       (await tx.select().from(nodes).where(inArray(nodes.id, ids))).map((node) => [node.id, node]),
     );
-    const othersUploads = new Set(
-      (
-        await tx
-          .selectDistinct({ nodeId: revisions.nodeId })
-          .from(revisions)
-          .where(and(inArray(revisions.nodeId, ids), ne(revisions.ownerId, user.id)))
-      ).map((row) => row.nodeId),
-    );
+    const uploadsUnder = await tx
+      .selectDistinct({ nodeId: revisions.nodeId, ownerId: revisions.ownerId })
+      .from(revisions)
+      .where(inArray(revisions.nodeId, ids));
+    const othersUpload = (file: Placed) =>
+      uploadsUnder.some((row) => row.nodeId === file.nodeId && !inScope(file.scope, row));
     const lastRevisions = new Map(
       (
         await tx
           .select({ nodeId: revisions.nodeId, number: max(revisions.number) })
           .from(revisions)
-          .where(and(inArray(revisions.nodeId, ids), revisionsIn(scope)))
+          .where(and(inArray(revisions.nodeId, ids), or(...treeScopes.map(revisionsIn))))
           .groupBy(revisions.nodeId)
       ).map((row) => [row.nodeId, row.number ?? 0]),
     );
-    const folders = new FolderCheck(tx, scope);
-    let used = await usedBytes(tx, user.id);
+    const folders = new FolderCheck(tx);
     const accepted: Reserved[] = [];
-    for (const file of files) {
+    for (const file of placed) {
       try {
         const { newFile } = file.request;
         if (newFile) {
           const taken = existing.get(file.nodeId);
-          if (taken) throw nodeIdTaken(file.nodeId, inScope(scope, taken));
-          if (othersUploads.has(file.nodeId)) throw nodeIdTaken(file.nodeId, false);
-          await folders.check(newFile.parentId.toLowerCase());
+          if (taken) throw nodeIdTaken(file.nodeId, inScope(file.scope, taken));
+          if (othersUpload(file)) throw nodeIdTaken(file.nodeId, false);
+          await folders.check(file.scope, newFile.parentId.toLowerCase());
         } else {
           const { node } = await authorizeNode(tx, actor, file.nodeId, 'write');
           if (node.kind !== 'file') throw new ApiError(409, 'NOT_A_FILE', `node ${file.nodeId} is a folder`);
@@ -171,8 +182,10 @@ async function reserve(
             `the header names revision ${file.revision}; the next revision of this file is ${nextRevision}`,
           );
         }
-        if (used + file.size > user.quotaBytes) throw quotaExceeded(file.size, used, user.quotaBytes);
-        used += file.size;
+        const budget = budgets.get(file.scope.ownerId)!;
+        if (budget.used + file.size > budget.quotaBytes)
+          throw quotaExceeded(file.size, budget.used, budget.quotaBytes, 'this upload', quotaHolder(file.scope));
+        budget.used += file.size;
         accepted.push({ ...file, revisionId: crypto.randomUUID(), uploadId: crypto.randomUUID() });
       } catch (error) {
         fail(file, error);
@@ -188,7 +201,8 @@ async function reserve(
             accepted.map((file) => ({
               id: file.revisionId,
               nodeId: file.nodeId,
-              ownerId: scope.ownerId,
+              ownerId: file.scope.ownerId,
+              authorId: user.id,
               number: file.revision,
               header: file.header,
               chunkSize: file.chunkSize,
@@ -252,7 +266,6 @@ async function publish(
   fail: (file: Reserved, error: unknown) => void,
 ): Promise<Reserved[]> {
   if (files.length === 0) return [];
-  const scope = ownTree(accountActor(user));
   const refused: Reserved[] = [];
   const published = await deps.db.transaction(async (tx) => {
     // Locking the uploads makes a completion of one of them through POST /api/uploads/:id/complete wait, then find it
@@ -273,18 +286,27 @@ async function publish(
         .filter((row) => row.completedAt === null)
         .map((row) => row.id),
     );
-    const folders = new FolderCheck(tx, scope);
+    // A share revoked since the reservation publishes nothing into its tree.
+    const revoked = new Set<Scope>();
+    for (const scope of new Set(files.map((file) => file.scope))) {
+      await requireInForce(tx, scope).catch((error: unknown) => {
+        if (!(error instanceof ApiError)) throw error;
+        revoked.add(scope);
+      });
+    }
+    const folders = new FolderCheck(tx);
     const completedAt = deps.now();
     const ready: Reserved[] = [];
     const newFiles: Reserved[] = [];
     for (const file of files) {
       try {
+        if (revoked.has(file.scope)) throw new ApiError(404, 'NOT_FOUND', `no node ${file.nodeId}`);
         if (!open.has(file.uploadId)) {
           throw new ApiError(409, 'UPLOAD_ABORTED', `the upload of file ${file.nodeId} was aborted while completing`);
         }
         const { newFile, encryptedMetadata } = file.request;
         if (newFile) {
-          await folders.check(newFile.parentId.toLowerCase());
+          await folders.check(file.scope, newFile.parentId.toLowerCase());
           newFiles.push(file);
           continue;
         }
@@ -295,7 +317,7 @@ async function publish(
             updatedAt: completedAt,
             ...(encryptedMetadata ? { encryptedMetadata: decodeBase64url(encryptedMetadata) } : {}),
           })
-          .where(and(eq(nodes.id, file.nodeId), nodesIn(scope)))
+          .where(and(eq(nodes.id, file.nodeId), nodesIn(file.scope)))
           .returning({ id: nodes.id });
         if (updated.length === 0)
           throw new ApiError(409, 'NODE_GONE', `file ${file.nodeId} was deleted during the upload`);
@@ -315,7 +337,8 @@ async function publish(
             .values(
               newFiles.map((file) => ({
                 id: file.nodeId,
-                ownerId: scope.ownerId,
+                ownerId: file.scope.ownerId,
+                authorId: user.id,
                 parentId: file.request.newFile!.parentId.toLowerCase(),
                 kind: 'file' as const,
                 wrappedKey: file.request.newFile!.wrappedKey,
@@ -330,7 +353,7 @@ async function publish(
       for (const file of newFiles) {
         if (made.has(file.nodeId)) ready.push(file);
         else {
-          fail(file, await nodeIdTakenError(tx, scope, file.nodeId));
+          fail(file, await nodeIdTakenError(tx, file.scope, file.nodeId));
           refused.push(file);
         }
       }
@@ -355,19 +378,19 @@ async function publish(
   return published;
 }
 
-/** Whether something may be put in a folder (usableFolder), asked once per folder within one transaction. */
+/**
+ * Whether something may be put in a folder (usableFolder), asked once per folder within one transaction. A folder is
+ * in one tree, so its id alone names the question.
+ */
 class FolderCheck {
   #answers = new Map<string, Promise<unknown>>();
 
-  constructor(
-    private readonly tx: Queryable,
-    private readonly scope: Scope,
-  ) {}
+  constructor(private readonly tx: Queryable) {}
 
-  async check(folderId: string): Promise<void> {
+  async check(scope: Scope, folderId: string): Promise<void> {
     let answer = this.#answers.get(folderId);
     if (!answer) {
-      answer = usableFolder(this.tx, this.scope, folderId);
+      answer = usableFolder(this.tx, scope, folderId);
       this.#answers.set(folderId, answer);
     }
     await answer;

@@ -6,7 +6,6 @@ import { eq } from 'drizzle-orm';
 import { BlobSizeError } from '../blobs/blob-store.ts';
 import { revisionSegments, uploads } from '../db/schema.ts';
 import type { ServerDeps } from '../deps.ts';
-import type { AuthUser } from '../http/auth.ts';
 import { ApiError } from '../http/errors.ts';
 import { formatBytes } from '../storage/usage.ts';
 import { loadSegments } from './segment-rows.ts';
@@ -29,8 +28,7 @@ export interface ChunkBody {
 /** Stores the segment of an open upload (upload-rows.ts, loadOpenUpload) whose user has `used` bytes in use. */
 export async function storeChunks(
   deps: ServerDeps,
-  user: AuthUser,
-  { upload, used }: { upload: UploadRow; used: number },
+  { upload, used, quotaBytes }: { upload: UploadRow; used: number; quotaBytes: number },
   { segment, declaredBytes, openBody }: ChunkBody,
 ): Promise<void> {
   const { db, blobs, now } = deps;
@@ -43,11 +41,11 @@ export async function storeChunks(
   // The quota was reserved when the upload was created; it is checked again in case it was lowered since, and for
   // a segment that overlaps others, which stores more than the reservation.
   const beyond = bytesBeyondReservation(layout, await loadSegments(db, revision.id), segment);
-  if (used + beyond > user.quotaBytes) {
+  if (used + beyond > quotaBytes) {
     throw new ApiError(
       413,
       'QUOTA_EXCEEDED',
-      `${formatBytes(used + beyond)} would be reserved or stored, over your ${formatBytes(user.quotaBytes)} quota`,
+      `${formatBytes(used + beyond)} would be reserved or stored, over the ${formatBytes(quotaBytes)} quota of the account this file is stored for`,
     );
   }
   // Made durable when the upload completes; until then a lost segment is simply sent again.

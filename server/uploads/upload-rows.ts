@@ -1,9 +1,8 @@
 /** Finding uploads: those of the actor, with their revisions, in one query each. */
 import { and, eq, isNull, type SQL } from 'drizzle-orm';
-import { uploadsOf, type Actor } from '../access/policy.ts';
+import { authorizeUploadTarget, uploadsOf, type Actor } from '../access/policy.ts';
 import type { Queryable } from '../db/database.ts';
-import { revisions, uploads } from '../db/schema.ts';
-import type { AuthUser } from '../http/auth.ts';
+import { revisions, uploads, users } from '../db/schema.ts';
 import { ApiError } from '../http/errors.ts';
 import type { RevisionRow } from '../nodes/tree-queries.ts';
 import { usedBytesColumn } from '../storage/usage.ts';
@@ -29,23 +28,32 @@ export async function loadUpload(db: Queryable, actor: Actor, uploadId: string):
   return upload;
 }
 
-/** An upload still taking chunks, with the storage its user has in use (see usedBytes), in one query. */
+/**
+ * An upload still taking chunks, with the quota of the tree it goes into and the storage its owner has in use (see
+ * usedBytes), in one query; an upload into another's tree is checked to be allowed still.
+ */
 export async function loadOpenUpload(
   db: Queryable,
   actor: Actor,
-  user: AuthUser,
   uploadId: string,
   now: Date,
-): Promise<{ upload: UploadRow; used: number }> {
+): Promise<{ upload: UploadRow; used: number; quotaBytes: number }> {
   const [row] = await db
-    .select({ upload: uploads, revision: revisions, used: usedBytesColumn(user.id) })
+    .select({
+      upload: uploads,
+      revision: revisions,
+      used: usedBytesColumn(revisions.ownerId),
+      quotaBytes: users.quotaBytes,
+    })
     .from(uploads)
     .innerJoin(revisions, eq(revisions.id, uploads.revisionId))
+    .innerJoin(users, eq(users.id, revisions.ownerId))
     .where(and(eq(uploads.id, uploadId), uploadsOf(actor)));
   if (!row) throw new ApiError(404, 'NOT_FOUND', `no upload ${uploadId}`);
   const upload = { ...row.upload, revision: row.revision };
   if (upload.completedAt) throw new ApiError(409, 'UPLOAD_COMPLETED', 'this upload is already complete');
   if (upload.expiresAt <= now)
     throw new ApiError(409, 'UPLOAD_EXPIRED', 'this upload sat idle too long and was given up; start again');
-  return { upload, used: Number(row.used) };
+  await authorizeUploadTarget(db, actor, upload);
+  return { upload, used: Number(row.used), quotaBytes: row.quotaBytes };
 }

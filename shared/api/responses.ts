@@ -7,7 +7,7 @@ import type {
   PublicKeyCredentialCreationOptionsJSON,
   PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/browser';
-import type { NodeKind } from '../crypto/index.ts';
+import type { Grant, GrantRole, NodeKind } from '../crypto/index.ts';
 import type { PassphraseWrap } from './auth-schemas.ts';
 
 /** A stored version of a file. Its dates are the server's: nothing the client wrote authenticates them. */
@@ -24,6 +24,8 @@ export interface RevisionRecord {
   completedAt: string | null;
   /** Whether the client stored an encrypted thumbnail for this revision. */
   thumbnail: boolean;
+  /** The account that uploaded it: the owner, or an editor of a share. Null once that account is deleted. */
+  authorId: string | null;
 }
 
 /** A node as listed: everything in it wrapped or encrypted. Its dates are the server's. */
@@ -37,6 +39,8 @@ export interface NodeRecord {
   createdAt: string;
   updatedAt: string;
   trashedAt: string | null;
+  /** The account that made the node: the owner, or an editor of a share ("added by"). Null once it is deleted. */
+  authorId: string | null;
 }
 
 export interface ChildrenResponse {
@@ -98,12 +102,72 @@ export interface AccountBundle {
   userId: string;
   /** An admin's app shows the administration; the server's access policy decides what it may do either way. */
   role: 'user' | 'admin';
+  /** The account's public handle, or null before it chose one. */
+  handle: string | null;
   prfWraps: { credentialId: string; salt: string; wrapped: string }[];
   passphraseWrap: PassphraseWrap | null;
   recoveryWrap: { salt: string; wrapped: string } | null;
   privateKeys: { sharing: string | null; signing: string | null };
   /** Public keys by purpose, base64url. */
   publicKeys: Record<string, string>;
+}
+
+export interface HandleResponse {
+  handle: string;
+}
+
+/**
+ * What anyone signed in learns from a handle: the account's id and its published keys (base64url SPKI), to check
+ * against a contact card's fingerprint or to show as fingerprint words. Nothing else about the person.
+ */
+export interface HandleLookupResponse {
+  userId: string;
+  handle: string;
+  publicKeys: { sharing: string | null; signing: string | null };
+}
+
+export type ShareStatus = 'pending' | 'accepted' | 'declined';
+
+/** A share as its owner sees it: who has (or is offered) access to a node, and as what. */
+export interface ShareRecord {
+  id: string;
+  /** The shared node: the one asked about, or a folder above it whose share reaches it. */
+  nodeId: string;
+  kind: NodeKind;
+  role: GrantRole;
+  status: ShareStatus;
+  recipientId: string;
+  recipientHandle: string | null;
+  createdAt: string;
+  acceptedAt: string | null;
+}
+
+/** Who has access to a node: the shares of the node and of every folder above it, nearest first. */
+export interface NodeSharesResponse {
+  shares: ShareRecord[];
+}
+
+/**
+ * A share as its recipient sees it, with the grant as the sender made it: the client verifies the signature against
+ * the sender's pinned key (or the published one, shown as unverified) and that the grant's terms are these, before
+ * trusting any of it.
+ */
+export interface IncomingShare {
+  id: string;
+  nodeId: string;
+  ownerId: string;
+  kind: NodeKind;
+  role: GrantRole;
+  status: Exclude<ShareStatus, 'declined'>;
+  senderId: string;
+  senderHandle: string | null;
+  grant: Grant;
+  createdAt: string;
+  acceptedAt: string | null;
+}
+
+export interface IncomingSharesResponse {
+  shares: IncomingShare[];
 }
 
 /** A sign-in's bundle also names the passkey that signed in. */

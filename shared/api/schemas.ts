@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { decodeBase64url } from '../crypto/base64url.ts';
 import { MIN_TOKEN_BYTES } from '../crypto/fernet.ts';
 import { HEADER_BYTES } from '../crypto/stream-header.ts';
+import { GRANT_VERSION } from '../crypto/labels.ts';
 import { UPLOAD_BATCH } from './upload-batch.ts';
 
 export { UPLOAD_BATCH };
@@ -112,6 +113,42 @@ export const setCurrentRevisionSchema = z.strictObject({
   encryptedMetadata: encryptedMetadataSchema,
 });
 
+/** A handle: what others type to find an account. Compared without regard to case; kept as its owner typed it. */
+export const HANDLE_RULE =
+  'a handle is 3 to 32 characters: letters a-z, digits, "-" and "_", starting with a letter or a digit';
+export const handleSchema = z.string({ error: HANDLE_RULE }).regex(/^[A-Za-z0-9][A-Za-z0-9_-]{2,31}$/, {
+  error: (issue) => `${HANDLE_RULE}; got ${JSON.stringify(issue.input)}`,
+});
+
+export const setHandleSchema = z.strictObject({ handle: handleSchema });
+
+const lowerCaseId = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, {
+  error: 'must be a UUID in lower case, as a grant writes it',
+});
+const GRANT_SIGNATURE_BYTES = 64;
+
+/**
+ * A grant as shared/crypto/grant.ts makes it (docs/FORMAT.md section 4.3). The server checks its form and that its
+ * terms are the share's; only the recipient can check the signature, against the key it pinned.
+ */
+export const grantSchema = z.strictObject({
+  version: z.literal(GRANT_VERSION, { error: `must be ${GRANT_VERSION}, the grant format's version` }),
+  senderId: lowerCaseId,
+  recipientId: lowerCaseId,
+  ownerId: lowerCaseId,
+  nodeId: lowerCaseId,
+  kind: z.enum(['folder', 'file'], { error: 'must be "folder" or "file"' }),
+  role: z.enum(['viewer', 'editor'], { error: 'must be "viewer" or "editor"' }),
+  ephemeralPublicKey: base64url.min(1).max(256),
+  wrapped: base64url.min(100).max(LIMITS.wrappedKeyChars),
+  signature: base64url.refine(
+    (text) => decodeBase64url(text).length === GRANT_SIGNATURE_BYTES,
+    `must be ${GRANT_SIGNATURE_BYTES} bytes (r || s), base64url`,
+  ),
+});
+
+export const createShareSchema = z.strictObject({ grant: grantSchema });
+
 export type CreateFolderRequest = z.infer<typeof createFolderSchema>;
 export type CreateUploadRequest = z.infer<typeof createUploadSchema>;
 export type SmallFileRequest = z.infer<typeof smallFileSchema>;
@@ -120,3 +157,5 @@ export type CompleteUploadRequest = z.infer<typeof completeUploadSchema>;
 export type RenameNodeRequest = z.infer<typeof renameNodeSchema>;
 export type MoveNodeRequest = z.infer<typeof moveNodeSchema>;
 export type SetCurrentRevisionRequest = z.infer<typeof setCurrentRevisionSchema>;
+export type SetHandleRequest = z.infer<typeof setHandleSchema>;
+export type CreateShareRequest = z.infer<typeof createShareSchema>;

@@ -1,13 +1,16 @@
 /**
  * Every API route, generated from the app's route table, called as someone it must refuse: no session, a disabled
- * account, a revoked session, and another user naming the victim's ids. A route added without a row here fails the
- * suite, so that no route escapes the access policy unnoticed. (Rows for viewers, editors, revoked grants, expired
- * links and admins come with sharing.)
+ * account, a revoked session, and another user naming the victim's ids; then as the recipient of a share of the
+ * victim's folder as viewer and as editor, who get what their role allows; and as the recipient of a share that is
+ * pending, declined or revoked, who gets exactly what a stranger gets. A route added without a row here fails the
+ * suite, so that no route escapes the access policy unnoticed. (Rows for expired links and admins come with them.)
  */
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessions, users } from '../../server/db/schema.ts';
+import { encryptThumbnail } from '../../shared/crypto/index.ts';
 import {
+  createFolder,
   createRoot,
   createUploadRequest,
   encryptFile,
@@ -18,12 +21,17 @@ import {
   uploadFile,
 } from './client.ts';
 import { createHarness, type Harness, type TestUser } from './harness.ts';
+import { grantFor, makeSharingUser, shareAccepted, type SharingUser } from './sharing-accounts.ts';
 import { DATABASE_KINDS } from '../../tools/harness/test-databases.ts';
 import { encodeBase64url } from '../../shared/crypto/index.ts';
 
 /** The victim's ids that requests name. */
 interface Victim {
+  /** A folder in the victim's root, which the victim shares: the file is in it. */
   folder: string;
+  root: string;
+  /** A share of the folder with a third account: nobody else may answer or end it. */
+  share: string;
   file: string;
   revision: string;
   upload: string;
@@ -50,6 +58,12 @@ interface Row {
   asOther: number;
   /** For a batch answered file by file: what another user gets for each of its files. */
   eachFileAsOther?: number;
+  /** What the recipient of an accepted share of the victim's folder as viewer gets; asOther when not given. */
+  asViewer?: number;
+  eachFileAsViewer?: number;
+  /** The same as editor; asViewer when not given. */
+  asEditor?: number;
+  eachFileAsEditor?: number;
 }
 
 const someBytes = () => encodeBase64url(crypto.getRandomValues(new Uint8Array(120)));
@@ -57,6 +71,19 @@ const someBytes = () => encodeBase64url(crypto.getRandomValues(new Uint8Array(12
 const send = (method: string, body?: unknown): RequestInit =>
   body === undefined ? { method } : { ...json(body), method };
 const nodeBody = () => ({ wrappedKey: someBytes(), encryptedMetadata: randomMetadata() });
+/** A grant of the right form for the victim's folder: the server refuses who sends it before looking at its terms. */
+const fakeGrant = (v: Victim) => ({
+  version: 1,
+  senderId: v.user,
+  recipientId: crypto.randomUUID(),
+  ownerId: v.user,
+  nodeId: v.folder,
+  kind: 'folder',
+  role: 'viewer',
+  ephemeralPublicKey: someBytes(),
+  wrapped: someBytes(),
+  signature: encodeBase64url(crypto.getRandomValues(new Uint8Array(64))),
+});
 
 const MATRIX: Record<string, Row> = {
   'GET /healthz': { public: true, asOther: 200 },
@@ -71,6 +98,15 @@ const MATRIX: Record<string, Row> = {
   'POST /api/auth/sign-in/verify': { public: true, asOther: 400 },
   'POST /api/auth/recover': { public: true, asOther: 400 },
   'GET /api/account': { asOther: 200 },
+  'PUT /api/account/handle': {
+    request: () => ({
+      path: '/api/account/handle',
+      init: send('PUT', { handle: `h${crypto.randomUUID().slice(0, 8)}` }),
+    }),
+    asOther: 200,
+  },
+  // Finds only what an account publishes; a handle nobody has is not found.
+  'GET /api/handles/:handle': { request: () => ({ path: '/api/handles/nobody-has-this' }), asOther: 404 },
   'GET /api/account/security-events': { asOther: 200 },
   'GET /api/account/security-events/export': { asOther: 200 },
   'POST /api/account/step-up/options': { asOther: 200 },
@@ -106,11 +142,15 @@ const MATRIX: Record<string, Row> = {
   'POST /api/uploads': {
     request: (v) => ({ path: '/api/uploads', init: send('POST', v.uploadIntoFolder) }),
     asOther: 404,
+    asViewer: 403,
+    asEditor: 201,
   },
   'POST /api/uploads/batch': {
     request: (v) => ({ path: '/api/uploads/batch', init: send('POST', v.batchIntoFolder) }),
     asOther: 200,
     eachFileAsOther: 404,
+    eachFileAsViewer: 403,
+    eachFileAsEditor: 201,
   },
   'GET /api/uploads/:uploadId': { asOther: 404 },
   'PUT /api/uploads/:uploadId/chunks/:index': {
@@ -122,51 +162,80 @@ const MATRIX: Record<string, Row> = {
     asOther: 404,
   },
   'DELETE /api/uploads/:uploadId': { asOther: 404 },
-  'GET /api/revisions/:revisionId': { asOther: 404 },
-  'GET /api/revisions/:revisionId/content': { asOther: 404 },
-  'GET /api/revisions/:revisionId/chunks/:index': { asOther: 404 },
+  'GET /api/revisions/:revisionId': { asOther: 404, asViewer: 200 },
+  'GET /api/revisions/:revisionId/content': { asOther: 404, asViewer: 200 },
+  'GET /api/revisions/:revisionId/chunks/:index': { asOther: 404, asViewer: 200 },
+  // The victim's revision has its thumbnail already: an editor gets past the access policy to that refusal.
   'PUT /api/revisions/:revisionId/thumbnail': {
     request: (v) => ({
       path: `/api/revisions/${v.revision}/thumbnail`,
-      init: { method: 'PUT', body: new Uint8Array(64), headers: { 'content-type': 'application/octet-stream' } },
+      init: { method: 'PUT', body: new Uint8Array(128), headers: { 'content-type': 'application/octet-stream' } },
     }),
     asOther: 404,
+    asViewer: 403,
+    asEditor: 409,
   },
-  'GET /api/revisions/:revisionId/thumbnail': { asOther: 404 },
+  'GET /api/revisions/:revisionId/thumbnail': { asOther: 404, asViewer: 200 },
   'POST /api/nodes/folders': {
     request: (v) => ({
       path: '/api/nodes/folders',
       init: send('POST', { id: crypto.randomUUID(), parentId: v.folder, ...nodeBody() }),
     }),
     asOther: 404,
+    asViewer: 403,
+    asEditor: 201,
   },
   'GET /api/nodes/root': { asOther: 404 },
   'GET /api/nodes/recent': { asOther: 200 },
-  'GET /api/nodes/:nodeId': { asOther: 404 },
+  'GET /api/nodes/:nodeId': { asOther: 404, asViewer: 200 },
   'PATCH /api/nodes/:nodeId': {
     request: (v) => ({ path: `/api/nodes/${v.folder}`, init: send('PATCH', { encryptedMetadata: randomMetadata() }) }),
     asOther: 404,
+    asViewer: 403,
+    asEditor: 200,
   },
-  'DELETE /api/nodes/:nodeId': { asOther: 404 },
-  'GET /api/nodes/:nodeId/children': { asOther: 404 },
-  'GET /api/nodes/:nodeId/path': { asOther: 404 },
-  'GET /api/nodes/:nodeId/revisions': { asOther: 404 },
+  // Deleting for good is the owner's alone.
+  'DELETE /api/nodes/:nodeId': { asOther: 404, asViewer: 403 },
+  'GET /api/nodes/:nodeId/children': {
+    request: (v) => ({ path: `/api/nodes/${v.folder}/children` }),
+    asOther: 404,
+    asViewer: 200,
+  },
+  'GET /api/nodes/:nodeId/path': { asOther: 404, asViewer: 200 },
+  'GET /api/nodes/:nodeId/revisions': { asOther: 404, asViewer: 200 },
+  // Who has access is the owner's to see.
+  'GET /api/nodes/:nodeId/shares': { asOther: 404, asViewer: 403 },
   'PUT /api/nodes/:nodeId/current-revision': {
     request: (v) => ({
       path: `/api/nodes/${v.file}/current-revision`,
       init: send('PUT', { revisionId: v.revision, encryptedMetadata: randomMetadata() }),
     }),
     asOther: 404,
+    asViewer: 403,
+    asEditor: 200,
   },
   'POST /api/nodes/:nodeId/move': {
     request: (v) => ({ path: `/api/nodes/${v.file}/move`, init: send('POST', { parentId: v.folder, ...nodeBody() }) }),
     asOther: 404,
+    asViewer: 403,
+    asEditor: 200,
   },
-  'POST /api/nodes/:nodeId/trash': { asOther: 404 },
-  'POST /api/nodes/:nodeId/restore': { asOther: 404 },
+  'POST /api/nodes/:nodeId/trash': { asOther: 404, asViewer: 403, asEditor: 200 },
+  // After the editor's trash, just above: the file comes back.
+  'POST /api/nodes/:nodeId/restore': { asOther: 404, asViewer: 403, asEditor: 200 },
   'GET /api/trash': { asOther: 200 },
   'DELETE /api/trash': { asOther: 200 },
   'GET /api/usage': { asOther: 200 },
+  // Only the owner shares (a recipient's role does not allow it), and a share is answered by its recipient only.
+  'POST /api/shares': {
+    request: (v) => ({ path: '/api/shares', init: send('POST', { grant: fakeGrant(v) }) }),
+    asOther: 404,
+    asViewer: 403,
+  },
+  'GET /api/shares/incoming': { asOther: 200 },
+  'POST /api/shares/:shareId/accept': { asOther: 404 },
+  'POST /api/shares/:shareId/decline': { asOther: 404 },
+  'DELETE /api/shares/:shareId': { asOther: 404 },
   // The administration: an account without the admin role is refused before any id is looked at.
   'GET /api/admin/instance': { asOther: 403 },
   'GET /api/admin/users': { asOther: 403 },
@@ -218,6 +287,7 @@ function requestFor(route: string, row: Row, victim: Victim): { path: string; in
     .replace(':credentialId', crypto.randomUUID())
     .replace(':sessionId', victim.session)
     .replace(':userId', victim.user)
+    .replace(':shareId', victim.share)
     .replace(':inviteId', crypto.randomUUID());
   return { path, init: method === 'GET' || method === 'DELETE' ? { method } : send(method, {}) };
 }
@@ -225,33 +295,42 @@ function requestFor(route: string, row: Row, victim: Victim): { path: string; in
 describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
   let h: Harness;
   let victim: Victim;
-  let victimUser: TestUser;
+  let victimUser: SharingUser;
   const routes: string[] = [];
 
   beforeAll(async () => {
     h = await createHarness(kind);
-    victimUser = await h.makeUser();
+    victimUser = await makeSharingUser(h);
     const root = await createRoot(victimUser);
+    const folder = await createFolder(victimUser, root);
     const file = await encryptFile(new Uint8Array(100));
-    const uploaded = await uploadFile(victimUser, file, root);
-    const open = await startUpload(victimUser, await encryptFile(new Uint8Array(100)), root);
+    const uploaded = await uploadFile(victimUser, file, folder);
+    const thumbnail = await encryptThumbnail(file.fileKey, file.nodeId, 1, new Uint8Array(50));
+    await ok(victimUser.request(`/api/revisions/${uploaded.revisionId}/thumbnail`, { method: 'PUT', body: thumbnail }));
+    const open = await startUpload(victimUser, await encryptFile(new Uint8Array(100)), folder);
     const [session] = await h.db.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, victimUser.id));
+    const third = await ok<{ id: string }>(
+      victimUser.request('/api/shares', json({ grant: await grantFor(victimUser, await makeSharingUser(h), folder) })),
+      201,
+    );
     victim = {
-      folder: root,
+      folder,
+      root,
+      share: third.id,
       file: file.nodeId,
       revision: uploaded.revisionId,
       upload: open.uploadId,
       session: session!.id,
       user: victimUser.id,
     };
-    victim.uploadIntoFolder = createUploadRequest(await encryptFile(new Uint8Array(100)), root);
+    victim.uploadIntoFolder = createUploadRequest(await encryptFile(new Uint8Array(100)), folder);
     const small = (file: Awaited<ReturnType<typeof encryptFile>>, parentId?: string) => {
       const { header, newFile } = createUploadRequest(file, parentId);
       return { nodeId: file.nodeId, newFile, header, chunk: encodeBase64url(file.chunks[0]!) };
     };
     victim.batchIntoFolder = {
       files: [
-        small(await encryptFile(new Uint8Array(100)), root),
+        small(await encryptFile(new Uint8Array(100)), folder),
         small(await encryptFile(new Uint8Array(100), { nodeId: victim.file, revision: 2 })),
       ],
     };
@@ -355,7 +434,7 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
     );
     // Nothing of the victim's changed: the tree, the file's revision, the open upload and the session are all there.
     const path = await ok<{ path: { id: string }[] }>(victimUser.request(`/api/nodes/${victim.file}/path`));
-    expect(path.path.map((node) => node.id)).toEqual([victim.folder, victim.file]);
+    expect(path.path.map((node) => node.id)).toEqual([victim.root, victim.folder, victim.file]);
     await ok(victimUser.request(`/api/revisions/${victim.revision}`));
     await ok(victimUser.request(`/api/uploads/${victim.upload}`));
     const [account] = await h.db.select().from(users).where(eq(users.id, victim.user));
@@ -363,5 +442,67 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
       disabledAt: null,
       quotaBytes: 1024 ** 3,
     });
+  });
+  /** The routes of files and shares, where a share's recipient may reach the victim's data. */
+  const fileRoutes = () =>
+    protectedRoutes().filter((route) =>
+      /^\w+ \/api\/(uploads|revisions|nodes|trash|usage|shares|handles)\b/.test(route),
+    );
+
+  /** Each file route's status (and a batch's statuses per file) for this caller, in the app's order. */
+  async function answersOf(caller: TestUser) {
+    const answers = [];
+    for (const route of fileRoutes()) {
+      const row = MATRIX[route]!;
+      const { path, init } = requestFor(route, row, victim);
+      const response = await caller.request(path, init);
+      const body = (await response.json().catch(() => ({}))) as { files?: { status: number }[]; error?: unknown };
+      const files = row.eachFileAsOther ? { files: body.files?.map((file) => file.status) ?? body.error } : {};
+      answers.push({ route, status: response.status, ...files });
+    }
+    return answers;
+  }
+
+  function expected(as: 'other' | 'viewer' | 'editor') {
+    return fileRoutes().map((route) => {
+      const row = MATRIX[route]!;
+      const viewer = row.asViewer ?? row.asOther;
+      const status = as === 'other' ? row.asOther : as === 'viewer' ? viewer : (row.asEditor ?? viewer);
+      const viewerFile = row.eachFileAsViewer ?? row.eachFileAsOther;
+      const file =
+        as === 'other' ? row.eachFileAsOther : as === 'viewer' ? viewerFile : (row.eachFileAsEditor ?? viewerFile);
+      return { route, status, ...(file ? { files: [file, file] } : {}) };
+    });
+  }
+
+  // The pending, declined and revoked shares run first: the editor's row changes the victim's folder.
+  it.each(['pending', 'declined', 'revoked'] as const)(
+    'gives the recipient of a %s share of the folder what a stranger gets, on every route',
+    async (state) => {
+      const recipient = await makeSharingUser(h);
+      const share = await ok<{ id: string }>(
+        victimUser.request(
+          '/api/shares',
+          json({ grant: await grantFor(victimUser, recipient, victim.folder, { role: 'editor' }) }),
+        ),
+        201,
+      );
+      if (state !== 'pending') await ok(recipient.request(`/api/shares/${share.id}/accept`, { method: 'POST' }));
+      if (state === 'declined') await ok(recipient.request(`/api/shares/${share.id}/decline`, { method: 'POST' }), 204);
+      if (state === 'revoked') await ok(victimUser.request(`/api/shares/${share.id}`, { method: 'DELETE' }), 204);
+      expect(await answersOf(recipient)).toEqual(expected('other'));
+    },
+  );
+
+  it('gives the viewer of the shared folder reading and nothing more, on every route', async () => {
+    const viewer = await makeSharingUser(h);
+    await shareAccepted(victimUser, viewer, victim.folder);
+    expect(await answersOf(viewer)).toEqual(expected('viewer'));
+  });
+
+  it('gives the editor of the shared folder reading and writing inside it, never what only the owner does', async () => {
+    const editor = await makeSharingUser(h);
+    await shareAccepted(victimUser, editor, victim.folder, { role: 'editor' });
+    expect(await answersOf(editor)).toEqual(expected('editor'));
   });
 });

@@ -12,7 +12,7 @@ const EXPLAINED = {
   'invites.token_hash': 'the SHA-256 of the invite token, not the token',
   'nodes.wrapped_key': 'a Fernet token under the parent folder key',
   'uploads.wrapped_key': 'the same, for a file whose upload is in progress',
-  'shares.wrapped_key': 'a Fernet token under a key agreed with the recipient',
+  'shares.wrapped_grant': "a grant: the node key sealed to the recipient's public key, and the sender's signature",
   'links.wrapped_key': 'a Fernet token under the secret in the link fragment',
   'wrapped_keys.wrapped': 'a Fernet token under the passkey, passphrase, recovery or master key',
   'credentials.encrypted_label': 'encrypted by the client',

@@ -28,6 +28,7 @@ async function folder(ownerId: string, parentKey: Uint8Array, parentId: string |
     createdAt: '2026-11-24T10:00:00.000Z',
     updatedAt: '2026-11-24T10:00:01.000Z',
     trashedAt: null,
+    authorId: null,
   };
   return { record, key };
 }

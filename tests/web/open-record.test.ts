@@ -28,6 +28,7 @@ function revision(nodeId: string, number: number): RevisionRecord {
     createdAt: '2026-11-24T10:00:00.000Z',
     completedAt: '2026-11-24T10:00:01.000Z',
     thumbnail: false,
+    authorId: null,
   };
 }
 
@@ -52,6 +53,7 @@ async function fileRecord(name: string, revisionNumber = 1): Promise<NodeRecord>
     createdAt: '2026-11-24T10:00:00.000Z',
     updatedAt: '2026-11-24T10:00:01.000Z',
     trashedAt: null,
+    authorId: null,
   };
 }
 
@@ -69,6 +71,7 @@ async function folderRecord(name: string): Promise<NodeRecord> {
     createdAt: '2026-11-24T10:00:00.000Z',
     updatedAt: '2026-11-24T10:00:01.000Z',
     trashedAt: null,
+    authorId: null,
   };
 }
 

@@ -44,6 +44,7 @@ async function storedVersion() {
     createdAt: '2026-12-01T10:00:00.000Z',
     completedAt: '2026-12-01T10:00:01.000Z',
     thumbnail: false,
+    authorId: null,
   };
   /** The server's store: every chunk of this revision, whatever index its record makes the client ask for. */
   const readChunk: ChunkReader = async (revision, index) => {

@@ -61,6 +61,8 @@ async function open(ring: KeyRing, record: UploadRecord): Promise<UnfinishedUplo
         createdAt: '',
         updatedAt: new Date().toISOString(),
         trashedAt: null,
+        // The server has no node yet to say who made it; this account is uploading it.
+        authorId: null,
       })
     : path.at(-1)!;
   return {
