@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeBase64url } from '../../shared/crypto/index.ts';
+import { encodeBase64url, exportPublicKey, generateAccountKeyPairs } from '../../shared/crypto/index.ts';
 import { startCephRgw, type CephRgw } from '../../tools/harness/ceph-rgw.ts';
 import { waitForListening } from '../../tools/harness/server-process.ts';
 import { createPostgresDatabase } from '../../tools/harness/test-databases.ts';
@@ -22,6 +22,7 @@ import { TestBrowser, type Served } from './browser.ts';
 import { createRoot, download, encryptFile, fails, json, ok, randomMetadata, uploadFile } from './client.ts';
 import { ORIGIN, type TestUser } from './harness.ts';
 import { signIn, signUp } from './passkey-accounts.ts';
+import { shareAccepted, type SharingUser } from './sharing-accounts.ts';
 
 /** Low enough to reach in a few dozen requests; each flow below has an account (and an address) of its own. */
 const RATE_LIMIT_PER_SECOND = 3;
@@ -129,6 +130,22 @@ class BrowserAt extends TestBrowser {
   }
 }
 
+/** An account with real key pairs published at sign-up, through `server`, that can sign and open grants. */
+async function sharingUserAt(server: Coffer) {
+  const browser = new BrowserAt(server);
+  const keys = await generateAccountKeyPairs();
+  const publicKeys = {
+    sharing: await exportPublicKey(keys.sharing.publicKey),
+    signing: await exportPublicKey(keys.signing.publicKey),
+  };
+  const { bundle } = await signUp(browser, { publicKeys });
+  return {
+    id: bundle.userId,
+    keys,
+    on: (via: Served): SharingUser => ({ ...browser.userOn(via, bundle.userId), keys }),
+  };
+}
+
 /** Ceremonies begun (their options) on one process and finished on the other. */
 const across = (begin: Served, finish: Served): Served => ({
   app: { request: (path, init) => (path.endsWith('/options') ? begin : finish).app.request(path, init) },
@@ -173,6 +190,22 @@ describe('two server processes on one database and one S3 store', () => {
     expect(files.map((answer) => answer.status)).toEqual([201]);
     const fromA = await download(viaA, files[0]!.revisionId);
     expect(Buffer.from(fromA.bytes).equals(Buffer.from(small.ciphertext))).toBe(true);
+  });
+
+  it('share through one a folder made through the other, and end it through either', async () => {
+    const sharer = await sharingUserAt(a);
+    const recipient = await sharingUserAt(b);
+    const folder = await createRoot(sharer.on(a));
+    const file = await encryptFile(crypto.getRandomValues(new Uint8Array(2000)), { chunkSize: 1024 });
+    const { revisionId } = await uploadFile(sharer.on(a), file, folder);
+
+    const share = await shareAccepted(sharer.on(b), recipient.on(a), folder);
+    const fromB = await download(recipient.on(b), revisionId);
+    expect(fromB.response.status).toBe(200);
+    expect(Buffer.from(fromB.bytes).equals(Buffer.from(file.ciphertext))).toBe(true);
+
+    await ok(sharer.on(a).request(`/api/shares/${share.id}`, { method: 'DELETE' }), 204);
+    await fails(recipient.on(b).request(`/api/revisions/${revisionId}/content`), 404, 'NOT_FOUND');
   });
 
   it('count requests to both against one rate limit', async () => {
