@@ -152,7 +152,8 @@ describe('administration in Chromium', () => {
     );
     expect(stepUps.map((row) => row.type).slice(-2)).toEqual(['step-up', 'admin-user-deleted']);
 
-    // No row of theirs in any table with an account column, and no blob.
+    // No row of theirs in any table with an account column, and no blob. The admin's record of the deletion stays in
+    // the audit log (checked above and below): under the admin's account, naming the deleted id in its details.
     const accountColumns = await rows<{ table_name: string; column_name: string }>(sql`
       select table_name, column_name from information_schema.columns
       where table_schema = 'public' and data_type = 'uuid'
