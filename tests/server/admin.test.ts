@@ -207,7 +207,7 @@ describe.each(DATABASE_KINDS)('admin API on %s', (kind) => {
       admin.request('/api/admin/invites', send('POST', { expiresInHours: 2 })),
       201,
     );
-    expect(made.link).toBe(`${ORIGIN}/signup?invite=${made.token}`);
+    expect(made.link).toBe(`${ORIGIN}/signup#invite=${made.token}`);
     const listed = await ok<{ invites: { id: string }[] }>(admin.request('/api/admin/invites'));
     expect(listed.invites.map((invite) => invite.id)).toContain(made.invite.id);
     expect(JSON.stringify(listed)).not.toContain(made.token);
