@@ -69,6 +69,13 @@ describe('administration in Chromium', () => {
     await admin.getByRole('heading', { name: 'Administration' }).waitFor();
     await admin.getByText('Admins see sizes, counts and times, never names, content or keys').waitFor();
     await admin.getByText("An admin cannot reset a user's keys").waitFor();
+    const notice = await admin.getByRole('region', { name: 'What admins see' }).textContent();
+    expect(notice!.replace(/\s+/g, ' ')).toMatch(
+      /audit log shows every account's security events.* with the address they came from and when.*\(AUDIT_RETENTION_DAYS\)/,
+    );
+    await admin.getByRole('heading', { name: 'This Coffer' }).waitFor();
+    // The guard's answer is the counts the accounts screen shows: asked for once.
+    expect(server.received.filter((request) => request.url.endsWith('/api/admin/instance'))).toHaveLength(1);
 
     await go(admin, 'Administration', 'Invites and sign-up');
     await admin.getByRole('button', { name: 'Create invite' }).click();
