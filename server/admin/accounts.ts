@@ -2,7 +2,7 @@
  * What an admin does to accounts: list them (sizes, counts and times, never names, content or keys), set quotas,
  * disable and enable, end sessions, delete. Each change is in the audit log, in the transaction that makes it.
  */
-import { and, asc, count, eq, isNotNull, isNull, sql } from 'drizzle-orm';
+import { and, asc, count, eq, isNotNull, isNull, like, notLike, sql } from 'drizzle-orm';
 import type { AdminUsersResponse, EndedSessionsResponse, InstanceResponse } from '../../shared/api/responses.ts';
 import {
   auditEvents,
@@ -92,6 +92,35 @@ function refuseSelf(caller: AdminCaller, userId: string, what: string): void {
   }
 }
 
+/**
+ * Locks the active admins' rows and refuses when the caller is no longer one of them, or when `userId` is the last:
+ * two admins disabling or deleting each other at once must leave one. The rows are locked in id order, so that two
+ * such transactions wait for each other rather than deadlock; the second then sees what the first did.
+ */
+async function keepAnActiveAdmin(tx: Queryable, caller: AdminCaller, userId: string, what: string): Promise<void> {
+  const admins = await tx
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.role, 'admin'), isNull(users.disabledAt)))
+    .orderBy(asc(users.id))
+    .for('update');
+  const ids = admins.map((admin) => admin.id);
+  if (caller.userId !== null && !ids.includes(caller.userId)) {
+    throw new ApiError(
+      409,
+      'NOT_AN_ACTIVE_ADMIN',
+      `your account is no longer an active admin (another admin disabled or deleted it meanwhile), so it cannot ${what} account ${userId}`,
+    );
+  }
+  if (ids.length === 1 && ids[0] === userId) {
+    throw new ApiError(
+      409,
+      'LAST_ACTIVE_ADMIN',
+      `account ${userId} is the last active admin of this Coffer; it cannot be ${what}d while no other admin is active`,
+    );
+  }
+}
+
 async function endSessions(tx: Queryable, userId: string, at: Date): Promise<number> {
   const ended = await tx
     .update(sessions)
@@ -109,6 +138,7 @@ export async function disableAccount(
 ): Promise<EndedSessionsResponse> {
   refuseSelf(caller, userId, 'disable');
   return db.transaction(async (tx) => {
+    await keepAnActiveAdmin(tx, caller, userId, 'disable');
     await existingAccount(tx, userId);
     const at = now();
     await tx
@@ -146,6 +176,8 @@ export async function endAccountSessions(
  * Deletes the account, every row of it and every blob: the account row takes its nodes, revisions, segments, uploads,
  * sessions, keys, shares and links with it (foreign keys, on delete cascade), its own audit events, challenges and
  * lockout go too, and the revisions' blobs are deleted after the rows commit, as a purge does. `confirm` must repeat the id.
+ * The admin actions it took stay in the instance's log: they are the other accounts' record (of an account it deleted,
+ * say), and now name it in their details, as `adminId`, instead of in `user_id`.
  */
 export async function deleteAccount(
   { db, blobs }: AdminDeps,
@@ -158,6 +190,7 @@ export async function deleteAccount(
   }
   refuseSelf(caller, userId, 'delete');
   const revisionIds = await db.transaction(async (tx) => {
+    await keepAnActiveAdmin(tx, caller, userId, 'delete');
     await existingAccount(tx, userId);
     const owned = await tx.select({ id: revisions.id }).from(revisions).where(eq(revisions.ownerId, userId));
     // Its unfinished uploads into others' trees (as an editor of a share) would hold the owners' quota for good.
@@ -170,7 +203,12 @@ export async function deleteAccount(
         ),
       )
       .returning({ id: revisions.id });
-    await tx.delete(auditEvents).where(eq(auditEvents.userId, userId));
+    const ofAccount = eq(auditEvents.userId, userId);
+    await tx
+      .update(auditEvents)
+      .set({ userId: null, details: sql`${auditEvents.details} || jsonb_build_object('adminId', ${userId}::text)` })
+      .where(and(ofAccount, like(auditEvents.type, 'admin-%')));
+    await tx.delete(auditEvents).where(and(ofAccount, notLike(auditEvents.type, 'admin-%')));
     // Neither has a foreign key: a challenge names the account it was issued for, a lockout its bucket.
     await tx.delete(authChallenges).where(eq(authChallenges.userId, userId));
     await tx.delete(authLockouts).where(eq(authLockouts.bucket, accountKey(userId)));

@@ -9,8 +9,9 @@ import { ApiError } from '../http/errors.ts';
 import { auditAdmin, type AdminCaller } from './admin-audit.ts';
 import type { AdminDeps } from './registration.ts';
 
+/** The token is in the fragment: browsers never send it, so no proxy's access log holds it. */
 export function inviteLink(publicOrigin: string, token: string): string {
-  return `${publicOrigin}/signup?invite=${token}`;
+  return `${publicOrigin}/signup#invite=${token}`;
 }
 
 /** A new invite; its token is in the answer only, the database keeps its hash. */

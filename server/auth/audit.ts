@@ -52,8 +52,11 @@ interface DetailsByType {
   'admin-sessions-ended': AdminDetails & { targetUserId: string; endedSessions: number };
 }
 
-/** Who did an admin action: an admin through the API, or the operator through `coffer admin`. */
-type AdminDetails = { by: 'admin' | 'operator-shell' };
+/**
+ * Who did an admin action: an admin through the API, or the operator through `coffer admin`. `adminId` is the admin's
+ * id once their account is deleted (server/admin/accounts.ts), when `userId` is null.
+ */
+type AdminDetails = { by: 'admin' | 'operator-shell'; adminId?: string };
 
 /** Every type in the shared list has its details declared above. */
 export type AuditDetails = { [T in AuditEventType]: DetailsByType[T] };

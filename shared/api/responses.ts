@@ -285,7 +285,7 @@ export interface NewInviteResponse {
   invite: InviteRecord;
   /** The one-time sign-up token, shown once. */
   token: string;
-  /** PUBLIC_ORIGIN/signup?invite=<token>. */
+  /** PUBLIC_ORIGIN/signup#invite=<token>: in the fragment, which browsers never send. */
   link: string;
 }
 

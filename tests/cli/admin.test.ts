@@ -64,8 +64,8 @@ describe('coffer admin', () => {
     const made = await admin('invite', '--expires-hours', '2');
     expect(made.status).toBe(0);
     const link = made.stdout.trim();
-    expect(link).toMatch(new RegExp(`^${ORIGIN}/signup\\?invite=[A-Za-z0-9_-]{43}$`));
-    const token = new URL(link).searchParams.get('invite')!;
+    expect(link).toMatch(new RegExp(`^${ORIGIN}/signup#invite=[A-Za-z0-9_-]{43}$`));
+    const token = new URLSearchParams(new URL(link).hash.slice(1)).get('invite')!;
     const stored = await withDatabase((db) => db.select().from(invites));
     expect(stored.map((invite) => Buffer.from(invite.tokenHash).toString('hex'))).toEqual([
       Buffer.from(await hashSessionToken(token)).toString('hex'),

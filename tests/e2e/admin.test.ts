@@ -69,11 +69,18 @@ describe('administration in Chromium', () => {
     await admin.getByRole('heading', { name: 'Administration' }).waitFor();
     await admin.getByText('Admins see sizes, counts and times, never names, content or keys').waitFor();
     await admin.getByText("An admin cannot reset a user's keys").waitFor();
+    const notice = await admin.getByRole('region', { name: 'What admins see' }).textContent();
+    expect(notice!.replace(/\s+/g, ' ')).toMatch(
+      /audit log shows every account's security events.* with the address they came from and when.*\(AUDIT_RETENTION_DAYS\)/,
+    );
+    await admin.getByRole('heading', { name: 'This Coffer' }).waitFor();
+    // The guard's answer is the counts the accounts screen shows: asked for once.
+    expect(server.received.filter((request) => request.url.endsWith('/api/admin/instance'))).toHaveLength(1);
 
     await go(admin, 'Administration', 'Invites and sign-up');
     await admin.getByRole('button', { name: 'Create invite' }).click();
     const link = await admin.getByRole('textbox', { name: 'Invite link' }).inputValue();
-    expect(link).toMatch(new RegExp(`^${server.origin}/signup\\?invite=[A-Za-z0-9_-]{43}$`));
+    expect(link).toMatch(new RegExp(`^${server.origin}/signup#invite=[A-Za-z0-9_-]{43}$`));
 
     // Without an invite, the sign-up page says so and offers no passkey to make.
     const signUpOptions = () => server.received.filter((request) => request.url.endsWith('/sign-up/options')).length;
@@ -87,6 +94,12 @@ describe('administration in Chromium', () => {
     const user = await person(true);
     await user.goto(link);
     await user.getByText('You are signing up with an invite').waitFor();
+    // The token never reached the server, and leaves the address bar once read; the sign-up below still uses it.
+    const token = link.split('#invite=')[1]!;
+    await expect.poll(() => user.url()).toBe(`${server.origin}/signup`);
+    expect(server.received.filter((request) => request.url.includes(token) || request.headers.includes(token))).toEqual(
+      [],
+    );
     await user.getByRole('button', { name: 'Create a passkey' }).click();
     await user.getByLabel('I have saved my recovery code').check();
     await user.getByRole('button', { name: 'Continue' }).click();
@@ -152,7 +165,8 @@ describe('administration in Chromium', () => {
     );
     expect(stepUps.map((row) => row.type).slice(-2)).toEqual(['step-up', 'admin-user-deleted']);
 
-    // No row of theirs in any table with an account column, and no blob.
+    // No row of theirs in any table with an account column, and no blob. The admin's record of the deletion stays in
+    // the audit log (checked above and below): under the admin's account, naming the deleted id in its details.
     const accountColumns = await rows<{ table_name: string; column_name: string }>(sql`
       select table_name, column_name from information_schema.columns
       where table_schema = 'public' and data_type = 'uuid'

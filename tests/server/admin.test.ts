@@ -12,6 +12,10 @@ import type {
   NewInviteResponse,
   SecurityEventsResponse,
 } from '../../shared/api/responses.ts';
+import { deleteAccount, disableAccount, setQuota } from '../../server/admin/accounts.ts';
+import { OPERATOR_SHELL, type AdminCaller } from '../../server/admin/admin-audit.ts';
+import type { AdminDeps } from '../../server/admin/registration.ts';
+import { ApiError } from '../../server/http/errors.ts';
 import { accountKey } from '../../server/auth/lockout.ts';
 import {
   auditEvents,
@@ -51,6 +55,27 @@ describe.each(DATABASE_KINDS)('admin API on %s', (kind) => {
   afterAll(async () => {
     await h?.close();
   });
+
+  /** The domain's own calls, as the routes make them once an admin's request passed the admin check. */
+  const deps = (): AdminDeps => ({
+    db: h.db,
+    blobs: h.blobs,
+    now: () => h.clock.now,
+    defaultQuotaBytes: 1024 ** 3,
+    registrationDefault: 'open',
+  });
+  const as = (userId: string): AdminCaller => ({
+    userId,
+    origin: { requestId: 'test', clientAddress: '192.0.2.1' },
+    now: () => h.clock.now,
+  });
+  const makeAdmin = async () => {
+    const made = await h.makeUser();
+    await h.db.update(users).set({ role: 'admin' }).where(eq(users.id, made.id));
+    return made.id;
+  };
+  const codeOf = (result: PromiseSettledResult<unknown>) =>
+    result.status === 'rejected' && result.reason instanceof ApiError ? result.reason.code : result.status;
 
   const accountOf = async (id: string) =>
     (await ok<AdminUsersResponse>(admin.request('/api/admin/users'))).users.find((user) => user.id === id);
@@ -182,7 +207,7 @@ describe.each(DATABASE_KINDS)('admin API on %s', (kind) => {
       admin.request('/api/admin/invites', send('POST', { expiresInHours: 2 })),
       201,
     );
-    expect(made.link).toBe(`${ORIGIN}/signup?invite=${made.token}`);
+    expect(made.link).toBe(`${ORIGIN}/signup#invite=${made.token}`);
     const listed = await ok<{ invites: { id: string }[] }>(admin.request('/api/admin/invites'));
     expect(listed.invites.map((invite) => invite.id)).toContain(made.invite.id);
     expect(JSON.stringify(listed)).not.toContain(made.token);
@@ -243,5 +268,47 @@ describe.each(DATABASE_KINDS)('admin API on %s', (kind) => {
     await ok(stepUp(adminBrowser));
     await ok(deleting(), 204);
     expect(await accountOf(bob.id)).toBeUndefined();
+  });
+
+  it("keeps a deleted admin's actions in the instance's log, naming them in the details", async () => {
+    const carol = await makeAdmin();
+    const dave = await h.makeUser();
+    await setQuota(deps(), as(carol), dave.id, 4096);
+    await h.db.insert(auditEvents).values({ userId: carol, type: 'sign-out', details: {} });
+    await ok(stepUp(adminBrowser));
+    await ok(admin.request(`/api/admin/users/${carol}`, send('DELETE', { confirm: carol })), 204);
+    const kept = await h.db.select().from(auditEvents).where(eq(auditEvents.type, 'admin-quota-set'));
+    expect(kept.filter((event) => event.details.targetUserId === dave.id)).toMatchObject([
+      { userId: null, details: { by: 'admin', adminId: carol, targetUserId: dave.id, quotaBytes: 4096 } },
+    ]);
+    const { events } = await ok<SecurityEventsResponse>(admin.request('/api/admin/audit-events?type=admin-quota-set'));
+    expect(events.some((event) => event.details.adminId === carol)).toBe(true);
+    // Carol's own events (her sign-ins, sign-outs) go with her account.
+    const ownLeft = await h.db.select().from(auditEvents).where(eq(auditEvents.type, 'sign-out'));
+    expect(ownLeft.filter((event) => event.userId === carol || event.userId === null)).toEqual([]);
+  });
+
+  it('leaves an active admin when two admins disable or delete each other at once, and never disables the last', async () => {
+    for (const act of [
+      (caller: string, target: string) => disableAccount(deps(), as(caller), target),
+      (caller: string, target: string) => deleteAccount(deps(), as(caller), target, target),
+    ]) {
+      const [carol, dave] = [await makeAdmin(), await makeAdmin()];
+      const results = await Promise.allSettled([act(carol, dave), act(dave, carol)]);
+      expect(results.map(codeOf).sort()).toEqual(['NOT_AN_ACTIVE_ADMIN', 'fulfilled']);
+      const left = await h.db.select().from(users).where(eq(users.role, 'admin'));
+      expect(left.filter((row) => [carol, dave].includes(row.id) && row.disabledAt === null)).toHaveLength(1);
+    }
+    // The operator's shell disables every other active admin; the harness's admin is then the last one.
+    const others = await h.db.select().from(users).where(eq(users.role, 'admin'));
+    for (const other of others.filter((row) => row.id !== admin.id && row.disabledAt === null)) {
+      await disableAccount(deps(), OPERATOR_SHELL, other.id);
+    }
+    const last = await Promise.allSettled([
+      disableAccount(deps(), OPERATOR_SHELL, admin.id),
+      deleteAccount(deps(), OPERATOR_SHELL, admin.id, admin.id),
+    ]);
+    expect(last.map(codeOf)).toEqual(['LAST_ACTIVE_ADMIN', 'LAST_ACTIVE_ADMIN']);
+    expect((await accountOf(admin.id))!.status).toBe('active');
   });
 });

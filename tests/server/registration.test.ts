@@ -78,7 +78,7 @@ describe.each(DATABASE_KINDS)('registration on %s', (kind) => {
     expect(await fails(refused.answer, 403, 'INVITE_REQUIRED')).toMatch(/invite only/);
 
     const { token, link } = await createInvite(deps, OPERATOR_SHELL, { quotaBytes: 5_000_000 }, ORIGIN);
-    expect(link).toBe(`${ORIGIN}/signup?invite=${token}`);
+    expect(link).toBe(`${ORIGIN}/signup#invite=${token}`);
     const invited = await signUp(new TestBrowser(h), { inviteToken: token });
     const [row] = await h.db.select().from(users).where(eq(users.id, invited.bundle.userId));
     expect({ role: row!.role, quotaBytes: row!.quotaBytes }).toEqual({ role: 'user', quotaBytes: 5_000_000 });

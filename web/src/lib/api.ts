@@ -15,6 +15,12 @@ export class ApiRequestError extends Error {
 let sessionEnded: ((error: ApiRequestError) => void) | undefined;
 
 /**
+ * The refusals that mean the session itself is gone. Other 401s (a wrong or removed passkey at a step-up or a passkey
+ * change) refuse that one request, and the session goes on.
+ */
+const SESSION_ENDED_CODES = new Set(['UNAUTHENTICATED', 'ACCOUNT_DISABLED']);
+
+/**
  * Who hears that the session is gone (a 401 from a route that needs one): signed out elsewhere, expired, or the account
  * disabled by an admin. The auth routes' refusals are the sign-in's own business.
  */
@@ -38,7 +44,9 @@ export async function api<T = undefined>(method: string, path: string, body?: un
       error?.message ?? `the server answered ${response.status}`,
       response.status,
     );
-    if (response.status === 401 && !path.startsWith('/api/auth/')) sessionEnded?.(failure);
+    if (response.status === 401 && SESSION_ENDED_CODES.has(failure.code) && !path.startsWith('/api/auth/')) {
+      sessionEnded?.(failure);
+    }
     throw failure;
   }
   return json as T;

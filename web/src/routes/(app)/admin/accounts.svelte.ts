@@ -10,6 +10,7 @@ import {
   setDefaultQuota,
   setQuota,
 } from '$lib/admin/admin-api.ts';
+import type { AdminGuard } from '$lib/admin/admin-guard.svelte.ts';
 import { Task } from '$lib/task.svelte.ts';
 
 /** An action waiting for the admin's confirmation, on one account. */
@@ -30,8 +31,16 @@ export class AccountsAdmin {
   askingForPasskey = $state(false);
   readonly task = new Task();
 
+  /** The guard's answer is the first instance counts shown: the screen asks the server for them once, not twice. */
+  constructor(guard: AdminGuard) {
+    this.instance = guard.takeInstance();
+  }
+
   load(): Promise<void> {
-    return this.task.run(() => this.#reload());
+    return this.task.run(async () => {
+      if (this.instance) this.users = await loadUsers();
+      else await this.#reload();
+    });
   }
 
   async #reload(): Promise<void> {
