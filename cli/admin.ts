@@ -26,7 +26,7 @@ export const ADMIN_USAGE = `  coffer admin users [--json]                list ac
   coffer admin invite [--expires-hours N] [--quota BYTES] [--json]   print a one-time sign-up link
   coffer admin quota USER_ID|default BYTES  set an account's quota, or that of new accounts
   coffer admin disable|enable USER_ID       disable an account (ending its sessions) or enable it again
-  coffer admin delete USER_ID --confirm USER_ID   delete an account with all its files, for good
+  coffer admin delete USER_ID --confirm HANDLE   delete an account with all its files, for good (its id if it has no handle)
   coffer admin sessions revoke USER_ID      end every session of an account
   coffer admin mode [open|invite-only|closed]   show or set who may sign up
 admin reads the server's configuration (DATABASE_URL, DATA_DIR, BLOB_STORE...); with the embedded database (no
@@ -101,8 +101,9 @@ export async function runAdmin(argv: string[]): Promise<void> {
         return print(`enabled ${id}`, { enabled: id });
       }
       case 'delete': {
-        const [id] = args(rest, 1, 'delete USER_ID --confirm USER_ID');
-        if (values.confirm === undefined) throw new AdminUsageError('delete needs --confirm with the account id again');
+        const [id] = args(rest, 1, 'delete USER_ID --confirm HANDLE');
+        if (values.confirm === undefined)
+          throw new AdminUsageError("delete needs --confirm with the account's handle (its id if it has none)");
         await deleteAccount(deps, OPERATOR_SHELL, userId(id), values.confirm);
         return print(`deleted ${id} and all its files`, { deleted: id });
       }

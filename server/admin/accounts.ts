@@ -31,6 +31,7 @@ export async function listAccounts({ db }: AdminDeps): Promise<AdminUsersRespons
   const rows = await db
     .select({
       id: users.id,
+      handle: users.handle,
       role: users.role,
       disabledAt: users.disabledAt,
       quotaBytes: users.quotaBytes,
@@ -45,6 +46,7 @@ export async function listAccounts({ db }: AdminDeps): Promise<AdminUsersRespons
   return {
     users: rows.map((row) => ({
       id: row.id,
+      handle: row.handle,
       role: row.role,
       status: row.disabledAt ? 'disabled' : 'active',
       usedBytes: Number(row.usedBytes),
@@ -59,9 +61,21 @@ export async function listAccounts({ db }: AdminDeps): Promise<AdminUsersRespons
 
 /** The account row, or 404 naming the id. */
 async function existingAccount(db: Queryable, userId: string) {
-  const [row] = await db.select({ id: users.id, role: users.role }).from(users).where(eq(users.id, userId));
+  const [row] = await db
+    .select({ id: users.id, role: users.role, handle: users.handle })
+    .from(users)
+    .where(eq(users.id, userId));
   if (!row) throw new ApiError(404, 'NOT_FOUND', `no account ${userId}`);
   return row;
+}
+
+/** A deletion names what it deletes: the account's handle, as its owner and others know it, or its id without one. */
+function requireConfirmation(account: { id: string; handle: string | null }, confirm: string): void {
+  const expected = account.handle ?? account.id;
+  if (confirm.trim().toLowerCase() !== expected.toLowerCase()) {
+    const what = account.handle ? `its handle @${account.handle}` : `its id ${account.id}`;
+    throw new ApiError(400, 'CONFIRMATION_MISMATCH', `to delete this account, send ${what} as confirm`);
+  }
 }
 
 export async function setQuota(
@@ -175,7 +189,8 @@ export async function endAccountSessions(
 /**
  * Deletes the account, every row of it and every blob: the account row takes its nodes, revisions, segments, uploads,
  * sessions, keys, shares and links with it (foreign keys, on delete cascade), its own audit events, challenges and
- * lockout go too, and the revisions' blobs are deleted after the rows commit, as a purge does. `confirm` must repeat the id.
+ * lockout go too, and the revisions' blobs are deleted after the rows commit, as a purge does. `confirm` must repeat the
+ * account's handle, or its id when it has none.
  * The admin actions it took stay in the instance's log: they are the other accounts' record (of an account it deleted,
  * say), and now name it in their details, as `adminId`, instead of in `user_id`.
  */
@@ -185,13 +200,11 @@ export async function deleteAccount(
   userId: string,
   confirm: string,
 ): Promise<void> {
-  if (confirm.toLowerCase() !== userId) {
-    throw new ApiError(400, 'CONFIRMATION_MISMATCH', `to delete account ${userId}, send its id as confirm`);
-  }
   refuseSelf(caller, userId, 'delete');
   const revisionIds = await db.transaction(async (tx) => {
     await keepAnActiveAdmin(tx, caller, userId, 'delete');
-    await existingAccount(tx, userId);
+    const account = await existingAccount(tx, userId);
+    requireConfirmation(account, confirm);
     const owned = await tx.select({ id: revisions.id }).from(revisions).where(eq(revisions.ownerId, userId));
     // Its unfinished uploads into others' trees (as an editor of a share) would hold the owners' quota for good.
     const strays = await tx

@@ -1,7 +1,7 @@
 /** What the admin routes and `coffer admin` accept. */
 import { z } from 'zod';
 import { auditQuerySchema } from './audit-schemas.ts';
-import { idSchema } from './schemas.ts';
+import { handleSchema, idSchema } from './schemas.ts';
 
 export const REGISTRATION_MODES = ['open', 'invite-only', 'closed'] as const;
 export type RegistrationMode = (typeof REGISTRATION_MODES)[number];
@@ -24,8 +24,10 @@ export const newInviteSchema = z.strictObject({
   quotaBytes: quotaBytes.optional(),
 });
 
-/** Deleting an account is confirmed by sending its id back. */
-export const deleteUserSchema = z.strictObject({ confirm: idSchema });
+/** Deleting an account is confirmed by sending back its handle, or its id when it has none. */
+export const deleteUserSchema = z.strictObject({
+  confirm: z.union([handleSchema, idSchema], { error: "confirm: the account's handle, or its id when it has none" }),
+});
 
 /** The sign-up token of an invite link: 32 random bytes, base64url. */
 export const inviteTokenSchema = z

@@ -301,6 +301,8 @@ export interface PublicRegistrationResponse extends RegistrationModeResponse {
 /** An account as admins see it: sizes, counts and times, never names, content or keys. */
 export interface AdminUserRecord {
   id: string;
+  /** Its public handle, or null before it chose one. */
+  handle: string | null;
   role: 'user' | 'admin';
   status: 'active' | 'disabled';
   usedBytes: number;

@@ -85,7 +85,7 @@ describe.each(DATABASE_KINDS)('admin API on %s', (kind) => {
     await uploadFile(bob, await encryptFile(patternBytes(3000)), await createRoot(bob));
     const listed = await accountOf(bob.id);
     expect(Object.keys(listed!).sort()).toEqual(
-      ['createdAt', 'id', 'lastActiveAt', 'passkeys', 'quotaBytes', 'role', 'status', 'usedBytes'].sort(),
+      ['createdAt', 'handle', 'id', 'lastActiveAt', 'passkeys', 'quotaBytes', 'role', 'status', 'usedBytes'].sort(),
     );
     expect(listed).toMatchObject({ role: 'user', status: 'active', quotaBytes: 5 * 1024 ** 2, passkeys: 0 });
     const { usedBytes } = await ok<{ usedBytes: number }>(bob.request('/api/usage'));
@@ -250,6 +250,17 @@ describe.each(DATABASE_KINDS)('admin API on %s', (kind) => {
     );
     await fails(admin.request('/api/admin/audit-events?userId=bob'), 400, 'VALIDATION');
     await fails(admin.request('/api/admin/audit-events?limit=101'), 400, 'BAD_LIMIT');
+  });
+
+  it('lists each account with its handle, and deletes one that has a handle only when the handle is typed', async () => {
+    const dora = await h.makeUser();
+    await ok(dora.request('/api/account/handle', send('PUT', { handle: 'Dora_K' })));
+    const { users: listed } = await ok<AdminUsersResponse>(admin.request('/api/admin/users'));
+    expect(listed.find((user) => user.id === dora.id)?.handle).toBe('Dora_K');
+    const deleting = (confirm: string) => admin.request(`/api/admin/users/${dora.id}`, send('DELETE', { confirm }));
+    expect(await fails(deleting(dora.id), 400, 'CONFIRMATION_MISMATCH')).toContain('@Dora_K');
+    await ok(deleting('dora_k'), 204);
+    expect(await accountOf(dora.id)).toBeUndefined();
   });
 
   it("tells the app an account's role, for its administration screens", async () => {

@@ -135,8 +135,8 @@ async function sharingUserAt(server: Coffer) {
   const browser = new BrowserAt(server);
   const keys = await generateAccountKeyPairs();
   const publicKeys = {
-    sharing: await exportPublicKey(keys.sharing.publicKey),
-    signing: await exportPublicKey(keys.signing.publicKey),
+    sharing: encodeBase64url(await exportPublicKey(keys.sharing.publicKey)),
+    signing: encodeBase64url(await exportPublicKey(keys.signing.publicKey)),
   };
   const { bundle } = await signUp(browser, { publicKeys });
   return {
