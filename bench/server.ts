@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { startCephRgw } from '../tools/harness/ceph-rgw.ts';
+import { createBucket, startCephRgw } from '../tools/harness/ceph-rgw.ts';
 import { measureStart, startTable, type StartFigures } from './start.ts';
 import { createPostgresDatabase } from '../tools/harness/test-databases.ts';
 import { BATCH, CHUNKS, IN_FLIGHT, mbps, median, ROUNDS, runBaseline, T, TOTAL } from './bench-kit.ts';
@@ -50,15 +50,7 @@ async function runS3(scratch: string): Promise<Run> {
   const rgw = await startCephRgw({ memstoreBytes: 3 * TOTAL + 1024 ** 3 });
   try {
     const bucket = `bench-${Date.now()}`;
-    const { S3Client, CreateBucketCommand } = await import('@aws-sdk/client-s3');
-    const client = new S3Client({
-      endpoint: rgw.endpoint,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey },
-    });
-    await client.send(new CreateBucketCommand({ Bucket: bucket }));
-    client.destroy();
+    await createBucket(rgw, bucket);
     return await runCoffer(await mkdtemp(join(scratch, 's3-')), {
       BLOB_STORE: 's3',
       S3_ENDPOINT: rgw.endpoint,

@@ -30,6 +30,8 @@ export interface TestUser {
 
 export interface Harness {
   app: ReturnType<typeof createApp>;
+  /** Another server instance on the same database and blob store, as a second process behind a load balancer. */
+  otherApp: () => ReturnType<typeof createApp>;
   db: Database;
   blobs: BlobStore;
   clock: { now: Date };
@@ -62,25 +64,28 @@ export async function createHarness(kind: DatabaseKind, options: HarnessOptions 
   const blobs = await createFsBlobStore(blobRoot);
   const clock = { now: new Date('2026-06-01T12:00:00Z') };
   const logs: string[] = [];
-  const app = createApp({
-    db: database.db,
-    blobs,
-    webRoot: 'web/build',
-    version: 'test',
-    now: () => clock.now,
-    log: (line) => logs.push(line),
-    metricsToken: METRICS_TOKEN,
-    publicOrigin: ORIGIN,
-    defaultQuotaBytes: 1024 ** 3,
-    uploadIdleMs: UPLOAD_IDLE_MS,
-    rateLimit: options.rateLimit ?? UNLIMITED,
-    authLimits: TEST_AUTH_LIMITS,
-    lockout: options.lockout ?? TEST_LOCKOUT,
-    trustedProxies: options.trustedProxies ?? 0,
-    ...(options.registrationDefault ? { registrationDefault: options.registrationDefault } : {}),
-  });
+  const build = () =>
+    createApp({
+      db: database.db,
+      blobs,
+      webRoot: 'web/build',
+      version: 'test',
+      now: () => clock.now,
+      log: (line) => logs.push(line),
+      metricsToken: METRICS_TOKEN,
+      publicOrigin: ORIGIN,
+      defaultQuotaBytes: 1024 ** 3,
+      uploadIdleMs: UPLOAD_IDLE_MS,
+      rateLimit: options.rateLimit ?? UNLIMITED,
+      authLimits: TEST_AUTH_LIMITS,
+      lockout: options.lockout ?? TEST_LOCKOUT,
+      trustedProxies: options.trustedProxies ?? 0,
+      ...(options.registrationDefault ? { registrationDefault: options.registrationDefault } : {}),
+    });
+  const app = build();
   return {
     app,
+    otherApp: build,
     db: database.db,
     blobs,
     clock,

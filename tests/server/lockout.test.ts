@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../server/app.ts';
 import { addressKey, type LockoutPolicy } from '../../server/auth/lockout.ts';
 import { AUTH_LIMITS } from '../../server/auth/rate-limits.ts';
 import { collectSpentLimits } from '../../server/uploads/collect-stale.ts';
@@ -116,18 +115,7 @@ describe.each(DATABASE_KINDS)('lockout on %s', (kind) => {
   });
 
   it('holds across two server instances on one database', async () => {
-    const other = createApp({
-      db: h.db,
-      blobs: h.blobs,
-      webRoot: 'web/build',
-      version: 'test',
-      now: () => h.clock.now,
-      log: () => {},
-      publicOrigin: ORIGIN,
-      defaultQuotaBytes: 1024 ** 3,
-      trustedProxies: 1,
-      lockout: POLICY,
-    });
+    const other = h.otherApp();
     const address = nextAddress();
     const first = new BrowserAt(h, address, new SoftAuthenticator(ORIGIN));
     const second = new BrowserAt({ ...h, app: other }, address, new SoftAuthenticator(ORIGIN));

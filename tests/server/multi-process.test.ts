@@ -4,7 +4,6 @@
  * so that they also run the migrations at once. Ceph takes about 15 s to start; without it installed this fails,
  * saying how to install it.
  */
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,7 +12,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBase64url, exportPublicKey, generateAccountKeyPairs } from '../../shared/crypto/index.ts';
-import { startCephRgw, type CephRgw } from '../../tools/harness/ceph-rgw.ts';
+import { createBucket, startCephRgw, type CephRgw } from '../../tools/harness/ceph-rgw.ts';
 import { waitForListening } from '../../tools/harness/server-process.ts';
 import { createPostgresDatabase } from '../../tools/harness/test-databases.ts';
 import { SoftAuthenticator } from '../../tools/harness/soft-authenticator.ts';
@@ -59,14 +58,7 @@ async function startCoffer(env: Record<string, string>): Promise<Coffer> {
 beforeAll(async () => {
   [rgw, database] = await Promise.all([startCephRgw(), createPostgresDatabase()]);
   const bucket = `coffer-multi-${Date.now()}`;
-  const client = new S3Client({
-    endpoint: rgw.endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey },
-  });
-  await client.send(new CreateBucketCommand({ Bucket: bucket }));
-  client.destroy();
+  await createBucket(rgw, bucket);
   const env = {
     DATABASE_URL: database.url,
     BLOB_STORE: 's3',

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Hono } from 'hono';
-import { createApp } from '../../server/app.ts';
 import { clientAddressOf } from '../../server/http/client-address.ts';
 import { MemoryBuckets, takeToken, type TakeToken } from '../../server/http/rate-limit.ts';
 import { fails, ok } from './client.ts';
@@ -95,17 +94,7 @@ describe.each(DATABASE_KINDS)('rate limits on %s', (kind) => {
   });
 
   it('counts requests to every server instance on the database together', async () => {
-    const other = createApp({
-      db: h.db,
-      blobs: h.blobs,
-      webRoot: 'web/build',
-      version: 'test',
-      now: () => h.clock.now,
-      log: () => {},
-      publicOrigin: ORIGIN,
-      defaultQuotaBytes: 1024 ** 3,
-      rateLimit: LIMIT,
-    });
+    const other = h.otherApp();
     const carol = await h.makeUser();
     const viaOther = () => other.request('/api/usage', { headers: { cookie: carol.cookie, origin: ORIGIN } });
     for (let i = 0; i < 3; i++) await ok(carol.request('/api/usage'));

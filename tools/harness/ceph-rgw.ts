@@ -4,6 +4,7 @@
  * data, sockets, pid and log files) lives in one folder under the system's temporary directory, and every port is
  * picked free at start, so runs in parallel do not meet.
  */
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -38,6 +39,21 @@ const execFileAsync = promisify(execFile);
 export interface CephRgwOptions {
   /** Size of the in-memory object store; 1 GiB unless a run needs more (the server benchmark stores 1 GiB). */
   memstoreBytes?: number;
+}
+
+/** Makes an empty bucket on the gateway, for a blob store to use. */
+export async function createBucket(rgw: CephRgw, bucket: string): Promise<void> {
+  const client = new S3Client({
+    endpoint: rgw.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey },
+  });
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  } finally {
+    client.destroy();
+  }
 }
 
 export async function startCephRgw(options: CephRgwOptions = {}): Promise<CephRgw> {
