@@ -166,6 +166,24 @@ export interface IncomingShare {
   acceptedAt: string | null;
 }
 
+/**
+ * What a key rotation of a folder must cover, as the server holds it now: the folder and every folder below it, from
+ * the top down (a parent before its children), every file below it, trashed ones included, and the shares of those
+ * folders, whose grants the rotation replaces.
+ */
+export interface RekeyPlanResponse {
+  folders: NodeRecord[];
+  files: NodeRecord[];
+  shares: ShareRecord[];
+}
+
+/** A rotation applied: how many folders, files and grants it changed. */
+export interface RekeyResponse {
+  folders: number;
+  files: number;
+  grants: number;
+}
+
 export interface IncomingSharesResponse {
   shares: IncomingShare[];
 }
