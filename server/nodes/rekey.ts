@@ -9,15 +9,23 @@ import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { RekeyPlanResponse, RekeyResponse } from '../../shared/api/responses.ts';
 import type { RekeyRequest } from '../../shared/api/schemas.ts';
 import { decodeBase64url } from '../../shared/crypto/index.ts';
-import { authorizeNode, nodesIn, shareRows, type Actor, type Scope, type ShareRow } from '../access/policy.ts';
+import {
+  authorizeNode,
+  newFilesInto,
+  nodesIn,
+  shareRows,
+  type Actor,
+  type Scope,
+  type ShareRow,
+} from '../access/policy.ts';
 import { audit, type RequestOrigin } from '../auth/audit.ts';
 import type { Queryable } from '../db/database.ts';
-import { nodes, revisions, shares, users } from '../db/schema.ts';
+import { nodes, revisions, shares, uploads, users } from '../db/schema.ts';
 import type { ServerDeps } from '../deps.ts';
 import { ApiError } from '../http/errors.ts';
 import { shareRecord } from '../shares/share-json.ts';
 import { nodeWithRevisionJson } from './node-json.ts';
-import { lockTree, type NodeRow, type NodeWithRevision } from './tree-queries.ts';
+import { lockTree, type NodeWithRevision } from './tree-queries.ts';
 
 /** Rows per UPDATE statement: three parameters each, well below the protocol's 65,535. */
 const ROWS_PER_STATEMENT = 2_000;
@@ -42,9 +50,19 @@ export async function rekeyPlan({ db }: ServerDeps, actor: Actor, folderId: stri
       ),
     )
     .orderBy(asc(shares.createdAt), asc(shares.id));
+  const pending = await pendingNewFiles(
+    db,
+    folders.map((row) => row.node.id),
+  );
   return {
     folders: folders.map(nodeWithRevisionJson),
     files: subtree.filter((row) => row.node.kind === 'file').map(nodeWithRevisionJson),
+    uploads: pending.map((upload) => ({
+      id: upload.id,
+      nodeId: upload.nodeId,
+      parentId: upload.parentId!,
+      wrappedKey: upload.wrappedKey!,
+    })),
     shares: rows.map((row) => shareRecord(row.share, row.recipientHandle)),
   };
 }
@@ -81,6 +99,7 @@ export async function rekeyFolder(
       request.files,
     );
     const folderIds = subtree.filter((node) => node.kind === 'folder').map((node) => node.id);
+    checkCovers('upload', await pendingNewFiles(tx, folderIds), request.uploads);
     const held = await tx
       .select()
       .from(shares)
@@ -108,6 +127,9 @@ export async function rekeyFolder(
           from (values ${sql.join(rows, sql`, `)}) as v(id, wrapped_key)
           where ${nodes}.id = v.id and ${nodesIn(scope, 'nodes')}`);
     }
+    for (const upload of request.uploads) {
+      await tx.update(uploads).set({ wrappedKey: upload.wrappedKey }).where(eq(uploads.id, upload.id));
+    }
     const shareOf = new Map(held.map((share) => [`${share.nodeId}:${share.recipientId}`, share]));
     for (const grant of request.grants) {
       const share = shareOf.get(`${grant.nodeId}:${grant.recipientId}`)!;
@@ -122,10 +144,16 @@ export async function rekeyFolder(
         nodeId: folderId,
         folders: request.folders.length,
         files: request.files.length,
+        uploads: request.uploads.length,
         grants: request.grants.length,
       },
     });
-    return { folders: request.folders.length, files: request.files.length, grants: request.grants.length };
+    return {
+      folders: request.folders.length,
+      files: request.files.length,
+      uploads: request.uploads.length,
+      grants: request.grants.length,
+    };
   });
 }
 
@@ -172,8 +200,9 @@ async function subtreeOf(db: Queryable, scope: Scope, folderId: string): Promise
 
 function refuseDuplicates(request: RekeyRequest): void {
   const seen = new Set<string>();
-  for (const { id } of [...request.folders, ...request.files]) {
-    if (seen.has(id)) throw new ApiError(400, 'DUPLICATE_NODE', `node ${id} is listed twice; list each node once`);
+  for (const { id } of [...request.folders, ...request.files, ...request.uploads]) {
+    if (seen.has(id))
+      throw new ApiError(400, 'DUPLICATE_NODE', `${id} is listed twice; list each node and upload once`);
     seen.add(id);
   }
   const grants = new Set<string>();
@@ -190,8 +219,12 @@ function refuseDuplicates(request: RekeyRequest): void {
   }
 }
 
-/** The request must list exactly the subtree's nodes of this kind as the server holds them now. */
-function checkCovers(kind: 'folder' | 'file', held: NodeRow[], sent: readonly { id: string }[]): void {
+/** The request must list exactly the subtree's nodes of this kind (or its open uploads) as the server holds them now. */
+function checkCovers(
+  kind: 'folder' | 'file' | 'upload',
+  held: readonly { id: string }[],
+  sent: readonly { id: string }[],
+): void {
   const heldIds = new Set(held.map((node) => node.id));
   const sentIds = new Set(sent.map((node) => node.id));
   const missing = [...heldIds].filter((id) => !sentIds.has(id));
@@ -250,6 +283,11 @@ function checkGrants(scope: Scope, held: ShareRow[], grants: RekeyRequest['grant
       );
     }
   }
+}
+
+/** The open uploads of new files into these folders, oldest first. */
+function pendingNewFiles(db: Queryable, folderIds: readonly string[]) {
+  return db.select().from(uploads).where(newFilesInto(folderIds)).orderBy(asc(uploads.createdAt), asc(uploads.id));
 }
 
 function named(ids: readonly string[]): string {

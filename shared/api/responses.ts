@@ -174,13 +174,24 @@ export interface IncomingShare {
 export interface RekeyPlanResponse {
   folders: NodeRecord[];
   files: NodeRecord[];
+  /** New files still uploading into these folders (by the owner or an editor), with their keys as wrapped then. */
+  uploads: PendingNewFile[];
   shares: ShareRecord[];
 }
 
-/** A rotation applied: how many folders, files and grants it changed. */
+/** An open upload of a new file: the upload, the file to be, its folder and its key wrapped under the folder's key. */
+export interface PendingNewFile {
+  id: string;
+  nodeId: string;
+  parentId: string;
+  wrappedKey: string;
+}
+
+/** A rotation applied: how many folders, files, open uploads and grants it changed. */
 export interface RekeyResponse {
   folders: number;
   files: number;
+  uploads: number;
   grants: number;
 }
 

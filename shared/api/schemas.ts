@@ -171,7 +171,8 @@ const tokenMetadata = encryptedMetadataSchema.refine(isFernetToken, 'must be a F
  * A key rotation of a folder and everything below it (docs/FORMAT.md section 4.6), all applied at once or not at all:
  * each folder's new key wrapped under its parent's (new) key with its metadata encrypted again under the new key;
  * each file's unchanged key wrapped under its folder's new key; and, for every share of a folder in the subtree, a
- * new grant of that folder's new key to the same recipient with the same role. The server checks that the lists are
+ * new grant of that folder's new key to the same recipient with the same role. A new file still uploading into one of
+ * the folders has its key wrapped again too, so that it lands under the new key. The server checks that the lists are
  * exactly what it holds now, trashed nodes included.
  */
 export const rekeySchema = z.strictObject({
@@ -180,6 +181,10 @@ export const rekeySchema = z.strictObject({
     .min(1, 'lists at least the folder itself')
     .max(REKEY_LIMITS.maxNodes, `a rotation covers at most ${REKEY_LIMITS.maxNodes} nodes`),
   files: z
+    .array(z.strictObject({ id: lowerCaseId, wrappedKey: tokenWrap }))
+    .max(REKEY_LIMITS.maxNodes, `a rotation covers at most ${REKEY_LIMITS.maxNodes} nodes`),
+  /** The open uploads of new files into these folders: each file's key, wrapped under its folder's new key. */
+  uploads: z
     .array(z.strictObject({ id: lowerCaseId, wrappedKey: tokenWrap }))
     .max(REKEY_LIMITS.maxNodes, `a rotation covers at most ${REKEY_LIMITS.maxNodes} nodes`),
   grants: z

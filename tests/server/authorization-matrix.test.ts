@@ -239,6 +239,7 @@ const MATRIX: Record<string, Row> = {
       init: send('POST', {
         folders: [{ id: v.folder, wrappedKey: someToken(), encryptedMetadata: someToken() }],
         files: [],
+        uploads: [],
         grants: [],
       }),
     }),

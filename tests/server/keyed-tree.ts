@@ -62,6 +62,17 @@ export async function keyedFile(
   parent: KeyedNode,
   options: { ownerId?: string; size?: number } = {},
 ): Promise<KeyedNode> {
+  const upload = await startKeyedFile(user, parent, options);
+  await upload.finish();
+  return upload.file;
+}
+
+/** An upload of a new file, its key wrapped under `parent`'s key now, with every chunk sent: `finish` completes it. */
+export async function startKeyedFile(
+  user: TestUser,
+  parent: KeyedNode,
+  options: { ownerId?: string; size?: number } = {},
+): Promise<{ uploadId: string; file: KeyedNode; finish: () => Promise<unknown> }> {
   const file = await encryptFile(crypto.getRandomValues(new Uint8Array(options.size ?? 2000)));
   const place: NodePlace = {
     ownerId: options.ownerId ?? user.id,
@@ -90,6 +101,9 @@ export async function keyedFile(
     201,
   );
   for (const [index, chunk] of file.chunks.entries()) await ok(putChunk(user, upload.uploadId, index, chunk), 204);
-  await ok(user.request(`/api/uploads/${upload.uploadId}/complete`, { method: 'POST' }));
-  return { id: file.nodeId, key: file.fileKey };
+  return {
+    uploadId: upload.uploadId,
+    file: { id: file.nodeId, key: file.fileKey },
+    finish: () => ok(user.request(`/api/uploads/${upload.uploadId}/complete`, { method: 'POST' })),
+  };
 }

@@ -33,7 +33,7 @@ import {
 } from '../../web/src/lib/sharing/rotate-keys.ts';
 import { fails, json, ok } from './client.ts';
 import { createHarness, type Harness, type TestUser } from './harness.ts';
-import { keyedFile, keyedFolder, keyedRoot, type KeyedNode } from './keyed-tree.ts';
+import { keyedFile, keyedFolder, keyedRoot, startKeyedFile, type KeyedNode } from './keyed-tree.ts';
 import { makeSharingUser, type SharingUser } from './sharing-accounts.ts';
 
 /** The app's api() for a test user: JSON in and out, refusals as ApiRequestError. */
@@ -174,7 +174,7 @@ describe.each(DATABASE_KINDS)('key rotation on %s', (kind) => {
     expect(held).toHaveLength(5);
 
     const rotated = await revokeShare(ring, { id: removedShare, nodeId: shared.id, kind: 'folder' }, options);
-    expect(rotated).toEqual({ folders: 2, files: 3, grants: 2 });
+    expect(rotated).toEqual({ folders: 2, files: 3, uploads: 0, grants: 2 });
     expect(progress).toEqual([
       { foldersDone: 1, foldersTotal: 2 },
       { foldersDone: 2, foldersTotal: 2 },
@@ -259,8 +259,34 @@ describe.each(DATABASE_KINDS)('key rotation on %s', (kind) => {
       nodeId: shared.id,
       folders: 2,
       files: 3,
+      uploads: 0,
       grants: 2,
     });
+  });
+
+  it('wraps again the key of a file still uploading, which lands under the new key whoever completes it', async () => {
+    const { owner, removed, kept, shared, inner, removedShare, ring, options } = await setUp();
+    const held = await unwrapAll(owner.id, { id: shared.id, key: await openIncoming(owner, removed, shared.id) });
+    // Started before the revocation, with the keys of then: the owner's into the folder, the editor's below it.
+    const owners = await startKeyedFile(owner, shared);
+    const editors = await startKeyedFile(kept, inner, { ownerId: owner.id });
+    const rotated = await revokeShare(ring, { id: removedShare, nodeId: shared.id, kind: 'folder' }, options);
+    expect(rotated).toMatchObject({ uploads: 2 });
+    await owners.finish();
+    await editors.finish();
+    for (const [upload, folderId] of [
+      [owners.file, shared.id],
+      [editors.file, inner.id],
+    ] as const) {
+      const wrap = (await rowOf(upload.id)).wrappedKey;
+      for (const key of held) {
+        await expect(decryptTokenText(await deriveWrappingKey(key), wrap)).rejects.toMatchObject({
+          code: 'TOKEN_INVALID',
+        });
+      }
+      const place = { ownerId: owner.id, nodeId: upload.id, parentId: folderId, kind: 'file' as const };
+      expect(await unwrapNodeKey(ring.keyOf(folderId)!, wrap, place)).toEqual(upload.key);
+    }
   });
 
   it('refuses a rotation built before a node was added, naming it, and changes nothing', async () => {
@@ -292,7 +318,12 @@ describe.each(DATABASE_KINDS)('key rotation on %s', (kind) => {
       }
       return options.send!(method, path, body);
     };
-    expect(await rotateFolderKeys(ring, shared.id, { ...options, send })).toEqual({ folders: 2, files: 5, grants: 3 });
+    expect(await rotateFolderKeys(ring, shared.id, { ...options, send })).toEqual({
+      folders: 2,
+      files: 5,
+      uploads: 0,
+      grants: 3,
+    });
     const lateRow = await rowOf(late.id);
     expect(
       await unwrapNodeKey(ring.keyOf(inner.id)!, lateRow.wrappedKey, {

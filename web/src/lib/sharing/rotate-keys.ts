@@ -2,9 +2,10 @@
  * Rotating the keys of a folder and of every folder below it, on the owner's device, after someone's access to it
  * was removed (docs/FORMAT.md section 4.6): each folder gets a fresh key, wrapped under its parent's new key (the top
  * folder's under its parent's unchanged key), with its metadata encrypted again under it; each file's key, unchanged,
- * is wrapped again under its folder's new key; and every member who keeps access to one of these folders gets a new
- * grant of its new key. The server applies it all at once (POST /api/nodes/:nodeId/rekey) or not at all. What is
- * added afterwards is wrapped under keys the removed person never had.
+ * is wrapped again under its folder's new key, and so is that of a new file still uploading into one of them; and
+ * every member who keeps access to one of these folders gets a new grant of its new key. The server applies it all at
+ * once (POST /api/nodes/:nodeId/rekey) or not at all. What is added afterwards is wrapped under keys the removed
+ * person never had.
  */
 import type { RekeyPlanResponse, RekeyResponse, ShareRecord } from '$shared/api/responses.ts';
 import type { RekeyRequest } from '$shared/api/schemas.ts';
@@ -80,7 +81,7 @@ export async function buildRotation(
     newWrappers.get(folderId) ?? newWrappers.set(folderId, await nodeKeyWrapper(newKeys.get(folderId)!)).get(folderId)!;
   const topWrapper = await nodeKeyWrapper(keys.parentKey);
 
-  const request: RekeyRequest = { folders: [], files: [], grants: [] };
+  const request: RekeyRequest = { folders: [], files: [], uploads: [], grants: [] };
   for (const folder of plan.folders) {
     const place = { ownerId: keys.ownerId, nodeId: folder.id, parentId: folder.parentId, kind: 'folder' as const };
     const isTop = folder === top;
@@ -115,6 +116,22 @@ export async function buildRotation(
     );
     onProgress?.({ foldersDone: request.folders.length, foldersTotal: plan.folders.length });
   }
+  request.uploads = await Promise.all(
+    plan.uploads.map(async (upload) => {
+      if (!newKeys.has(upload.parentId)) {
+        throw new TamperedNodeError(upload.nodeId, 'the server listed an upload outside the folder being rotated');
+      }
+      const place = { ownerId: keys.ownerId, nodeId: upload.nodeId, parentId: upload.parentId, kind: 'file' as const };
+      const unwrap = await unwrapperOf(upload.parentId);
+      // A key that does not open under its folder's key was never readable to the owner: it gets a fresh key in its
+      // place, so that the file stays unreadable to everyone rather than to the owner alone.
+      const fileKey = await unwrap(upload.wrappedKey, place).catch((error: unknown) => {
+        if (error instanceof CofferCryptoError) return generateNodeKey();
+        throw error;
+      });
+      return { id: upload.id, wrappedKey: await (await wrapperOf(upload.parentId))(fileKey, place) };
+    }),
+  );
   request.grants = await Promise.all(plan.shares.map((share) => newGrant(share, keys, newKeys)));
   return { request, newKeys };
 }
