@@ -80,13 +80,19 @@ export async function rekeyFolder(
     // Moves, purges and new folders wait for the rotation (they take the tree lock too).
     await lockTree(tx, tree);
     const { scope } = await authorizeFolder(tx, actor, folderId);
-    // New files wait as well: inserting a child locks its folder's row against this lock, so a file published
-    // meanwhile is either seen by the subtree read below (and the rotation refused) or lands after it commits.
-    await tx
-      .select({ id: nodes.id })
-      .from(nodes)
-      .where(and(nodesIn(scope), eq(nodes.kind, 'folder'), sql`${nodes.id} in (${subtreeIdsQuery(scope, folderId)})`))
-      .for('update');
+    // Under the tree lock the folders stay as they are (new uploads wait for it too, at their quota's lock); new
+    // files do not, so the open uploads into these folders are locked, then the folders themselves: inserting a file
+    // locks its folder's row against this, so a file published meanwhile is either seen by the subtree read below
+    // (and the rotation refused) or lands after the rotation, with the wrap its upload holds then. In this order,
+    // because a completion holds its upload's lock while its insert waits for the folder's.
+    const lockedFolders = (
+      await tx
+        .select({ id: nodes.id })
+        .from(nodes)
+        .where(and(nodesIn(scope), eq(nodes.kind, 'folder'), sql`${nodes.id} in (${subtreeIdsQuery(scope, folderId)})`))
+    ).map((row) => row.id);
+    await tx.select({ id: uploads.id }).from(uploads).where(newFilesInto(lockedFolders)).for('update');
+    await tx.select({ id: nodes.id }).from(nodes).where(inArray(nodes.id, lockedFolders)).for('update');
     const subtree = (await subtreeOf(tx, scope, folderId)).map((row) => row.node);
     checkCovers(
       'folder',
