@@ -3,7 +3,7 @@
  * the condition selecting the rows an actor reaches. Routes and queries take a Scope from here and never compare
  * owner ids themselves, so that sharing adds roles here rather than clauses in every handler.
  */
-import { and, eq, inArray, isNotNull, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from '../db/database.ts';
 import {
   auditEvents,
@@ -89,6 +89,15 @@ export function revisionsIn(scope: Scope): SQL {
 /** An upload belongs to whoever started it, whoever's tree it goes into. */
 export function uploadsOf(actor: Actor): SQL {
   return eq(uploads.userId, actor.userId);
+}
+
+/**
+ * The open uploads of new files into these folders, whoever started them (the owner or an editor): their keys are
+ * wrapped under the folders' keys, which the tree's owner rotates (server/nodes/rekey.ts). `folderIds` are folders of
+ * a scope with the manage action.
+ */
+export function newFilesInto(folderIds: readonly string[]): SQL {
+  return and(eq(uploads.newNode, true), isNull(uploads.completedAt), inArray(uploads.parentId, [...folderIds]))!;
 }
 
 /** An account's own rows: its passkeys, sessions, wrapped and public keys and security log. Nobody else's, ever. */

@@ -38,6 +38,8 @@ interface DetailsByType {
   'share-declined': { shareId: string };
   /** Revoked by the owner: the share is gone, and the recipient's access with it. */
   'share-revoked': { shareId: string; recipientId: string };
+  /** A folder's keys and those of every folder below it replaced, after a revocation (docs/FORMAT.md section 4.6). */
+  'keys-rotated': { nodeId: string; folders: number; files: number; uploads: number; grants: number };
   /** Further sign-ins or recoveries refused until `until`, after `failures` failed ones (server/auth/lockout.ts). */
   lockout: { scope: 'account' | 'address'; failures: number; until: string };
   /** Admin actions: `userId` is the admin (null for the operator's shell), `targetUserId` the account acted on. */

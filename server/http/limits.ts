@@ -1,5 +1,5 @@
 import { bodyLimit } from 'hono/body-limit';
-import { LIMITS, UPLOAD_BATCH } from '../../shared/api/schemas.ts';
+import { LIMITS, REKEY_LIMITS, UPLOAD_BATCH } from '../../shared/api/schemas.ts';
 import { MAX_THUMBNAIL_BYTES } from '../../shared/crypto/index.ts';
 import { ApiError } from './errors.ts';
 
@@ -32,6 +32,20 @@ export function uploadBatchBodyLimit() {
         413,
         'BODY_TOO_LARGE',
         `a batch of small files is limited to ${UPLOAD_BATCH.maxBodyBytes} bytes of request body`,
+      );
+    },
+  });
+}
+
+/** A key rotation carries a wrap for every node of a subtree, so it may be larger than other JSON bodies. */
+export function rekeyBodyLimit() {
+  return bodyLimit({
+    maxSize: REKEY_LIMITS.maxBodyBytes,
+    onError: () => {
+      throw new ApiError(
+        413,
+        'BODY_TOO_LARGE',
+        `a key rotation is limited to ${REKEY_LIMITS.maxBodyBytes} bytes of request body (at most ${REKEY_LIMITS.maxNodes} nodes)`,
       );
     },
   });

@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import {
   createFolderSchema,
   moveNodeSchema,
+  rekeySchema,
   renameNodeSchema,
   setCurrentRevisionSchema,
 } from '../../shared/api/schemas.ts';
@@ -14,7 +15,7 @@ import { accountActor } from '../access/policy.ts';
 import { requestOrigin } from '../auth/audit.ts';
 import type { ServerDeps } from '../deps.ts';
 import type { AuthEnv } from '../http/auth.ts';
-import { jsonBodyLimit } from '../http/limits.ts';
+import { jsonBodyLimit, rekeyBodyLimit } from '../http/limits.ts';
 import { idParams, jsonBody, limitQuery } from '../http/validate.ts';
 import { createFolder, rootFolder } from '../nodes/folders.ts';
 import {
@@ -27,6 +28,7 @@ import {
   recentFiles,
 } from '../nodes/listings.ts';
 import { moveNode } from '../nodes/move.ts';
+import { rekeyFolder, rekeyPlan } from '../nodes/rekey.ts';
 import { renameNode, setCurrentRevision } from '../nodes/node-edits.ts';
 import { nodeShares } from '../shares/share-listings.ts';
 import { deleteTrashedNode, emptyTrash, restoreNode, trashNode } from '../nodes/trash.ts';
@@ -74,6 +76,21 @@ export function nodeRoutes(deps: ServerDeps) {
       )
       .post('/:nodeId/move', jsonBodyLimit(), nodeId, jsonBody(moveNodeSchema), async (c) =>
         c.json(await moveNode(deps, accountActor(c.get('user')), c.req.valid('param').nodeId, c.req.valid('json'))),
+      )
+      // A key rotation after a revocation: what it must cover, then all of it at once (docs/FORMAT.md section 4.6).
+      .get('/:nodeId/rekey', nodeId, async (c) =>
+        c.json(await rekeyPlan(deps, accountActor(c.get('user')), c.req.valid('param').nodeId)),
+      )
+      .post('/:nodeId/rekey', rekeyBodyLimit(), nodeId, jsonBody(rekeySchema), async (c) =>
+        c.json(
+          await rekeyFolder(
+            deps,
+            accountActor(c.get('user')),
+            c.req.valid('param').nodeId,
+            c.req.valid('json'),
+            requestOrigin(c),
+          ),
+        ),
       )
       .post('/:nodeId/trash', nodeId, async (c) =>
         c.json(await trashNode(deps, accountActor(c.get('user')), c.req.valid('param').nodeId)),

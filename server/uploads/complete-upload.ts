@@ -49,7 +49,8 @@ export async function completeUpload(
           parentId: upload.parentId,
           kind: 'file',
           authorId: upload.userId,
-          wrappedKey: upload.wrappedKey!,
+          // As the locked row holds it: a key rotation since the upload began wrapped it under the folder's new key.
+          wrappedKey: locked.wrappedKey!,
           encryptedMetadata: metadata ?? upload.encryptedMetadata!,
           currentRevisionId: upload.revisionId,
         });

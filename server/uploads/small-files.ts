@@ -269,11 +269,12 @@ async function publish(
   const refused: Reserved[] = [];
   const published = await deps.db.transaction(async (tx) => {
     // Locking the uploads makes a completion of one of them through POST /api/uploads/:id/complete wait, then find it
-    // complete; one aborted meanwhile is gone.
-    const open = new Set(
+    // complete; one aborted meanwhile is gone. A new file's key is taken as the upload holds it now: a key rotation
+    // since the reservation wrapped it again under its folder's new key (server/nodes/rekey.ts).
+    const open = new Map(
       (
         await tx
-          .select({ id: uploads.id, completedAt: uploads.completedAt })
+          .select({ id: uploads.id, completedAt: uploads.completedAt, wrappedKey: uploads.wrappedKey })
           .from(uploads)
           .where(
             inArray(
@@ -284,7 +285,7 @@ async function publish(
           .for('update')
       )
         .filter((row) => row.completedAt === null)
-        .map((row) => row.id),
+        .map((row) => [row.id, row.wrappedKey]),
     );
     // A share revoked since the reservation publishes nothing into its tree.
     const revoked = new Set<Scope>();
@@ -341,7 +342,7 @@ async function publish(
                 authorId: user.id,
                 parentId: file.request.newFile!.parentId.toLowerCase(),
                 kind: 'file' as const,
-                wrappedKey: file.request.newFile!.wrappedKey,
+                wrappedKey: open.get(file.uploadId) ?? file.request.newFile!.wrappedKey,
                 encryptedMetadata: decodeBase64url(file.request.newFile!.encryptedMetadata),
                 currentRevisionId: file.revisionId,
               })),

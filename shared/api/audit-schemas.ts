@@ -22,6 +22,7 @@ export const AUDIT_EVENT_TYPES = [
   'share-accepted',
   'share-declined',
   'share-revoked',
+  'keys-rotated',
   'admin-invite-created',
   'admin-invite-revoked',
   'admin-registration-mode-set',

@@ -166,6 +166,35 @@ export interface IncomingShare {
   acceptedAt: string | null;
 }
 
+/**
+ * What a key rotation of a folder must cover, as the server holds it now: the folder and every folder below it, from
+ * the top down (a parent before its children), every file below it, trashed ones included, and the shares of those
+ * folders, whose grants the rotation replaces.
+ */
+export interface RekeyPlanResponse {
+  folders: NodeRecord[];
+  files: NodeRecord[];
+  /** New files still uploading into these folders (by the owner or an editor), with their keys as wrapped then. */
+  uploads: PendingNewFile[];
+  shares: ShareRecord[];
+}
+
+/** An open upload of a new file: the upload, the file to be, its folder and its key wrapped under the folder's key. */
+export interface PendingNewFile {
+  id: string;
+  nodeId: string;
+  parentId: string;
+  wrappedKey: string;
+}
+
+/** A rotation applied: how many folders, files, open uploads and grants it changed. */
+export interface RekeyResponse {
+  folders: number;
+  files: number;
+  uploads: number;
+  grants: number;
+}
+
 export interface IncomingSharesResponse {
   shares: IncomingShare[];
 }

@@ -22,6 +22,16 @@ export const LIMITS = {
   fileBytes: 64 * 1024 ** 3,
 };
 
+/**
+ * A key rotation (POST /api/nodes/:nodeId/rekey) carries a wrap for every node of a subtree, so it has limits of its
+ * own: the nodes it may cover, the grants it may replace, and its body's size.
+ */
+export const REKEY_LIMITS = {
+  maxNodes: 20_000,
+  maxGrants: 1_000,
+  maxBodyBytes: 16 * 1024 * 1024,
+};
+
 const decodes = (text: string) => {
   try {
     decodeBase64url(text);
@@ -149,6 +159,39 @@ export const grantSchema = z.strictObject({
 
 export const createShareSchema = z.strictObject({ grant: grantSchema });
 
+/** A Fernet token's form (docs/FORMAT.md section 2): version byte 0x80, and a length a token can have. */
+const isFernetToken = (text: string) => {
+  const bytes = decodeBase64url(text);
+  return bytes[0] === 0x80 && bytes.length >= MIN_TOKEN_BYTES && (bytes.length - MIN_TOKEN_BYTES) % 16 === 0;
+};
+const tokenWrap = wrappedKeySchema.refine(isFernetToken, 'must be a Fernet token (a wrapped key), base64url');
+const tokenMetadata = encryptedMetadataSchema.refine(isFernetToken, 'must be a Fernet token, base64url');
+
+/**
+ * A key rotation of a folder and everything below it (docs/FORMAT.md section 4.6), all applied at once or not at all:
+ * each folder's new key wrapped under its parent's (new) key with its metadata encrypted again under the new key;
+ * each file's unchanged key wrapped under its folder's new key; and, for every share of a folder in the subtree, a
+ * new grant of that folder's new key to the same recipient with the same role. A new file still uploading into one of
+ * the folders has its key wrapped again too, so that it lands under the new key. The server checks that the lists are
+ * exactly what it holds now, trashed nodes included.
+ */
+export const rekeySchema = z.strictObject({
+  folders: z
+    .array(z.strictObject({ id: lowerCaseId, wrappedKey: tokenWrap, encryptedMetadata: tokenMetadata }))
+    .min(1, 'lists at least the folder itself')
+    .max(REKEY_LIMITS.maxNodes, `a rotation covers at most ${REKEY_LIMITS.maxNodes} nodes`),
+  files: z
+    .array(z.strictObject({ id: lowerCaseId, wrappedKey: tokenWrap }))
+    .max(REKEY_LIMITS.maxNodes, `a rotation covers at most ${REKEY_LIMITS.maxNodes} nodes`),
+  /** The open uploads of new files into these folders: each file's key, wrapped under its folder's new key. */
+  uploads: z
+    .array(z.strictObject({ id: lowerCaseId, wrappedKey: tokenWrap }))
+    .max(REKEY_LIMITS.maxNodes, `a rotation covers at most ${REKEY_LIMITS.maxNodes} nodes`),
+  grants: z
+    .array(grantSchema)
+    .max(REKEY_LIMITS.maxGrants, `a rotation replaces at most ${REKEY_LIMITS.maxGrants} grants`),
+});
+
 export type CreateFolderRequest = z.infer<typeof createFolderSchema>;
 export type CreateUploadRequest = z.infer<typeof createUploadSchema>;
 export type SmallFileRequest = z.infer<typeof smallFileSchema>;
@@ -159,3 +202,4 @@ export type MoveNodeRequest = z.infer<typeof moveNodeSchema>;
 export type SetCurrentRevisionRequest = z.infer<typeof setCurrentRevisionSchema>;
 export type SetHandleRequest = z.infer<typeof setHandleSchema>;
 export type CreateShareRequest = z.infer<typeof createShareSchema>;
+export type RekeyRequest = z.infer<typeof rekeySchema>;

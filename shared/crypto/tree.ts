@@ -7,12 +7,19 @@
  */
 import { concatBytes, fromUtf8, u8, utf8 } from './bytes.ts';
 import { CofferCryptoError } from './errors.ts';
-import { decryptToken, encryptToken, generateKey, importFernetKey, type FernetKey } from './fernet.ts';
+import {
+  decryptToken,
+  encryptToken,
+  generateKey,
+  importFernetKey,
+  type EncryptTokenOptions,
+  type FernetKey,
+} from './fernet.ts';
 import { hkdf, importHkdfKey } from './hkdf.ts';
 import { LABEL_METADATA } from './labels.ts';
 import { KEY_PURPOSES } from './purposes.ts';
 import { uuidToBytes } from './uuid.ts';
-import { deriveWrappingKey, unwrapKey, unwrapKeyWith, wrapKey } from './wrap.ts';
+import { deriveWrappingKey, unwrapKey, unwrapKeyWith, wrapKey, wrapKeyWith } from './wrap.ts';
 
 export type NodeKind = 'folder' | 'file';
 
@@ -80,16 +87,30 @@ export async function nodeKeyUnwrapper(parentKey: Uint8Array): Promise<NodeKeyUn
   return (wrapped, place) => unwrapKeyWith(wrappingKey, wrapped, keyBinding(place));
 }
 
+/** Wraps node keys under one parent key, as wrapNodeKey does. */
+export type NodeKeyWrapper = (nodeKey: Uint8Array, place: NodePlace) => Promise<string>;
+
+/** For many children of one folder (a key rotation re-wraps them all): the wrapping key is derived once. */
+export async function nodeKeyWrapper(parentKey: Uint8Array): Promise<NodeKeyWrapper> {
+  const wrappingKey = await deriveWrappingKey(parentKey);
+  return (nodeKey, place) => wrapKeyWith(wrappingKey, nodeKey, keyBinding(place));
+}
+
+/**
+ * `options.timestamp` keeps the time the metadata was written when it is only encrypted again under a new key (a key
+ * rotation, docs/FORMAT.md section 4.6), which changes nothing it describes.
+ */
 export async function encryptMetadata<K extends NodeKind>(
   nodeKey: Uint8Array,
   place: NodePlace & { kind: K },
   metadata: NodeMetadata<K>,
+  options?: Pick<EncryptTokenOptions, 'timestamp'>,
 ): Promise<Uint8Array<ArrayBuffer>> {
   const checked = checkMetadata(place.kind, metadata);
   if (!checked) throw new CofferCryptoError('BAD_ARGUMENT', describeBadMetadata(place.kind, metadata));
   const json = JSON.stringify(checked);
   const padded = json + ' '.repeat((METADATA_PADDING - (utf8(json).length % METADATA_PADDING)) % METADATA_PADDING);
-  return encryptToken(await metadataKey(nodeKey, place), utf8(padded));
+  return encryptToken(await metadataKey(nodeKey, place), utf8(padded), options);
 }
 
 /** Returns the metadata, or throws METADATA_INVALID when it fails authentication or is not well formed. */

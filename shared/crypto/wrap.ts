@@ -35,6 +35,16 @@ export async function wrapKey(
   binding: KeyBinding,
   options?: EncryptTokenOptions,
 ): Promise<string> {
+  return wrapKeyWith(await deriveWrappingKey(wrappingSecret), key, binding, options);
+}
+
+/** As wrapKey, under a wrapping key derived once (deriveWrappingKey) for many keys wrapped under one secret. */
+export async function wrapKeyWith(
+  wrappingKey: FernetKey,
+  key: Uint8Array,
+  binding: KeyBinding,
+  options?: EncryptTokenOptions,
+): Promise<string> {
   const fields = [
     checkField('purpose', utf8(binding.purpose), MAX_PURPOSE_BYTES),
     checkField('owner', utf8(binding.owner), MAX_ID_BYTES),
@@ -48,7 +58,7 @@ export async function wrapKey(
     );
   }
   const payload = concatBytes(u8(WRAP_PAYLOAD_VERSION), ...fields.flatMap((field) => [u16(field.length), field]));
-  return encryptTokenText(await deriveWrappingKey(wrappingSecret), payload, options);
+  return encryptTokenText(wrappingKey, payload, options);
 }
 
 /** Returns the key, or throws WRAPPED_KEY_INVALID for every kind of failure alike. */

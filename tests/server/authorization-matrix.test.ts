@@ -68,6 +68,13 @@ interface Row {
 
 const someBytes = () => encodeBase64url(crypto.getRandomValues(new Uint8Array(120)));
 
+/** Random bytes in the form of a Fernet token (version byte 0x80, a token's length), as a rotation's wraps must be. */
+const someToken = () => {
+  const token = crypto.getRandomValues(new Uint8Array(121));
+  token[0] = 0x80;
+  return encodeBase64url(token);
+};
+
 const send = (method: string, body?: unknown): RequestInit =>
   body === undefined ? { method } : { ...json(body), method };
 const nodeBody = () => ({ wrappedKey: someBytes(), encryptedMetadata: randomMetadata() });
@@ -219,6 +226,25 @@ const MATRIX: Record<string, Row> = {
     asOther: 404,
     asViewer: 403,
     asEditor: 200,
+  },
+  // Rotating a folder's keys is its owner's alone: an editor changes what is in a folder, never its keys.
+  'GET /api/nodes/:nodeId/rekey': {
+    request: (v) => ({ path: `/api/nodes/${v.folder}/rekey` }),
+    asOther: 404,
+    asViewer: 403,
+  },
+  'POST /api/nodes/:nodeId/rekey': {
+    request: (v) => ({
+      path: `/api/nodes/${v.folder}/rekey`,
+      init: send('POST', {
+        folders: [{ id: v.folder, wrappedKey: someToken(), encryptedMetadata: someToken() }],
+        files: [],
+        uploads: [],
+        grants: [],
+      }),
+    }),
+    asOther: 404,
+    asViewer: 403,
   },
   'POST /api/nodes/:nodeId/trash': { asOther: 404, asViewer: 403, asEditor: 200 },
   // After the editor's trash, just above: the file comes back.

@@ -41,6 +41,29 @@ async function refusal(opening: Promise<unknown>): Promise<unknown> {
 }
 
 describe('a key ring of anchors', () => {
+  it("takes a rotation's new keys for the folders it holds, and opens what is wrapped under them", async () => {
+    const masterKey = generateNodeKey();
+    const root = await folder(ME, masterKey, null, 'My files');
+    const letters = await folder(ME, root.key, root.record.id, 'Letters');
+    const ring = new KeyRing();
+    await ring.openRoot(ME, masterKey, root.record);
+    await ring.open(letters.record);
+    const newKey = generateNodeKey();
+    const notHeld = crypto.randomUUID();
+    ring.replaceKeys(
+      new Map([
+        [letters.record.id, newKey],
+        [notHeld, generateNodeKey()],
+      ]),
+    );
+    expect(ring.keyOf(letters.record.id)).toEqual(newKey);
+    expect(ring.ownerOf(letters.record.id)).toBe(ME);
+    expect(ring.keyOf(notHeld)).toBeUndefined();
+    const later = await folder(ME, newKey, letters.record.id, 'Added after');
+    expect(await ring.open(later.record)).toMatchObject({ name: 'Added after' });
+    ring.close();
+  });
+
   it('opens the root under the master key as its owner, and the tree below it as that owner', async () => {
     const masterKey = generateNodeKey();
     const root = await folder(ME, masterKey, null, 'My files');

@@ -48,6 +48,17 @@ export class KeyRing {
   }
 
   /**
+   * After a key rotation (sharing/rotate-keys.ts): the folders' new keys replace the old, so that what this device
+   * adds afterwards is wrapped under them. Keys the ring does not hold stay out: their folders open when listed.
+   */
+  replaceKeys(keys: ReadonlyMap<string, Uint8Array>): void {
+    for (const [nodeId, key] of keys) {
+      const held = this.#keys.get(nodeId);
+      if (held) this.#keys.set(nodeId, { key, ownerId: held.ownerId });
+    }
+  }
+
+  /**
    * Opens a root folder, whose key is wrapped under a key outside any tree (the account's master key), and anchors
    * the ring there.
    */
