@@ -1,5 +1,7 @@
 /** One folder on screen: its path from the root, its children opened on this device, and how they are shown. */
 import { SvelteSet } from 'svelte/reactivity';
+import { ApiRequestError } from '$lib/api.ts';
+import { contacts } from '$lib/contacts/contacts.svelte.ts';
 import { drive } from '$lib/files/drive.svelte.ts';
 import { listChildren, openPath } from '$lib/files/folder-listing.ts';
 import type { OpenNode } from '$lib/files/node-records.ts';
@@ -54,6 +56,11 @@ export class FolderView {
     this.error = '';
     try {
       const { ring, root } = await drive.ready();
+      // A folder outside the account's tree opens from a share's anchor: the shares are read first.
+      // Failing that, a shared folder is refused when it opens, and the account's own open as ever.
+      if (folderId && folderId !== root.id) await drive.received().catch(() => undefined);
+      // Whoever added an item is named as pinned in the contacts ("added by @bob"), when they load.
+      contacts.ready().catch(() => undefined);
       const path = folderId && folderId !== root.id ? await openPath(ring, folderId) : [root];
       const folder = path.at(-1)!;
       if (folder.kind !== 'folder') throw new Error('This is a file, not a folder.');
@@ -68,7 +75,19 @@ export class FolderView {
       this.children = opened;
       this.refused = refused.length;
     } catch (error) {
-      if (load === this.#loads) this.error = error instanceof Error ? error.message : String(error);
+      if (load !== this.#loads) return;
+      const gone = error instanceof ApiRequestError && error.status === 404 && folderId !== undefined;
+      if (gone) {
+        this.folder = null;
+        this.path = [];
+        this.children = [];
+        this.selected.clear();
+      }
+      this.error = gone
+        ? 'This folder is no longer shared with you, or was never in your files: its owner may have removed your access.'
+        : error instanceof Error
+          ? error.message
+          : String(error);
     } finally {
       if (load === this.#loads) this.loading = false;
     }
