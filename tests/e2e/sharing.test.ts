@@ -1,7 +1,8 @@
 /**
  * Sharing between two accounts in the built web app, each person at their own browser with their own passkey
  * provider (issue 25): both choose handles; the owner shares a file as viewer and a folder as editor after comparing
- * the recipient's fingerprint words with those the recipient's settings show; the recipient sees both as from an
+ * the recipient's fingerprint words with those the recipient's settings show, and is stopped with a warning when the
+ * server then gives other keys for the recipient (substituted in the responses, as a hostile server would); the recipient sees both as from an
  * unverified sender, accepts, previews and downloads the file, and uploads into the folder; the owner sees who added
  * that file and downloads it; then the owner removes the recipient, whose app says the folder is no longer shared and
  * whose requests for it the server refuses.
@@ -10,8 +11,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Download, type Page } from 'playwright';
+import { chromium, type Browser, type Download, type Page, type Request } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HandleLookupResponse } from '../../shared/api/responses.ts';
+import { encodeBase64url, exportPublicKey, generateAccountKeyPairs } from '../../shared/crypto/index.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tools/harness/chromium.ts';
 import { addVirtualAuthenticator } from '../../tools/harness/virtual-authenticator.ts';
 import { startAppServer, type AppServer } from './app-server.ts';
@@ -116,6 +119,40 @@ describe('sharing between two accounts in Chromium', () => {
     await folderDialog.getByRole('button', { name: 'Share', exact: true }).click();
     await folderDialog.getByText('@ray · editor · not accepted yet').waitFor();
     await folderDialog.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('stops a share with a warning when the server gives other keys for a pinned contact', async () => {
+    const substitute = await generateAccountKeyPairs();
+    const substituted = {
+      sharing: encodeBase64url(await exportPublicKey(substitute.sharing.publicKey)),
+      signing: encodeBase64url(await exportPublicKey(substitute.signing.publicKey)),
+    };
+    const lookups = '**/api/handles/ray';
+    await owner.context().route(lookups, async (route) => {
+      const found = (await (await route.fetch()).json()) as HandleLookupResponse;
+      await route.fulfill({ json: { ...found, publicKeys: substituted } });
+    });
+    const sharesMade: string[] = [];
+    const record = (request: Request) => {
+      if (request.method() === 'POST' && request.url().endsWith('/api/shares')) sharesMade.push(request.url());
+    };
+    owner.on('request', record);
+    try {
+      await go(owner, 'Files');
+      await action(owner, 'report.txt', 'Share');
+      const dialog = owner.getByRole('dialog', { name: 'Share “report.txt”' });
+      await dialog.getByLabel('Their handle').fill('ray');
+      await dialog.getByRole('button', { name: 'Find' }).click();
+      const warning = dialog.getByRole('alert').filter({ hasText: 'Warning: the keys of @ray have changed' });
+      await warning.getByText('Nothing was shared.').waitFor();
+      expect(await dialog.getByRole('button', { name: 'Share', exact: true }).count()).toBe(0);
+      await warning.getByRole('button', { name: 'Do not share' }).click();
+      await dialog.getByRole('button', { name: 'Close' }).click();
+    } finally {
+      owner.off('request', record);
+      await owner.context().unroute(lookups);
+    }
+    expect(sharesMade).toEqual([]);
   });
 
   it('lets the recipient accept both, from an unverified sender, then preview and download the file', async () => {
