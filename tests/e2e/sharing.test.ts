@@ -60,7 +60,7 @@ describe('sharing between two accounts in Chromium', () => {
   const chooseHandle = async (page: Page, handle: string) => {
     await go(page, 'Settings');
     await page.getByLabel('Handle', { exact: true }).fill(handle);
-    await page.getByRole('button', { name: 'Save handle' }).click();
+    await page.getByRole('button', { name: 'Set handle' }).click();
     await page.getByText(`Your handle is now @${handle}.`).waitFor();
   };
 
@@ -163,6 +163,17 @@ describe('sharing between two accounts in Chromium', () => {
       expect(text).toContain('from @olivia');
       expect(text).toContain('(from an unverified sender)');
     }
+    // Ray compares Olivia's words with those her settings show, and marks her verified: both shares say so.
+    await go(owner, 'Settings');
+    const oliviaWords = (await owner.getByTestId('fingerprint').textContent())!.trim();
+    await recipient.getByRole('button', { name: 'Verify @olivia' }).first().click();
+    const verify = recipient.getByRole('dialog', { name: 'Verify @olivia' });
+    await expect
+      .poll(async () => (await verify.getByTestId('sender-fingerprint').textContent())?.trim())
+      .toBe(oliviaWords);
+    await verify.getByRole('button', { name: 'I compared them: mark verified' }).click();
+    await expect.poll(() => recipient.getByText('(from an unverified sender)').count()).toBe(0);
+    expect(await waiting.count()).toBe(2);
     await recipient.getByRole('button', { name: 'Accept the share from @olivia' }).first().click();
     await expect.poll(() => waiting.count()).toBe(1);
     await recipient.getByRole('button', { name: 'Accept the share from @olivia' }).click();
