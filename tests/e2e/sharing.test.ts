@@ -2,10 +2,11 @@
  * Sharing between two accounts in the built web app, each person at their own browser with their own passkey
  * provider (issue 25): both choose handles; the owner shares a file as viewer and a folder as editor after comparing
  * the recipient's fingerprint words with those the recipient's settings show, and is stopped with a warning when the
- * server then gives other keys for the recipient (substituted in the responses, as a hostile server would); the recipient sees both as from an
- * unverified sender, accepts, previews and downloads the file, and uploads into the folder; the owner sees who added
- * that file and downloads it; then the owner removes the recipient, whose app says the folder is no longer shared and
- * whose requests for it the server refuses.
+ * server then gives other keys for the recipient (substituted in the responses, as a hostile server would); the
+ * recipient sees both as from an unverified sender until comparing the owner's words, accepts, previews and downloads
+ * the file, and uploads into the folder; the owner sees who added that file and downloads it; then the owner removes
+ * the recipient, whose app says the folder is no longer shared and whose requests for it the server refuses; and the
+ * recipient removes the file from their own list.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -230,5 +231,23 @@ describe('sharing between two accounts in Chromium', () => {
     const shared = recipient.getByRole('list', { name: 'Shared with you' });
     await shared.getByRole('button', { name: 'report.txt', exact: true }).waitFor();
     expect(await shared.getByRole('link', { name: 'Projects' }).count()).toBe(0);
+  });
+
+  it("lets the recipient remove a share from their list, which ends their access and leaves the owner's file", async () => {
+    const shared = recipient.getByRole('list', { name: 'Shared with you' });
+    const fileId = await recipient.evaluate(async () => {
+      const response = await fetch('/api/shares/incoming');
+      return ((await response.json()) as { shares: { nodeId: string }[] }).shares[0]!.nodeId;
+    });
+    await shared.getByRole('button', { name: 'Remove report.txt from your list' }).click();
+    await recipient.getByText('Nothing yet.').waitFor();
+    expect((await recipient.request.get(`${server.origin}/api/nodes/${fileId}`)).status()).toBe(404);
+
+    await go(owner, 'Files');
+    await row(owner, 'report.txt').waitFor();
+    await action(owner, 'report.txt', 'Share');
+    const dialog = owner.getByRole('dialog', { name: 'Share “report.txt”' });
+    await dialog.getByText('@ray · viewer · declined').waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
   });
 });
