@@ -5,6 +5,7 @@ import { contacts } from '$lib/contacts/contacts.svelte.ts';
 import { drive } from '$lib/files/drive.svelte.ts';
 import { listChildren, openPath } from '$lib/files/folder-listing.ts';
 import type { OpenNode } from '$lib/files/node-records.ts';
+import type { GrantRole } from '$shared/crypto/index.ts';
 
 export type SortKey = 'name' | 'modified' | 'size';
 export type Layout = 'list' | 'grid';
@@ -26,6 +27,11 @@ export class FolderView {
   filter = $state('');
   layout = $state<Layout>(localStorage.getItem(LAYOUT_KEY) === 'grid' ? 'grid' : 'list');
   selected = new SvelteSet<string>();
+  /**
+   * What the account may do here: everything in its own tree; in a folder shared with it, what the share's role
+   * allows. The server enforces it either way; this only leaves out what it would refuse.
+   */
+  role = $state<GrantRole | 'owner'>('owner');
   #loads = 0;
 
   /** Folders first, then files; both sorted by the chosen key and filtered by name, on the device. */
@@ -62,6 +68,8 @@ export class FolderView {
       // Whoever added an item is named as pinned in the contacts ("added by @bob"), when they load.
       contacts.ready().catch(() => undefined);
       const path = folderId && folderId !== root.id ? await openPath(ring, folderId) : [root];
+      const received = path[0]!.id === root.id ? undefined : await drive.received().catch(() => undefined);
+      const share = received?.shares.find(({ share }) => share.nodeId === path[0]!.id)?.share;
       const folder = path.at(-1)!;
       if (folder.kind !== 'folder') throw new Error('This is a file, not a folder.');
       const { opened, refused } = await listChildren(ring, folder.id);
@@ -72,6 +80,7 @@ export class FolderView {
       for (const id of [...this.selected]) if (!still.has(id)) this.selected.delete(id);
       this.folder = folder;
       this.path = path;
+      this.role = share?.role ?? 'owner';
       this.children = opened;
       this.refused = refused.length;
     } catch (error) {
