@@ -1,5 +1,5 @@
 /**
- * Writes tests/vectors/coffer.json and the worked example in docs/FORMAT.md: stream, wrapped-key, passphrase, grant,
+ * Writes tests/vectors/coffer.json and the worked example in docs/FORMAT.md: stream, wrapped-key, sealed-text, passphrase, grant,
  * link and request-seal vectors with every random input fixed, so that any implementation can check it produces
  * exactly these bytes. Run with `npm run vectors`; the output is committed.
  */
@@ -26,6 +26,7 @@ import {
   MIN_PASSPHRASE_ITERATIONS,
   passphraseWrappingSecret,
   sealRequestFileKey,
+  SEALED_TEXT_PURPOSES,
   wrapForLink,
   wrapKey,
   type Argon2idParams,
@@ -127,6 +128,40 @@ for (const [name, purpose] of [
     iv: toHex(iv),
     timestamp: TIMESTAMP,
     wrapped: await wrapKey(wrappingSecret, key, binding, { iv, timestamp: TIMESTAMP }),
+  });
+}
+
+/**
+ * Sealed texts (docs/FORMAT.md section 4): the account's contacts, as JSON, sealed under its master key with the
+ * account as owner and as object.
+ */
+const sealedText = [];
+{
+  const { random } = deterministicRandom('coffer sealed text vector contacts');
+  const wrappingSecret = random(32);
+  const iv = random(16);
+  const account = 'c0ffee00-0000-4000-8000-0000000000aa';
+  const binding = { purpose: SEALED_TEXT_PURPOSES.contacts, owner: account, object: account };
+  const text = JSON.stringify({
+    version: 1,
+    contacts: [
+      {
+        handle: 'bob',
+        userId: 'c0ffee00-0000-4000-8000-0000000000bb',
+        sharingKey: encodeBase64url(random(91)),
+        signingKey: encodeBase64url(random(91)),
+        verified: true,
+      },
+    ],
+  });
+  sealedText.push({
+    name: 'contacts',
+    wrappingSecret: encodeBase64url(wrappingSecret),
+    ...binding,
+    text,
+    iv: toHex(iv),
+    timestamp: TIMESTAMP,
+    sealed: await wrapKey(wrappingSecret, utf8(text), binding, { iv, timestamp: TIMESTAMP }),
   });
 }
 
@@ -325,10 +360,10 @@ const requestSeal = [];
   });
 }
 
-const vectors = { plaintextPattern: VECTOR_PATTERN, stream, wrap, passphrase, grant, link, requestSeal };
+const vectors = { plaintextPattern: VECTOR_PATTERN, stream, wrap, sealedText, passphrase, grant, link, requestSeal };
 writeFileSync(out, JSON.stringify(vectors, null, 1) + '\n');
 console.log(
-  `wrote ${stream.length} stream, ${wrap.length} wrap, ${passphrase.length} passphrase, ${grant.length} grant, ` +
+  `wrote ${stream.length} stream, ${wrap.length} wrap, ${sealedText.length} sealed-text, ${passphrase.length} passphrase, ${grant.length} grant, ` +
     `${link.length} link and ${requestSeal.length} request-seal vectors to ${out.pathname}`,
 );
 

@@ -6,6 +6,7 @@
 import { and, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from '../db/database.ts';
 import {
+  accountDocuments,
   auditEvents,
   credentials,
   nodes,
@@ -100,13 +101,14 @@ export function newFilesInto(folderIds: readonly string[]): SQL {
   return and(eq(uploads.newNode, true), isNull(uploads.completedAt), inArray(uploads.parentId, [...folderIds]))!;
 }
 
-/** An account's own rows: its passkeys, sessions, wrapped and public keys and security log. Nobody else's, ever. */
+/** An account's own rows: its passkeys, sessions, wrapped and public keys, security log and sealed documents. Nobody else's, ever. */
 export const accountRows = {
   credentials: (actor: Actor) => eq(credentials.userId, actor.userId),
   sessions: (actor: Actor) => eq(sessions.userId, actor.userId),
   wrappedKeys: (actor: Actor) => eq(wrappedKeys.userId, actor.userId),
   publicKeys: (actor: Actor) => eq(publicKeys.userId, actor.userId),
   auditEvents: (actor: Actor) => eq(auditEvents.userId, actor.userId),
+  documents: (actor: Actor) => eq(accountDocuments.userId, actor.userId),
 };
 
 export type ShareRow = typeof shares.$inferSelect;

@@ -332,6 +332,25 @@ export const shares = pgTable(
   ],
 );
 
+/**
+ * Documents an account keeps for itself, sealed on its devices under its master key (its contacts, with the keys it
+ * pinned): one per kind, opaque to the server. `version` counts writes, so that two devices never overwrite each
+ * other's change unseen (a write names the version it changed).
+ */
+export const accountDocuments = pgTable(
+  'account_documents',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['contacts'] }).notNull(),
+    version: integer('version').notNull(),
+    sealed: text('sealed').notNull(),
+    updatedAt: at('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.kind] })],
+);
+
 /** A share link: the node key wrapped under a secret that exists only in the link's URL fragment. */
 export const links = pgTable(
   'links',

@@ -1,6 +1,6 @@
 /**
- * The signed-in account: its wrapped keys (to unlock again after a reload), passkeys, passphrase, recovery code and
- * sessions. Every change to how the account is entered or who is in it needs a fresh step-up (server/auth/step-up.ts).
+ * The signed-in account: its wrapped keys (to unlock again after a reload), passkeys, passphrase, recovery code,
+ * sessions and sealed documents (its contacts). Every change to how the account is entered or who is in it needs a fresh step-up (server/auth/step-up.ts).
  * The work is in server/accounts/.
  */
 import { Hono, type Context } from 'hono';
@@ -11,10 +11,11 @@ import {
   renamePasskeySchema,
   stepUpSchema,
 } from '../../shared/api/auth-schemas.ts';
-import { setHandleSchema } from '../../shared/api/schemas.ts';
+import { putAccountDocumentSchema, setHandleSchema } from '../../shared/api/schemas.ts';
 import { auditQuerySchema } from '../../shared/api/audit-schemas.ts';
 import type { RemovedPasskeyResponse } from '../../shared/api/responses.ts';
 import { accountActor } from '../access/policy.ts';
+import { documentKind, readDocument, writeDocument } from '../accounts/documents.ts';
 import { setHandle } from '../accounts/handles.ts';
 import { addPasskey, listPasskeys, passkeyOptions, removePasskey, renamePasskey } from '../accounts/passkeys.ts';
 import { exportSecurityEvents, securityEvents } from '../accounts/security-events.ts';
@@ -40,6 +41,14 @@ export function accountRoutes(deps: ServerDeps) {
     .get('/', async (c) => c.json(await accountBundle(deps.db, c.get('user').id)))
     .put('/handle', jsonBody(setHandleSchema), async (c) =>
       c.json(await setHandle(deps, accountActor(c.get('user')), c.req.valid('json').handle)),
+    )
+    .get('/documents/:kind', async (c) =>
+      c.json(await readDocument(deps, accountActor(c.get('user')), documentKind(c.req.param('kind')))),
+    )
+    .put('/documents/:kind', jsonBody(putAccountDocumentSchema), async (c) =>
+      c.json(
+        await writeDocument(deps, accountActor(c.get('user')), documentKind(c.req.param('kind')), c.req.valid('json')),
+      ),
     )
     .get('/security-events', queryParams(auditQuerySchema), async (c) => {
       const limit = limitQuery(c, { max: 100, fallback: 20 });

@@ -126,6 +126,17 @@ export interface HandleLookupResponse {
   publicKeys: { sharing: string | null; signing: string | null };
 }
 
+/**
+ * A document the account keeps sealed for itself (its contacts), as stored: `version` 0 and `sealed` null before the
+ * first write. Only the account's devices can open it.
+ */
+export interface AccountDocumentResponse {
+  kind: string;
+  version: number;
+  sealed: string | null;
+  updatedAt: string | null;
+}
+
 export type ShareStatus = 'pending' | 'accepted' | 'declined';
 
 /** A share as its owner sees it: who has (or is offered) access to a node, and as what. */

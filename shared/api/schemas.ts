@@ -192,6 +192,21 @@ export const rekeySchema = z.strictObject({
     .max(REKEY_LIMITS.maxGrants, `a rotation replaces at most ${REKEY_LIMITS.maxGrants} grants`),
 });
 
+/** The documents an account keeps sealed on the server for itself (server/accounts/documents.ts), by kind. */
+export const ACCOUNT_DOCUMENT_KINDS = ['contacts'] as const;
+export type AccountDocumentKind = (typeof ACCOUNT_DOCUMENT_KINDS)[number];
+/** Largest sealed account document, as text: room for hundreds of contacts, inside a JSON body. */
+export const MAX_ACCOUNT_DOCUMENT_CHARS = 192 * 1024;
+
+/** A new sealed document, written over `version`: the one the device read (0 when there was none). */
+export const putAccountDocumentSchema = z.strictObject({
+  version: z.number({ error: 'must be a whole number' }).int({ error: 'must be a whole number' }).min(0),
+  sealed: base64url.min(1).max(MAX_ACCOUNT_DOCUMENT_CHARS, {
+    error: (issue) =>
+      `a sealed account document is at most ${MAX_ACCOUNT_DOCUMENT_CHARS} characters; got ${String((issue.input as string).length)}`,
+  }),
+});
+
 export type CreateFolderRequest = z.infer<typeof createFolderSchema>;
 export type CreateUploadRequest = z.infer<typeof createUploadSchema>;
 export type SmallFileRequest = z.infer<typeof smallFileSchema>;
@@ -203,3 +218,4 @@ export type SetCurrentRevisionRequest = z.infer<typeof setCurrentRevisionSchema>
 export type SetHandleRequest = z.infer<typeof setHandleSchema>;
 export type CreateShareRequest = z.infer<typeof createShareSchema>;
 export type RekeyRequest = z.infer<typeof rekeySchema>;
+export type PutAccountDocumentRequest = z.infer<typeof putAccountDocumentSchema>;

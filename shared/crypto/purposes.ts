@@ -16,4 +16,6 @@ export const KEY_PURPOSES = {
 /** Short texts sealed in the wrap format: not keys, so not among KEY_PURPOSES (sealed-text.ts). */
 export const SEALED_TEXT_PURPOSES = {
   passkeyLabel: 'passkey-label',
+  /** The account's contacts and the public keys it pinned for them, as JSON (web/src/lib/contacts/). */
+  contacts: 'contacts',
 } as const;

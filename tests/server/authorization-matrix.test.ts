@@ -114,6 +114,15 @@ const MATRIX: Record<string, Row> = {
   },
   // Finds only what an account publishes; a handle nobody has is not found.
   'GET /api/handles/:handle': { request: () => ({ path: '/api/handles/nobody-has-this' }), asOther: 404 },
+  // The caller's own sealed documents: the path names a kind, never an account.
+  'GET /api/account/documents/:kind': { request: () => ({ path: '/api/account/documents/contacts' }), asOther: 200 },
+  'PUT /api/account/documents/:kind': {
+    request: () => ({
+      path: '/api/account/documents/contacts',
+      init: send('PUT', { version: 0, sealed: someBytes() }),
+    }),
+    asOther: 200,
+  },
   'GET /api/account/security-events': { asOther: 200 },
   'GET /api/account/security-events/export': { asOther: 200 },
   'POST /api/account/step-up/options': { asOther: 200 },

@@ -31,6 +31,7 @@ describe.each(DATABASE_KINDS)('schema on %s', (kind) => {
       sql`select table_name from information_schema.tables where table_schema = 'public' order by table_name`,
     );
     expect(rows.map((r) => r.table_name)).toEqual([
+      'account_documents',
       'audit_events',
       'auth_challenges',
       'auth_lockouts',

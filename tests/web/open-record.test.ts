@@ -100,6 +100,7 @@ describe('opening a node the server lists', () => {
       changed: opened.node.changed,
       revision: file.currentRevision,
       trashedAt: null,
+      authorId: null,
     });
     expect(opened.key).toHaveLength(32);
     const folder = await folderRecord('Photos');

@@ -1,9 +1,12 @@
 /**
- * The unlocked account's file tree on this device: the key ring (node keys, in memory only) and the root folder.
- * It is forgotten the moment the account locks, with the master key.
+ * The unlocked account's file tree on this device: the key ring (node keys, in memory only) and the root folder, and
+ * the shares made to the account, whose accepted grants anchor the ring in other owners' trees. It is forgotten the
+ * moment the account locks, with the master key.
  */
 import { accountState } from '../account.svelte.ts';
 import type { UnlockedAccount } from '../auth/account-client.ts';
+import { contacts } from '../contacts/contacts.svelte.ts';
+import { receivedShares, type Received } from '../sharing/received-shares.ts';
 import { KeyRing } from './key-ring.ts';
 import type { OpenNode } from './node-records.ts';
 import { forgetThumbnails } from './thumbnails.ts';
@@ -14,6 +17,7 @@ class Drive {
   #ring: KeyRing | null = null;
   #account: UnlockedAccount | null = null;
   #opening: Promise<{ ring: KeyRing; root: OpenNode }> | null = null;
+  #receiving: Promise<Received> | null = null;
 
   constructor() {
     $effect.root(() => {
@@ -42,6 +46,28 @@ class Drive {
     return this.#opening;
   }
 
+  /**
+   * The shares made to this account whose grants verified (sharing/received-shares.ts), once per unlock or after
+   * `refreshShares`; each accepted one becomes an anchor of the key ring, so its items open like the account's own.
+   */
+  received(): Promise<Received> {
+    this.#receiving ??= (async () => {
+      const { ring } = await this.ready();
+      const received = await receivedShares(accountState.account!, await contacts.ready());
+      for (const { share, nodeKey } of received.shares) {
+        if (share.status === 'accepted') ring.addAnchor({ nodeId: share.nodeId, ownerId: share.ownerId, key: nodeKey });
+      }
+      return received;
+    })();
+    this.#receiving.catch(() => (this.#receiving = null));
+    return this.#receiving;
+  }
+
+  refreshShares(): Promise<Received> {
+    this.#receiving = null;
+    return this.received();
+  }
+
   get ring(): KeyRing | null {
     return this.#ring;
   }
@@ -52,6 +78,7 @@ class Drive {
     this.#ring = null;
     this.#account = null;
     this.#opening = null;
+    this.#receiving = null;
     this.root = null;
   }
 }

@@ -32,4 +32,9 @@ export interface OpenNode {
   revision: RevisionRecord | null;
   /** When the node went to the trash, as the server says: nothing authenticates it, so it is shown as the server's. */
   trashedAt: string | null;
+  /**
+   * Who made the node, as the server says: the owner, or an editor of a share ("added by @bob"). Nothing authenticates
+   * it yet, so it is shown as the server's word.
+   */
+  authorId: string | null;
 }

@@ -1,8 +1,11 @@
 /** One folder on screen: its path from the root, its children opened on this device, and how they are shown. */
 import { SvelteSet } from 'svelte/reactivity';
+import { ApiRequestError } from '$lib/api.ts';
+import { contacts } from '$lib/contacts/contacts.svelte.ts';
 import { drive } from '$lib/files/drive.svelte.ts';
 import { listChildren, openPath } from '$lib/files/folder-listing.ts';
 import type { OpenNode } from '$lib/files/node-records.ts';
+import type { GrantRole } from '$shared/crypto/index.ts';
 
 export type SortKey = 'name' | 'modified' | 'size';
 export type Layout = 'list' | 'grid';
@@ -24,6 +27,11 @@ export class FolderView {
   filter = $state('');
   layout = $state<Layout>(localStorage.getItem(LAYOUT_KEY) === 'grid' ? 'grid' : 'list');
   selected = new SvelteSet<string>();
+  /**
+   * What the account may do here: everything in its own tree; in a folder shared with it, what the share's role
+   * allows. The server enforces it either way; this only leaves out what it would refuse.
+   */
+  role = $state<GrantRole | 'owner'>('owner');
   #loads = 0;
 
   /** Folders first, then files; both sorted by the chosen key and filtered by name, on the device. */
@@ -54,7 +62,14 @@ export class FolderView {
     this.error = '';
     try {
       const { ring, root } = await drive.ready();
+      // A folder outside the account's tree opens from a share's anchor: the shares are read first.
+      // Failing that, a shared folder is refused when it opens, and the account's own open as ever.
+      if (folderId && folderId !== root.id) await drive.received().catch(() => undefined);
+      // Whoever added an item is named as pinned in the contacts ("added by @bob"), when they load.
+      contacts.ready().catch(() => undefined);
       const path = folderId && folderId !== root.id ? await openPath(ring, folderId) : [root];
+      const received = path[0]!.id === root.id ? undefined : await drive.received().catch(() => undefined);
+      const share = received?.shares.find(({ share }) => share.nodeId === path[0]!.id)?.share;
       const folder = path.at(-1)!;
       if (folder.kind !== 'folder') throw new Error('This is a file, not a folder.');
       const { opened, refused } = await listChildren(ring, folder.id);
@@ -65,10 +80,23 @@ export class FolderView {
       for (const id of [...this.selected]) if (!still.has(id)) this.selected.delete(id);
       this.folder = folder;
       this.path = path;
+      this.role = share?.role ?? 'owner';
       this.children = opened;
       this.refused = refused.length;
     } catch (error) {
-      if (load === this.#loads) this.error = error instanceof Error ? error.message : String(error);
+      if (load !== this.#loads) return;
+      const gone = error instanceof ApiRequestError && error.status === 404 && folderId !== undefined;
+      if (gone) {
+        this.folder = null;
+        this.path = [];
+        this.children = [];
+        this.selected.clear();
+      }
+      this.error = gone
+        ? 'This folder is no longer shared with you, or was never in your files: its owner may have removed your access.'
+        : error instanceof Error
+          ? error.message
+          : String(error);
     } finally {
       if (load === this.#loads) this.loading = false;
     }

@@ -1,0 +1,253 @@
+/**
+ * Sharing between two accounts in the built web app, each person at their own browser with their own passkey
+ * provider (issue 25): both choose handles; the owner shares a file as viewer and a folder as editor after comparing
+ * the recipient's fingerprint words with those the recipient's settings show, and is stopped with a warning when the
+ * server then gives other keys for the recipient (substituted in the responses, as a hostile server would); the
+ * recipient sees both as from an unverified sender until comparing the owner's words, accepts, previews and downloads
+ * the file, and uploads into the folder; the owner sees who added that file and downloads it; then the owner removes
+ * the recipient, whose app says the folder is no longer shared and whose requests for it the server refuses; and the
+ * recipient removes the file from their own list.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Download, type Page, type Request } from 'playwright';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HandleLookupResponse } from '../../shared/api/responses.ts';
+import { encodeBase64url, exportPublicKey, generateAccountKeyPairs } from '../../shared/crypto/index.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tools/harness/chromium.ts';
+import { addVirtualAuthenticator } from '../../tools/harness/virtual-authenticator.ts';
+import { startAppServer, type AppServer } from './app-server.ts';
+import { signUpWithPasskey, unlockWithPasskey } from './sign-up.ts';
+
+describe('sharing between two accounts in Chromium', () => {
+  let server: AppServer;
+  let browser: Browser;
+  let dir: string;
+  let owner: Page;
+  let recipient: Page;
+
+  async function person(): Promise<Page> {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable');
+    await addVirtualAuthenticator(cdp, true);
+    await signUpWithPasskey(page, server.origin);
+    return page;
+  }
+  const file = (name: string, content: Buffer | string) => {
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    return path;
+  };
+  const go = (page: Page, name: string) =>
+    page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
+  const row = (page: Page, name: string) =>
+    page.getByRole('row').filter({ has: page.getByRole('button', { name, exact: true }) });
+  const action = async (page: Page, name: string, label: string) => {
+    await page.getByLabel(`Actions for ${name}`, { exact: true }).click();
+    await row(page, name).getByRole('button', { name: label, exact: true }).click();
+  };
+  const waitForUploads = async (page: Page) => {
+    await page.getByRole('heading', { name: 'Uploads complete' }).waitFor();
+    await page.getByRole('button', { name: 'Clear finished' }).click();
+  };
+  const downloaded = async (page: Page, start: () => Promise<unknown>): Promise<Buffer> => {
+    const [download] = await Promise.all([page.waitForEvent('download'), start()]);
+    return readFileSync((await (download as Download).path())!);
+  };
+  const chooseHandle = async (page: Page, handle: string) => {
+    await go(page, 'Settings');
+    await page.getByLabel('Handle', { exact: true }).fill(handle);
+    await page.getByRole('button', { name: 'Set handle' }).click();
+    await page.getByText(`Your handle is now @${handle}.`).waitFor();
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'coffer-sharing-e2e-'));
+    server = await startAppServer('web app');
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    owner = await person();
+    recipient = await person();
+  }, 90_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const report = 'Numbers for the quarter, for Ray only.\n';
+  const added = randomBytes(150_000);
+  let folderId = '';
+
+  it('shares a file as viewer and a folder as editor, after comparing fingerprint words', async () => {
+    await chooseHandle(owner, 'olivia');
+    await chooseHandle(recipient, 'ray');
+    const rayWords = (await recipient.getByTestId('fingerprint').textContent())!.trim();
+
+    await go(owner, 'Files');
+    await owner.getByRole('heading', { name: 'My files' }).waitFor();
+    await owner.getByLabel('Files to upload').setInputFiles(file('report.txt', report));
+    await waitForUploads(owner);
+    await owner.getByRole('button', { name: 'New folder' }).click();
+    await owner.getByLabel('Name', { exact: true }).fill('Projects');
+    await owner.getByRole('button', { name: 'Create', exact: true }).click();
+    await row(owner, 'Projects').waitFor();
+
+    await action(owner, 'report.txt', 'Share');
+    const dialog = owner.getByRole('dialog', { name: 'Share “report.txt”' });
+    await dialog.getByLabel('Their handle').fill('ray');
+    await dialog.getByRole('button', { name: 'Find' }).click();
+    await dialog.getByText('@ray is not among your contacts yet').waitFor();
+    expect((await dialog.getByTestId('share-fingerprint').textContent())!.trim()).toBe(rayWords);
+    await dialog.getByRole('button', { name: 'I compared them: mark verified' }).click();
+    await dialog.getByText('(verified contact)').waitFor();
+    await dialog.getByLabel('View and download (viewer)').check();
+    await dialog.getByRole('button', { name: 'Share', exact: true }).click();
+    await dialog.getByRole('status').filter({ hasText: 'Shared with @ray as viewer.' }).waitFor();
+    await dialog.getByText('@ray · viewer · not accepted yet').waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+
+    // Ray is pinned now: the folder is shared without comparing again.
+    await action(owner, 'Projects', 'Share');
+    const folderDialog = owner.getByRole('dialog', { name: 'Share “Projects”' });
+    await folderDialog.getByLabel('Their handle').fill('RAY');
+    await folderDialog.getByRole('button', { name: 'Find' }).click();
+    await folderDialog.getByLabel(/editor/).check();
+    await folderDialog.getByRole('button', { name: 'Share', exact: true }).click();
+    await folderDialog.getByText('@ray · editor · not accepted yet').waitFor();
+    await folderDialog.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('stops a share with a warning when the server gives other keys for a pinned contact', async () => {
+    const substitute = await generateAccountKeyPairs();
+    const substituted = {
+      sharing: encodeBase64url(await exportPublicKey(substitute.sharing.publicKey)),
+      signing: encodeBase64url(await exportPublicKey(substitute.signing.publicKey)),
+    };
+    const lookups = '**/api/handles/ray';
+    await owner.context().route(lookups, async (route) => {
+      const found = (await (await route.fetch()).json()) as HandleLookupResponse;
+      await route.fulfill({ json: { ...found, publicKeys: substituted } });
+    });
+    const sharesMade: string[] = [];
+    const record = (request: Request) => {
+      if (request.method() === 'POST' && request.url().endsWith('/api/shares')) sharesMade.push(request.url());
+    };
+    owner.on('request', record);
+    try {
+      await go(owner, 'Files');
+      await action(owner, 'report.txt', 'Share');
+      const dialog = owner.getByRole('dialog', { name: 'Share “report.txt”' });
+      await dialog.getByLabel('Their handle').fill('ray');
+      await dialog.getByRole('button', { name: 'Find' }).click();
+      const warning = dialog.getByRole('alert').filter({ hasText: 'Warning: the keys of @ray have changed' });
+      await warning.getByText('Nothing was shared.').waitFor();
+      expect(await dialog.getByRole('button', { name: 'Share', exact: true }).count()).toBe(0);
+      await warning.getByRole('button', { name: 'Do not share' }).click();
+      await dialog.getByRole('button', { name: 'Close' }).click();
+    } finally {
+      owner.off('request', record);
+      await owner.context().unroute(lookups);
+    }
+    expect(sharesMade).toEqual([]);
+  });
+
+  it('lets the recipient accept both, from an unverified sender, then preview and download the file', async () => {
+    await go(recipient, 'Shared with me');
+    const waiting = recipient.getByRole('list', { name: 'Waiting for your answer' }).getByRole('listitem');
+    await expect.poll(() => waiting.count()).toBe(2);
+    for (const text of await waiting.allTextContents()) {
+      expect(text).toContain('from @olivia');
+      expect(text).toContain('(from an unverified sender)');
+    }
+    // Ray compares Olivia's words with those her settings show, and marks her verified: both shares say so.
+    await go(owner, 'Settings');
+    const oliviaWords = (await owner.getByTestId('fingerprint').textContent())!.trim();
+    await recipient.getByRole('button', { name: 'Verify @olivia' }).first().click();
+    const verify = recipient.getByRole('dialog', { name: 'Verify @olivia' });
+    await expect
+      .poll(async () => (await verify.getByTestId('sender-fingerprint').textContent())?.trim())
+      .toBe(oliviaWords);
+    await verify.getByRole('button', { name: 'I compared them: mark verified' }).click();
+    await expect.poll(() => recipient.getByText('(from an unverified sender)').count()).toBe(0);
+    expect(await waiting.count()).toBe(2);
+    await recipient.getByRole('button', { name: 'Accept the share from @olivia' }).first().click();
+    await expect.poll(() => waiting.count()).toBe(1);
+    await recipient.getByRole('button', { name: 'Accept the share from @olivia' }).click();
+    await recipient.getByText('Nothing is waiting.').waitFor();
+
+    const shared = recipient.getByRole('list', { name: 'Shared with you' });
+    await shared.getByRole('button', { name: 'report.txt', exact: true }).click();
+    expect(await recipient.getByTestId('preview-text').textContent()).toBe(report);
+    await recipient.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
+    const bytes = await downloaded(recipient, () =>
+      shared.getByRole('button', { name: 'Download report.txt' }).click(),
+    );
+    expect(bytes.toString()).toBe(report);
+  });
+
+  it('lets the editor upload into the shared folder, and the owner sees who added it and downloads it', async () => {
+    await recipient.getByRole('link', { name: 'Projects' }).click();
+    await recipient.getByRole('heading', { name: 'Projects' }).waitFor();
+    folderId = recipient.url().split('/').at(-1)!;
+    await recipient.getByLabel('Files to upload').setInputFiles(file('from-ray.bin', added));
+    await waitForUploads(recipient);
+    await row(recipient, 'from-ray.bin').getByText('added by you').waitFor();
+
+    await go(owner, 'Files');
+    await owner.getByRole('button', { name: 'Projects', exact: true }).click();
+    await owner.getByRole('heading', { name: 'Projects' }).waitFor();
+    await row(owner, 'from-ray.bin').getByText('added by @ray').waitFor();
+    const bytes = await downloaded(owner, () => action(owner, 'from-ray.bin', 'Download'));
+    expect(bytes.equals(added)).toBe(true);
+  });
+
+  it('removes the recipient: their app says the folder is no longer shared, and the server refuses them', async () => {
+    await go(owner, 'Files');
+    await action(owner, 'Projects', 'Share');
+    const dialog = owner.getByRole('dialog', { name: 'Share “Projects”' });
+    await dialog.getByRole('button', { name: 'Remove @ray' }).click();
+    await dialog.getByRole('status').filter({ hasText: '@ray no longer has access.' }).waitFor();
+    await dialog.getByText('Only you.').waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+
+    // The recipient, still in the app, goes back to the folder it had open.
+    await go(recipient, 'Files');
+    await recipient.getByRole('heading', { name: 'My files' }).waitFor();
+    await recipient.goBack();
+    await recipient.getByText('This folder is no longer shared with you').waitFor();
+    await expect.poll(() => row(recipient, 'from-ray.bin').count()).toBe(0);
+    for (const path of [`/api/nodes/${folderId}`, `/api/nodes/${folderId}/children`, `/api/nodes/${folderId}/path`]) {
+      expect([403, 404]).toContain((await recipient.request.get(`${server.origin}${path}`)).status());
+    }
+    // After a reload, the file shared as viewer is still theirs to open; the folder is gone from their list.
+    await recipient.reload();
+    await unlockWithPasskey(recipient);
+    await go(recipient, 'Shared with me');
+    const shared = recipient.getByRole('list', { name: 'Shared with you' });
+    await shared.getByRole('button', { name: 'report.txt', exact: true }).waitFor();
+    expect(await shared.getByRole('link', { name: 'Projects' }).count()).toBe(0);
+  });
+
+  it("lets the recipient remove a share from their list, which ends their access and leaves the owner's file", async () => {
+    const shared = recipient.getByRole('list', { name: 'Shared with you' });
+    const fileId = await recipient.evaluate(async () => {
+      const response = await fetch('/api/shares/incoming');
+      return ((await response.json()) as { shares: { nodeId: string }[] }).shares[0]!.nodeId;
+    });
+    await shared.getByRole('button', { name: 'Remove report.txt from your list' }).click();
+    await recipient.getByText('Nothing yet.').waitFor();
+    expect((await recipient.request.get(`${server.origin}/api/nodes/${fileId}`)).status()).toBe(404);
+
+    await go(owner, 'Files');
+    await row(owner, 'report.txt').waitFor();
+    await action(owner, 'report.txt', 'Share');
+    const dialog = owner.getByRole('dialog', { name: 'Share “report.txt”' });
+    await dialog.getByText('@ray · viewer · declined').waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+  });
+});

@@ -1,0 +1,105 @@
+/**
+ * The shares made to this account (issue 25, point 5), each shown only once its grant is proven the sender's
+ * (shared/crypto/grant.ts): signed by the signing key pinned for a contact, or for a sender not yet a contact by the
+ * key the server publishes for them, which makes the share "from an unverified sender"; and saying exactly the
+ * sender, this account, the node, its owner, kind and role the server lists. A grant that fails is refused and
+ * counted, never shown, like any other item that fails its checks.
+ */
+import type { HandleLookupResponse, IncomingShare, IncomingSharesResponse } from '$shared/api/responses.ts';
+import { CofferCryptoError, decodeBase64url, openGrant } from '$shared/crypto/index.ts';
+import { api, ApiRequestError } from '../api.ts';
+import type { UnlockedAccount } from '../auth/account-client.ts';
+import type { Contact } from '../contacts/contact-book.ts';
+import { sharingKeys } from './account-keys.ts';
+import { findPerson } from './find-person.ts';
+
+export interface ReceivedShare {
+  share: IncomingShare;
+  /** Who signed the grant: their handle, and whether they are a contact whose fingerprint was compared. */
+  sender: { handle: string | null; verified: boolean };
+  nodeKey: Uint8Array;
+}
+
+export interface Received {
+  shares: ReceivedShare[];
+  /** Shares whose grant failed its checks, with why, for the console: never shown. */
+  refused: string[];
+}
+
+class RefusedGrant extends Error {}
+
+export async function receivedShares(account: UnlockedAccount, contacts: Contact[]): Promise<Received> {
+  const { shares } = await api<IncomingSharesResponse>('GET', '/api/shares/incoming');
+  const keys = await sharingKeys(account);
+  const lookups = new Map<string, Promise<HandleLookupResponse>>();
+  const published = (handle: string) => {
+    let found = lookups.get(handle.toLowerCase());
+    if (!found) lookups.set(handle.toLowerCase(), (found = findPerson(handle)));
+    return found;
+  };
+
+  const opened = await Promise.all(
+    shares.map(async (share): Promise<ReceivedShare | string> => {
+      try {
+        const { signingKey, sender } = await senderKey(share, contacts, published);
+        const nodeKey = await openGrant(share.grant, {
+          senderSigningKey: decodeBase64url(signingKey),
+          recipientSharingKey: keys.sharing,
+          expected: {
+            senderId: share.senderId,
+            recipientId: account.userId,
+            ownerId: share.ownerId,
+            nodeId: share.nodeId,
+            kind: share.kind,
+            role: share.role,
+          },
+        });
+        return { share, sender, nodeKey };
+      } catch (error) {
+        if (error instanceof RefusedGrant || error instanceof CofferCryptoError) {
+          return `share ${share.id.slice(0, 8)}: ${error.message}`;
+        }
+        throw error;
+      }
+    }),
+  );
+  const refused = opened.filter((result) => typeof result === 'string');
+  for (const reason of refused) console.warn('A share was refused:', reason);
+  return { shares: opened.filter((result) => typeof result !== 'string'), refused };
+}
+
+async function senderKey(
+  share: IncomingShare,
+  contacts: Contact[],
+  published: (handle: string) => Promise<HandleLookupResponse>,
+): Promise<{ signingKey: string; sender: ReceivedShare['sender'] }> {
+  const pinned = contacts.find((contact) => contact.userId === share.senderId);
+  if (pinned) return { signingKey: pinned.signingKey, sender: { handle: pinned.handle, verified: pinned.verified } };
+  if (!share.senderHandle) throw new RefusedGrant('its sender has no handle, so their key cannot be looked up');
+  let found: HandleLookupResponse;
+  try {
+    found = await published(share.senderHandle);
+  } catch (error) {
+    if (error instanceof ApiRequestError && error.status === 404) {
+      throw new RefusedGrant(`no account has the handle @${share.senderHandle} now`);
+    }
+    throw error;
+  }
+  if (found.userId !== share.senderId || !found.publicKeys.signing) {
+    throw new RefusedGrant(`@${share.senderHandle} is not the account that the share says sent it`);
+  }
+  return { signingKey: found.publicKeys.signing, sender: { handle: found.handle, verified: false } };
+}
+
+export async function acceptShare(share: IncomingShare): Promise<void> {
+  await api('POST', `/api/shares/${share.id}/accept`);
+}
+
+export async function declineShare(share: IncomingShare): Promise<void> {
+  await api('POST', `/api/shares/${share.id}/decline`);
+}
+
+/** The recipient's "Remove": the share leaves its list and gives no more access; the owner's items are untouched. */
+export async function removeShare(share: IncomingShare): Promise<void> {
+  await api('DELETE', `/api/shares/${share.id}`);
+}

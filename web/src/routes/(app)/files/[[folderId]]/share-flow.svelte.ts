@@ -1,0 +1,96 @@
+/**
+ * The share dialog's steps: find a person by handle; pin them (a new person after comparing, or not, the fingerprint
+ * words; a pinned person only if the server still gives the pinned keys, or else after the user confirms new ones);
+ * then share with a role. Who has access is listed beside it, each removable.
+ */
+import type { HandleLookupResponse, ShareRecord } from '$shared/api/responses.ts';
+import { fingerprintWords, type GrantRole } from '$shared/crypto/index.ts';
+import { accountState } from '$lib/account.svelte.ts';
+import {
+  checkRecipient,
+  contactKeys,
+  contactOf,
+  KeyChangedError,
+  withContact,
+  type Contact,
+} from '$lib/contacts/contact-book.ts';
+import { contacts } from '$lib/contacts/contacts.svelte.ts';
+import { drive } from '$lib/files/drive.svelte.ts';
+import type { OpenNode } from '$lib/files/node-records.ts';
+import { findPerson } from '$lib/sharing/find-person.ts';
+import { revokeShare } from '$lib/sharing/revoke.ts';
+import { peopleWithAccess, shareNode } from '$lib/sharing/share-node.ts';
+
+export type Step =
+  | { kind: 'find' }
+  /** Not a contact yet: the words to compare before pinning their keys. */
+  | { kind: 'new'; found: HandleLookupResponse; words: string[] }
+  /** Pinned, but the server now gives other keys: nothing is shared until the user takes the new ones. */
+  | { kind: 'changed'; found: HandleLookupResponse; pinned: Contact; words: string[]; pinnedWords: string[] }
+  | { kind: 'ready'; contact: Contact };
+
+export class ShareFlow {
+  step = $state.raw<Step>({ kind: 'find' });
+  access = $state.raw<ShareRecord[]>([]);
+  /** What was just done, for a screen reader to hear. */
+  status = $state('');
+  readonly node: OpenNode;
+
+  constructor(node: OpenNode) {
+    this.node = node;
+  }
+
+  async loadAccess(): Promise<void> {
+    this.access = await peopleWithAccess(this.node);
+  }
+
+  async find(handle: string): Promise<void> {
+    this.status = '';
+    const found = await findPerson(handle);
+    if (found.userId === accountState.account?.userId)
+      throw new Error('This is your own handle: share with someone else.');
+    const newKeys = contactOf(found, false);
+    try {
+      const pinned = checkRecipient(await contacts.ready(), found);
+      this.step = pinned
+        ? { kind: 'ready', contact: pinned }
+        : { kind: 'new', found, words: await fingerprintWords(contactKeys(newKeys)) };
+    } catch (error) {
+      if (!(error instanceof KeyChangedError)) throw error;
+      this.step = {
+        kind: 'changed',
+        found,
+        pinned: error.pinned,
+        words: await fingerprintWords(contactKeys(newKeys)),
+        pinnedWords: await fingerprintWords(contactKeys(error.pinned)),
+      };
+    }
+  }
+
+  /** Pins the keys the server gives now, verified when the user compared the words. */
+  async pin(found: HandleLookupResponse, verified: boolean): Promise<void> {
+    const contact = contactOf(found, verified);
+    await contacts.change((list) => withContact(list, contact));
+    this.step = { kind: 'ready', contact };
+  }
+
+  async share(contact: Contact, role: GrantRole): Promise<void> {
+    const account = accountState.account;
+    if (!account) throw new Error('Unlock your account to share.');
+    // The pinned keys are checked against the server's again right before anything is sealed to them: keys changed
+    // since bring the warning back, and nothing is shared.
+    await this.find(contact.handle);
+    if (this.step.kind !== 'ready') return;
+    const { ring } = await drive.ready();
+    await shareNode(account, ring, this.node, this.step.contact, role);
+    this.status = `Shared with @${contact.handle} as ${role}.`;
+    this.step = { kind: 'find' };
+    await this.loadAccess();
+  }
+
+  async remove(share: ShareRecord): Promise<void> {
+    await revokeShare(share);
+    this.status = `@${share.recipientHandle ?? share.recipientId.slice(0, 8)} no longer has access.`;
+    await this.loadAccess();
+  }
+}
