@@ -4,7 +4,7 @@
  * then share with a role. Who has access is listed beside it, each removable.
  */
 import type { HandleLookupResponse, ShareRecord } from '$shared/api/responses.ts';
-import { fingerprintWords, type GrantRole } from '$shared/crypto/index.ts';
+import { decodeBase64url, fingerprintWords, type GrantRole } from '$shared/crypto/index.ts';
 import { accountState } from '$lib/account.svelte.ts';
 import {
   checkRecipient,
@@ -18,7 +18,8 @@ import { contacts } from '$lib/contacts/contacts.svelte.ts';
 import { drive } from '$lib/files/drive.svelte.ts';
 import type { OpenNode } from '$lib/files/node-records.ts';
 import { findPerson } from '$lib/sharing/find-person.ts';
-import { revokeShare } from '$lib/sharing/revoke.ts';
+import { sharingKeys } from '$lib/sharing/account-keys.ts';
+import { revokeShare } from '$lib/sharing/revoke-share.ts';
 import { peopleWithAccess, shareNode } from '$lib/sharing/share-node.ts';
 
 export type Step =
@@ -88,9 +89,34 @@ export class ShareFlow {
     await this.loadAccess();
   }
 
+  /**
+   * Ends someone's access at once on the server; for a folder, then rotates its keys and those of every folder below
+   * it, so that what is added afterwards is under keys they never had. The members who keep access get new grants,
+   * sealed to the keys pinned for them.
+   */
   async remove(share: ShareRecord): Promise<void> {
-    await revokeShare(share);
-    this.status = `@${share.recipientHandle ?? share.recipientId.slice(0, 8)} no longer has access.`;
+    const account = accountState.account;
+    if (!account) throw new Error('Unlock your account to remove access.');
+    const who = `@${share.recipientHandle ?? share.recipientId.slice(0, 8)}`;
+    const [{ ring }, keys, pinned] = await Promise.all([drive.ready(), sharingKeys(account), contacts.ready()]);
+    const rotated = await revokeShare(ring, share, {
+      account: { userId: account.userId, masterKey: account.masterKey, signingKey: keys.signing },
+      recipientSharingKey: (recipientId) => {
+        const contact = pinned.find((person) => person.userId === recipientId);
+        if (!contact) {
+          throw new Error(
+            `A member of this folder (account ${recipientId.slice(0, 8)}) is not in your contacts, so their new key ` +
+              'cannot be sealed to a key you pinned. Add them as a contact, then remove access again.',
+          );
+        }
+        return Promise.resolve(decodeBase64url(contact.sharingKey));
+      },
+      onProgress: ({ foldersDone, foldersTotal }) =>
+        (this.status = `${who} no longer has access. Changing this folder's keys: ${foldersDone} of ${foldersTotal} folders…`),
+    });
+    this.status = rotated
+      ? `${who} no longer has access, and this folder's keys were changed: what you add from now on is under keys they never had.`
+      : `${who} no longer has access.`;
     await this.loadAccess();
   }
 }
