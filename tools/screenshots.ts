@@ -43,7 +43,11 @@ const SCREENS = [
     'Recovery kit',
     'The last step of sign-up: the recovery code, shown once, to be saved before going on.',
   ],
-  ['dashboard', 'Dashboard', 'Home once unlocked: storage used, the latest files, and recent security events.'],
+  [
+    'dashboard',
+    'Dashboard',
+    'Home once unlocked: storage used, the latest files, what is shared, and recent security events.',
+  ],
   ['files-list', 'Files, list view', 'A folder with subfolders and files of several kinds, as a sortable table.'],
   ['files-grid', 'Files, grid view', 'The same folder as a grid of tiles.'],
   ['preview-text', 'Text preview', 'A Markdown note, decrypted in the page and shown as text.'],
@@ -251,8 +255,13 @@ async function captureScreens(page: Page, origin: string, variant: Variant, file
     await button('Create').click();
     await row(name).waitFor();
   };
+  /** A destination of the app's navigation: on a phone, behind the menu button. */
+  const goTo = async (name: string) => {
+    if (await button('Menu').isVisible()) await button('Menu').click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
+  };
   const openFiles = async () => {
-    await link('Files').click();
+    await goTo('Files');
     await page.getByRole('heading', { name: 'My files' }).waitFor();
   };
 
@@ -323,12 +332,12 @@ async function captureScreens(page: Page, origin: string, variant: Variant, file
   await shooter.shot('move');
   await button('Cancel').click();
 
-  await link('Trash').click();
+  await goTo('Trash');
   await page.getByRole('button', { name: 'Restore Scans 2019' }).waitFor();
   await shooter.shot('trash', true);
 
   // A passkey named as people name theirs, then the settings page.
-  await link('Settings').click();
+  await goTo('Settings');
   await page.getByTestId('passkeys').getByRole('button', { name: 'Rename' }).click();
   await page.getByLabel('Name').fill(variant.name === 'phone' ? 'Pixel 9' : 'MacBook Pro Touch ID');
   await button('Save').click();

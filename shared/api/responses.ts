@@ -159,6 +159,16 @@ export interface NodeSharesResponse {
 }
 
 /**
+ * Everything the caller has shared, newest first, with the shared nodes and the folders above them from the root
+ * down, so that the client opens their names as it opens the recent files.
+ */
+export interface OutgoingSharesResponse {
+  shares: ShareRecord[];
+  nodes: NodeRecord[];
+  ancestors: NodeRecord[];
+}
+
+/**
  * A share as its recipient sees it, with the grant as the sender made it: the client verifies the signature against
  * the sender's pinned key (or the published one, shown as unverified) and that the grant's terms are these, before
  * trusting any of it.

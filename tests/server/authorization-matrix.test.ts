@@ -268,6 +268,7 @@ const MATRIX: Record<string, Row> = {
     asViewer: 403,
   },
   'GET /api/shares/incoming': { asOther: 200 },
+  'GET /api/shares/outgoing': { asOther: 200 },
   'POST /api/shares/:shareId/accept': { asOther: 404 },
   'POST /api/shares/:shareId/decline': { asOther: 404 },
   'DELETE /api/shares/:shareId': { asOther: 404 },

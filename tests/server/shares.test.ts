@@ -286,6 +286,67 @@ describe.each(DATABASE_KINDS)('shares on %s', (kind) => {
     await fails((await makeSharingUser(h)).request(`/api/shares/${share.id}/accept`, post), 404, 'NOT_FOUND');
     await fails(owner.request(`/api/shares/${share.id}/accept`, post), 404, 'NOT_FOUND');
   });
+
+  it('lists what the owner shared, to whom and how, with the nodes and the folders above them to open', async () => {
+    const { owner, other, root, folder, file } = await setUp();
+    const third = await makeSharingUser(h);
+    await ok(third.request('/api/account/handle', put({ handle: `third-${third.id.slice(0, 8)}` })));
+    const folderShare = await shareAccepted(owner, other, folder);
+    const fileShare = await ok<ShareInfo>(
+      owner.request(
+        '/api/shares',
+        json({ grant: await grantFor(owner, third, file.nodeId, { kind: 'file', role: 'editor' }) }),
+      ),
+      201,
+    );
+    // Another owner's share of its own folder with the same recipient is not this owner's to see.
+    const stranger = await makeSharingUser(h);
+    await shareAccepted(stranger, other, await createFolder(stranger, await createRoot(stranger)));
+
+    const outgoing = await ok<{
+      shares: (ShareInfo & { kind: string; recipientId: string; recipientHandle: string | null })[];
+      nodes: { id: string }[];
+      ancestors: { id: string }[];
+    }>(owner.request('/api/shares/outgoing'));
+    // The harness's clock stands still: both shares have the same time, so their order is not checked.
+    expect(outgoing.shares).toHaveLength(2);
+    expect(outgoing.shares).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          id: fileShare.id,
+          nodeId: file.nodeId,
+          kind: 'file',
+          role: 'editor',
+          status: 'pending',
+          recipientId: third.id,
+          recipientHandle: `third-${third.id.slice(0, 8)}`,
+          acceptedAt: null,
+        }),
+        expect.objectContaining({
+          id: folderShare.id,
+          nodeId: folder,
+          kind: 'folder',
+          role: 'viewer',
+          status: 'accepted',
+          recipientId: other.id,
+          recipientHandle: null,
+          acceptedAt: expect.any(String),
+        }),
+      ]),
+    );
+    expect(outgoing.nodes.map((node) => node.id).sort()).toEqual([folder, file.nodeId].sort());
+    // From the root down: the shared folder is also the folder above the shared file.
+    expect(outgoing.ancestors.map((node) => node.id)).toEqual([root, folder]);
+
+    // The recipients made no share; what they received is not theirs to list here.
+    for (const recipient of [other, third]) {
+      expect(await ok(recipient.request('/api/shares/outgoing'))).toEqual({ shares: [], nodes: [], ancestors: [] });
+    }
+    // A revoked share is gone from the list at once.
+    await ok(owner.request(`/api/shares/${fileShare.id}`, { method: 'DELETE' }), 204);
+    const after = await ok<{ shares: ShareInfo[] }>(owner.request('/api/shares/outgoing'));
+    expect(after.shares.map((row) => row.id)).toEqual([folderShare.id]);
+  });
 });
 
 function folderBody(parentId: string) {
