@@ -38,6 +38,11 @@ interface DetailsByType {
   'share-declined': { shareId: string };
   /** Revoked by the owner: the share is gone, and the recipient's access with it. */
   'share-revoked': { shareId: string; recipientId: string };
+  /** A share link made by its owner (`userId`); whether it has a password, never the password or the token. */
+  'link-created': { linkId: string; nodeId: string; password: boolean };
+  /** A link opened with its right token: `userId` is its owner, the client address the visitor's. */
+  'link-used': { linkId: string };
+  'link-revoked': { linkId: string };
   /** Further sign-ins or recoveries refused until `until`, after `failures` failed ones (server/auth/lockout.ts). */
   lockout: { scope: 'account' | 'address'; failures: number; until: string };
   /** Admin actions: `userId` is the admin (null for the operator's shell), `targetUserId` the account acted on. */

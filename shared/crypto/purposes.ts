@@ -16,4 +16,5 @@ export const KEY_PURPOSES = {
 /** Short texts sealed in the wrap format: not keys, so not among KEY_PURPOSES (sealed-text.ts). */
 export const SEALED_TEXT_PURPOSES = {
   passkeyLabel: 'passkey-label',
+  linkLabel: 'link-label',
 } as const;
