@@ -2,7 +2,8 @@
  * Share links end to end (issue 24), in the built web app: the owner, signed in with a passkey in a context of their
  * own, makes links in "Get link"; a visitor in another context, with no account and no authenticator, opens them. A
  * file link downloads the same bytes; a folder link browses and zips the same tree; a password link opens with the
- * right password only; expiry, the download limit and revocation each end access with their own page. Every request
+ * right password only; a wrap the server serves for another item is refused; expiry, the download limit and revocation
+ * each end access with their own page. Every request
  * of both contexts (and every request the server received, the service worker's included) is recorded: the link's
  * secret and password never leave the browser, and the access token travels only in the Authorization header of a
  * link's own requests, never in a URL or a body; the database keeps only the token's hash.
@@ -199,6 +200,20 @@ describe('share links in Chromium', () => {
     await page.getByRole('heading', { name: 'report.bin' }).waitFor();
     const bytes = await downloaded(page, () => page.getByRole('button', { name: 'Download' }).click());
     expect(bytes.equals(report)).toBe(true);
+    await page.context().close();
+  });
+
+  it("refuses a wrap the server serves for another item than the link's", async () => {
+    const link = await makeLink('report.bin', { label: 'swapped' });
+    await queryRows(
+      server.db,
+      sql`update links set node_id = (select id from nodes where kind = 'file' and id <> links.node_id limit 1)
+          where id = ${link.id}`,
+    );
+    const page = await visitor();
+    await page.goto(link.url);
+    await refusal(page, 'This link does not open');
+    await page.getByTestId('link-refusal').filter({ hasText: 'failed its integrity check' }).waitFor();
     await page.context().close();
   });
 
