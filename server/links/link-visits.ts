@@ -27,7 +27,7 @@ export async function openLink(
   origin: RequestOrigin,
 ): Promise<OpenLinkResponse> {
   const { link } = actor;
-  const node = await describeNode(db, await authorizeLinkNode(db, actor, link.nodeId));
+  const node = await describeNode(db, await linkedNode(db, actor));
   await db
     .update(links)
     .set({ useCount: sql`${links.useCount} + 1`, lastUsedAt: now() })
@@ -44,6 +44,16 @@ export async function openLink(
     expiresAt: link.expiresAt?.toISOString() ?? null,
     downloadsLeft: link.downloadLimit === null ? null : link.downloadLimit - link.downloadCount,
   };
+}
+
+/** The link's own node; one its owner moved to the trash is gone for the link, as the owner would expect. */
+async function linkedNode(db: Queryable, actor: LinkActor) {
+  try {
+    return await authorizeLinkNode(db, actor, actor.link.nodeId);
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 404) throw error;
+    throw new ApiError(410, 'LINK_ITEM_GONE', `the item link ${actor.link.id} leads to is in its owner's trash`);
+  }
 }
 
 /** The live children of a folder the link reaches, oldest first. */

@@ -135,7 +135,8 @@ describe.each(DATABASE_KINDS)('share links on %s', (kind) => {
     await ok(s.owner.request(`/api/nodes/${s.sub}/trash`, send('POST')));
     await fails(link.get(`/nodes/${s.sub}/children`), 404, 'NOT_FOUND');
     await ok(s.owner.request(`/api/nodes/${s.folder}/trash`, send('POST')));
-    await fails(link.get(), 404, 'NOT_FOUND');
+    await fails(link.get(), 410, 'LINK_ITEM_GONE');
+    await fails(link.get(`/nodes/${s.folder}/children`), 404, 'NOT_FOUND');
   });
 
   it('counts downloads from the first byte with the right token only, and is used up at its limit', async () => {

@@ -24,6 +24,7 @@ const REFUSALS: Record<string, string> = {
   LINK_EXHAUSTED: 'This link has been used up',
   LINK_REVOKED: 'This link was revoked',
   LINK_OWNER_DISABLED: 'This link is unavailable',
+  LINK_ITEM_GONE: 'This item is no longer shared',
   LINK_TOKEN_INVALID: 'This link does not open',
   RATE_LIMITED: 'Too many tries',
 };
