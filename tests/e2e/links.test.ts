@@ -1,7 +1,8 @@
 /**
  * Share links end to end (issue 24), in the built web app: the owner, signed in with a passkey in a context of their
  * own, makes links in "Get link"; a visitor in another context, with no account and no authenticator, opens them. A
- * file link downloads the same bytes; a folder link browses and zips the same tree; a password link opens with the
+ * file link downloads the same bytes, decrypted in the page on a first visit and streamed by the service worker once
+ * it runs; a folder link browses and zips the same tree; a password link opens with the
  * right password only; a wrap the server serves for another item is refused; expiry, the download limit and revocation
  * each end access with their own page. Every request
  * of both contexts (and every request the server received, the service worker's included) is recorded: the link's
@@ -77,6 +78,8 @@ describe('share links in Chromium', () => {
     name: string,
     options: { password?: string; limit?: number; label?: string } = {},
   ): Promise<MadeLink> {
+    await owner.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Files', exact: true }).click();
+    await owner.getByRole('heading', { name: 'My files' }).waitFor();
     await action(name, 'Get link');
     const dialog = owner.getByRole('dialog');
     if (options.label) await dialog.getByLabel('Label').fill(options.label);
@@ -152,8 +155,25 @@ describe('share links in Chromium', () => {
     await page.getByText("The link's key was read and removed from the address bar").waitFor();
     expect(page.url()).toBe(`${server.origin}/s/${link.id}`);
     await page.getByText('293 KB').or(page.getByText('300 KB')).first().waitFor();
+    expect(await page.evaluate(() => navigator.serviceWorker.controller)).toBeNull();
     const bytes = await downloaded(page, () => page.getByRole('button', { name: 'Download' }).click());
     expect(bytes.equals(report)).toBe(true);
+    // Once the service worker runs, it streams the download, decrypting as the browser writes it to disk.
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+    });
+    await visit(page, link.url);
+    await page.getByRole('heading', { name: 'report.bin' }).waitFor();
+    expect(await page.evaluate(() => navigator.serviceWorker.controller?.state)).toBe('activated');
+    page.on('console', (m) => console.log('CONSOLE', m.text()));
+    setTimeout(() => {
+      void page
+        .getByRole('alert')
+        .allTextContents()
+        .then((t) => console.log('ALERTS', JSON.stringify(t)));
+    }, 14000);
+    const streamed = await downloaded(page, () => page.getByRole('button', { name: 'Download' }).click());
+    expect(streamed.equals(report)).toBe(true);
     await page.context().close();
   });
 
@@ -254,6 +274,23 @@ describe('share links in Chromium', () => {
 
     await visit(page, `${server.origin}/s/${limited.id}#not-a-secret`);
     await refusal(page, 'This link is incomplete');
+    await page.context().close();
+  });
+
+  it('turns a link into preview only from the Links page: its files show on the page, with no download', async () => {
+    const link = await makeLink('Shared album', { label: 'to look at' });
+    await owner.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Links' }).click();
+    const row = owner.getByTestId('link-row').filter({ hasText: 'to look at' });
+    await row.getByRole('button', { name: 'Edit' }).click();
+    await row.getByLabel('Allow download').uncheck();
+    await row.getByRole('button', { name: 'Save' }).click();
+    await row.getByText('preview only').waitFor();
+    const page = await visitor();
+    await page.goto(link.url);
+    await page.getByRole('heading', { name: 'Shared album' }).waitFor();
+    await page.getByRole('button', { name: 'Preview cover.txt' }).click();
+    expect(await page.getByTestId('preview-text').textContent()).toBe(album['cover.txt']);
+    expect(await page.getByRole('button', { name: /Download/ }).count()).toBe(0);
     await page.context().close();
   });
 

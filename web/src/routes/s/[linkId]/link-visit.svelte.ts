@@ -30,7 +30,8 @@ const REFUSALS: Record<string, string> = {
 };
 
 export class LinkVisit {
-  stage = $state<Stage>({ name: 'opening' });
+  /** Raw: what an open link holds is handed to the service worker, which takes no reactive proxies. */
+  stage = $state.raw<Stage>({ name: 'opening' });
   /** Whether the secret was taken out of the address bar (and so out of the history and any screenshot). */
   fragmentDropped = $state(false);
   passwordError = $state('');
