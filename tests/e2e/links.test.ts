@@ -165,13 +165,6 @@ describe('share links in Chromium', () => {
     await visit(page, link.url);
     await page.getByRole('heading', { name: 'report.bin' }).waitFor();
     expect(await page.evaluate(() => navigator.serviceWorker.controller?.state)).toBe('activated');
-    page.on('console', (m) => console.log('CONSOLE', m.text()));
-    setTimeout(() => {
-      void page
-        .getByRole('alert')
-        .allTextContents()
-        .then((t) => console.log('ALERTS', JSON.stringify(t)));
-    }, 14000);
     const streamed = await downloaded(page, () => page.getByRole('button', { name: 'Download' }).click());
     expect(streamed.equals(report)).toBe(true);
     await page.context().close();
