@@ -27,6 +27,8 @@ import { handleRoutes } from './routes/handles.ts';
 import { healthRoutes } from './routes/health.ts';
 import { nodeRoutes, trashRoutes } from './routes/nodes.ts';
 import { revisionRoutes } from './routes/revisions.ts';
+import { linkVisitRoutes } from './routes/link-visits.ts';
+import { linkRoutes } from './routes/links.ts';
 import { shareRoutes } from './routes/shares.ts';
 import { uploadBatchRoutes } from './routes/upload-batches.ts';
 import { uploadRoutes } from './routes/uploads.ts';
@@ -60,6 +62,8 @@ export interface AppDeps {
   rateBuckets?: RateBuckets;
   /** How many reverse proxies in front of Coffer append to X-Forwarded-For (TRUST_PROXY); 0 trusts none. */
   trustedProxies?: number;
+  /** Requests per share link, and per client address to any link, at the routes that need no account. */
+  linkRateLimit?: RateLimit;
   /** Attempts per client address at the auth routes, counted in the database. */
   authLimits?: AuthLimits;
   /** When failed sign-ins and recoveries lock further tries out. */
@@ -71,6 +75,11 @@ export const DEFAULT_UPLOAD_IDLE_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_RATE_LIMIT: RateLimit = { perSecond: 100, burst: 500 };
 /** Several accounts may share an address (a household, an office behind one NAT). */
 export const ADDRESS_RATE_FACTOR = 4;
+/**
+ * A link page makes a few requests, and one per file of a folder it zips; the limit per link is also all the online
+ * guesses at its password anyone gets, each of which costs the guesser an Argon2id first.
+ */
+export const DEFAULT_LINK_RATE_LIMIT: RateLimit = { perSecond: 10, burst: 200 };
 
 export function createApp(deps: AppDeps) {
   const now = deps.now ?? (() => new Date());
@@ -139,6 +148,14 @@ export function createApp(deps: AppDeps) {
     .use('/api/*', requireSameOrigin(deps.publicOrigin))
     .use('/api/*', useCookiePolicy(deps.publicOrigin))
     .route('/api/auth', authRoutes(services))
+    .route(
+      '/api/s',
+      linkVisitRoutes(services, {
+        take: takeToken,
+        perLink: deps.linkRateLimit ?? DEFAULT_LINK_RATE_LIMIT,
+        perAddress: deps.linkRateLimit ?? DEFAULT_LINK_RATE_LIMIT,
+      }),
+    )
     .use('/api/*', requireUser(deps.db, now))
     .use(
       '/api/*',
@@ -159,6 +176,7 @@ export function createApp(deps: AppDeps) {
     .route('/api/nodes', nodeRoutes(services))
     .route('/api/trash', trashRoutes(services))
     .route('/api/shares', shareRoutes(services))
+    .route('/api/links', linkRoutes(services))
     .route('/api/usage', usageRoutes(services))
     .all('/api/*', (c) => {
       throw new ApiError(404, 'NOT_FOUND', `no API route ${c.req.method} ${c.req.path}`);

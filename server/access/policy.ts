@@ -3,26 +3,29 @@
  * the condition selecting the rows an actor reaches. Routes and queries take a Scope from here and never compare
  * owner ids themselves, so that sharing adds roles here rather than clauses in every handler.
  */
-import { and, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
+import { timingSafeEqual } from 'node:crypto';
+import { and, eq, inArray, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from '../db/database.ts';
 import {
   accountDocuments,
   auditEvents,
   credentials,
+  links,
   nodes,
   publicKeys,
   revisions,
   sessions,
   shares,
   uploads,
+  users,
   wrappedKeys,
 } from '../db/schema.ts';
 import { ApiError } from '../http/errors.ts';
 import { idList, type NodeRow, type NodeWithRevision, type RevisionRow, withAncestors } from '../nodes/tree-queries.ts';
 
 /**
- * Who is asking. Only signed-in accounts exist yet; a link holder (a secret from a share link, no account) comes with
- * sharing, and is an actor of its own kind so that nothing mistakes it for an account.
+ * Who is asking: a signed-in account. A link holder (LinkActor, below) is an actor of its own kind, so that nothing
+ * made for an account takes it.
  */
 export interface Actor {
   kind: 'account';
@@ -315,4 +318,156 @@ export function requireOwnChallenge(actor: Actor, issuedTo: string | null): void
   if (issuedTo !== actor.userId) {
     throw new ApiError(400, 'BAD_CHALLENGE', 'the signed challenge was issued for another account');
   }
+}
+
+export type LinkRow = typeof links.$inferSelect;
+
+/**
+ * Someone holding a share link's access token, with no account: they reach the link's node and, for a folder, what is
+ * inside it, to read, and nothing else. Made only by authorizeLink, after the token matched.
+ */
+export interface LinkActor {
+  kind: 'link';
+  link: LinkRow;
+}
+
+/** The links an account made, as the owner of their nodes: the rows it may list, edit and revoke. */
+export const linkRows = {
+  owned: (actor: Actor) => eq(links.ownerId, actor.userId),
+};
+
+/** A link the actor made; anyone else gets the 404 of a missing id. */
+export async function authorizeOwnLink(db: Queryable, actor: Actor, linkId: string): Promise<LinkRow> {
+  const [link] = await db
+    .select()
+    .from(links)
+    .where(and(eq(links.id, linkId), linkRows.owned(actor)));
+  if (!link) throw new ApiError(404, 'NOT_FOUND', `no link ${linkId}`);
+  return link;
+}
+
+/**
+ * Whether the link is used up by now: the one test behind the LINK_EXHAUSTED refusal and the listing's status, so
+ * that both count alike.
+ */
+export function isExhausted(link: Pick<LinkRow, 'downloadLimit' | 'downloadCount'>): boolean {
+  return link.downloadLimit !== null && link.downloadCount >= link.downloadLimit;
+}
+
+/**
+ * The link holder, if `tokenHash` is the SHA-256 of the link's access token and the link is in force. Each refusal has
+ * its own code, checked in this order: an unknown link (404 LINK_NOT_FOUND); no token or another one (403
+ * LINK_TOKEN_INVALID), before anything about the link's state is told; an owner an admin disabled (403
+ * LINK_OWNER_DISABLED); then revoked, expired and used up (410 LINK_REVOKED, LINK_EXPIRED, LINK_EXHAUSTED).
+ */
+export async function authorizeLink(
+  db: Queryable,
+  linkId: string,
+  tokenHash: Uint8Array | undefined,
+  now: Date,
+): Promise<LinkActor> {
+  const [row] = await db
+    .select({ link: links, ownerDisabledAt: users.disabledAt })
+    .from(links)
+    .innerJoin(users, eq(users.id, links.ownerId))
+    .where(eq(links.id, linkId));
+  if (!row) throw new ApiError(404, 'LINK_NOT_FOUND', `no link ${linkId}`);
+  const { link } = row;
+  if (!tokenHash || !sameBytes(tokenHash, link.accessTokenHash)) {
+    throw new ApiError(
+      403,
+      'LINK_TOKEN_INVALID',
+      tokenHash
+        ? `the access token presented is not link ${linkId}'s: the link was altered, or its password is wrong`
+        : `link ${linkId} needs its access token, in the header "Authorization: Link <token>"`,
+    );
+  }
+  if (row.ownerDisabledAt) {
+    throw new ApiError(403, 'LINK_OWNER_DISABLED', `the account that made link ${linkId} is disabled`);
+  }
+  if (link.revokedAt) throw new ApiError(410, 'LINK_REVOKED', `link ${linkId} was revoked by its owner`);
+  if (link.expiresAt && link.expiresAt <= now) {
+    throw new ApiError(410, 'LINK_EXPIRED', `link ${linkId} expired at ${link.expiresAt.toISOString()}`);
+  }
+  if (isExhausted(link)) {
+    throw new ApiError(
+      410,
+      'LINK_EXHAUSTED',
+      `link ${linkId} was downloaded ${link.downloadCount} times, its limit of ${link.downloadLimit}`,
+    );
+  }
+  return { kind: 'link', link };
+}
+
+/**
+ * Counts one download against the link's limit, in one statement so that two downloads at once cannot both take the
+ * last one; LINK_EXHAUSTED when none is left.
+ */
+export async function takeLinkDownload(db: Queryable, actor: LinkActor, now: Date): Promise<void> {
+  const { link } = actor;
+  const taken = await db
+    .update(links)
+    .set({ downloadCount: sql`${links.downloadCount} + 1`, lastUsedAt: now })
+    .where(and(eq(links.id, link.id), or(isNull(links.downloadLimit), lt(links.downloadCount, links.downloadLimit))))
+    .returning({ id: links.id });
+  if (taken.length === 0) {
+    throw new ApiError(410, 'LINK_EXHAUSTED', `link ${link.id} reached its limit of ${link.downloadLimit} downloads`);
+  }
+}
+
+/**
+ * The node, if it is the link's node or inside it (for a folder link), and neither it nor a folder between it and
+ * the link's node is in the trash. Anything else is the 404 of a missing id: the link holder learns nothing about the
+ * rest of the owner's tree.
+ */
+export async function authorizeLinkNode(db: Queryable, actor: LinkActor, nodeId: string): Promise<NodeRow> {
+  const { link } = actor;
+  // Walks up from the node, within the owner's nodes, and stops at the link's node.
+  const above = sql`(
+      with recursive above(id, parent_id, trashed) as (
+        select id, parent_id, trashed_at is not null from ${nodes} where id = ${nodeId} and owner_id = ${link.ownerId}
+        union all
+        select parent.id, parent.parent_id, parent.trashed_at is not null
+          from ${nodes} as parent join above on parent.id = above.parent_id
+          where above.id <> ${link.nodeId} and parent.owner_id = ${link.ownerId}
+      )
+      select bool_or(id = ${link.nodeId}) as inside, bool_or(trashed) as trashed from above
+    ) as above`;
+  const [row] = await db
+    .select({ node: nodes })
+    .from(nodes)
+    .innerJoin(above, sql`above.inside and not above.trashed`)
+    .where(and(eq(nodes.id, nodeId), eq(nodes.ownerId, link.ownerId)));
+  if (!row) throw new ApiError(404, 'NOT_FOUND', `no node ${nodeId} in link ${link.id}`);
+  return row.node;
+}
+
+/** The condition on `nodes` that selects the rows of the link's owner, for listings below an authorized node. */
+export function linkNodesIn(actor: LinkActor): SQL {
+  return eq(nodes.ownerId, actor.link.ownerId);
+}
+
+/**
+ * The current revision of a file the link reaches: a link shows its item as it is now, so an older revision, one
+ * still uploading or another file's is not found.
+ */
+export async function authorizeLinkRevision(db: Queryable, actor: LinkActor, revisionId: string): Promise<RevisionRow> {
+  const notFound = () => new ApiError(404, 'NOT_FOUND', `no revision ${revisionId} in link ${actor.link.id}`);
+  const [revision] = await db
+    .select()
+    .from(revisions)
+    .where(
+      and(eq(revisions.id, revisionId), eq(revisions.ownerId, actor.link.ownerId), isNotNull(revisions.completedAt)),
+    );
+  if (!revision) throw notFound();
+  const node = await authorizeLinkNode(db, actor, revision.nodeId).catch((error: unknown) => {
+    if (error instanceof ApiError && error.status === 404) return undefined;
+    throw error;
+  });
+  if (!node || node.currentRevisionId !== revision.id) throw notFound();
+  return revision;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -40,6 +40,11 @@ interface DetailsByType {
   'share-revoked': { shareId: string; recipientId: string };
   /** A folder's keys and those of every folder below it replaced, after a revocation (docs/FORMAT.md section 4.6). */
   'keys-rotated': { nodeId: string; folders: number; files: number; uploads: number; grants: number };
+  /** A share link made by its owner (`userId`); whether it has a password, never the password or the token. */
+  'link-created': { linkId: string; nodeId: string; password: boolean };
+  /** A link opened with its right token: `userId` is its owner, the client address the visitor's. */
+  'link-used': { linkId: string };
+  'link-revoked': { linkId: string };
   /** Further sign-ins or recoveries refused until `until`, after `failures` failed ones (server/auth/lockout.ts). */
   lockout: { scope: 'account' | 'address'; failures: number; until: string };
   /** Admin actions: `userId` is the admin (null for the operator's shell), `targetUserId` the account acted on. */

@@ -351,21 +351,40 @@ export const accountDocuments = pgTable(
   (t) => [primaryKey({ columns: [t.userId, t.kind] })],
 );
 
-/** A share link: the node key wrapped under a secret that exists only in the link's URL fragment. */
+/**
+ * A share link (docs/FORMAT.md section 4.4): the node key wrapped under a secret that exists only in the link's URL
+ * fragment, and the SHA-256 of the access token derived from it, never the token. The label is sealed by the owner's
+ * client; a password leaves only its Argon2id cost here, the salt coming from the secret.
+ */
 export const links = pgTable(
   'links',
   {
+    /** Made by the owner's client: it is bound into the wrap. */
     id: uuid('id').primaryKey(),
-    nodeId: uuid('node_id').notNull(),
+    nodeId: uuid('node_id')
+      .notNull()
+      .references(() => nodes.id, { onDelete: 'cascade' }),
     ownerId: uuid('owner_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['file', 'folder'] }).notNull(),
     wrappedKey: text('wrapped_key').notNull(),
+    accessTokenHash: bytea('access_token_hash').notNull(),
+    encryptedLabel: text('encrypted_label'),
+    /** The password's Argon2id cost, or null for a link without a password. */
+    passwordCost: jsonb('password_cost').$type<{ memoryKiB: number; passes: number; parallelism: number }>(),
+    /** False for a preview-only link: the page shows the item and offers no download. */
+    allowDownload: boolean('allow_download').notNull().default(true),
+    downloadLimit: integer('download_limit'),
+    downloadCount: integer('download_count').notNull().default(0),
+    /** Opens of the link with the right token. */
+    useCount: integer('use_count').notNull().default(0),
     createdAt: createdAt(),
     expiresAt: at('expires_at'),
     revokedAt: at('revoked_at'),
+    lastUsedAt: at('last_used_at'),
   },
-  (t) => [index('links_node_idx').on(t.nodeId)],
+  (t) => [index('links_node_idx').on(t.nodeId), index('links_owner_idx').on(t.ownerId, t.createdAt)],
 );
 
 /** Security-relevant events, shown to the user and to administrators. `details` never holds secrets. */

@@ -30,6 +30,7 @@ import {
 import { moveNode } from '../nodes/move.ts';
 import { rekeyFolder, rekeyPlan } from '../nodes/rekey.ts';
 import { renameNode, setCurrentRevision } from '../nodes/node-edits.ts';
+import { nodeLinks } from '../links/owner-links.ts';
 import { nodeShares } from '../shares/share-listings.ts';
 import { deleteTrashedNode, emptyTrash, restoreNode, trashNode } from '../nodes/trash.ts';
 
@@ -65,6 +66,9 @@ export function nodeRoutes(deps: ServerDeps) {
       )
       .get('/:nodeId/shares', nodeId, async (c) =>
         c.json(await nodeShares(deps, accountActor(c.get('user')), c.req.valid('param').nodeId)),
+      )
+      .get('/:nodeId/links', nodeId, async (c) =>
+        c.json(await nodeLinks(deps, accountActor(c.get('user')), c.req.valid('param').nodeId)),
       )
       .get('/:nodeId/revisions', nodeId, async (c) =>
         c.json(await listRevisions(deps, accountActor(c.get('user')), c.req.valid('param').nodeId)),

@@ -220,6 +220,57 @@ export interface IncomingSharesResponse {
   shares: IncomingShare[];
 }
 
+export type LinkStatus = 'active' | 'expired' | 'exhausted' | 'revoked';
+
+/** A share link as its owner sees it: never its secret or token, which the server does not have. */
+export interface LinkRecord {
+  id: string;
+  nodeId: string;
+  kind: NodeKind;
+  /** Sealed by the owner's client under the master key (purpose "link-label"), or null for none. */
+  encryptedLabel: string | null;
+  hasPassword: boolean;
+  allowDownload: boolean;
+  downloadLimit: number | null;
+  downloadCount: number;
+  useCount: number;
+  status: LinkStatus;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+export interface LinksResponse {
+  links: LinkRecord[];
+}
+
+/**
+ * What the link page learns before it presents a token: whether to ask for a password, and the Argon2id cost to
+ * derive the keys with it (docs/FORMAT.md section 4.4). The only thing anyone with a link's id, and no fragment, learns.
+ */
+export interface LinkAccessResponse {
+  passwordCost: { memoryKiB: number; passes: number; parallelism: number } | null;
+}
+
+/**
+ * What the link page gets for the right access token: the wrap to open with the keys from the fragment, the node it
+ * must be bound to (its metadata names its parent, so it is sent whole), and what the owner allowed.
+ */
+export interface OpenLinkResponse {
+  linkId: string;
+  ownerId: string;
+  kind: NodeKind;
+  wrappedKey: string;
+  node: NodeRecord;
+  /** The password's Argon2id cost, for a link with a password; the page checks it against its bounds. */
+  passwordCost: { memoryKiB: number; passes: number; parallelism: number } | null;
+  allowDownload: boolean;
+  expiresAt: string | null;
+  /** Downloads left before the link is used up, or null without a limit. */
+  downloadsLeft: number | null;
+}
+
 /** A sign-in's bundle also names the passkey that signed in. */
 export interface SignInResponse extends AccountBundle {
   credentialId: string;

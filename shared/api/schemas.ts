@@ -7,6 +7,7 @@ import { decodeBase64url } from '../crypto/base64url.ts';
 import { MIN_TOKEN_BYTES } from '../crypto/fernet.ts';
 import { HEADER_BYTES } from '../crypto/stream-header.ts';
 import { GRANT_VERSION } from '../crypto/labels.ts';
+import { ARGON2ID_BOUNDS } from '../crypto/passphrase-kdf.ts';
 import { UPLOAD_BATCH } from './upload-batch.ts';
 
 export { UPLOAD_BATCH };
@@ -207,6 +208,62 @@ export const putAccountDocumentSchema = z.strictObject({
   }),
 });
 
+const whole = (name: string, { min, max }: { min: number; max: number }) =>
+  z
+    .number({ error: `${name} must be a number` })
+    .int(`${name} must be a whole number`)
+    .min(min, `${name} must be at least ${min}`)
+    .max(max, `${name} must be at most ${max}`);
+
+/** A link password's Argon2id cost, within what the link page accepts (docs/FORMAT.md sections 4.1 and 4.4). */
+export const linkPasswordCostSchema = z
+  .strictObject({
+    memoryKiB: whole('memoryKiB', ARGON2ID_BOUNDS.memoryKiB),
+    passes: whole('passes', ARGON2ID_BOUNDS.passes),
+    parallelism: whole('parallelism', ARGON2ID_BOUNDS.parallelism),
+  })
+  .refine(
+    (cost) =>
+      cost.memoryKiB * cost.passes >= ARGON2ID_BOUNDS.work.min &&
+      cost.memoryKiB * cost.passes <= ARGON2ID_BOUNDS.work.max,
+    `memoryKiB × passes must be from ${ARGON2ID_BOUNDS.work.min} to ${ARGON2ID_BOUNDS.work.max}`,
+  );
+
+export const LINK_LIMITS = {
+  /** Largest download limit a link may have. */
+  maxDownloads: 1_000_000,
+  /** Largest sealed label, as text. */
+  labelChars: 1024,
+};
+
+/** What an owner may change on a link once it exists; every field optional, null clearing a limit or the label. */
+export const editLinkSchema = z.strictObject({
+  /** The label sealed by the owner's client (sealText, purpose "link-label"): the server never reads it. */
+  encryptedLabel: base64url.min(1).max(LINK_LIMITS.labelChars).nullable().optional(),
+  allowDownload: z.boolean().optional(),
+  downloadLimit: whole('downloadLimit', { min: 1, max: LINK_LIMITS.maxDownloads }).nullable().optional(),
+  expiresAt: z.iso
+    .datetime({ offset: true, error: 'expected an ISO 8601 time like 2026-06-01T12:00:00Z' })
+    .nullable()
+    .optional(),
+});
+
+/**
+ * A new share link, made by the owner's client (docs/FORMAT.md section 4.4): the wrap of the node key and the SHA-256
+ * of the access token. Never the secret, the password or the token itself.
+ */
+export const createLinkSchema = editLinkSchema.extend({
+  id: idSchema,
+  nodeId: idSchema,
+  wrappedKey: wrappedKeySchema,
+  accessTokenHash: base64url.refine(
+    (text) => decodeBase64url(text).length === 32,
+    'must be the 32 bytes of SHA-256(access token), base64url',
+  ),
+  /** The password's Argon2id cost, or null for a link without a password. */
+  passwordCost: linkPasswordCostSchema.nullable(),
+});
+
 export type CreateFolderRequest = z.infer<typeof createFolderSchema>;
 export type CreateUploadRequest = z.infer<typeof createUploadSchema>;
 export type SmallFileRequest = z.infer<typeof smallFileSchema>;
@@ -219,3 +276,5 @@ export type SetHandleRequest = z.infer<typeof setHandleSchema>;
 export type CreateShareRequest = z.infer<typeof createShareSchema>;
 export type RekeyRequest = z.infer<typeof rekeySchema>;
 export type PutAccountDocumentRequest = z.infer<typeof putAccountDocumentSchema>;
+export type CreateLinkRequest = z.infer<typeof createLinkSchema>;
+export type EditLinkRequest = z.infer<typeof editLinkSchema>;

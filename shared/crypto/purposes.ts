@@ -18,4 +18,5 @@ export const SEALED_TEXT_PURPOSES = {
   passkeyLabel: 'passkey-label',
   /** The account's contacts and the public keys it pinned for them, as JSON (web/src/lib/contacts/). */
   contacts: 'contacts',
+  linkLabel: 'link-label',
 } as const;

@@ -2,12 +2,14 @@
  * Every API route, generated from the app's route table, called as someone it must refuse: no session, a disabled
  * account, a revoked session, and another user naming the victim's ids; then as the recipient of a share of the
  * victim's folder as viewer and as editor, who get what their role allows; and as the recipient of a share that is
- * pending, declined or revoked, who gets exactly what a stranger gets. A route added without a row here fails the
- * suite, so that no route escapes the access policy unnoticed. (Rows for expired links and admins come with them.)
+ * pending, declined or revoked, who gets exactly what a stranger gets; and every route of a share link, as its
+ * holder with the right token to a link that is valid, expired, used up or revoked, and with a wrong token, no token
+ * or an account's session instead. A route added without a row here fails the suite, so that no route escapes the
+ * access policy unnoticed.
  */
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sessions, users } from '../../server/db/schema.ts';
+import { links, sessions, users } from '../../server/db/schema.ts';
 import { encryptThumbnail } from '../../shared/crypto/index.ts';
 import {
   createFolder,
@@ -22,6 +24,7 @@ import {
 } from './client.ts';
 import { createHarness, type Harness, type TestUser } from './harness.ts';
 import { grantFor, makeSharingUser, shareAccepted, type SharingUser } from './sharing-accounts.ts';
+import { linkBody, makeLink, type TestLink } from './link-client.ts';
 import { DATABASE_KINDS } from '../../tools/harness/test-databases.ts';
 import { encodeBase64url } from '../../shared/crypto/index.ts';
 
@@ -38,8 +41,12 @@ interface Victim {
   session: string;
   /** The victim's account. */
   user: string;
+  /** A share link of the folder, with no limit. */
+  link: string;
   /** Not an id: the body of an upload of a new file into the victim's folder. */
   uploadIntoFolder?: unknown;
+  /** Not an id: the body that makes a link of the victim's folder. */
+  linkOfFolder?: unknown;
   /** Not an id: a batch of small files, one new in the victim's folder and one a new revision of the victim's file. */
   batchIntoFolder?: unknown;
 }
@@ -58,6 +65,11 @@ interface Row {
   asOther: number;
   /** For a batch answered file by file: what another user gets for each of its files. */
   eachFileAsOther?: number;
+  /**
+   * For a share link's route (no account): what its holder gets with the right token to a link that is valid, expired,
+   * used up or revoked, and with a wrong token. `asOther` is then the answer without any token.
+   */
+  asLink?: Record<LinkState, number>;
   /** What the recipient of an accepted share of the victim's folder as viewer gets; asOther when not given. */
   asViewer?: number;
   eachFileAsViewer?: number;
@@ -65,6 +77,11 @@ interface Row {
   asEditor?: number;
   eachFileAsEditor?: number;
 }
+
+type LinkState = 'valid' | 'expired' | 'exhausted' | 'revoked' | 'wrongToken';
+const LINK_STATES: LinkState[] = ['valid', 'expired', 'exhausted', 'revoked', 'wrongToken'];
+/** The answer of a link route that needs the token: the link's state is told only to its holder. */
+const LINK_REFUSALS = { expired: 410, exhausted: 410, revoked: 410, wrongToken: 403 } as const;
 
 const someBytes = () => encodeBase64url(crypto.getRandomValues(new Uint8Array(120)));
 
@@ -269,6 +286,37 @@ const MATRIX: Record<string, Row> = {
   },
   'GET /api/shares/incoming': { asOther: 200 },
   'GET /api/shares/outgoing': { asOther: 200 },
+  // Share links: only the owner of a node links it (a recipient's role does not allow it), lists and changes them.
+  'POST /api/links': {
+    request: (v) => ({ path: '/api/links', init: send('POST', v.linkOfFolder) }),
+    asOther: 404,
+    asViewer: 403,
+  },
+  'GET /api/links': { asOther: 200 },
+  'PATCH /api/links/:linkId': {
+    request: (v) => ({ path: `/api/links/${v.link}`, init: send('PATCH', { downloadLimit: 1 }) }),
+    asOther: 404,
+  },
+  'POST /api/links/:linkId/revoke': { asOther: 404 },
+  'GET /api/nodes/:nodeId/links': { asOther: 404, asViewer: 403 },
+  // What a link's holder reaches, without an account: asOther is the answer without a token.
+  'GET /api/s/:linkId/access': {
+    public: true,
+    asOther: 200,
+    asLink: { valid: 200, expired: 200, exhausted: 200, revoked: 200, wrongToken: 200 },
+  },
+  'GET /api/s/:linkId': { public: true, asOther: 403, asLink: { valid: 200, ...LINK_REFUSALS } },
+  'GET /api/s/:linkId/nodes/:nodeId/children': {
+    public: true,
+    request: (v) => ({ path: `/api/s/${v.link}/nodes/${v.folder}/children` }),
+    asOther: 403,
+    asLink: { valid: 200, ...LINK_REFUSALS },
+  },
+  'GET /api/s/:linkId/revisions/:revisionId/content': {
+    public: true,
+    asOther: 403,
+    asLink: { valid: 200, ...LINK_REFUSALS },
+  },
   'POST /api/shares/:shareId/accept': { asOther: 404 },
   'POST /api/shares/:shareId/decline': { asOther: 404 },
   'DELETE /api/shares/:shareId': { asOther: 404 },
@@ -324,6 +372,7 @@ function requestFor(route: string, row: Row, victim: Victim): { path: string; in
     .replace(':sessionId', victim.session)
     .replace(':userId', victim.user)
     .replace(':shareId', victim.share)
+    .replace(':linkId', victim.link)
     .replace(':inviteId', crypto.randomUUID());
   return { path, init: method === 'GET' || method === 'DELETE' ? { method } : send(method, {}) };
 }
@@ -358,7 +407,9 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
       upload: open.uploadId,
       session: session!.id,
       user: victimUser.id,
+      link: (await makeLink(h, victimUser, { id: folder, kind: 'folder' })).id,
     };
+    victim.linkOfFolder = (await linkBody(victimUser.id, { id: folder, kind: 'folder' })).body;
     victim.uploadIntoFolder = createUploadRequest(await encryptFile(new Uint8Array(100)), folder);
     const small = (file: Awaited<ReturnType<typeof encryptFile>>, parentId?: string) => {
       const { header, newFile } = createUploadRequest(file, parentId);
@@ -482,7 +533,7 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
   /** The routes of files and shares, where a share's recipient may reach the victim's data. */
   const fileRoutes = () =>
     protectedRoutes().filter((route) =>
-      /^\w+ \/api\/(uploads|revisions|nodes|trash|usage|shares|handles)\b/.test(route),
+      /^\w+ \/api\/(uploads|revisions|nodes|trash|usage|shares|handles|links)\b/.test(route),
     );
 
   /** Each file route's status (and a batch's statuses per file) for this caller, in the app's order. */
@@ -540,5 +591,46 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
     const editor = await makeSharingUser(h);
     await shareAccepted(victimUser, editor, victim.folder, { role: 'editor' });
     expect(await answersOf(editor)).toEqual(expected('editor'));
+  });
+
+  /** Each link route, as the holder of a link of the victim's folder in `state`. */
+  async function linkAnswers(link: TestLink, state: LinkState) {
+    const answers = [];
+    for (const route of routes.filter((route) => MATRIX[route]?.asLink)) {
+      const { path } = requestFor(route, MATRIX[route]!, { ...victim, link: link.id });
+      const response = await link.get(path.slice(`/api/s/${link.id}`.length), {
+        ...(state === 'wrongToken' ? { token: 'A'.repeat(43) } : {}),
+      });
+      answers.push({ route, status: response.status });
+    }
+    return answers;
+  }
+
+  it.each(LINK_STATES)('gives the holder of a %s link of the folder what its state allows', async (state) => {
+    const link = await makeLink(h, victimUser, { id: victim.folder, kind: 'folder' });
+    if (state === 'expired') await h.db.update(links).set({ expiresAt: h.clock.now }).where(eq(links.id, link.id));
+    if (state === 'exhausted') {
+      await h.db.update(links).set({ downloadLimit: 1, downloadCount: 1 }).where(eq(links.id, link.id));
+    }
+    if (state === 'revoked') await ok(victimUser.request(`/api/links/${link.id}/revoke`, { method: 'POST' }));
+    const linkRoutes = routes.filter((route) => MATRIX[route]?.asLink);
+    expect(linkRoutes.length).toBe(4);
+    expect(await linkAnswers(link, state)).toEqual(
+      linkRoutes.map((route) => ({ route, status: MATRIX[route]!.asLink![state] })),
+    );
+  });
+
+  it("refuses a link's routes to an account's session, the owner's or a stranger's, without the token", async () => {
+    const stranger = await h.makeUser();
+    for (const caller of [victimUser, stranger]) {
+      const answers = [];
+      for (const route of routes.filter((route) => MATRIX[route]?.asLink)) {
+        const { path } = requestFor(route, MATRIX[route]!, victim);
+        answers.push({ route, status: (await caller.request(path)).status });
+      }
+      expect(answers).toEqual(
+        routes.filter((route) => MATRIX[route]?.asLink).map((route) => ({ route, status: MATRIX[route]!.asOther })),
+      );
+    }
   });
 });

@@ -54,6 +54,8 @@ export interface HarnessOptions {
   lockout?: LockoutPolicy;
   /** TRUST_PROXY: with 1, a test's X-Forwarded-For names the client address. */
   trustedProxies?: number;
+  /** Requests per share link and per address to links; unlimited unless a test sets them. */
+  linkRateLimit?: RateLimit;
   /** REGISTRATION: the mode once an admin exists; without it the app stays open, so tests sign up many accounts. */
   registrationDefault?: RegistrationMode;
 }
@@ -77,6 +79,7 @@ export async function createHarness(kind: DatabaseKind, options: HarnessOptions 
       defaultQuotaBytes: 1024 ** 3,
       uploadIdleMs: UPLOAD_IDLE_MS,
       rateLimit: options.rateLimit ?? UNLIMITED,
+      linkRateLimit: options.linkRateLimit ?? UNLIMITED,
       authLimits: TEST_AUTH_LIMITS,
       lockout: options.lockout ?? TEST_LOCKOUT,
       trustedProxies: options.trustedProxies ?? 0,

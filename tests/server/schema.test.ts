@@ -14,6 +14,9 @@ const EXPLAINED = {
   'uploads.wrapped_key': 'the same, for a file whose upload is in progress',
   'shares.wrapped_grant': "a grant: the node key sealed to the recipient's public key, and the sender's signature",
   'links.wrapped_key': 'a Fernet token under the secret in the link fragment',
+  'links.access_token_hash': "the SHA-256 of the link's access token, not the token",
+  'links.encrypted_label': "sealed by the owner's client under the master key",
+  'links.password_cost': "the Argon2id cost of the link's password: public parameters, no salt, no password",
   'wrapped_keys.wrapped': 'a Fernet token under the passkey, passphrase, recovery or master key',
   'credentials.encrypted_label': 'encrypted by the client',
 } as const;

@@ -15,6 +15,16 @@ export interface DownloadEntry {
   size: number;
   modified: number;
   type: string;
+  /**
+   * For a file reached through a share link, with no account: the link, and the access token its page derived, sent in
+   * a header (never in the URL) in place of a session.
+   */
+  link?: LinkSource;
+}
+
+export interface LinkSource {
+  id: string;
+  token: string;
 }
 
 export interface DownloadJob {
@@ -60,10 +70,13 @@ export async function fetchCiphertext(
   range?: { start: number; end: number },
   fetcher: typeof fetch = fetch,
 ): Promise<ReadableStream<Uint8Array>> {
-  const response = await fetcher(`/api/revisions/${entry.revisionId}/content`, {
-    credentials: 'same-origin',
-    ...(range ? { headers: { range: `bytes=${range.start}-${range.end - 1}` } } : {}),
-  });
+  const headers: Record<string, string> = {};
+  if (range) headers.range = `bytes=${range.start}-${range.end - 1}`;
+  if (entry.link) headers.authorization = `Link ${entry.link.token}`;
+  const path = entry.link
+    ? `/api/s/${entry.link.id}/revisions/${entry.revisionId}/content`
+    : `/api/revisions/${entry.revisionId}/content`;
+  const response = await fetcher(path, { credentials: entry.link ? 'omit' : 'same-origin', headers });
   if (response.status !== (range ? 206 : 200) || !response.body) {
     const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
     throw new Error(`"${entry.path}" could not be downloaded: ${body?.error?.message ?? `HTTP ${response.status}`}`);

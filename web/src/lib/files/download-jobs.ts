@@ -3,9 +3,9 @@
  * paths mirror the folders. Folders are walked on the device, listed as the file browser lists them
  * (folder-listing.ts): a child that fails its checks is left out of the zip and counted, for the page to report.
  */
-import type { DownloadEntry, DownloadJob } from '../download/download-job.ts';
+import type { DownloadEntry, DownloadJob, LinkSource } from '../download/download-job.ts';
 import { listChildren } from './folder-listing.ts';
-import type { KeyRing } from './key-ring.ts';
+import type { KeyRing, Opened } from './key-ring.ts';
 import type { OpenNode, RevisionRecord } from './node-records.ts';
 import { requireKey } from './tree-actions.ts';
 
@@ -34,18 +34,35 @@ export function versionJob(ring: KeyRing, node: OpenNode, revision: RevisionReco
   };
 }
 
+/**
+ * Where a download's folders are listed and its files fetched from: the account's own API, or a share link's
+ * (src/lib/links/link-visit.ts), whose files carry the link.
+ */
+export interface DownloadSource {
+  list: (ring: KeyRing, folderId: string) => Promise<Opened>;
+  link?: LinkSource;
+}
+
+const ACCOUNT: DownloadSource = { list: listChildren };
+
 /** `refused`: how many items of the folders walked failed their checks and are not in the zip. */
-export async function downloadJob(ring: KeyRing, nodes: OpenNode[]): Promise<{ job: DownloadJob; refused: number }> {
+export async function downloadJob(
+  ring: KeyRing,
+  nodes: OpenNode[],
+  source: DownloadSource = ACCOUNT,
+): Promise<{ job: DownloadJob; refused: number }> {
   const id = crypto.randomUUID();
   const [only] = nodes;
+  const withLink = (entry: DownloadEntry): DownloadEntry => (source.link ? { ...entry, link: source.link } : entry);
   if (nodes.length === 1 && only?.kind === 'file') {
     return {
-      job: { id, name: only.name, zip: false, entries: [fileEntry(ring, only, only.name)], folders: [] },
+      job: { id, name: only.name, zip: false, entries: [withLink(fileEntry(ring, only, only.name))], folders: [] },
       refused: 0,
     };
   }
   const walk = { entries: [] as DownloadEntry[], folders: [] as string[], refused: 0 };
-  for (const node of nodes) await collect(ring, node, '', walk);
+  for (const node of nodes) await collect(ring, node, '', walk, source);
+  walk.entries = walk.entries.map(withLink);
   const name = nodes.length === 1 && only ? `${only.name}.zip` : 'Coffer files.zip';
   return { job: { id, name, zip: true, entries: walk.entries, folders: walk.folders }, refused: walk.refused };
 }
@@ -55,6 +72,7 @@ async function collect(
   node: OpenNode,
   prefix: string,
   walk: { entries: DownloadEntry[]; folders: string[]; refused: number },
+  source: DownloadSource,
 ): Promise<void> {
   const path = prefix + node.name;
   if (node.kind === 'file') {
@@ -62,7 +80,7 @@ async function collect(
     return;
   }
   walk.folders.push(`${path}/`);
-  const { opened, refused } = await listChildren(ring, node.id);
+  const { opened, refused } = await source.list(ring, node.id);
   walk.refused += refused.length;
-  for (const child of opened) await collect(ring, child, `${path}/`, walk);
+  for (const child of opened) await collect(ring, child, `${path}/`, walk, source);
 }

@@ -1,0 +1,334 @@
+/**
+ * Share links end to end (issue 24), in the built web app: the owner, signed in with a passkey in a context of their
+ * own, makes links in "Get link"; a visitor in another context, with no account and no authenticator, opens them. A
+ * file link downloads the same bytes, decrypted in the page on a first visit and streamed by the service worker once
+ * it runs; a folder link browses and zips the same tree; a password link opens with the
+ * right password only; a wrap the server serves for another item is refused; expiry, the download limit and revocation
+ * each end access with their own page. Every request
+ * of both contexts (and every request the server received, the service worker's included) is recorded: the link's
+ * secret and password never leave the browser, and the access token travels only in the Authorization header of a
+ * link's own requests, never in a URL or a body; the database keeps only the token's hash.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { chromium, type Browser, type BrowserContext, type Download, type Page } from 'playwright';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_ARGON2ID, deriveLinkKeys, encodeBase64url } from '../../shared/crypto/index.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tools/harness/chromium.ts';
+import { queryRows } from '../../tools/harness/test-databases.ts';
+import { addVirtualAuthenticator } from '../../tools/harness/virtual-authenticator.ts';
+import { PYTHON } from '../run-command.ts';
+import { startAppServer, type AppServer } from './app-server.ts';
+import { signUpWithPasskey } from './sign-up.ts';
+
+interface Captured {
+  url: string;
+  headers: Record<string, string>;
+  body: Buffer | null;
+}
+
+/** A link as the owner's dialog showed it, and what its secret (and password) derive. */
+interface MadeLink {
+  url: string;
+  id: string;
+  secret: string;
+  password?: string;
+  token: Buffer;
+}
+
+describe('share links in Chromium', () => {
+  let server: AppServer;
+  let browser: Browser;
+  let owner: Page;
+  let dir: string;
+  const captured: Captured[] = [];
+  const made: MadeLink[] = [];
+  const report = Buffer.from(randomBytes(300_000));
+  const album = { 'cover.txt': 'the cover of the album', 'Day one/beach.txt': 'sand and sea' };
+
+  /** A browser context whose every request (page and dedicated workers) is recorded with its headers and body. */
+  async function recordedContext(): Promise<BrowserContext> {
+    const context = await browser.newContext();
+    context.on('request', (request) => {
+      captured.push({ url: request.url(), headers: request.headers(), body: request.postDataBuffer() });
+    });
+    return context;
+  }
+
+  const action = async (name: string, label: string) => {
+    await owner.getByLabel(`Actions for ${name}`, { exact: true }).click();
+    await owner
+      .getByRole('row')
+      .filter({ has: owner.getByRole('button', { name, exact: true }) })
+      .getByRole('button', { name: label, exact: true })
+      .click();
+  };
+
+  const downloaded = async (page: Page, start: () => Promise<unknown>): Promise<Buffer> => {
+    const [download] = await Promise.all([page.waitForEvent('download'), start()]);
+    return readFileSync((await (download as Download).path())!);
+  };
+
+  /** Makes a link of `name` in the owner's "Get link" dialog, with these options, and closes the dialog. */
+  async function makeLink(
+    name: string,
+    options: { password?: string; limit?: number; label?: string } = {},
+  ): Promise<MadeLink> {
+    await owner.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Files', exact: true }).click();
+    await owner.getByRole('heading', { name: 'My files' }).waitFor();
+    await action(name, 'Get link');
+    const dialog = owner.getByRole('dialog');
+    if (options.label) await dialog.getByLabel('Label').fill(options.label);
+    if (options.limit) await dialog.getByLabel('Download limit').fill(String(options.limit));
+    if (options.password) await dialog.getByLabel('Password (optional)').fill(options.password);
+    await dialog.getByRole('button', { name: 'Create link' }).click();
+    const url = await dialog.getByTestId('new-link-url').inputValue();
+    await dialog.getByRole('img', { name: 'QR code of the link' }).waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).last().click();
+    const match = /^http:\/\/localhost:\d+\/s\/([0-9a-f-]{36})#([A-Za-z0-9_-]{43})$/.exec(url);
+    expect(match, url).not.toBeNull();
+    const [, id, secret] = match!;
+    const keys = await deriveLinkKeys(secret!, id!, options.password, DEFAULT_ARGON2ID);
+    const link = { url, id: id!, secret: secret!, token: Buffer.from(keys.accessToken), ...options };
+    made.push(link);
+    return link;
+  }
+
+  /** A visitor: a fresh context with no account and no authenticator. */
+  async function visitor(): Promise<Page> {
+    return (await recordedContext()).newPage();
+  }
+
+  /**
+   * Loads the link afresh: after the page dropped the fragment, going to the same address with it again would only
+   * move to the fragment, and the page would not start over.
+   */
+  const visit = async (page: Page, url: string) => {
+    await page.goto('about:blank');
+    await page.goto(url);
+  };
+
+  const refusal = async (page: Page, title: string) => {
+    await page.getByRole('heading', { name: title }).waitFor();
+    expect(await page.getByRole('button', { name: 'Download' }).count()).toBe(0);
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'coffer-links-e2e-'));
+    server = await startAppServer('web app');
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    const context = await recordedContext();
+    owner = await context.newPage();
+    const cdp = await context.newCDPSession(owner);
+    await cdp.send('WebAuthn.enable');
+    await addVirtualAuthenticator(cdp, true);
+    await signUpWithPasskey(owner, server.origin);
+    await owner.getByRole('link', { name: 'Files', exact: true }).click();
+    await owner.getByRole('heading', { name: 'My files' }).waitFor();
+    writeFileSync(join(dir, 'report.bin'), report);
+    await owner.getByLabel('Files to upload').setInputFiles(join(dir, 'report.bin'));
+    const folder = join(dir, 'Shared album');
+    for (const [path, content] of Object.entries(album)) {
+      mkdirSync(join(folder, path, '..'), { recursive: true });
+      writeFileSync(join(folder, path), content);
+    }
+    await owner.getByLabel('Folder to upload').setInputFiles(folder);
+    await owner.getByRole('heading', { name: 'Uploads complete' }).waitFor();
+    await owner.getByRole('button', { name: 'Clear finished' }).click();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('opens a file link with no account, drops its key from the address, and downloads the same bytes', async () => {
+    const link = await makeLink('report.bin', { label: 'for the accountant' });
+    const page = await visitor();
+    await page.goto(link.url);
+    await page.getByRole('heading', { name: 'report.bin' }).waitFor();
+    await page.getByText("The link's key was read and removed from the address bar").waitFor();
+    expect(page.url()).toBe(`${server.origin}/s/${link.id}`);
+    await page.getByText('293 KB').or(page.getByText('300 KB')).first().waitFor();
+    expect(await page.evaluate(() => navigator.serviceWorker.controller)).toBeNull();
+    const bytes = await downloaded(page, () => page.getByRole('button', { name: 'Download' }).click());
+    expect(bytes.equals(report)).toBe(true);
+    // Once the service worker runs, it streams the download, decrypting as the browser writes it to disk.
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+    });
+    await visit(page, link.url);
+    await page.getByRole('heading', { name: 'report.bin' }).waitFor();
+    expect(await page.evaluate(() => navigator.serviceWorker.controller?.state)).toBe('activated');
+    const streamed = await downloaded(page, () => page.getByRole('button', { name: 'Download' }).click());
+    expect(streamed.equals(report)).toBe(true);
+    await page.context().close();
+  });
+
+  it('browses a folder link with breadcrumbs and zips all of it, identical', async () => {
+    const link = await makeLink('Shared album');
+    const page = await visitor();
+    await page.goto(link.url);
+    await page.getByRole('heading', { name: 'Shared album' }).waitFor();
+    await page.getByRole('button', { name: 'Day one/' }).click();
+    await page.getByRole('heading', { name: 'Day one' }).waitFor();
+    await page.getByText('beach.txt').waitFor();
+    await page.getByRole('navigation', { name: 'Folder path' }).getByRole('button', { name: 'Shared album' }).click();
+    await page.getByRole('heading', { name: 'Shared album' }).waitFor();
+    const zip = await downloaded(page, () => page.getByRole('button', { name: 'Download all as zip' }).click());
+    writeFileSync(join(dir, 'album.zip'), zip);
+    const listing = execFileSync(PYTHON, [
+      '-c',
+      'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; ' +
+        'print("\\n".join(f"{i.filename}={z.read(i).decode()}" for i in z.infolist() if not i.is_dir()))',
+      join(dir, 'album.zip'),
+    ]).toString();
+    expect(listing.trim().split('\n').sort()).toEqual(
+      Object.entries(album)
+        .map(([path, content]) => `Shared album/${path}=${content}`)
+        .sort(),
+    );
+    await page.context().close();
+  });
+
+  it('refuses a password link without its password and with a wrong one, and opens it with the right one', async () => {
+    const link = await makeLink('report.bin', { password: 'open sesame' });
+    const page = await visitor();
+    await page.goto(link.url);
+    await page.getByRole('heading', { name: 'This link has a password' }).waitFor();
+    // Without the password nothing was asked of the link but whether it has one.
+    const asked = server.received.filter((request) => request.url.includes(`/api/s/${link.id}`));
+    expect(asked.map((request) => new URL(request.url).pathname)).toEqual([`/api/s/${link.id}/access`]);
+    await page.getByLabel('Password').fill('open sesame!');
+    await page.getByRole('button', { name: 'Open' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Wrong password' }).waitFor();
+    expect(await page.getByRole('heading', { name: 'report.bin' }).count()).toBe(0);
+    await page.getByLabel('Password').fill('open sesame');
+    await page.getByRole('button', { name: 'Open' }).click();
+    await page.getByRole('heading', { name: 'report.bin' }).waitFor();
+    const bytes = await downloaded(page, () => page.getByRole('button', { name: 'Download' }).click());
+    expect(bytes.equals(report)).toBe(true);
+    await page.context().close();
+  });
+
+  it("refuses a wrap the server serves for another item than the link's", async () => {
+    const link = await makeLink('report.bin', { label: 'swapped' });
+    await queryRows(
+      server.db,
+      sql`update links set node_id = (select id from nodes where kind = 'file' and id <> links.node_id limit 1)
+          where id = ${link.id}`,
+    );
+    const page = await visitor();
+    await page.goto(link.url);
+    await refusal(page, 'This link does not open');
+    await page.getByTestId('link-refusal').filter({ hasText: 'failed its integrity check' }).waitFor();
+    await page.context().close();
+  });
+
+  it('ends access at its expiry, its download limit and its revocation, each with its own page', async () => {
+    const expiring = await makeLink('report.bin', { label: 'expiring' });
+    const limited = await makeLink('report.bin', { limit: 1, label: 'once' });
+    const revoked = await makeLink('Shared album', { label: 'revoked' });
+    const page = await visitor();
+
+    await visit(page, expiring.url);
+    await page.getByRole('heading', { name: 'report.bin' }).waitFor();
+    await queryRows(
+      server.db,
+      sql`update links set expires_at = now() - interval '1 minute' where id = ${expiring.id}`,
+    );
+    await visit(page, expiring.url);
+    await refusal(page, 'This link has expired');
+
+    await visit(page, limited.url);
+    await page.getByText('Downloads left: 1.').waitFor();
+    const bytes = await downloaded(page, () => page.getByRole('button', { name: 'Download' }).click());
+    expect(bytes.equals(report)).toBe(true);
+    await visit(page, limited.url);
+    await refusal(page, 'This link has been used up');
+
+    await owner.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Links' }).click();
+    await owner.getByRole('heading', { name: 'Links' }).waitFor();
+    const row = owner.getByTestId('link-row').filter({ hasText: 'revoked' }).filter({ hasText: 'Shared album' });
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await row.getByTestId('link-status').filter({ hasText: 'revoked' }).waitFor();
+    await visit(page, revoked.url);
+    await refusal(page, 'This link was revoked');
+    // The Links page names each link's item, decrypted on the owner's device, and its state.
+    const once = owner.getByTestId('link-row').filter({ hasText: 'once' });
+    await once.getByText('report.bin').waitFor();
+    await once.getByTestId('link-status').filter({ hasText: 'used up' }).waitFor();
+    await owner.getByTestId('link-row').filter({ hasText: 'expiring' }).getByText('expired').waitFor();
+
+    await visit(page, `${server.origin}/s/${limited.id}#not-a-secret`);
+    await refusal(page, 'This link is incomplete');
+    await page.context().close();
+  });
+
+  it('turns a link into preview only from the Links page: its files show on the page, with no download', async () => {
+    const link = await makeLink('Shared album', { label: 'to look at' });
+    await owner.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Links' }).click();
+    const row = owner.getByTestId('link-row').filter({ hasText: 'to look at' });
+    await row.getByRole('button', { name: 'Edit' }).click();
+    await row.getByLabel('Allow download').uncheck();
+    await row.getByRole('button', { name: 'Save' }).click();
+    await row.getByText('preview only').waitFor();
+    const page = await visitor();
+    await page.goto(link.url);
+    await page.getByRole('heading', { name: 'Shared album' }).waitFor();
+    await page.getByRole('button', { name: 'Preview cover.txt' }).click();
+    expect(await page.getByTestId('preview-text').textContent()).toBe(album['cover.txt']);
+    expect(await page.getByRole('button', { name: /Download/ }).count()).toBe(0);
+    await page.context().close();
+  });
+
+  it('sends no secret or password anywhere, the token only in its header, and the database keeps its hash', async () => {
+    expect(made.length).toBeGreaterThanOrEqual(6);
+    const fromServer = server.received.map((request) => ({ url: request.url, headers: request.headers, body: '' }));
+    const fromBrowsers = captured.map((request) => ({
+      url: request.url,
+      headers: Object.entries(request.headers)
+        .map(([name, value]) => `${name}: ${value}`)
+        .join('\n'),
+      body: request.body?.toString('latin1') ?? '',
+    }));
+    const all = [...fromServer, ...fromBrowsers];
+    expect(all.some((request) => request.url.includes('/api/s/'))).toBe(true);
+    const forms = (bytes: Buffer) => [encodeBase64url(bytes, { padding: false }), bytes.toString('hex')];
+    for (const link of made) {
+      const secretBytes = Buffer.from(link.secret, 'base64url');
+      const never = [link.secret, secretBytes.toString('hex'), ...(link.password ? [link.password] : [])];
+      const token = forms(link.token);
+      for (const request of all) {
+        const whole = `${request.url}\n${request.headers}\n${request.body}`;
+        expect(
+          never.filter((value) => whole.includes(value)),
+          request.url,
+        ).toEqual([]);
+        expect(
+          token.filter((value) => `${request.url}\n${request.body}`.includes(value)),
+          request.url,
+        ).toEqual([]);
+        const headerLines = request.headers.split('\n').filter((line) => token.some((value) => line.includes(value)));
+        for (const line of headerLines) {
+          expect(line).toBe(`authorization: Link ${token[0]}`);
+          expect(new URL(request.url).pathname.startsWith(`/api/s/${link.id}`)).toBe(true);
+        }
+      }
+      const [row] = await queryRows<{ access_token_hash: Uint8Array; wrapped_key: string; encrypted_label: string }>(
+        server.db,
+        sql`select * from links where id = ${link.id}`,
+      );
+      expect(Buffer.from(row!.access_token_hash)).toEqual(createHash('sha256').update(link.token).digest());
+      const stored = JSON.stringify(row, (_key, value: unknown) =>
+        value instanceof Uint8Array ? Buffer.from(value).toString('hex') : value,
+      );
+      for (const value of [...never, ...token]) expect(stored).not.toContain(value);
+    }
+  });
+});
