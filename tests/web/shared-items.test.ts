@@ -12,6 +12,7 @@ function node(id: string, ownerId = ME): OpenNode {
     id,
     parentId: 'root',
     ownerId,
+    authorId: ownerId,
     kind: 'folder',
     name: `name of ${id}`,
     type: '',
