@@ -211,9 +211,21 @@ describe('sharing between two accounts in Chromium', () => {
     await action(owner, 'Projects', 'Share');
     const dialog = owner.getByRole('dialog', { name: 'Share “Projects”' });
     await dialog.getByRole('button', { name: 'Remove @ray' }).click();
-    await dialog.getByRole('status').filter({ hasText: '@ray no longer has access.' }).waitFor();
+    await dialog
+      .getByRole('status')
+      .filter({ hasText: "@ray no longer has access, and this folder's keys were changed" })
+      .waitFor();
     await dialog.getByText('Only you.').waitFor();
     await dialog.getByRole('button', { name: 'Close' }).click();
+
+    // The owner's tree opens under the rotated keys, from the server's new wraps after a reload.
+    await owner.reload();
+    await unlockWithPasskey(owner);
+    await go(owner, 'Files');
+    await owner.getByRole('button', { name: 'Projects', exact: true }).click();
+    await owner.getByRole('heading', { name: 'Projects' }).waitFor();
+    const bytes = await downloaded(owner, () => action(owner, 'from-ray.bin', 'Download'));
+    expect(bytes.equals(added)).toBe(true);
 
     // The recipient, still in the app, goes back to the folder it had open.
     await go(recipient, 'Files');
