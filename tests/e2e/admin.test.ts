@@ -2,8 +2,9 @@
  * The administration end to end, in the built web app on a fresh server left invite-only by default (REGISTRATION):
  * the first account is the admin and invites a second in the app; a visitor without an invite learns it before any
  * passkey is made; the admin sets the user's quota, which the user's upload meets with a message naming it; disables
- * the user (signed out at the next action, and told why), enables them, and deletes them after typing their id and a
- * passkey check, leaving no row and no blob of theirs. Each person has their own browser context and authenticator.
+ * the user (signed out at the next action, and told why; a link they made stops answering), enables them (the link
+ * answers again), and deletes them after typing their id and a passkey check, leaving no row and no blob of theirs.
+ * Each person has their own browser context and authenticator.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -122,6 +123,20 @@ describe('administration in Chromium', () => {
     await user.getByLabel('Files to upload').setInputFiles(file('fits.bin', 200_000));
     await user.getByRole('heading', { name: 'Uploads complete' }).waitFor();
     await user.getByRole('button', { name: 'Clear finished' }).click();
+    // A link the user makes, which a visitor without an account opens: it stops answering while the account is
+    // disabled, and answers again once it is enabled.
+    await user.getByLabel('Actions for fits.bin', { exact: true }).click();
+    await user.getByRole('button', { name: 'Get link', exact: true }).click();
+    const linkDialog = user.getByRole('dialog');
+    await linkDialog.getByRole('button', { name: 'Create link' }).click();
+    const linkUrl = await linkDialog.getByTestId('new-link-url').inputValue();
+    await linkDialog.getByRole('button', { name: 'Close' }).last().click();
+    const openLink = async () => {
+      await visitor.goto('about:blank');
+      await visitor.goto(linkUrl);
+    };
+    await openLink();
+    await visitor.getByRole('button', { name: 'Download' }).waitFor();
     await user.getByLabel('Files to upload').setInputFiles(file('too-big.bin', 2_000_000));
     await user.getByText(/Not enough space: this file is 2\.0 MB, and .* of your 1\.0 MB quota is in use/).waitFor();
 
@@ -133,11 +148,16 @@ describe('administration in Chromium', () => {
     await user.getByRole('status').filter({ hasText: 'this account is disabled by an admin' }).waitFor();
     await user.getByRole('button', { name: 'Sign in with a passkey' }).click();
     await user.getByRole('alert').filter({ hasText: 'this account is disabled by an admin' }).waitFor();
+    await openLink();
+    await visitor.getByRole('heading', { name: 'This link is unavailable' }).waitFor();
+    expect(await visitor.getByRole('button', { name: 'Download' }).count()).toBe(0);
 
     await userRow.getByRole('button', { name: 'Enable' }).click();
     await expect.poll(() => userRow.getByRole('cell').nth(4).textContent()).toBe('active');
     await user.getByRole('button', { name: 'Sign in with a passkey' }).click();
     await user.getByTestId('unlocked').waitFor();
+    await openLink();
+    await visitor.getByRole('button', { name: 'Download' }).waitFor();
 
     const [stored] = await rows<{ count: number }>(
       sql`select count(*)::int as count from revisions where owner_id = ${userId}`,
