@@ -3,7 +3,8 @@
  * with their own passkey provider: Anna chooses a handle and reads her card's link and QR code off her Contacts page;
  * Ben opens the link while locked, unlocks, and finds Anna among his contacts as verified. Before that, with the
  * handle lookup answered with other keys (as a hostile server would), the same link is refused loudly and adds
- * nothing; and once Anna is pinned, the Contacts page warns when the server gives other keys for her.
+ * nothing; once Anna is pinned, the Contacts page warns when the server gives other keys for her; and a card opened
+ * signed out is taken up after the sign-in.
  */
 import { chromium, type Browser, type Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -119,5 +120,16 @@ describe('contact cards between two accounts in Chromium', () => {
     } finally {
       await restore();
     }
+  });
+
+  it('keeps the card through a sign-in when it is opened signed out', async () => {
+    await ben.getByRole('link', { name: 'Coffer' }).click();
+    await ben.getByRole('button', { name: 'Sign out' }).click();
+    await ben.goto(card);
+    await ben.getByRole('link', { name: 'Sign in with a passkey' }).click();
+    expect(ben.url()).not.toContain('#');
+    await ben.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await ben.waitForURL('**/c/anna');
+    await ben.getByTestId('card-result').getByText('@anna is a verified contact').waitFor();
   });
 });
