@@ -15,7 +15,7 @@ import { startAppServer, type AppServer } from './app-server.ts';
 import { signUpWithPasskey } from './sign-up.ts';
 
 /** The first account of an instance is its admin, so Admin is among its destinations. */
-const DESTINATIONS = ['Home', 'Files', 'Shared with me', 'Links', 'Trash', 'Settings', 'Admin'];
+const DESTINATIONS = ['Home', 'Files', 'Shared with me', 'Links', 'Trash', 'Contacts', 'Settings', 'Admin'];
 const PHONE = { width: 390, height: 844 };
 
 describe('navigation and page width in Chromium', () => {

@@ -30,6 +30,11 @@ export const DESTINATIONS: readonly Destination[] = [
     icon: 'M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1',
   },
   { path: '/trash', label: 'Trash', icon: 'M4 7h16M9.5 7V4h5v3M6 7l1 13h10l1-13M10 11v5M14 11v5' },
+  {
+    path: '/contacts',
+    label: 'Contacts',
+    icon: 'M5 4h13a1 1 0 0 1 1 1v14a1 1 0 0 1-1 1H5zM12 12a2.5 2.5 0 1 0 0-5 2.5 2.5 0 0 0 0 5zM8 17a4 4 0 0 1 8 0',
+  },
   { path: '/settings', label: 'Settings', icon: 'M4 7h9M17 7h3M4 12h3M11 12h9M4 17h11M19 17h1M15 5v4M9 10v4M17 15v4' },
   { path: '/admin', label: 'Admin', icon: 'M12 3l8 3v6c0 4.5-3.4 8-8 9-4.6-1-8-4.5-8-9V6z', adminsOnly: true },
 ];
