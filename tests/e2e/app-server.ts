@@ -23,6 +23,8 @@ export interface AppServer {
    * the routes that read Node's request.
    */
   received: { url: string; headers: string }[];
+  /** Every line the server logged, for a test to check that no secret reached the logs. */
+  logged: string[];
   /** The fs blob store's directory, where a test can alter stored ciphertext as a hostile server would. */
   blobRoot: string;
   /** The server's database, for a test to check what is left in it. */
@@ -54,6 +56,7 @@ export async function startAppServer(
   const blobs = await createFsBlobStore(blobRoot);
   const port = await freePort();
   const origin = `http://localhost:${port}`;
+  const logged: string[] = [];
   const app = createApp({
     db: database.db,
     blobs,
@@ -61,7 +64,7 @@ export async function startAppServer(
     version: 'e2e',
     publicOrigin: origin,
     defaultQuotaBytes: 1024 ** 3,
-    log: () => undefined,
+    log: (line) => logged.push(line),
     ...(options.now ? { now: options.now } : {}),
     ...(options.registrationDefault ? { registrationDefault: options.registrationDefault } : {}),
   });
@@ -78,6 +81,7 @@ export async function startAppServer(
   return {
     origin,
     received,
+    logged,
     blobRoot,
     db: database.db,
     async close() {

@@ -6,20 +6,65 @@
  * recipient sees both as from an unverified sender until comparing the owner's words, accepts, previews and downloads
  * the file, and uploads into the folder; the owner sees who added that file and downloads it; then the owner removes
  * the recipient, whose app says the folder is no longer shared and whose requests for it the server refuses; and the
- * recipient removes the file from their own list.
+ * recipient removes the file from their own list. Throughout, every request both browsers send, the server's log, its
+ * database and its blobs are kept, and at the end searched for every secret key the pages held, the names and the
+ * content, in the clear and in the encodings a leak would take.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import { chromium, type Browser, type Download, type Page, type Request } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HandleLookupResponse } from '../../shared/api/responses.ts';
 import { encodeBase64url, exportPublicKey, generateAccountKeyPairs } from '../../shared/crypto/index.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tools/harness/chromium.ts';
+import { queryRows } from '../../tools/harness/test-databases.ts';
 import { addVirtualAuthenticator } from '../../tools/harness/virtual-authenticator.ts';
 import { startAppServer, type AppServer } from './app-server.ts';
 import { signUpWithPasskey, unlockWithPasskey } from './sign-up.ts';
+
+/**
+ * Runs in every page before its own scripts and hands the test a copy of each secret key the page's WebCrypto sees:
+ * raw symmetric keys and key material (the PRF output, the master key, node and file keys, derived Fernet keys, ECDH
+ * shared secrets) and private keys, as hex. Public keys (raw EC points, SPKI) are left out: they are meant to be sent.
+ */
+function keepSecretKeys(): void {
+  const keep = (window as unknown as { keepSecretKey: (hex: string) => void }).keepSecretKey;
+  const hex = (data: BufferSource) => {
+    const bytes = ArrayBuffer.isView(data)
+      ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+      : new Uint8Array(data);
+    return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  };
+  const named = (algorithm: AlgorithmIdentifier | { name: string }) =>
+    typeof algorithm === 'string' ? algorithm : algorithm.name;
+  const { importKey, exportKey } = SubtleCrypto.prototype;
+  SubtleCrypto.prototype.importKey = function (this: SubtleCrypto, ...args: Parameters<SubtleCrypto['importKey']>) {
+    const [format, data, algorithm] = args;
+    const publicPoint = format === 'raw' && ['ECDH', 'ECDSA'].includes(named(algorithm));
+    if ((format === 'raw' && !publicPoint) || format === 'pkcs8') keep(hex(data as BufferSource));
+    return (importKey as (...all: unknown[]) => Promise<CryptoKey>).apply(this, args);
+  } as SubtleCrypto['importKey'];
+  SubtleCrypto.prototype.exportKey = async function (this: SubtleCrypto, format: KeyFormat, key: CryptoKey) {
+    const exported = await (exportKey as (format: KeyFormat, key: CryptoKey) => Promise<ArrayBuffer | JsonWebKey>).call(
+      this,
+      format,
+      key,
+    );
+    if (key.type !== 'public' && exported instanceof ArrayBuffer) keep(hex(exported));
+    return exported;
+  } as SubtleCrypto['exportKey'];
+}
+
+/** A secret's bytes in the encodings a leak could take. */
+const encodings = (bytes: Buffer) => [
+  bytes.toString('hex'),
+  bytes.toString('base64'),
+  bytes.toString('base64').replace(/=+$/, ''),
+  bytes.toString('base64url'),
+];
 
 describe('sharing between two accounts in Chromium', () => {
   let server: AppServer;
@@ -28,8 +73,23 @@ describe('sharing between two accounts in Chromium', () => {
   let owner: Page;
   let recipient: Page;
 
+  /** Every request of both people's browsers, with its body; and every secret key their pages held. */
+  const captured: { url: string; headers: string; body: Buffer }[] = [];
+  const secretKeys = new Set<string>();
+
   async function person(): Promise<Page> {
     const context = await browser.newContext();
+    await context.exposeFunction('keepSecretKey', (hex: string) => secretKeys.add(hex));
+    await context.addInitScript(keepSecretKeys);
+    context.on('request', (request) => {
+      captured.push({
+        url: request.url(),
+        headers: Object.entries(request.headers())
+          .map(([name, value]) => `${name}: ${value}`)
+          .join('\n'),
+        body: request.postDataBuffer() ?? Buffer.alloc(0),
+      });
+    });
     const page = await context.newPage();
     const cdp = await context.newCDPSession(page);
     await cdp.send('WebAuthn.enable');
@@ -261,5 +321,56 @@ describe('sharing between two accounts in Chromium', () => {
     const dialog = owner.getByRole('dialog', { name: 'Share “report.txt”' });
     await dialog.getByText('@ray · viewer · declined').waitFor();
     await dialog.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('sends, logs and stores no key, name or content in the clear', async () => {
+    // The pages held keys and the browsers sent requests, so the checks below have something to find.
+    expect(secretKeys.size).toBeGreaterThan(20);
+    expect(captured.some((request) => request.url.includes('/api/shares'))).toBe(true);
+    expect(server.logged.length).toBeGreaterThan(0);
+
+    const tables = await queryRows<{ table_name: string }>(
+      server.db,
+      sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`,
+    );
+    const database: string[] = [];
+    for (const { table_name: table } of tables) {
+      const rows = await queryRows<{ row: string }>(
+        server.db,
+        sql.raw(`select row_to_json(t)::text as row from "${table}" t`),
+      );
+      database.push(...rows.map(({ row }) => row));
+    }
+    expect(database.some((row) => row.includes('"wrapped_grant"'))).toBe(true);
+    const blobs = readdirSync(server.blobRoot, { recursive: true, encoding: 'utf8' })
+      .map((path) => join(server.blobRoot, path))
+      .filter((path) => statSync(path).isFile())
+      .map((path) => readFileSync(path));
+    expect(blobs.length).toBeGreaterThan(0);
+
+    // What reached the server: the browsers' requests it received (a service worker answers some on the device).
+    const reached = new Set(server.received.map((request) => request.url));
+    const sent = captured.filter((request) => reached.has(request.url));
+    const texts = [
+      ...sent.map((request) => `${request.url}\n${request.headers}\n${request.body.toString('latin1')}`),
+      ...server.received.map((request) => `${request.url}\n${request.headers}`),
+      ...server.logged,
+      ...database,
+    ];
+    const names = ['report.txt', 'Projects', 'from-ray.bin', report.trim()].map((name) => Buffer.from(name));
+    const secrets = [...secretKeys].map((hex) => Buffer.from(hex, 'hex'));
+    const contentSample = added.subarray(1000, 1064);
+    for (const secret of [...names, ...secrets]) {
+      const forms = [secret.toString('latin1'), ...encodings(secret)];
+      expect(
+        texts.filter((text) => forms.some((form) => text.includes(form))).map((text) => text.slice(0, 120)),
+      ).toEqual([]);
+    }
+    for (const blob of blobs) {
+      for (const secret of [...names, ...secrets, contentSample]) expect(blob.includes(secret)).toBe(false);
+    }
+    expect(captured.filter((request) => request.body.includes(contentSample)).map((request) => request.url)).toEqual(
+      [],
+    );
   });
 });
