@@ -6,40 +6,13 @@
  */
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AccountDocumentResponse, HandleLookupResponse } from '../../shared/api/responses.ts';
-import {
-  decodeBase64url,
-  encodeBase64url,
-  exportPublicKey,
-  fingerprintText,
-  generateAccountKeyPairs,
-  generateKey,
-  wrapPrivateKey,
-} from '../../shared/crypto/index.ts';
+import { decodeBase64url, encodeBase64url } from '../../shared/crypto/index.ts';
 import type { UnlockedAccount } from '../../web/src/lib/auth/account-client.ts';
 import { loadContacts, type Contact } from '../../web/src/lib/contacts/contact-book.ts';
 import { acceptCard, CardMismatchError, cardUrl, ownCard } from '../../web/src/lib/contacts/contact-card.ts';
+import { person, unlockedAccount, type Person } from './people.ts';
 
-interface Person {
-  id: string;
-  handle: string;
-  published: { sharing: string; signing: string };
-  fingerprint: string;
-}
-
-async function person(handle: string): Promise<Person & { keys: Awaited<ReturnType<typeof generateAccountKeyPairs>> }> {
-  const keys = await generateAccountKeyPairs();
-  const sharing = await exportPublicKey(keys.sharing.publicKey);
-  const signing = await exportPublicKey(keys.signing.publicKey);
-  return {
-    id: crypto.randomUUID(),
-    handle,
-    keys,
-    published: { sharing: encodeBase64url(sharing), signing: encodeBase64url(signing) },
-    fingerprint: await fingerprintText([sharing, signing]),
-  };
-}
-
-let me: Awaited<ReturnType<typeof person>>;
+let me: Person;
 let alice: Person;
 let mallory: Person;
 let account: UnlockedAccount;
@@ -49,24 +22,7 @@ let writes: number;
 
 beforeAll(async () => {
   [me, alice, mallory] = await Promise.all([person('me'), person('alice'), person('mallory')]);
-  const masterKey = generateKey();
-  account = {
-    userId: me.id,
-    masterKey,
-    bundle: {
-      userId: me.id,
-      role: 'user',
-      handle: 'me',
-      prfWraps: [],
-      passphraseWrap: null,
-      recoveryWrap: null,
-      privateKeys: {
-        sharing: await wrapPrivateKey(masterKey, me.keys.sharing.privateKey, me.id, 'sharing'),
-        signing: await wrapPrivateKey(masterKey, me.keys.signing.privateKey, me.id, 'signing'),
-      },
-      publicKeys: me.published,
-    },
-  };
+  account = await unlockedAccount(me);
 });
 
 afterEach(() => vi.unstubAllGlobals());

@@ -6,37 +6,11 @@
  */
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { HandleLookupResponse, IncomingShare } from '../../shared/api/responses.ts';
-import {
-  encodeBase64url,
-  exportPublicKey,
-  generateAccountKeyPairs,
-  generateKey,
-  generateNodeKey,
-  makeGrant,
-  wrapPrivateKey,
-  type AccountKeyPairs,
-  type Grant,
-  type GrantTerms,
-} from '../../shared/crypto/index.ts';
+import { exportPublicKey, generateNodeKey, makeGrant, type Grant, type GrantTerms } from '../../shared/crypto/index.ts';
 import type { UnlockedAccount } from '../../web/src/lib/auth/account-client.ts';
 import { checkRecipient, KeyChangedError, type Contact } from '../../web/src/lib/contacts/contact-book.ts';
 import { receivedShares } from '../../web/src/lib/sharing/received-shares.ts';
-
-interface Person {
-  id: string;
-  handle: string;
-  keys: AccountKeyPairs;
-  published: { sharing: string; signing: string };
-}
-
-async function person(handle: string): Promise<Person> {
-  const keys = await generateAccountKeyPairs();
-  const published = {
-    sharing: encodeBase64url(await exportPublicKey(keys.sharing.publicKey)),
-    signing: encodeBase64url(await exportPublicKey(keys.signing.publicKey)),
-  };
-  return { id: crypto.randomUUID(), handle, keys, published };
-}
+import { person, unlockedAccount, type Person } from './people.ts';
 
 let me: Person;
 let alice: Person;
@@ -45,25 +19,7 @@ let account: UnlockedAccount;
 
 beforeAll(async () => {
   [me, alice, mallory] = await Promise.all([person('me'), person('alice'), person('mallory')]);
-  const masterKey = generateKey();
-  const privateKeys = {
-    sharing: await wrapPrivateKey(masterKey, me.keys.sharing.privateKey, me.id, 'sharing'),
-    signing: await wrapPrivateKey(masterKey, me.keys.signing.privateKey, me.id, 'signing'),
-  };
-  account = {
-    userId: me.id,
-    masterKey,
-    bundle: {
-      userId: me.id,
-      role: 'user',
-      handle: 'me',
-      prfWraps: [],
-      passphraseWrap: null,
-      recoveryWrap: null,
-      privateKeys,
-      publicKeys: me.published,
-    },
-  };
+  account = await unlockedAccount(me);
 });
 
 afterEach(() => vi.unstubAllGlobals());
