@@ -8,12 +8,12 @@
  */
 import { chromium, type Browser, type Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HandleLookupResponse } from '../../shared/api/responses.ts';
-import { encodeBase64url, exportPublicKey, generateAccountKeyPairs } from '../../shared/crypto/index.ts';
+import { generateAccountKeyPairs } from '../../shared/crypto/index.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tools/harness/chromium.ts';
-import { addVirtualAuthenticator } from '../../tools/harness/virtual-authenticator.ts';
+import { chooseHandle, goTo, signUpPerson } from './accounts.ts';
 import { startAppServer, type AppServer } from './app-server.ts';
-import { signUpWithPasskey, unlockWithPasskey } from './sign-up.ts';
+import { unlockWithPasskey } from './sign-up.ts';
+import { substitutePublishedKeys } from './tamper.ts';
 
 describe('contact cards between two accounts in Chromium', () => {
   let server: AppServer;
@@ -22,17 +22,6 @@ describe('contact cards between two accounts in Chromium', () => {
   let ben: Page;
   let card = '';
 
-  async function person(): Promise<Page> {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    await addVirtualAuthenticator(cdp, true);
-    await signUpWithPasskey(page, server.origin);
-    return page;
-  }
-  const go = (page: Page, name: string) =>
-    page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
   /** Opens the card as a visitor would, in a fresh page load: locked, then unlocked, then taken back to the card. */
   const openCard = async (page: Page) => {
     await page.goto(card);
@@ -42,25 +31,14 @@ describe('contact cards between two accounts in Chromium', () => {
     expect(page.url()).not.toContain('#');
   };
   /** Ben's handle lookups for Anna answered with keys that are not hers, until the returned function is called. */
-  const substituteAnnasKeys = async (): Promise<() => Promise<void>> => {
-    const substitute = await generateAccountKeyPairs();
-    const publicKeys = {
-      sharing: encodeBase64url(await exportPublicKey(substitute.sharing.publicKey)),
-      signing: encodeBase64url(await exportPublicKey(substitute.signing.publicKey)),
-    };
-    const lookups = '**/api/handles/anna';
-    await ben.context().route(lookups, async (route) => {
-      const found = (await (await route.fetch()).json()) as HandleLookupResponse;
-      await route.fulfill({ json: { ...found, publicKeys } });
-    });
-    return () => ben.context().unroute(lookups);
-  };
+  const substituteAnnasKeys = async (): Promise<() => Promise<void>> =>
+    (await substitutePublishedKeys(ben.context(), 'anna', await generateAccountKeyPairs())).restore;
 
   beforeAll(async () => {
     server = await startAppServer('web app');
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-    anna = await person();
-    ben = await person();
+    anna = await signUpPerson(browser, server.origin);
+    ben = await signUpPerson(browser, server.origin);
   }, 90_000);
 
   afterAll(async () => {
@@ -69,13 +47,10 @@ describe('contact cards between two accounts in Chromium', () => {
   });
 
   it('shows one’s own card with its QR code once there is a handle', async () => {
-    await go(anna, 'Contacts');
+    await goTo(anna, 'Contacts');
     await anna.getByText('You have no handle yet, so you have no card.').waitFor();
-    await go(anna, 'Settings');
-    await anna.getByLabel('Handle', { exact: true }).fill('anna');
-    await anna.getByRole('button', { name: 'Set handle' }).click();
-    await anna.getByText('Your handle is now @anna.').waitFor();
-    await go(anna, 'Contacts');
+    await chooseHandle(anna, 'anna');
+    await goTo(anna, 'Contacts');
     card = (await anna.getByTestId('card-url').textContent())!.trim();
     expect(card).toMatch(new RegExp(`^${server.origin}/c/anna#[A-Za-z0-9_-]{43}$`));
     await anna.getByRole('img', { name: 'QR code of your contact card' }).waitFor();
@@ -92,18 +67,18 @@ describe('contact cards between two accounts in Chromium', () => {
     } finally {
       await restore();
     }
-    await go(ben, 'Contacts');
+    await goTo(ben, 'Contacts');
     await ben.getByText('None yet.').waitFor();
   });
 
   it('adds the card’s owner as a verified contact when the keys match', async () => {
     await openCard(ben);
     await ben.getByTestId('card-result').getByText('@anna is a verified contact').waitFor();
-    await go(ben, 'Contacts');
+    await goTo(ben, 'Contacts');
     const annaRow = ben.getByTestId('contact').filter({ hasText: '@anna' });
     await annaRow.getByText('verified', { exact: true }).waitFor();
     // The words Ben now holds for Anna are those her own settings show.
-    await go(anna, 'Settings');
+    await goTo(anna, 'Settings');
     const annasWords = (await anna.getByTestId('fingerprint').textContent())!.trim();
     await annaRow.getByRole('button', { name: 'Fingerprint words of @anna' }).click();
     expect((await annaRow.getByTestId('contact-fingerprint').textContent())!.trim()).toBe(annasWords);
@@ -114,7 +89,7 @@ describe('contact cards between two accounts in Chromium', () => {
     try {
       await ben.reload();
       await unlockWithPasskey(ben);
-      await go(ben, 'Contacts');
+      await goTo(ben, 'Contacts');
       const warning = ben.getByRole('alert').filter({ hasText: 'Warning: the keys of @anna have changed' });
       await warning.getByRole('button', { name: 'I compared the new words: accept the new keys' }).waitFor();
     } finally {

@@ -10,9 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportPublicKey, generateAccountKeyPairs, generateNodeKey, makeGrant } from '../../shared/crypto/index.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tools/harness/chromium.ts';
 import { queryRows } from '../../tools/harness/test-databases.ts';
-import { addVirtualAuthenticator } from '../../tools/harness/virtual-authenticator.ts';
+import { signUpPerson } from './accounts.ts';
 import { startAppServer, type AppServer } from './app-server.ts';
-import { signUpWithPasskey } from './sign-up.ts';
 
 /** The first account of an instance is its admin, so Admin is among its destinations. */
 const DESTINATIONS = ['Home', 'Files', 'Shared with me', 'Links', 'Trash', 'Contacts', 'Settings', 'Admin'];
@@ -35,13 +34,8 @@ describe('navigation and page width in Chromium', () => {
 
   /** Another account, made in its own browser, to share with. */
   async function otherAccount(): Promise<string> {
-    const context = await browser.newContext();
-    const other = await context.newPage();
-    const cdp = await context.newCDPSession(other);
-    await cdp.send('WebAuthn.enable');
-    await addVirtualAuthenticator(cdp, true);
-    await signUpWithPasskey(other, server.origin);
-    await context.close();
+    const other = await signUpPerson(browser, server.origin);
+    await other.context().close();
     const [row] = await queryRows<{ id: string }>(server.db, sql`select id from users where role = 'user'`);
     return row!.id;
   }
@@ -49,12 +43,7 @@ describe('navigation and page width in Chromium', () => {
   beforeAll(async () => {
     server = await startAppServer('web app');
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    await addVirtualAuthenticator(cdp, true);
-    await signUpWithPasskey(page, server.origin);
+    page = await signUpPerson(browser, server.origin, { viewport: { width: 1280, height: 800 } });
   }, 60_000);
 
   afterAll(async () => {
