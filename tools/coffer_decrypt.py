@@ -717,8 +717,8 @@ def _refuse_constant(name):
 
 
 def parse_metadata(kind: str, plaintext: bytes) -> dict:
-    """Spec 5, "What a reader accepts": UTF-8 (one leading byte order mark dropped), one JSON object with exactly
-    the kind's fields. Numbers are read as IEEE 754 doubles, as JavaScript does; every failure is METADATA_INVALID.
+    """Spec 5, "What a reader accepts": UTF-8 (a byte order mark is not JSON white space), one JSON object with
+    exactly the kind's fields. Numbers are read as IEEE 754 doubles, as JavaScript does; every failure is METADATA_INVALID.
     """
     def invalid(why):
         return CofferError("METADATA_INVALID", f"metadata does not belong to this node or is not well formed ({why})")
@@ -727,7 +727,6 @@ def parse_metadata(kind: str, plaintext: bytes) -> dict:
         text = plaintext.decode("utf-8")
     except UnicodeDecodeError:
         raise invalid("not UTF-8") from None
-    text = text.removeprefix("\ufeff")
     try:
         value = json.loads(text, parse_int=float, parse_float=float, parse_constant=_refuse_constant)
     except (ValueError, RecursionError):
