@@ -1,10 +1,9 @@
 /**
  * Writes tests/vectors/coffer.json and the worked example in docs/FORMAT.md: stream, wrapped-key, sealed-text, passphrase, grant,
- * link and request-seal vectors with every random input fixed, so that any implementation can check it produces
- * exactly these bytes. Run with `npm run vectors`; the output is committed.
+ * link, request-seal, account, metadata and thumbnail vectors with every random input fixed, so that any implementation
+ * can check it produces exactly these bytes. Run with `npm run vectors`; the output is committed.
  */
 import { createECDH, createHash } from 'node:crypto';
-import { deterministicRandom, seededJwk, TIMESTAMP } from './vectors/deterministic.ts';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { concatBytes, fromHex, toHex, u16, u32, u64, u8, utf8 } from '../shared/crypto/bytes.ts';
 import { hkdf, importHkdfKey } from '../shared/crypto/hkdf.ts';
@@ -37,9 +36,10 @@ import {
   type Pbkdf2Params,
 } from '../shared/crypto/index.ts';
 import { keyPairFromJwk, publicKeySpki, type VectorJwk } from '../tests/vectors/keys.ts';
-import { accountSealedTexts, accountVectors } from './vectors/account-vectors.ts';
-import { metadataVectors, thumbnailVectors } from './vectors/tree-vectors.ts';
 import { patternBytes, VECTOR_PATTERN } from '../tests/vectors/pattern.ts';
+import { accountSealedTexts, accountVectors } from './vectors/account-vectors.ts';
+import { deterministicRandom, seededJwk, TIMESTAMP } from './vectors/deterministic.ts';
+import { metadataVectors, thumbnailVectors } from './vectors/tree-vectors.ts';
 
 const SMALL_CHUNK = 1024;
 const streamCases: { name: string; size: number; chunkSize: number }[] = [
