@@ -14,6 +14,12 @@ Usage:
         < wrapped
     python3 tools/coffer_decrypt.py open-request-seal --owner-key <JWK file>
         --owner-id <uuid> --request-link-id <id> --node-id <uuid> < seal.json
+    python3 tools/coffer_decrypt.py open-account
+        (--recovery-code-file <path> | --passphrase-file <path>) < bundle.json
+    python3 tools/coffer_decrypt.py open-metadata --node-key <base64url>
+        --kind folder|file --node-id <uuid> [--parent-id <uuid>] < metadata
+    python3 tools/coffer_decrypt.py open-sealed-text --key <base64url>
+        --purpose <purpose> --owner <id> --object <id> < sealed
 
 Reads a Coffer stream (spec section 3) on stdin and writes the plaintext on
 stdout, one chunk at a time, in constant memory. On failure it prints one line
@@ -29,6 +35,15 @@ open-link derives a share link's keys from its secret and optional password
 kind and node key as JSON. open-request-seal opens a file key sealed to the
 owner through a request link (spec 4.5) with the owner's sharing private key
 and prints it as JSON. Any of these keys can then be given to --key for a file.
+
+open-account reads an account bundle (the JSON the server returns at sign-in:
+userId, recoveryWrap, passphraseWrap, privateKeys, publicKeys), opens the master
+key with the recovery code or the passphrase (spec 4.1, 4.7), unwraps the private
+keys, checks the published public keys against them and prints the master key,
+the private keys (PKCS#8), the public keys and the fingerprint. The master key
+opens the root folder's key and the sealed texts (open-sealed-text); each folder
+key opens its children's, and open-metadata reads a node's metadata with the rules
+of spec 5. tools/coffer_check_vectors.py runs every vector through this file.
 
 Dependencies: the Python standard library, `cryptography`, and `argon2-cffi`
 for links with a password.
@@ -376,6 +391,14 @@ def open_seal(label: bytes, private_key, ephemeral_spki: bytes, wrapped: str,
     return unwrap(hkdf32(shared, salt, label), wrapped, purpose, owner, obj)
 
 
+def grant_signed_bytes(ids: list, kind: str, role: str, ephemeral: bytes, recipient_spki: bytes, token: bytes) -> bytes:
+    """Spec 4.3: what the sender signs; ids are the 16-byte sender, recipient, owner and node ids."""
+    return (LABEL_GRANT_SIGNATURE + b"\x00" + bytes([GRANT_VERSION])
+            + b"".join(field(i) for i in ids)
+            + field(kind.encode()) + field(role.encode())
+            + field(ephemeral) + field(recipient_spki) + field(token))
+
+
 def open_grant(grant: dict, recipient_key, sender_spki: bytes) -> dict:
     """Spec 4.3, steps 1, 2 and 4: well formed, signed by the sender, seal opens.
 
@@ -407,10 +430,7 @@ def open_grant(grant: dict, recipient_key, sender_spki: bytes) -> dict:
     if len(signature) != 64:
         raise malformed(f"signature is 64 bytes, got {len(signature)}")
 
-    signed = (LABEL_GRANT_SIGNATURE + b"\x00" + bytes([GRANT_VERSION])
-              + b"".join(field(i) for i in ids)
-              + field(kind.encode()) + field(role.encode())
-              + field(ephemeral) + field(spki(recipient_key.public_key())) + field(token))
+    signed = grant_signed_bytes(ids, kind, role, ephemeral, spki(recipient_key.public_key()), token)
     try:
         sender = serialization.load_der_public_key(sender_spki)
         # WebCrypto writes r || s; cryptography wants DER.
@@ -427,6 +447,36 @@ def open_grant(grant: dict, recipient_key, sender_spki: bytes) -> dict:
     return {**terms, "nodeKey": base64.urlsafe_b64encode(node_key).decode()}
 
 
+# JavaScript's white space (String.prototype.trim and \s): what a name may not be made of only (spec 5), and what a
+# recovery code may hold between its characters (spec 4.7).
+NAME_WHITE_SPACE = ("\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+                    "\u2028\u2029\u202f\u205f\u3000\ufeff")
+
+
+def check_range(name: str, value, low: int, high: int) -> None:
+    """Spec 4.1: below the floor (or not a whole number) is WEAK_PARAMETERS, above the ceiling PARAMETERS_TOO_COSTLY."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise CofferError("WEAK_PARAMETERS", f"{name} must be a whole number of at least {low}, got {value!r}")
+    if value > high:
+        raise CofferError("PARAMETERS_TOO_COSTLY", f"{name} must be at most {high}, got {value}")
+
+
+def check_argon2id(memory, passes, lanes) -> None:
+    """Spec 4.1: the bounds a client accepts, checked before any work."""
+    check_range("Argon2id memoryKiB", memory, *ARGON2ID_MEMORY_KIB)
+    check_range("Argon2id passes", passes, *ARGON2ID_PASSES)
+    check_range("Argon2id parallelism", lanes, *ARGON2ID_PARALLELISM)
+    check_range("Argon2id memoryKiB x passes", memory * passes, *ARGON2ID_WORK)
+
+
+def argon2id(password: bytes, salt: bytes, memory: int, passes: int, lanes: int) -> bytes:
+    """Spec 4.1: RFC 9106's Argon2id, version 0x13, no secret, no associated data, 32 bytes."""
+    from argon2.low_level import Type, hash_secret_raw  # only passphrases and link passwords need it
+
+    return hash_secret_raw(password, salt, time_cost=passes, memory_cost=memory, parallelism=lanes,
+                           hash_len=32, type=Type.ID, version=19)
+
+
 def link_keys(secret_text: str, link_id: str, password, cost) -> tuple:
     """Spec 4.4: (wrapping_secret, access_token) from the secret and optional password."""
     secret = b64decode(secret_text, "the link's secret") if not secret_text.endswith("=") else b""
@@ -437,24 +487,14 @@ def link_keys(secret_text: str, link_id: str, password, cost) -> tuple:
     salt = link_id.encode("ascii")
     flag, ikm = 0, secret
     if password is not None:
-        from argon2.low_level import Type, hash_secret_raw  # only links with a password need it
-
         memory, passes, lanes = cost
-        for name, value, (low, high) in (("memoryKiB", memory, ARGON2ID_MEMORY_KIB),
-                                          ("passes", passes, ARGON2ID_PASSES),
-                                          ("parallelism", lanes, ARGON2ID_PARALLELISM),
-                                          ("memoryKiB x passes", memory * passes, ARGON2ID_WORK)):
-            if value < low:
-                raise CofferError("WEAK_PARAMETERS", f"Argon2id {name} must be at least {low}, got {value}")
-            if value > high:
-                raise CofferError("PARAMETERS_TOO_COSTLY", f"Argon2id {name} must be at most {high}, got {value}")
+        check_argon2id(memory, passes, lanes)
         if not password:
             raise CofferError("BAD_ARGUMENT", "a link password cannot be empty")
         password_salt = HKDF(algorithm=hashes.SHA256(), length=16, salt=salt,
                              info=LABEL_LINK_PASSWORD_SALT).derive(secret)
-        stretched = hash_secret_raw(unicodedata.normalize("NFC", password).encode("utf-8"), password_salt,
-                                    time_cost=passes, memory_cost=memory, parallelism=lanes,
-                                    hash_len=32, type=Type.ID, version=19)
+        stretched = argon2id(unicodedata.normalize("NFC", password).encode("utf-8"), password_salt,
+                             memory, passes, lanes)
         flag, ikm = 1, secret + stretched
     info = b"\x00" + bytes([flag])
     return hkdf32(ikm, salt, LABEL_LINK_WRAP + info), hkdf32(ikm, salt, LABEL_LINK_ACCESS + info)
@@ -493,6 +533,252 @@ def open_request_seal(seal: dict, owner_key, owner_id: str, request_link_id: str
     return {"fileKey": base64.urlsafe_b64encode(file_key).decode()}
 
 
+# --- The account layer (spec 4.1 and 4.7) ------------------------------------
+
+LABEL_PRF_INPUT = b"coffer/v1/prf/input"
+LABEL_PRF_WRAP = b"coffer/v1/prf/wrap"
+LABEL_RECOVERY_WRAP = b"coffer/v1/recovery/wrap"
+LABEL_RECOVERY_VERIFIER = b"coffer/v1/recovery/verifier"
+LABEL_FINGERPRINT = b"coffer/v1/fingerprint"
+PBKDF2_ITERATIONS = (600000, 10000000)
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+RECOVERY_CODE_CHARS = 52
+
+
+def prf_input() -> bytes:
+    """Spec 4.7: what every passkey is asked to evaluate its PRF on."""
+    return hashlib.sha256(LABEL_PRF_INPUT).digest()
+
+
+def prf_wrapping_secret(prf_output: bytes, salt: bytes) -> bytes:
+    if len(prf_output) != 32:
+        raise CofferError("BAD_ARGUMENT", f"a PRF output is 32 bytes, got {len(prf_output)}")
+    return hkdf32(prf_output, salt, LABEL_PRF_WRAP)
+
+
+def format_recovery_code(key: bytes) -> str:
+    """Spec 4.7: 256 bits as 52 characters of Crockford's base32, most significant bit first, in groups of four."""
+    value = int.from_bytes(key, "big") << 4  # 260 bits: four zero bits after the key
+    chars = "".join(CROCKFORD[(value >> (5 * i)) & 31] for i in reversed(range(RECOVERY_CODE_CHARS)))
+    return "-".join(chars[i:i + 4] for i in range(0, RECOVERY_CODE_CHARS, 4))
+
+
+def parse_recovery_code(text: str) -> bytes:
+    """Spec 4.7: any case, whitespace and dashes ignored, O read as 0 and I or L as 1; the last 4 bits are ignored."""
+    clean = "".join(char for char in text.upper() if char not in NAME_WHITE_SPACE + "-").replace("O", "0")
+    clean = clean.replace("I", "1").replace("L", "1")
+    if len(clean) != RECOVERY_CODE_CHARS or any(char not in CROCKFORD for char in clean):
+        raise CofferError("BAD_RECOVERY_CODE", f"a recovery code is {RECOVERY_CODE_CHARS} letters and digits "
+                          f"(dashes and spaces optional); this one has {len(clean)}")
+    value = 0
+    for char in clean:
+        value = (value << 5) | CROCKFORD.index(char)
+    return (value >> 4).to_bytes(32, "big")
+
+
+def recovery_wrapping_secret(recovery_key: bytes, salt: bytes) -> bytes:
+    return hkdf32(recovery_key, salt, LABEL_RECOVERY_WRAP)
+
+
+def recovery_verifier(recovery_key: bytes) -> bytes:
+    return hkdf32(recovery_key, b"", LABEL_RECOVERY_VERIFIER)
+
+
+def whole(value):
+    """A JSON number that is a whole number, as an int (JSON's 65536.0 is JavaScript's 65536); anything else as is."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def passphrase_wrapping_secret(passphrase: str, params: dict) -> bytes:
+    """Spec 4.1: the parameters are checked before any work, then the KDF runs on the NFC passphrase."""
+    if not isinstance(params, dict):
+        raise CofferError("WEAK_PARAMETERS", "the passphrase parameters are missing")
+    if not isinstance(params.get("salt"), str):
+        raise CofferError("WEAK_PARAMETERS", "the salt is missing")
+    salt = b64decode(params["salt"], "the salt")
+    if len(salt) != 16:
+        raise CofferError("WEAK_PARAMETERS", f"the salt is 16 bytes, got {len(salt)}")
+    data = unicodedata.normalize("NFC", passphrase).encode("utf-8")
+    if params.get("kdf") == "Argon2id":
+        memory, passes, lanes = (whole(params.get(name)) for name in ("memoryKiB", "passes", "parallelism"))
+        check_argon2id(memory, passes, lanes)
+        return argon2id(data, salt, memory, passes, lanes)
+    if params.get("kdf") == "PBKDF2-SHA256":
+        iterations = whole(params.get("iterations"))
+        check_range("PBKDF2 iterations", iterations, *PBKDF2_ITERATIONS)
+        return hashlib.pbkdf2_hmac("sha256", data, salt, iterations, 32)
+    raise CofferError("WEAK_PARAMETERS", f"unknown passphrase KDF {params.get('kdf')!r}")
+
+
+def fingerprint(sharing_spki: bytes, signing_spki: bytes) -> bytes:
+    """Spec 4.5."""
+    return hashlib.sha256(LABEL_FINGERPRINT + field(sharing_spki) + field(signing_spki)).digest()
+
+
+def load_private_key(pkcs8: bytes):
+    """Spec 4.7: a P-256 private key in PKCS#8 DER."""
+    try:
+        key = serialization.load_der_private_key(pkcs8, password=None)
+    except (ValueError, TypeError):
+        raise CofferError("BAD_KEY", "the private key is not PKCS#8") from None
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp256r1":
+        raise CofferError("BAD_KEY", "the private key is not a P-256 key")
+    return key
+
+
+def open_account(bundle: dict, recovery_code=None, passphrase=None) -> dict:
+    """Spec 4.7: the master key from the recovery code or the passphrase, then the private keys under it.
+
+    The published public keys are accepted only if they are the public halves of the private keys.
+    """
+    user_id = bundle.get("userId")
+    if not isinstance(user_id, str) or not _LOWER_UUID.fullmatch(user_id):
+        raise CofferError("BAD_ARGUMENT", f"the bundle's userId is a lower-case UUID, got {user_id!r}")
+    if recovery_code is not None:
+        wrap = bundle.get("recoveryWrap")
+        if not isinstance(wrap, dict):
+            raise CofferError("WRAPPED_KEY_INVALID", "the bundle has no recovery wrap")
+        secret = recovery_wrapping_secret(parse_recovery_code(recovery_code), b64decode(wrap.get("salt"), "the salt"))
+        master_key = unwrap(secret, wrap.get("wrapped", ""), "master-key", user_id, "recovery")
+    elif passphrase is not None:
+        wrap = bundle.get("passphraseWrap")
+        if not isinstance(wrap, dict):
+            raise CofferError("WRAPPED_KEY_INVALID", "the bundle has no passphrase wrap")
+        secret = passphrase_wrapping_secret(passphrase, wrap)
+        master_key = unwrap(secret, wrap.get("wrapped", ""), "master-key", user_id, "passphrase")
+    else:
+        raise CofferError("BAD_ARGUMENT", "open the account with a recovery code or a passphrase")
+    result = {"userId": user_id, "masterKey": base64.urlsafe_b64encode(master_key).decode()}
+    spkis = []
+    for purpose in ("sharing", "signing"):
+        wrapped = (bundle.get("privateKeys") or {}).get(purpose)
+        if not isinstance(wrapped, str):
+            raise CofferError("WRAPPED_KEY_INVALID", f"the bundle has no wrapped {purpose} private key")
+        pkcs8 = unwrap(master_key, wrapped, f"{purpose}-private-key", user_id, user_id)
+        public = spki(load_private_key(pkcs8).public_key())
+        published = (bundle.get("publicKeys") or {}).get(purpose)
+        if published is None or b64decode(published, f"the {purpose} public key") != public:
+            raise CofferError("PUBLIC_KEY_MISMATCH", f"the published {purpose} public key is not the private key's")
+        spkis.append(public)
+        result[f"{purpose}PrivateKey"] = base64.urlsafe_b64encode(pkcs8).decode().rstrip("=")
+        result[f"{purpose}PublicKey"] = base64.urlsafe_b64encode(public).decode().rstrip("=")
+    result["fingerprint"] = base64.urlsafe_b64encode(fingerprint(*spkis)).decode().rstrip("=")
+    return result
+
+
+def open_sealed_text(key: bytes, sealed: str, purpose: str, owner: str, obj: str) -> str:
+    """Spec 4: a text sealed like a key; text that is not UTF-8 is refused like any other failure."""
+    try:
+        return unwrap(key, sealed, purpose, owner, obj).decode("utf-8")
+    except UnicodeDecodeError:
+        raise CofferError("WRAPPED_KEY_INVALID", "the sealed text is not UTF-8") from None
+
+
+# --- Node metadata and thumbnails (spec 5 and 5.1) ----------------------------
+
+LABEL_METADATA = b"coffer/v1/metadata"
+LABEL_THUMBNAIL = b"coffer/v1/thumbnail"
+METADATA_FIELDS = {"folder": ("name",), "file": ("name", "type", "size", "modified", "revision")}
+MAX_SAFE_INTEGER = 2 ** 53 - 1
+
+
+def uuid_bytes(text: str) -> bytes:
+    if not isinstance(text, str) or not _UUID.fullmatch(text):
+        raise CofferError("BAD_ARGUMENT", f"expected a UUID, got {text!r}")
+    return bytes.fromhex(text.replace("-", ""))
+
+
+def metadata_key(node_key: bytes, kind: str, node_id: str, parent_id) -> bytes:
+    """Spec 5: kind 0x01 folder, 0x02 file; the root's parent is sixteen zero bytes."""
+    if kind not in METADATA_FIELDS:
+        raise CofferError("BAD_ARGUMENT", f"kind is folder or file, got {kind!r}")
+    if parent_id is None and kind != "folder":
+        raise CofferError("BAD_ARGUMENT", "only a folder can be the root")
+    parent = bytes(16) if parent_id is None else uuid_bytes(parent_id)
+    info = LABEL_METADATA + b"\x00" + (b"\x01" if kind == "folder" else b"\x02") + uuid_bytes(node_id) + parent
+    return hkdf32(node_key, b"", info)
+
+
+def name_problem(name: str):
+    """Spec 5: why a name is refused, or None."""
+    if name.strip(NAME_WHITE_SPACE) == "":
+        return "a name cannot be empty or only white space"
+    if name in (".", ".."):
+        return f"{name!r} cannot be a name"
+    if any(char in name for char in "/\\\0"):
+        return 'a name cannot contain "/", "\\" or a NUL character'
+    if len(name.encode("utf-8", "surrogatepass")) > 255:
+        return "a name is at most 255 bytes of UTF-8"
+    return None
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_metadata(kind: str, plaintext: bytes) -> dict:
+    """Spec 5, "What a reader accepts": UTF-8 (a byte order mark is not JSON white space), one JSON object with
+    exactly the kind's fields. Numbers are read as IEEE 754 doubles, as JavaScript does; every failure is METADATA_INVALID.
+    """
+    def invalid(why):
+        return CofferError("METADATA_INVALID", f"metadata does not belong to this node or is not well formed ({why})")
+
+    try:
+        text = plaintext.decode("utf-8")
+    except UnicodeDecodeError:
+        raise invalid("not UTF-8") from None
+    try:
+        value = json.loads(text, parse_int=float, parse_float=float, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        raise invalid("not JSON") from None
+    fields = METADATA_FIELDS[kind]
+    if not isinstance(value, dict) or set(value) != set(fields):
+        raise invalid(f"a {kind}'s fields are exactly {', '.join(fields)}")
+    name = value["name"]
+    if not isinstance(name, str) or name_problem(name) is not None:
+        raise invalid(name_problem(name) if isinstance(name, str) else "the name is not a string")
+    if kind == "folder":
+        return {"name": name}
+    media_type = value["type"]
+    if not isinstance(media_type, str) or len(media_type.encode("utf-16-le", "surrogatepass")) // 2 > 255:
+        raise invalid("the type is a string of at most 255 UTF-16 code units")
+    out = {"name": name, "type": media_type}
+    for key in ("size", "modified", "revision"):
+        number = value[key]
+        if type(number) is not float or not number.is_integer() or not 0 <= number <= MAX_SAFE_INTEGER:
+            raise invalid(f"{key} is a whole number from 0 to 2^53 - 1")
+        out[key] = int(number)
+    return out
+
+
+def metadata_plaintext(kind: str, metadata: dict) -> bytes:
+    """Spec 5, "What a writer writes": JSON without white space, fields in order, padded with spaces to 64 bytes."""
+    ordered = {key: metadata[key] for key in METADATA_FIELDS[kind]}
+    data = json.dumps(ordered, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return data + b" " * (-len(data) % 64)
+
+
+def open_metadata(node_key: bytes, kind: str, node_id: str, parent_id, token: bytes) -> dict:
+    """Spec 5: the token under the metadata key of this place, then the parse."""
+    fernet = Fernet(base64.urlsafe_b64encode(metadata_key(node_key, kind, node_id, parent_id)))
+    plaintext = try_decrypt(fernet, token)
+    if plaintext is None:
+        raise CofferError("METADATA_INVALID", "metadata failed authentication or does not belong to this node")
+    return parse_metadata(kind, plaintext)
+
+
+def thumbnail_key(file_key: bytes, file_id: str, revision: int) -> bytes:
+    """Spec 5.1."""
+    return hkdf32(file_key, b"", LABEL_THUMBNAIL + b"\x00" + uuid_bytes(file_id) + struct.pack(">I", revision))
+
+
+def open_thumbnail(file_key: bytes, file_id: str, revision: int, token: bytes) -> bytes:
+    image = try_decrypt(Fernet(base64.urlsafe_b64encode(thumbnail_key(file_key, file_id, revision))), token)
+    if image is None:
+        raise CofferError("THUMBNAIL_INVALID", "thumbnail failed authentication or belongs to another file")
+    return image
+
+
 def parse_cost(text: str) -> tuple:
     if not re.fullmatch(r"[0-9]+,[0-9]+,[0-9]+", text):
         raise argparse.ArgumentTypeError("expected memoryKiB,passes,parallelism, e.g. 65536,3,1")
@@ -501,7 +787,8 @@ def parse_cost(text: str) -> tuple:
 
 def sharing_main(argv) -> int:
     parser = argparse.ArgumentParser(prog="coffer_decrypt",
-                                     description="Open a Coffer grant, share link or request-link seal.")
+                                     description="Open a Coffer grant, share link, request-link seal, account, "
+                                                 "node metadata or sealed text.")
     commands = parser.add_subparsers(dest="command", required=True)
     grant = commands.add_parser("open-grant", help="open a grant (spec 4.3) read on stdin as JSON")
     grant.add_argument("--recipient-key", required=True, help="file holding the recipient's sharing private key, JWK")
@@ -517,10 +804,36 @@ def sharing_main(argv) -> int:
     request.add_argument("--owner-id", required=True)
     request.add_argument("--request-link-id", required=True)
     request.add_argument("--node-id", required=True, help="the uploaded file's id")
+    account = commands.add_parser("open-account", help="open an account bundle (spec 4.7) read on stdin as JSON")
+    way = account.add_mutually_exclusive_group(required=True)
+    way.add_argument("--recovery-code-file", help="file holding the recovery code")
+    way.add_argument("--passphrase-file", help="file holding the passphrase (UTF-8, without newline)")
+    metadata = commands.add_parser("open-metadata", help="open a node's metadata (spec 5) read on stdin, base64url")
+    metadata.add_argument("--node-key", required=True, help="the node's key, base64url")
+    metadata.add_argument("--kind", required=True, choices=("folder", "file"))
+    metadata.add_argument("--node-id", required=True)
+    metadata.add_argument("--parent-id", help="the parent folder's id; none for the root folder")
+    sealed = commands.add_parser("open-sealed-text", help="open a sealed text (spec 4) read on stdin")
+    sealed.add_argument("--key", required=True, help="the key it is sealed under (the master key), base64url")
+    sealed.add_argument("--purpose", required=True, choices=("passkey-label", "contacts", "link-label"))
+    sealed.add_argument("--owner", required=True)
+    sealed.add_argument("--object", required=True)
     args = parser.parse_args(argv)
     try:
         text = sys.stdin.read()
-        if args.command == "open-request-seal":
+        if args.command == "open-account":
+            secret_file = args.recovery_code_file or args.passphrase_file
+            with open(secret_file, encoding="utf-8") as handle:
+                secret = handle.read().removesuffix("\n")
+            way = {"recovery_code": secret} if args.recovery_code_file else {"passphrase": secret}
+            result = open_account(json.loads(text), **way)
+        elif args.command == "open-metadata":
+            result = open_metadata(parse_key(args.node_key), args.kind, args.node_id, args.parent_id,
+                                   b64decode(text.strip(), "the metadata"))
+        elif args.command == "open-sealed-text":
+            result = {"text": open_sealed_text(parse_key(args.key), text.strip(), args.purpose, args.owner,
+                                               args.object)}
+        elif args.command == "open-request-seal":
             with open(args.owner_key, encoding="utf-8") as handle:
                 owner = import_jwk_private(json.load(handle))
             result = open_request_seal(json.loads(text), owner, args.owner_id, args.request_link_id, args.node_id)
@@ -559,7 +872,8 @@ def main(argv=None) -> int:
     # "--key -abc..." for a missing value followed by an option. Glue the value
     # to the flag ("--key=-abc...") so both spellings work.
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] in (["open-grant"], ["open-link"], ["open-request-seal"]):
+    if argv[:1] in (["open-grant"], ["open-link"], ["open-request-seal"], ["open-account"], ["open-metadata"],
+                    ["open-sealed-text"]):
         return sharing_main(argv)
     for i in range(len(argv) - 1):
         if argv[i] == "--key":

@@ -1,7 +1,7 @@
 /**
  * Writes tests/vectors/coffer.json and the worked example in docs/FORMAT.md: stream, wrapped-key, sealed-text, passphrase, grant,
- * link and request-seal vectors with every random input fixed, so that any implementation can check it produces
- * exactly these bytes. Run with `npm run vectors`; the output is committed.
+ * link, request-seal, account, metadata and thumbnail vectors with every random input fixed, so that any implementation
+ * can check it produces exactly these bytes. Run with `npm run vectors`; the output is committed.
  */
 import { createECDH, createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -37,24 +37,10 @@ import {
 } from '../shared/crypto/index.ts';
 import { keyPairFromJwk, publicKeySpki, type VectorJwk } from '../tests/vectors/keys.ts';
 import { patternBytes, VECTOR_PATTERN } from '../tests/vectors/pattern.ts';
+import { accountSealedTexts, accountVectors } from './vectors/account-vectors.ts';
+import { deterministicRandom, seededJwk, TIMESTAMP } from './vectors/deterministic.ts';
+import { metadataVectors, thumbnailVectors } from './vectors/tree-vectors.ts';
 
-/** Deterministic bytes: SHA-256 of the seed and a counter, so the vectors are reproducible. */
-function deterministicRandom(seed: string) {
-  let counter = 0;
-  const recorded: Uint8Array[] = [];
-  const random = (length: number) => {
-    const out = new Uint8Array(length);
-    for (let filled = 0; filled < length; filled += 32) {
-      const block = createHash('sha256').update(`${seed}/${counter++}`).digest();
-      out.set(block.subarray(0, Math.min(32, length - filled)), filled);
-    }
-    recorded.push(out);
-    return out;
-  };
-  return { random, recorded };
-}
-
-const TIMESTAMP = 1_795_000_000;
 const SMALL_CHUNK = 1024;
 const streamCases: { name: string; size: number; chunkSize: number }[] = [
   { name: 'worked-example', size: 5, chunkSize: SMALL_CHUNK },
@@ -198,16 +184,6 @@ for (const [name, kdf] of legacyAndCurrent) {
 
 const out = new URL('../tests/vectors/coffer.json', import.meta.url);
 const previous = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as { grant?: GrantVector[] }) : {};
-
-/** A P-256 key pair from a seed: the private scalar is SHA-256 of the seed (below the group order, as it is here). */
-function seededJwk(seed: string): VectorJwk {
-  const d = createHash('sha256').update(seed).digest();
-  const ecdh = createECDH('prime256v1');
-  ecdh.setPrivateKey(d);
-  const point = ecdh.getPublicKey();
-  const b64 = (bytes: Uint8Array) => encodeBase64url(bytes, { padding: false });
-  return { kty: 'EC', crv: 'P-256', x: b64(point.subarray(1, 33)), y: b64(point.subarray(33, 65)), d: b64(d) };
-}
 
 /** The sealing secret (docs/FORMAT.md section 4.2), computed here with Node's own ECDH, for implementers to compare. */
 async function sealingSecret(label: string, ephemeral: VectorJwk, recipient: VectorJwk): Promise<string> {
@@ -360,11 +336,29 @@ const requestSeal = [];
   });
 }
 
-const vectors = { plaintextPattern: VECTOR_PATTERN, stream, wrap, sealedText, passphrase, grant, link, requestSeal };
+const account = await accountVectors();
+const metadata = await metadataVectors();
+const thumbnail = await thumbnailVectors();
+sealedText.push(...(await accountSealedTexts(account[0]!)));
+
+const vectors = {
+  plaintextPattern: VECTOR_PATTERN,
+  stream,
+  wrap,
+  sealedText,
+  passphrase,
+  grant,
+  link,
+  requestSeal,
+  account,
+  metadata,
+  thumbnail,
+};
 writeFileSync(out, JSON.stringify(vectors, null, 1) + '\n');
 console.log(
   `wrote ${stream.length} stream, ${wrap.length} wrap, ${sealedText.length} sealed-text, ${passphrase.length} passphrase, ${grant.length} grant, ` +
-    `${link.length} link and ${requestSeal.length} request-seal vectors to ${out.pathname}`,
+    `${link.length} link, ${requestSeal.length} request-seal, ${account.length} account, ${metadata.length} metadata ` +
+    `and ${thumbnail.length} thumbnail vectors to ${out.pathname}`,
 );
 
 /** Writes the worked example of docs/FORMAT.md section 6 from the first stream vector, showing every intermediate. */

@@ -1,7 +1,8 @@
 /** Small byte helpers the format needs. Integers are big-endian, as in docs/FORMAT.md. */
 
 const encoder = new TextEncoder();
-const strictDecoder = new TextDecoder('utf-8', { fatal: true });
+/** ignoreBOM keeps a leading U+FEFF as text: dropping it would let two byte strings decode to one (FORMAT.md, notation). */
+const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function utf8(text: string): Uint8Array<ArrayBuffer> {
   return encoder.encode(text);

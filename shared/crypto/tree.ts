@@ -98,13 +98,13 @@ export async function nodeKeyWrapper(parentKey: Uint8Array): Promise<NodeKeyWrap
 
 /**
  * `options.timestamp` keeps the time the metadata was written when it is only encrypted again under a new key (a key
- * rotation, docs/FORMAT.md section 4.6), which changes nothing it describes.
+ * rotation, docs/FORMAT.md section 4.6), which changes nothing it describes. `options.iv` is for test vectors only.
  */
 export async function encryptMetadata<K extends NodeKind>(
   nodeKey: Uint8Array,
   place: NodePlace & { kind: K },
   metadata: NodeMetadata<K>,
-  options?: Pick<EncryptTokenOptions, 'timestamp'>,
+  options?: Pick<EncryptTokenOptions, 'timestamp' | 'iv'>,
 ): Promise<Uint8Array<ArrayBuffer>> {
   const checked = checkMetadata(place.kind, metadata);
   if (!checked) throw new CofferCryptoError('BAD_ARGUMENT', describeBadMetadata(place.kind, metadata));

@@ -83,6 +83,10 @@ describe('key wrapping', () => {
       concatBytes(u8(1), ...good.slice(0, 3)),
       concatBytes(u8(1), ...good.slice(0, 3), u16(33), new Uint8Array(32)),
       concatBytes(u8(1), ...good.slice(0, 3), u16(0)),
+      // A byte order mark before the purpose, owner or object: the binding is compared byte for byte.
+      concatBytes(u8(1), field(utf8(`\ufeff${binding.purpose}`)), ...good.slice(1)),
+      concatBytes(u8(1), good[0]!, field(utf8(`\ufeff${binding.owner}`)), ...good.slice(2)),
+      concatBytes(u8(1), ...good.slice(0, 2), field(utf8(`\ufeff${binding.object}`)), good[3]!),
     ];
     for (const payload of malformed) {
       await expectCode(unwrapKey(secret, await encryptTokenText(fernet, payload), binding), 'WRAPPED_KEY_INVALID');

@@ -2,7 +2,8 @@
  * Interoperability with independent implementations: Python's reference Fernet (python3-cryptography) in both
  * directions through `coffer fernet`, tools/coffer_decrypt.py, written from docs/FORMAT.md alone, and the passphrase
  * vectors opened with Python's Argon2 (python3-argon2, the reference C code) and PBKDF2; and the grant, link and
- * request-seal vectors opened by the reference decryptor.
+ * request-seal vectors opened by the reference decryptor; and every vector of tests/vectors/coffer.json run through it by
+ * tools/coffer_check_vectors.py.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -337,3 +338,128 @@ describe('tools/coffer_decrypt.py opens grants, share links and request-link sea
     expect(elsewhere.stderr).toMatch(/^coffer_decrypt: WRAPPED_KEY_INVALID: /);
   });
 });
+
+describe('tools/coffer_check_vectors.py runs every vector through the reference decryptor', () => {
+  const CHECKER = 'tools/coffer_check_vectors.py';
+  const sections = Object.entries(vectors).filter(([, value]) => Array.isArray(value));
+  const count = sections.reduce((sum, [, value]) => sum + (value as unknown[]).length, 0);
+
+  it('passes every vector of every section', async () => {
+    const result = await python(CHECKER, ['tests/vectors/coffer.json']);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout.toString('utf8')).toBe(`${count} vectors passed\n`);
+  });
+
+  it('fails on a vector whose expected values differ from what the format gives', async () => {
+    const altered = structuredClone(vectors) as unknown as {
+      metadata: { name: string; expected: object }[];
+      account: { recovery: { refused: string[]; code: string } }[];
+      thumbnail: { name: string; expected: object }[];
+      stream: { plaintextSize: number }[];
+    };
+    altered.metadata.find((vector) => vector.name === 'reader-duplicate-key-last-wins')!.expected = {
+      metadata: { name: 'first' },
+    };
+    altered.metadata.find((vector) => vector.name === 'name-only-unicode-white-space')!.expected = {
+      metadata: { name: ' ' },
+    };
+    altered.account[0]!.recovery.refused.push(altered.account[0]!.recovery.code);
+    altered.thumbnail.find((vector) => vector.name === 'another-revision')!.expected = { image: '' };
+    altered.stream[0]!.plaintextSize += 1;
+    const result = await withVectorsFile(altered, (path) => python(CHECKER, [path]));
+    expect(result.status).toBe(1);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(5);
+    for (const name of ["metadata 'reader-duplicate-key-last-wins'", "metadata 'name-only-unicode-white-space'"]) {
+      expect(lines.some((line) => line.startsWith(`coffer_check_vectors: ${name}: `))).toBe(true);
+    }
+    expect(lines.some((line) => line.startsWith("coffer_check_vectors: account 'account': "))).toBe(true);
+    expect(lines.some((line) => line.startsWith("coffer_check_vectors: thumbnail 'another-revision': "))).toBe(true);
+    expect(lines.some((line) => line.startsWith("coffer_check_vectors: stream 'worked-example': "))).toBe(true);
+  });
+});
+
+describe('tools/coffer_decrypt.py opens an account, its metadata and its sealed texts (FORMAT.md 4.7, 5)', () => {
+  const [account] = vectors.account;
+  const bundle = {
+    userId: account!.userId,
+    recoveryWrap: { salt: account!.recovery.salt, wrapped: account!.recovery.wrapped },
+    passphraseWrap: { ...account!.passphrase.params, wrapped: account!.passphrase.wrapped },
+    privateKeys: { sharing: account!.privateKeys.sharing.wrapped, signing: account!.privateKeys.signing.wrapped },
+    publicKeys: account!.publicKeys,
+  };
+  const openAccount = (option: string, secret: string, published = bundle) =>
+    withTextFile(secret, (path) =>
+      python(REFERENCE_DECRYPTOR, ['open-account', option, path], Buffer.from(JSON.stringify(published))),
+    );
+
+  it.each([
+    ['--recovery-code-file', account!.recovery.typed[0]!],
+    ['--passphrase-file', account!.passphrase.passphrase],
+  ])('opens the account vector with %s to its master key, private keys and fingerprint', async (option, secret) => {
+    const result = await openAccount(option, secret);
+    expect(result.stderr).toBe('');
+    const pkcs8 = (hex: string) => encodeBase64url(Buffer.from(hex, 'hex'), { padding: false });
+    expect(JSON.parse(result.stdout.toString('utf8'))).toEqual({
+      userId: account!.userId,
+      masterKey: account!.masterKey,
+      sharingPrivateKey: pkcs8(account!.privateKeys.sharing.pkcs8),
+      sharingPublicKey: account!.publicKeys.sharing,
+      signingPrivateKey: pkcs8(account!.privateKeys.signing.pkcs8),
+      signingPublicKey: account!.publicKeys.signing,
+      fingerprint: account!.fingerprint,
+    });
+  });
+
+  it('refuses a mistyped recovery code, a wrong passphrase and public keys that are not the private keys', async () => {
+    const mistyped = await openAccount('--recovery-code-file', account!.recovery.code.slice(1));
+    expect(mistyped.stderr).toMatch(/^coffer_decrypt: BAD_RECOVERY_CODE: /);
+    const wrong = await openAccount('--passphrase-file', 'not the passphrase');
+    expect(wrong.stderr).toMatch(/^coffer_decrypt: WRAPPED_KEY_INVALID: /);
+    const swapped = {
+      ...bundle,
+      publicKeys: { sharing: account!.publicKeys.signing, signing: account!.publicKeys.sharing },
+    };
+    const result = await openAccount('--recovery-code-file', account!.recovery.code, swapped);
+    expect(result.stderr).toMatch(/^coffer_decrypt: PUBLIC_KEY_MISMATCH: /);
+  });
+
+  it('opens metadata under its rules and refuses it elsewhere', async () => {
+    const vector = vectors.metadata.find((candidate) => candidate.name === 'file')!;
+    const args = ['open-metadata', '--node-key', vector.nodeKey, '--kind', 'file', '--node-id', vector.nodeId];
+    const open = (parentId: string) =>
+      python(REFERENCE_DECRYPTOR, [...args, '--parent-id', parentId], Buffer.from(vector.token));
+    const opened = await open(vector.parentId!);
+    expect(opened.stderr).toBe('');
+    expect(JSON.parse(opened.stdout.toString('utf8'))).toEqual(vector.expected.metadata);
+    const moved = await open(crypto.randomUUID());
+    expect(moved.stderr).toMatch(/^coffer_decrypt: METADATA_INVALID: /);
+  });
+
+  it.each(vectors.sealedText)('opens the sealed text $name', async (vector) => {
+    const args = ['--key', vector.wrappingSecret, '--purpose', vector.purpose, '--owner', vector.owner];
+    const result = await python(
+      REFERENCE_DECRYPTOR,
+      ['open-sealed-text', ...args, '--object', vector.object],
+      Buffer.from(vector.sealed),
+    );
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout.toString('utf8'))).toEqual({ text: vector.text });
+  });
+});
+
+async function withTextFile<T>(contents: string, work: (path: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'coffer-interop-'));
+  try {
+    const path = join(dir, 'input');
+    await writeFile(path, contents);
+    return await work(path);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function withVectorsFile<T>(contents: unknown, work: (path: string) => Promise<T>): Promise<T> {
+  return withTextFile(JSON.stringify(contents), work);
+}
