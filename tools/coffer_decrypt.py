@@ -9,7 +9,7 @@ Usage:
         [--file-id <uuid or 32 hex chars>] [--revision <n>] < in > out
     python3 tools/coffer_decrypt.py open-grant --recipient-key <JWK file>
         --sender-key <base64url SPKI> < grant.json
-    python3 tools/coffer_decrypt.py open-link --secret <fragment> --link-id <id>
+    python3 tools/coffer_decrypt.py open-link --fragment <fragment> --link-id <id>
         [--password-file <path>] [--argon2id <memoryKiB>,<passes>,<parallelism>]
         < wrapped
     python3 tools/coffer_decrypt.py open-request-seal --owner-key <JWK file>
@@ -30,7 +30,8 @@ then be treated as incomplete.
 open-grant reads a grant (spec 4.3) on stdin, verifies its signature with the
 sender's signing public key, opens it with the recipient's sharing private key
 (a JWK with d, x and y) and prints its terms and the node key as JSON.
-open-link derives a share link's keys from its secret and optional password
+open-link derives a share link's keys from its fragment (the secret, then
+".p" for a link with a password, which is then required) and password
 (spec 4.4), opens the link's wrap read on stdin and prints the owner, node,
 kind and node key as JSON. open-request-seal opens a file key sealed to the
 owner through a request link (spec 4.5) with the owner's sharing private key
@@ -294,6 +295,7 @@ LABEL_GRANT_SIGNATURE = b"coffer/v1/grant/signature"
 LABEL_LINK_PASSWORD_SALT = b"coffer/v1/link/password-salt"
 LABEL_LINK_WRAP = b"coffer/v1/link/wrap"
 LABEL_LINK_ACCESS = b"coffer/v1/link/access"
+LINK_PASSWORD_MARK = ".p"
 LABEL_REQUEST_SEAL = b"coffer/v1/request/seal"
 GRANT_VERSION = 1
 # Spec 4.1: what a client accepts for Argon2id, and what new wraps use.
@@ -500,13 +502,27 @@ def link_keys(secret_text: str, link_id: str, password, cost) -> tuple:
     return hkdf32(ikm, salt, LABEL_LINK_WRAP + info), hkdf32(ikm, salt, LABEL_LINK_ACCESS + info)
 
 
-def open_link(wrapped: str, secret_text: str, link_id: str, password, cost) -> dict:
+def parse_link_fragment(fragment: str) -> tuple:
+    """Spec 4.4: (secret, with_password) from a link's fragment, the secret then ".p" for a password link."""
+    with_password = fragment.endswith(LINK_PASSWORD_MARK)
+    return (fragment[:-len(LINK_PASSWORD_MARK)] if with_password else fragment), with_password
+
+
+def open_link(wrapped: str, fragment: str, link_id: str, password, cost) -> dict:
     """Spec 4.4: derive the keys and open the wrap.
+
+    The fragment, not whoever serves the wrap, says whether the link has a
+    password: a password is required for a fragment with the mark, and
+    refused for one without.
 
     The owner, node and kind are read from the wrap's payload, since whoever
     holds only the link may not know them, and printed for the reader to
     compare; the purpose and the link id are checked here.
     """
+    secret_text, with_password = parse_link_fragment(fragment)
+    if with_password != (password is not None):
+        raise CofferError("LINK_PASSWORD_MISMATCH", "the link was made with a password: give it" if with_password
+                          else "the link was made without a password, but one was given")
     wrapping_secret, access_token = link_keys(secret_text, link_id, password, cost)
     fields = wrap_payload(wrapping_secret, wrapped)
     parts = fields[2].decode("utf-8", "replace").split(":") if fields else []
@@ -794,7 +810,7 @@ def sharing_main(argv) -> int:
     grant.add_argument("--recipient-key", required=True, help="file holding the recipient's sharing private key, JWK")
     grant.add_argument("--sender-key", required=True, help="the sender's signing public key, SPKI in base64url")
     link = commands.add_parser("open-link", help="open a share link's wrap (spec 4.4) read on stdin")
-    link.add_argument("--secret", required=True, help="the secret from the link's fragment")
+    link.add_argument("--fragment", required=True, help="the link's fragment, after its '#'")
     link.add_argument("--link-id", required=True)
     link.add_argument("--password-file", help="file holding the link's password (UTF-8, without newline)")
     link.add_argument("--argon2id", type=parse_cost, default=ARGON2ID_DEFAULT,
@@ -850,7 +866,7 @@ def sharing_main(argv) -> int:
             if args.password_file is not None:
                 with open(args.password_file, encoding="utf-8") as handle:
                     password = handle.read().removesuffix("\n")
-            result = open_link(text.strip(), args.secret, args.link_id, password, args.argon2id)
+            result = open_link(text.strip(), args.fragment, args.link_id, password, args.argon2id)
     except CofferError as e:
         print(f"coffer_decrypt: {e.code}: {e.message}", file=sys.stderr)
         return 1

@@ -22,6 +22,7 @@ import {
   LABEL_REQUEST_SEAL,
   LABEL_STREAM_CHUNK,
   LABEL_STREAM_HEADER,
+  linkFragment,
   makeGrant,
   MIN_PASSPHRASE_ITERATIONS,
   passphraseWrappingSecret,
@@ -286,6 +287,7 @@ for (const password of [undefined, 'E\u0301te\u0301 au phare 1987']) {
   link.push({
     name,
     secret,
+    fragment: linkFragment(secret, password !== undefined),
     ...(password === undefined
       ? {}
       : { password, argon2id: DEFAULT_ARGON2ID, passwordSalt: encodeBase64url(passwordSalt, { padding: false }) }),

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Installs and starts what the tests need on a Debian machine, when it is missing: Chromium, Python's cryptography and
-# argon2, two independent zip readers, a single-node Ceph for the S3 tests, and a Postgres on 127.0.0.1:5432 that lets
-# the user postgres in without a password. Run by `npm run test:all` (and so by .ci/run); as root it runs apt-get and
-# pg_ctlcluster itself, otherwise through sudo.
+# Installs and starts what the tests need on a Debian machine, when it is missing: Chromium, Firefox ESR, Python's
+# cryptography and argon2, two independent zip readers, a single-node Ceph for the S3 tests, and a Postgres on
+# 127.0.0.1:5432 that lets the user postgres in without a password. Run by `npm run test:all` (and so by .ci/run); as
+# root it runs apt-get and pg_ctlcluster itself, otherwise through sudo.
 set -euo pipefail
 
 as_root=()
@@ -10,6 +10,8 @@ as_root=()
 
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# The share-link page is also tested as a stranger opens it in Firefox (tests/e2e/links-firefox.test.ts).
+[ -x /usr/bin/firefox-esr ] || missing+=(firefox-esr)
 [ -x /usr/bin/python3 ] || missing+=(python3)
 /usr/bin/python3 -c 'import cryptography' 2>/dev/null || missing+=(python3-cryptography)
 # Argon2's reference C code, to check the passphrase vectors (tests/interop/python.test.ts).

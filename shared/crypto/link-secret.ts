@@ -1,9 +1,10 @@
 /**
- * Share links (docs/FORMAT.md section 4.4): `/s/<link id>#<secret>`. The secret lives only in the fragment; from it,
- * and from the link's password when it has one, the page derives two unrelated values: the wrapping secret that opens
- * the node key (a wrap with purpose "link-key"), and an access token whose SHA-256 is all the server keeps. So a link
- * id without the fragment opens nothing, and the server holds nothing it could test a password guess against: the
- * password's Argon2id is salted from the secret, and both values need the secret too (threat model row 6).
+ * Share links (docs/FORMAT.md section 4.4): `/s/<link id>#<secret>`, with `.p` after the secret for a link with a
+ * password. The secret lives only in the fragment; from it, and from the link's password when it has one, the page
+ * derives two unrelated values: the wrapping secret that opens the node key (a wrap with purpose "link-key"), and an
+ * access token whose SHA-256 is all the server keeps. So a link id without the fragment opens nothing, and the server
+ * holds nothing it could test a password guess against: the password's Argon2id is salted from the secret, and both
+ * values need the secret too (threat model row 6).
  */
 import { decodeBase64url, encodeBase64url } from './base64url.ts';
 import { concatBytes, own, u8, utf8 } from './bytes.ts';
@@ -23,6 +24,12 @@ import { bytesToUuid, uuidToBytes } from './uuid.ts';
 import { unwrapKey, wrapKey, type KeyBinding } from './wrap.ts';
 
 export const LINK_SECRET_BYTES = 32;
+/**
+ * What follows the secret in the fragment of a link made with a password. The fragment is the only part of a link its
+ * visitor can trust, so it, not the server, says whether the link has a password: a server that kept an earlier wrap
+ * made without one, or claimed none is needed, cannot open the link to someone without the password.
+ */
+export const LINK_PASSWORD_MARK = '.p';
 /** A link id, and a request link's id, is 1 to 64 characters of base64url's alphabet: safe in a path, and free of ':'. */
 const LINK_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -46,9 +53,29 @@ export interface LinkPlace {
   kind: NodeKind;
 }
 
+/** What a link's fragment says: its secret, and whether the link was made with a password. */
+export interface LinkFragment {
+  secret: string;
+  withPassword: boolean;
+}
+
 /** A new secret, in the form the fragment carries it: 43 characters of unpadded base64url. */
 export function generateLinkSecret(): string {
   return encodeBase64url(crypto.getRandomValues(new Uint8Array(LINK_SECRET_BYTES)), { padding: false });
+}
+
+/** The fragment of a link: its secret, then the password mark when it was made with a password. */
+export function linkFragment(secret: string, withPassword: boolean): string {
+  parseLinkSecret(secret);
+  return withPassword ? `${secret}${LINK_PASSWORD_MARK}` : secret;
+}
+
+/** Reads a link's fragment (without the '#'); LINK_MALFORMED for anything but a secret, with or without the mark. */
+export function parseLinkFragment(fragment: string): LinkFragment {
+  const withPassword = fragment.endsWith(LINK_PASSWORD_MARK);
+  const secret = withPassword ? fragment.slice(0, -LINK_PASSWORD_MARK.length) : fragment;
+  parseLinkSecret(secret);
+  return { secret, withPassword };
 }
 
 export function parseLinkSecret(text: string): Uint8Array<ArrayBuffer> {

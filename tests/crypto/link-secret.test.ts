@@ -7,7 +7,9 @@ import {
   encodeBase64url,
   generateLinkSecret,
   generateNodeKey,
+  linkFragment,
   openLinkWrap,
+  parseLinkFragment,
   parseLinkSecret,
   wrapForLink,
   type LinkPlace,
@@ -42,6 +44,27 @@ describe('link vectors (FORMAT.md section 4.4)', () => {
       timestamp: vector.timestamp,
     });
     expect(wrapped).toBe(vector.wrapped);
+  });
+
+  it.each(vectors.link)(
+    'reads the fragment of $name: its secret, and the password mark only with a password',
+    (vector) => {
+      expect(parseLinkFragment(vector.fragment)).toEqual({
+        secret: vector.secret,
+        withPassword: vector.password !== undefined,
+      });
+      expect(linkFragment(vector.secret, vector.password !== undefined)).toBe(vector.fragment);
+    },
+  );
+
+  it('refuses a fragment with another mark, or a mark and a cut secret', async () => {
+    const [vector] = vectors.link;
+    for (const fragment of [`${vector!.secret}.x`, `${vector!.secret}p`, `${vector!.secret.slice(1)}.p`, '.p']) {
+      await expectCode(
+        Promise.resolve().then(() => parseLinkFragment(fragment)),
+        'LINK_MALFORMED',
+      );
+    }
   });
 
   it('normalizes the password: typed composed, it opens the vector typed decomposed', async () => {

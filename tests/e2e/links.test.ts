@@ -17,27 +17,32 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { chromium, type Browser, type BrowserContext, type Download, type Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_ARGON2ID, deriveLinkKeys, encodeBase64url } from '../../shared/crypto/index.ts';
+import type { LinkAccessResponse, OpenLinkResponse } from '../../shared/api/responses.ts';
+import {
+  ARGON2ID_BOUNDS,
+  DEFAULT_ARGON2ID,
+  deriveLinkKeys,
+  encodeBase64url,
+  openLinkWrap,
+  wrapForLink,
+} from '../../shared/crypto/index.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tools/harness/chromium.ts';
 import { queryRows } from '../../tools/harness/test-databases.ts';
-import { addVirtualAuthenticator } from '../../tools/harness/virtual-authenticator.ts';
 import { PYTHON } from '../run-command.ts';
 import { startAppServer, type AppServer } from './app-server.ts';
-import { signUpWithPasskey } from './sign-up.ts';
+import {
+  makeLink as makeOwnersLink,
+  openedByServer,
+  signUpOwner,
+  upload,
+  type LinkOptions,
+  type MadeLink,
+} from './link-owner.ts';
 
 interface Captured {
   url: string;
   headers: Record<string, string>;
   body: Buffer | null;
-}
-
-/** A link as the owner's dialog showed it, and what its secret (and password) derive. */
-interface MadeLink {
-  url: string;
-  id: string;
-  secret: string;
-  password?: string;
-  token: Buffer;
 }
 
 describe('share links in Chromium', () => {
@@ -59,44 +64,16 @@ describe('share links in Chromium', () => {
     return context;
   }
 
-  const action = async (name: string, label: string) => {
-    await owner.getByLabel(`Actions for ${name}`, { exact: true }).click();
-    await owner
-      .getByRole('row')
-      .filter({ has: owner.getByRole('button', { name, exact: true }) })
-      .getByRole('button', { name: label, exact: true })
-      .click();
-  };
-
   const downloaded = async (page: Page, start: () => Promise<unknown>): Promise<Buffer> => {
     const [download] = await Promise.all([page.waitForEvent('download'), start()]);
     return readFileSync((await (download as Download).path())!);
   };
 
-  /** Makes a link of `name` in the owner's "Get link" dialog, with these options, and closes the dialog. */
-  async function makeLink(
-    name: string,
-    options: { password?: string; limit?: number; label?: string } = {},
-  ): Promise<MadeLink> {
-    await owner.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Files', exact: true }).click();
-    await owner.getByRole('heading', { name: 'My files' }).waitFor();
-    await action(name, 'Get link');
-    const dialog = owner.getByRole('dialog');
-    if (options.label) await dialog.getByLabel('Label').fill(options.label);
-    if (options.limit) await dialog.getByLabel('Download limit').fill(String(options.limit));
-    if (options.password) await dialog.getByLabel('Password (optional)').fill(options.password);
-    await dialog.getByRole('button', { name: 'Create link' }).click();
-    const url = await dialog.getByTestId('new-link-url').inputValue();
-    await dialog.getByRole('img', { name: 'QR code of the link' }).waitFor();
-    await dialog.getByRole('button', { name: 'Close' }).last().click();
-    const match = /^http:\/\/localhost:\d+\/s\/([0-9a-f-]{36})#([A-Za-z0-9_-]{43})$/.exec(url);
-    expect(match, url).not.toBeNull();
-    const [, id, secret] = match!;
-    const keys = await deriveLinkKeys(secret!, id!, options.password, DEFAULT_ARGON2ID);
-    const link = { url, id: id!, secret: secret!, token: Buffer.from(keys.accessToken), ...options };
+  const makeLink = async (name: string, options: LinkOptions = {}): Promise<MadeLink> => {
+    const link = await makeOwnersLink(owner, name, options);
     made.push(link);
     return link;
-  }
+  };
 
   /** A visitor: a fresh context with no account and no authenticator. */
   async function visitor(): Promise<Page> {
@@ -121,24 +98,14 @@ describe('share links in Chromium', () => {
     dir = mkdtempSync(join(tmpdir(), 'coffer-links-e2e-'));
     server = await startAppServer('web app');
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-    const context = await recordedContext();
-    owner = await context.newPage();
-    const cdp = await context.newCDPSession(owner);
-    await cdp.send('WebAuthn.enable');
-    await addVirtualAuthenticator(cdp, true);
-    await signUpWithPasskey(owner, server.origin);
-    await owner.getByRole('link', { name: 'Files', exact: true }).click();
-    await owner.getByRole('heading', { name: 'My files' }).waitFor();
+    owner = await signUpOwner(await recordedContext(), server.origin);
     writeFileSync(join(dir, 'report.bin'), report);
-    await owner.getByLabel('Files to upload').setInputFiles(join(dir, 'report.bin'));
     const folder = join(dir, 'Shared album');
     for (const [path, content] of Object.entries(album)) {
       mkdirSync(join(folder, path, '..'), { recursive: true });
       writeFileSync(join(folder, path), content);
     }
-    await owner.getByLabel('Folder to upload').setInputFiles(folder);
-    await owner.getByRole('heading', { name: 'Uploads complete' }).waitFor();
-    await owner.getByRole('button', { name: 'Clear finished' }).click();
+    await upload(owner, [join(dir, 'report.bin')], folder);
   }, 120_000);
 
   afterAll(async () => {
@@ -228,6 +195,96 @@ describe('share links in Chromium', () => {
     await refusal(page, 'This link does not open');
     await page.getByTestId('link-refusal').filter({ hasText: 'failed its integrity check' }).waitFor();
     await page.context().close();
+  });
+
+  /**
+   * A visitor whose page sees the server through `tamper`, which rewrites what the server answers for the link: a
+   * test-only stand-in for a hostile server. Service workers are kept out so every request of the page passes it.
+   */
+  async function tamperedVisitor(
+    link: MadeLink,
+    tamper: { access?: LinkAccessResponse; opened?: OpenLinkResponse },
+  ): Promise<Page> {
+    const context = await browser.newContext({ serviceWorkers: 'block' });
+    if (tamper.access) {
+      const access = tamper.access;
+      await context.route(`**/api/s/${link.id}/access`, (route) => route.fulfill({ json: access }));
+    }
+    if (tamper.opened) {
+      const opened = tamper.opened;
+      await context.route(`**/api/s/${link.id}`, (route) => route.fulfill({ json: opened }));
+    }
+    return context.newPage();
+  }
+
+  /** The page refused the link for what the server sent, and shows nothing of any item. */
+  const refusedAsTampered = async (page: Page, link: MadeLink, message: RegExp) => {
+    await visit(page, link.url);
+    await refusal(page, 'This link does not open');
+    expect(await page.getByTestId('link-refusal').textContent()).toMatch(message);
+    for (const name of ['report.bin', 'Shared album', 'This link has a password']) {
+      expect(await page.getByRole('heading', { name }).count(), name).toBe(0);
+    }
+    await page.context().close();
+  };
+
+  it("refuses the wrap and node the server serves from another of the owner's links, of another item or the same", async () => {
+    const link = await makeLink('report.bin', { label: 'the one sent' });
+    const ofFolder = await openedByServer(server.origin, await makeLink('Shared album', { label: 'another item' }));
+    const ofSameFile = await openedByServer(server.origin, await makeLink('report.bin', { label: 'same item' }));
+    const integrity = /failed its integrity check/;
+    await refusedAsTampered(await tamperedVisitor(link, { opened: ofFolder }), link, /another link/);
+    await refusedAsTampered(await tamperedVisitor(link, { opened: { ...ofFolder, linkId: link.id } }), link, integrity);
+    await refusedAsTampered(
+      await tamperedVisitor(link, { opened: { ...ofSameFile, linkId: link.id } }),
+      link,
+      integrity,
+    );
+  });
+
+  it('refuses a password link served as needing none with a wrap made without it, whose fragment says it has one', async () => {
+    const link = await makeLink('report.bin', { password: 'open sesame, again' });
+    expect(link.url.endsWith('.p')).toBe(true);
+    // What a server would hold had the owner added the password to a link made without one: the same secret's wrap
+    // of the same key, without a password. The server cannot make it; the test can, from what the password opens.
+    const opened = await openedByServer(server.origin, link);
+    const place = { linkId: link.id, ownerId: opened.ownerId, nodeId: opened.node.id, kind: opened.kind };
+    const nodeKey = await openLinkWrap(link.keys, opened.wrappedKey, place);
+    const earlierWrap = await wrapForLink(await deriveLinkKeys(link.secret, link.id), nodeKey, place);
+    const replayed = { ...opened, passwordCost: null, wrappedKey: earlierWrap };
+    await refusedAsTampered(
+      await tamperedVisitor(link, { access: { passwordCost: null }, opened: replayed }),
+      link,
+      /made with a password, but the server says it needs none/,
+    );
+    // And the other way round: a link made without a password, for which the server asks one.
+    const plain = await makeLink('report.bin', { label: 'no password' });
+    await refusedAsTampered(
+      await tamperedVisitor(plain, { access: { passwordCost: DEFAULT_ARGON2ID } }),
+      plain,
+      /made without a password, but the server asks for one/,
+    );
+  });
+
+  it('refuses a password link whose Argon2id cost the server lowered, within the bounds or below them', async () => {
+    const link = await makeLink('report.bin', { password: 'a costly password' });
+    const lowered = { memoryKiB: ARGON2ID_BOUNDS.memoryKiB.min, passes: 2, parallelism: 1 };
+    const cheaper = await tamperedVisitor(link, { access: { passwordCost: lowered } });
+    await visit(cheaper, link.url);
+    await cheaper.getByLabel('Password').fill('a costly password');
+    await cheaper.getByRole('button', { name: 'Open' }).click();
+    await cheaper.getByRole('alert').filter({ hasText: 'Wrong password' }).waitFor();
+    expect(await cheaper.getByRole('heading', { name: 'report.bin' }).count()).toBe(0);
+    await cheaper.context().close();
+    const weak = await tamperedVisitor(link, { access: { passwordCost: { ...lowered, memoryKiB: 1024 } } });
+    await visit(weak, link.url);
+    await weak.getByLabel('Password').fill('a costly password');
+    await weak.getByRole('button', { name: 'Open' }).click();
+    await refusal(weak, 'This link could not be opened');
+    expect(await weak.getByTestId('link-refusal').textContent()).toMatch(
+      /Argon2id memoryKiB must be a whole number of at least/,
+    );
+    await weak.context().close();
   });
 
   it('ends access at its expiry, its download limit and its revocation, each with its own page', async () => {

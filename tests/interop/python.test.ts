@@ -289,8 +289,12 @@ describe('tools/coffer_decrypt.py opens grants, share links and request-link sea
     }
   });
 
-  const openLinkInPython = (vector: (typeof vectors.link)[number], password?: string) => {
-    const args = ['open-link', '--secret', vector.secret, '--link-id', vector.linkId];
+  const openLinkInPython = (
+    vector: (typeof vectors.link)[number],
+    password?: string,
+    fragment: string = vector.fragment,
+  ) => {
+    const args = ['open-link', `--fragment=${fragment}`, '--link-id', vector.linkId];
     if (password === undefined) return python(REFERENCE_DECRYPTOR, args, Buffer.from(vector.wrapped));
     return withFile(password, (path) =>
       python(REFERENCE_DECRYPTOR, [...args, '--password-file', path], Buffer.from(vector.wrapped)),
@@ -309,11 +313,20 @@ describe('tools/coffer_decrypt.py opens grants, share links and request-link sea
     });
   });
 
-  it('refuses the password link without its password and with a wrong one', async () => {
+  it('refuses the password link without its password and with a wrong one, and follows the password mark of the fragment', async () => {
     const vector = vectors.link.find((v) => v.password !== undefined)!;
     const without = await openLinkInPython(vector);
     expect(without.status).toBe(1);
-    expect(without.stderr).toMatch(/^coffer_decrypt: WRAPPED_KEY_INVALID: the link does not open without its password/);
+    expect(without.stderr).toMatch(/^coffer_decrypt: LINK_PASSWORD_MISMATCH: the link was made with a password/);
+    const unmarked = await openLinkInPython(vector, undefined, vector.secret);
+    expect(unmarked.status).toBe(1);
+    expect(unmarked.stderr).toMatch(
+      /^coffer_decrypt: WRAPPED_KEY_INVALID: the link does not open without its password/,
+    );
+    const noPasswordLink = vectors.link.find((v) => v.password === undefined)!;
+    const given = await openLinkInPython(noPasswordLink, 'a password it never had');
+    expect(given.status).toBe(1);
+    expect(given.stderr).toMatch(/^coffer_decrypt: LINK_PASSWORD_MISMATCH: the link was made without a password/);
     const wrong = await openLinkInPython(vector, 'not the password');
     expect(wrong.status).toBe(1);
     expect(wrong.stderr).toMatch(/^coffer_decrypt: WRAPPED_KEY_INVALID: wrong password/);

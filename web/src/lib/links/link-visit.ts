@@ -10,7 +10,8 @@ import {
   deriveLinkKeys,
   encodeBase64url,
   openLinkWrap,
-  parseLinkSecret,
+  parseLinkFragment,
+  type LinkFragment,
   type LinkKeys,
 } from '$shared/crypto/index.ts';
 import { ApiRequestError } from '../api.ts';
@@ -47,9 +48,24 @@ async function linkApi<T>(linkId: string, path: string, token?: string): Promise
   return json as T;
 }
 
-/** Checks the fragment's form before anything is asked of the server: LINK_MALFORMED for a cut or altered one. */
-export function checkSecret(secret: string): void {
-  parseLinkSecret(secret);
+/** Reads the fragment before anything is asked of the server: LINK_MALFORMED for a cut or altered one. */
+export function readFragment(fragment: string): LinkFragment {
+  return parseLinkFragment(fragment);
+}
+
+/**
+ * The fragment, not the server, says whether the link has a password: a server that says otherwise is refused before
+ * anything is derived, so one that kept a wrap made before a password was set cannot open the link without it.
+ */
+export function checkPasswordClaim(fragment: LinkFragment, access: LinkAccessResponse): void {
+  const serverSaysPassword = access.passwordCost !== null;
+  if (fragment.withPassword === serverSaysPassword) return;
+  throw new CofferCryptoError(
+    'LINK_PASSWORD_MISMATCH',
+    fragment.withPassword
+      ? 'the link was made with a password, but the server says it needs none: it may be serving an old or altered copy of the link, so nothing was opened'
+      : 'the link was made without a password, but the server asks for one: it may be serving another or altered copy of the link, so nothing was opened',
+  );
 }
 
 /** Whether the link asks for a password, and its Argon2id cost. */
@@ -57,15 +73,17 @@ export async function linkAccess(linkId: string): Promise<LinkAccessResponse> {
   return linkApi<LinkAccessResponse>(linkId, '/access');
 }
 
+/** The link's keys: with the password at the server's stated cost only when the fragment says the link has one. */
 export function linkKeys(
-  secret: string,
+  fragment: LinkFragment,
   linkId: string,
   access: LinkAccessResponse,
   password?: string,
 ): Promise<LinkKeys> {
+  checkPasswordClaim(fragment, access);
   return access.passwordCost === null
-    ? deriveLinkKeys(secret, linkId)
-    : deriveLinkKeys(secret, linkId, password, access.passwordCost);
+    ? deriveLinkKeys(fragment.secret, linkId)
+    : deriveLinkKeys(fragment.secret, linkId, password, access.passwordCost);
 }
 
 /** Opens the link with these keys: the wrap for this link and node, then the node itself under the key it gave. */

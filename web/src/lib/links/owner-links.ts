@@ -11,6 +11,7 @@ import {
   deriveLinkKeys,
   encodeBase64url,
   generateLinkSecret,
+  linkFragment,
   openText,
   sealText,
   SEALED_TEXT_PURPOSES,
@@ -41,8 +42,9 @@ export interface NewLink {
   url: string;
 }
 
-export function linkUrl(linkId: string, secret: string): string {
-  return `${location.origin}/s/${linkId}#${secret}`;
+/** The link's address; its fragment says whether the link has a password (docs/FORMAT.md section 4.4). */
+export function linkUrl(linkId: string, secret: string, withPassword: boolean): string {
+  return `${location.origin}/s/${linkId}#${linkFragment(secret, withPassword)}`;
 }
 
 const labelBinding = (account: UnlockedAccount, linkId: string): KeyBinding => ({
@@ -75,7 +77,7 @@ export async function createLink(
     allowDownload: options.allowDownload,
   };
   const record = await api<LinkRecord>('POST', '/api/links', request);
-  return { record, url: linkUrl(id, secret) };
+  return { record, url: linkUrl(id, secret, password !== undefined) };
 }
 
 export async function ownedLinks(): Promise<LinkRecord[]> {

@@ -6,9 +6,17 @@ import { ApiRequestError } from '$lib/api.ts';
 import { describeError } from '$lib/errors.ts';
 import type { OpenNode } from '$lib/files/node-records.ts';
 import { TamperedNodeError } from '$lib/files/open-record.ts';
-import { checkSecret, linkAccess, linkKeys, listLinkFolder, openLink, type OpenedLink } from '$lib/links/link-visit.ts';
+import {
+  checkPasswordClaim,
+  linkAccess,
+  linkKeys,
+  listLinkFolder,
+  openLink,
+  readFragment,
+  type OpenedLink,
+} from '$lib/links/link-visit.ts';
 import type { LinkAccessResponse } from '$shared/api/responses.ts';
-import { CofferCryptoError } from '$shared/crypto/index.ts';
+import { CofferCryptoError, type LinkFragment } from '$shared/crypto/index.ts';
 
 export type Stage =
   | { name: 'opening' }
@@ -19,6 +27,7 @@ export type Stage =
 /** What each refusal is called on its page; the server's message follows. */
 const REFUSALS: Record<string, string> = {
   LINK_MALFORMED: 'This link is incomplete',
+  LINK_PASSWORD_MISMATCH: 'This link does not open',
   LINK_NOT_FOUND: 'There is no such link',
   LINK_EXPIRED: 'This link has expired',
   LINK_EXHAUSTED: 'This link has been used up',
@@ -41,25 +50,26 @@ export class LinkVisit {
   children = $state.raw<OpenNode[]>([]);
   refusedChildren = $state(0);
   folderError = $state('');
-  #secret = '';
+  #fragment: LinkFragment | null = null;
   #access: LinkAccessResponse | null = null;
 
   constructor(readonly linkId: string) {}
 
   /** Reads the secret from the fragment, drops it from the address, and opens the link if it has no password. */
   async start(): Promise<void> {
-    this.#secret = decodeURIComponent(location.hash.slice(1));
+    const fragment = decodeURIComponent(location.hash.slice(1));
     if (location.hash) {
       history.replaceState(history.state, '', location.pathname + location.search);
       this.fragmentDropped = true;
     }
     try {
-      if (!this.#secret) {
+      if (!fragment) {
         throw new CofferCryptoError('LINK_MALFORMED', 'the link has no secret after its "#": it was cut short');
       }
-      checkSecret(this.#secret);
+      this.#fragment = readFragment(fragment);
       this.#access = await linkAccess(this.linkId);
-      if (this.#access.passwordCost !== null) this.stage = { name: 'password' };
+      checkPasswordClaim(this.#fragment, this.#access);
+      if (this.#fragment.withPassword) this.stage = { name: 'password' };
       else await this.#open();
     } catch (error) {
       this.#refuse(error);
@@ -87,7 +97,7 @@ export class LinkVisit {
   }
 
   async #open(password?: string): Promise<void> {
-    const keys = await linkKeys(this.#secret, this.linkId, this.#access!, password);
+    const keys = await linkKeys(this.#fragment!, this.linkId, this.#access!, password);
     const opened = await openLink(this.linkId, keys);
     this.stage = { name: 'open', opened };
     if (opened.node.kind === 'folder') await this.openFolder([opened.node]);

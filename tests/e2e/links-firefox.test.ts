@@ -1,0 +1,131 @@
+/**
+ * The stranger's side of share links in Firefox (issue 24): the owner makes a file link and a password link in
+ * Chromium, with a virtual passkey (tests/e2e/link-owner.ts); Debian's Firefox ESR, headless and driven over WebDriver
+ * BiDi, opens them with no account. It shows the file's name and size, refuses a wrong password and takes the right
+ * one, and saves the same bytes through each of the page's download paths, which the test names: decrypted in the page
+ * into a Blob on a first visit, and streamed by the service worker once it controls the page.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser as ChromiumBrowser } from 'playwright';
+import type { Browser as FirefoxBrowser, Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tools/harness/chromium.ts';
+import { launchFirefox } from '../../tools/harness/firefox.ts';
+import { startAppServer, type AppServer } from './app-server.ts';
+import { makeLink, signUpOwner, upload, type MadeLink } from './link-owner.ts';
+
+const PASSWORD = 'Firefox opens it';
+
+describe('share links opened in Firefox', () => {
+  let server: AppServer;
+  let owner: ChromiumBrowser;
+  let firefox: FirefoxBrowser;
+  let dir: string;
+  let downloads: string;
+  let fileLink: MadeLink;
+  let passwordLink: MadeLink;
+  const report = Buffer.from(randomBytes(300_000));
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'coffer-links-firefox-'));
+    downloads = join(dir, 'downloads');
+    server = await startAppServer('web app');
+    owner = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    const page = await signUpOwner(await owner.newContext(), server.origin);
+    writeFileSync(join(dir, 'report.bin'), report);
+    await upload(page, [join(dir, 'report.bin')]);
+    fileLink = await makeLink(page, 'report.bin');
+    passwordLink = await makeLink(page, 'report.bin', { password: PASSWORD });
+    await owner.close();
+    firefox = await launchFirefox(downloads);
+  }, 180_000);
+
+  afterAll(async () => {
+    await firefox?.close();
+    await owner?.close();
+    await server?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const text = (page: Page, testId: string) =>
+    page.$eval(`[data-testid="${testId}"]`, (element) => element.textContent?.trim() ?? '');
+
+  /** Waits until the page shows a heading with exactly this text. */
+  const heading = (page: Page, name: string) =>
+    page.waitForFunction(
+      (name) => [...document.querySelectorAll('h1')].some((h) => h.textContent?.trim() === name),
+      { timeout: 30_000 },
+      name,
+    );
+
+  const clickButton = (page: Page, label: string) =>
+    page.$$eval(
+      'button',
+      (buttons, label) => {
+        const button = buttons.find((b) => b.textContent?.trim() === label);
+        if (!button) throw new Error(`no button ${label}`);
+        button.click();
+      },
+      label,
+    );
+
+  const controllerState = (page: Page) => page.evaluate(() => navigator.serviceWorker.controller?.state ?? null);
+
+  /** The file Firefox saved after `start`, once it is whole (no .part file beside it); taken out of the folder. */
+  async function downloaded(start: () => Promise<unknown>): Promise<Buffer> {
+    await start();
+    const path = join(downloads, 'report.bin');
+    const deadline = Date.now() + 30_000;
+    while (!(existsSync(path) && readdirSync(downloads).every((name) => !name.endsWith('.part')))) {
+      if (Date.now() > deadline) throw new Error(`no download in ${downloads}: ${readdirSync(downloads).join(', ')}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(statSync(path).size).toBe(report.length);
+    const bytes = readFileSync(path);
+    rmSync(path);
+    return bytes;
+  }
+
+  it('opens a file link: its name and size, and the same bytes decrypted in the page, then streamed by the worker', async () => {
+    const page = await firefox.newPage();
+    await page.goto(fileLink.url);
+    await heading(page, 'report.bin');
+    expect(page.url()).toBe(`${server.origin}/s/${fileLink.id}`);
+    expect(await text(page, 'link-size')).toMatch(/^300 KB · modified /);
+    // A first visit has no service worker in control: the page decrypts into a Blob.
+    expect(await controllerState(page)).toBeNull();
+    expect((await downloaded(() => clickButton(page, 'Download'))).equals(report)).toBe(true);
+    // Once Firefox runs the worker, it streams the download, decrypting as the download manager writes it.
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+    });
+    await page.goto('about:blank');
+    await page.goto(fileLink.url);
+    await heading(page, 'report.bin');
+    expect(await controllerState(page)).toBe('activated');
+    expect((await downloaded(() => clickButton(page, 'Download'))).equals(report)).toBe(true);
+    await page.close();
+  });
+
+  it('opens a password link only with its password', async () => {
+    const page = await firefox.newPage();
+    await page.goto(passwordLink.url);
+    await heading(page, 'This link has a password');
+    await page.locator('input[type="password"]').fill(`${PASSWORD}!`);
+    await clickButton(page, 'Open');
+    await page.waitForFunction(
+      () => document.querySelector('[role="alert"]')?.textContent?.includes('Wrong password'),
+      { timeout: 60_000 },
+    );
+    expect(await page.$$eval('h1', (hs) => hs.map((h) => h.textContent?.trim()))).toEqual(['This link has a password']);
+    await page.locator('input[type="password"]').fill(PASSWORD);
+    await clickButton(page, 'Open');
+    await heading(page, 'report.bin');
+    expect(await text(page, 'link-size')).toMatch(/^300 KB/);
+    expect((await downloaded(() => clickButton(page, 'Download'))).equals(report)).toBe(true);
+    await page.close();
+  });
+});
