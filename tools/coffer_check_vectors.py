@@ -158,7 +158,7 @@ def check_link(vector: dict) -> None:
         salt = HKDF(algorithm=hashes.SHA256(), length=16, salt=vector["linkId"].encode(),
                     info=coffer.LABEL_LINK_PASSWORD_SALT).derive(b64(vector["secret"]))
         expect("password salt", b64text(salt, padding=False), vector["passwordSalt"])
-    opened = coffer.open_link(vector["wrapped"], vector["secret"], vector["linkId"], password, cost)
+    opened = coffer.open_link(vector["wrapped"], vector["fragment"], vector["linkId"], password, cost)
     expect("opened", opened, {"ownerId": vector["ownerId"], "nodeId": vector["nodeId"], "kind": vector["kind"],
                               "nodeKey": vector["nodeKey"], "accessTokenHash": vector["accessTokenHash"]})
     obj = f"{vector['nodeId']}:{vector['kind']}:{vector['linkId']}"
