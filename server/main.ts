@@ -43,7 +43,14 @@ const logger = createLogger(writeLog);
 const database = await openDatabase(config.database);
 const blobs = await openBlobStore(config.blobs);
 const backupSocket =
-  database.kind === 'pglite' ? await serveBackupSocket(backupSocketPath(config.dataDir), database.db) : undefined;
+  database.kind === 'pglite'
+    ? await serveBackupSocket(backupSocketPath(config.dataDir), database.db).catch((error: unknown) => {
+        if (!(error instanceof StartupError)) throw error;
+        console.error(`coffer: ${error.message}`);
+        void Promise.allSettled([database.close(), blobs.close()]).then(() => process.exit(1));
+        return new Promise<never>(() => undefined);
+      })
+    : undefined;
 const closeResources = () =>
   Promise.allSettled([
     new Promise((resolve) => (backupSocket ? backupSocket.close(resolve) : resolve(undefined))),

@@ -8,13 +8,24 @@ import { chmod, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import type { Database } from '../db/database.ts';
+import { StartupError } from '../storage/data-dirs.ts';
 import { dumpDatabase } from './database-dump.ts';
+
+/** sun_path holds 108 bytes on Linux (104 on macOS), with the terminating zero. */
+const MAX_SOCKET_PATH_BYTES = 103;
 
 export function backupSocketPath(dataDir: string): string {
   return join(dataDir, 'backup.sock');
 }
 
 export async function serveBackupSocket(path: string, db: Database): Promise<Server> {
+  // Longer paths do not fit a Unix socket's address, and Node would silently listen on a shortened one.
+  if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) {
+    throw new StartupError(
+      `DATA_DIR is too long for the socket coffer backup reaches the embedded database by (${path} is over ` +
+        `${MAX_SOCKET_PATH_BYTES} bytes); set DATA_DIR to a shorter path`,
+    );
+  }
   // A socket file left by a process that died cannot be listened on again.
   await rm(path, { force: true });
   const server = createServer((socket) => {
@@ -25,7 +36,14 @@ export async function serveBackupSocket(path: string, db: Database): Promise<Ser
     );
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new StartupError(
+          `cannot listen on ${path}, the socket coffer backup reaches the embedded database by ` +
+            `(${error.code ?? error.message})`,
+        ),
+      ),
+    );
     server.listen(path, resolve);
   });
   await chmod(path, 0o600);
