@@ -4,6 +4,7 @@
  * snapshot holds (blobs never change once written, so snapshots share them) and `snapshots/<id>/` for each snapshot's
  * dump and manifest.
  */
+import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { BlobStore } from '../../server/blobs/blob-store.ts';
 import { createFsBlobStore } from '../../server/blobs/fs-blob-store.ts';
@@ -21,7 +22,11 @@ export interface SnapshotPlace extends BackupPlace {
 
 export const SNAPSHOT_ID = /^\d{8}t\d{6}z(?:-\d+)?$/;
 
-export async function openBackupPlace(text: string, env: Record<string, string | undefined>): Promise<BackupPlace> {
+export async function openBackupPlace(
+  text: string,
+  env: Record<string, string | undefined>,
+  { mustExist = false } = {},
+): Promise<BackupPlace> {
   const bucket = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/?$/.exec(text)?.[1];
   if (text.startsWith('s3://') && !bucket) throw new BackupError(`"${text}" is not an S3 bucket like s3://my-backups`);
   if (bucket) {
@@ -39,6 +44,7 @@ export async function openBackupPlace(text: string, env: Record<string, string |
     });
     return { store, name: text };
   }
+  if (mustExist && !existsSync(resolve(text))) throw new BackupError(`there is no directory ${resolve(text)}`);
   return { store: await createFsBlobStore(resolve(text)), name: resolve(text) };
 }
 
@@ -50,6 +56,6 @@ export async function openSnapshotPlace(text: string, env: Record<string, string
   if (!SNAPSHOT_ID.test(id) || basename(parent) !== 'snapshots') {
     throw new BackupError(`"${text}" is not a snapshot: expected DEST/snapshots/ID, as coffer backup printed it`);
   }
-  const place = await openBackupPlace(dirname(parent).replace(/^s3:\/(?!\/)/, 's3://'), env);
+  const place = await openBackupPlace(dirname(parent).replace(/^s3:\/(?!\/)/, 's3://'), env, { mustExist: true });
   return { ...place, id, name: `${place.name.replace(/\/$/, '')}/snapshots/${id}` };
 }
