@@ -20,6 +20,8 @@ import {
 import { ConfigError } from '../server/config.ts';
 import { ApiError } from '../server/http/errors.ts';
 import { ADMIN_USAGE, AdminUsageError, runAdmin } from './admin.ts';
+import { BackupError } from './backup/backup-error.ts';
+import { BACKUP_USAGE, BackupUsageError, runBackupCommand } from './backup/commands.ts';
 import { atomicFileSink } from './atomic-file.ts';
 import { pump } from './pump.ts';
 
@@ -31,6 +33,7 @@ const USAGE = `usage:
   coffer decrypt --key K [--file-id UUID] [--revision N] [-o FILE]
 K is a 32-byte key in base64url; --key-file F reads it from a file instead of the command line.
 ${ADMIN_USAGE}
+${BACKUP_USAGE}
 encrypt/decrypt use the Coffer stream format (docs/FORMAT.md). With -o, the output file appears only once every
 chunk has been authenticated; on stdout, each chunk is written once it has been.`;
 
@@ -51,6 +54,8 @@ type Options = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPosit
 
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === 'admin') return runAdmin(argv.slice(1));
+  if (argv[0] === 'backup' || argv[0] === 'restore' || argv[0] === 'fsck')
+    return runBackupCommand(argv[0], argv.slice(1));
   const { values, positionals } = parseArgs({
     args: joinOptionValues(argv),
     options: OPTIONS,
@@ -174,10 +179,12 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof CofferCryptoError) fail(`${error.code}: ${error.message}`, 1);
   if (error instanceof ApiError) fail(`${error.code}: ${error.message}`, 1);
+  if (error instanceof BackupError) fail(error.message, 1);
   if (error instanceof ConfigError) fail(error.problems.join('; '), 2);
   const usage =
     error instanceof UsageError ||
     error instanceof AdminUsageError ||
+    error instanceof BackupUsageError ||
     (error instanceof TypeError && String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS'));
   if (usage) fail(`${(error as Error).message} (see "coffer help")`, 2);
   fail(error instanceof Error ? error.message : String(error), 1);

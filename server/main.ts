@@ -9,6 +9,7 @@ import { openBlobStore } from './blobs/open-blob-store.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { createLogger } from './http/request-log.ts';
+import { backupSocketPath, serveBackupSocket } from './ops/backup-socket.ts';
 import { shutDownOnSignals } from './ops/graceful-shutdown.ts';
 import { PACKAGE_JSON, WEB_ROOT } from './paths.ts';
 import { listenProblem, prepareDataDirs, StartupError } from './storage/data-dirs.ts';
@@ -41,6 +42,21 @@ const writeLog = (line: string) => void process.stdout.write(line);
 const logger = createLogger(writeLog);
 const database = await openDatabase(config.database);
 const blobs = await openBlobStore(config.blobs);
+const backupSocket =
+  database.kind === 'pglite'
+    ? await serveBackupSocket(backupSocketPath(config.dataDir), database.db).catch((error: unknown) => {
+        if (!(error instanceof StartupError)) throw error;
+        console.error(`coffer: ${error.message}`);
+        void Promise.allSettled([database.close(), blobs.close()]).then(() => process.exit(1));
+        return new Promise<never>(() => undefined);
+      })
+    : undefined;
+const closeResources = () =>
+  Promise.allSettled([
+    new Promise((resolve) => (backupSocket ? backupSocket.close(resolve) : resolve(undefined))),
+    database.close(),
+    blobs.close(),
+  ]);
 const packageJson = JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as {
   version: string;
 };
@@ -105,13 +121,13 @@ const server = serve({ fetch: app.fetch, port: config.port, hostname: config.hos
 
 server.on('error', (error: NodeJS.ErrnoException) => {
   console.error(`coffer: ${listenProblem(error, config.host, config.port)}`);
-  void Promise.allSettled([database.close(), blobs.close()]).then(() => process.exit(1));
+  void closeResources().then(() => process.exit(1));
 });
 
 shutDownOnSignals({
   // serve() makes an HTTP/1 server unless it is given another one to make.
   server: server as Server,
   timeoutMs: config.shutdownTimeoutMs,
-  closeResources: () => Promise.allSettled([database.close(), blobs.close()]),
+  closeResources,
   logger,
 });

@@ -63,7 +63,7 @@ export function thumbnail(
   return { length: revision.thumbnailBytes, open };
 }
 
-function thumbnailKey(revisionId: string): string {
+export function thumbnailKey(revisionId: string): string {
   return `${revisionPrefix(revisionId)}thumbnail`;
 }
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../server/db/database.ts';
 import { expectBytes } from '../crypto/assertions.ts';
-import { ROOT } from '../run-command.ts';
+import { COFFER, ROOT } from '../run-command.ts';
 import { createSignedInUser } from './accounts.ts';
 import { createRoot, createUploadRequest, encryptFile, type EncryptedFile, type UploadInfo } from './client.ts';
 import { ORIGIN, type TestUser } from './harness.ts';
@@ -33,6 +33,19 @@ async function startServer(env: Record<string, string>): Promise<Server> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return { child, url: await waitForListening(child) };
+}
+
+/** The coffer command on the server's configuration (PGlite's files need the server stopped). */
+async function coffer(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [...COFFER, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  child.stdout!.on('data', (part: Buffer) => (stdout += part.toString()));
+  const [status] = (await once(child, 'close')) as [number | null];
+  return { status, stdout };
 }
 
 async function kill(server: Server): Promise<void> {
@@ -72,7 +85,7 @@ describe.each(DATABASE_KINDS)('crash safety on %s', (kind) => {
     };
   });
   afterAll(async () => {
-    if (server?.child.exitCode === null) await kill(server);
+    if (server?.child.exitCode === null && server.child.signalCode === null) await kill(server);
     await database?.drop();
     await rm(dataDir, { recursive: true, force: true });
   });
@@ -162,6 +175,19 @@ describe.each(DATABASE_KINDS)('crash safety on %s', (kind) => {
       }
       expect(acknowledged.size).toBeGreaterThan(0);
       expect(resumed, 'no kill interrupted an upload, so resuming was never exercised').toBeGreaterThan(0);
+
+      // No row points at a missing blob; what the kills left unreferenced, coffer fsck --repair removes.
+      await kill(server);
+      const fsck = async (...args: string[]) => {
+        const result = await coffer(['fsck', '--json', ...args], env);
+        return { status: result.status, report: JSON.parse(result.stdout) as Record<string, unknown[]> };
+      };
+      const found = await fsck();
+      expect(found.report.missingBlobs).toEqual([]);
+      await fsck('--repair');
+      const after = await fsck();
+      expect(after.report).toMatchObject({ orphanBlobs: [], missingBlobs: [], halfWrittenUploads: [] });
+      expect(after.status).toBe(0);
     },
   );
 });

@@ -1,0 +1,143 @@
+/**
+ * A logical dump of the database, taken in one REPEATABLE READ transaction: plain SQL that loads into an empty Coffer
+ * database at the same migration, on PGlite or on Postgres (so it is also the way from PGlite to Postgres). Each table
+ * is one or more `insert ... select * from json_populate_recordset(...)` statements, one a line, in an order that
+ * satisfies every foreign key; Postgres itself renders and parses the rows, so bytea, jsonb and timestamps round-trip
+ * exactly. With the dump comes the list of blobs its rows point at, which a backup copies after it.
+ *
+ * Uploads still in progress are left out (their revisions, segments and upload rows): their blobs may still be
+ * replaced or dropped by the upload's completion, and a restore that holds them would show a half-written upload.
+ * After a restore such an upload is gone, and its client starts it again.
+ */
+import { sql } from 'drizzle-orm';
+import type { Database, Transaction } from '../db/database.ts';
+import { thumbnailKey } from '../revisions/thumbnails.ts';
+import { segmentBytes, segmentKey } from '../uploads/segments.ts';
+import { streamLayout } from '../uploads/stream-layout.ts';
+
+export const DUMP_HEADER = '-- Coffer database dump, format 1';
+export const DUMP_TRAILER = '-- end of Coffer database dump';
+
+export interface DumpedBlob {
+  key: string;
+  size: number;
+}
+
+export interface DatabaseDump {
+  /** The dump itself, one statement a line. */
+  sql: string;
+  /** How many migrations the database had run: the dump loads into a database at exactly that many. */
+  migrations: number;
+  /** The blobs that the dumped rows point at. */
+  blobs: DumpedBlob[];
+}
+
+const COMPLETED_REVISION = 'select id from revisions where completed_at is not null';
+
+/**
+ * Tables in an order that satisfies every foreign key, each with the rows it keeps. Left out: the request rate
+ * limits (unlogged, refilled by themselves), auth rate limit windows and WebAuthn challenges (minutes long at most).
+ */
+const TABLES: { name: string; rows: string }[] = [
+  { name: 'users', rows: 'select * from users order by created_at, id' },
+  { name: 'credentials', rows: 'select * from credentials' },
+  { name: 'sessions', rows: 'select * from sessions' },
+  { name: 'public_keys', rows: 'select * from public_keys' },
+  { name: 'wrapped_keys', rows: 'select * from wrapped_keys' },
+  {
+    name: 'nodes',
+    // Parents before children: each node's parent must exist when it is inserted.
+    rows: `with recursive tree as (
+        select id, 0 as depth from nodes where parent_id is null
+        union all select n.id, tree.depth + 1 from nodes n join tree on n.parent_id = tree.id)
+      select nodes.* from nodes join tree using (id) order by tree.depth, nodes.id`,
+  },
+  { name: 'revisions', rows: 'select * from revisions where completed_at is not null' },
+  { name: 'uploads', rows: `select * from uploads where revision_id in (${COMPLETED_REVISION})` },
+  { name: 'revision_segments', rows: `select * from revision_segments where revision_id in (${COMPLETED_REVISION})` },
+  { name: 'shares', rows: 'select * from shares' },
+  { name: 'account_documents', rows: 'select * from account_documents' },
+  { name: 'links', rows: 'select * from links' },
+  { name: 'audit_events', rows: 'select * from audit_events order by id' },
+  { name: 'instance_settings', rows: 'select * from instance_settings' },
+  { name: 'invites', rows: 'select * from invites' },
+  { name: 'auth_lockouts', rows: 'select * from auth_lockouts' },
+];
+
+/** Every table a dump loads into, children first: the order to empty them in. */
+export const DUMPED_TABLES_CHILDREN_FIRST = TABLES.map((table) => table.name).reverse();
+
+/** Rows per statement: keeps each line of the dump to a size any SQL client takes. */
+const ROWS_PER_STATEMENT = 500;
+
+export async function dumpDatabase(db: Database): Promise<DatabaseDump> {
+  return db.transaction(
+    async (tx) => {
+      const lines = [DUMP_HEADER, 'set standard_conforming_strings = on;', 'delete from instance_settings;'];
+      for (const table of TABLES) {
+        const rows = await rowsOf<{ row: string }>(tx, `select row_to_json(t)::text as row from (${table.rows}) t`);
+        for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+          const json = `[${rows
+            .slice(start, start + ROWS_PER_STATEMENT)
+            .map((r) => r.row)
+            .join(',')}]`;
+          lines.push(
+            `insert into ${table.name} select * from json_populate_recordset(null::${table.name}, ${literal(json)});`,
+          );
+        }
+      }
+      lines.push(
+        "select setval(pg_get_serial_sequence('audit_events', 'id'), coalesce(max(id), 0) + 1, false) from audit_events;",
+        DUMP_TRAILER,
+      );
+      const [{ count }] = (await rowsOf<{ count: number }>(
+        tx,
+        'select count(*)::int as count from drizzle.__drizzle_migrations',
+      )) as [{ count: number }];
+      return { sql: lines.join('\n') + '\n', migrations: count, blobs: await referencedBlobs(tx) };
+    },
+    { isolationLevel: 'repeatable read', accessMode: 'read only' },
+  );
+}
+
+/** The blobs of every completed revision: its segments and its thumbnail, with the size each must have. */
+export async function referencedBlobs(tx: Database | Transaction): Promise<DumpedBlob[]> {
+  const rows = await rowsOf<{
+    id: string;
+    size: number | string;
+    chunk_size: number;
+    chunk_count: number;
+    thumbnail_bytes: number | null;
+    first_index: number | null;
+    segment_chunks: number | null;
+  }>(
+    tx,
+    `select r.id, r.size, r.chunk_size, r.chunk_count, r.thumbnail_bytes, s.first_index,
+        s.chunk_count as segment_chunks
+      from revisions r left join revision_segments s on s.revision_id = r.id
+      where r.completed_at is not null order by r.id, s.first_index`,
+  );
+  const blobs: DumpedBlob[] = [];
+  const thumbnails = new Set<string>();
+  for (const row of rows) {
+    if (row.first_index !== null && row.segment_chunks !== null) {
+      const layout = streamLayout(row.chunk_size, Number(row.size), row.chunk_count);
+      const segment = { firstIndex: row.first_index, chunkCount: row.segment_chunks };
+      blobs.push({ key: segmentKey(row.id, segment), size: segmentBytes(layout, segment) });
+    }
+    if (row.thumbnail_bytes !== null && !thumbnails.has(row.id)) {
+      thumbnails.add(row.id);
+      blobs.push({ key: thumbnailKey(row.id), size: row.thumbnail_bytes });
+    }
+  }
+  return blobs;
+}
+
+function literal(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+async function rowsOf<T>(tx: Database | Transaction, query: string): Promise<T[]> {
+  const result = (await tx.execute(sql.raw(query))) as unknown as T[] | { rows: T[] };
+  return Array.isArray(result) ? result : result.rows;
+}
