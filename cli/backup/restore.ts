@@ -10,7 +10,7 @@ import { openBlobStore } from '../../server/blobs/open-blob-store.ts';
 import type { Config } from '../../server/config.ts';
 import { openDatabase, type Database } from '../../server/db/database.ts';
 import { prepareDataDirs } from '../../server/storage/data-dirs.ts';
-import { DUMPED_TABLES_CHILDREN_FIRST } from '../../server/ops/database-dump.ts';
+import { DUMPED_TABLES_CHILDREN_FIRST, NOT_DUMPED_TABLES } from '../../server/ops/database-dump.ts';
 import { BackupError } from './backup-error.ts';
 import { copyBlob } from './copy.ts';
 import { openSnapshotPlace } from './location.ts';
@@ -20,8 +20,6 @@ import { serverIsRunning } from './snapshot.ts';
 import { dumpProblems } from './verify.ts';
 
 /** Tables a dump leaves out, emptied too when a restore replaces an instance. */
-const NOT_DUMPED = ['auth_challenges', 'auth_rate_limits', 'request_rate_limits'];
-
 export interface RestoreSummary {
   snapshot: string;
   accounts: number;
@@ -84,7 +82,7 @@ export async function restoreSnapshot(
         progress.finish();
       }
       await database.db.transaction(async (tx) => {
-        for (const table of [...DUMPED_TABLES_CHILDREN_FIRST, ...NOT_DUMPED]) {
+        for (const table of [...DUMPED_TABLES_CHILDREN_FIRST, ...NOT_DUMPED_TABLES]) {
           await tx.execute(sql.raw(`delete from ${table}`));
         }
         for (const line of new TextDecoder().decode(dump).split('\n')) {
