@@ -28,7 +28,8 @@ export type CryptoErrorCode =
   | 'GRANT_MALFORMED'
   | 'GRANT_SIGNATURE_INVALID'
   | 'GRANT_MISMATCH'
-  | 'LINK_MALFORMED';
+  | 'LINK_MALFORMED'
+  | 'REQUEST_MESSAGE_INVALID';
 
 export class CofferCryptoError extends Error {
   override readonly name = 'CofferCryptoError';
