@@ -25,7 +25,9 @@ import {
   makeGrant,
   MIN_PASSPHRASE_ITERATIONS,
   passphraseWrappingSecret,
+  requestTermsBytes,
   sealRequestFileKey,
+  signRequestTerms,
   SEALED_TEXT_PURPOSES,
   wrapForLink,
   wrapKey,
@@ -360,7 +362,41 @@ const requestSeal = [];
   });
 }
 
-const vectors = { plaintextPattern: VECTOR_PATTERN, stream, wrap, sealedText, passphrase, grant, link, requestSeal };
+/**
+ * A request link's terms as the owner signs them (docs/FORMAT.md section 4.5). ECDSA signatures are randomized: the
+ * vector gives one that verifies, and the bytes signed, which are fixed.
+ */
+const requestTerms = [];
+{
+  const name = 'request-terms';
+  const ownerSigningKey = seededJwk(`coffer request terms vector ${name} owner signing key`);
+  const terms = {
+    requestLinkId: 'c0ffee00-0000-4000-8000-0000000000cc',
+    ownerId: 'c0ffee00-0000-4000-8000-0000000000aa',
+    folderId: 'c0ffee00-0000-4000-8000-000000000002',
+    message: 'Please send the scans — thank you',
+  };
+  const signer = await keyPairFromJwk(ownerSigningKey, 'ECDSA');
+  requestTerms.push({
+    name,
+    ownerSigningKey,
+    ...terms,
+    signedBytes: toHex(requestTermsBytes(terms)),
+    signature: await signRequestTerms(signer.privateKey, terms),
+  });
+}
+
+const vectors = {
+  plaintextPattern: VECTOR_PATTERN,
+  stream,
+  wrap,
+  sealedText,
+  passphrase,
+  grant,
+  link,
+  requestSeal,
+  requestTerms,
+};
 writeFileSync(out, JSON.stringify(vectors, null, 1) + '\n');
 console.log(
   `wrote ${stream.length} stream, ${wrap.length} wrap, ${sealedText.length} sealed-text, ${passphrase.length} passphrase, ${grant.length} grant, ` +
