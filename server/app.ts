@@ -29,6 +29,8 @@ import { nodeRoutes, trashRoutes } from './routes/nodes.ts';
 import { revisionRoutes } from './routes/revisions.ts';
 import { linkVisitRoutes } from './routes/link-visits.ts';
 import { linkRoutes } from './routes/links.ts';
+import { requestLinkRoutes } from './routes/request-links.ts';
+import { requestVisitRoutes } from './routes/request-visits.ts';
 import { shareRoutes } from './routes/shares.ts';
 import { uploadBatchRoutes } from './routes/upload-batches.ts';
 import { uploadRoutes } from './routes/uploads.ts';
@@ -156,6 +158,14 @@ export function createApp(deps: AppDeps) {
         perAddress: deps.linkRateLimit ?? DEFAULT_LINK_RATE_LIMIT,
       }),
     )
+    .route(
+      '/api/r',
+      requestVisitRoutes(services, {
+        take: takeToken,
+        perLink: deps.linkRateLimit ?? DEFAULT_LINK_RATE_LIMIT,
+        perAddress: deps.linkRateLimit ?? DEFAULT_LINK_RATE_LIMIT,
+      }),
+    )
     .use('/api/*', requireUser(deps.db, now))
     .use(
       '/api/*',
@@ -177,6 +187,7 @@ export function createApp(deps: AppDeps) {
     .route('/api/trash', trashRoutes(services))
     .route('/api/shares', shareRoutes(services))
     .route('/api/links', linkRoutes(services))
+    .route('/api/request-links', requestLinkRoutes(services))
     .route('/api/usage', usageRoutes(services))
     .all('/api/*', (c) => {
       throw new ApiError(404, 'NOT_FOUND', `no API route ${c.req.method} ${c.req.path}`);

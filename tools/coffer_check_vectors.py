@@ -166,6 +166,18 @@ def check_link(vector: dict) -> None:
                 ("link-key", vector["ownerId"], obj), vector["iv"], vector["timestamp"])
 
 
+def check_request_terms(vector: dict) -> None:
+    owner = coffer.import_jwk_private(vector["ownerSigningKey"])
+    terms = {name: vector[name] for name in ("requestLinkId", "ownerId", "folderId", "message", "signature")}
+    expect("verified", coffer.verify_request_terms(terms, coffer.spki(owner.public_key())),
+           {"verified": True, "message": vector["message"]})
+    signed = coffer.LABEL_REQUEST_MESSAGE + b"".join(
+        len(field).to_bytes(2, "big") + field
+        for field in [*(bytes.fromhex(vector[name].replace("-", "")) for name in ("requestLinkId", "ownerId", "folderId")),
+                      vector["message"].encode("utf-8")])
+    expect("signed bytes", signed.hex(), vector["signedBytes"])
+
+
 def check_request_seal(vector: dict) -> None:
     owner = coffer.import_jwk_private(vector["ownerSharingKey"])
     digest = coffer.fingerprint(coffer.spki(owner.public_key()), b64(vector["ownerSigningPublicKey"]))
@@ -278,6 +290,7 @@ CHECKS = {
     "account": check_account,
     "metadata": check_metadata,
     "thumbnail": check_thumbnail,
+    "requestTerms": check_request_terms,
 }
 
 

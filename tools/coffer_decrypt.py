@@ -801,6 +801,32 @@ def parse_cost(text: str) -> tuple:
     return tuple(int(part) for part in text.split(","))
 
 
+LABEL_REQUEST_MESSAGE = b"coffer/v1/request/message"
+
+
+def verify_request_terms(terms: dict, signing_spki: bytes) -> dict:
+    """Checks the owner's signature over a request link's terms (spec 4.5): the
+    label, then the link, owner and folder ids (16 bytes each) and the message,
+    each with a u16 length before it."""
+    try:
+        ids = [bytes.fromhex(terms[name].replace("-", "")) for name in ("requestLinkId", "ownerId", "folderId")]
+        message = terms["message"].encode("utf-8")
+        signature = b64decode(terms["signature"], "signature")
+    except (KeyError, AttributeError, ValueError):
+        raise CofferError("REQUEST_MESSAGE_INVALID", "the terms are requestLinkId, ownerId, folderId, message and signature") from None
+    if any(len(i) != 16 for i in ids) or len(signature) != 64:
+        raise CofferError("REQUEST_MESSAGE_INVALID", "ids are UUIDs and the signature 64 bytes (r || s)")
+    signed = LABEL_REQUEST_MESSAGE + b"".join(len(f).to_bytes(2, "big") + f for f in [*ids, message])
+    try:
+        owner = serialization.load_der_public_key(signing_spki)
+        der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
+        owner.verify(der, signed, ec.ECDSA(hashes.SHA256()))
+    except (InvalidSignature, ValueError, TypeError, AttributeError):
+        raise CofferError("REQUEST_MESSAGE_INVALID",
+                          "the owner's signature does not verify over these terms") from None
+    return {"verified": True, "message": terms["message"]}
+
+
 def sharing_main(argv) -> int:
     parser = argparse.ArgumentParser(prog="coffer_decrypt",
                                      description="Open a Coffer grant, share link, request-link seal, account, "
@@ -834,6 +860,9 @@ def sharing_main(argv) -> int:
     sealed.add_argument("--purpose", required=True, choices=("passkey-label", "contacts", "link-label"))
     sealed.add_argument("--owner", required=True)
     sealed.add_argument("--object", required=True)
+    terms = commands.add_parser("verify-request-terms",
+                                help="verify a request link's signed terms (spec 4.5) read on stdin as JSON")
+    terms.add_argument("--signing-key", required=True, help="the owner's signing public key, SPKI in base64url")
     args = parser.parse_args(argv)
     try:
         text = sys.stdin.read()
@@ -849,6 +878,8 @@ def sharing_main(argv) -> int:
         elif args.command == "open-sealed-text":
             result = {"text": open_sealed_text(parse_key(args.key), text.strip(), args.purpose, args.owner,
                                                args.object)}
+        elif args.command == "verify-request-terms":
+            result = verify_request_terms(json.loads(text), b64decode(args.signing_key, "the owner's signing key"))
         elif args.command == "open-request-seal":
             with open(args.owner_key, encoding="utf-8") as handle:
                 owner = import_jwk_private(json.load(handle))
@@ -889,7 +920,7 @@ def main(argv=None) -> int:
     # to the flag ("--key=-abc...") so both spellings work.
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] in (["open-grant"], ["open-link"], ["open-request-seal"], ["open-account"], ["open-metadata"],
-                    ["open-sealed-text"]):
+                    ["open-sealed-text"], ["verify-request-terms"]):
         return sharing_main(argv)
     for i in range(len(argv) - 1):
         if argv[i] == "--key":

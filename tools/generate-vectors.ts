@@ -26,7 +26,9 @@ import {
   makeGrant,
   MIN_PASSPHRASE_ITERATIONS,
   passphraseWrappingSecret,
+  requestTermsBytes,
   sealRequestFileKey,
+  signRequestTerms,
   SEALED_TEXT_PURPOSES,
   wrapForLink,
   wrapKey,
@@ -342,6 +344,29 @@ const account = await accountVectors();
 const metadata = await metadataVectors();
 const thumbnail = await thumbnailVectors();
 sealedText.push(...(await accountSealedTexts(account[0]!)));
+/**
+ * A request link's terms as the owner signs them (docs/FORMAT.md section 4.5). ECDSA signatures are randomized: the
+ * vector gives one that verifies, and the bytes signed, which are fixed.
+ */
+const requestTerms = [];
+{
+  const name = 'request-terms';
+  const ownerSigningKey = seededJwk(`coffer request terms vector ${name} owner signing key`);
+  const terms = {
+    requestLinkId: 'c0ffee00-0000-4000-8000-0000000000cc',
+    ownerId: 'c0ffee00-0000-4000-8000-0000000000aa',
+    folderId: 'c0ffee00-0000-4000-8000-000000000002',
+    message: 'Please send the scans — thank you',
+  };
+  const signer = await keyPairFromJwk(ownerSigningKey, 'ECDSA');
+  requestTerms.push({
+    name,
+    ownerSigningKey,
+    ...terms,
+    signedBytes: toHex(requestTermsBytes(terms)),
+    signature: await signRequestTerms(signer.privateKey, terms),
+  });
+}
 
 const vectors = {
   plaintextPattern: VECTOR_PATTERN,
@@ -355,12 +380,13 @@ const vectors = {
   account,
   metadata,
   thumbnail,
+  requestTerms,
 };
 writeFileSync(out, JSON.stringify(vectors, null, 1) + '\n');
 console.log(
   `wrote ${stream.length} stream, ${wrap.length} wrap, ${sealedText.length} sealed-text, ${passphrase.length} passphrase, ${grant.length} grant, ` +
-    `${link.length} link, ${requestSeal.length} request-seal, ${account.length} account, ${metadata.length} metadata ` +
-    `and ${thumbnail.length} thumbnail vectors to ${out.pathname}`,
+    `${link.length} link, ${requestSeal.length} request-seal, ${account.length} account, ${metadata.length} metadata, ` +
+    `${thumbnail.length} thumbnail and ${requestTerms.length} request-terms vectors to ${out.pathname}`,
 );
 
 /** Writes the worked example of docs/FORMAT.md section 6 from the first stream vector, showing every intermediate. */

@@ -12,7 +12,7 @@ import { sql } from 'drizzle-orm';
 import { openBlobStore } from '../../server/blobs/open-blob-store.ts';
 import type { Config } from '../../server/config.ts';
 import { openDatabase, type Database } from '../../server/db/database.ts';
-import { referencedBlobs } from '../../server/ops/database-dump.ts';
+import { KEPT_REVISIONS, referencedBlobs } from '../../server/ops/database-dump.ts';
 import { discardUpload } from '../../server/uploads/discard-upload.ts';
 import { BackupError } from './backup-error.ts';
 import { serverIsRunning } from './snapshot.ts';
@@ -39,7 +39,7 @@ export async function fsck(config: Config, { repair }: { repair: boolean }): Pro
       (
         await rows<{ id: string; complete: boolean }>(
           database.db,
-          'select id, completed_at is not null as complete from revisions',
+          `select id, id in (${KEPT_REVISIONS}) as complete from revisions`,
         )
       ).map((row) => [row.id, row.complete]),
     );
@@ -58,8 +58,12 @@ export async function fsck(config: Config, { repair }: { repair: boolean }): Pro
     const halfWrittenUploads = (
       await rows<{ id: string }>(
         database.db,
+        // A revision still being written belongs to an upload or a stranger's request upload; it is half-written
+        // once neither holds it any more.
         `select r.id from revisions r left join uploads u on u.revision_id = r.id
-          where r.completed_at is null and (u.id is null or u.expires_at < now())`,
+          left join request_uploads q on q.revision_id = r.id
+          where r.id not in (${KEPT_REVISIONS}) and (u.id is null or u.expires_at < now())
+            and (q.id is null or q.expires_at < now())`,
       )
     ).map((row) => row.id);
     if (repair) {

@@ -13,6 +13,8 @@ import {
   links,
   nodes,
   publicKeys,
+  requestLinks,
+  requestUploads,
   revisions,
   sessions,
   shares,
@@ -470,4 +472,106 @@ export async function authorizeLinkRevision(db: Queryable, actor: LinkActor, rev
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export type RequestLinkRow = typeof requestLinks.$inferSelect;
+export type RequestUploadRow = typeof requestUploads.$inferSelect;
+
+/**
+ * Someone holding a file-request link, with no account: they may start uploads into the link's folder, fill and
+ * complete their own, within the link's limits, and nothing else: no listing, no download, not even of what they
+ * uploaded. Made only by authorizeRequestLink.
+ */
+export interface RequestLinkActor {
+  kind: 'request-link';
+  link: RequestLinkRow;
+}
+
+/** The request links an account made, and the uploads waiting for it: the rows it may list, revoke, accept or decline. */
+export const requestLinkRows = {
+  owned: (actor: Actor) => eq(requestLinks.ownerId, actor.userId),
+  pendingFor: (actor: Actor) => and(eq(requestUploads.ownerId, actor.userId), isNotNull(requestUploads.completedAt)),
+};
+
+/** A request link the actor made; anyone else gets the 404 of a missing id. */
+export async function authorizeOwnRequestLink(db: Queryable, actor: Actor, linkId: string): Promise<RequestLinkRow> {
+  const [link] = await db
+    .select()
+    .from(requestLinks)
+    .where(and(eq(requestLinks.id, linkId), requestLinkRows.owned(actor)));
+  if (!link) throw new ApiError(404, 'NOT_FOUND', `no request link ${linkId}`);
+  return link;
+}
+
+/** An upload that arrived through one of the actor's request links and waits for it; anything else is not found. */
+export async function authorizePendingUpload(db: Queryable, actor: Actor, uploadId: string): Promise<RequestUploadRow> {
+  const [upload] = await db
+    .select()
+    .from(requestUploads)
+    .where(and(eq(requestUploads.id, uploadId), requestLinkRows.pendingFor(actor)));
+  if (!upload) throw new ApiError(404, 'NOT_FOUND', `no pending upload ${uploadId}`);
+  return upload;
+}
+
+/** Whether the request link took all the files or bytes it allows. */
+export function isRequestLinkUsedUp(link: Pick<RequestLinkRow, 'maxFiles' | 'fileCount' | 'maxBytes' | 'byteCount'>) {
+  return link.fileCount >= link.maxFiles || link.byteCount >= link.maxBytes;
+}
+
+/**
+ * The holder of a request link, if it is in force. The id is the link's secret (the fragment holds only the owner's
+ * fingerprint), so an unknown id, a share link's id among them, is the 404 LINK_NOT_FOUND of a wrong link. Then: an
+ * owner an admin disabled (403 LINK_OWNER_DISABLED), revoked, expired and used up (410 LINK_REVOKED, LINK_EXPIRED,
+ * LINK_EXHAUSTED), as for share links. An upload already begun took its share of the limits when it began, so it goes on
+ * through a link it used up (purpose 'upload-begun').
+ */
+export async function authorizeRequestLink(
+  db: Queryable,
+  linkId: string,
+  now: Date,
+  purpose: 'open' | 'upload-begun',
+): Promise<RequestLinkActor> {
+  const [row] = await db
+    .select({ link: requestLinks, ownerDisabledAt: users.disabledAt })
+    .from(requestLinks)
+    .innerJoin(users, eq(users.id, requestLinks.ownerId))
+    .where(eq(requestLinks.id, linkId));
+  if (!row) throw new ApiError(404, 'LINK_NOT_FOUND', `no request link ${linkId}`);
+  const { link } = row;
+  if (row.ownerDisabledAt) {
+    throw new ApiError(403, 'LINK_OWNER_DISABLED', `the account that made request link ${linkId} is disabled`);
+  }
+  if (link.revokedAt) throw new ApiError(410, 'LINK_REVOKED', `request link ${linkId} was revoked by its owner`);
+  if (link.expiresAt && link.expiresAt <= now) {
+    throw new ApiError(410, 'LINK_EXPIRED', `request link ${linkId} expired at ${link.expiresAt.toISOString()}`);
+  }
+  if (purpose === 'open' && isRequestLinkUsedUp(link)) {
+    throw new ApiError(
+      410,
+      'LINK_EXHAUSTED',
+      `request link ${linkId} took ${link.fileCount} of its ${link.maxFiles} files and ${link.byteCount} of its ${link.maxBytes} bytes`,
+    );
+  }
+  return { kind: 'request-link', link };
+}
+
+/** An upload the request link's holder began through this link and has not completed; anything else is not found. */
+export async function authorizeRequestUpload(
+  db: Queryable,
+  actor: RequestLinkActor,
+  uploadId: string,
+): Promise<RequestUploadRow> {
+  const [upload] = await db
+    .select()
+    .from(requestUploads)
+    .where(
+      and(
+        eq(requestUploads.id, uploadId),
+        eq(requestUploads.requestLinkId, actor.link.id),
+        isNull(requestUploads.completedAt),
+      ),
+    );
+  if (!upload)
+    throw new ApiError(404, 'NOT_FOUND', `no upload ${uploadId} in progress through request link ${actor.link.id}`);
+  return upload;
 }

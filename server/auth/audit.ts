@@ -45,6 +45,14 @@ interface DetailsByType {
   /** A link opened with its right token: `userId` is its owner, the client address the visitor's. */
   'link-used': { linkId: string };
   'link-revoked': { linkId: string };
+  /** A file-request link made by its owner (`userId`), and revoked. */
+  'request-link-created': { requestLinkId: string; nodeId: string };
+  'request-link-revoked': { requestLinkId: string };
+  /** A file arrived through a request link: `userId` is the link's owner, the client address the uploader's. */
+  'request-link-upload': { requestLinkId: string; uploadId: string; size: number };
+  /** The owner took such a file into its folder, or threw it away. */
+  'request-upload-accepted': { requestLinkId: string; nodeId: string };
+  'request-upload-declined': { requestLinkId: string; uploadId: string };
   /** Further sign-ins or recoveries refused until `until`, after `failures` failed ones (server/auth/lockout.ts). */
   lockout: { scope: 'account' | 'address'; failures: number; until: string };
   /** Admin actions: `userId` is the admin (null for the operator's shell), `targetUserId` the account acted on. */

@@ -203,6 +203,8 @@ export const nodes = pgTable(
     currentRevisionId: uuid('current_revision_id'),
     /** Who made the node: its owner, or the editor of a share it was made in ("added by"). */
     authorId: uuid('author_id').references(() => users.id, { onDelete: 'set null' }),
+    /** For a file a stranger uploaded through a request link and the owner accepted: that link ("from request link"). */
+    requestLinkId: uuid('request_link_id').references((): AnyPgColumn => requestLinks.id, { onDelete: 'set null' }),
     createdAt: createdAt(),
     updatedAt: at('updated_at').notNull().defaultNow(),
     trashedAt: at('trashed_at'),
@@ -385,6 +387,74 @@ export const links = pgTable(
     lastUsedAt: at('last_used_at'),
   },
   (t) => [index('links_node_idx').on(t.nodeId), index('links_owner_idx').on(t.ownerId, t.createdAt)],
+);
+
+/**
+ * A file-request link (docs/FORMAT.md section 4.5): `/r/<id>#<owner's key fingerprint>`, through which someone with no
+ * account uploads into one of the owner's folders. The id is the link's only secret; the fingerprint, which the server
+ * never sees, lets the page check the owner's keys. The label is sealed by the owner's client; the message is for the
+ * uploader, so in the clear, and signed by the owner (section 4.5) so that the server cannot change it. Files and bytes
+ * count every upload begun, accepted or not, against the link's limits.
+ */
+export const requestLinks = pgTable(
+  'request_links',
+  {
+    /** Made by the owner's client: it is bound into the message's signature and every upload's seal. */
+    id: uuid('id').primaryKey(),
+    nodeId: uuid('node_id')
+      .notNull()
+      .references((): AnyPgColumn => nodes.id, { onDelete: 'cascade' }),
+    ownerId: uuid('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    encryptedLabel: text('encrypted_label'),
+    message: text('message').notNull(),
+    messageSignature: text('message_signature').notNull(),
+    maxFiles: integer('max_files').notNull(),
+    maxBytes: bytes('max_bytes').notNull(),
+    fileCount: integer('file_count').notNull().default(0),
+    byteCount: bytes('byte_count').notNull().default(0),
+    createdAt: createdAt(),
+    expiresAt: at('expires_at'),
+    revokedAt: at('revoked_at'),
+    lastUsedAt: at('last_used_at'),
+  },
+  (t) => [index('request_links_node_idx').on(t.nodeId), index('request_links_owner_idx').on(t.ownerId, t.createdAt)],
+);
+
+/**
+ * A file uploaded through a request link: its revision (owned by, and counted against the quota of, the link's owner)
+ * fills while `completed_at` is null, then waits for the owner, outside the tree, until accepted (it becomes the node
+ * `node_id` in folder `parent_id`, and this row goes) or declined (revision and blobs go, and with them this row).
+ * `seal` is the file key sealed to the owner (section 4.5); the metadata is encrypted under the file key, as any file's.
+ */
+export const requestUploads = pgTable(
+  'request_uploads',
+  {
+    id: uuid('id').primaryKey(),
+    requestLinkId: uuid('request_link_id')
+      .notNull()
+      .references(() => requestLinks.id, { onDelete: 'cascade' }),
+    ownerId: uuid('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    revisionId: uuid('revision_id')
+      .notNull()
+      .unique()
+      .references(() => revisions.id, { onDelete: 'cascade' }),
+    nodeId: uuid('node_id').notNull().unique(),
+    parentId: uuid('parent_id').notNull(),
+    seal: jsonb('seal').$type<{ ephemeralPublicKey: string; wrapped: string }>().notNull(),
+    encryptedMetadata: bytea('encrypted_metadata').notNull(),
+    createdAt: createdAt(),
+    /** While uploading: when an idle upload is given up (the collector discards it). */
+    expiresAt: at('expires_at').notNull(),
+    completedAt: at('completed_at'),
+  },
+  (t) => [
+    index('request_uploads_owner_idx').on(t.ownerId, t.completedAt),
+    index('request_uploads_expires_idx').on(t.expiresAt),
+  ],
 );
 
 /** Security-relevant events, shown to the user and to administrators. `details` never holds secrets. */

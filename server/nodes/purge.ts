@@ -6,7 +6,7 @@
 import { and, eq, isNotNull, or, sql, type SQL } from 'drizzle-orm';
 import { deletePrefix, type BlobStore } from '../blobs/blob-store.ts';
 import type { Queryable } from '../db/database.ts';
-import { links, nodes, revisions, shares, uploads } from '../db/schema.ts';
+import { links, nodes, requestLinks, requestUploads, revisions, shares, uploads } from '../db/schema.ts';
 import type { ServerDeps } from '../deps.ts';
 import { revisionPrefix } from '../uploads/segments.ts';
 import { nodesIn, revisionsIn, type Scope } from '../access/policy.ts';
@@ -40,6 +40,9 @@ async function deleteRows(tx: Queryable, scope: Scope, doomed: SQL) {
           // New files still uploading into a doomed folder: their nodes do not exist yet, only their uploads do.
           sql`${revisions.id} in (select ${uploads.revisionId} from ${uploads}
             where ${uploads.newNode} and ${uploads.parentId} in (${doomed}))`,
+          // Files that came through a request link into a doomed folder, still uploading or waiting for the owner.
+          sql`${revisions.id} in (select ${requestUploads.revisionId} from ${requestUploads}
+            where ${requestUploads.parentId} in (${doomed}))`,
         ),
       ),
     )
@@ -48,6 +51,9 @@ async function deleteRows(tx: Queryable, scope: Scope, doomed: SQL) {
   // Shares and links of a deleted node would hold its key for nothing.
   await tx.delete(shares).where(and(eq(shares.ownerId, scope.ownerId), sql`${shares.nodeId} in (${doomed})`));
   await tx.delete(links).where(and(eq(links.ownerId, scope.ownerId), sql`${links.nodeId} in (${doomed})`));
+  await tx
+    .delete(requestLinks)
+    .where(and(eq(requestLinks.ownerId, scope.ownerId), sql`${requestLinks.nodeId} in (${doomed})`));
   const deletedNodes = await tx
     .delete(nodes)
     .where(and(nodesIn(scope), sql`${nodes.id} in (${doomed})`))

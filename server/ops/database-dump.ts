@@ -32,7 +32,12 @@ export interface DatabaseDump {
   blobs: DumpedBlob[];
 }
 
-const COMPLETED_REVISION = 'select id from revisions where completed_at is not null';
+/**
+ * The revisions a backup keeps: complete ones, and those a stranger finished uploading through a request link, which
+ * wait for the owner to accept them (their revision completes then).
+ */
+export const KEPT_REVISIONS = `select id from revisions where completed_at is not null
+  or id in (select revision_id from request_uploads where completed_at is not null)`;
 
 /**
  * Tables in an order that satisfies every foreign key, each with the rows it keeps. Left out: the request rate
@@ -46,18 +51,25 @@ const TABLES: { name: string; rows: string }[] = [
   { name: 'wrapped_keys', rows: 'select * from wrapped_keys' },
   {
     name: 'nodes',
-    // Parents before children: each node's parent must exist when it is inserted.
+    // Parents before children: each node's parent must exist when it is inserted. A node's request link points back
+    // at a folder node, so the link is set once the request links are in (relinkRequestNodes).
     rows: `with recursive tree as (
         select id, 0 as depth from nodes where parent_id is null
         union all select n.id, tree.depth + 1 from nodes n join tree on n.parent_id = tree.id)
-      select nodes.* from nodes join tree using (id) order by tree.depth, nodes.id`,
+      select (json_populate_record(nodes, '{"request_link_id": null}')).* from nodes join tree using (id)
+      order by tree.depth, nodes.id`,
   },
-  { name: 'revisions', rows: 'select * from revisions where completed_at is not null' },
-  { name: 'uploads', rows: `select * from uploads where revision_id in (${COMPLETED_REVISION})` },
-  { name: 'revision_segments', rows: `select * from revision_segments where revision_id in (${COMPLETED_REVISION})` },
+  { name: 'revisions', rows: `select * from revisions where id in (${KEPT_REVISIONS})` },
+  { name: 'uploads', rows: `select * from uploads where revision_id in (${KEPT_REVISIONS})` },
+  { name: 'revision_segments', rows: `select * from revision_segments where revision_id in (${KEPT_REVISIONS})` },
   { name: 'shares', rows: 'select * from shares' },
   { name: 'account_documents', rows: 'select * from account_documents' },
   { name: 'links', rows: 'select * from links' },
+  { name: 'request_links', rows: 'select * from request_links' },
+  {
+    name: 'request_uploads',
+    rows: 'select * from request_uploads where completed_at is not null',
+  },
   { name: 'audit_events', rows: 'select * from audit_events order by id' },
   { name: 'instance_settings', rows: 'select * from instance_settings' },
   { name: 'invites', rows: 'select * from invites' },
@@ -90,6 +102,7 @@ export async function dumpDatabase(db: Database): Promise<DatabaseDump> {
           );
         }
       }
+      lines.push(...(await relinkRequestNodes(tx)));
       lines.push(
         "select setval(pg_get_serial_sequence('audit_events', 'id'), coalesce(max(id), 0) + 1, false) from audit_events;",
         DUMP_TRAILER,
@@ -102,6 +115,25 @@ export async function dumpDatabase(db: Database): Promise<DatabaseDump> {
     },
     { isolationLevel: 'repeatable read', accessMode: 'read only' },
   );
+}
+
+/** Sets each node's request link, left out when the nodes were inserted, as updates from the same JSON rows. */
+async function relinkRequestNodes(tx: Transaction): Promise<string[]> {
+  const rows = await rowsOf<{ row: string }>(
+    tx,
+    'select row_to_json(t)::text as row from (select id, request_link_id from nodes where request_link_id is not null) t',
+  );
+  const lines = [];
+  for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
+    const json = `[${rows
+      .slice(start, start + ROWS_PER_STATEMENT)
+      .map((r) => r.row)
+      .join(',')}]`;
+    lines.push(
+      `update nodes set request_link_id = r.request_link_id from json_populate_recordset(null::nodes, ${literal(json)}) r where nodes.id = r.id;`,
+    );
+  }
+  return lines;
 }
 
 /**
@@ -122,7 +154,7 @@ async function refuseUnknownTables(tx: Transaction): Promise<void> {
   }
 }
 
-/** The blobs of every completed revision: its segments and its thumbnail, with the size each must have. */
+/** The blobs of every kept revision: its segments and its thumbnail, with the size each must have. */
 export async function referencedBlobs(tx: Database | Transaction): Promise<DumpedBlob[]> {
   const rows = await rowsOf<{
     id: string;
@@ -137,7 +169,7 @@ export async function referencedBlobs(tx: Database | Transaction): Promise<Dumpe
     `select r.id, r.size, r.chunk_size, r.chunk_count, r.thumbnail_bytes, s.first_index,
         s.chunk_count as segment_chunks
       from revisions r left join revision_segments s on s.revision_id = r.id
-      where r.completed_at is not null order by r.id, s.first_index`,
+      where r.id in (${KEPT_REVISIONS}) order by r.id, s.first_index`,
   );
   const blobs: DumpedBlob[] = [];
   const thumbnails = new Set<string>();

@@ -28,7 +28,7 @@ export interface LinkLimits {
 }
 
 /** No account, no session: only what the app's middleware put on every request, and the link's id. */
-type LinkEnv = { Variables: { requestId: string; clientAddress: string; linkId: string } };
+export type LinkEnv = { Variables: { requestId: string; clientAddress: string; linkId: string } };
 
 const TOKEN_HEADER = /^Link ([A-Za-z0-9_-]{43}=?)$/;
 
@@ -61,7 +61,7 @@ export function linkVisitRoutes(deps: ServerDeps, limits: LinkLimits) {
 }
 
 /** The link id in the path, or 400 LINK_MALFORMED: a link's address was cut short or altered. */
-function linkIdParam() {
+export function linkIdParam() {
   return createMiddleware<LinkEnv>(async (c, next) => {
     const linkId = c.req.param('linkId') ?? '';
     if (!idSchema.safeParse(linkId).success) {

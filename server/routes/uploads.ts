@@ -16,7 +16,7 @@ import { createUpload } from '../uploads/create-upload.ts';
 import { abortUpload } from '../uploads/discard-upload.ts';
 import { listOpenUploads, readUpload } from '../uploads/open-uploads.ts';
 import { MAX_CHUNKS_PER_REQUEST, storeChunks } from '../uploads/store-chunks.ts';
-import { loadOpenUpload } from '../uploads/upload-rows.ts';
+import { keepUploadAlive, loadOpenUpload } from '../uploads/upload-rows.ts';
 
 export function uploadRoutes(deps: ServerDeps) {
   const uploadId = idParams('uploadId');
@@ -44,7 +44,14 @@ export function uploadRoutes(deps: ServerDeps) {
         chunkCount: countQuery(c, Math.min(MAX_CHUNKS_PER_REQUEST, chunkCount - firstIndex)),
       };
       const declared = c.req.header('content-length');
-      await storeChunks(deps, open, {
+      const stream = {
+        revision: open.upload.revision,
+        expiresAt: open.upload.expiresAt,
+        used: open.used,
+        quotaBytes: open.quotaBytes,
+        keepAlive: (expiresAt: Date) => keepUploadAlive(deps.db, open.upload.id, expiresAt),
+      };
+      await storeChunks(deps, stream, {
         segment,
         declaredBytes: declared === undefined ? undefined : Number(declared),
         openBody: () => requestBody(c) ?? new Uint8Array(0),

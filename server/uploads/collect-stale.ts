@@ -1,14 +1,23 @@
 /**
  * Collection of what has outlived its use, one function per job. Each runs at start (after a crash) and periodically.
  * - collectStaleUploads gives up uploads that have sat idle past their expiry: their chunks are deleted and their
- *   reserved quota freed. Completed uploads are only bookkeeping, and are forgotten too.
+ *   reserved quota freed. Completed uploads are only bookkeeping, and are forgotten too. Uploads through request links
+ *   that sat idle go the same way; completed ones wait for their owner and are kept.
  * - collectExpiredTrash purges nodes trashed more than TRASH_RETENTION_DAYS ago.
  * - collectExpiredAuditEvents deletes audit events older than AUDIT_RETENTION_DAYS, client addresses with them.
  * - collectSpentLimits deletes rate limit and lockout counters that no longer limit anything, so that a row per
  *   client address ever seen does not stay for good.
  */
 import { and, isNotNull, isNull, lt, lte, or } from 'drizzle-orm';
-import { auditEvents, authLockouts, authRateLimits, nodes, requestRateLimits, uploads } from '../db/schema.ts';
+import {
+  auditEvents,
+  authLockouts,
+  authRateLimits,
+  nodes,
+  requestRateLimits,
+  requestUploads,
+  uploads,
+} from '../db/schema.ts';
 import { accountActor, ownTree } from '../access/policy.ts';
 import { purgeTrash } from '../nodes/purge.ts';
 import type { ServerDeps } from '../deps.ts';
@@ -28,9 +37,13 @@ export async function collectStaleUploads(deps: Pick<ServerDeps, 'db' | 'blobs' 
     .select({ revisionId: uploads.revisionId })
     .from(uploads)
     .where(and(isNull(uploads.completedAt), lt(uploads.expiresAt, now)));
-  for (const { revisionId } of stale) await discardUpload(deps, revisionId);
+  const staleRequests = await deps.db
+    .select({ revisionId: requestUploads.revisionId })
+    .from(requestUploads)
+    .where(and(isNull(requestUploads.completedAt), lt(requestUploads.expiresAt, now)));
+  for (const { revisionId } of [...stale, ...staleRequests]) await discardUpload(deps, revisionId);
   await deps.db.delete(uploads).where(and(isNotNull(uploads.completedAt), lt(uploads.expiresAt, now)));
-  return stale.length;
+  return stale.length + staleRequests.length;
 }
 
 /** Purges, user by user, the nodes trashed before the retention period began. Returns how many nodes were deleted. */

@@ -90,7 +90,10 @@ export async function completeUpload(
  * and checked to be there at their full size. A segment lost to a power cut is forgotten, so that its chunks are
  * asked for again (the completion fails with UPLOAD_INCOMPLETE) instead of published missing.
  */
-async function makeSegmentsDurable({ db, blobs }: ServerDeps, upload: UploadRow): Promise<Segment[]> {
+export async function makeSegmentsDurable(
+  { db, blobs }: ServerDeps,
+  upload: Pick<UploadRow, 'revision'>,
+): Promise<Segment[]> {
   const { revision } = upload;
   const layout = streamLayout(revision.chunkSize, revision.size, revision.chunkCount);
   const cover = coverSegments(await loadSegments(db, revision.id), revision.chunkCount);
@@ -125,7 +128,11 @@ function incompleteError(missing: number, chunkCount: number): ApiError {
  * Removes the blobs of segments the published revision does not read from: runs sent twice, and any blob a crash
  * left without a row. Best effort: what a failure here leaves is never read, only wasted space.
  */
-async function deleteUnusedSegments({ blobs }: ServerDeps, revisionId: string, chosen: Segment[]): Promise<void> {
+export async function deleteUnusedSegments(
+  { blobs }: ServerDeps,
+  revisionId: string,
+  chosen: Segment[],
+): Promise<void> {
   const keep = new Set(chosen.map((segment) => segmentKey(revisionId, segment)));
   const unused: string[] = [];
   for await (const key of blobs.list(revisionPrefix(revisionId))) if (!keep.has(key)) unused.push(key);

@@ -2,9 +2,8 @@
  * Storing chunks: one request's consecutive chunks are written as one blob, a segment (segments.ts), straight to its
  * final key. Idempotent, in any order, in parallel; made durable only when the upload completes.
  */
-import { eq } from 'drizzle-orm';
 import { BlobSizeError } from '../blobs/blob-store.ts';
-import { revisionSegments, uploads } from '../db/schema.ts';
+import { revisionSegments } from '../db/schema.ts';
 import type { ServerDeps } from '../deps.ts';
 import { ApiError } from '../http/errors.ts';
 import { formatBytes } from '../storage/usage.ts';
@@ -12,7 +11,7 @@ import { loadSegments } from './segment-rows.ts';
 import { bytesBeyondReservation, type Segment, segmentBytes, segmentKey } from './segments.ts';
 import { streamLayout } from './stream-layout.ts';
 import { uploadExpiry } from './upload-expiry.ts';
-import type { UploadRow } from './upload-rows.ts';
+import type { RevisionRow } from '../nodes/tree-queries.ts';
 
 /** How many chunks one request may carry. */
 export const MAX_CHUNKS_PER_REQUEST = 64;
@@ -25,14 +24,25 @@ export interface ChunkBody {
   openBody: () => ReadableStream<Uint8Array> | Uint8Array;
 }
 
-/** Stores the segment of an open upload (upload-rows.ts, loadOpenUpload) whose user has `used` bytes in use. */
+/**
+ * An open upload's revision, whose owner has `used` bytes in use (upload-rows.ts, loadOpenUpload), and how to keep the
+ * upload alive: an account's upload and one through a request link are kept in different tables.
+ */
+export interface OpenStream {
+  revision: RevisionRow;
+  expiresAt: Date;
+  used: number;
+  quotaBytes: number;
+  keepAlive: (expiresAt: Date) => Promise<unknown>;
+}
+
+/** Stores a segment of an open upload's stream. */
 export async function storeChunks(
   deps: ServerDeps,
-  { upload, used, quotaBytes }: { upload: UploadRow; used: number; quotaBytes: number },
+  { revision, expiresAt, used, quotaBytes, keepAlive }: OpenStream,
   { segment, declaredBytes, openBody }: ChunkBody,
 ): Promise<void> {
   const { db, blobs, now } = deps;
-  const { revision } = upload;
   const layout = streamLayout(revision.chunkSize, revision.size, revision.chunkCount);
   const expected = segmentBytes(layout, segment);
   if (declaredBytes !== undefined && declaredBytes !== expected) {
@@ -60,12 +70,7 @@ export async function storeChunks(
     .values({ revisionId: revision.id, ...segment })
     .onConflictDoNothing();
   // Activity keeps the upload alive; refreshing the expiry once half the idle window has passed is enough.
-  if (upload.expiresAt.getTime() - now().getTime() < deps.limits.uploadIdleMs / 2) {
-    await db
-      .update(uploads)
-      .set({ expiresAt: uploadExpiry(deps) })
-      .where(eq(uploads.id, upload.id));
-  }
+  if (expiresAt.getTime() - now().getTime() < deps.limits.uploadIdleMs / 2) await keepAlive(uploadExpiry(deps));
 }
 
 function chunkSizeError({ firstIndex, chunkCount }: Segment, expected: number, received: number): ApiError {

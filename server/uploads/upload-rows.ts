@@ -57,3 +57,8 @@ export async function loadOpenUpload(
   await authorizeUploadTarget(db, actor, upload);
   return { upload, used: Number(row.used), quotaBytes: row.quotaBytes };
 }
+
+/** Moves an open upload's expiry on: activity keeps it alive. */
+export async function keepUploadAlive(db: Queryable, uploadId: string, expiresAt: Date): Promise<void> {
+  await db.update(uploads).set({ expiresAt }).where(eq(uploads.id, uploadId));
+}

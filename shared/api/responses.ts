@@ -41,6 +41,8 @@ export interface NodeRecord {
   trashedAt: string | null;
   /** The account that made the node: the owner, or an editor of a share ("added by"). Null once it is deleted. */
   authorId: string | null;
+  /** The request link a stranger uploaded this file through, once its owner accepted it ("from request link"). */
+  requestLinkId: string | null;
 }
 
 export interface ChildrenResponse {
@@ -269,6 +271,72 @@ export interface OpenLinkResponse {
   expiresAt: string | null;
   /** Downloads left before the link is used up, or null without a limit. */
   downloadsLeft: number | null;
+}
+
+/** A file-request link as its owner sees it (docs/FORMAT.md section 4.5). */
+export interface RequestLinkRecord {
+  id: string;
+  /** The folder uploads go into. */
+  nodeId: string;
+  /** Sealed by the owner's client under the master key (purpose "link-label"), or null for none. */
+  encryptedLabel: string | null;
+  message: string;
+  maxFiles: number;
+  maxBytes: number;
+  /** Uploads begun through the link, and their bytes, accepted or not: what counts against its limits. */
+  fileCount: number;
+  byteCount: number;
+  status: LinkStatus;
+  createdAt: string;
+  expiresAt: string | null;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+export interface RequestLinksResponse {
+  requestLinks: RequestLinkRecord[];
+}
+
+/**
+ * What the uploader's page gets for a request link: the owner's public keys, which it checks against the fingerprint in
+ * the fragment before anything else, the owner's signed terms, and what is left of the link's limits.
+ */
+export interface OpenRequestLinkResponse {
+  requestLinkId: string;
+  ownerId: string;
+  folderId: string;
+  /** SPKI, base64url, as the owner published them. */
+  ownerPublicKeys: { sharing: string; signing: string };
+  message: string;
+  messageSignature: string;
+  expiresAt: string | null;
+  filesLeft: number;
+  bytesLeft: number;
+}
+
+/** An upload through a request link, begun: where its chunks go (PUT .../chunks/:index, as for an account's upload). */
+export interface RequestUploadRecord {
+  id: string;
+  nodeId: string;
+  chunkCount: number;
+  completed: boolean;
+}
+
+/** A file a stranger uploaded, waiting for the owner: its key sealed to the owner, its metadata under that key. */
+export interface PendingUploadRecord {
+  id: string;
+  requestLinkId: string;
+  nodeId: string;
+  /** The folder it goes into once accepted. */
+  parentId: string;
+  seal: { ephemeralPublicKey: string; wrapped: string };
+  encryptedMetadata: string;
+  revision: RevisionRecord;
+  completedAt: string;
+}
+
+export interface PendingUploadsResponse {
+  uploads: PendingUploadRecord[];
 }
 
 /** A sign-in's bundle also names the passkey that signed in. */

@@ -278,3 +278,55 @@ export type RekeyRequest = z.infer<typeof rekeySchema>;
 export type PutAccountDocumentRequest = z.infer<typeof putAccountDocumentSchema>;
 export type CreateLinkRequest = z.infer<typeof createLinkSchema>;
 export type EditLinkRequest = z.infer<typeof editLinkSchema>;
+
+export const REQUEST_LINK_LIMITS = {
+  /** Longest message to the uploader, in characters. */
+  messageChars: 2000,
+  /** Most files one request link may take. */
+  maxFiles: 10_000,
+  /** Most bytes one request link may take, whatever the owner's quota. */
+  maxBytes: 100 * 1024 ** 3,
+};
+
+/**
+ * A new file-request link, made by the owner's client (docs/FORMAT.md section 4.5): the folder, the limits, and the
+ * message with the owner's signature over it, the link id, the owner and the folder.
+ */
+export const createRequestLinkSchema = z.strictObject({
+  id: idSchema,
+  nodeId: idSchema,
+  encryptedLabel: base64url.min(1).max(LINK_LIMITS.labelChars).nullable(),
+  message: z
+    .string()
+    .max(REQUEST_LINK_LIMITS.messageChars, `a message is at most ${REQUEST_LINK_LIMITS.messageChars} characters`),
+  messageSignature: base64url.refine(
+    (text) => decodeBase64url(text).length === GRANT_SIGNATURE_BYTES,
+    `must be ${GRANT_SIGNATURE_BYTES} bytes (r || s), base64url`,
+  ),
+  maxFiles: whole('maxFiles', { min: 1, max: REQUEST_LINK_LIMITS.maxFiles }),
+  maxBytes: whole('maxBytes', { min: 1, max: REQUEST_LINK_LIMITS.maxBytes }),
+  expiresAt: z.iso.datetime({ offset: true, error: 'expected an ISO 8601 time like 2026-06-01T12:00:00Z' }).nullable(),
+});
+
+/**
+ * A file uploaded through a request link: its stream as for any new file (the header names the file id and revision
+ * 1), its key sealed to the owner and its metadata encrypted under the file key, bound to the link's folder.
+ */
+export const createRequestUploadSchema = z.strictObject({
+  nodeId: idSchema,
+  header: createUploadSchema.shape.header,
+  size: createUploadSchema.shape.size,
+  chunkCount: createUploadSchema.shape.chunkCount,
+  seal: z.strictObject({
+    ephemeralPublicKey: base64url.min(1).max(256),
+    wrapped: tokenWrap,
+  }),
+  encryptedMetadata: tokenMetadata,
+});
+
+/** The owner takes a pending file into the folder: its key, opened from the seal, wrapped under the folder's key. */
+export const acceptRequestUploadSchema = z.strictObject({ wrappedKey: tokenWrap });
+
+export type CreateRequestLinkRequest = z.infer<typeof createRequestLinkSchema>;
+export type CreateRequestUploadRequest = z.infer<typeof createRequestUploadSchema>;
+export type AcceptRequestUploadRequest = z.infer<typeof acceptRequestUploadSchema>;

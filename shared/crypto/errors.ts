@@ -29,7 +29,8 @@ export type CryptoErrorCode =
   | 'GRANT_SIGNATURE_INVALID'
   | 'GRANT_MISMATCH'
   | 'LINK_MALFORMED'
-  | 'LINK_PASSWORD_MISMATCH';
+  | 'LINK_PASSWORD_MISMATCH'
+  | 'REQUEST_MESSAGE_INVALID';
 
 export class CofferCryptoError extends Error {
   override readonly name = 'CofferCryptoError';

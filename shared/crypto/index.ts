@@ -59,4 +59,5 @@ export { importSharingPublicKey, type Seal, type SealOptions } from './ecdh-seal
 export * from './grant.ts';
 export * from './link-secret.ts';
 export * from './request-seal.ts';
+export * from './request-message.ts';
 export { verifyPublishedKeys, type VerifiedPublicKeys, type WrappedPrivateKeys } from './own-public-keys.ts';

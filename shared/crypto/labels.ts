@@ -22,3 +22,4 @@ export const LABEL_LINK_PASSWORD_SALT = 'coffer/v1/link/password-salt';
 export const LABEL_LINK_WRAP = 'coffer/v1/link/wrap';
 export const LABEL_LINK_ACCESS = 'coffer/v1/link/access';
 export const LABEL_REQUEST_SEAL = 'coffer/v1/request/seal';
+export const LABEL_REQUEST_MESSAGE = 'coffer/v1/request/message';

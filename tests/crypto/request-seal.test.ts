@@ -11,7 +11,10 @@ import {
   LABEL_GRANT_WRAP,
   LABEL_REQUEST_SEAL,
   openRequestFileKey,
+  requestTermsBytes,
   sealRequestFileKey,
+  signRequestTerms,
+  verifyRequestTerms,
   WORDLIST,
   type RequestUploadPlace,
 } from '../../shared/crypto/index.ts';
@@ -153,4 +156,33 @@ describe('request-link seals', () => {
     );
     expect(fingerprint).not.toBe(brokenFingerprint);
   });
+});
+
+describe('request-terms vectors (FORMAT.md section 4.5)', () => {
+  it.each(vectors.requestTerms)(
+    'signs the bytes of $name, and verifies its signature only for its terms',
+    async (vector) => {
+      const terms = {
+        requestLinkId: vector.requestLinkId,
+        ownerId: vector.ownerId,
+        folderId: vector.folderId,
+        message: vector.message,
+      };
+      expectBytes(requestTermsBytes(terms), fromHex(vector.signedBytes));
+      const signing = await publicKeySpki(vector.ownerSigningKey as VectorJwk);
+      await verifyRequestTerms(signing, vector.signature, terms);
+      const signer = await keyPairFromJwk(vector.ownerSigningKey as VectorJwk, 'ECDSA');
+      await verifyRequestTerms(signing, await signRequestTerms(signer.privateKey, terms), terms);
+      for (const altered of [
+        { message: `${vector.message}!` },
+        { folderId: vector.ownerId },
+        { ownerId: vector.folderId },
+      ]) {
+        await expectCode(
+          verifyRequestTerms(signing, vector.signature, { ...terms, ...altered }),
+          'REQUEST_MESSAGE_INVALID',
+        );
+      }
+    },
+  );
 });

@@ -25,7 +25,7 @@ import {
 } from '../../shared/crypto/index.ts';
 import { toHex } from '../../shared/crypto/bytes.ts';
 import vectors from '../vectors/coffer.json';
-import { keyPairFromJwk, type VectorJwk } from '../vectors/keys.ts';
+import { keyPairFromJwk, publicKeySpki, type VectorJwk } from '../vectors/keys.ts';
 import { patternBytes } from '../vectors/pattern.ts';
 import { expectBytes } from '../crypto/assertions.ts';
 import { makeTamperFixture, TAMPER_CASES } from '../crypto/tamper-cases.ts';
@@ -349,6 +349,28 @@ describe('tools/coffer_decrypt.py opens grants, share links and request-link sea
     const elsewhere = await open(crypto.randomUUID());
     expect(elsewhere.status).toBe(1);
     expect(elsewhere.stderr).toMatch(/^coffer_decrypt: WRAPPED_KEY_INVALID: /);
+  });
+
+  it.each(vectors.requestTerms)("verifies the owner's signature over the request terms $name", async (vector) => {
+    const signingKey = encodeBase64url(await publicKeySpki(vector.ownerSigningKey as VectorJwk));
+    const terms = (message: string) =>
+      Buffer.from(
+        JSON.stringify({
+          requestLinkId: vector.requestLinkId,
+          ownerId: vector.ownerId,
+          folderId: vector.folderId,
+          message,
+          signature: vector.signature,
+        }),
+      );
+    const verify = (message: string) =>
+      python(REFERENCE_DECRYPTOR, ['verify-request-terms', '--signing-key', signingKey], terms(message));
+    const result = await verify(vector.message);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout.toString('utf8'))).toEqual({ verified: true, message: vector.message });
+    const altered = await verify(`${vector.message}!`);
+    expect(altered.status).toBe(1);
+    expect(altered.stderr).toMatch(/^coffer_decrypt: REQUEST_MESSAGE_INVALID: /);
   });
 });
 

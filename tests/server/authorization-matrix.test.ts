@@ -9,7 +9,7 @@
  */
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { links, sessions, users } from '../../server/db/schema.ts';
+import { links, requestLinks, sessions, users } from '../../server/db/schema.ts';
 import { encryptThumbnail } from '../../shared/crypto/index.ts';
 import {
   createFolder,
@@ -25,6 +25,14 @@ import {
 import { createHarness, type Harness, type TestUser } from './harness.ts';
 import { grantFor, makeSharingUser, shareAccepted, type SharingUser } from './sharing-accounts.ts';
 import { linkBody, makeLink, type TestLink } from './link-client.ts';
+import {
+  anonymous,
+  beginRequestUpload,
+  makeRequestLink,
+  requestLinkBody,
+  requestUploadBody,
+  strangerUploads,
+} from './request-client.ts';
 import { DATABASE_KINDS } from '../../tools/harness/test-databases.ts';
 import { encodeBase64url } from '../../shared/crypto/index.ts';
 
@@ -43,6 +51,15 @@ interface Victim {
   user: string;
   /** A share link of the folder, with no limit. */
   link: string;
+  /** A file-request link of the folder, a stranger's upload through it still open, and one waiting for the victim. */
+  requestLink: string;
+  requestUpload: string;
+  pendingUpload: string;
+  /** Not an id: the open upload's one chunk, and the body that begins another upload through the request link. */
+  requestChunk?: Uint8Array;
+  uploadThroughRequestLink?: unknown;
+  /** Not an id: the body that makes a request link of the victim's folder. */
+  requestLinkOfFolder?: unknown;
   /** Not an id: the body of an upload of a new file into the victim's folder. */
   uploadIntoFolder?: unknown;
   /** Not an id: the body that makes a link of the victim's folder. */
@@ -70,6 +87,12 @@ interface Row {
    * used up or revoked, and with a wrong token. `asOther` is then the answer without any token.
    */
   asLink?: Record<LinkState, number>;
+  /**
+   * For a file-request link's route (no account): what the uploader gets through a link that is valid, expired, used
+   * up or revoked, with an upload begun before; `wrongToken` is a link id that is no request link's (the id is the
+   * only secret). `asOther`, for these, is the answer through the victim's valid link, in the order of the app.
+   */
+  asRequestLink?: Record<LinkState, number>;
   /** What the recipient of an accepted share of the victim's folder as viewer gets; asOther when not given. */
   asViewer?: number;
   eachFileAsViewer?: number;
@@ -317,6 +340,61 @@ const MATRIX: Record<string, Row> = {
     asOther: 403,
     asLink: { valid: 200, ...LINK_REFUSALS },
   },
+  // File-request links: only the owner of a folder makes one, lists and revokes them, and takes what came through.
+  'POST /api/request-links': {
+    request: (v) => ({ path: '/api/request-links', init: send('POST', v.requestLinkOfFolder) }),
+    asOther: 404,
+    asViewer: 403,
+  },
+  'GET /api/request-links': { asOther: 200 },
+  'GET /api/request-links/uploads': { asOther: 200 },
+  'POST /api/request-links/uploads/:uploadId/accept': {
+    request: (v) => ({
+      path: `/api/request-links/uploads/${v.pendingUpload}/accept`,
+      init: send('POST', { wrappedKey: someToken() }),
+    }),
+    asOther: 404,
+  },
+  'DELETE /api/request-links/uploads/:uploadId': {
+    request: (v) => ({ path: `/api/request-links/uploads/${v.pendingUpload}`, init: send('DELETE') }),
+    asOther: 404,
+  },
+  'POST /api/request-links/:linkId/revoke': {
+    request: (v) => ({ path: `/api/request-links/${v.requestLink}/revoke`, init: send('POST') }),
+    asOther: 404,
+  },
+  // What a request link's holder reaches, without an account; an upload begun goes on through a used-up link.
+  'GET /api/r/:linkId': {
+    public: true,
+    request: (v) => ({ path: `/api/r/${v.requestLink}` }),
+    asOther: 200,
+    asRequestLink: { valid: 200, expired: 410, exhausted: 410, revoked: 410, wrongToken: 404 },
+  },
+  'POST /api/r/:linkId/uploads': {
+    public: true,
+    request: (v) => ({ path: `/api/r/${v.requestLink}/uploads`, init: send('POST', v.uploadThroughRequestLink) }),
+    asOther: 201,
+    asRequestLink: { valid: 201, expired: 410, exhausted: 410, revoked: 410, wrongToken: 404 },
+  },
+  'PUT /api/r/:linkId/uploads/:uploadId/chunks/:index': {
+    public: true,
+    request: (v) => ({
+      path: `/api/r/${v.requestLink}/uploads/${v.requestUpload}/chunks/0`,
+      init: {
+        method: 'PUT',
+        body: new Uint8Array(v.requestChunk!),
+        headers: { 'content-type': 'application/octet-stream' },
+      },
+    }),
+    asOther: 204,
+    asRequestLink: { valid: 204, expired: 410, exhausted: 204, revoked: 410, wrongToken: 404 },
+  },
+  'POST /api/r/:linkId/uploads/:uploadId/complete': {
+    public: true,
+    request: (v) => ({ path: `/api/r/${v.requestLink}/uploads/${v.requestUpload}/complete`, init: send('POST') }),
+    asOther: 200,
+    asRequestLink: { valid: 200, expired: 410, exhausted: 200, revoked: 410, wrongToken: 404 },
+  },
   'POST /api/shares/:shareId/accept': { asOther: 404 },
   'POST /api/shares/:shareId/decline': { asOther: 404 },
   'DELETE /api/shares/:shareId': { asOther: 404 },
@@ -398,7 +476,22 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
       victimUser.request('/api/shares', json({ grant: await grantFor(victimUser, await makeSharingUser(h), folder) })),
       201,
     );
+    const requestLink = await makeRequestLink(victimUser, folder, { maxFiles: 100 });
+    const requestFile = await encryptFile(new Uint8Array(100));
+    const requestUpload = await beginRequestUpload(h, victimUser, requestLink.id, folder, requestFile);
+    const pending = await strangerUploads(h, victimUser, requestLink.id, folder);
     victim = {
+      requestLink: requestLink.id,
+      requestUpload: requestUpload.id,
+      pendingUpload: pending.upload.id,
+      requestChunk: requestFile.chunks[0]!,
+      uploadThroughRequestLink: await requestUploadBody(
+        victimUser,
+        requestLink.id,
+        folder,
+        await encryptFile(new Uint8Array(100)),
+      ),
+      requestLinkOfFolder: await requestLinkBody(victimUser, folder),
       folder,
       root,
       share: third.id,
@@ -533,7 +626,7 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
   /** The routes of files and shares, where a share's recipient may reach the victim's data. */
   const fileRoutes = () =>
     protectedRoutes().filter((route) =>
-      /^\w+ \/api\/(uploads|revisions|nodes|trash|usage|shares|handles|links)\b/.test(route),
+      /^\w+ \/api\/(uploads|revisions|nodes|trash|usage|shares|handles|links|request-links)\b/.test(route),
     );
 
   /** Each file route's status (and a batch's statuses per file) for this caller, in the app's order. */
@@ -632,5 +725,37 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
         routes.filter((route) => MATRIX[route]?.asLink).map((route) => ({ route, status: MATRIX[route]!.asOther })),
       );
     }
+  });
+
+  /** Each request link route, through a request link of the victim's folder in `state`, with an upload begun before. */
+  it.each(LINK_STATES)('gives the uploader through a %s request link what its state allows', async (state) => {
+    const link = await makeRequestLink(victimUser, victim.folder, { maxFiles: 2 });
+    const file = await encryptFile(new Uint8Array(100));
+    const begun = await beginRequestUpload(h, victimUser, link.id, victim.folder, file);
+    if (state === 'expired') {
+      await h.db.update(requestLinks).set({ expiresAt: h.clock.now }).where(eq(requestLinks.id, link.id));
+    }
+    if (state === 'exhausted') await h.db.update(requestLinks).set({ maxFiles: 1 }).where(eq(requestLinks.id, link.id));
+    if (state === 'revoked') await ok(victimUser.request(`/api/request-links/${link.id}/revoke`, { method: 'POST' }));
+    const linkId = state === 'wrongToken' ? victim.link : link.id;
+    const requestRoutes = routes.filter((route) => MATRIX[route]?.asRequestLink);
+    expect(requestRoutes.length).toBe(4);
+    const answers = [];
+    for (const route of requestRoutes) {
+      const { path, init } = requestFor(route, MATRIX[route]!, {
+        ...victim,
+        requestLink: linkId,
+        requestUpload: begun.id,
+        requestChunk: file.chunks[0]!,
+        uploadThroughRequestLink: await requestUploadBody(
+          victimUser,
+          link.id,
+          victim.folder,
+          await encryptFile(new Uint8Array(100)),
+        ),
+      });
+      answers.push({ route, status: (await anonymous(h, path, init)).status });
+    }
+    expect(answers).toEqual(requestRoutes.map((route) => ({ route, status: MATRIX[route]!.asRequestLink![state] })));
   });
 });

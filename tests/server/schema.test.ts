@@ -17,6 +17,7 @@ const EXPLAINED = {
   'links.access_token_hash': "the SHA-256 of the link's access token, not the token",
   'links.encrypted_label': "sealed by the owner's client under the master key",
   'links.password_cost': "the Argon2id cost of the link's password: public parameters, no salt, no password",
+  'request_links.encrypted_label': "sealed by the owner's client under the master key",
   'wrapped_keys.wrapped': 'a Fernet token under the passkey, passphrase, recovery or master key',
   'credentials.encrypted_label': 'encrypted by the client',
 } as const;
@@ -45,7 +46,9 @@ describe.each(DATABASE_KINDS)('schema on %s', (kind) => {
       'links',
       'nodes',
       'public_keys',
+      'request_links',
       'request_rate_limits',
+      'request_uploads',
       'revision_segments',
       'revisions',
       'sessions',

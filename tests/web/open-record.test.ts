@@ -54,6 +54,7 @@ async function fileRecord(name: string, revisionNumber = 1): Promise<NodeRecord>
     updatedAt: '2026-11-24T10:00:01.000Z',
     trashedAt: null,
     authorId: null,
+    requestLinkId: null,
   };
 }
 
@@ -72,6 +73,7 @@ async function folderRecord(name: string): Promise<NodeRecord> {
     updatedAt: '2026-11-24T10:00:01.000Z',
     trashedAt: null,
     authorId: null,
+    requestLinkId: null,
   };
 }
 

@@ -13,6 +13,7 @@ function node(id: string, ownerId = ME): OpenNode {
     parentId: 'root',
     ownerId,
     authorId: ownerId,
+    requestLinkId: null,
     kind: 'folder',
     name: `name of ${id}`,
     type: '',

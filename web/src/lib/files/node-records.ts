@@ -37,4 +37,6 @@ export interface OpenNode {
    * it yet, so it is shown as the server's word.
    */
   authorId: string | null;
+  /** The request link a stranger sent this file through, before its owner accepted it ("from request link"). */
+  requestLinkId: string | null;
 }

@@ -81,5 +81,6 @@ function openNode(
     revision: record.currentRevision,
     trashedAt: record.trashedAt,
     authorId: record.authorId,
+    requestLinkId: record.requestLinkId,
   };
 }

@@ -105,13 +105,17 @@ export function revokeLink(link: LinkRecord): Promise<LinkRecord> {
   return api<LinkRecord>('POST', `/api/links/${link.id}/revoke`);
 }
 
-async function sealLabel(account: UnlockedAccount, linkId: string, label: string): Promise<string | null> {
+/** A link's label sealed for its owner (purpose "link-label", bound to the link's id), or null for none. */
+export async function sealLabel(account: UnlockedAccount, linkId: string, label: string): Promise<string | null> {
   const trimmed = label.trim();
   return trimmed === '' ? null : sealText(account.masterKey, trimmed, labelBinding(account, linkId));
 }
 
 /** The link's label, or "" for none; a label that does not open (altered, or another link's) says so. */
-export async function openLabel(account: UnlockedAccount, link: LinkRecord): Promise<string> {
+export async function openLabel(
+  account: UnlockedAccount,
+  link: Pick<LinkRecord, 'id' | 'encryptedLabel'>,
+): Promise<string> {
   if (!link.encryptedLabel) return '';
   try {
     return await openText(account.masterKey, link.encryptedLabel, labelBinding(account, link.id));

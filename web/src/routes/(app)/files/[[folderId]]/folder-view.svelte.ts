@@ -5,6 +5,8 @@ import { contacts } from '$lib/contacts/contacts.svelte.ts';
 import { drive } from '$lib/files/drive.svelte.ts';
 import { listChildren, openPath } from '$lib/files/folder-listing.ts';
 import type { OpenNode } from '$lib/files/node-records.ts';
+import { accountState } from '$lib/account.svelte.ts';
+import { requestLinkLabels } from '$lib/requests/owner-requests.ts';
 import type { GrantRole } from '$shared/crypto/index.ts';
 
 export type SortKey = 'name' | 'modified' | 'size';
@@ -56,6 +58,15 @@ export class FolderView {
 
   selectedNodes = $derived(this.children.filter((node) => this.selected.has(node.id)));
 
+  /** The labels of the request links the folder's files came through, by link id ("from request link <label>"). */
+  requestLabels = $state.raw<ReadonlyMap<string, string>>(noLabels());
+
+  async #loadRequestLabels(children: OpenNode[]): Promise<void> {
+    const account = accountState.account;
+    if (!account || !children.some((node) => node.requestLinkId && node.ownerId === account.userId)) return;
+    this.requestLabels = await requestLinkLabels(account).catch(noLabels);
+  }
+
   async load(folderId: string | undefined): Promise<void> {
     const load = ++this.#loads;
     this.loading = true;
@@ -83,6 +94,7 @@ export class FolderView {
       this.role = share?.role ?? 'owner';
       this.children = opened;
       this.refused = refused.length;
+      await this.#loadRequestLabels(opened);
     } catch (error) {
       if (load !== this.#loads) return;
       const gone = error instanceof ApiRequestError && error.status === 404 && folderId !== undefined;
@@ -122,4 +134,9 @@ export class FolderView {
     this.children = here ? [...others, node] : others;
     if (!here) this.selected.delete(node.id);
   }
+}
+
+/** Replaced whole when loaded, never changed in place. */
+function noLabels(): ReadonlyMap<string, string> {
+  return new Map();
 }

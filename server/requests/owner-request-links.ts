@@ -1,0 +1,92 @@
+/**
+ * File-request links, for their owner: make one for a folder of their own tree (the terms signed by their client,
+ * docs/FORMAT.md section 4.5), list them, revoke them. Only a folder's owner makes one: the files land in the owner's
+ * tree and count against the owner's quota.
+ */
+import { and, desc, eq, isNull } from 'drizzle-orm';
+import type { RequestLinkRecord, RequestLinksResponse } from '../../shared/api/responses.ts';
+import type { CreateRequestLinkRequest } from '../../shared/api/schemas.ts';
+import { authorizeNode, authorizeOwnRequestLink, requestLinkRows, type Actor } from '../access/policy.ts';
+import { audit, type RequestOrigin } from '../auth/audit.ts';
+import { requestLinks } from '../db/schema.ts';
+import type { ServerDeps } from '../deps.ts';
+import { ApiError } from '../http/errors.ts';
+import { requestLinkRecord } from './request-link-json.ts';
+
+export async function createRequestLink(
+  { db, now }: ServerDeps,
+  actor: Actor,
+  request: CreateRequestLinkRequest,
+  origin: RequestOrigin,
+): Promise<RequestLinkRecord> {
+  const { node, scope } = await authorizeNode(db, actor, request.nodeId, 'manage');
+  if (scope.share) throw new ApiError(404, 'NOT_FOUND', `no node ${request.nodeId}`);
+  if (node.kind !== 'folder') {
+    throw new ApiError(409, 'NOT_A_FOLDER', `node ${node.id} is a file; files are requested into a folder`);
+  }
+  if (node.trashedAt) throw new ApiError(409, 'IN_TRASH', `folder ${node.id} is in the trash; restore it first`);
+  const expiresAt = request.expiresAt ? new Date(request.expiresAt) : null;
+  if (expiresAt && expiresAt <= now()) {
+    throw new ApiError(400, 'LINK_EXPIRY_PAST', `expiresAt ${request.expiresAt} is not in the future`);
+  }
+  const [link] = await db
+    .insert(requestLinks)
+    .values({
+      id: request.id.toLowerCase(),
+      nodeId: node.id,
+      ownerId: scope.ownerId,
+      encryptedLabel: request.encryptedLabel,
+      message: request.message,
+      messageSignature: request.messageSignature,
+      maxFiles: request.maxFiles,
+      maxBytes: request.maxBytes,
+      expiresAt,
+      createdAt: now(),
+    })
+    .onConflictDoNothing({ target: requestLinks.id })
+    .returning();
+  if (!link) throw new ApiError(409, 'LINK_EXISTS', `request link ${request.id} already exists; make a new id`);
+  await audit(db, {
+    type: 'request-link-created',
+    userId: actor.userId,
+    origin,
+    at: now(),
+    details: { requestLinkId: link.id, nodeId: node.id },
+  });
+  return requestLinkRecord(link, now());
+}
+
+/** Every request link the actor made, newest first. */
+export async function ownedRequestLinks({ db, now }: ServerDeps, actor: Actor): Promise<RequestLinksResponse> {
+  const rows = await db
+    .select()
+    .from(requestLinks)
+    .where(requestLinkRows.owned(actor))
+    .orderBy(desc(requestLinks.createdAt), desc(requestLinks.id));
+  return { requestLinks: rows.map((row) => requestLinkRecord(row, now())) };
+}
+
+/** Ends a request link for good; files already uploaded still wait for the owner. Revoking again changes nothing. */
+export async function revokeRequestLink(
+  { db, now }: ServerDeps,
+  actor: Actor,
+  linkId: string,
+  origin: RequestOrigin,
+): Promise<RequestLinkRecord> {
+  const link = await authorizeOwnRequestLink(db, actor, linkId);
+  const [revoked] = await db
+    .update(requestLinks)
+    .set({ revokedAt: now() })
+    .where(and(eq(requestLinks.id, link.id), isNull(requestLinks.revokedAt)))
+    .returning();
+  if (revoked) {
+    await audit(db, {
+      type: 'request-link-revoked',
+      userId: actor.userId,
+      origin,
+      at: now(),
+      details: { requestLinkId: link.id },
+    });
+  }
+  return requestLinkRecord(revoked ?? link, now());
+}

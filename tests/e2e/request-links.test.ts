@@ -1,0 +1,217 @@
+/**
+ * File-request links end to end (issue 24, point 5), in the built web app: the owner, signed in with a passkey in a
+ * context of their own, makes a request link for their files with "Request files"; a stranger in another context,
+ * with no account and no authenticator, opens it, reads the owner's signed message and sends two files; the owner
+ * accepts both, and downloads them identical. A server that swaps the owner's public key (a test-only rewrite of its
+ * answer, with Playwright's page.route) is caught by the page, which names both fingerprints in words and sends
+ * nothing. Every request both contexts sent that reached the server, the server's log, its database and its blobs
+ * hold neither the files' names nor their content.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { chromium, type Browser, type BrowserContext, type Download, type Page } from 'playwright';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OpenRequestLinkResponse } from '../../shared/api/responses.ts';
+import {
+  decodeBase64url,
+  encodeBase64url,
+  FINGERPRINT_WORDS,
+  fingerprintWords,
+  WORDLIST,
+} from '../../shared/crypto/index.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tools/harness/chromium.ts';
+import { queryRows } from '../../tools/harness/test-databases.ts';
+import { addVirtualAuthenticator } from '../../tools/harness/virtual-authenticator.ts';
+import { startAppServer, type AppServer } from './app-server.ts';
+import { signUpWithPasskey } from './sign-up.ts';
+
+interface Captured {
+  url: string;
+  headers: string;
+  body: Buffer;
+}
+
+/** A secret's bytes in the encodings a leak could take. */
+const encodings = (bytes: Buffer) => [
+  bytes.toString('hex'),
+  bytes.toString('base64'),
+  bytes.toString('base64url'),
+  encodeBase64url(bytes, { padding: false }),
+];
+
+describe('file-request links in Chromium', () => {
+  let server: AppServer;
+  let browser: Browser;
+  let owner: Page;
+  let dir: string;
+  let requestUrl = '';
+  const captured: Captured[] = [];
+  const files = {
+    'tax-scan-one.bin': Buffer.from(randomBytes(200_000)),
+    'tax-scan-two.txt': Buffer.from('the second scan, in words that must stay private '.repeat(40)),
+  };
+
+  async function recordedContext(): Promise<BrowserContext> {
+    const context = await browser.newContext();
+    context.on('request', (request) => {
+      captured.push({
+        url: request.url(),
+        headers: Object.entries(request.headers())
+          .map(([name, value]) => `${name}: ${value}`)
+          .join('\n'),
+        body: request.postDataBuffer() ?? Buffer.alloc(0),
+      });
+    });
+    return context;
+  }
+
+  const downloaded = async (page: Page, start: () => Promise<unknown>): Promise<Buffer> => {
+    const [download] = await Promise.all([page.waitForEvent('download'), start()]);
+    return readFileSync((await (download as Download).path())!);
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'coffer-requests-e2e-'));
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+    server = await startAppServer('web app');
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    const context = await recordedContext();
+    owner = await context.newPage();
+    const cdp = await context.newCDPSession(owner);
+    await cdp.send('WebAuthn.enable');
+    await addVirtualAuthenticator(cdp, true);
+    await signUpWithPasskey(owner, server.origin);
+    await owner.getByRole('link', { name: 'Files', exact: true }).click();
+    await owner.getByRole('heading', { name: 'My files' }).waitFor();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('takes two files from a stranger with no account, which the owner accepts and downloads identical', async () => {
+    await owner.getByRole('button', { name: 'Request files' }).click();
+    await owner.getByLabel('Label').fill('for the accountant');
+    await owner.getByLabel('Message to the sender').fill('Please send this year’s scans');
+    await owner.getByRole('button', { name: 'Create link' }).click();
+    requestUrl = await owner.getByTestId('new-request-url').inputValue();
+    await owner.getByRole('button', { name: 'Close' }).click();
+    const id = new URL(requestUrl).pathname.split('/')[2]!;
+
+    const stranger = await (await recordedContext()).newPage();
+    await stranger.goto(requestUrl);
+    await stranger.getByRole('heading', { name: 'Send files' }).waitFor();
+    expect(stranger.url()).toBe(`${server.origin}/r/${id}`);
+    expect(await stranger.getByTestId('request-message').textContent()).toBe('Please send this year’s scans');
+    await stranger.getByTestId('request-limits').getByText('20 more file(s)').waitFor();
+    await stranger.getByTestId('request-files').setInputFiles(Object.keys(files).map((name) => join(dir, name)));
+    await stranger.getByRole('button', { name: 'Send' }).click();
+    await expect.poll(() => stranger.getByText('Sent', { exact: true }).count(), { timeout: 30_000 }).toBe(2);
+    await stranger.getByTestId('request-limits').getByText('18 more file(s)').waitFor();
+    await stranger.context().close();
+
+    // Away and back, in the app: a reload would lock the account.
+    await owner.getByRole('link', { name: 'Links', exact: true }).click();
+    await owner.getByTestId('request-link-row').getByText('2 of 20 files').waitFor();
+    await owner.getByRole('link', { name: 'Files', exact: true }).click();
+    await owner.getByRole('heading', { name: 'Sent to you through request links' }).waitFor();
+    await expect.poll(() => owner.getByTestId('pending-upload').count()).toBe(2);
+    await owner
+      .getByTestId('pending-upload')
+      .filter({ hasText: 'from request link “for the accountant”' })
+      .first()
+      .waitFor();
+    for (let left = 2; left > 0; left--) {
+      await owner.getByTestId('pending-upload').first().getByRole('button', { name: 'Accept' }).click();
+      await expect.poll(() => owner.getByTestId('pending-upload').count()).toBe(left - 1);
+    }
+    for (const [name, content] of Object.entries(files)) {
+      const row = owner.getByRole('row').filter({ has: owner.getByRole('button', { name, exact: true }) });
+      await row.getByText('from request link “for the accountant”, unsigned').waitFor();
+      const bytes = await downloaded(owner, async () => {
+        await owner.getByLabel(`Actions for ${name}`, { exact: true }).click();
+        await row.getByRole('button', { name: 'Download', exact: true }).click();
+      });
+      expect(bytes.equals(content)).toBe(true);
+    }
+  });
+
+  it("refuses a swapped owner's key, naming both fingerprints in words, and sends nothing", async () => {
+    const id = new URL(requestUrl).pathname.split('/')[2]!;
+    const fingerprint = new URL(requestUrl).hash.slice(1);
+    const swapped = await crypto.subtle.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, true, ['deriveBits']);
+    const swappedSpki = new Uint8Array(await crypto.subtle.exportKey('spki', swapped.publicKey));
+    let signing = new Uint8Array();
+    const context = await recordedContext();
+    const page = await context.newPage();
+    // A test-only tamper layer: the hostile server's answer, with another sharing key in place of the owner's.
+    await page.route(`**/api/r/${id}`, async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as OpenRequestLinkResponse;
+      signing = decodeBase64url(body.ownerPublicKeys.signing);
+      body.ownerPublicKeys.sharing = encodeBase64url(swappedSpki);
+      await route.fulfill({ response, json: body });
+    });
+    await page.goto(requestUrl);
+    await page.getByRole('heading', { name: "The server sent someone else's keys" }).waitFor();
+    const refusal = (await page.getByTestId('request-refusal').textContent())!;
+    const expected = Array.from(decodeBase64url(fingerprint).subarray(0, FINGERPRINT_WORDS), (b) => WORDLIST[b]!);
+    const served = await fingerprintWords([swappedSpki, signing]);
+    expect(refusal).toContain(expected.join(' '));
+    expect(refusal).toContain(served.join(' '));
+    expect(await page.getByTestId('request-files').count()).toBe(0);
+    const uploadsAfter = captured.filter((request) => request.url.includes(`/api/r/${id}/uploads`)).length;
+    await context.close();
+    // Only the stranger of the first test began uploads: two files, and their chunks and completions.
+    expect(captured.filter((request) => request.url.includes(`/api/r/${id}/uploads`)).length).toBe(uploadsAfter);
+    expect(uploadsAfter).toBeGreaterThanOrEqual(6);
+  });
+
+  it('sends, logs and stores no name or content of the files in the clear', async () => {
+    const tables = await queryRows<{ table_name: string }>(
+      server.db,
+      sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`,
+    );
+    const database: string[] = [];
+    for (const { table_name: table } of tables) {
+      const rows = await queryRows<{ row: string }>(
+        server.db,
+        sql.raw(`select row_to_json(t)::text as row from "${table}" t`),
+      );
+      database.push(...rows.map(({ row }) => row));
+    }
+    expect(database.some((row) => row.includes('"request_link_id"'))).toBe(true);
+    const blobs = readdirSync(server.blobRoot, { recursive: true, encoding: 'utf8' })
+      .map((path) => join(server.blobRoot, path))
+      .filter((path) => statSync(path).isFile())
+      .map((path) => readFileSync(path));
+    expect(blobs.length).toBeGreaterThan(0);
+    const reached = new Set(server.received.map((request) => request.url));
+    const sent = captured.filter((request) => reached.has(request.url));
+    expect(sent.some((request) => request.url.includes('/api/r/'))).toBe(true);
+    const texts = [
+      ...sent.map((request) => `${request.url}\n${request.headers}\n${request.body.toString('latin1')}`),
+      ...server.received.map((request) => `${request.url}\n${request.headers}`),
+      ...server.logged,
+      ...database,
+    ];
+    const secrets = [
+      ...Object.keys(files).map((name) => Buffer.from(name)),
+      Buffer.from('for the accountant'),
+      files['tax-scan-one.bin'].subarray(5000, 5064),
+      Buffer.from('in words that must stay private'),
+    ];
+    for (const secret of secrets) {
+      const forms = [secret.toString('latin1'), ...encodings(secret)];
+      expect(
+        texts.filter((text) => forms.some((form) => text.includes(form))).map((text) => text.slice(0, 120)),
+      ).toEqual([]);
+      for (const blob of blobs) expect(blob.includes(secret)).toBe(false);
+    }
+  });
+});
