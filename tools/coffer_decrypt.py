@@ -857,7 +857,7 @@ def sharing_main(argv) -> int:
     metadata.add_argument("--parent-id", help="the parent folder's id; none for the root folder")
     sealed = commands.add_parser("open-sealed-text", help="open a sealed text (spec 4) read on stdin")
     sealed.add_argument("--key", required=True, help="the key it is sealed under (the master key), base64url")
-    sealed.add_argument("--purpose", required=True, choices=("passkey-label", "contacts", "link-label"))
+    sealed.add_argument("--purpose", required=True, choices=("passkey-label", "contacts", "link-label", "accepted-shares"))
     sealed.add_argument("--owner", required=True)
     sealed.add_argument("--object", required=True)
     terms = commands.add_parser("verify-request-terms",

@@ -121,8 +121,8 @@ for (const [name, purpose] of [
 }
 
 /**
- * Sealed texts (docs/FORMAT.md section 4): the account's contacts, as JSON, sealed under its master key with the
- * account as owner and as object.
+ * Sealed texts (docs/FORMAT.md section 4): the account's contacts and the shares it accepted, each as JSON, sealed
+ * under its master key with the account as owner and as object.
  */
 const sealedText = [];
 {
@@ -145,6 +145,36 @@ const sealedText = [];
   });
   sealedText.push({
     name: 'contacts',
+    wrappingSecret: encodeBase64url(wrappingSecret),
+    ...binding,
+    text,
+    iv: toHex(iv),
+    timestamp: TIMESTAMP,
+    sealed: await wrapKey(wrappingSecret, utf8(text), binding, { iv, timestamp: TIMESTAMP }),
+  });
+}
+
+{
+  const { random } = deterministicRandom('coffer sealed text vector accepted-shares');
+  const wrappingSecret = random(32);
+  const iv = random(16);
+  const account = 'c0ffee00-0000-4000-8000-0000000000bb';
+  const binding = { purpose: SEALED_TEXT_PURPOSES.acceptedShares, owner: account, object: account };
+  const text = JSON.stringify({
+    version: 1,
+    shares: [
+      {
+        shareId: 'c0ffee00-0000-4000-8000-0000000000e1',
+        senderId: 'c0ffee00-0000-4000-8000-0000000000aa',
+        ownerId: 'c0ffee00-0000-4000-8000-0000000000aa',
+        nodeId: 'c0ffee00-0000-4000-8000-0000000000f1',
+        kind: 'folder',
+        role: 'viewer',
+      },
+    ],
+  });
+  sealedText.push({
+    name: 'accepted-shares',
     wrappingSecret: encodeBase64url(wrappingSecret),
     ...binding,
     text,

@@ -1,7 +1,8 @@
 /**
- * Documents an account keeps for itself, sealed on its devices (its contacts and the keys it pinned, issue 25 point 2):
- * the server stores one per kind and can neither read nor alter one unseen. A write names the version it was made
- * from, so that a device that read an older one is refused (409) rather than undoing another device's change.
+ * Documents an account keeps for itself, sealed on its devices (its contacts and the keys it pinned, issue 25 point 2;
+ * the shares it accepted): the server stores one per kind and can neither read nor alter one unseen. A write names the
+ * version it was made from, so that a device that read an older one is refused (409) rather than undoing another
+ * device's change.
  */
 import { and, eq } from 'drizzle-orm';
 import type { AccountDocumentResponse } from '../../shared/api/responses.ts';

@@ -336,7 +336,7 @@ export const shares = pgTable(
 
 /**
  * Documents an account keeps for itself, sealed on its devices under its master key (its contacts, with the keys it
- * pinned): one per kind, opaque to the server. `version` counts writes, so that two devices never overwrite each
+ * pinned; the shares it accepted): one per kind, opaque to the server. `version` counts writes, so that two devices never overwrite each
  * other's change unseen (a write names the version it changed).
  */
 export const accountDocuments = pgTable(
@@ -345,7 +345,7 @@ export const accountDocuments = pgTable(
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    kind: text('kind', { enum: ['contacts'] }).notNull(),
+    kind: text('kind', { enum: ['contacts', 'accepted-shares'] }).notNull(),
     version: integer('version').notNull(),
     sealed: text('sealed').notNull(),
     updatedAt: at('updated_at').notNull(),

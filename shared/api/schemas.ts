@@ -194,7 +194,7 @@ export const rekeySchema = z.strictObject({
 });
 
 /** The documents an account keeps sealed on the server for itself (server/accounts/documents.ts), by kind. */
-export const ACCOUNT_DOCUMENT_KINDS = ['contacts'] as const;
+export const ACCOUNT_DOCUMENT_KINDS = ['contacts', 'accepted-shares'] as const;
 export type AccountDocumentKind = (typeof ACCOUNT_DOCUMENT_KINDS)[number];
 /** Largest sealed account document, as text: room for hundreds of contacts, inside a JSON body. */
 export const MAX_ACCOUNT_DOCUMENT_CHARS = 192 * 1024;

@@ -19,4 +19,6 @@ export const SEALED_TEXT_PURPOSES = {
   /** The account's contacts and the public keys it pinned for them, as JSON (web/src/lib/contacts/). */
   contacts: 'contacts',
   linkLabel: 'link-label',
+  /** The shares the account accepted on its devices, each bound to its grant, as JSON (web/src/lib/sharing/). */
+  acceptedShares: 'accepted-shares',
 } as const;

@@ -35,4 +35,14 @@ describe('sealed-text vectors', () => {
     const binding = { purpose: SEALED_TEXT_PURPOSES.contacts, owner: 'a', object: 'a' };
     await expectCode(openText(key, await sealText(other, 'x', binding), binding), 'WRAPPED_KEY_INVALID');
   });
+
+  it('never opens the accepted shares as the contacts, so the server cannot pass one document off as the other', async () => {
+    const vector = vectors.sealedText.find((vector) => vector.purpose === SEALED_TEXT_PURPOSES.acceptedShares)!;
+    const key = decodeBase64url(vector.wrappingSecret);
+    expect(JSON.parse(await openText(key, vector.sealed, vector))).toMatchObject({ version: 1, shares: [{}] });
+    await expectCode(
+      openText(key, vector.sealed, { ...vector, purpose: SEALED_TEXT_PURPOSES.contacts }),
+      'WRAPPED_KEY_INVALID',
+    );
+  });
 });

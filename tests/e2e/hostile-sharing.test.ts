@@ -5,7 +5,9 @@
  * shares shows Alice's share as from an unverified sender until he compares her words; then each grant the server
  * slips in beside the genuine one (a flipped signature byte, another recipient, another node, a viewer grant
  * relabelled editor, and one the server forged in Alice's name with its own keys) is refused, counted and not shown,
- * while the genuine share still opens. The tamper layer is in no build.
+ * while the genuine share still opens; and a share Bob never accepted, which the server marks accepted (in the list
+ * it gives, then in its own records, serving the folder to him), waits for his answer and does not open in his file
+ * browser. The tamper layer is in no build.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -27,7 +29,13 @@ import { queryRows } from '../../tools/harness/test-databases.ts';
 import { ROOT } from '../run-command.ts';
 import { chooseHandle, goTo, signUpPerson } from './accounts.ts';
 import { startAppServer, type AppServer } from './app-server.ts';
-import { slipIntoIncomingShares, substitutePublishedKeys, TAMPER_HEADER, type Tampering } from './tamper.ts';
+import {
+  markIncomingSharesAccepted,
+  slipIntoIncomingShares,
+  substitutePublishedKeys,
+  TAMPER_HEADER,
+  type Tampering,
+} from './tamper.ts';
 
 const REFUSED = 'One item among the shares made to you failed the integrity check and is not shown';
 
@@ -262,6 +270,56 @@ describe('sharing against a hostile server, in Chromium', () => {
     }
   });
 
+  it("keeps a share the server marks accepted waiting for Bob's answer, and does not open it", async () => {
+    await goTo(alice, 'Files');
+    await alice.getByRole('button', { name: 'New folder' }).click();
+    await alice.getByLabel('Name', { exact: true }).fill('Plans');
+    await alice.getByRole('button', { name: 'Create', exact: true }).click();
+    await alice.getByLabel('Actions for Plans', { exact: true }).click();
+    await row(alice, 'Plans').getByRole('button', { name: 'Share', exact: true }).click();
+    const dialog = alice.getByRole('dialog', { name: 'Share “Plans”' });
+    await dialog.getByLabel('Their handle').fill('bob');
+    await dialog.getByRole('button', { name: 'Find' }).click();
+    await dialog.getByText('(verified contact)').waitFor();
+    await dialog.getByLabel('View and download (viewer)').check();
+    await dialog.getByRole('button', { name: 'Share', exact: true }).click();
+    await dialog.getByText('@bob · viewer · not accepted yet').waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+
+    const expectStillWaiting = async () => {
+      await openSharedWithMe();
+      await expect.poll(() => bob.getByText('Loading…').count()).toBe(0);
+      await expect.poll(() => waiting().count()).toBe(1);
+      expect((await waiting().textContent())!.replace(/\s+/g, ' ')).toContain('A folder from @alice, as viewer');
+      const listed = await sharedWithBob().getByRole('listitem').allTextContents();
+      expect(listed).toEqual([expect.stringContaining('report.txt')]);
+    };
+    const marked = await markIncomingSharesAccepted(bob.context());
+    try {
+      await expectStillWaiting();
+      expect(marked.rewritten).toBeGreaterThan(0);
+    } finally {
+      await marked.restore();
+    }
+
+    // The server accepts it in its own records too, so it lists it accepted and serves the folder to Bob.
+    const [planted] = await queryRows<{ nodeId: string }>(
+      server.db,
+      sql`update shares set status = 'accepted', accepted_at = now() where status = 'pending' returning node_id as "nodeId"`,
+    );
+    await expectStillWaiting();
+    // Bob follows a link to the folder inside the app, with the account still unlocked: nothing of it opens.
+    await bob.evaluate((href) => {
+      const link = Object.assign(document.createElement('a'), { href });
+      document.body.append(link);
+      link.click();
+      link.remove();
+    }, `/files/${planted!.nodeId}`);
+    await bob.waitForURL(`**/files/${planted!.nodeId}`);
+    await bob.getByRole('alert').filter({ hasText: 'failed its integrity check' }).waitFor();
+    expect(await bob.getByRole('heading', { name: 'Plans' }).count()).toBe(0);
+  });
+
   it('leaves no trace of the tamper layer in the built web app or server', () => {
     const filesOf = (root: string) =>
       readdirSync(root, { recursive: true, encoding: 'utf8' })
@@ -269,7 +327,7 @@ describe('sharing against a hostile server, in Chromium', () => {
         .filter((path) => statSync(path).isFile());
     const built = [...filesOf(join(ROOT, 'web/build')), ...filesOf(join(ROOT, 'dist'))];
     expect(built.some((path) => path.endsWith('.js'))).toBe(true);
-    const markers = [TAMPER_HEADER, 'slipIntoIncomingShares', 'substitutePublishedKeys'];
+    const markers = [TAMPER_HEADER, 'slipIntoIncomingShares', 'substitutePublishedKeys', 'markIncomingSharesAccepted'];
     // The markers are the layer's own: a search that finds them in tamper.ts finds them in whatever bundled it.
     const layer = readFileSync(join(ROOT, 'tests/e2e/tamper.ts'), 'utf8');
     expect(markers.filter((marker) => !layer.includes(marker))).toEqual([]);

@@ -1,6 +1,6 @@
 /**
  * A hostile server for the e2e tests: a tamper layer between a browser and the real server that rewrites chosen JSON
- * responses (a person's published keys, the list of shares made to an account) before the app sees them, as a server
+ * responses (a person's published keys, the list of shares made to an account and their answers) before the app sees them, as a server
  * under an attacker's control, or a proxy in front of it, would. It lives among the tests only, so no build of the app
  * or the server holds it; hostile-sharing.test.ts checks that neither carries TAMPER_HEADER.
  */
@@ -75,4 +75,19 @@ export function slipIntoIncomingShares(
     ...listed,
     shares: [...listed.shares, ...(await slipIn(listed.shares))],
   }));
+}
+
+/** The list of shares made to the account, with every share still waiting for an answer marked accepted. */
+export function markIncomingSharesAccepted(context: BrowserContext): Promise<Tampering> {
+  return tamperJson<IncomingSharesResponse>(
+    context,
+    '**/api/shares/incoming',
+    'waiting shares marked accepted',
+    (listed) => ({
+      ...listed,
+      shares: listed.shares.map((share) =>
+        share.status === 'pending' ? { ...share, status: 'accepted', acceptedAt: new Date().toISOString() } : share,
+      ),
+    }),
+  );
 }

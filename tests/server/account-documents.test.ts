@@ -41,6 +41,22 @@ describe.each(DATABASE_KINDS)('account documents on %s', (kind) => {
     await fails(alice.request(path, put({ version: 1, sealed: sealed() })), 409, 'DOCUMENT_CHANGED');
     expect((await ok<AccountDocumentResponse>(alice.request(path))).sealed).toBe(second);
 
+    // The shares it accepted are another document, with versions of their own.
+    const accepted = '/api/account/documents/accepted-shares';
+    expect(await ok(alice.request(accepted))).toEqual({
+      kind: 'accepted-shares',
+      version: 0,
+      sealed: null,
+      updatedAt: null,
+    });
+    const record = sealed();
+    expect(await ok(alice.request(accepted, put({ version: 0, sealed: record })))).toMatchObject({
+      kind: 'accepted-shares',
+      version: 1,
+      sealed: record,
+    });
+    expect((await ok<AccountDocumentResponse>(alice.request(path))).sealed).toBe(second);
+
     // Another account has its own, and never sees this one.
     const bob = await h.makeUser();
     expect((await ok<AccountDocumentResponse>(bob.request(path))).sealed).toBeNull();
@@ -49,7 +65,7 @@ describe.each(DATABASE_KINDS)('account documents on %s', (kind) => {
   it('refuses an unknown kind and a document over the limit, naming them', async () => {
     const alice = await h.makeUser();
     expect(await fails(alice.request('/api/account/documents/diary'), 404, 'NO_SUCH_DOCUMENT_KIND')).toContain(
-      'contacts',
+      'contacts, accepted-shares',
     );
     const tooLarge = 'A'.repeat(MAX_ACCOUNT_DOCUMENT_CHARS + 4);
     expect(

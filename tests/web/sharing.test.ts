@@ -60,11 +60,15 @@ function listed(grant: Grant, listed: Partial<IncomingShare> = {}): IncomingShar
   };
 }
 
-/** A server answering the account, the incoming shares and handle lookups (alice's keys, unless it substitutes). */
+/**
+ * A server answering the account, the incoming shares, handle lookups (alice's keys, unless it substitutes) and the
+ * account's record of accepted shares, still empty.
+ */
 function server(shares: IncomingShare[], aliceKeys = alice.published) {
   const answers: Record<string, unknown> = {
     '/api/account': account.bundle,
     '/api/shares/incoming': { shares },
+    '/api/account/documents/accepted-shares': { kind: 'accepted-shares', version: 0, sealed: null, updatedAt: null },
     '/api/handles/alice': { userId: alice.id, handle: 'alice', publicKeys: aliceKeys } satisfies HandleLookupResponse,
   };
   vi.stubGlobal('fetch', (path: string) => {

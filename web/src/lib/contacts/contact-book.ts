@@ -4,10 +4,9 @@
  * (docs/FORMAT.md section 4, purpose `contacts`) and kept as the account's `contacts` document, so the server can
  * neither read nor edit it: a key the server later swaps is caught against the pinned one (checkRecipient).
  */
-import type { AccountDocumentResponse, HandleLookupResponse } from '$shared/api/responses.ts';
-import type { PutAccountDocumentRequest } from '$shared/api/schemas.ts';
-import { decodeBase64url, openText, SEALED_TEXT_PURPOSES, sealText } from '$shared/crypto/index.ts';
-import { api, ApiRequestError } from '../api.ts';
+import type { HandleLookupResponse } from '$shared/api/responses.ts';
+import { decodeBase64url, SEALED_TEXT_PURPOSES } from '$shared/crypto/index.ts';
+import { changeList, loadList, type ListHolder, type SealedList } from '../sealed-list-document.ts';
 
 export interface Contact {
   handle: string;
@@ -25,57 +24,35 @@ export interface ContactBook {
   contacts: Contact[];
 }
 
-interface Account {
-  userId: string;
-  masterKey: Uint8Array;
-}
-
-const PATH = '/api/account/documents/contacts';
-const FORMAT_VERSION = 1;
-
-const binding = (account: Account) => ({
+const CONTACTS: SealedList<Contact> = {
+  kind: 'contacts',
   purpose: SEALED_TEXT_PURPOSES.contacts,
-  owner: account.userId,
-  object: account.userId,
-});
+  field: 'contacts',
+  title: 'Your contact list',
+  stopped: 'Nothing was shared.',
+  isEntry: (contact): contact is Contact & Record<string, unknown> =>
+    typeof contact.handle === 'string' &&
+    typeof contact.userId === 'string' &&
+    typeof contact.sharingKey === 'string' &&
+    typeof contact.signingKey === 'string' &&
+    typeof contact.verified === 'boolean',
+};
 
-export async function loadContacts(account: Account): Promise<ContactBook> {
-  const document = await api<AccountDocumentResponse>('GET', PATH);
-  if (document.sealed === null) return { version: document.version, contacts: [] };
-  let text: string;
-  try {
-    text = await openText(account.masterKey, document.sealed, binding(account));
-  } catch {
-    throw new Error(
-      'Your contact list failed its integrity check: it was altered on the server or sealed for another account. Nothing was shared.',
-    );
-  }
-  return { version: document.version, contacts: parseContacts(text) };
+export async function loadContacts(account: ListHolder): Promise<ContactBook> {
+  const { version, entries } = await loadList(CONTACTS, account);
+  return { version, contacts: entries };
 }
 
 /**
- * Applies `change` to the stored list and writes it back; when another device wrote meanwhile (DOCUMENT_CHANGED), once
- * more on what it wrote, so that neither change is lost.
+ * Applies `change` to the stored list and writes it back, once more on what another device wrote meanwhile
+ * (sealed-list-document.ts).
  */
 export async function changeContacts(
-  account: Account,
+  account: ListHolder,
   change: (contacts: Contact[]) => Contact[],
 ): Promise<ContactBook> {
-  for (let attempt = 0; ; attempt++) {
-    const book = await loadContacts(account);
-    const contacts = change(book.contacts);
-    const text = JSON.stringify({ version: FORMAT_VERSION, contacts });
-    const body: PutAccountDocumentRequest = {
-      version: book.version,
-      sealed: await sealText(account.masterKey, text, binding(account)),
-    };
-    try {
-      const written = await api<AccountDocumentResponse>('PUT', PATH, body);
-      return { version: written.version, contacts };
-    } catch (error) {
-      if (attempt > 0 || !(error instanceof ApiRequestError && error.code === 'DOCUMENT_CHANGED')) throw error;
-    }
-  }
+  const { version, entries } = await changeList(CONTACTS, account, change);
+  return { version, contacts: entries };
 }
 
 /** The contact as found by its handle now, replacing any earlier one of the same account. */
@@ -128,19 +105,4 @@ export function checkRecipient(contacts: Contact[], found: HandleLookupResponse)
     pinned.signingKey === found.publicKeys.signing;
   if (!same) throw new KeyChangedError(pinned, found);
   return pinned;
-}
-
-function parseContacts(text: string): Contact[] {
-  const parsed = JSON.parse(text) as { version?: unknown; contacts?: unknown };
-  if (parsed.version !== FORMAT_VERSION || !Array.isArray(parsed.contacts)) {
-    throw new Error(`Your contact list is in a format this app does not know (version ${String(parsed.version)}).`);
-  }
-  return (parsed.contacts as Record<string, unknown>[]).filter(
-    (contact): contact is Contact & Record<string, unknown> =>
-      typeof contact.handle === 'string' &&
-      typeof contact.userId === 'string' &&
-      typeof contact.sharingKey === 'string' &&
-      typeof contact.signingKey === 'string' &&
-      typeof contact.verified === 'boolean',
-  );
 }

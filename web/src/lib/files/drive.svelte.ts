@@ -48,14 +48,15 @@ class Drive {
 
   /**
    * The shares made to this account whose grants verified (sharing/received-shares.ts), once per unlock or after
-   * `refreshShares`; each accepted one becomes an anchor of the key ring, so its items open like the account's own.
+   * `refreshShares`; each one accepted by both the server and the account's own record becomes an anchor of the key
+   * ring, so its items open like the account's own.
    */
   received(): Promise<Received> {
     this.#receiving ??= (async () => {
       const { ring } = await this.ready();
       const received = await receivedShares(accountState.account!, await contacts.ready());
-      for (const { share, nodeKey } of received.shares) {
-        if (share.status === 'accepted') ring.addAnchor({ nodeId: share.nodeId, ownerId: share.ownerId, key: nodeKey });
+      for (const { share, nodeKey, accepted } of received.shares) {
+        if (accepted) ring.addAnchor({ nodeId: share.nodeId, ownerId: share.ownerId, key: nodeKey });
       }
       return received;
     })();

@@ -3,13 +3,16 @@
  * (shared/crypto/grant.ts): signed by the signing key pinned for a contact, or for a sender not yet a contact by the
  * key the server publishes for them, which makes the share "from an unverified sender"; and saying exactly the
  * sender, this account, the node, its owner, kind and role the server lists. A grant that fails is refused and
- * counted, never shown, like any other item that fails its checks.
+ * counted, never shown, like any other item that fails its checks. A share is accepted only when the server says so
+ * and the account's own sealed record of its answers holds it with this grant (accepted-shares.ts); one the server
+ * alone calls accepted waits for an answer like a new one.
  */
 import type { HandleLookupResponse, IncomingShare, IncomingSharesResponse } from '$shared/api/responses.ts';
 import { CofferCryptoError, decodeBase64url, openGrant } from '$shared/crypto/index.ts';
 import { api, ApiRequestError } from '../api.ts';
 import type { UnlockedAccount } from '../auth/account-client.ts';
 import type { Contact } from '../contacts/contact-book.ts';
+import { forgetAcceptance, isRecorded, loadAcceptances, recordAcceptance } from './accepted-shares.ts';
 import { sharingKeys } from './account-keys.ts';
 import { findPerson } from './find-person.ts';
 
@@ -18,6 +21,8 @@ export interface ReceivedShare {
   /** Who signed the grant: their handle, and whether they are a contact whose fingerprint was compared. */
   sender: { handle: string | null; verified: boolean };
   nodeKey: Uint8Array;
+  /** Accepted by the server's list and by the account's own record (accepted-shares.ts): only then is it opened. */
+  accepted: boolean;
 }
 
 export interface Received {
@@ -29,8 +34,11 @@ export interface Received {
 class RefusedGrant extends Error {}
 
 export async function receivedShares(account: UnlockedAccount, contacts: Contact[]): Promise<Received> {
-  const { shares } = await api<IncomingSharesResponse>('GET', '/api/shares/incoming');
-  const keys = await sharingKeys(account);
+  const [{ shares }, acceptances, keys] = await Promise.all([
+    api<IncomingSharesResponse>('GET', '/api/shares/incoming'),
+    loadAcceptances(account),
+    sharingKeys(account),
+  ]);
   const lookups = new Map<string, Promise<HandleLookupResponse>>();
   const published = (handle: string) => {
     let found = lookups.get(handle.toLowerCase());
@@ -54,7 +62,8 @@ export async function receivedShares(account: UnlockedAccount, contacts: Contact
             role: share.role,
           },
         });
-        return { share, sender, nodeKey };
+        const accepted = share.status === 'accepted' && isRecorded(acceptances, share);
+        return { share, sender, nodeKey, accepted };
       } catch (error) {
         if (error instanceof RefusedGrant || error instanceof CofferCryptoError) {
           return `share ${share.id.slice(0, 8)}: ${error.message}`;
@@ -91,15 +100,20 @@ async function senderKey(
   return { signingKey: found.publicKeys.signing, sender: { handle: found.handle, verified: false } };
 }
 
-export async function acceptShare(share: IncomingShare): Promise<void> {
+/** Recorded as accepted on this device first, then told to the server, which gives access from then on. */
+export async function acceptShare(account: UnlockedAccount, { share }: ReceivedShare): Promise<void> {
+  await recordAcceptance(account, share);
   await api('POST', `/api/shares/${share.id}/accept`);
 }
 
-export async function declineShare(share: IncomingShare): Promise<void> {
+/** Taken off the record first, so that what the server does with the answer opens nothing on this device. */
+export async function declineShare(account: UnlockedAccount, { share }: ReceivedShare): Promise<void> {
+  await forgetAcceptance(account, share.id);
   await api('POST', `/api/shares/${share.id}/decline`);
 }
 
 /** The recipient's "Remove": the share leaves its list and gives no more access; the owner's items are untouched. */
-export async function removeShare(share: IncomingShare): Promise<void> {
+export async function removeShare(account: UnlockedAccount, { share }: ReceivedShare): Promise<void> {
+  await forgetAcceptance(account, share.id);
   await api('DELETE', `/api/shares/${share.id}`);
 }

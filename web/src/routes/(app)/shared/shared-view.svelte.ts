@@ -1,9 +1,11 @@
 /**
  * "Shared with me": the shares made to this account whose grants verified (lib/sharing/received-shares.ts). Those
- * waiting are answered here; the accepted ones are anchors of the key ring, and their items open as the account's own
- * do, each checked against the key its grant brought.
+ * waiting are answered here, with those the server alone calls accepted; the ones accepted on the account's devices
+ * are anchors of the key ring, and their items open as the account's own do, each checked against the key its grant
+ * brought.
  */
 import type { NodeRecord } from '$shared/api/responses.ts';
+import { accountState } from '$lib/account.svelte.ts';
 import { api, ApiRequestError } from '$lib/api.ts';
 import { drive } from '$lib/files/drive.svelte.ts';
 import type { OpenNode } from '$lib/files/node-records.ts';
@@ -29,7 +31,7 @@ export class SharedView {
     let refused = received.refused.length;
     let gone = 0;
     const accepted: AcceptedShare[] = [];
-    for (const share of received.shares.filter((received) => received.share.status === 'accepted')) {
+    for (const share of received.shares.filter((received) => received.accepted)) {
       try {
         const record = await api<NodeRecord>('GET', `/api/nodes/${share.share.nodeId}`);
         accepted.push({ ...share, node: await ring.open(record) });
@@ -39,25 +41,31 @@ export class SharedView {
         else throw error;
       }
     }
-    this.pending = received.shares.filter((received) => received.share.status === 'pending');
+    this.pending = received.shares.filter((received) => !received.accepted);
     this.accepted = accepted;
     this.refused = refused;
     this.gone = gone;
     this.loaded = true;
   }
 
+  #account() {
+    const account = accountState.account;
+    if (!account) throw new Error('Unlock your account to answer a share.');
+    return account;
+  }
+
   async accept(share: ReceivedShare): Promise<void> {
-    await acceptShare(share.share);
+    await acceptShare(this.#account(), share);
     await this.load(true);
   }
 
   async decline(share: ReceivedShare): Promise<void> {
-    await declineShare(share.share);
+    await declineShare(this.#account(), share);
     await this.load(true);
   }
 
   async remove(share: ReceivedShare): Promise<void> {
-    await removeShare(share.share);
+    await removeShare(this.#account(), share);
     await this.load(true);
   }
 }

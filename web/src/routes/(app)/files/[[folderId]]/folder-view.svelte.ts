@@ -80,7 +80,7 @@ export class FolderView {
       contacts.ready().catch(() => undefined);
       const path = folderId && folderId !== root.id ? await openPath(ring, folderId) : [root];
       const received = path[0]!.id === root.id ? undefined : await drive.received().catch(() => undefined);
-      const share = received?.shares.find(({ share }) => share.nodeId === path[0]!.id)?.share;
+      const share = received?.shares.find(({ share, accepted }) => accepted && share.nodeId === path[0]!.id)?.share;
       const folder = path.at(-1)!;
       if (folder.kind !== 'folder') throw new Error('This is a file, not a folder.');
       const { opened, refused } = await listChildren(ring, folder.id);
