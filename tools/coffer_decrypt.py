@@ -14,6 +14,8 @@ Usage:
         < wrapped
     python3 tools/coffer_decrypt.py open-request-seal --owner-key <JWK file>
         --owner-id <uuid> --request-link-id <id> --node-id <uuid> < seal.json
+    python3 tools/coffer_decrypt.py verify-author --author-key <base64url SPKI>
+        < signed-node.json
 
 Reads a Coffer stream (spec section 3) on stdin and writes the plaintext on
 stdout, one chunk at a time, in constant memory. On failure it prints one line
@@ -29,6 +31,10 @@ open-link derives a share link's keys from its secret and optional password
 kind and node key as JSON. open-request-seal opens a file key sealed to the
 owner through a request link (spec 4.5) with the owner's sharing private key
 and prints it as JSON. Any of these keys can then be given to --key for a file.
+verify-author reads a node's author signature with what it binds (spec 5.2:
+{"statement": {...}, "authorSignature": {"action", "signature"}}, as in the
+nodeAuthor vectors) and checks it with the author's signing public key; it
+prints the signed bytes in hex and the action, author and node it vouches for.
 
 Dependencies: the Python standard library, `cryptography`, and `argon2-cffi`
 for links with a password.
@@ -280,6 +286,9 @@ LABEL_LINK_PASSWORD_SALT = b"coffer/v1/link/password-salt"
 LABEL_LINK_WRAP = b"coffer/v1/link/wrap"
 LABEL_LINK_ACCESS = b"coffer/v1/link/access"
 LABEL_REQUEST_SEAL = b"coffer/v1/request/seal"
+LABEL_NODE_AUTHOR = b"coffer/v1/node/author"
+NODE_AUTHOR_VERSION = 1
+AUTHOR_ACTIONS = ("create", "revise", "rename", "move", "restore", "rekey")
 GRANT_VERSION = 1
 # Spec 4.1: what a client accepts for Argon2id, and what new wraps use.
 ARGON2ID_MEMORY_KIB = (19456, 1048576)
@@ -427,6 +436,56 @@ def open_grant(grant: dict, recipient_key, sender_spki: bytes) -> dict:
     return {**terms, "nodeKey": base64.urlsafe_b64encode(node_key).decode()}
 
 
+def verify_author(signed_node: dict, author_spki: bytes) -> dict:
+    """Spec 5.2: the author's key signed exactly this node, as listed."""
+    def malformed(what):
+        return CofferError("AUTHOR_SIGNATURE_MALFORMED", f"an author signature's {what}")
+
+    statement = signed_node.get("statement") if isinstance(signed_node, dict) else None
+    signature = signed_node.get("authorSignature") if isinstance(signed_node, dict) else None
+    if not isinstance(statement, dict) or not isinstance(signature, dict):
+        raise malformed("input is {statement, authorSignature}")
+    action = signature.get("action")
+    if action not in AUTHOR_ACTIONS:
+        raise malformed(f"action is one of {', '.join(AUTHOR_ACTIONS)}, got {action!r}")
+    try:
+        signature_bytes = b64decode(signature.get("signature"), "signature")
+    except CofferError:
+        raise malformed("signature is base64url") from None
+    if len(signature_bytes) != 64:
+        raise malformed(f"signature is 64 bytes (r || s), got {len(signature_bytes)}")
+
+    def uuid_bytes(name, nullable=False):
+        value = statement.get(name)
+        if value is None and nullable:
+            return bytes(16)
+        if not isinstance(value, str) or not _LOWER_UUID.fullmatch(value):
+            raise CofferError("BAD_ARGUMENT", f"the statement's {name} is a lower-case UUID, got {value!r}")
+        return bytes.fromhex(value.replace("-", ""))
+
+    kind = statement.get("kind")
+    revision = statement.get("revision")
+    if kind not in ("folder", "file") or (kind == "file") != isinstance(revision, dict):
+        raise CofferError("BAD_ARGUMENT", "a file names its revision {number, header}, a folder none")
+    number = revision["number"] if revision else 0
+    header_digest = hashlib.sha256(b64decode(revision["header"], "header")).digest() if revision else b""
+    metadata = b64decode(statement.get("encryptedMetadata"), "encryptedMetadata")
+    fields = [action.encode(), uuid_bytes("authorId"), uuid_bytes("ownerId"), uuid_bytes("nodeId"),
+              uuid_bytes("parentId", nullable=True), kind.encode(), struct.pack(">I", number),
+              header_digest, hashlib.sha256(metadata).digest()]
+    signed = LABEL_NODE_AUTHOR + b"\x00" + bytes([NODE_AUTHOR_VERSION]) + b"".join(field(f) for f in fields)
+    try:
+        author = serialization.load_der_public_key(author_spki)
+        der = encode_dss_signature(int.from_bytes(signature_bytes[:32], "big"),
+                                   int.from_bytes(signature_bytes[32:], "big"))
+        author.verify(der, signed, ec.ECDSA(hashes.SHA256()))
+    except (InvalidSignature, ValueError, TypeError, AttributeError):
+        raise CofferError("AUTHOR_SIGNATURE_INVALID",
+                          "the author signature does not verify with the author's key") from None
+    return {"signedBytes": signed.hex(), "action": action, "authorId": statement["authorId"],
+            "nodeId": statement["nodeId"]}
+
+
 def link_keys(secret_text: str, link_id: str, password, cost) -> tuple:
     """Spec 4.4: (wrapping_secret, access_token) from the secret and optional password."""
     secret = b64decode(secret_text, "the link's secret") if not secret_text.endswith("=") else b""
@@ -501,7 +560,7 @@ def parse_cost(text: str) -> tuple:
 
 def sharing_main(argv) -> int:
     parser = argparse.ArgumentParser(prog="coffer_decrypt",
-                                     description="Open a Coffer grant, share link or request-link seal.")
+                                     description="Open a Coffer grant, share link or request-link seal; check an author signature.")
     commands = parser.add_subparsers(dest="command", required=True)
     grant = commands.add_parser("open-grant", help="open a grant (spec 4.3) read on stdin as JSON")
     grant.add_argument("--recipient-key", required=True, help="file holding the recipient's sharing private key, JWK")
@@ -517,10 +576,18 @@ def sharing_main(argv) -> int:
     request.add_argument("--owner-id", required=True)
     request.add_argument("--request-link-id", required=True)
     request.add_argument("--node-id", required=True, help="the uploaded file's id")
+    author = commands.add_parser("verify-author", help="check a node's author signature (spec 5.2) read on stdin")
+    author.add_argument("--author-key", required=True, help="the author's signing public key, SPKI in base64url")
     args = parser.parse_args(argv)
     try:
         text = sys.stdin.read()
-        if args.command == "open-request-seal":
+        if args.command == "verify-author":
+            try:
+                signed_node = json.loads(text)
+            except ValueError:
+                raise CofferError("AUTHOR_SIGNATURE_MALFORMED", "a signed node is JSON") from None
+            result = verify_author(signed_node, b64decode(args.author_key, "the author's key"))
+        elif args.command == "open-request-seal":
             with open(args.owner_key, encoding="utf-8") as handle:
                 owner = import_jwk_private(json.load(handle))
             result = open_request_seal(json.loads(text), owner, args.owner_id, args.request_link_id, args.node_id)
@@ -559,7 +626,7 @@ def main(argv=None) -> int:
     # "--key -abc..." for a missing value followed by an option. Glue the value
     # to the flag ("--key=-abc...") so both spellings work.
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] in (["open-grant"], ["open-link"], ["open-request-seal"]):
+    if argv[:1] in (["open-grant"], ["open-link"], ["open-request-seal"], ["verify-author"]):
         return sharing_main(argv)
     for i in range(len(argv) - 1):
         if argv[i] == "--key":

@@ -28,6 +28,8 @@ export type CryptoErrorCode =
   | 'GRANT_MALFORMED'
   | 'GRANT_SIGNATURE_INVALID'
   | 'GRANT_MISMATCH'
+  | 'AUTHOR_SIGNATURE_MALFORMED'
+  | 'AUTHOR_SIGNATURE_INVALID'
   | 'LINK_MALFORMED';
 
 export class CofferCryptoError extends Error {
