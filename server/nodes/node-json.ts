@@ -19,6 +19,7 @@ export function nodeJson(node: NodeRow, revision: RevisionRow | null): NodeRecor
     updatedAt: node.updatedAt.toISOString(),
     trashedAt: node.trashedAt?.toISOString() ?? null,
     authorId: node.authorId,
+    authorSignature: node.authorSignature,
   };
 }
 

@@ -29,6 +29,7 @@ async function folder(ownerId: string, parentKey: Uint8Array, parentId: string |
     updatedAt: '2026-11-24T10:00:01.000Z',
     trashedAt: null,
     authorId: null,
+    authorSignature: null,
   };
   return { record, key };
 }

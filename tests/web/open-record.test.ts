@@ -54,6 +54,7 @@ async function fileRecord(name: string, revisionNumber = 1): Promise<NodeRecord>
     updatedAt: '2026-11-24T10:00:01.000Z',
     trashedAt: null,
     authorId: null,
+    authorSignature: null,
   };
 }
 
@@ -72,6 +73,7 @@ async function folderRecord(name: string): Promise<NodeRecord> {
     updatedAt: '2026-11-24T10:00:01.000Z',
     trashedAt: null,
     authorId: null,
+    authorSignature: null,
   };
 }
 
@@ -101,6 +103,7 @@ describe('opening a node the server lists', () => {
       revision: file.currentRevision,
       trashedAt: null,
       authorId: null,
+      authorSignature: null,
     });
     expect(opened.key).toHaveLength(32);
     const folder = await folderRecord('Photos');

@@ -49,6 +49,7 @@ async function record(
       updatedAt: '2026-12-01T10:00:00.000Z',
       trashedAt: null,
       authorId: OWNER,
+      authorSignature: null,
     },
   };
 }

@@ -63,6 +63,7 @@ async function open(ring: KeyRing, record: UploadRecord): Promise<UnfinishedUplo
         trashedAt: null,
         // The server has no node yet to say who made it; this account is uploading it.
         authorId: null,
+        authorSignature: null,
       })
     : path.at(-1)!;
   return {
