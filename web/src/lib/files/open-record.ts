@@ -80,6 +80,6 @@ function openNode(
     changed,
     revision: record.currentRevision,
     trashedAt: record.trashedAt,
-    authorId: record.authorId,
+    author: null,
   };
 }
