@@ -102,8 +102,7 @@ describe('opening a node the server lists', () => {
       changed: opened.node.changed,
       revision: file.currentRevision,
       trashedAt: null,
-      authorId: null,
-      authorSignature: null,
+      author: null,
     });
     expect(opened.key).toHaveLength(32);
     const folder = await folderRecord('Photos');
