@@ -108,7 +108,7 @@ describe('node authors, checked when a folder is listed (FORMAT.md 5.2)', () => 
     const { opened, refused } = await list([byEditor, byOwner, unsigned], await rules());
     expect(refused).toEqual([]);
     const author = (record: NodeRecord) => opened.find((node) => node.id === record.id)!.author;
-    expect(author(byEditor)).toEqual({ userId: EDITOR, handle: 'bob', verified: true, action: 'create' });
+    expect(author(byEditor)).toEqual({ userId: EDITOR, handle: 'bob', verified: true, editor: true, action: 'create' });
     expect(authorLabel(author(byEditor), OWNER, OWNER)).toBe('added by @bob');
     expect(authorLabel(author(byEditor), OWNER, EDITOR)).toBe('added by you');
     expect(author(byOwner)).toMatchObject({ userId: OWNER });
@@ -163,10 +163,13 @@ describe('node authors, checked when a folder is listed (FORMAT.md 5.2)', () => 
     await expectRefused({ ...record, authorSignature: { action: 'create', signature: 'AAAA' } }, /64 bytes/);
   });
 
-  it('refuses a validly signed node by an account that is neither the owner nor a known editor', async () => {
-    const record = await fileBy(STRANGER);
-    await expectRefused(record, /5c0ff000.*neither the folder's owner nor an editor you know of/);
-    // An editor the reader does not know of (a member reading another member's node) is refused the same way.
-    await expectRefused(await fileBy(EDITOR), /neither the folder's owner nor an editor/, await rules([OWNER]));
+  it('refuses a node signed by an account whose key the reader cannot know', async () => {
+    await expectRefused(await fileBy(STRANGER), /no signing key is known for its author 5c0ff000/);
+  });
+
+  it('names an author who signed but holds no editor grant the reader knows of (one removed since)', async () => {
+    const { opened, refused } = await list([await fileBy(EDITOR)], await rules([OWNER]));
+    expect(refused).toEqual([]);
+    expect(authorLabel(opened[0]!.author, OWNER, OWNER)).toBe('added by @bob (not an editor you know of)');
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The rules node-authors.ts checks a folder's authors by, from what this reader knows rather than what the listing
- * says: who may write there (the owner; for the owner, the editors of its shares of this folder or a folder above;
+ * says: who it knows may write there (the owner; for the owner, the editors of its shares of this folder or a folder above;
  * for a member, itself when its share makes it an editor), and where each author's key comes from (the reader's own,
  * a pinned contact's, or the server's copy for an account whose handle the reader was shown with a share).
  */

@@ -1,11 +1,12 @@
 /**
  * Who wrote each node of a folder (docs/FORMAT.md section 5.2), as its author signed it, never as the server says.
- * A signed node is shown only if its author may write in this folder (its owner, or an account this reader knows
- * holds an editor grant on it: the owner knows its shares, a member knows its own role) and the author's key signed
- * exactly this node here: the key pinned for a contact, the reader's own, or the one the server publishes for an
- * account found by a handle the reader was shown, which is then named "unverified". Anything else is refused and
- * counted with the items that fail their integrity check. A node without a signature (written before signatures) is
- * taken as the owner's, and names no author.
+ * A signed node is shown only if the author's key signed exactly this node here: the key pinned for a contact, the
+ * reader's own, or the one the server publishes for an account found by a handle the reader was shown, which is then
+ * named "unverified". A signature that fails, or whose author's key the reader cannot know, is refused and counted
+ * with the items that fail their integrity check. An author who verifies but is neither the owner nor an editor this
+ * reader knows of (the owner knows its shares, a member its own role) is named as such: a member removed since, whose
+ * writes the owner re-wrapped under the new keys, is one (a hostile server cannot make a node that opens under the
+ * folder's key). A node without a signature (written before signatures) is taken as the owner's, and names no author.
  */
 import type { HandleLookupResponse } from '$shared/api/responses.ts';
 import { CofferCryptoError, decodeBase64url, verifyAuthorship, type AuthorAction } from '$shared/crypto/index.ts';
@@ -26,6 +27,8 @@ export interface NodeAuthor {
   userId: string;
   handle: string | null;
   verified: boolean;
+  /** The owner, or an account the reader knows holds an editor grant here. */
+  editor: boolean;
   action: AuthorAction;
 }
 
@@ -62,12 +65,6 @@ async function authorOf(node: OpenNode, record: NodeRecord, rules: AuthorRules):
   if (!record.authorSignature) return null;
   const authorId = record.authorId;
   if (!authorId) throw new TamperedNodeError(node.id, 'the server names no author for its signature');
-  if (!rules.writers.has(authorId)) {
-    throw new TamperedNodeError(
-      node.id,
-      `it claims to be written by account ${authorId.slice(0, 8)}, which is neither the folder's owner nor an editor you know of`,
-    );
-  }
   const key = await rules.keyOf(authorId);
   if (!key) throw new TamperedNodeError(node.id, `no signing key is known for its author ${authorId.slice(0, 8)}`);
   await verifyAuthorship(
@@ -86,7 +83,13 @@ async function authorOf(node: OpenNode, record: NodeRecord, rules: AuthorRules):
     },
     key.signingKey,
   );
-  return { userId: authorId, handle: key.handle, verified: key.verified, action: record.authorSignature.action };
+  return {
+    userId: authorId,
+    handle: key.handle,
+    verified: key.verified,
+    editor: rules.writers.has(authorId),
+    action: record.authorSignature.action,
+  };
 }
 
 /** An account's published signing key, looked up by a handle the reader was shown, kept only if it is that account's. */
@@ -103,12 +106,13 @@ export function publishedKey(
 /**
  * What the file list says of who wrote a node in another owner's tree or by another account: nothing for the owner's
  * own, "added by" for a node an editor made, "changed by" for one they changed since, and "(unverified)" when the
- * author's key is the server's word, not one the reader pinned.
+ * author's key is the server's word, not one the reader pinned, and a note when the reader knows of no editor grant.
  */
 export function authorLabel(author: NodeAuthor | null, ownerId: string, readerId: string | undefined): string | null {
   if (!author || author.userId === ownerId) return null;
   const verb = author.action === 'create' ? 'added by' : 'changed by';
   if (author.userId === readerId) return `${verb} you`;
   const who = author.handle ? `@${author.handle}` : `account ${author.userId.slice(0, 8)}`;
-  return author.verified ? `${verb} ${who}` : `${verb} ${who} (unverified)`;
+  const notes = [author.verified ? '' : 'unverified', author.editor ? '' : 'not an editor you know of'].filter(Boolean);
+  return notes.length > 0 ? `${verb} ${who} (${notes.join(', ')})` : `${verb} ${who}`;
 }
