@@ -166,6 +166,13 @@ def check_link(vector: dict) -> None:
                 ("link-key", vector["ownerId"], obj), vector["iv"], vector["timestamp"])
 
 
+def check_node_author(vector: dict) -> None:
+    author = coffer.import_jwk_private(vector["signingKey"])
+    verified = coffer.verify_author({"statement": vector["statement"], "authorSignature": vector["authorSignature"]},
+                                    coffer.spki(author.public_key()))
+    expect("signed bytes", verified["signedBytes"], vector["signedBytes"])
+
+
 def check_request_terms(vector: dict) -> None:
     owner = coffer.import_jwk_private(vector["ownerSigningKey"])
     terms = {name: vector[name] for name in ("requestLinkId", "ownerId", "folderId", "message", "signature")}
@@ -291,6 +298,7 @@ CHECKS = {
     "metadata": check_metadata,
     "thumbnail": check_thumbnail,
     "requestTerms": check_request_terms,
+    "nodeAuthor": check_node_author,
 }
 
 

@@ -20,6 +20,8 @@ Usage:
         --kind folder|file --node-id <uuid> [--parent-id <uuid>] < metadata
     python3 tools/coffer_decrypt.py open-sealed-text --key <base64url>
         --purpose <purpose> --owner <id> --object <id> < sealed
+    python3 tools/coffer_decrypt.py verify-author --author-key <base64url SPKI>
+        < signed-node.json
 
 Reads a Coffer stream (spec section 3) on stdin and writes the plaintext on
 stdout, one chunk at a time, in constant memory. On failure it prints one line
@@ -36,6 +38,10 @@ open-link derives a share link's keys from its fragment (the secret, then
 kind and node key as JSON. open-request-seal opens a file key sealed to the
 owner through a request link (spec 4.5) with the owner's sharing private key
 and prints it as JSON. Any of these keys can then be given to --key for a file.
+verify-author reads a node's author signature with what it binds (spec 5.2:
+{"statement": {...}, "authorSignature": {"action", "signature"}}, as in the
+nodeAuthor vectors) and checks it with the author's signing public key; it
+prints the signed bytes in hex and the action, author and node it vouches for.
 
 open-account reads an account bundle (the JSON the server returns at sign-in:
 userId, recoveryWrap, passphraseWrap, privateKeys, publicKeys), opens the master
@@ -297,6 +303,9 @@ LABEL_LINK_WRAP = b"coffer/v1/link/wrap"
 LABEL_LINK_ACCESS = b"coffer/v1/link/access"
 LINK_PASSWORD_MARK = ".p"
 LABEL_REQUEST_SEAL = b"coffer/v1/request/seal"
+LABEL_NODE_AUTHOR = b"coffer/v1/node/author"
+NODE_AUTHOR_VERSION = 1
+AUTHOR_ACTIONS = ("create", "revise", "rename", "move", "restore", "rekey")
 GRANT_VERSION = 1
 # Spec 4.1: what a client accepts for Argon2id, and what new wraps use.
 ARGON2ID_MEMORY_KIB = (19456, 1048576)
@@ -477,6 +486,56 @@ def argon2id(password: bytes, salt: bytes, memory: int, passes: int, lanes: int)
 
     return hash_secret_raw(password, salt, time_cost=passes, memory_cost=memory, parallelism=lanes,
                            hash_len=32, type=Type.ID, version=19)
+
+
+def verify_author(signed_node: dict, author_spki: bytes) -> dict:
+    """Spec 5.2: the author's key signed exactly this node, as listed."""
+    def malformed(what):
+        return CofferError("AUTHOR_SIGNATURE_MALFORMED", f"an author signature's {what}")
+
+    statement = signed_node.get("statement") if isinstance(signed_node, dict) else None
+    signature = signed_node.get("authorSignature") if isinstance(signed_node, dict) else None
+    if not isinstance(statement, dict) or not isinstance(signature, dict):
+        raise malformed("input is {statement, authorSignature}")
+    action = signature.get("action")
+    if action not in AUTHOR_ACTIONS:
+        raise malformed(f"action is one of {', '.join(AUTHOR_ACTIONS)}, got {action!r}")
+    try:
+        signature_bytes = b64decode(signature.get("signature"), "signature")
+    except CofferError:
+        raise malformed("signature is base64url") from None
+    if len(signature_bytes) != 64:
+        raise malformed(f"signature is 64 bytes (r || s), got {len(signature_bytes)}")
+
+    def uuid_bytes(name, nullable=False):
+        value = statement.get(name)
+        if value is None and nullable:
+            return bytes(16)
+        if not isinstance(value, str) or not _LOWER_UUID.fullmatch(value):
+            raise CofferError("BAD_ARGUMENT", f"the statement's {name} is a lower-case UUID, got {value!r}")
+        return bytes.fromhex(value.replace("-", ""))
+
+    kind = statement.get("kind")
+    revision = statement.get("revision")
+    if kind not in ("folder", "file") or (kind == "file") != isinstance(revision, dict):
+        raise CofferError("BAD_ARGUMENT", "a file names its revision {number, header}, a folder none")
+    number = revision["number"] if revision else 0
+    header_digest = hashlib.sha256(b64decode(revision["header"], "header")).digest() if revision else b""
+    metadata = b64decode(statement.get("encryptedMetadata"), "encryptedMetadata")
+    fields = [action.encode(), uuid_bytes("authorId"), uuid_bytes("ownerId"), uuid_bytes("nodeId"),
+              uuid_bytes("parentId", nullable=True), kind.encode(), struct.pack(">I", number),
+              header_digest, hashlib.sha256(metadata).digest()]
+    signed = LABEL_NODE_AUTHOR + b"\x00" + bytes([NODE_AUTHOR_VERSION]) + b"".join(field(f) for f in fields)
+    try:
+        author = serialization.load_der_public_key(author_spki)
+        der = encode_dss_signature(int.from_bytes(signature_bytes[:32], "big"),
+                                   int.from_bytes(signature_bytes[32:], "big"))
+        author.verify(der, signed, ec.ECDSA(hashes.SHA256()))
+    except (InvalidSignature, ValueError, TypeError, AttributeError):
+        raise CofferError("AUTHOR_SIGNATURE_INVALID",
+                          "the author signature does not verify with the author's key") from None
+    return {"signedBytes": signed.hex(), "action": action, "authorId": statement["authorId"],
+            "nodeId": statement["nodeId"]}
 
 
 def link_keys(secret_text: str, link_id: str, password, cost) -> tuple:
@@ -830,7 +889,8 @@ def verify_request_terms(terms: dict, signing_spki: bytes) -> dict:
 def sharing_main(argv) -> int:
     parser = argparse.ArgumentParser(prog="coffer_decrypt",
                                      description="Open a Coffer grant, share link, request-link seal, account, "
-                                                 "node metadata or sealed text.")
+                                                 "node metadata or sealed text; check request terms or an author "
+                                                 "signature.")
     commands = parser.add_subparsers(dest="command", required=True)
     grant = commands.add_parser("open-grant", help="open a grant (spec 4.3) read on stdin as JSON")
     grant.add_argument("--recipient-key", required=True, help="file holding the recipient's sharing private key, JWK")
@@ -863,6 +923,8 @@ def sharing_main(argv) -> int:
     terms = commands.add_parser("verify-request-terms",
                                 help="verify a request link's signed terms (spec 4.5) read on stdin as JSON")
     terms.add_argument("--signing-key", required=True, help="the owner's signing public key, SPKI in base64url")
+    author = commands.add_parser("verify-author", help="check a node's author signature (spec 5.2) read on stdin")
+    author.add_argument("--author-key", required=True, help="the author's signing public key, SPKI in base64url")
     args = parser.parse_args(argv)
     try:
         text = sys.stdin.read()
@@ -880,6 +942,12 @@ def sharing_main(argv) -> int:
                                                args.object)}
         elif args.command == "verify-request-terms":
             result = verify_request_terms(json.loads(text), b64decode(args.signing_key, "the owner's signing key"))
+        elif args.command == "verify-author":
+            try:
+                signed_node = json.loads(text)
+            except ValueError:
+                raise CofferError("AUTHOR_SIGNATURE_MALFORMED", "a signed node is JSON") from None
+            result = verify_author(signed_node, b64decode(args.author_key, "the author's key"))
         elif args.command == "open-request-seal":
             with open(args.owner_key, encoding="utf-8") as handle:
                 owner = import_jwk_private(json.load(handle))
@@ -920,7 +988,7 @@ def main(argv=None) -> int:
     # to the flag ("--key=-abc...") so both spellings work.
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] in (["open-grant"], ["open-link"], ["open-request-seal"], ["open-account"], ["open-metadata"],
-                    ["open-sealed-text"], ["verify-request-terms"]):
+                    ["open-sealed-text"], ["verify-request-terms"], ["verify-author"]):
         return sharing_main(argv)
     for i in range(len(argv) - 1):
         if argv[i] == "--key":

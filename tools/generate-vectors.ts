@@ -1,7 +1,8 @@
 /**
  * Writes tests/vectors/coffer.json and the worked example in docs/FORMAT.md: stream, wrapped-key, sealed-text, passphrase, grant,
- * link, request-seal, account, metadata and thumbnail vectors with every random input fixed, so that any implementation
- * can check it produces exactly these bytes. Run with `npm run vectors`; the output is committed.
+ * link, request-seal, account, metadata, thumbnail, request-terms and node-author vectors with every random input fixed,
+ * so that any implementation can check it produces exactly these bytes. Run with `npm run vectors`; the output is
+ * committed.
  */
 import { createECDH, createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,6 +17,8 @@ import {
   encryptBytes,
   fingerprintText,
   grantSignedBytes,
+  authorSignedBytes,
+  signAuthorship,
   HEADER_BYTES,
   LABEL_GRANT_WRAP,
   LABEL_LINK_PASSWORD_SALT,
@@ -33,6 +36,8 @@ import {
   wrapForLink,
   wrapKey,
   type Argon2idParams,
+  type AuthorAction,
+  type AuthorSignature,
   type Grant,
   type GrantTerms,
   type PassphraseParams,
@@ -216,7 +221,9 @@ for (const [name, kdf] of legacyAndCurrent) {
 }
 
 const out = new URL('../tests/vectors/coffer.json', import.meta.url);
-const previous = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as { grant?: GrantVector[] }) : {};
+const previous = existsSync(out)
+  ? (JSON.parse(readFileSync(out, 'utf8')) as { grant?: GrantVector[]; nodeAuthor?: NodeAuthorVector[] })
+  : {};
 
 /** The sealing secret (docs/FORMAT.md section 4.2), computed here with Node's own ECDH, for implementers to compare. */
 async function sealingSecret(label: string, ephemeral: VectorJwk, recipient: VectorJwk): Promise<string> {
@@ -291,6 +298,74 @@ for (const [name, { kind, role }] of grantCases) {
     sealingSecret: await sealingSecret(LABEL_GRANT_WRAP, ephemeralKey, recipientSharingKey),
     signedBytes: toHex(signedBytes),
     grant: keep ? { ...made, signature: before.grant.signature } : made,
+  });
+}
+
+/**
+ * Author signatures (docs/FORMAT.md section 5.2): an editor's new file in the owner's folder, and an owner's move of
+ * a folder. The header and metadata are fixed bytes standing for what the client sent; the signature covers them as
+ * bytes. A signature from the previous run is kept, as for grants, when it still verifies over the same bytes.
+ */
+interface NodeAuthorVector {
+  name: string;
+  signingKey: VectorJwk;
+  statement: {
+    action: AuthorAction;
+    authorId: string;
+    ownerId: string;
+    nodeId: string;
+    parentId: string | null;
+    kind: 'file' | 'folder';
+    revision: { number: number; header: string } | null;
+    encryptedMetadata: string;
+  };
+  signedBytes: string;
+  authorSignature: AuthorSignature;
+}
+const nodeAuthor: NodeAuthorVector[] = [];
+const nodeAuthorCases: [string, AuthorAction, 'file' | 'folder'][] = [
+  ['editor-file-create', 'create', 'file'],
+  ['owner-folder-move', 'move', 'folder'],
+];
+for (const [name, action, kind] of nodeAuthorCases) {
+  const { random } = deterministicRandom(`coffer node author vector ${name}`);
+  const signingKey = seededJwk(`coffer node author vector ${name} signing key`);
+  const owner = 'c0ffee00-0000-4000-8000-0000000000aa';
+  const statement: NodeAuthorVector['statement'] = {
+    action,
+    authorId: kind === 'file' ? 'c0ffee00-0000-4000-8000-0000000000bb' : owner,
+    ownerId: owner,
+    nodeId: kind === 'file' ? 'c0ffee00-0000-4000-8000-000000000001' : 'c0ffee00-0000-4000-8000-000000000002',
+    parentId: 'c0ffee00-0000-4000-8000-000000000003',
+    kind,
+    revision: kind === 'file' ? { number: 1, header: encodeBase64url(random(HEADER_BYTES)) } : null,
+    encryptedMetadata: encodeBase64url(random(153)),
+  };
+  const bytes = {
+    ...statement,
+    revision: statement.revision && {
+      number: statement.revision.number,
+      header: decodeBase64url(statement.revision.header),
+    },
+    encryptedMetadata: decodeBase64url(statement.encryptedMetadata),
+  };
+  const author = await keyPairFromJwk(signingKey, 'ECDSA');
+  const signedBytes = await authorSignedBytes(bytes);
+  const before = previous.nodeAuthor?.find((vector) => vector.name === name);
+  const keep =
+    before?.signedBytes === toHex(signedBytes) &&
+    (await crypto.subtle.verify(
+      { name: 'ECDSA', hash: 'SHA-256' },
+      author.publicKey,
+      decodeBase64url(before.authorSignature.signature),
+      signedBytes,
+    ));
+  nodeAuthor.push({
+    name,
+    signingKey,
+    statement,
+    signedBytes: toHex(signedBytes),
+    authorSignature: keep ? before.authorSignature : await signAuthorship(bytes, author.privateKey),
   });
 }
 
@@ -411,12 +486,14 @@ const vectors = {
   metadata,
   thumbnail,
   requestTerms,
+  nodeAuthor,
 };
 writeFileSync(out, JSON.stringify(vectors, null, 1) + '\n');
 console.log(
   `wrote ${stream.length} stream, ${wrap.length} wrap, ${sealedText.length} sealed-text, ${passphrase.length} passphrase, ${grant.length} grant, ` +
     `${link.length} link, ${requestSeal.length} request-seal, ${account.length} account, ${metadata.length} metadata, ` +
-    `${thumbnail.length} thumbnail and ${requestTerms.length} request-terms vectors to ${out.pathname}`,
+    `${thumbnail.length} thumbnail, ${requestTerms.length} request-terms and ${nodeAuthor.length} node-author vectors ` +
+    `to ${out.pathname}`,
 );
 
 /** Writes the worked example of docs/FORMAT.md section 6 from the first stream vector, showing every intermediate. */

@@ -22,6 +22,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import type { Grant } from '../../shared/crypto/grant.ts';
+import type { AuthorSignature } from '../../shared/crypto/node-author.ts';
 
 const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
   dataType: () => 'bytea',
@@ -201,10 +202,15 @@ export const nodes = pgTable(
     wrappedKey: text('wrapped_key').notNull(),
     encryptedMetadata: bytea('encrypted_metadata').notNull(),
     currentRevisionId: uuid('current_revision_id'),
-    /** Who made the node: its owner, or the editor of a share it was made in ("added by"). */
+    /**
+     * Who last wrote the node's metadata (made, revised, renamed, moved or restored it, or rotated its key): its
+     * owner, or an editor of a share it is in ("added by").
+     */
     authorId: uuid('author_id').references(() => users.id, { onDelete: 'set null' }),
     /** For a file a stranger uploaded through a request link and the owner accepted: that link ("from request link"). */
     requestLinkId: uuid('request_link_id').references((): AnyPgColumn => requestLinks.id, { onDelete: 'set null' }),
+    /** That writer's signature of what it wrote (docs/FORMAT.md section 5.2), as sent; null when sent unsigned. */
+    authorSignature: jsonb('author_signature').$type<AuthorSignature>(),
     createdAt: createdAt(),
     updatedAt: at('updated_at').notNull().defaultNow(),
     trashedAt: at('trashed_at'),
@@ -272,6 +278,8 @@ export const uploads = pgTable(
     parentId: uuid('parent_id'),
     wrappedKey: text('wrapped_key'),
     encryptedMetadata: bytea('encrypted_metadata'),
+    /** For a new file, its author's signature, which the node takes when the upload completes. */
+    authorSignature: jsonb('author_signature').$type<AuthorSignature>(),
     createdAt: createdAt(),
     expiresAt: at('expires_at').notNull(),
     completedAt: at('completed_at'),

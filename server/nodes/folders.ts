@@ -47,6 +47,7 @@ export async function createFolder(
           authorId: actor.userId,
           wrappedKey: request.wrappedKey,
           encryptedMetadata: decodeBase64url(request.encryptedMetadata),
+          authorSignature: request.authorSignature ?? null,
         })
         .returning();
       return row!;

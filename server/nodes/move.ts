@@ -43,6 +43,8 @@ export async function moveNode(
         parentId,
         wrappedKey: request.wrappedKey,
         encryptedMetadata: decodeBase64url(request.encryptedMetadata),
+        authorId: actor.userId,
+        authorSignature: request.authorSignature ?? null,
         trashedAt: null,
         updatedAt: now(),
       })

@@ -21,7 +21,12 @@ export async function renameNode(
   const { node, scope } = await authorizeNode(db, actor, nodeId, 'write');
   const [updated] = await db
     .update(nodes)
-    .set({ encryptedMetadata: decodeBase64url(request.encryptedMetadata), updatedAt: now() })
+    .set({
+      encryptedMetadata: decodeBase64url(request.encryptedMetadata),
+      authorId: actor.userId,
+      authorSignature: request.authorSignature ?? null,
+      updatedAt: now(),
+    })
     .where(and(eq(nodes.id, node.id), nodesIn(scope)))
     .returning();
   if (!updated) throw new ApiError(404, 'NOT_FOUND', `no node ${node.id}`);
@@ -56,6 +61,8 @@ export async function setCurrentRevision(
     .set({
       currentRevisionId: revision.id,
       encryptedMetadata: decodeBase64url(request.encryptedMetadata),
+      authorId: actor.userId,
+      authorSignature: request.authorSignature ?? null,
       updatedAt: now(),
     })
     .where(and(eq(nodes.id, node.id), nodesIn(scope)))

@@ -20,6 +20,7 @@ export function nodeJson(node: NodeRow, revision: RevisionRow | null): NodeRecor
     trashedAt: node.trashedAt?.toISOString() ?? null,
     authorId: node.authorId,
     requestLinkId: node.requestLinkId,
+    authorSignature: node.authorSignature,
   };
 }
 

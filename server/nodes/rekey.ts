@@ -8,7 +8,7 @@
 import { and, asc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { RekeyPlanResponse, RekeyResponse } from '../../shared/api/responses.ts';
 import type { RekeyRequest } from '../../shared/api/schemas.ts';
-import { decodeBase64url } from '../../shared/crypto/index.ts';
+import { decodeBase64url, type AuthorSignature } from '../../shared/crypto/index.ts';
 import {
   authorizeNode,
   newFilesInto,
@@ -117,11 +117,14 @@ export async function rekeyFolder(
       const rows = request.folders
         .slice(start, start + ROWS_PER_STATEMENT)
         .map(
-          (folder) => sql`(${folder.id}::uuid, ${folder.wrappedKey}::text, ${base64(folder.encryptedMetadata)}::text)`,
+          (folder) =>
+            sql`(${folder.id}::uuid, ${folder.wrappedKey}::text, ${base64(folder.encryptedMetadata)}::text, ${signatureJson(folder.authorSignature)}::jsonb)`,
         );
+      // The owner re-encrypted each folder's metadata, so the owner is its writer now, signed or not.
       await tx.execute(sql`update ${nodes}
-          set wrapped_key = v.wrapped_key, encrypted_metadata = decode(v.metadata, 'base64'), updated_at = ${at}::timestamptz
-          from (values ${sql.join(rows, sql`, `)}) as v(id, wrapped_key, metadata)
+          set wrapped_key = v.wrapped_key, encrypted_metadata = decode(v.metadata, 'base64'),
+            author_id = ${actor.userId}::uuid, author_signature = v.author_signature, updated_at = ${at}::timestamptz
+          from (values ${sql.join(rows, sql`, `)}) as v(id, wrapped_key, metadata, author_signature)
           where ${nodes}.id = v.id and ${nodesIn(scope, 'nodes')}`);
     }
     for (let start = 0; start < request.files.length; start += ROWS_PER_STATEMENT) {
@@ -304,4 +307,8 @@ function named(ids: readonly string[]): string {
 /** Postgres 15's decode() reads standard, padded base64, not base64url. */
 function base64(base64url: string): string {
   return Buffer.from(decodeBase64url(base64url)).toString('base64');
+}
+
+function signatureJson(signature: AuthorSignature | undefined): string | null {
+  return signature ? JSON.stringify(signature) : null;
 }

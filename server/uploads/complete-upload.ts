@@ -52,6 +52,8 @@ export async function completeUpload(
           // As the locked row holds it: a key rotation since the upload began wrapped it under the folder's new key.
           wrappedKey: locked.wrappedKey!,
           encryptedMetadata: metadata ?? upload.encryptedMetadata!,
+          // The signature goes with the metadata it signed: this request's, or the one the upload began with.
+          authorSignature: metadata ? (request.authorSignature ?? null) : upload.authorSignature,
           currentRevisionId: upload.revisionId,
         });
       } else {
@@ -60,7 +62,14 @@ export async function completeUpload(
           .set({
             currentRevisionId: upload.revisionId,
             updatedAt: completedAt,
-            ...(metadata ? { encryptedMetadata: metadata } : {}),
+            // Whoever uploads the revision writes the metadata that describes it, signed or not.
+            ...(metadata
+              ? {
+                  encryptedMetadata: metadata,
+                  authorId: upload.userId,
+                  authorSignature: request.authorSignature ?? null,
+                }
+              : {}),
           })
           .where(and(eq(nodes.id, upload.nodeId), nodesIn(scope)))
           .returning({ id: nodes.id });

@@ -92,6 +92,7 @@ export async function createUpload(
         parentId: request.newFile?.parentId.toLowerCase() ?? null,
         wrappedKey: request.newFile?.wrappedKey ?? null,
         encryptedMetadata: request.newFile ? decodeBase64url(request.newFile.encryptedMetadata) : null,
+        authorSignature: request.newFile?.authorSignature ?? null,
         expiresAt: uploadExpiry(deps),
       });
       return uploadId;

@@ -235,6 +235,7 @@ async function reserve(
         parentId: file.request.newFile?.parentId.toLowerCase() ?? null,
         wrappedKey: file.request.newFile?.wrappedKey ?? null,
         encryptedMetadata: file.request.newFile ? decodeBase64url(file.request.newFile.encryptedMetadata) : null,
+        authorSignature: file.request.newFile?.authorSignature ?? null,
         expiresAt,
       })),
     );
@@ -316,7 +317,13 @@ async function publish(
           .set({
             currentRevisionId: file.revisionId,
             updatedAt: completedAt,
-            ...(encryptedMetadata ? { encryptedMetadata: decodeBase64url(encryptedMetadata) } : {}),
+            ...(encryptedMetadata
+              ? {
+                  encryptedMetadata: decodeBase64url(encryptedMetadata),
+                  authorId: user.id,
+                  authorSignature: file.request.authorSignature ?? null,
+                }
+              : {}),
           })
           .where(and(eq(nodes.id, file.nodeId), nodesIn(file.scope)))
           .returning({ id: nodes.id });
@@ -344,6 +351,7 @@ async function publish(
                 kind: 'file' as const,
                 wrappedKey: open.get(file.uploadId) ?? file.request.newFile!.wrappedKey,
                 encryptedMetadata: decodeBase64url(file.request.newFile!.encryptedMetadata),
+                authorSignature: file.request.newFile!.authorSignature ?? null,
                 currentRevisionId: file.revisionId,
               })),
             )

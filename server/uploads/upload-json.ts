@@ -23,6 +23,7 @@ export async function uploadJson(db: Queryable, upload: UploadRow): Promise<Uplo
           parentId: upload.parentId!,
           wrappedKey: upload.wrappedKey!,
           encryptedMetadata: encodeBase64url(upload.encryptedMetadata!),
+          authorSignature: upload.authorSignature,
         }
       : null,
     received,

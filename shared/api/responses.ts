@@ -7,7 +7,7 @@ import type {
   PublicKeyCredentialCreationOptionsJSON,
   PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/browser';
-import type { Grant, GrantRole, NodeKind } from '../crypto/index.ts';
+import type { AuthorSignature, Grant, GrantRole, NodeKind } from '../crypto/index.ts';
 import type { PassphraseWrap } from './auth-schemas.ts';
 
 /** A stored version of a file. Its dates are the server's: nothing the client wrote authenticates them. */
@@ -39,10 +39,16 @@ export interface NodeRecord {
   createdAt: string;
   updatedAt: string;
   trashedAt: string | null;
-  /** The account that made the node: the owner, or an editor of a share ("added by"). Null once it is deleted. */
+  /**
+   * The account that last wrote the node's metadata (made it, uploaded a revision, renamed, moved or restored it, or
+   * rotated its key): the owner, or an editor of a share. Null once that account is deleted. The server's word, until
+   * the reader checks authorSignature with that account's key.
+   */
   authorId: string | null;
   /** The request link a stranger uploaded this file through, once its owner accepted it ("from request link"). */
   requestLinkId: string | null;
+  /** That account's signature of what it wrote (docs/FORMAT.md section 5.2); null for metadata sent unsigned. */
+  authorSignature: AuthorSignature | null;
 }
 
 export interface ChildrenResponse {
@@ -84,7 +90,12 @@ export interface UploadRecord {
   size: number;
   chunkSize: number;
   chunkCount: number;
-  newFile: { parentId: string; wrappedKey: string; encryptedMetadata: string } | null;
+  newFile: {
+    parentId: string;
+    wrappedKey: string;
+    encryptedMetadata: string;
+    authorSignature: AuthorSignature | null;
+  } | null;
   received: number[];
   expiresAt: string;
   completedAt: string | null;

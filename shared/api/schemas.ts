@@ -7,6 +7,7 @@ import { decodeBase64url } from '../crypto/base64url.ts';
 import { MIN_TOKEN_BYTES } from '../crypto/fernet.ts';
 import { HEADER_BYTES } from '../crypto/stream-header.ts';
 import { GRANT_VERSION } from '../crypto/labels.ts';
+import { AUTHOR_SIGNATURE_BYTES, type AuthorAction } from '../crypto/node-author.ts';
 import { ARGON2ID_BOUNDS } from '../crypto/passphrase-kdf.ts';
 import { UPLOAD_BATCH } from './upload-batch.ts';
 
@@ -48,12 +49,32 @@ export const wrappedKeySchema = base64url.min(100).max(LIMITS.wrappedKeyChars);
 export const encryptedMetadataSchema = base64url.min(1).max(Math.ceil((LIMITS.metadataBytes * 4) / 3) + 2);
 export const idSchema = z.uuid({ error: 'must be a UUID' });
 
+/**
+ * An author signature (docs/FORMAT.md section 5.2), for the action of the request that carries it. The server can
+ * check only its form; readers check it against the author's key. Optional, for clients from before signatures:
+ * metadata sent without one is listed unsigned, which readers accept only as the owner's.
+ */
+const authorSignatureFor = (...actions: [AuthorAction, ...AuthorAction[]]) =>
+  z
+    .strictObject({
+      action: z.enum(actions, {
+        error: `must be ${actions.map((action) => `"${action}"`).join(' or ')}, the action of this request`,
+      }),
+      signature: base64url.refine(
+        // The refinement above does not stop this one: text that is not base64url fails here too, without throwing.
+        (text) => decodes(text) && decodeBase64url(text).length === AUTHOR_SIGNATURE_BYTES,
+        `must be ${AUTHOR_SIGNATURE_BYTES} bytes (r || s), base64url`,
+      ),
+    })
+    .optional();
+
 export const createFolderSchema = z.strictObject({
   id: idSchema,
   /** null only for the user's root folder. */
   parentId: idSchema.nullable(),
   wrappedKey: wrappedKeySchema,
   encryptedMetadata: encryptedMetadataSchema,
+  authorSignature: authorSignatureFor('create'),
 });
 
 export const createUploadSchema = z.strictObject({
@@ -65,6 +86,7 @@ export const createUploadSchema = z.strictObject({
       parentId: idSchema,
       wrappedKey: wrappedKeySchema,
       encryptedMetadata: encryptedMetadataSchema,
+      authorSignature: authorSignatureFor('create'),
     })
     .optional(),
   /** The stream header (docs/FORMAT.md section 3.1), base64url with padding; it names the file id, revision and chunk size. */
@@ -85,6 +107,7 @@ export const smallFileSchema = z.strictObject({
   newFile: createUploadSchema.shape.newFile,
   /** For a new revision of an existing file: its new metadata, as completeUploadSchema takes it. */
   encryptedMetadata: encryptedMetadataSchema.optional(),
+  authorSignature: authorSignatureFor('revise'),
   /** The stream header, as in createUploadSchema; the stream has one chunk. */
   header: createUploadSchema.shape.header,
   /** The stream's one chunk: a Fernet token (base64url). */
@@ -101,11 +124,14 @@ export const uploadBatchSchema = z.strictObject({
 export const completeUploadSchema = z.strictObject({
   /** New metadata for the file (its size and dates change with a new revision). */
   encryptedMetadata: encryptedMetadataSchema.optional(),
+  /** Signs the metadata sent here: a new file's ("create"), or a new revision's ("revise"). */
+  authorSignature: authorSignatureFor('create', 'revise'),
 });
 
 /** Renaming, or any other change to a node's metadata. */
 export const renameNodeSchema = z.strictObject({
   encryptedMetadata: encryptedMetadataSchema,
+  authorSignature: authorSignatureFor('rename'),
 });
 
 /**
@@ -116,12 +142,14 @@ export const moveNodeSchema = z.strictObject({
   parentId: idSchema,
   wrappedKey: wrappedKeySchema,
   encryptedMetadata: encryptedMetadataSchema,
+  authorSignature: authorSignatureFor('move'),
 });
 
 /** Makes an older completed revision of a file current again, with metadata that describes it. */
 export const setCurrentRevisionSchema = z.strictObject({
   revisionId: idSchema,
   encryptedMetadata: encryptedMetadataSchema,
+  authorSignature: authorSignatureFor('restore'),
 });
 
 /** A handle: what others type to find an account. Compared without regard to case; kept as its owner typed it. */
@@ -178,7 +206,14 @@ const tokenMetadata = encryptedMetadataSchema.refine(isFernetToken, 'must be a F
  */
 export const rekeySchema = z.strictObject({
   folders: z
-    .array(z.strictObject({ id: lowerCaseId, wrappedKey: tokenWrap, encryptedMetadata: tokenMetadata }))
+    .array(
+      z.strictObject({
+        id: lowerCaseId,
+        wrappedKey: tokenWrap,
+        encryptedMetadata: tokenMetadata,
+        authorSignature: authorSignatureFor('rekey'),
+      }),
+    )
     .min(1, 'lists at least the folder itself')
     .max(REKEY_LIMITS.maxNodes, `a rotation covers at most ${REKEY_LIMITS.maxNodes} nodes`),
   files: z

@@ -266,6 +266,29 @@ describe('sharing between two accounts in Chromium', () => {
     expect(bytes.equals(added)).toBe(true);
   });
 
+  it("refuses the editor's file when the server credits it to the owner, whose key did not sign it", async () => {
+    const ownerId = ((await (await owner.request.get(`${server.origin}/api/account`)).json()) as { userId: string })
+      .userId;
+    const listing = `**/api/nodes/${folderId}/children`;
+    // A test-only tamper layer standing for a hostile server: the listing names the owner as the editor's file's author.
+    await owner.route(listing, async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { children: { authorId: string | null }[] };
+      for (const child of body.children) if (child.authorId && child.authorId !== ownerId) child.authorId = ownerId;
+      await route.fulfill({ response, json: body });
+    });
+    await go(owner, 'Files');
+    await owner.getByRole('button', { name: 'Projects', exact: true }).click();
+    await owner.getByRole('heading', { name: 'Projects' }).waitFor();
+    await owner.getByRole('alert').filter({ hasText: 'One item in this folder failed the integrity check' }).waitFor();
+    await expect.poll(() => row(owner, 'from-ray.bin').count()).toBe(0);
+
+    await owner.unroute(listing);
+    await go(owner, 'Files');
+    await owner.getByRole('button', { name: 'Projects', exact: true }).click();
+    await row(owner, 'from-ray.bin').getByText('added by @ray').waitFor();
+  });
+
   it('removes the recipient: their app says the folder is no longer shared, and the server refuses them', async () => {
     await go(owner, 'Files');
     await action(owner, 'Projects', 'Share');

@@ -498,3 +498,44 @@ async function withTextFile<T>(contents: string, work: (path: string) => Promise
 function withVectorsFile<T>(contents: unknown, work: (path: string) => Promise<T>): Promise<T> {
   return withTextFile(JSON.stringify(contents), work);
 }
+describe('tools/coffer_decrypt.py checks author signatures (FORMAT.md 5.2)', () => {
+  const verifyInPython = (signedNode: unknown, authorKey: string) =>
+    python(REFERENCE_DECRYPTOR, ['verify-author', '--author-key', authorKey], Buffer.from(JSON.stringify(signedNode)));
+  const authorKeyOf = async (jwk: VectorJwk) =>
+    encodeBase64url(await exportPublicKey((await keyPairFromJwk(jwk, 'ECDSA')).publicKey));
+
+  it.each(vectors.nodeAuthor)('builds the signed bytes of $name and verifies its signature', async (vector) => {
+    const result = await verifyInPython(vector, await authorKeyOf(vector.signingKey as VectorJwk));
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout.toString('utf8'))).toEqual({
+      signedBytes: vector.signedBytes,
+      action: vector.authorSignature.action,
+      authorId: vector.statement.authorId,
+      nodeId: vector.statement.nodeId,
+    });
+  });
+
+  it('refuses the vector credited to another author, moved, altered, or checked with another key', async () => {
+    const [vector] = vectors.nodeAuthor;
+    const authorKey = await authorKeyOf(vector!.signingKey as VectorJwk);
+    const otherKey = encodeBase64url(await exportPublicKey((await generateAccountKeyPairs()).signing.publicKey));
+    const { statement } = vector!;
+    const metadata = decodeBase64url(statement.encryptedMetadata);
+    metadata[0]! ^= 1;
+    const refusals: [string, unknown, string][] = [
+      ['another author', { ...vector, statement: { ...statement, authorId: statement.ownerId } }, authorKey],
+      ['another parent', { ...vector, statement: { ...statement, parentId: statement.nodeId } }, authorKey],
+      [
+        'altered metadata',
+        { ...vector, statement: { ...statement, encryptedMetadata: encodeBase64url(metadata) } },
+        authorKey,
+      ],
+      ['another key', vector, otherKey],
+    ];
+    for (const [what, altered, key] of refusals) {
+      const result = await verifyInPython(altered, key);
+      expect(result.status, what).toBe(1);
+      expect(result.stderr, what).toMatch(/^coffer_decrypt: AUTHOR_SIGNATURE_INVALID: /);
+    }
+  });
+});

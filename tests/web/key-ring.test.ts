@@ -30,6 +30,7 @@ async function folder(ownerId: string, parentKey: Uint8Array, parentId: string |
     trashedAt: null,
     authorId: null,
     requestLinkId: null,
+    authorSignature: null,
   };
   return { record, key };
 }

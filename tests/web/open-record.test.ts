@@ -55,6 +55,7 @@ async function fileRecord(name: string, revisionNumber = 1): Promise<NodeRecord>
     trashedAt: null,
     authorId: null,
     requestLinkId: null,
+    authorSignature: null,
   };
 }
 
@@ -74,6 +75,7 @@ async function folderRecord(name: string): Promise<NodeRecord> {
     trashedAt: null,
     authorId: null,
     requestLinkId: null,
+    authorSignature: null,
   };
 }
 
@@ -102,7 +104,7 @@ describe('opening a node the server lists', () => {
       changed: opened.node.changed,
       revision: file.currentRevision,
       trashedAt: null,
-      authorId: null,
+      author: null,
     });
     expect(opened.key).toHaveLength(32);
     const folder = await folderRecord('Photos');

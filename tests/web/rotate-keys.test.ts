@@ -50,6 +50,7 @@ async function record(
       trashedAt: null,
       authorId: OWNER,
       requestLinkId: null,
+      authorSignature: null,
     },
   };
 }

@@ -12,7 +12,7 @@ function node(id: string, ownerId = ME): OpenNode {
     id,
     parentId: 'root',
     ownerId,
-    authorId: ownerId,
+    author: null,
     requestLinkId: null,
     kind: 'folder',
     name: `name of ${id}`,

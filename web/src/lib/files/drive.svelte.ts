@@ -6,6 +6,7 @@
 import { accountState } from '../account.svelte.ts';
 import type { UnlockedAccount } from '../auth/account-client.ts';
 import { contacts } from '../contacts/contacts.svelte.ts';
+import { sharingKeys } from '../sharing/account-keys.ts';
 import { receivedShares, type Received } from '../sharing/received-shares.ts';
 import { KeyRing } from './key-ring.ts';
 import type { OpenNode } from './node-records.ts';
@@ -34,7 +35,10 @@ class Drive {
     if (account !== this.#account) this.forget();
     this.#account = account;
     this.#opening ??= (async () => {
-      const ring = new KeyRing();
+      const ring = new KeyRing({
+        userId: account.userId,
+        signingKey: async () => (account.bundle.privateKeys.signing ? (await sharingKeys(account)).signing : undefined),
+      });
       const root = await loadRoot(ring, account);
       if (this.#account === account) {
         this.#ring = ring;

@@ -8,14 +8,20 @@
 import type { ChildrenResponse, PathResponse, RecentResponse, TrashResponse } from '$shared/api/responses.ts';
 import { api } from '../api.ts';
 import type { KeyRing, Opened } from './key-ring.ts';
+import { checkAuthors, type AuthorRules } from './node-authors.ts';
 import type { OpenNode } from './node-records.ts';
 import { TamperedNodeError } from './open-record.ts';
 
 export type { Opened } from './key-ring.ts';
 
-export async function listChildren(ring: KeyRing, folderId: string): Promise<Opened> {
+/**
+ * A folder's children. Given the rules of who may write there (author-rules.ts), each signed child is shown only if
+ * its author's signature verifies, and names its author (node-authors.ts); without them no author is named.
+ */
+export async function listChildren(ring: KeyRing, folderId: string, authors?: AuthorRules): Promise<Opened> {
   const { children } = await api<ChildrenResponse>('GET', `/api/nodes/${folderId}/children`);
-  return ring.openChildren(folderId, children);
+  const opened = await ring.openChildren(folderId, children);
+  return authors ? checkAuthors(opened, children, authors) : opened;
 }
 
 /**

@@ -6,7 +6,7 @@
  * with the same code and carry that owner. Whatever fails is refused, never shown. The keys live here, in memory,
  * until the account locks.
  */
-import { unwrapNodeKey } from '$shared/crypto/index.ts';
+import { signAuthorship, unwrapNodeKey, type AuthorSignature, type AuthorStatement } from '$shared/crypto/index.ts';
 import type { NodeRecord, OpenNode } from './node-records.ts';
 import { NodeOpener } from './node-opener.ts';
 import { openRecord, TamperedNodeError } from './open-record.ts';
@@ -24,6 +24,16 @@ export interface Opened {
   refused: TamperedNodeError[];
 }
 
+/** The account that writes through this ring, whose signing key signs what it writes (docs/FORMAT.md section 5.2). */
+export interface RingAuthor {
+  userId: string;
+  /** Undefined for an account that has no signing key: what it writes goes unsigned. */
+  signingKey: () => Promise<CryptoKey | undefined>;
+}
+
+/** What a writer states about a node it wrote; the ring adds who it is and signs. */
+export type UnsignedStatement = Omit<AuthorStatement, 'authorId'>;
+
 interface HeldKey {
   key: Uint8Array;
   ownerId: string;
@@ -33,6 +43,16 @@ export class KeyRing {
   readonly #keys = new Map<string, HeldKey>();
   readonly #anchors = new Set<string>();
   readonly #opener = new NodeOpener();
+
+  /** Without an author (a link's visitor) the ring only reads. */
+  constructor(readonly author?: RingAuthor) {}
+
+  /** The author's signature of what it is about to write, or undefined when it has no signing key. */
+  async sign(statement: UnsignedStatement): Promise<AuthorSignature | undefined> {
+    const key = await this.author?.signingKey();
+    if (!this.author || !key) return undefined;
+    return signAuthorship({ ...statement, authorId: this.author.userId }, key);
+  }
 
   addAnchor({ nodeId, ownerId, key }: Anchor): void {
     this.#keys.set(nodeId, { key, ownerId });

@@ -4,6 +4,7 @@
  */
 import type { RevisionRecord } from '$shared/api/responses.ts';
 import type { NodeKind } from '$shared/crypto/index.ts';
+import type { NodeAuthor } from './node-authors.ts';
 
 export type { NodeRecord, RevisionRecord } from '$shared/api/responses.ts';
 
@@ -33,10 +34,11 @@ export interface OpenNode {
   /** When the node went to the trash, as the server says: nothing authenticates it, so it is shown as the server's. */
   trashedAt: string | null;
   /**
-   * Who made the node, as the server says: the owner, or an editor of a share ("added by @bob"). Nothing authenticates
-   * it yet, so it is shown as the server's word.
+   * Who wrote the node's metadata, once their signature verified when its folder was listed (node-authors.ts): the
+   * owner, or an editor of a share ("added by @bob"). Null for a node without a signature, and for one opened any
+   * other way than by listing its folder.
    */
-  authorId: string | null;
+  author: NodeAuthor | null;
   /** The request link a stranger sent this file through, before its owner accepted it ("from request link"). */
   requestLinkId: string | null;
 }

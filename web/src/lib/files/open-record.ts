@@ -80,7 +80,7 @@ function openNode(
     changed,
     revision: record.currentRevision,
     trashedAt: record.trashedAt,
-    authorId: record.authorId,
+    author: null,
     requestLinkId: record.requestLinkId,
   };
 }

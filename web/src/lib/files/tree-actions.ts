@@ -3,10 +3,12 @@
  * sends only that. Moving re-wraps the node's key under the new folder's key and re-binds its metadata to it.
  */
 import {
+  decodeBase64url,
   encodeBase64url,
   encryptMetadata,
   generateNodeKey,
   wrapNodeKey,
+  type AuthorAction,
   type FileMetadata,
   type NodeKind,
   type NodePlace,
@@ -34,7 +36,7 @@ export async function loadRoot(ring: KeyRing, account: { userId: string; masterK
   }
   try {
     const place = { ownerId: account.userId, nodeId: crypto.randomUUID(), parentId: null, kind: 'folder' as const };
-    return await open(await createFolderRecord(account.masterKey, place, ROOT_NAME));
+    return await open(await createFolderRecord(ring, account.masterKey, place, ROOT_NAME));
   } catch (error) {
     // Another tab made it first.
     if (!(error instanceof ApiRequestError && error.code === 'ROOT_EXISTS')) throw error;
@@ -50,41 +52,69 @@ export async function createFolder(ring: KeyRing, parentId: string, name: string
     parentId,
     kind: 'folder' as const,
   };
-  return ring.open(await createFolderRecord(requireKey(ring, parentId), place, name));
+  return ring.open(await createFolderRecord(ring, requireKey(ring, parentId), place, name));
 }
 
 async function createFolderRecord(
+  ring: KeyRing,
   parentKey: Uint8Array,
   place: NodePlace & { kind: 'folder' },
   name: string,
 ): Promise<NodeRecord> {
   const key = generateNodeKey();
+  const metadata = await encryptMetadata(key, place, { name });
   return api<NodeRecord>('POST', '/api/nodes/folders', {
     id: place.nodeId,
     parentId: place.parentId,
     wrappedKey: await wrapNodeKey(parentKey, key, place),
-    encryptedMetadata: encodeBase64url(await encryptMetadata(key, place, { name })),
+    encryptedMetadata: encodeBase64url(metadata),
+    authorSignature: await ring.sign({ action: 'create', ...place, revision: null, encryptedMetadata: metadata }),
   } satisfies CreateFolderRequest);
 }
 
 export async function rename(ring: KeyRing, node: OpenNode, name: string): Promise<OpenNode> {
   const key = requireKey(ring, node.id);
-  const encryptedMetadata = await sealMetadata(key, placeOf(node, node.parentId), node, { name });
+  const place = placeOf(node, node.parentId);
+  const encryptedMetadata = await sealMetadata(key, place, node, { name });
+  const authorSignature = await signWrite(ring, 'rename', place, node.revision, encryptedMetadata);
   return ring.open(
-    await api<NodeRecord>('PATCH', `/api/nodes/${node.id}`, { encryptedMetadata } satisfies RenameNodeRequest),
+    await api<NodeRecord>('PATCH', `/api/nodes/${node.id}`, {
+      encryptedMetadata,
+      authorSignature,
+    } satisfies RenameNodeRequest),
   );
 }
 
 export async function move(ring: KeyRing, node: OpenNode, parentId: string): Promise<OpenNode> {
   const key = requireKey(ring, node.id);
   const place = placeOf(node, parentId);
+  const encryptedMetadata = await sealMetadata(key, place, node, {});
   return ring.open(
     await api<NodeRecord>('POST', `/api/nodes/${node.id}/move`, {
       parentId,
       wrappedKey: await wrapNodeKey(requireKey(ring, parentId), key, place),
-      encryptedMetadata: await sealMetadata(key, place, node, {}),
+      encryptedMetadata,
+      authorSignature: await signWrite(ring, 'move', place, node.revision, encryptedMetadata),
     } satisfies MoveNodeRequest),
   );
+}
+
+/** The signature of metadata about to be written (docs/FORMAT.md section 5.2), naming a file's current revision. */
+async function signWrite<A extends AuthorAction>(
+  ring: KeyRing,
+  action: A,
+  place: NodePlace,
+  revision: RevisionRecord | null,
+  encryptedMetadata: string,
+): Promise<{ action: A; signature: string } | undefined> {
+  const signed = await ring.sign({
+    action,
+    ...place,
+    revision:
+      place.kind === 'file' && revision ? { number: revision.number, header: decodeBase64url(revision.header) } : null,
+    encryptedMetadata: decodeBase64url(encryptedMetadata),
+  });
+  return signed && { action, signature: signed.signature };
 }
 
 export async function trash(ring: KeyRing, node: OpenNode): Promise<OpenNode> {
@@ -116,7 +146,8 @@ export async function restoreRevision(
   plaintextSize: number,
 ): Promise<OpenNode> {
   const key = requireKey(ring, node.id);
-  const encryptedMetadata = await sealMetadata(key, placeOf(node, node.parentId), node, {
+  const place = placeOf(node, node.parentId);
+  const encryptedMetadata = await sealMetadata(key, place, node, {
     revision: revision.number,
     size: plaintextSize,
   });
@@ -124,6 +155,7 @@ export async function restoreRevision(
     await api<NodeRecord>('PUT', `/api/nodes/${node.id}/current-revision`, {
       revisionId: revision.id,
       encryptedMetadata,
+      authorSignature: await signWrite(ring, 'restore', place, revision, encryptedMetadata),
     } satisfies SetCurrentRevisionRequest),
   );
 }

@@ -19,6 +19,7 @@ import {
   makeGrant,
   nodeKeyUnwrapper,
   nodeKeyWrapper,
+  signAuthorship,
   type NodeKeyUnwrapper,
   type NodeKeyWrapper,
 } from '$shared/crypto/index.ts';
@@ -95,12 +96,17 @@ export async function buildRotation(
     const newKey = generateNodeKey();
     newKeys.set(folder.id, newKey);
     const wrap = isTop ? topWrapper : await wrapperOf(folder.parentId!);
+    const newMetadata = await encryptMetadata(newKey, place, metadata, { timestamp: tokenTimestamp(encrypted) });
+    // The owner writes the folder's metadata anew, so signs it as its author (docs/FORMAT.md section 5.2).
+    const signed = await signAuthorship(
+      { action: 'rekey', authorId: keys.ownerId, ...place, revision: null, encryptedMetadata: newMetadata },
+      keys.signingKey,
+    );
     request.folders.push({
       id: folder.id,
       wrappedKey: await wrap(newKey, place),
-      encryptedMetadata: encodeBase64url(
-        await encryptMetadata(newKey, place, metadata, { timestamp: tokenTimestamp(encrypted) }),
-      ),
+      encryptedMetadata: encodeBase64url(newMetadata),
+      authorSignature: { action: 'rekey', signature: signed.signature },
     });
     const files = filesOf.get(folder.id) ?? [];
     const unwrap = await unwrapperOf(folder.id);

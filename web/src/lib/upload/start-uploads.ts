@@ -73,7 +73,7 @@ function newFileIn(ring: KeyRing, parentId: string) {
   const place = { ownerId, nodeId, parentId, kind: 'file' as const };
   const folderKey = requireKey(ring, parentId);
   const wrappedKey = () => wrapNodeKey(folderKey, fileKey, place);
-  return { ownerId, nodeId, parentId, fileKey, revision: 1, wrappedKey };
+  return { ownerId, nodeId, parentId, fileKey, revision: 1, wrappedKey, sign: ring.sign.bind(ring) };
 }
 
 function newVersionOf(ring: KeyRing, file: OpenNode) {
@@ -83,5 +83,6 @@ function newVersionOf(ring: KeyRing, file: OpenNode) {
     parentId: file.parentId!,
     fileKey: requireKey(ring, file.id),
     revision: (file.revision?.number ?? 0) + 1,
+    sign: ring.sign.bind(ring),
   };
 }

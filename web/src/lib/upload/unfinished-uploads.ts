@@ -64,6 +64,7 @@ async function open(ring: KeyRing, record: UploadRecord): Promise<UnfinishedUplo
         // The server has no node yet to say who made it; this account is uploading it.
         authorId: null,
         requestLinkId: null,
+        authorSignature: null,
       })
     : path.at(-1)!;
   return {
@@ -94,6 +95,7 @@ export function resume(ring: KeyRing, upload: UnfinishedUpload, file: File): voi
     parentId: upload.node.parentId!,
     fileKey: requireKey(ring, upload.node.id),
     revision: upload.revision,
+    sign: ring.sign.bind(ring),
     ...(wrappedKey ? { wrappedKey: () => Promise.resolve(wrappedKey) } : {}),
   };
   uploads.add([new UploadTask(file, upload.node.name, target, () => uploads.taskDone(), upload.uploadId)]);

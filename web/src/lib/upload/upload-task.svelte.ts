@@ -17,6 +17,7 @@ import {
 import type { UploadRecord } from '$shared/api/responses.ts';
 import type { CompleteUploadRequest, CreateUploadRequest, SmallFileRequest } from '$shared/api/schemas.ts';
 import { api, ApiRequestError } from '../api.ts';
+import type { KeyRing } from '../files/key-ring.ts';
 import { canThumbnail, makeThumbnail, storeThumbnail } from '../files/thumbnails.ts';
 import { describeError } from '../errors.ts';
 import { chunkCountOf, missingSegments, segmentPlaintextBytes, streamSizeOf, type Segment } from './segment-plan.ts';
@@ -40,6 +41,8 @@ export interface UploadTarget {
    * of thousands of files starts uploading at once rather than after every key is wrapped.
    */
   wrappedKey?: () => Promise<string>;
+  /** Signs the metadata as this account's (docs/FORMAT.md section 5.2): the key ring's sign. */
+  sign: KeyRing['sign'];
 }
 
 /** What the panel shows of a task's progress. */
@@ -70,6 +73,8 @@ export class UploadTask {
    */
   #worker: Worker | null = null;
   #cancelled = false;
+  /** The stream header of the revision being uploaded, which the metadata's signature names at completion. */
+  #header: Uint8Array | undefined;
   /** Ends the running workers' promise at once (cancel), since terminated workers never answer. */
   #interrupt: ((reason: Error) => void) | null = null;
   #speeds = new RateWindow(RATE_WINDOW_MS);
@@ -197,11 +202,12 @@ export class UploadTask {
       this.#metadata(),
       target.wrappedKey?.(),
     ]);
+    const authorSignature = await this.#sign(wrappedKey ? 'create' : 'revise', header, metadata);
     return {
       nodeId: target.nodeId,
       ...(wrappedKey
-        ? { newFile: { parentId: target.parentId, wrappedKey, encryptedMetadata: metadata } }
-        : { encryptedMetadata: metadata }),
+        ? { newFile: { parentId: target.parentId, wrappedKey, encryptedMetadata: metadata, authorSignature } }
+        : { encryptedMetadata: metadata, authorSignature }),
       header: encodeBase64url(header),
       chunk: encodeBase64url(chunk),
     };
@@ -246,11 +252,16 @@ export class UploadTask {
     });
     const header = await sealHeader(stream);
     const metadata = await this.#metadata();
+    const newFile = target.wrappedKey && {
+      parentId: target.parentId,
+      wrappedKey: await target.wrappedKey(),
+      encryptedMetadata: metadata,
+      authorSignature: await this.#sign('create', header, metadata),
+    };
+    this.#header = header;
     const created = await api<UploadRecord>('POST', '/api/uploads', {
       nodeId: target.nodeId,
-      ...(target.wrappedKey
-        ? { newFile: { parentId: target.parentId, wrappedKey: await target.wrappedKey(), encryptedMetadata: metadata } }
-        : {}),
+      ...(newFile ? { newFile } : {}),
       header: encodeBase64url(header),
       size: streamSizeOf(this.size, this.chunkSize),
       chunkCount,
@@ -269,7 +280,22 @@ export class UploadTask {
     if (stream.params.chunkSize !== this.chunkSize || upload.chunkCount !== chunkCountOf(this.size, this.chunkSize)) {
       throw new Error('The unfinished upload was cut differently; cancel it and upload the file again.');
     }
+    this.#header = decodeBase64url(upload.header);
     return { keys: { stream, chunkCount: upload.chunkCount }, received: upload.received };
+  }
+
+  /** Signs the metadata with the stream header it describes, for the file's place (docs/FORMAT.md section 5.2). */
+  #sign(action: 'create' | 'revise', header: Uint8Array, metadata: string) {
+    const { ownerId, nodeId, parentId, revision } = this.target;
+    return this.target.sign({
+      action,
+      ownerId,
+      nodeId,
+      parentId,
+      kind: 'file',
+      revision: { number: revision, header },
+      encryptedMetadata: decodeBase64url(metadata),
+    });
   }
 
   async #metadata(): Promise<string> {
@@ -346,7 +372,11 @@ export class UploadTask {
   }
 
   async #complete(): Promise<void> {
-    const body: CompleteUploadRequest = this.target.wrappedKey ? {} : { encryptedMetadata: await this.#metadata() };
+    let body: CompleteUploadRequest = {};
+    if (!this.target.wrappedKey) {
+      const encryptedMetadata = await this.#metadata();
+      body = { encryptedMetadata, authorSignature: await this.#sign('revise', this.#header!, encryptedMetadata) };
+    }
     const completed = await api<UploadRecord>('POST', `/api/uploads/${this.#uploadId}/complete`, body);
     if (canThumbnail(this.file)) await this.#thumbnail({ id: completed.revisionId, number: completed.revision });
   }

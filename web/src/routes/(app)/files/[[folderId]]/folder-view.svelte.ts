@@ -2,10 +2,11 @@
 import { SvelteSet } from 'svelte/reactivity';
 import { ApiRequestError } from '$lib/api.ts';
 import { contacts } from '$lib/contacts/contacts.svelte.ts';
+import { accountState } from '$lib/account.svelte.ts';
+import { authorRules } from '$lib/files/author-rules.ts';
 import { drive } from '$lib/files/drive.svelte.ts';
 import { listChildren, openPath } from '$lib/files/folder-listing.ts';
 import type { OpenNode } from '$lib/files/node-records.ts';
-import { accountState } from '$lib/account.svelte.ts';
 import { requestLinkLabels } from '$lib/requests/owner-requests.ts';
 import type { GrantRole } from '$shared/crypto/index.ts';
 
@@ -83,7 +84,14 @@ export class FolderView {
       const share = received?.shares.find(({ share, accepted }) => accepted && share.nodeId === path[0]!.id)?.share;
       const folder = path.at(-1)!;
       if (folder.kind !== 'folder') throw new Error('This is a file, not a folder.');
-      const { opened, refused } = await listChildren(ring, folder.id);
+      const authors = await authorRules({
+        account: accountState.account!,
+        contacts: await contacts.ready().catch(() => []),
+        folderId: folder.id,
+        ownerId: folder.ownerId,
+        share,
+      });
+      const { opened, refused } = await listChildren(ring, folder.id, authors);
       if (load !== this.#loads) return;
       // A refresh of the same folder (uploads land in it every second during a large one) keeps the selection.
       // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a local lookup, not state
