@@ -205,11 +205,18 @@ describe('file manager in Chromium', () => {
     await page.getByRole('heading', { name: 'My files' }).waitFor();
   });
 
-  it('downloads a file whose bytes equal the original, decrypted in the page before the worker controls it', async () => {
-    expect(await page.evaluate(() => navigator.serviceWorker.controller)).toBeNull();
+  it('downloads a file whose bytes equal the original, streamed by the worker, which took the page over unreloaded', async () => {
+    // The page has not been reloaded since the sign-up loaded it with no service worker: the worker claimed it.
+    expect(
+      await page.evaluate(() =>
+        performance.getEntriesByType('navigation').map((entry) => (entry as PerformanceNavigationTiming).workerStart),
+      ),
+    ).toEqual([0]);
+    expect(await page.evaluate(() => navigator.serviceWorker.controller?.state)).toBe('activated');
     const original = readFileSync(join(dir, 'alpha.bin'));
-    const bytes = await downloaded(() => action('alpha.bin', 'Download'));
-    expect(bytes.equals(original)).toBe(true);
+    const [download] = await Promise.all([page.waitForEvent('download'), action('alpha.bin', 'Download')]);
+    expect(download.url()).toMatch(new RegExp(`^${server.origin}/_download/[0-9a-f-]{36}$`));
+    expect(readFileSync((await download.path())!).equals(original)).toBe(true);
   });
 
   it('downloads a folder as one zip that Python reads back', async () => {

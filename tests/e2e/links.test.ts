@@ -1,8 +1,8 @@
 /**
  * Share links end to end (issue 24), in the built web app: the owner, signed in with a passkey in a context of their
  * own, makes links in "Get link"; a visitor in another context, with no account and no authenticator, opens them. A
- * file link downloads the same bytes, decrypted in the page on a first visit and streamed by the service worker once
- * it runs; a folder link browses and zips the same tree; a password link opens with the
+ * file link downloads the same bytes, streamed by the service worker even on a first visit (it claims the page as it
+ * activates), and decrypted in the page where service workers are refused; a folder link browses and zips the same tree; a password link opens with the
  * right password only; a wrap the server serves for another item is refused; expiry, the download limit and revocation
  * each end access with their own page. Every request
  * of both contexts (and every request the server received, the service worker's included) is recorded: the link's
@@ -15,7 +15,14 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { chromium, type Browser, type BrowserContext, type Download, type Page } from 'playwright';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type Download,
+  type Page,
+} from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LinkAccessResponse, OpenLinkResponse } from '../../shared/api/responses.ts';
 import {
@@ -56,8 +63,8 @@ describe('share links in Chromium', () => {
   const album = { 'cover.txt': 'the cover of the album', 'Day one/beach.txt': 'sand and sea' };
 
   /** A browser context whose every request (page and dedicated workers) is recorded with its headers and body. */
-  async function recordedContext(): Promise<BrowserContext> {
-    const context = await browser.newContext();
+  async function recordedContext(options: BrowserContextOptions = {}): Promise<BrowserContext> {
+    const context = await browser.newContext(options);
     context.on('request', (request) => {
       captured.push({ url: request.url(), headers: request.headers(), body: request.postDataBuffer() });
     });
@@ -122,18 +129,35 @@ describe('share links in Chromium', () => {
     await page.getByText("The link's key was read and removed from the address bar").waitFor();
     expect(page.url()).toBe(`${server.origin}/s/${link.id}`);
     await page.getByText('293 KB').or(page.getByText('300 KB')).first().waitFor();
-    expect(await page.evaluate(() => navigator.serviceWorker.controller)).toBeNull();
-    const bytes = await downloaded(page, () => page.getByRole('button', { name: 'Download' }).click());
-    expect(bytes.equals(report)).toBe(true);
-    // Once the service worker runs, it streams the download, decrypting as the browser writes it to disk.
-    await page.evaluate(async () => {
-      await navigator.serviceWorker.ready;
-    });
-    await visit(page, link.url);
-    await page.getByRole('heading', { name: 'report.bin' }).waitFor();
+    // A first visit: the page was loaded with no service worker, whose install it started.
+    expect(
+      await page.evaluate(() =>
+        performance.getEntriesByType('navigation').map((entry) => (entry as PerformanceNavigationTiming).workerStart),
+      ),
+    ).toEqual([0]);
+    // The worker claims the page as it activates, and the download waits for it: it streams through the worker,
+    // decrypted as the browser writes it to disk, rather than into a Blob held by the page.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download' }).click(),
+    ]);
+    expect(download.url()).toMatch(new RegExp(`^${server.origin}/_download/[0-9a-f-]{36}$`));
+    expect(readFileSync((await download.path())!).equals(report)).toBe(true);
     expect(await page.evaluate(() => navigator.serviceWorker.controller?.state)).toBe('activated');
-    const streamed = await downloaded(page, () => page.getByRole('button', { name: 'Download' }).click());
-    expect(streamed.equals(report)).toBe(true);
+    await page.context().close();
+  });
+
+  it('downloads the same bytes decrypted in the page where service workers are refused', async () => {
+    const link = await makeLink('report.bin', { label: 'for a private window' });
+    const page = await (await recordedContext({ serviceWorkers: 'block' })).newPage();
+    await page.goto(link.url);
+    await page.getByRole('heading', { name: 'report.bin' }).waitFor();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download' }).click(),
+    ]);
+    expect(download.url()).toMatch(new RegExp(`^blob:${server.origin}/`));
+    expect(readFileSync((await download.path())!).equals(report)).toBe(true);
     await page.context().close();
   });
 

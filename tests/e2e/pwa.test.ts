@@ -72,10 +72,19 @@ describe('the installable app in Chromium', () => {
     if (profile) await rm(profile, { recursive: true, force: true });
   });
 
-  it('is installable, with the manifest and icons it declares', async () => {
+  it('is installable, with the manifest and icons it declares, and its worker takes over the page at once', async () => {
     await page.goto(server.origin);
     const scriptURL = await page.evaluate(async () => (await navigator.serviceWorker.ready).active?.scriptURL);
     expect(scriptURL).toBe(`${server.origin}/service-worker.js`);
+    // The page loaded before the worker existed, and the worker claims it as it activates: no reload is needed.
+    expect(
+      await page.evaluate(() =>
+        performance.getEntriesByType('navigation').map((entry) => (entry as PerformanceNavigationTiming).workerStart),
+      ),
+    ).toEqual([0]);
+    await expect
+      .poll(() => page.evaluate(() => navigator.serviceWorker.controller?.state), { timeout: 10_000 })
+      .toBe('activated');
     expect((await cdp.send('Page.getInstallabilityErrors')).installabilityErrors).toEqual([]);
     const { errors, url } = await cdp.send('Page.getAppManifest');
     expect(errors).toEqual([]);
@@ -159,7 +168,7 @@ describe('the installable app in Chromium', () => {
     await page.getByLabel('I have saved my recovery code').check();
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByTestId('unlocked').waitFor();
-    // The worker answers only the pages loaded after it was activated.
+    // A reload starts the app afresh, locked, from the page the worker answers.
     await page.reload();
     await page.waitForURL('**/unlock');
     expect(await page.evaluate(() => navigator.serviceWorker.controller?.state)).toBe('activated');

@@ -36,7 +36,11 @@ worker.addEventListener('install', (event) => {
 });
 
 worker.addEventListener('activate', (event) => {
-  event.waitUntil(deleteOtherCaches());
+  // The pages already open take this worker at once, the one that registered it included: a stranger opening a share
+  // link is almost always on a first visit, and a page no worker controls must hold a whole download in memory
+  // (save-download.ts). Nothing here assumes a page it did not load: its API requests still go straight to the
+  // network (goesStraightToNetwork, the static route) and its scripts come from this build's cache or the network.
+  event.waitUntil(Promise.all([deleteOtherCaches(), worker.clients.claim()]));
 });
 
 worker.addEventListener('message', (event) => {

@@ -2,9 +2,11 @@
  * Saves a download to disk. With the service worker in control, the worker decrypts the stream as the browser's
  * download manager writes it, so no file is ever held whole in memory (download-route.ts); the page hands it the job
  * over a MessageChannel, opens the download's URL in a hidden frame, and waits on the channel for how it ended: a
- * failure there (a chunk the server altered) is this promise's, as it is when the page decrypts. Without a worker (a
- * first visit, a private window that refuses service workers), the page decrypts into a Blob, which the browser may
- * keep in memory.
+ * failure there (a chunk the server altered) is this promise's, as it is when the page decrypts. On a first visit the
+ * worker is still installing when the page loads; it claims the page once active (service-worker.ts), and a download
+ * started before then waits a moment for it. Only without a worker (a browser or private window that refuses service
+ * workers, a worker that failed to install or did not take over in time, a hard reload that bypassed it) does the page
+ * decrypt into a Blob, which the browser may keep in memory.
  */
 import { collect } from '$shared/crypto/index.ts';
 import { decryptEntry, type DownloadJob } from './download-job.ts';
@@ -12,10 +14,17 @@ import { DOWNLOAD_PATH, type DownloadMessage, type DownloadReport } from './down
 import { zipStream } from './zip-entries.ts';
 
 const ACCEPT_TIMEOUT_MS = 10_000;
+/**
+ * How long a download waits for an installing worker to take the page over: long enough for a first visit's worker to
+ * store the app shell, short enough that a worker that never comes only delays the Blob path.
+ */
+const CONTROL_TIMEOUT_MS = 10_000;
 
 export async function saveDownload(job: DownloadJob): Promise<void> {
-  const worker = navigator.serviceWorker?.controller;
+  const worker = await controllingWorker();
   if (worker) return downloadThrough(worker, job);
+  // No worker controls the page or is about to (a browser without them, a failed install, a hard reload): the page
+  // decrypts the whole download and holds it in memory as a Blob.
   const stream = job.zip ? zipStream(job) : await decryptEntry(job.entries[0]!);
   const blob = new Blob([await collect(stream)], {
     type: job.zip ? 'application/zip' : job.entries[0]!.type || 'application/octet-stream',
@@ -26,6 +35,40 @@ export async function saveDownload(job: DownloadJob): Promise<void> {
   link.download = job.name;
   link.click();
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/**
+ * The worker that controls this page, once it does: at once if it already does, after waiting (within
+ * CONTROL_TIMEOUT_MS) if a worker is on its way to activation and so will claim the page; otherwise null. An active
+ * worker that does not control the page (a hard reload) has claimed the pages it will claim, so it is not waited for.
+ */
+async function controllingWorker(): Promise<ServiceWorker | null> {
+  const container = navigator.serviceWorker;
+  if (!container) return null;
+  if (container.controller) return container.controller;
+  const registration = await container.getRegistration().catch(() => undefined);
+  const coming =
+    registration?.installing ??
+    registration?.waiting ??
+    (registration?.active?.state === 'activating' ? registration.active : null);
+  if (!coming) return null;
+  return new Promise((resolve) => {
+    const settle = () => {
+      clearTimeout(timer);
+      container.removeEventListener('controllerchange', settle);
+      coming.removeEventListener('statechange', onState);
+      resolve(container.controller);
+    };
+    // A worker that fails to install or activate will never claim the page: no reason to wait out the timer.
+    const onState = () => {
+      if (coming.state === 'redundant') settle();
+    };
+    const timer = setTimeout(settle, CONTROL_TIMEOUT_MS);
+    container.addEventListener('controllerchange', settle);
+    coming.addEventListener('statechange', onState);
+    // The claim may have landed while the registration was being read.
+    if (container.controller || coming.state === 'redundant') settle();
+  });
 }
 
 /** Resolves when the worker has streamed the whole download (or the user canceled it); rejects with its failure. */
