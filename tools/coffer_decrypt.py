@@ -755,6 +755,11 @@ LABEL_METADATA = b"coffer/v1/metadata"
 LABEL_THUMBNAIL = b"coffer/v1/thumbnail"
 METADATA_FIELDS = {"folder": ("name",), "file": ("name", "type", "size", "modified", "revision")}
 MAX_SAFE_INTEGER = 2 ** 53 - 1
+MAX_REVISION = 2 ** 32 - 1
+# Invisible characters that change how the text around them is shown: C0 controls, DEL and C1 controls, and the
+# bidirectional embeddings, overrides and isolates ("invoice\u202efdp.exe" shows as "invoiceexe.pdf").
+FORBIDDEN_IN_NAMES = re.compile("[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]")
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def uuid_bytes(text: str) -> bytes:
@@ -778,13 +783,33 @@ def name_problem(name: str):
     """Spec 5: why a name is refused, or None."""
     if name.strip(NAME_WHITE_SPACE) == "":
         return "a name cannot be empty or only white space"
+    if name.strip(NAME_WHITE_SPACE) != name:
+        return "a name cannot begin or end with white space"
     if name in (".", ".."):
         return f"{name!r} cannot be a name"
-    if any(char in name for char in "/\\\0"):
-        return 'a name cannot contain "/", "\\" or a NUL character'
-    if len(name.encode("utf-8", "surrogatepass")) > 255:
+    if any(char in name for char in "/\\"):
+        return 'a name cannot contain "/" or "\\"'
+    forbidden = FORBIDDEN_IN_NAMES.search(name)
+    if forbidden:
+        return f"the name contains an invisible control character (U+{ord(forbidden[0]):04X})"
+    lone = LONE_SURROGATE.search(name)
+    if lone:
+        return f"the name contains an unpaired UTF-16 surrogate (U+{ord(lone[0]):04X})"
+    if len(name.encode("utf-8")) > 255:
         return "a name is at most 255 bytes of UTF-8"
     return None
+
+
+class DuplicateKey(ValueError):
+    pass
+
+
+def _refuse_duplicate_keys(pairs):
+    """Spec 5: a key given twice is refused (JSON.parse would keep the last, other parsers the first)."""
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise DuplicateKey("a key is given twice")
+    return dict(pairs)
 
 
 def _refuse_constant(name):
@@ -803,7 +828,10 @@ def parse_metadata(kind: str, plaintext: bytes) -> dict:
     except UnicodeDecodeError:
         raise invalid("not UTF-8") from None
     try:
-        value = json.loads(text, parse_int=float, parse_float=float, parse_constant=_refuse_constant)
+        value = json.loads(text, parse_int=float, parse_float=float, parse_constant=_refuse_constant,
+                           object_pairs_hook=_refuse_duplicate_keys)
+    except DuplicateKey as error:
+        raise invalid(str(error)) from None
     except (ValueError, RecursionError):
         raise invalid("not JSON") from None
     fields = METADATA_FIELDS[kind]
@@ -818,10 +846,10 @@ def parse_metadata(kind: str, plaintext: bytes) -> dict:
     if not isinstance(media_type, str) or len(media_type.encode("utf-16-le", "surrogatepass")) // 2 > 255:
         raise invalid("the type is a string of at most 255 UTF-16 code units")
     out = {"name": name, "type": media_type}
-    for key in ("size", "modified", "revision"):
+    for key, most in (("size", MAX_SAFE_INTEGER), ("modified", MAX_SAFE_INTEGER), ("revision", MAX_REVISION)):
         number = value[key]
-        if type(number) is not float or not number.is_integer() or not 0 <= number <= MAX_SAFE_INTEGER:
-            raise invalid(f"{key} is a whole number from 0 to 2^53 - 1")
+        if type(number) is not float or not number.is_integer() or not 0 <= number <= most:
+            raise invalid(f"{key} is a whole number from 0 to {most}")
         out[key] = int(number)
     return out
 

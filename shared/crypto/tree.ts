@@ -6,6 +6,7 @@
  * or the metadata no longer authenticates.
  */
 import { concatBytes, fromUtf8, u8, utf8 } from './bytes.ts';
+import { hasDuplicateKey } from './duplicate-keys.ts';
 import { CofferCryptoError } from './errors.ts';
 import {
   decryptToken,
@@ -43,7 +44,7 @@ export interface FileMetadata {
   size: number;
   /** When the file was last modified on the device it came from, in milliseconds since 1970. */
   modified: number;
-  /** The revision this metadata describes: a server that pairs it with another revision is caught. */
+  /** The revision this metadata describes (a u32, as in the stream header): another revision is caught. */
   revision: number;
 }
 
@@ -53,6 +54,8 @@ export type NodeMetadata<K extends NodeKind> = K extends 'folder' ? FolderMetada
 export const MAX_NAME_BYTES = 255;
 /** Metadata plaintext is padded with spaces to a multiple of this, so that its length says little about the name. */
 export const METADATA_PADDING = 64;
+/** Revisions are u32 in the stream header (docs/FORMAT.md section 3.1); metadata names one of them. */
+export const MAX_REVISION = 0xffff_ffff;
 /** The root folder is bound to this parent id: sixteen zero bytes. */
 const NO_PARENT = new Uint8Array(16);
 const KIND_BYTE: Record<NodeKind, number> = { folder: 1, file: 2 };
@@ -126,24 +129,49 @@ export async function decryptMetadata<K extends NodeKind>(
     if (error instanceof CofferCryptoError) throw invalidMetadata();
     throw error;
   }
+  let json: string;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(fromUtf8(plaintext));
+    json = fromUtf8(plaintext);
+    parsed = JSON.parse(json);
   } catch {
     throw invalidMetadata();
   }
+  if (hasDuplicateKey(json)) throw invalidMetadata();
   const checked = checkMetadata(place.kind, parsed);
   if (!checked) throw invalidMetadata();
   return checked as NodeMetadata<K>;
 }
 
-/** Why a name cannot be used, or null when it can. */
+/**
+ * Characters a name may not hold, because they are invisible and change how the text around them is shown: the
+ * controls (Cc: C0 U+0000 to U+001F, DEL and C1 U+007F to U+009F), and the bidirectional embeddings, overrides and
+ * isolates, with which "invoice\u202Efdp.exe" shows as "invoiceexe.pdf".
+ */
+export const FORBIDDEN_IN_NAMES = /[\p{Cc}\u202a-\u202e\u2066-\u2069]/u;
+/** A UTF-16 surrogate not paired with another (JSON can write one as "\ud800"); UTF-8 has no form for it. */
+export const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Why a name cannot be used, or null when it can; the same rules for writing and for reading (FORMAT.md 5). */
 export function nameProblem(name: string): string | null {
   if (name.trim() === '') return 'a name cannot be empty';
+  if (name.trim() !== name) return 'a name cannot begin or end with white space';
   if (name === '.' || name === '..') return `"${name}" cannot be a name`;
-  if (/[/\\\0]/.test(name)) return 'a name cannot contain "/", "\\" or a NUL character';
+  if (/[/\\]/.test(name)) return 'a name cannot contain "/" or "\\"';
+  const forbidden = FORBIDDEN_IN_NAMES.exec(name)?.[0];
+  if (forbidden !== undefined) {
+    return `the name contains an invisible control character (${codePoint(forbidden)}), which Coffer does not allow in names`;
+  }
+  const lone = LONE_SURROGATE.exec(name)?.[0];
+  if (lone !== undefined)
+    return `the name contains an unpaired UTF-16 surrogate (${codePoint(lone)}), which is not text`;
   if (utf8(name).length > MAX_NAME_BYTES) return `a name is at most ${MAX_NAME_BYTES} bytes of UTF-8`;
   return null;
+}
+
+/** "U+202E". */
+function codePoint(char: string): string {
+  return `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
 function keyBinding(place: NodePlace) {
@@ -174,7 +202,7 @@ function checkMetadata(kind: NodeKind, value: unknown): FolderMetadata | FileMet
   if (kind === 'folder') return { name: record.name };
   const { type, size, modified, revision } = record;
   if (typeof type !== 'string' || type.length > 255) return null;
-  if (!isCount(size) || !isCount(modified) || !isCount(revision)) return null;
+  if (!isCount(size) || !isCount(modified) || !isCount(revision) || revision > MAX_REVISION) return null;
   return { name: record.name, type, size, modified, revision };
 }
 
@@ -185,7 +213,10 @@ function isCount(value: unknown): value is number {
 function describeBadMetadata(kind: NodeKind, metadata: unknown): string {
   const name = (metadata as { name?: unknown }).name;
   const problem = typeof name === 'string' ? nameProblem(name) : 'a name must be a string';
-  return problem ?? `${kind} metadata must have exactly its fields, with whole numbers for sizes and dates`;
+  return (
+    problem ??
+    `${kind} metadata must have exactly its fields, with whole numbers for sizes and dates and a revision of at most ${MAX_REVISION}`
+  );
 }
 
 function invalidMetadata(): CofferCryptoError {

@@ -16,6 +16,7 @@ import {
   type NodePlace,
 } from '../../shared/crypto/index.ts';
 import { toHex } from '../../shared/crypto/bytes.ts';
+import { hasDuplicateKey } from '../../shared/crypto/duplicate-keys.ts';
 import { expectCode } from './assertions.ts';
 
 const OWNER = '4d1c1e5a-8a34-4a51-9a0e-2a5d3c1b7e01';
@@ -109,7 +110,13 @@ describe('node metadata', () => {
     ['..', 'cannot be a name'],
     ['a/b', 'cannot contain'],
     ['a\\b', 'cannot contain'],
-    ['a\0b', 'cannot contain'],
+    ['a\0b', 'an invisible control character (U+0000), which Coffer does not allow in names'],
+    ['invoice\u202efdp.exe', 'an invisible control character (U+202E)'],
+    ['a\u0085b', 'an invisible control character (U+0085)'],
+    ['a\u2068b', 'an invisible control character (U+2068)'],
+    ['a\ud800b', 'an unpaired UTF-16 surrogate (U+D800)'],
+    ['a.txt ', 'cannot begin or end with white space'],
+    ['\u3000a', 'cannot begin or end with white space'],
     ['é'.repeat(128), 'at most 255 bytes'],
   ])('refuses to encrypt the name %j', async (name, problem) => {
     expect(nameProblem(name)).toContain(problem);
@@ -123,10 +130,35 @@ describe('node metadata', () => {
       { ...metadata, extra: true },
       { ...metadata, size: 1.5 },
       { ...metadata, size: -1 },
+      { ...metadata, revision: 2 ** 32 },
     ];
     for (const candidate of bad) {
       await expectCode(encryptMetadata(key, fileHere, candidate as FileMetadata), 'BAD_ARGUMENT');
     }
+  });
+});
+
+describe('duplicate keys in JSON', () => {
+  it.each([
+    '{"a":1,"a":1}',
+    '{"a":1,"\\u0061":2}',
+    '{"x":{"a":1,"b":{"c":[{"a":1,"a":2}]}}}',
+    '{"x":[1,{"y":"a"}],"b":{},"x":2}',
+    ' { "a" : "}" , "a" : 0 } ',
+  ])('finds a key given twice, at any depth, in %s', (json) => {
+    expect(hasDuplicateKey(json)).toBe(true);
+  });
+
+  it.each([
+    '{"a":1,"b":1}',
+    '{"a":"a","b":["a","a"]}',
+    '{"a":{"a":{"a":1}},"b":[{"a":1},{"a":2}]}',
+    '{"a\\"":1,"a":2,"\\\\":3,"\\\\\\"":4}',
+    '[{"a":1},{"a":1}]',
+    '"a"',
+  ])('lets %s through', (json) => {
+    JSON.parse(json);
+    expect(hasDuplicateKey(json)).toBe(false);
   });
 });
 

@@ -393,8 +393,8 @@ describe('tools/coffer_check_vectors.py runs every vector through the reference 
       thumbnail: { name: string; expected: object }[];
       stream: { plaintextSize: number }[];
     };
-    altered.metadata.find((vector) => vector.name === 'reader-duplicate-key-last-wins')!.expected = {
-      metadata: { name: 'first' },
+    altered.metadata.find((vector) => vector.name === 'duplicate-key')!.expected = {
+      metadata: { name: 'second' },
     };
     altered.metadata.find((vector) => vector.name === 'name-only-unicode-white-space')!.expected = {
       metadata: { name: ' ' },
@@ -406,7 +406,7 @@ describe('tools/coffer_check_vectors.py runs every vector through the reference 
     expect(result.status).toBe(1);
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(5);
-    for (const name of ["metadata 'reader-duplicate-key-last-wins'", "metadata 'name-only-unicode-white-space'"]) {
+    for (const name of ["metadata 'duplicate-key'", "metadata 'name-only-unicode-white-space'"]) {
       expect(lines.some((line) => line.startsWith(`coffer_check_vectors: ${name}: `))).toBe(true);
     }
     expect(lines.some((line) => line.startsWith("coffer_check_vectors: account 'account': "))).toBe(true);
@@ -470,6 +470,23 @@ describe('tools/coffer_decrypt.py opens an account, its metadata and its sealed 
     expect(JSON.parse(opened.stdout.toString('utf8'))).toEqual(vector.expected.metadata);
     const moved = await open(crypto.randomUUID());
     expect(moved.stderr).toMatch(/^coffer_decrypt: METADATA_INVALID: /);
+  });
+
+  it.each([
+    ['name-with-right-to-left-override', 'the name contains an invisible control character (U+202E)'],
+    ['duplicate-key', 'a key is given twice'],
+    ['revision-above-u32', 'revision is a whole number from 0 to 4294967295'],
+  ])('refuses the metadata vector %s, saying why', async (name, why) => {
+    const vector = vectors.metadata.find((candidate) => candidate.name === name)!;
+    const args = ['open-metadata', '--node-key', vector.nodeKey, '--kind', vector.kind, '--node-id', vector.nodeId];
+    const result = await python(
+      REFERENCE_DECRYPTOR,
+      [...args, '--parent-id', vector.parentId!],
+      Buffer.from(vector.token),
+    );
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`METADATA_INVALID: `);
+    expect(result.stderr).toContain(`(${why})`);
   });
 
   it.each(vectors.sealedText)('opens the sealed text $name', async (vector) => {

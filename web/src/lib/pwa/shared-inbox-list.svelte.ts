@@ -5,8 +5,8 @@
  * given that file as the only namesake it may version, and no namesake at all otherwise.
  */
 import { SvelteMap, SvelteSet } from 'svelte/reactivity';
-import { nameProblem } from '$shared/crypto/index.ts';
 import { drive } from '../files/drive.svelte.ts';
+import { givenNameProblem, shownName, tidyName } from '../files/given-names.ts';
 import { listChildren } from '../files/folder-listing.ts';
 import type { OpenNode } from '../files/node-records.ts';
 import { startUploads } from '../upload/start-uploads.ts';
@@ -49,36 +49,37 @@ export class SharedInboxList {
 
   /** Whether My files already has something called this: then the user chooses what happens. */
   nameTaken(file: SharedFile): boolean {
-    return this.#taken.has(file.name);
+    return this.#taken.has(tidyName(file.name));
   }
 
   /** Whether the name belongs to a file, which the shared one can replace (a folder cannot be). */
   canReplace(file: SharedFile): boolean {
-    return this.#filesHere.has(file.name);
+    return this.#filesHere.has(tidyName(file.name));
   }
 
   /** The name "keep both" gives the shared file. */
   keptBothName(file: SharedFile): string {
-    return keptBothName(file.name, this.#taken);
+    return keptBothName(tidyName(file.name), this.#taken);
   }
 
   /** Encrypts and uploads one file to My files as the user chose, then takes it out of the inbox. */
   async accept(file: SharedFile, choice: NamesakeChoice): Promise<void> {
-    if (!this.nameTaken(file)) return this.#upload(file, file.name, []);
+    const name = tidyName(file.name);
+    if (!this.nameTaken(file)) return this.#upload(file, name, []);
     if (choice === 'skip') return this.discard(file);
     if (choice === 'keep-both') return this.#upload(file, this.keptBothName(file), []);
-    const replaced = this.#filesHere.get(file.name);
-    if (!replaced) throw new Error(`"${file.name}" cannot be replaced: keep both, or skip.`);
-    await this.#upload(file, file.name, [replaced]);
+    const replaced = this.#filesHere.get(name);
+    if (!replaced) throw new Error(`"${shownName(name)}" cannot be replaced: keep both, or skip.`);
+    await this.#upload(file, name, [replaced]);
     // Once per listing: a second version made from the same listing would claim the same revision number.
-    this.#filesHere.delete(file.name);
+    this.#filesHere.delete(name);
   }
 
   /** `namesakes`: the only files the upload may add a version to (startUploads versions a sibling of the same name). */
   async #upload(file: SharedFile, name: string, namesakes: OpenNode[]): Promise<void> {
     // A path, to startUploads: a name with a "/" would make folders.
-    const problem = nameProblem(name);
-    if (problem) throw new Error(`"${name}" cannot be saved: ${problem}.`);
+    const problem = givenNameProblem(name);
+    if (problem) throw new Error(`"${shownName(name)}" cannot be saved: ${problem}.`);
     const { ring, root } = await drive.ready();
     await startUploads(ring, root, namesakes, [{ file: await readSharedFile(file.id), path: name }]);
     this.#taken.add(name);

@@ -2,11 +2,12 @@
  * Turns picked files into upload tasks in a folder: makes the folders they came in, and sends a file whose name is
  * taken by a file already there as a new version of it, as Dropbox and Nextcloud do.
  */
-import { generateNodeKey, nameProblem, wrapNodeKey } from '$shared/crypto/index.ts';
+import { generateNodeKey, wrapNodeKey } from '$shared/crypto/index.ts';
 import type { KeyRing } from '../files/key-ring.ts';
 import type { OpenNode } from '../files/node-records.ts';
 import { createFolder, requireKey, requireOwner } from '../files/tree-actions.ts';
 import type { PickedFile } from './picked-files.ts';
+import { namedUploads } from './upload-names.ts';
 import { UploadTask } from './upload-task.svelte.ts';
 import { uploads } from './uploads.svelte.ts';
 
@@ -22,11 +23,7 @@ export async function startUploads(
   const filesHere = new Map<string, OpenNode>();
   for (const node of siblings) if (node.kind === 'file' && !filesHere.has(node.name)) filesHere.set(node.name, node);
   const tasks: UploadTask[] = [];
-  for (const { file, path } of picked) {
-    const parts = path.split('/').filter((part) => part !== '');
-    const name = parts.pop() ?? file.name;
-    const problem = nameProblem(name);
-    if (problem) throw new Error(`"${path}" cannot be uploaded: ${problem}.`);
+  for (const { file, folders: parts, name } of namedUploads(picked)) {
     const parentId = await ensureFolders(ring, folders, parts, takenHere);
     const existing = parentId === folder.id ? filesHere.get(name) : undefined;
     tasks.push(
