@@ -105,6 +105,7 @@ describe('opening a node the server lists', () => {
       revision: file.currentRevision,
       trashedAt: null,
       author: null,
+      requestLinkId: null,
     });
     expect(opened.key).toHaveLength(32);
     const folder = await folderRecord('Photos');
