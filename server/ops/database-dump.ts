@@ -91,16 +91,13 @@ export async function dumpDatabase(db: Database): Promise<DatabaseDump> {
       await refuseUnknownTables(tx);
       const lines = [DUMP_HEADER, 'set standard_conforming_strings = on;', 'delete from instance_settings;'];
       for (const table of TABLES) {
-        const rows = await rowsOf<{ row: string }>(tx, `select row_to_json(t)::text as row from (${table.rows}) t`);
-        for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
-          const json = `[${rows
-            .slice(start, start + ROWS_PER_STATEMENT)
-            .map((r) => r.row)
-            .join(',')}]`;
-          lines.push(
-            `insert into ${table.name} select * from json_populate_recordset(null::${table.name}, ${literal(json)});`,
-          );
-        }
+        lines.push(
+          ...(await rowStatements(
+            tx,
+            table.rows,
+            (rows) => `insert into ${table.name} select * from json_populate_recordset(null::${table.name}, ${rows});`,
+          )),
+        );
       }
       lines.push(...(await relinkRequestNodes(tx)));
       lines.push(
@@ -118,22 +115,24 @@ export async function dumpDatabase(db: Database): Promise<DatabaseDump> {
 }
 
 /** Sets each node's request link, left out when the nodes were inserted, as updates from the same JSON rows. */
-async function relinkRequestNodes(tx: Transaction): Promise<string[]> {
-  const rows = await rowsOf<{ row: string }>(
+function relinkRequestNodes(tx: Transaction): Promise<string[]> {
+  return rowStatements(
     tx,
-    'select row_to_json(t)::text as row from (select id, request_link_id from nodes where request_link_id is not null) t',
+    'select id, request_link_id from nodes where request_link_id is not null',
+    (rows) =>
+      `update nodes set request_link_id = r.request_link_id from json_populate_recordset(null::nodes, ${rows}) r where nodes.id = r.id;`,
   );
-  const lines = [];
+}
+
+/** The rows a query selects, as JSON arrays quoted for SQL, each made into one statement by `statement`. */
+async function rowStatements(tx: Transaction, query: string, statement: (rows: string) => string): Promise<string[]> {
+  const rows = await rowsOf<{ row: string }>(tx, `select row_to_json(t)::text as row from (${query}) t`);
+  const statements = [];
   for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
-    const json = `[${rows
-      .slice(start, start + ROWS_PER_STATEMENT)
-      .map((r) => r.row)
-      .join(',')}]`;
-    lines.push(
-      `update nodes set request_link_id = r.request_link_id from json_populate_recordset(null::nodes, ${literal(json)}) r where nodes.id = r.id;`,
-    );
+    const batch = rows.slice(start, start + ROWS_PER_STATEMENT).map((r) => r.row);
+    statements.push(statement(literal(`[${batch.join(',')}]`)));
   }
-  return lines;
+  return statements;
 }
 
 /**
