@@ -18,7 +18,7 @@ import { sql } from 'drizzle-orm';
 import { chromium, type Browser, type Download, type Page, type Request } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HandleLookupResponse } from '../../shared/api/responses.ts';
-import { encodeBase64url, exportPublicKey, generateAccountKeyPairs } from '../../shared/crypto/index.ts';
+import { encodeBase64url, exportPublicKey, generateAccountKeyPairs, unwrapNodeKey } from '../../shared/crypto/index.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tools/harness/chromium.ts';
 import { queryRows } from '../../tools/harness/test-databases.ts';
 import { addVirtualAuthenticator } from '../../tools/harness/virtual-authenticator.ts';
@@ -382,6 +382,21 @@ describe('sharing between two accounts in Chromium', () => {
     ];
     const names = ['report.txt', 'Projects', 'from-ray.bin', report.trim()].map((name) => Buffer.from(name));
     const secrets = [...secretKeys].map((hex) => Buffer.from(hex, 'hex'));
+    // Every file's key is among the keys searched for, though upload workers, which the recording does not reach,
+    // made them: each opens from its wrap in the database under a folder key the pages held.
+    const files = await queryRows<{ id: string; parent_id: string; owner_id: string; wrapped_key: string }>(
+      server.db,
+      sql`select id, parent_id, owner_id, wrapped_key from nodes where kind = 'file'`,
+    );
+    expect(files.length).toBeGreaterThanOrEqual(2);
+    const candidates = secrets.filter((secret) => secret.length === 32);
+    for (const file of files) {
+      const place = { ownerId: file.owner_id, nodeId: file.id, parentId: file.parent_id, kind: 'file' as const };
+      const opened = await Promise.any(
+        candidates.map((parentKey) => unwrapNodeKey(new Uint8Array(parentKey), file.wrapped_key, place)),
+      );
+      expect(secretKeys.has(Buffer.from(opened).toString('hex'))).toBe(true);
+    }
     const contentSample = added.subarray(1000, 1064);
     for (const secret of [...names, ...secrets]) {
       const forms = [secret.toString('latin1'), ...encodings(secret)];
