@@ -334,7 +334,7 @@ describe('share links in Chromium', () => {
     await refusal(page, 'This link has been used up');
 
     await owner.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Links' }).click();
-    await owner.getByRole('heading', { name: 'Links' }).waitFor();
+    await owner.getByRole('heading', { name: 'Links', exact: true }).waitFor();
     const row = owner.getByTestId('link-row').filter({ hasText: 'revoked' }).filter({ hasText: 'Shared album' });
     await row.getByRole('button', { name: 'Revoke' }).click();
     await row.getByTestId('link-status').filter({ hasText: 'revoked' }).waitFor();

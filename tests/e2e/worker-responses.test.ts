@@ -75,21 +75,30 @@ describe("the service worker's own responses in Chromium", () => {
     }, url);
   const tampered = randomBytes(1_300_000);
 
+  /** A new account signed up in a browser context of its own, on its Files page. */
+  const signedInPage = async (serviceWorkers: 'allow' | 'block') => {
+    const context = await browser.newContext({ serviceWorkers });
+    const signedIn = await context.newPage();
+    if (serviceWorkers === 'allow') {
+      // The page the run keeps; where workers are blocked, the app says so in the console, which is no problem.
+      signedIn.on('console', (message) => {
+        if (message.type() === 'error' || /trusted|permissions-policy/i.test(message.text()))
+          problems.push(message.text());
+      });
+      signedIn.on('pageerror', (error) => problems.push(error.message));
+    }
+    const cdp = await context.newCDPSession(signedIn);
+    await cdp.send('WebAuthn.enable');
+    await addVirtualAuthenticator(cdp, true);
+    await signUpWithPasskey(signedIn, server.origin);
+    await signedIn.getByRole('link', { name: 'Files', exact: true }).click();
+    return signedIn;
+  };
+
   beforeAll(async () => {
     server = await startAppServer('web app');
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-    const context = await browser.newContext();
-    page = await context.newPage();
-    page.on('console', (message) => {
-      if (message.type() === 'error' || /trusted|permissions-policy/i.test(message.text()))
-        problems.push(message.text());
-    });
-    page.on('pageerror', (error) => problems.push(error.message));
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    await addVirtualAuthenticator(cdp, true);
-    await signUpWithPasskey(page, server.origin);
-    await page.getByRole('link', { name: 'Files', exact: true }).click();
+    page = await signedInPage('allow');
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -97,15 +106,26 @@ describe("the service worker's own responses in Chromium", () => {
   });
 
   it('names the file whose content the server altered, when the page decrypts the download itself', async () => {
-    expect(await page.evaluate(() => navigator.serviceWorker.controller)).toBeNull();
-    tamper(await upload('tampered.bin', tampered));
-    await download('tampered.bin');
-    await expect
-      .poll(() => page.getByRole('alert').allTextContents())
-      .toContainEqual(expect.stringMatching(/^"tampered\.bin" failed the integrity check: the server altered or lost/));
+    // The page decrypts downloads itself where no service worker runs (a browser or private window that refuses them).
+    const withWorker = page;
+    page = await signedInPage('block');
+    try {
+      expect(await page.evaluate(() => navigator.serviceWorker?.controller ?? null)).toBeNull();
+      tamper(await upload('tampered.bin', tampered));
+      await download('tampered.bin');
+      await expect
+        .poll(() => page.getByRole('alert').allTextContents())
+        .toContainEqual(
+          expect.stringMatching(/^"tampered\.bin" failed the integrity check: the server altered or lost/),
+        );
+    } finally {
+      await page.context().close();
+      page = withWorker;
+    }
   });
 
   it('names it too when the service worker streams the download, which the browser lists as failed', async () => {
+    tamper(await upload('tampered.bin', tampered));
     await page.reload();
     await unlockWithPasskey(page);
     await page.getByRole('link', { name: 'Files', exact: true }).click();
