@@ -120,6 +120,27 @@ describe('file manager in Chromium', () => {
     await page.getByRole('button', { name: 'Close' }).click();
   });
 
+  it('keeps files picked while the folder is still opening, and uploads them into it', async () => {
+    secrets.push('picked-early.txt');
+    await page.getByRole('link', { name: 'Trash', exact: true }).click();
+    await page.getByRole('heading', { name: 'Trash' }).waitFor();
+    const listings = '**/api/nodes/*/children';
+    await page.context().route(listings, async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await route.continue().catch(() => undefined);
+    });
+    try {
+      await page.getByRole('link', { name: 'Files', exact: true }).click();
+      await page.locator('section.files[aria-busy="true"]').waitFor();
+      await page.getByLabel('Files to upload').setInputFiles(file('picked-early.txt', 'picked before the list showed'));
+    } finally {
+      await page.context().unroute(listings);
+    }
+    await waitForUploads();
+    await row('picked-early.txt').waitFor();
+    await row('quarterly-report.txt').waitFor();
+  });
+
   it('uploads several files at once, and shows an image preview', async () => {
     const names = ['alpha.bin', 'beta.bin', 'gamma.bin', 'delta.bin'];
     secrets.push(...names, 'red-dot.png');

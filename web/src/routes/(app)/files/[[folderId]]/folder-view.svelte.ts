@@ -36,6 +36,7 @@ export class FolderView {
    */
   role = $state<GrantRole | 'owner'>('owner');
   #loads = 0;
+  #loading: Promise<void> = Promise.resolve();
 
   /** Folders first, then files; both sorted by the chosen key and filtered by name, on the device. */
   shown = $derived.by(() => {
@@ -68,7 +69,26 @@ export class FolderView {
     this.requestLabels = await requestLinkLabels(account).catch(noLabels);
   }
 
-  async load(folderId: string | undefined): Promise<void> {
+  load(folderId: string | undefined): Promise<void> {
+    this.#loading = this.#load(folderId);
+    return this.#loading;
+  }
+
+  /**
+   * The folder on screen once it has opened. Files picked or dropped while it is still opening are for it, and must not
+   * be dropped on the floor because the picker was quicker than the listing.
+   */
+  async opened(): Promise<OpenNode> {
+    let awaited: Promise<void>;
+    do {
+      awaited = this.#loading;
+      await awaited;
+    } while (awaited !== this.#loading);
+    if (this.folder) return this.folder;
+    throw new Error(this.error || 'This folder did not open, so there is nowhere to put these files.');
+  }
+
+  async #load(folderId: string | undefined): Promise<void> {
     const load = ++this.#loads;
     this.loading = true;
     this.error = '';
