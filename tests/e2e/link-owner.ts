@@ -2,7 +2,8 @@
  * The owner's side of the share-link e2e tests, in Chromium: signing up with a virtual passkey, uploading, and making
  * links in "Get link" as a user would. The visitors' side differs per browser and stays in each test.
  */
-import type { BrowserContext, Page } from 'playwright';
+import { readFileSync } from 'node:fs';
+import type { BrowserContext, Download, Page } from 'playwright';
 import { expect } from 'vitest';
 import type { OpenLinkResponse } from '../../shared/api/responses.ts';
 import {
@@ -55,14 +56,58 @@ export async function upload(owner: Page, files: string[], folder?: string): Pro
   await owner.getByRole('button', { name: 'Clear finished' }).click();
 }
 
+const fileRow = (owner: Page, name: string) =>
+  owner.getByRole('row').filter({ has: owner.getByRole('button', { name, exact: true }) });
+
 /** Clicks `label` in the actions menu of the row named `name`. */
 export async function rowAction(owner: Page, name: string, label: string): Promise<void> {
   await owner.getByLabel(`Actions for ${name}`, { exact: true }).click();
+  await fileRow(owner, name).getByRole('button', { name: label, exact: true }).click();
+}
+
+/**
+ * Makes a file-request link into the folder shown, with this label and message, in the owner's "Request files"
+ * dialog, and closes it: its URL, with the owner's key fingerprint in the fragment.
+ */
+export async function makeRequestLink(owner: Page, label: string, message: string): Promise<string> {
+  await owner.getByRole('button', { name: 'Request files' }).click();
+  await owner.getByLabel('Label').fill(label);
+  await owner.getByLabel('Message to the sender').fill(message);
+  await owner.getByRole('button', { name: 'Create link' }).click();
+  const url = await owner.getByTestId('new-request-url').inputValue();
+  await owner.getByRole('button', { name: 'Close' }).click();
+  return url;
+}
+
+/**
+ * Accepts the `count` files sent through the request link labelled `label`, which the owner's Files page lists, and
+ * waits until each shows in the folder as from that link, unsigned.
+ */
+export async function acceptRequestUploads(owner: Page, label: string, names: string[]): Promise<void> {
+  // Away and back, so that Files asks again what waits; a reload would lock the account.
+  await owner.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Links', exact: true }).click();
+  await owner.getByRole('heading', { name: 'Links', exact: true }).waitFor();
+  await openFiles(owner);
+  await owner.getByRole('heading', { name: 'Sent to you through request links' }).waitFor();
+  await expect.poll(() => owner.getByTestId('pending-upload').count()).toBe(names.length);
   await owner
-    .getByRole('row')
-    .filter({ has: owner.getByRole('button', { name, exact: true }) })
-    .getByRole('button', { name: label, exact: true })
-    .click();
+    .getByTestId('pending-upload')
+    .filter({ hasText: `from request link “${label}”` })
+    .first()
+    .waitFor();
+  for (let left = names.length; left > 0; left--) {
+    await owner.getByTestId('pending-upload').first().getByRole('button', { name: 'Accept' }).click();
+    await expect.poll(() => owner.getByTestId('pending-upload').count()).toBe(left - 1);
+  }
+  for (const name of names) {
+    await fileRow(owner, name).getByText(`from request link “${label}”, unsigned`).waitFor();
+  }
+}
+
+/** The bytes of the file `name` in the folder shown, downloaded with its row's Download action. */
+export async function downloadFile(owner: Page, name: string): Promise<Buffer> {
+  const [download] = await Promise.all([owner.waitForEvent('download'), rowAction(owner, name, 'Download')]);
+  return readFileSync((await (download as Download).path())!);
 }
 
 /**

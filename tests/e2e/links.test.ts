@@ -2,12 +2,13 @@
  * Share links end to end (issue 24), in the built web app: the owner, signed in with a passkey in a context of their
  * own, makes links in "Get link"; a visitor in another context, with no account and no authenticator, opens them. A
  * file link downloads the same bytes, streamed by the service worker even on a first visit (it claims the page as it
- * activates), and decrypted in the page where service workers are refused; a folder link browses and zips the same tree; a password link opens with the
- * right password only; a wrap the server serves for another item is refused; expiry, the download limit and revocation
- * each end access with their own page. Every request
- * of both contexts (and every request the server received, the service worker's included) is recorded: the link's
- * secret and password never leave the browser, and the access token travels only in the Authorization header of a
- * link's own requests, never in a URL or a body; the database keeps only the token's hash.
+ * activates), and decrypted in the page where service workers are refused; a folder link browses and zips the same
+ * tree, or a selection of it, a file refused in a subfolder counted, reported and left out; a password link opens with
+ * the right password only; a wrap the server serves for another item is refused; expiry, the download limit and
+ * revocation each end access with their own page. Every request of both contexts (and every request the server
+ * received, the service worker's included) is recorded: the link's secret and password never leave the browser, and
+ * the access token travels only in the Authorization header of a link's own requests, never in a URL or a body; the
+ * database keeps only the token's hash.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -24,7 +25,7 @@ import {
   type Page,
 } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LinkAccessResponse, OpenLinkResponse } from '../../shared/api/responses.ts';
+import type { ChildrenResponse, LinkAccessResponse, OpenLinkResponse } from '../../shared/api/responses.ts';
 import {
   ARGON2ID_BOUNDS,
   DEFAULT_ARGON2ID,
@@ -37,6 +38,7 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tools/harness/chromium.ts';
 import { queryRows } from '../../tools/harness/test-databases.ts';
 import { PYTHON } from '../run-command.ts';
 import { startAppServer, type AppServer } from './app-server.ts';
+import { tamperJson } from './tamper.ts';
 import {
   makeLink as makeOwnersLink,
   openedByServer,
@@ -60,7 +62,11 @@ describe('share links in Chromium', () => {
   const captured: Captured[] = [];
   const made: MadeLink[] = [];
   const report = Buffer.from(randomBytes(300_000));
-  const album = { 'cover.txt': 'the cover of the album', 'Day one/beach.txt': 'sand and sea' };
+  const album = {
+    'cover.txt': 'the cover of the album',
+    'Day one/beach.txt': 'sand and sea',
+    'credits.txt': 'who took the photos',
+  };
 
   /** A browser context whose every request (page and dedicated workers) is recorded with its headers and body. */
   async function recordedContext(options: BrowserContextOptions = {}): Promise<BrowserContext> {
@@ -74,6 +80,18 @@ describe('share links in Chromium', () => {
   const downloaded = async (page: Page, start: () => Promise<unknown>): Promise<Buffer> => {
     const [download] = await Promise.all([page.waitForEvent('download'), start()]);
     return readFileSync((await (download as Download).path())!);
+  };
+
+  /** The files of a zip, each as `path=content`, sorted, once Python's zipfile has checked every CRC. */
+  const zipListing = (zip: Buffer, name: string): string[] => {
+    writeFileSync(join(dir, name), zip);
+    const listing = execFileSync(PYTHON, [
+      '-c',
+      'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; ' +
+        'print("\\n".join(f"{i.filename}={z.read(i).decode()}" for i in z.infolist() if not i.is_dir()))',
+      join(dir, name),
+    ]).toString();
+    return listing.trim().split('\n').sort();
   };
 
   const makeLink = async (name: string, options: LinkOptions = {}): Promise<MadeLink> => {
@@ -161,7 +179,7 @@ describe('share links in Chromium', () => {
     await page.context().close();
   });
 
-  it('browses a folder link with breadcrumbs and zips all of it, identical', async () => {
+  it('browses a folder link with breadcrumbs and zips all of it, or a selection, identical', async () => {
     const link = await makeLink('Shared album');
     const page = await visitor();
     await page.goto(link.url);
@@ -172,18 +190,42 @@ describe('share links in Chromium', () => {
     await page.getByRole('navigation', { name: 'Folder path' }).getByRole('button', { name: 'Shared album' }).click();
     await page.getByRole('heading', { name: 'Shared album' }).waitFor();
     const zip = await downloaded(page, () => page.getByRole('button', { name: 'Download all as zip' }).click());
-    writeFileSync(join(dir, 'album.zip'), zip);
-    const listing = execFileSync(PYTHON, [
-      '-c',
-      'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; ' +
-        'print("\\n".join(f"{i.filename}={z.read(i).decode()}" for i in z.infolist() if not i.is_dir()))',
-      join(dir, 'album.zip'),
-    ]).toString();
-    expect(listing.trim().split('\n').sort()).toEqual(
+    expect(zipListing(zip, 'album.zip')).toEqual(
       Object.entries(album)
         .map(([path, content]) => `Shared album/${path}=${content}`)
         .sort(),
     );
+    // Two of the folder's three items, one of them a folder: the zip holds them, under the folder shown, and no more.
+    const checked = () => page.getByRole('list', { name: 'Folder contents' }).getByRole('checkbox', { checked: true });
+    await page.getByRole('checkbox', { name: 'Select all' }).check();
+    expect(await checked().count()).toBe(3);
+    await page.getByRole('checkbox', { name: 'Select all' }).uncheck();
+    expect(await checked().count()).toBe(0);
+    await page.getByRole('checkbox', { name: 'Select cover.txt' }).check();
+    await page.getByRole('checkbox', { name: 'Select Day one' }).check();
+    const picked = await downloaded(page, () => page.getByRole('button', { name: 'Download selected as zip' }).click());
+    expect(zipListing(picked, 'picked.zip')).toEqual([
+      `Day one/beach.txt=${album['Day one/beach.txt']}`,
+      `cover.txt=${album['cover.txt']}`,
+    ]);
+    // A server that lists the subfolder's file as another folder's: the file is refused, counted and reported, and the
+    // same selection's zip holds the rest, without it.
+    const top = (await openedByServer(server.origin, link)).node.id;
+    const tampering = await tamperJson<ChildrenResponse>(
+      page.context(),
+      `**/api/s/${link.id}/nodes/*/children`,
+      'a child listed under the wrong folder',
+      (body) => ({
+        children: body.children.map((child) => (child.parentId === top ? child : { ...child, parentId: top })),
+      }),
+    );
+    const short = await downloaded(page, () => page.getByRole('button', { name: 'Download selected as zip' }).click());
+    expect(tampering.rewritten).toBe(1);
+    await page
+      .getByText('One item in the folders downloaded failed the integrity check and is not in the download')
+      .waitFor();
+    expect(zipListing(short, 'short.zip')).toEqual([`cover.txt=${album['cover.txt']}`]);
+    await tampering.restore();
     await page.context().close();
   });
 

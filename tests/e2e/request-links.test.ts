@@ -12,7 +12,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { chromium, type Browser, type BrowserContext, type Download, type Page } from 'playwright';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OpenRequestLinkResponse } from '../../shared/api/responses.ts';
 import {
@@ -26,6 +26,7 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tools/harness/chromium.ts';
 import { queryRows } from '../../tools/harness/test-databases.ts';
 import { addVirtualAuthenticator } from '../../tools/harness/virtual-authenticator.ts';
 import { startAppServer, type AppServer } from './app-server.ts';
+import { acceptRequestUploads, downloadFile, makeRequestLink } from './link-owner.ts';
 import { signUpWithPasskey } from './sign-up.ts';
 
 interface Captured {
@@ -68,11 +69,6 @@ describe('file-request links in Chromium', () => {
     return context;
   }
 
-  const downloaded = async (page: Page, start: () => Promise<unknown>): Promise<Buffer> => {
-    const [download] = await Promise.all([page.waitForEvent('download'), start()]);
-    return readFileSync((await (download as Download).path())!);
-  };
-
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'coffer-requests-e2e-'));
     for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
@@ -95,12 +91,7 @@ describe('file-request links in Chromium', () => {
   });
 
   it('takes two files from a stranger with no account, which the owner accepts and downloads identical', async () => {
-    await owner.getByRole('button', { name: 'Request files' }).click();
-    await owner.getByLabel('Label').fill('for the accountant');
-    await owner.getByLabel('Message to the sender').fill('Please send this year’s scans');
-    await owner.getByRole('button', { name: 'Create link' }).click();
-    requestUrl = await owner.getByTestId('new-request-url').inputValue();
-    await owner.getByRole('button', { name: 'Close' }).click();
+    requestUrl = await makeRequestLink(owner, 'for the accountant', 'Please send this year’s scans');
     const id = new URL(requestUrl).pathname.split('/')[2]!;
 
     const stranger = await (await recordedContext()).newPage();
@@ -118,27 +109,9 @@ describe('file-request links in Chromium', () => {
     // Away and back, in the app: a reload would lock the account.
     await owner.getByRole('link', { name: 'Links', exact: true }).click();
     await owner.getByTestId('request-link-row').getByText('2 of 20 files').waitFor();
-    await owner.getByRole('link', { name: 'Files', exact: true }).click();
-    await owner.getByRole('heading', { name: 'Sent to you through request links' }).waitFor();
-    await expect.poll(() => owner.getByTestId('pending-upload').count()).toBe(2);
-    await owner
-      .getByTestId('pending-upload')
-      .filter({ hasText: 'from request link “for the accountant”' })
-      .first()
-      .waitFor();
-    for (let left = 2; left > 0; left--) {
-      await owner.getByTestId('pending-upload').first().getByRole('button', { name: 'Accept' }).click();
-      await expect.poll(() => owner.getByTestId('pending-upload').count()).toBe(left - 1);
-    }
-    for (const [name, content] of Object.entries(files)) {
-      const row = owner.getByRole('row').filter({ has: owner.getByRole('button', { name, exact: true }) });
-      await row.getByText('from request link “for the accountant”, unsigned').waitFor();
-      const bytes = await downloaded(owner, async () => {
-        await owner.getByLabel(`Actions for ${name}`, { exact: true }).click();
-        await row.getByRole('button', { name: 'Download', exact: true }).click();
-      });
-      expect(bytes.equals(content)).toBe(true);
-    }
+    await acceptRequestUploads(owner, 'for the accountant', Object.keys(files));
+    for (const [name, content] of Object.entries(files))
+      expect((await downloadFile(owner, name)).equals(content)).toBe(true);
   });
 
   it("refuses a swapped owner's key, naming both fingerprints in words, and sends nothing", async () => {

@@ -45,16 +45,20 @@ export interface DownloadSource {
 
 const ACCOUNT: DownloadSource = { list: listChildren };
 
-/** `refused`: how many items of the folders walked failed their checks and are not in the zip. */
+/**
+ * `refused`: how many items of the folders walked failed their checks and are not in the zip. `zip`: a zip even of one
+ * file, for a button that says it makes one.
+ */
 export async function downloadJob(
   ring: KeyRing,
   nodes: OpenNode[],
   source: DownloadSource = ACCOUNT,
+  { zip = false }: { zip?: boolean } = {},
 ): Promise<{ job: DownloadJob; refused: number }> {
   const id = crypto.randomUUID();
   const [only] = nodes;
   const withLink = (entry: DownloadEntry): DownloadEntry => (source.link ? { ...entry, link: source.link } : entry);
-  if (nodes.length === 1 && only?.kind === 'file') {
+  if (nodes.length === 1 && only?.kind === 'file' && !zip) {
     return {
       job: { id, name: only.name, zip: false, entries: [withLink(fileEntry(ring, only, only.name))], folders: [] },
       refused: 0,

@@ -1,7 +1,8 @@
 /**
  * The link page's state: reading the fragment (and dropping it from the address bar), asking for a password when the
- * link has one, opening the link, and for a folder the folder shown and the way down to it.
+ * link has one, opening the link, and for a folder the folder shown, the way down to it and the items picked there.
  */
+import { SvelteSet } from 'svelte/reactivity';
 import { ApiRequestError } from '$lib/api.ts';
 import { describeError } from '$lib/errors.ts';
 import type { OpenNode } from '$lib/files/node-records.ts';
@@ -49,6 +50,9 @@ export class LinkVisit {
   path = $state.raw<OpenNode[]>([]);
   children = $state.raw<OpenNode[]>([]);
   refusedChildren = $state(0);
+  /** Ids of the children picked for a zip; they belong to the folder shown, and are dropped when another is. */
+  selected = new SvelteSet<string>();
+  selectedNodes = $derived(this.children.filter((node) => this.selected.has(node.id)));
   folderError = $state('');
   #fragment: LinkFragment | null = null;
   #access: LinkAccessResponse | null = null;
@@ -111,6 +115,7 @@ export class LinkVisit {
     try {
       const { opened, refused } = await listLinkFolder(link, ring, path.at(-1)!.id);
       this.path = path;
+      this.selected.clear();
       this.children = opened.toSorted((a, b) =>
         a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'folder' ? -1 : 1,
       );
