@@ -11,7 +11,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright';
@@ -21,20 +20,14 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tools/harness/chromium.ts';
 import { createPostgresDatabase } from '../../tools/harness/test-databases.ts';
 import { runCoffer, startInstance, stopInstance, type InstanceEnv, type InstanceProcess } from '../instance-process.ts';
 import { chooseHandle, goTo, signUpPerson } from './accounts.ts';
+import { freePort } from './app-server.ts';
 import { makeLink, openFiles, rowAction, upload, type MadeLink } from './link-owner.ts';
 
+// Larger than one chunk of the app's uploads, so a file stored as several blobs comes back whole.
 const linked = { name: 'report.bin', bytes: randomBytes(600_000) };
 const notes = { name: 'notes.txt', bytes: Buffer.from('Pack the tent and the map.\n') };
 const beach = { name: 'beach.bin', bytes: randomBytes(3000) };
 const fromBob = { name: 'from-bob.bin', bytes: randomBytes(2000) };
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Signs in again at the app's front page with the passkey the person signed up with, and unlocks. */
 async function signInAgain(page: Page, origin: string): Promise<void> {
@@ -61,7 +54,7 @@ async function expectDownloads(page: Page, files: { name: string; bytes: Buffer 
 
 async function expectFsckClean(env: InstanceEnv): Promise<void> {
   const result = await runCoffer(['fsck', '--json'], env);
-  expect(result.status, result.stderr).toBe(0);
+  expect(result.status, `${result.stderr}${result.stdout}`).toBe(0);
   expect(JSON.parse(result.stdout)).toMatchObject({ orphanBlobs: [], missingBlobs: [], halfWrittenUploads: [] });
 }
 
