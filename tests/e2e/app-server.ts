@@ -32,7 +32,8 @@ export interface AppServer {
   close(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+/** A port free on this machine when asked; a server started later may take it, or reuse it after a restart. */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };

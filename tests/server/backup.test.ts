@@ -7,15 +7,13 @@
  * non-empty instance; fsck finds the orphans a crash mid-purge leaves and a missing blob, and --repair removes the
  * orphans.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectBytes } from '../crypto/assertions.ts';
-import { COFFER, ROOT } from '../run-command.ts';
+import { runCoffer, startInstance, stopInstance, type InstanceEnv, type InstanceProcess } from '../instance-process.ts';
 import { TestBrowser } from './browser.ts';
 import {
   createRoot,
@@ -30,56 +28,13 @@ import {
 import { ORIGIN, type TestUser } from './harness.ts';
 import { signUp } from './passkey-accounts.ts';
 import { createBucket, startCephRgw, type CephRgw } from '../../tools/harness/ceph-rgw.ts';
-import { waitForListening } from '../../tools/harness/server-process.ts';
 import { createPostgresDatabase } from '../../tools/harness/test-databases.ts';
 
-type Env = Record<string, string>;
+/** Every instance has the origin the browsers' sessions were made on, so their cookies carry over. */
+const startServer = (env: InstanceEnv) => startInstance({ ...env, PUBLIC_ORIGIN: ORIGIN });
 
-interface Server {
-  child: ChildProcess;
-  url: string;
-}
-
-async function startServer(env: Env): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: ROOT,
-    env: { ...withoutInstanceSettings(), ...env, PORT: '0', PUBLIC_ORIGIN: ORIGIN, REGISTRATION: 'open' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return { child, url: await waitForListening(child) };
-}
-
-async function stopServer(server: Server): Promise<void> {
-  const exited = once(server.child, 'exit');
-  server.child.kill('SIGTERM');
-  await exited;
-}
-
-/** The test's own environment, without any instance settings a developer's shell may hold. */
-function withoutInstanceSettings(): Env {
-  const env: Env = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (value !== undefined && !/^(DATABASE_URL|DATA_DIR|BLOB_|S3_)/.test(name)) env[name] = value;
-  }
-  return env;
-}
-
-async function coffer(args: string[], env: Env): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [...COFFER, ...args], {
-    cwd: ROOT,
-    env: { ...withoutInstanceSettings(), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (part: Buffer) => (stdout += part.toString()));
-  child.stderr.on('data', (part: Buffer) => (stderr += part.toString()));
-  const [status] = (await once(child, 'close')) as [number | null];
-  return { status, stdout, stderr };
-}
-
-async function cofferJson<T>(args: string[], env: Env): Promise<T> {
-  const result = await coffer([...args, '--json'], env);
+async function cofferJson<T>(args: string[], env: InstanceEnv): Promise<T> {
+  const result = await runCoffer([...args, '--json'], env);
   expect(result.status, result.stderr).toBe(0);
   return JSON.parse(result.stdout) as T;
 }
@@ -89,7 +44,7 @@ function userOn(browser: TestBrowser, id: string): TestUser {
   return { id, cookie: '', request: (path, init) => browser.request(path, init) };
 }
 
-function browserOn(server: { current?: Server }): TestBrowser {
+function browserOn(server: { current?: InstanceProcess }): TestBrowser {
   return new TestBrowser({
     app: { request: (path, init) => fetch(`${server.current!.url}${path}`, init) },
   });
@@ -121,17 +76,17 @@ async function expectEveryFile(files: Stored[]): Promise<void> {
   }
 }
 
-async function expectFsckClean(env: Env): Promise<void> {
+async function expectFsckClean(env: InstanceEnv): Promise<void> {
   const report = await cofferJson<FsckReport>(['fsck'], env);
   expect(report).toMatchObject({ orphanBlobs: [], missingBlobs: [], halfWrittenUploads: [] });
 }
 
 describe('backup and restore', { timeout: 180_000 }, () => {
-  const server: { current?: Server } = {};
+  const server: { current?: InstanceProcess } = {};
   const files: Stored[] = [];
   const roots = new Map<string, string>();
   let work: string;
-  let source: Env;
+  let source: InstanceEnv;
   let dest: string;
   let snapshot: string;
   let inFlight: { uploadId: string; nodeId: string };
@@ -152,7 +107,7 @@ describe('backup and restore', { timeout: 180_000 }, () => {
     server.current = await startServer(source);
   }, 180_000);
   afterAll(async () => {
-    if (server.current?.child.exitCode === null) await stopServer(server.current);
+    if (server.current?.child.exitCode === null) await stopInstance(server.current);
     await cephStarted.catch(() => undefined);
     await Promise.allSettled([rgw?.stop(), postgres?.drop()]);
     await rm(work, { recursive: true, force: true });
@@ -186,7 +141,7 @@ describe('backup and restore', { timeout: 180_000 }, () => {
     }
     await ok(user.request(`/api/uploads/${upload.uploadId}/complete`, { method: 'POST' }));
 
-    await stopServer(server.current!);
+    await stopInstance(server.current!);
     await rm(source.DATA_DIR!, { recursive: true, force: true });
     const restored = { DATA_DIR: join(work, 'restored') };
     const summary = await cofferJson<{ accounts: number }>(['restore', snapshot], restored);
@@ -219,7 +174,7 @@ describe('backup and restore', { timeout: 180_000 }, () => {
     await cephStarted;
     const bucket = `coffer-restore-${Date.now()}`;
     await createBucket(rgw!, bucket);
-    const target: Env = {
+    const target: InstanceEnv = {
       DATA_DIR: join(work, 'on-postgres'),
       DATABASE_URL: postgres!.url,
       BLOB_STORE: 's3',
@@ -230,16 +185,16 @@ describe('backup and restore', { timeout: 180_000 }, () => {
     };
     await cofferJson(['restore', snapshot], target);
     await expectFsckClean(target);
-    const refused = await coffer(['restore', snapshot], target);
+    const refused = await runCoffer(['restore', snapshot], target);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(
       /^coffer: this instance is not empty \(2 account\(s\), blobs in its store\); .*--force/m,
     );
 
-    await stopServer(server.current!);
+    await stopInstance(server.current!);
     server.current = await startServer(target);
     await expectEveryFile(files);
-    await stopServer(server.current);
+    await stopInstance(server.current);
     server.current = await startServer(source);
   }, 180_000);
 
@@ -254,7 +209,7 @@ describe('backup and restore', { timeout: 180_000 }, () => {
     await writeFile(blobPath, blob);
     const dumpPath = join(altered, 'snapshots', id, 'dump.sql');
     await writeFile(dumpPath, (await readFile(dumpPath, 'utf8')).replace('insert into users', 'insert into  users'));
-    const result = await coffer(['backup', 'verify', join(altered, 'snapshots', id)], {});
+    const result = await runCoffer(['backup', 'verify', join(altered, 'snapshots', id)], {});
     expect(result.status).toBe(1);
     expect(result.stdout).toMatch(/^dump\.sql does not match the manifest: /m);
     expect(result.stdout).toContain(`blob ${blobKey} does not match the manifest`);
@@ -268,18 +223,18 @@ describe('backup and restore', { timeout: 180_000 }, () => {
     const orphanBytes = await readFile(join(blobDir, orphan));
     await ok(purged.user.request(`/api/nodes/${purged.file.nodeId}/trash`, { method: 'POST' }));
     await ok(purged.user.request(`/api/nodes/${purged.file.nodeId}`, { method: 'DELETE' }));
-    await stopServer(server.current!);
+    await stopInstance(server.current!);
     await mkdir(dirname(join(blobDir, orphan)), { recursive: true });
     await writeFile(join(blobDir, orphan), orphanBytes);
     const missing = `revisions/${files[0]!.revisionId}/0`;
     await rm(join(blobDir, missing));
 
-    const found = await coffer(['fsck', '--json'], source);
+    const found = await runCoffer(['fsck', '--json'], source);
     expect(found.status).toBe(1);
     expect(JSON.parse(found.stdout)).toMatchObject({ orphanBlobs: [orphan], missingBlobs: [missing] });
-    const repaired = await coffer(['fsck', '--repair', '--json'], source);
+    const repaired = await runCoffer(['fsck', '--repair', '--json'], source);
     expect(repaired.status).toBe(1);
-    const afterRepair = await coffer(['fsck', '--json'], source);
+    const afterRepair = await runCoffer(['fsck', '--json'], source);
     expect(JSON.parse(afterRepair.stdout)).toMatchObject({ orphanBlobs: [], missingBlobs: [missing] });
   });
 });
