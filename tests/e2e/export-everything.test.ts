@@ -1,8 +1,8 @@
 /**
- * "Export everything" in Settings, in the built web app in Chromium: nested folders with files (and an empty folder, and
- * a file in the trash) come back as one zip, decrypted, the folders kept and every file's bytes equal to the original;
- * the trash is left out; an item whose metadata the server altered is left out and counted on the page; the page shows
- * how far the export got against the zip's exact length; and a failure says so.
+ * "Export everything" in Settings, in the built web app in Chromium: nested folders with files (and an empty folder,
+ * and a file in the trash) come back as one zip, decrypted, the folders kept and every file's bytes equal to the
+ * original; the trash is left out; an item whose metadata the server altered is left out and counted on the page; the
+ * page shows how far the export got against the zip's exact length; and a failure says so.
  */
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';

@@ -1,7 +1,8 @@
 /**
  * Builds downloads from what the user picked: one file as itself; several files, or any folder, as one zip whose
- * paths mirror the folders; or the whole tree, as the export of everything. Folders are walked on the device, listed as the file browser lists them
- * (folder-listing.ts): a child that fails its checks is left out of the zip and counted, for the page to report.
+ * paths mirror the folders; or the whole tree, as the export of everything. Folders are walked on the device, listed
+ * as the file browser lists them (folder-listing.ts): a child that fails its checks is left out of the zip and
+ * counted, for the page to report.
  */
 import type { DownloadEntry, DownloadJob, LinkSource } from '../download/download-job.ts';
 import { listChildren } from './folder-listing.ts';
