@@ -3,7 +3,7 @@
  * line naming what is wrong and exits non-zero. See `coffer help`.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { fstatSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
   CofferCryptoError,
@@ -23,19 +23,21 @@ import { ADMIN_USAGE, AdminUsageError, runAdmin } from './admin.ts';
 import { BackupError } from './backup/backup-error.ts';
 import { BACKUP_USAGE, BackupUsageError, runBackupCommand } from './backup/commands.ts';
 import { atomicFileSink } from './atomic-file.ts';
+import { Progress } from './progress.ts';
 import { pump } from './pump.ts';
 
 const USAGE = `usage:
   coffer keygen                              print a new random key (base64url)
   coffer fernet encrypt --key K              stdin to a Fernet token on stdout
   coffer fernet decrypt --key K [--ttl S]    a Fernet token on stdin to its plaintext
-  coffer encrypt --key K [--file-id UUID] [--revision N] [--chunk-size BYTES] [-o FILE]
-  coffer decrypt --key K [--file-id UUID] [--revision N] [-o FILE]
+  coffer encrypt --key K [--file-id UUID] [--revision N] [--chunk-size BYTES] [-o FILE] [--quiet]
+  coffer decrypt --key K [--file-id UUID] [--revision N] [-o FILE] [--quiet]
 K is a 32-byte key in base64url; --key-file F reads it from a file instead of the command line.
 ${ADMIN_USAGE}
 ${BACKUP_USAGE}
 encrypt/decrypt use the Coffer stream format (docs/FORMAT.md). With -o, the output file appears only once every
-chunk has been authenticated; on stdout, each chunk is written once it has been.`;
+chunk has been authenticated; on stdout, each chunk is written once it has been. At a terminal, work that lasts more
+than a second shows its progress on stderr (with the time left when stdin is a file); --quiet hides it.`;
 
 class UsageError extends Error {}
 
@@ -47,6 +49,7 @@ const OPTIONS = {
   revision: { type: 'string' },
   'chunk-size': { type: 'string' },
   output: { type: 'string', short: 'o' },
+  quiet: { type: 'boolean', short: 'q' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -86,6 +89,7 @@ async function main(argv: string[]): Promise<void> {
     case 'encrypt':
       return pipe(
         values,
+        'encrypting',
         createEncryptStream({
           fileKey: readKey(values),
           fileId: uuidToBytes(values['file-id'] ?? randomUUID()),
@@ -98,6 +102,7 @@ async function main(argv: string[]): Promise<void> {
     case 'decrypt':
       return pipe(
         values,
+        'decrypting',
         createDecryptStream({
           fileKey: readKey(values),
           expected: {
@@ -150,19 +155,34 @@ async function readAll(input: NodeJS.ReadableStream): Promise<Uint8Array> {
   return Buffer.concat(parts);
 }
 
-async function pipe(values: Options, transform: TransformStream<Uint8Array, Uint8Array>): Promise<void> {
-  if (values.output === undefined) {
-    await pump(process.stdin, transform, process.stdout);
-    return;
-  }
-  const sink = atomicFileSink(values.output);
+/** The same command is run on a few bytes as often as on gigabytes: only work that lasts shows progress. */
+const PROGRESS_AFTER_MS = 1000;
+
+async function pipe(values: Options, what: string, transform: TransformStream<Uint8Array, Uint8Array>): Promise<void> {
+  const progress = new Progress(what, stdinSize(), values.quiet === true, { silentForMs: PROGRESS_AFTER_MS });
+  const read = (bytes: number) => progress.add(bytes);
   try {
-    await pump(process.stdin, transform, sink.stream);
-    await sink.commit();
-  } catch (error) {
-    await sink.discard();
-    throw error;
+    if (values.output === undefined) {
+      await pump(process.stdin, transform, process.stdout, read);
+      return;
+    }
+    const sink = atomicFileSink(values.output);
+    try {
+      await pump(process.stdin, transform, sink.stream, read);
+      await sink.commit();
+    } catch (error) {
+      await sink.discard();
+      throw error;
+    }
+  } finally {
+    progress.finish();
   }
+}
+
+/** The input's length when stdin is a file (`< big.bin`); a pipe's is not known until it ends. */
+function stdinSize(): number | undefined {
+  const stat = fstatSync(0);
+  return stat.isFile() ? stat.size : undefined;
 }
 
 function fail(message: string, status: number): never {

@@ -17,7 +17,7 @@ import {
   type Manifest,
   type ManifestBlob,
 } from './manifest.ts';
-import { Progress } from './progress.ts';
+import { Progress } from '../progress.ts';
 import { takeDump } from './snapshot.ts';
 
 export interface BackupSummary {

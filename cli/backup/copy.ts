@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { BlobStore } from '../../server/blobs/blob-store.ts';
 import { BackupError } from './backup-error.ts';
-import type { Progress } from './progress.ts';
+import type { Progress } from '../progress.ts';
 
 export interface Copied {
   size: number;

@@ -15,7 +15,7 @@ import { BackupError } from './backup-error.ts';
 import { copyBlob } from './copy.ts';
 import { openSnapshotPlace } from './location.ts';
 import { backupBlobKey, readManifest, readObject, snapshotKey } from './manifest.ts';
-import { Progress } from './progress.ts';
+import { Progress } from '../progress.ts';
 import { serverIsRunning } from './snapshot.ts';
 import { dumpProblems } from './verify.ts';
 

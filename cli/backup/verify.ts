@@ -6,7 +6,7 @@ import { DUMP_HEADER, DUMP_TRAILER } from '../../server/ops/database-dump.ts';
 import { hashBlob } from './copy.ts';
 import { openSnapshotPlace } from './location.ts';
 import { backupBlobKey, readManifest, readObject, sha256, snapshotKey } from './manifest.ts';
-import { Progress } from './progress.ts';
+import { Progress } from '../progress.ts';
 
 export interface VerifySummary {
   snapshot: string;

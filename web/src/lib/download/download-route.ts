@@ -17,9 +17,19 @@ export interface DownloadMessage {
   job: DownloadJob;
 }
 
-/** What the worker tells the page about a job: that it holds it, then how the download ended. */
+/**
+ * What the worker tells the page about a job: that it holds it, how many bytes have gone to the browser so far (at
+ * most every PROGRESS_REPORT_MS, and once more at the end), then how the download ended.
+ */
 export type DownloadReport =
-  { type: 'accepted' } | { type: 'finished' } | { type: 'canceled' } | { type: 'failed'; reason: string };
+  | { type: 'accepted' }
+  | { type: 'progress'; bytes: number }
+  | { type: 'finished' }
+  | { type: 'canceled' }
+  | { type: 'failed'; reason: string };
+
+/** Often enough for a progress bar to move smoothly, rarely enough that messages cost nothing beside the bytes. */
+const PROGRESS_REPORT_MS = 250;
 
 interface PendingDownload {
   job: DownloadJob;
@@ -71,17 +81,32 @@ export async function downloadResponse(url: URL): Promise<Response> {
   }
 }
 
-/** The same bytes; the page hears when the last has gone to the browser, when the stream failed, or was canceled. */
+/**
+ * The same bytes; the page hears how many have gone to the browser, when the last has, when the stream failed, or was
+ * canceled.
+ */
 function reportingEnd(
   stream: ReadableStream<Uint8Array>,
   report: (report: DownloadReport) => void,
 ): ReadableStream<Uint8Array> {
+  let bytes = 0;
+  let reportedAt = 0;
   return watchedStream(stream, {
+    passed: (length) => {
+      bytes += length;
+      const now = Date.now();
+      if (now - reportedAt < PROGRESS_REPORT_MS) return;
+      reportedAt = now;
+      report({ type: 'progress', bytes });
+    },
     failed: (error) => {
       report({ type: 'failed', reason: error instanceof Error ? error.message : String(error) });
       return error;
     },
-    finished: () => report({ type: 'finished' }),
+    finished: () => {
+      report({ type: 'progress', bytes });
+      report({ type: 'finished' });
+    },
     canceled: () => report({ type: 'canceled' }),
   });
 }

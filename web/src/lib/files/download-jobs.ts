@@ -1,7 +1,8 @@
 /**
  * Builds downloads from what the user picked: one file as itself; several files, or any folder, as one zip whose
- * paths mirror the folders. Folders are walked on the device, listed as the file browser lists them
- * (folder-listing.ts): a child that fails its checks is left out of the zip and counted, for the page to report.
+ * paths mirror the folders; or the whole tree, as the export of everything. Folders are walked on the device, listed
+ * as the file browser lists them (folder-listing.ts): a child that fails its checks is left out of the zip and
+ * counted, for the page to report.
  */
 import type { DownloadEntry, DownloadJob, LinkSource } from '../download/download-job.ts';
 import { listChildren } from './folder-listing.ts';
@@ -69,6 +70,23 @@ export async function downloadJob(
   walk.entries = walk.entries.map(withLink);
   const name = nodes.length === 1 && only ? `${only.name}.zip` : 'Coffer files.zip';
   return { job: { id, name, zip: true, entries: walk.entries, folders: walk.folders }, refused: walk.refused };
+}
+
+/**
+ * Everything under the account's root folder, as one zip whose paths start below it ("Photos/a.jpg"): the current
+ * revision of every file, and every folder, empty ones too. The trash is not listed under any folder, and items shared
+ * with the account live in their owners' trees, so neither is walked.
+ */
+export async function exportJob(ring: KeyRing, root: OpenNode): Promise<{ job: DownloadJob; refused: number }> {
+  const walk = { entries: [] as DownloadEntry[], folders: [] as string[], refused: 0 };
+  const { opened, refused } = await ACCOUNT.list(ring, root.id);
+  walk.refused += refused.length;
+  for (const child of opened) await collect(ring, child, '', walk, ACCOUNT);
+  const { entries, folders } = walk;
+  return {
+    job: { id: crypto.randomUUID(), name: 'Coffer export.zip', zip: true, entries, folders },
+    refused: walk.refused,
+  };
 }
 
 async function collect(
