@@ -20,7 +20,7 @@ import {
 import { ConfigError } from '../server/config.ts';
 import { ApiError } from '../server/http/errors.ts';
 import { ADMIN_USAGE, AdminUsageError, runAdmin } from './admin.ts';
-import { BackupError } from './backup/backup-error.ts';
+import { BackupError } from '../server/backup/backup-error.ts';
 import { BACKUP_USAGE, BackupUsageError, runBackupCommand } from './backup/commands.ts';
 import { atomicFileSink } from './atomic-file.ts';
 import { Progress } from './progress.ts';

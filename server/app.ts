@@ -5,6 +5,7 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import type { RegistrationMode } from '../shared/api/admin-schemas.ts';
 import type { BlobStore } from './blobs/blob-store.ts';
+import type { BackupConfig } from './config.ts';
 import type { Database } from './db/database.ts';
 import type { ServerDeps } from './deps.ts';
 import { requireUser, useCookiePolicy, type AuthEnv } from './http/auth.ts';
@@ -18,6 +19,7 @@ import { AUTH_LIMITS, type AuthLimits } from './auth/rate-limits.ts';
 import { relyingPartyFor } from './auth/relying-party.ts';
 import { requireSameOrigin } from './http/origin.ts';
 import { PERMISSIONS_POLICY } from './http/permissions-policy.ts';
+import { registerBackupMetrics } from './ops/backup-metrics.ts';
 import { createMetrics } from './ops/metrics.ts';
 import { opsRoutes } from './ops/ops-routes.ts';
 import { accountRoutes } from './routes/account.ts';
@@ -70,6 +72,11 @@ export interface AppDeps {
   authLimits?: AuthLimits;
   /** When failed sign-ins and recoveries lock further tries out. */
   lockout?: LockoutPolicy;
+  /**
+   * Scheduled backups, as configured: the admin screen and /metrics report on them. The process runs them apart from
+   * the app (server/backup/scheduled-backup.ts), so that an app built in a test runs none on its own.
+   */
+  backup?: BackupConfig;
 }
 
 export const DEFAULT_UPLOAD_IDLE_MS = 24 * 60 * 60 * 1000;
@@ -96,11 +103,13 @@ export function createApp(deps: AppDeps) {
     authLimits: deps.authLimits ?? AUTH_LIMITS,
     lockout: deps.lockout ?? LOCKOUT_POLICY,
     limits: { uploadIdleMs: deps.uploadIdleMs ?? DEFAULT_UPLOAD_IDLE_MS },
+    backup: deps.backup,
   };
   const limit = deps.rateLimit ?? DEFAULT_RATE_LIMIT;
   const takeToken = tokenTaker(deps.rateBuckets ?? 'database', deps.db);
   const addressLimit = { perSecond: limit.perSecond * ADDRESS_RATE_FACTOR, burst: limit.burst * ADDRESS_RATE_FACTOR };
   const metrics = createMetrics();
+  if (deps.backup) registerBackupMetrics(metrics.registry, deps.db);
   const app = new Hono<AuthEnv>()
     .use(requestId())
     .use(requestLog(createLogger(deps.log)))

@@ -5,6 +5,9 @@
 import { join, resolve } from 'node:path';
 import { REGISTRATION_MODES, type RegistrationMode } from '../shared/api/admin-schemas.ts';
 import { LOCKOUT_POLICY, type LockoutPolicy } from './auth/lockout.ts';
+import { BackupError } from './backup/backup-error.ts';
+import { backupPlaceName, backupTarget } from './backup/location.ts';
+import { BACKUP_SCHEDULE_FORMS, parseBackupSchedule, type BackupSchedule } from './backup/schedule.ts';
 import type { DatabaseConfig } from './db/database.ts';
 
 export type BlobConfig =
@@ -18,6 +21,15 @@ export type BlobConfig =
       secretAccessKey: string;
       forcePathStyle: boolean;
     };
+
+/** Scheduled backups by the server: where to (BACKUP_DIR or BACKUP_BUCKET), when, and how many snapshots to keep. */
+export interface BackupConfig {
+  target: BlobConfig;
+  /** The destination as the admin screen and messages name it. */
+  name: string;
+  schedule: BackupSchedule;
+  keep: number;
+}
 
 export interface Config {
   port: number;
@@ -44,11 +56,18 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** How long audit events (and the client addresses in them) are kept. */
   auditRetentionDays: number;
+  /** Absent when neither BACKUP_DIR nor BACKUP_BUCKET is set: no scheduled backups. */
+  backup?: BackupConfig;
 }
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    // One problem is said in one line, as other startup failures are.
+    super(
+      problems.length === 1
+        ? `invalid configuration: ${problems[0]}`
+        : `invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`,
+    );
   }
 }
 
@@ -144,6 +163,51 @@ export function loadConfig(env: Env): Config {
       problems.push('METRICS_TOKEN must be at least 16 printable characters without spaces');
     } else config.metricsToken = metricsToken;
   }
+  const backup = backupConfig(env, read, integer, problems);
+  if (backup) config.backup = backup;
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** Snapshots kept when BACKUP_KEEP is not set: a week of daily backups. */
+const DEFAULT_BACKUP_KEEP = 7;
+
+function backupConfig(
+  env: Env,
+  read: (name: string) => string | undefined,
+  integer: (name: string, fallback: number, min: number, max: number) => number,
+  problems: string[],
+): BackupConfig | undefined {
+  const dir = read('BACKUP_DIR');
+  const bucket = read('BACKUP_BUCKET');
+  const scheduleText = read('BACKUP_SCHEDULE');
+  const keep = integer('BACKUP_KEEP', DEFAULT_BACKUP_KEEP, 1, 10_000);
+  const schedule = parseBackupSchedule(scheduleText ?? '03:00');
+  if (!schedule) problems.push(`BACKUP_SCHEDULE must be ${BACKUP_SCHEDULE_FORMS}, got "${scheduleText}"`);
+  if (dir !== undefined && bucket !== undefined) {
+    problems.push(`set BACKUP_DIR or BACKUP_BUCKET, not both (got "${dir}" and "${bucket}")`);
+    return undefined;
+  }
+  if (dir === undefined && bucket === undefined) {
+    if (scheduleText !== undefined || read('BACKUP_KEEP') !== undefined) {
+      problems.push('BACKUP_SCHEDULE and BACKUP_KEEP need BACKUP_DIR (a directory) or BACKUP_BUCKET (s3://bucket)');
+    }
+    return undefined;
+  }
+  if (dir?.startsWith('s3://')) {
+    problems.push(`BACKUP_DIR must be a directory, got "${dir}": set BACKUP_BUCKET for a bucket`);
+    return undefined;
+  }
+  if (bucket !== undefined && !bucket.startsWith('s3://')) {
+    problems.push(`BACKUP_BUCKET must be an S3 bucket like s3://my-backups, got "${bucket}"`);
+    return undefined;
+  }
+  try {
+    const target = backupTarget((dir ?? bucket)!, env);
+    return schedule ? { target, name: backupPlaceName(target), schedule, keep } : undefined;
+  } catch (error) {
+    if (!(error instanceof BackupError)) throw error;
+    problems.push(`${dir !== undefined ? 'BACKUP_DIR' : 'BACKUP_BUCKET'}: ${error.message}`);
+    return undefined;
+  }
 }

@@ -2,6 +2,7 @@ import type { LockoutPolicy } from './auth/lockout.ts';
 import type { AuthLimits } from './auth/rate-limits.ts';
 import type { RelyingParty } from './auth/relying-party.ts';
 import type { BlobStore } from './blobs/blob-store.ts';
+import type { BackupConfig } from './config.ts';
 import type { Database } from './db/database.ts';
 import type { RegistrationMode } from '../shared/api/admin-schemas.ts';
 
@@ -21,6 +22,8 @@ export interface ServerDeps {
   authLimits: AuthLimits;
   /** When failed sign-ins and recoveries lock further tries out, counted in the database. */
   lockout: LockoutPolicy;
+  /** Scheduled backups (BACKUP_DIR or BACKUP_BUCKET), which the admin screen reports on; undefined when off. */
+  backup: BackupConfig | undefined;
   limits: {
     /** How long an upload may sit idle before it is collected. */
     uploadIdleMs: number;

@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import { createApp } from './app.ts';
 import { AUTH_LIMITS } from './auth/rate-limits.ts';
 import { openBlobStore } from './blobs/open-blob-store.ts';
+import { startBackupSchedule } from './backup/scheduled-backup.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './db/database.ts';
 import { createLogger } from './http/request-log.ts';
@@ -53,6 +54,7 @@ const backupSocket =
     : undefined;
 const closeResources = () =>
   Promise.allSettled([
+    backupSchedule?.stop(),
     new Promise((resolve) => (backupSocket ? backupSocket.close(resolve) : resolve(undefined))),
     database.close(),
     blobs.close(),
@@ -77,6 +79,7 @@ const app = createApp({
   trustedProxies: config.trustedProxies,
   log: writeLog,
   metricsToken: config.metricsToken,
+  ...(config.backup ? { backup: config.backup } : {}),
 });
 
 const collectDeps = {
@@ -104,6 +107,17 @@ const collect = () =>
 await collect();
 setInterval(collect, COLLECT_EVERY_MS).unref();
 
+const backupSchedule = config.backup
+  ? startBackupSchedule({
+      db: database.db,
+      databaseKind: database.kind,
+      blobs,
+      backup: config.backup,
+      now: () => new Date(),
+      logger,
+    })
+  : undefined;
+
 /** Where the data lives, as a new user needs to know it: the directories, or which external services. */
 function dataLocation(): string {
   const databasePlace = 'pgliteDir' in config.database ? config.database.pgliteDir : 'Postgres (DATABASE_URL)';
@@ -117,6 +131,10 @@ const server = serve({ fetch: app.fetch, port: config.port, hostname: config.hos
   // The origin passkeys are bound to: PUBLIC_ORIGIN, or localhost on the port it listens on.
   const open = process.env.PUBLIC_ORIGIN ? config.publicOrigin : `http://localhost:${info.port}`;
   console.log(`Open ${open} in a browser. Data: ${dataLocation()}`);
+  if (config.backup) {
+    const { name, schedule, keep } = config.backup;
+    console.log(`Backups: to ${name} on schedule ${schedule.text} (UTC), keeping ${keep} snapshot(s)`);
+  }
 });
 
 server.on('error', (error: NodeJS.ErrnoException) => {

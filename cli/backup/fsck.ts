@@ -14,7 +14,7 @@ import type { Config } from '../../server/config.ts';
 import { openDatabase, type Database } from '../../server/db/database.ts';
 import { KEPT_REVISIONS, referencedBlobs } from '../../server/ops/database-dump.ts';
 import { discardUpload } from '../../server/uploads/discard-upload.ts';
-import { BackupError } from './backup-error.ts';
+import { BackupError } from '../../server/backup/backup-error.ts';
 import { serverIsRunning } from './snapshot.ts';
 
 export interface FsckReport {

@@ -7,7 +7,7 @@ import type { Config } from '../../server/config.ts';
 import { openDatabase } from '../../server/db/database.ts';
 import { backupSocketPath } from '../../server/ops/backup-socket.ts';
 import { dumpDatabase, type DatabaseDump } from '../../server/ops/database-dump.ts';
-import { BackupError } from './backup-error.ts';
+import { BackupError } from '../../server/backup/backup-error.ts';
 
 export async function takeDump(config: Config): Promise<{ dump: DatabaseDump; kind: 'pglite' | 'postgres' }> {
   if ('pgliteDir' in config.database) {

@@ -3,9 +3,9 @@
  * checked whole (its first and last lines). Reports every problem, not only the first.
  */
 import { DUMP_HEADER, DUMP_TRAILER } from '../../server/ops/database-dump.ts';
-import { hashBlob } from './copy.ts';
-import { openSnapshotPlace } from './location.ts';
-import { backupBlobKey, readManifest, readObject, sha256, snapshotKey } from './manifest.ts';
+import { hashBlob } from '../../server/backup/copy.ts';
+import { openSnapshotPlace } from '../../server/backup/location.ts';
+import { backupBlobKey, readManifest, readObject, sha256, snapshotKey } from '../../server/backup/manifest.ts';
 import { Progress } from '../progress.ts';
 
 export interface VerifySummary {

@@ -65,6 +65,10 @@ interface DetailsByType {
   'admin-user-enabled': AdminDetails & { targetUserId: string };
   'admin-user-deleted': AdminDetails & { targetUserId: string; revisions: number };
   'admin-sessions-ended': AdminDetails & { targetUserId: string; endedSessions: number };
+  /** A scheduled backup by the server (no account): the snapshot's id, its size, and how many snapshots were pruned. */
+  'backup-succeeded': { snapshot: string; sizeBytes: number; durationMs: number; pruned: number };
+  /** Why it failed, as the error said it (a path or a bucket, never a secret: the S3 keys are never in one). */
+  'backup-failed': { error: string; durationMs: number };
 }
 
 /**

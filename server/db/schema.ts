@@ -515,3 +515,28 @@ export const invites = pgTable(
   },
   (t) => [index('invites_expires_idx').on(t.expiresAt)],
 );
+
+/**
+ * The server's scheduled backups (server/backup/scheduled-backup.ts), one row per due time: the process that inserts
+ * the row for a due time is the one that runs it, so several processes on one database run each backup once. The
+ * row then records how it ended, for /metrics and the admin screen. Not in backups: it belongs to where it ran.
+ */
+export const backupRuns = pgTable(
+  'backup_runs',
+  {
+    id: uuid('id').primaryKey(),
+    dueAt: at('due_at').notNull().unique(),
+    startedAt: at('started_at').notNull(),
+    finishedAt: at('finished_at'),
+    status: text('status', { enum: ['running', 'succeeded', 'failed'] }).notNull(),
+    /** The snapshot's id in the backup place, once written. */
+    snapshot: text('snapshot'),
+    /** The dump's and all the snapshot's blobs' bytes (shared with other snapshots or not). */
+    sizeBytes: bytes('size_bytes'),
+    durationMs: integer('duration_ms'),
+    /** The snapshots in the place after this run's pruning, newest first. */
+    keptSnapshots: jsonb('kept_snapshots').$type<string[]>(),
+    error: text('error'),
+  },
+  (t) => [index('backup_runs_finished_idx').on(t.status, t.finishedAt)],
+);

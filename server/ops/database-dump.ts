@@ -41,7 +41,8 @@ export const KEPT_REVISIONS = `select id from revisions where completed_at is no
 
 /**
  * Tables in an order that satisfies every foreign key, each with the rows it keeps. Left out: the request rate
- * limits (unlogged, refilled by themselves), auth rate limit windows and WebAuthn challenges (minutes long at most).
+ * limits (unlogged, refilled by themselves), auth rate limit windows and WebAuthn challenges (minutes long at most),
+ * and the scheduled backups' record, which tells of the instance it ran on, not of a restored one.
  */
 const TABLES: { name: string; rows: string }[] = [
   { name: 'users', rows: 'select * from users order by created_at, id' },
@@ -77,7 +78,7 @@ const TABLES: { name: string; rows: string }[] = [
 ];
 
 /** Tables a dump leaves out on purpose; a restore empties them. */
-export const NOT_DUMPED_TABLES = ['auth_challenges', 'auth_rate_limits', 'request_rate_limits'];
+export const NOT_DUMPED_TABLES = ['auth_challenges', 'auth_rate_limits', 'request_rate_limits', 'backup_runs'];
 
 /** Every table a dump loads into, children first: the order to empty them in. */
 export const DUMPED_TABLES_CHILDREN_FIRST = TABLES.map((table) => table.name).reverse();

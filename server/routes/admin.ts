@@ -27,6 +27,7 @@ import {
   setQuota,
 } from '../admin/accounts.ts';
 import { exportInstanceAuditEvents, instanceAuditEvents } from '../admin/audit-events.ts';
+import { backupStatus } from '../backup/backup-status.ts';
 import { requireStepUp } from '../auth/step-up.ts';
 import { createInvite, listInvites, revokeInvite } from '../admin/invites.ts';
 import { registrationMode, setRegistrationMode } from '../admin/registration.ts';
@@ -89,6 +90,7 @@ export function adminRoutes(deps: ServerDeps) {
       c.header('content-disposition', 'attachment; filename="coffer-audit-events.json"');
       return c.json(exported);
     })
+    .get('/backups', async (c) => c.json(await backupStatus(deps.db, deps.backup, deps.now())))
     .get('/invites', async (c) => c.json(await listInvites(deps)))
     .post('/invites', jsonBody(newInviteSchema, { emptyAs: {} }), async (c) =>
       c.json(await createInvite(deps, caller(c), c.req.valid('json'), deps.publicOrigin), 201),

@@ -40,6 +40,8 @@ export const AUDIT_EVENT_TYPES = [
   'admin-user-enabled',
   'admin-user-deleted',
   'admin-sessions-ended',
+  'backup-succeeded',
+  'backup-failed',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -497,6 +497,30 @@ export interface AdminUsersResponse {
   users: AdminUserRecord[];
 }
 
+/** One scheduled backup by the server: claimed for its due time, then succeeded or failed. */
+export interface BackupRunRecord {
+  dueAt: string;
+  startedAt: string;
+  finishedAt: string | null;
+  status: 'running' | 'succeeded' | 'failed';
+  /** The snapshot's id in the destination, once written. */
+  snapshot: string | null;
+  sizeBytes: number | null;
+  durationMs: number | null;
+  error: string | null;
+}
+
+/** The server's scheduled backups, for the admin screen (GET /api/admin/backups). */
+export interface AdminBackupsResponse {
+  /** How they are configured (BACKUP_DIR or BACKUP_BUCKET, BACKUP_SCHEDULE, BACKUP_KEEP); null when they are off. */
+  schedule: { destination: string; schedule: string; keep: number; nextAt: string } | null;
+  lastRun: BackupRunRecord | null;
+  lastSuccess: BackupRunRecord | null;
+  lastFailure: BackupRunRecord | null;
+  /** The snapshots in the destination after the last successful backup's pruning, newest first. */
+  keptSnapshots: string[];
+}
+
 /** The instance's counts and storage. */
 export interface InstanceResponse {
   users: number;

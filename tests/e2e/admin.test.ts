@@ -3,8 +3,8 @@
  * the first account is the admin and invites a second in the app; a visitor without an invite learns it before any
  * passkey is made; the admin sets the user's quota, which the user's upload meets with a message naming it; disables
  * the user (signed out at the next action, and told why; a link they made stops answering), enables them (the link
- * answers again), and deletes them after typing their id and a passkey check, leaving no row and no blob of theirs.
- * Each person has their own browser context and authenticator.
+ * answers again), and deletes them after typing their id and a passkey check, leaving no row and no blob of theirs. The
+ * accounts screen shows the scheduled backups, and a failed one as a warning. Each person has their own browser context and authenticator.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +13,9 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { chromium, type Browser, type Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDueBackup } from '../../server/backup/scheduled-backup.ts';
+import { loadConfig } from '../../server/config.ts';
+import { createLogger } from '../../server/http/request-log.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tools/harness/chromium.ts';
 import { queryRows } from '../../tools/harness/test-databases.ts';
 import { addVirtualAuthenticator } from '../../tools/harness/virtual-authenticator.ts';
@@ -27,6 +30,8 @@ describe('administration in Chromium', () => {
   let browser: Browser;
   let dir: string;
   let clockOffset = 0;
+  /** The admin's page, signed in by the first test. */
+  let adminPage: Page | undefined;
 
   /** A person at their own browser, with their own passkey provider (none for a visitor who makes no passkey). */
   async function person(withAuthenticator: boolean): Promise<Page> {
@@ -52,6 +57,7 @@ describe('administration in Chromium', () => {
     dir = mkdtempSync(join(tmpdir(), 'coffer-admin-e2e-'));
     server = await startAppServer('web app', {
       registrationDefault: 'invite-only',
+      backup: loadConfig({ BACKUP_DIR: join(dir, 'backups'), BACKUP_SCHEDULE: '1h' }).backup!,
       now: () => new Date(Date.now() + clockOffset),
     });
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
@@ -208,5 +214,34 @@ describe('administration in Chromium', () => {
     await admin.getByLabel('Event type').selectOption('admin-user-deleted');
     await admin.getByRole('button', { name: 'Show events' }).click();
     await admin.getByRole('row').filter({ hasText: 'admin-user-deleted' }).filter({ hasText: userId }).waitFor();
+    adminPage = admin;
   }, 120_000);
+
+  it('shows the scheduled backups, and the last one failing as a warning above them', async () => {
+    const admin = adminPage!;
+    const hourAgo = new Date(Date.now() - 60 * 60 * 1000);
+    const run = (backupDir: string, now: Date) =>
+      runDueBackup({
+        db: server.db,
+        databaseKind: 'pglite',
+        blobs: server.blobs,
+        backup: loadConfig({ BACKUP_DIR: backupDir, BACKUP_SCHEDULE: '1h' }).backup!,
+        now: () => now,
+        logger: createLogger(() => undefined),
+      });
+    const done = await run(join(dir, 'backups'), hourAgo);
+    writeFileSync(join(dir, 'a-file'), 'not a directory');
+    expect((await run(join(dir, 'a-file', 'backups'), new Date()))?.status).toBe('failed');
+
+    await go(admin, 'Administration', 'Accounts');
+    const warning = admin.getByRole('alert').filter({ hasText: 'The last backup failed' });
+    await warning.waitFor();
+    expect(await warning.textContent()).toMatch(/ENOTDIR|EEXIST/);
+    const backups = admin.getByRole('region', { name: 'Backups' });
+    const snapshot = done?.status === 'succeeded' ? done.snapshot : 'none';
+    await backups.getByText(snapshot).first().waitFor();
+    expect((await backups.textContent())!.replace(/\s+/g, ' ')).toMatch(
+      /Kept snapshots 1 .*Next backup|Next backup.*Kept snapshots 1/,
+    );
+  }, 60_000);
 });

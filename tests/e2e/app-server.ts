@@ -10,7 +10,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { createApp } from '../../server/app.ts';
+import type { BlobStore } from '../../server/blobs/blob-store.ts';
 import { createFsBlobStore } from '../../server/blobs/fs-blob-store.ts';
+import type { BackupConfig } from '../../server/config.ts';
 import { openDatabase, type Database } from '../../server/db/database.ts';
 import type { RegistrationMode } from '../../shared/api/admin-schemas.ts';
 import { ROOT } from '../run-command.ts';
@@ -29,6 +31,8 @@ export interface AppServer {
   blobRoot: string;
   /** The server's database, for a test to check what is left in it. */
   db: Database;
+  /** Its blob store, which a test backs up as the server's schedule would. */
+  blobs: BlobStore;
   close(): Promise<void>;
 }
 
@@ -47,6 +51,8 @@ export async function startAppServer(
     now?: () => Date;
     /** REGISTRATION as server/main.ts passes it (invite-only unless configured); without it the app stays open. */
     registrationDefault?: RegistrationMode;
+    /** Scheduled backups as configured, which the admin screen shows; the test runs them itself. */
+    backup?: BackupConfig;
   } = {},
 ): Promise<AppServer> {
   const dir = await mkdtemp(join(tmpdir(), 'coffer-e2e-'));
@@ -68,6 +74,7 @@ export async function startAppServer(
     log: (line) => logged.push(line),
     ...(options.now ? { now: options.now } : {}),
     ...(options.registrationDefault ? { registrationDefault: options.registrationDefault } : {}),
+    ...(options.backup ? { backup: options.backup } : {}),
   });
   const received: AppServer['received'] = [];
   const record = (request: Request, env: unknown) => {
@@ -85,6 +92,7 @@ export async function startAppServer(
     logged,
     blobRoot,
     db: database.db,
+    blobs,
     async close() {
       await new Promise((resolve) => server.close(resolve));
       await database.close();

@@ -429,6 +429,7 @@ const MATRIX: Record<string, Row> = {
     request: (v) => ({ path: `/api/admin/audit-events/export?userId=${v.user}` }),
     asOther: 403,
   },
+  'GET /api/admin/backups': { asOther: 403 },
   'GET /api/admin/invites': { asOther: 403 },
   'POST /api/admin/invites': { asOther: 403 },
   'DELETE /api/admin/invites/:inviteId': { asOther: 403 },

@@ -84,4 +84,57 @@ describe('configuration', () => {
       'REGISTRATION must be one of open, invite-only, closed, got "everyone"',
     ]);
   });
+
+  it('takes scheduled backups to a directory or a bucket, daily at 03:00 UTC keeping 7 unless told otherwise', () => {
+    expect(loadConfig({}).backup).toBeUndefined();
+    expect(loadConfig({ BACKUP_DIR: 'backups' }).backup).toEqual({
+      target: { kind: 'fs', root: resolve('backups') },
+      name: resolve('backups'),
+      schedule: { text: '03:00', periodMs: 24 * 60 * 60 * 1000, offsetMs: 3 * 60 * 60 * 1000 },
+      keep: 7,
+    });
+    const s3 = { S3_ACCESS_KEY_ID: 'id', S3_SECRET_ACCESS_KEY: 'secret', S3_ENDPOINT: 'http://127.0.0.1:9000' };
+    expect(
+      loadConfig({ ...s3, BACKUP_BUCKET: 's3://my-backups', BACKUP_SCHEDULE: '6h', BACKUP_KEEP: '30' }).backup,
+    ).toEqual({
+      target: {
+        kind: 's3',
+        endpoint: 'http://127.0.0.1:9000',
+        region: 'us-east-1',
+        bucket: 'my-backups',
+        accessKeyId: 'id',
+        secretAccessKey: 'secret',
+        forcePathStyle: true,
+      },
+      name: 's3://my-backups',
+      schedule: { text: '6h', periodMs: 6 * 60 * 60 * 1000, offsetMs: 0 },
+      keep: 30,
+    });
+  });
+
+  it('names a bad backup setting and the value it got', () => {
+    const forms = 'a daily UTC time like 03:00, or an interval like 30m or 24h (at most 168h)';
+    for (const schedule of ['3am', '24:00', '0h', '169h', '1d', '']) {
+      const problems = problemsOf({ BACKUP_DIR: 'b', BACKUP_SCHEDULE: schedule });
+      expect(problems).toEqual(schedule === '' ? [] : [`BACKUP_SCHEDULE must be ${forms}, got "${schedule}"`]);
+    }
+    expect(problemsOf({ BACKUP_DIR: 'b', BACKUP_KEEP: '0' })).toEqual([
+      'BACKUP_KEEP must be a whole number from 1 to 10000, got "0"',
+    ]);
+    expect(problemsOf({ BACKUP_SCHEDULE: '03:00' })).toEqual([
+      'BACKUP_SCHEDULE and BACKUP_KEEP need BACKUP_DIR (a directory) or BACKUP_BUCKET (s3://bucket)',
+    ]);
+    expect(problemsOf({ BACKUP_DIR: 'b', BACKUP_BUCKET: 's3://c' })).toEqual([
+      'set BACKUP_DIR or BACKUP_BUCKET, not both (got "b" and "s3://c")',
+    ]);
+    expect(problemsOf({ BACKUP_DIR: 's3://c' })).toEqual([
+      'BACKUP_DIR must be a directory, got "s3://c": set BACKUP_BUCKET for a bucket',
+    ]);
+    expect(problemsOf({ BACKUP_BUCKET: 'my-backups' })).toEqual([
+      'BACKUP_BUCKET must be an S3 bucket like s3://my-backups, got "my-backups"',
+    ]);
+    expect(problemsOf({ BACKUP_BUCKET: 's3://my-backups' })).toEqual([
+      'BACKUP_BUCKET: backing up to s3://my-backups needs S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY',
+    ]);
+  });
 });

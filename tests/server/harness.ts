@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createApp } from '../../server/app.ts';
 import type { BlobStore } from '../../server/blobs/blob-store.ts';
 import { createFsBlobStore } from '../../server/blobs/fs-blob-store.ts';
+import type { BackupConfig } from '../../server/config.ts';
 import type { Database } from '../../server/db/database.ts';
 import { createSignedInUser } from './accounts.ts';
 import { openTestDatabase, type DatabaseKind } from '../../tools/harness/test-databases.ts';
@@ -58,6 +59,8 @@ export interface HarnessOptions {
   linkRateLimit?: RateLimit;
   /** REGISTRATION: the mode once an admin exists; without it the app stays open, so tests sign up many accounts. */
   registrationDefault?: RegistrationMode;
+  /** Scheduled backups the admin API and /metrics report on (the test runs them itself). */
+  backup?: BackupConfig;
 }
 
 export async function createHarness(kind: DatabaseKind, options: HarnessOptions = {}): Promise<Harness> {
@@ -84,6 +87,7 @@ export async function createHarness(kind: DatabaseKind, options: HarnessOptions 
       lockout: options.lockout ?? TEST_LOCKOUT,
       trustedProxies: options.trustedProxies ?? 0,
       ...(options.registrationDefault ? { registrationDefault: options.registrationDefault } : {}),
+      ...(options.backup ? { backup: options.backup } : {}),
     });
   const app = build();
   return {

@@ -40,6 +40,7 @@ describe.each(DATABASE_KINDS)('schema on %s', (kind) => {
       'auth_challenges',
       'auth_lockouts',
       'auth_rate_limits',
+      'backup_runs',
       'credentials',
       'instance_settings',
       'invites',

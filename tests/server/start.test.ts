@@ -116,4 +116,13 @@ describe('a server that cannot start', () => {
       `coffer: cannot write to ${join(file, 'data', 'pglite')} (ENOTDIR); set DATA_DIR to a directory this user can write`,
     ]);
   });
+
+  it('says in one line which backup setting is wrong and what it got, and exits with a non-zero code', async () => {
+    const { code, said } = await failedStart({ DATA_DIR: dataDir, BACKUP_DIR: dataDir, BACKUP_SCHEDULE: 'nightly' });
+    expect(code).not.toBe(0);
+    expect(said).toEqual([
+      'coffer: invalid configuration: BACKUP_SCHEDULE must be a daily UTC time like 03:00, or an interval like 30m ' +
+        'or 24h (at most 168h), got "nightly"',
+    ]);
+  });
 });

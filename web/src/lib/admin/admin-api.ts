@@ -4,6 +4,7 @@
  */
 import type { AdminAuditQuery, NewInvite, RegistrationMode } from '$shared/api/admin-schemas.ts';
 import type {
+  AdminBackupsResponse,
   AdminUsersResponse,
   EndedSessionsResponse,
   InstanceResponse,
@@ -30,6 +31,8 @@ export const endUserSessions = (id: string) => api<EndedSessionsResponse>('DELET
  */
 export const deleteUser = (id: string, confirm: string, asking: () => void) =>
   withStepUp(() => api('DELETE', user(id), { confirm }), asking);
+
+export const loadBackups = () => api<AdminBackupsResponse>('GET', '/api/admin/backups');
 
 export const setRegistrationMode = (mode: RegistrationMode) => api('PUT', '/api/admin/registration', { mode });
 export const loadInvites = async () => (await api<InvitesResponse>('GET', '/api/admin/invites')).invites;

@@ -1,8 +1,12 @@
 /** Copies one blob between stores, hashing it on the way: the hash a manifest records or a restore checks. */
 import { createHash } from 'node:crypto';
-import type { BlobStore } from '../../server/blobs/blob-store.ts';
+import type { BlobStore } from '../blobs/blob-store.ts';
 import { BackupError } from './backup-error.ts';
-import type { Progress } from '../progress.ts';
+
+/** Told of the bytes as they pass: the CLI's progress line, or nothing when the server backs up on its own. */
+export interface ProgressSink {
+  add(bytes: number): void;
+}
 
 export interface Copied {
   size: number;
@@ -13,7 +17,7 @@ export async function copyBlob(
   from: { store: BlobStore; key: string },
   to: { store: BlobStore; key: string },
   size: number,
-  progress: Progress,
+  progress: ProgressSink,
 ): Promise<Copied> {
   const source = await from.store.get(from.key);
   if (!source) throw new BackupError(`blob ${from.key} is missing from its store (run "coffer fsck")`);
@@ -30,7 +34,7 @@ export async function copyBlob(
 }
 
 /** The SHA-256 and size of a stored blob, or undefined if there is none. */
-export async function hashBlob(store: BlobStore, key: string, progress: Progress): Promise<Copied | undefined> {
+export async function hashBlob(store: BlobStore, key: string, progress: ProgressSink): Promise<Copied | undefined> {
   const stream = await store.get(key);
   if (!stream) return undefined;
   const hash = createHash('sha256');

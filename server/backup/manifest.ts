@@ -3,7 +3,7 @@
  * of every blob it holds. Restore and verify trust nothing in a snapshot that does not match it.
  */
 import { createHash } from 'node:crypto';
-import type { BlobStore } from '../../server/blobs/blob-store.ts';
+import type { BlobStore } from '../blobs/blob-store.ts';
 import { BackupError } from './backup-error.ts';
 
 export interface ManifestBlob {
