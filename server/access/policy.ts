@@ -108,6 +108,8 @@ export function newFilesInto(folderIds: readonly string[]): SQL {
 
 /** An account's own rows: its passkeys, sessions, wrapped and public keys, security log and sealed documents. Nobody else's, ever. */
 export const accountRows = {
+  /** The account row itself: only its owner deletes it this way (an admin's deletion is decided by requireAdmin). */
+  account: (actor: Actor) => eq(users.id, actor.userId),
   credentials: (actor: Actor) => eq(credentials.userId, actor.userId),
   sessions: (actor: Actor) => eq(sessions.userId, actor.userId),
   wrappedKeys: (actor: Actor) => eq(wrappedKeys.userId, actor.userId),

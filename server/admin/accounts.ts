@@ -2,25 +2,15 @@
  * What an admin does to accounts: list them (sizes, counts and times, never names, content or keys), set quotas,
  * disable and enable, end sessions, delete. Each change is in the audit log, in the transaction that makes it.
  */
-import { and, asc, count, eq, isNotNull, isNull, like, notLike, sql } from 'drizzle-orm';
+import { and, asc, count, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { AdminUsersResponse, EndedSessionsResponse, InstanceResponse } from '../../shared/api/responses.ts';
-import {
-  auditEvents,
-  authChallenges,
-  authLockouts,
-  credentials,
-  instanceSettings,
-  nodes,
-  revisions,
-  sessions,
-  uploads,
-  users,
-} from '../db/schema.ts';
+import { credentials, instanceSettings, nodes, sessions, users } from '../db/schema.ts';
 import type { Queryable } from '../db/database.ts';
-import { accountKey } from '../auth/lockout.ts';
+import { removeAccountRows, requireConfirmation } from '../accounts/account-deletion.ts';
 import { ApiError } from '../http/errors.ts';
 import { deleteRevisionBlobs } from '../nodes/purge.ts';
 import { usedBytesColumn } from '../storage/usage.ts';
+import { keepAnActiveAdmin } from './active-admins.ts';
 import { auditAdmin, type AdminCaller } from './admin-audit.ts';
 import { effectiveMode, instanceRow, type AdminDeps } from './registration.ts';
 
@@ -69,15 +59,6 @@ async function existingAccount(db: Queryable, userId: string) {
   return row;
 }
 
-/** A deletion names what it deletes: the account's handle, as its owner and others know it, or its id without one. */
-function requireConfirmation(account: { id: string; handle: string | null }, confirm: string): void {
-  const expected = account.handle ?? account.id;
-  if (confirm.trim().toLowerCase() !== expected.toLowerCase()) {
-    const what = account.handle ? `its handle @${account.handle}` : `its id ${account.id}`;
-    throw new ApiError(400, 'CONFIRMATION_MISMATCH', `to delete this account, send ${what} as confirm`);
-  }
-}
-
 export async function setQuota(
   { db }: AdminDeps,
   caller: AdminCaller,
@@ -106,35 +87,6 @@ function refuseSelf(caller: AdminCaller, userId: string, what: string): void {
   }
 }
 
-/**
- * Locks the active admins' rows and refuses when the caller is no longer one of them, or when `userId` is the last:
- * two admins disabling or deleting each other at once must leave one. The rows are locked in id order, so that two
- * such transactions wait for each other rather than deadlock; the second then sees what the first did.
- */
-async function keepAnActiveAdmin(tx: Queryable, caller: AdminCaller, userId: string, what: string): Promise<void> {
-  const admins = await tx
-    .select({ id: users.id })
-    .from(users)
-    .where(and(eq(users.role, 'admin'), isNull(users.disabledAt)))
-    .orderBy(asc(users.id))
-    .for('update');
-  const ids = admins.map((admin) => admin.id);
-  if (caller.userId !== null && !ids.includes(caller.userId)) {
-    throw new ApiError(
-      409,
-      'NOT_AN_ACTIVE_ADMIN',
-      `your account is no longer an active admin (another admin disabled or deleted it meanwhile), so it cannot ${what} account ${userId}`,
-    );
-  }
-  if (ids.length === 1 && ids[0] === userId) {
-    throw new ApiError(
-      409,
-      'LAST_ACTIVE_ADMIN',
-      `account ${userId} is the last active admin of this Coffer; it cannot be ${what}d while no other admin is active`,
-    );
-  }
-}
-
 async function endSessions(tx: Queryable, userId: string, at: Date): Promise<number> {
   const ended = await tx
     .update(sessions)
@@ -152,7 +104,7 @@ export async function disableAccount(
 ): Promise<EndedSessionsResponse> {
   refuseSelf(caller, userId, 'disable');
   return db.transaction(async (tx) => {
-    await keepAnActiveAdmin(tx, caller, userId, 'disable');
+    await keepAnActiveAdmin(tx, caller.userId, userId, 'disable');
     await existingAccount(tx, userId);
     const at = now();
     await tx
@@ -187,12 +139,9 @@ export async function endAccountSessions(
 }
 
 /**
- * Deletes the account, every row of it and every blob: the account row takes its nodes, revisions, segments, uploads,
- * sessions, keys, shares and links with it (foreign keys, on delete cascade), its own audit events, challenges and
- * lockout go too, and the revisions' blobs are deleted after the rows commit, as a purge does. `confirm` must repeat the
- * account's handle, or its id when it has none.
- * The admin actions it took stay in the instance's log: they are the other accounts' record (of an account it deleted,
- * say), and now name it in their details, as `adminId`, instead of in `user_id`.
+ * Deletes the account, every row of it and every blob (server/accounts/account-deletion.ts says what stays: the
+ * admin actions it took, and the other accounts' records, without its id). `confirm` must repeat the account's handle,
+ * or its id when it has none.
  */
 export async function deleteAccount(
   { db, blobs }: AdminDeps,
@@ -202,34 +151,12 @@ export async function deleteAccount(
 ): Promise<void> {
   refuseSelf(caller, userId, 'delete');
   const revisionIds = await db.transaction(async (tx) => {
-    await keepAnActiveAdmin(tx, caller, userId, 'delete');
+    await keepAnActiveAdmin(tx, caller.userId, userId, 'delete');
     const account = await existingAccount(tx, userId);
     requireConfirmation(account, confirm);
-    const owned = await tx.select({ id: revisions.id }).from(revisions).where(eq(revisions.ownerId, userId));
-    // Its unfinished uploads into others' trees (as an editor of a share) would hold the owners' quota for good.
-    const strays = await tx
-      .delete(revisions)
-      .where(
-        and(
-          isNull(revisions.completedAt),
-          sql`${revisions.id} in (select ${uploads.revisionId} from ${uploads} where ${uploads.userId} = ${userId})`,
-        ),
-      )
-      .returning({ id: revisions.id });
-    const ofAccount = eq(auditEvents.userId, userId);
-    await tx
-      .update(auditEvents)
-      .set({ userId: null, details: sql`${auditEvents.details} || jsonb_build_object('adminId', ${userId}::text)` })
-      .where(and(ofAccount, like(auditEvents.type, 'admin-%')));
-    await tx.delete(auditEvents).where(and(ofAccount, notLike(auditEvents.type, 'admin-%')));
-    // Neither has a foreign key: a challenge names the account it was issued for, a lockout its bucket.
-    await tx.delete(authChallenges).where(eq(authChallenges.userId, userId));
-    await tx.delete(authLockouts).where(eq(authLockouts.bucket, accountKey(userId)));
-    // Nodes first: their parent references point within the tree, and one statement removes the whole tree at once.
-    await tx.delete(nodes).where(eq(nodes.ownerId, userId));
-    await tx.delete(users).where(eq(users.id, userId));
-    await auditAdmin(tx, caller, 'admin-user-deleted', { targetUserId: userId, revisions: owned.length });
-    return [...new Set([...owned, ...strays].map((row) => row.id))];
+    const { revisionIds, ownRevisions } = await removeAccountRows(tx, userId);
+    await auditAdmin(tx, caller, 'admin-user-deleted', { targetUserId: userId, revisions: ownRevisions });
+    return revisionIds;
   });
   await deleteRevisionBlobs(blobs, revisionIds);
 }

@@ -53,6 +53,11 @@ interface DetailsByType {
   /** The owner took such a file into its folder, or threw it away. */
   'request-upload-accepted': { requestLinkId: string; nodeId: string };
   'request-upload-declined': { requestLinkId: string; uploadId: string };
+  /**
+   * An account deleted itself (server/accounts/account-deletion.ts), with `revisions` file versions: recorded with no
+   * account, request or address, so that nothing in the log says whose it was.
+   */
+  'account-deleted': { revisions: number };
   /** Further sign-ins or recoveries refused until `until`, after `failures` failed ones (server/auth/lockout.ts). */
   lockout: { scope: 'account' | 'address'; failures: number; until: string };
   /** Admin actions: `userId` is the admin (null for the operator's shell), `targetUserId` the account acted on. */
@@ -96,7 +101,8 @@ type AuditEvent = {
   [T in AuditType]: {
     type: T;
     userId: string | null;
-    origin: RequestOrigin;
+    /** Null for an event that must not tie a request or an address to anyone (an account deleting itself). */
+    origin: RequestOrigin | null;
     at: Date;
   } & (AuditDetails[T] extends Record<string, never> ? { details?: AuditDetails[T] } : { details: AuditDetails[T] });
 }[AuditType];
@@ -105,8 +111,8 @@ export async function audit(db: Database | Queryable, event: AuditEvent): Promis
   await db.insert(auditEvents).values({
     type: event.type,
     userId: event.userId,
-    requestId: event.origin.requestId,
-    clientAddress: event.origin.clientAddress,
+    requestId: event.origin?.requestId ?? null,
+    clientAddress: event.origin?.clientAddress ?? null,
     details: event.details ?? {},
     // The deps' clock, not the database's: retention and time filters run on it.
     createdAt: event.at,

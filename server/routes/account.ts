@@ -1,6 +1,6 @@
 /**
  * The signed-in account: its wrapped keys (to unlock again after a reload), passkeys, passphrase, recovery code,
- * sessions and sealed documents (its contacts). Every change to how the account is entered or who is in it needs a fresh step-up (server/auth/step-up.ts).
+ * sessions and sealed documents (its contacts), and its deletion. Every change to how the account is entered or who is in it needs a fresh step-up (server/auth/step-up.ts).
  * The work is in server/accounts/.
  */
 import { Hono, type Context } from 'hono';
@@ -11,10 +11,11 @@ import {
   renamePasskeySchema,
   stepUpSchema,
 } from '../../shared/api/auth-schemas.ts';
-import { putAccountDocumentSchema, setHandleSchema } from '../../shared/api/schemas.ts';
+import { deleteOwnAccountSchema, putAccountDocumentSchema, setHandleSchema } from '../../shared/api/schemas.ts';
 import { auditQuerySchema } from '../../shared/api/audit-schemas.ts';
 import type { RemovedPasskeyResponse } from '../../shared/api/responses.ts';
 import { accountActor } from '../access/policy.ts';
+import { deleteOwnAccount } from '../accounts/account-deletion.ts';
 import { documentKind, readDocument, writeDocument } from '../accounts/documents.ts';
 import { setHandle } from '../accounts/handles.ts';
 import { addPasskey, listPasskeys, passkeyOptions, removePasskey, renamePasskey } from '../accounts/passkeys.ts';
@@ -110,6 +111,12 @@ export function accountRoutes(deps: ServerDeps) {
     })
     .post('/sign-out-everywhere', steppedUp, async (c) => {
       await signOutEverywhere(deps, accountActor(c.get('user')), requestOrigin(c));
+      endSessionCookie(c);
+      return c.body(null, 204);
+    })
+    .delete('/', steppedUp, jsonBody(deleteOwnAccountSchema), async (c) => {
+      // Leaving: every row and blob of the account goes, its sessions with them, this browser's cookie too.
+      await deleteOwnAccount(deps, accountActor(c.get('user')), c.req.valid('json').confirm);
       endSessionCookie(c);
       return c.body(null, 204);
     });

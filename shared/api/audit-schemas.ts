@@ -18,6 +18,7 @@ export const AUDIT_EVENT_TYPES = [
   'step-up-failed',
   'trash-purged',
   'lockout',
+  'account-deleted',
   'share-granted',
   'share-accepted',
   'share-declined',

@@ -161,6 +161,14 @@ export const handleSchema = z.string({ error: HANDLE_RULE }).regex(/^[A-Za-z0-9]
 
 export const setHandleSchema = z.strictObject({ handle: handleSchema });
 
+/**
+ * The signed-in account deleting itself: `confirm` is what its owner typed, its handle (its id when it has none). Any
+ * text is taken here, so that a mismatch is answered with what was typed and what was expected.
+ */
+export const deleteOwnAccountSchema = z.strictObject({
+  confirm: z.string({ error: 'confirm: your handle, typed' }).min(1, { error: 'confirm: your handle, typed' }).max(200),
+});
+
 const lowerCaseId = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, {
   error: 'must be a UUID in lower case, as a grant writes it',
 });
@@ -308,6 +316,7 @@ export type RenameNodeRequest = z.infer<typeof renameNodeSchema>;
 export type MoveNodeRequest = z.infer<typeof moveNodeSchema>;
 export type SetCurrentRevisionRequest = z.infer<typeof setCurrentRevisionSchema>;
 export type SetHandleRequest = z.infer<typeof setHandleSchema>;
+export type DeleteOwnAccountRequest = z.infer<typeof deleteOwnAccountSchema>;
 export type CreateShareRequest = z.infer<typeof createShareSchema>;
 export type RekeyRequest = z.infer<typeof rekeySchema>;
 export type PutAccountDocumentRequest = z.infer<typeof putAccountDocumentSchema>;

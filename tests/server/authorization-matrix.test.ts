@@ -145,6 +145,11 @@ const MATRIX: Record<string, Row> = {
   'POST /api/auth/sign-in/verify': { public: true, asOther: 400 },
   'POST /api/auth/recover': { public: true, asOther: 400 },
   'GET /api/account': { asOther: 200 },
+  // The caller's own account, after a fresh passkey check: a session alone is refused before anything is read.
+  'DELETE /api/account': {
+    request: (v) => ({ path: '/api/account', init: send('DELETE', { confirm: v.user }) }),
+    asOther: 403,
+  },
   'PUT /api/account/handle': {
     request: () => ({
       path: '/api/account/handle',
