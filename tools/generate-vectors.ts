@@ -47,6 +47,8 @@ import { keyPairFromJwk, publicKeySpki, type VectorJwk } from '../tests/vectors/
 import { patternBytes, VECTOR_PATTERN } from '../tests/vectors/pattern.ts';
 import { accountSealedTexts, accountVectors } from './vectors/account-vectors.ts';
 import { deterministicRandom, seededJwk, TIMESTAMP } from './vectors/deterministic.ts';
+import { keptSignature } from './vectors/kept-signature.ts';
+import { sealedTextVector } from './vectors/sealed-text-vector.ts';
 import { metadataVectors, thumbnailVectors } from './vectors/tree-vectors.ts';
 
 const SMALL_CHUNK = 1024;
@@ -130,63 +132,49 @@ for (const [name, purpose] of [
  * under its master key with the account as owner and as object.
  */
 const sealedText = [];
-{
-  const { random } = deterministicRandom('coffer sealed text vector contacts');
+const ownSealedTexts: [string, string, string, (random: (length: number) => Uint8Array) => unknown][] = [
+  [
+    'contacts',
+    SEALED_TEXT_PURPOSES.contacts,
+    'c0ffee00-0000-4000-8000-0000000000aa',
+    (random) => ({
+      version: 1,
+      contacts: [
+        {
+          handle: 'bob',
+          userId: 'c0ffee00-0000-4000-8000-0000000000bb',
+          sharingKey: encodeBase64url(random(91)),
+          signingKey: encodeBase64url(random(91)),
+          verified: true,
+        },
+      ],
+    }),
+  ],
+  [
+    'accepted-shares',
+    SEALED_TEXT_PURPOSES.acceptedShares,
+    'c0ffee00-0000-4000-8000-0000000000bb',
+    () => ({
+      version: 1,
+      shares: [
+        {
+          shareId: 'c0ffee00-0000-4000-8000-0000000000e1',
+          senderId: 'c0ffee00-0000-4000-8000-0000000000aa',
+          ownerId: 'c0ffee00-0000-4000-8000-0000000000aa',
+          nodeId: 'c0ffee00-0000-4000-8000-0000000000f1',
+          kind: 'folder',
+          role: 'viewer',
+        },
+      ],
+    }),
+  ],
+];
+for (const [name, purpose, account, content] of ownSealedTexts) {
+  const { random } = deterministicRandom(`coffer sealed text vector ${name}`);
   const wrappingSecret = random(32);
   const iv = random(16);
-  const account = 'c0ffee00-0000-4000-8000-0000000000aa';
-  const binding = { purpose: SEALED_TEXT_PURPOSES.contacts, owner: account, object: account };
-  const text = JSON.stringify({
-    version: 1,
-    contacts: [
-      {
-        handle: 'bob',
-        userId: 'c0ffee00-0000-4000-8000-0000000000bb',
-        sharingKey: encodeBase64url(random(91)),
-        signingKey: encodeBase64url(random(91)),
-        verified: true,
-      },
-    ],
-  });
-  sealedText.push({
-    name: 'contacts',
-    wrappingSecret: encodeBase64url(wrappingSecret),
-    ...binding,
-    text,
-    iv: toHex(iv),
-    timestamp: TIMESTAMP,
-    sealed: await wrapKey(wrappingSecret, utf8(text), binding, { iv, timestamp: TIMESTAMP }),
-  });
-}
-
-{
-  const { random } = deterministicRandom('coffer sealed text vector accepted-shares');
-  const wrappingSecret = random(32);
-  const iv = random(16);
-  const account = 'c0ffee00-0000-4000-8000-0000000000bb';
-  const binding = { purpose: SEALED_TEXT_PURPOSES.acceptedShares, owner: account, object: account };
-  const text = JSON.stringify({
-    version: 1,
-    shares: [
-      {
-        shareId: 'c0ffee00-0000-4000-8000-0000000000e1',
-        senderId: 'c0ffee00-0000-4000-8000-0000000000aa',
-        ownerId: 'c0ffee00-0000-4000-8000-0000000000aa',
-        nodeId: 'c0ffee00-0000-4000-8000-0000000000f1',
-        kind: 'folder',
-        role: 'viewer',
-      },
-    ],
-  });
-  sealedText.push({
-    name: 'accepted-shares',
-    wrappingSecret: encodeBase64url(wrappingSecret),
-    ...binding,
-    text,
-    iv: toHex(iv),
-    timestamp: TIMESTAMP,
-    sealed: await wrapKey(wrappingSecret, utf8(text), binding, { iv, timestamp: TIMESTAMP }),
-  });
+  const binding = { purpose, owner: account, object: account };
+  sealedText.push(await sealedTextVector(name, wrappingSecret, binding, JSON.stringify(content(random)), iv));
 }
 
 /**
@@ -222,7 +210,11 @@ for (const [name, kdf] of legacyAndCurrent) {
 
 const out = new URL('../tests/vectors/coffer.json', import.meta.url);
 const previous = existsSync(out)
-  ? (JSON.parse(readFileSync(out, 'utf8')) as { grant?: GrantVector[]; nodeAuthor?: NodeAuthorVector[] })
+  ? (JSON.parse(readFileSync(out, 'utf8')) as {
+      grant?: GrantVector[];
+      nodeAuthor?: NodeAuthorVector[];
+      requestTerms?: { name: string; signedBytes: string; signature: string }[];
+    })
   : {};
 
 /** The sealing secret (docs/FORMAT.md section 4.2), computed here with Node's own ECDH, for implementers to compare. */
@@ -236,8 +228,8 @@ async function sealingSecret(label: string, ephemeral: VectorJwk, recipient: Vec
 }
 
 /**
- * Grants (docs/FORMAT.md section 4.3). WebCrypto's ECDSA signatures are randomized, so a signature from the previous
- * run is kept when it signed the same bytes and still verifies: the file changes only when the format does.
+ * Grants (docs/FORMAT.md section 4.3), each with a signature from the previous run when it still verifies over the
+ * same bytes (kept-signature.ts says why).
  */
 interface GrantVector {
   name: string;
@@ -279,14 +271,12 @@ for (const [name, { kind, role }] of grantCases) {
   );
   const signedBytes = grantSignedBytes(made, recipientSpki);
   const before = previous.grant?.find((vector) => vector.name === name);
-  const keep =
-    before?.signedBytes === toHex(signedBytes) &&
-    (await crypto.subtle.verify(
-      { name: 'ECDSA', hash: 'SHA-256' },
-      sender.publicKey,
-      decodeBase64url(before.grant.signature),
-      signedBytes,
-    ));
+  const signature = await keptSignature(
+    before && { signedBytes: before.signedBytes, signature: before.grant.signature },
+    signedBytes,
+    sender.publicKey,
+    () => Promise.resolve(made.signature),
+  );
   grant.push({
     name,
     senderSigningKey,
@@ -297,7 +287,7 @@ for (const [name, { kind, role }] of grantCases) {
     timestamp: TIMESTAMP,
     sealingSecret: await sealingSecret(LABEL_GRANT_WRAP, ephemeralKey, recipientSharingKey),
     signedBytes: toHex(signedBytes),
-    grant: keep ? { ...made, signature: before.grant.signature } : made,
+    grant: { ...made, signature },
   });
 }
 
@@ -352,20 +342,18 @@ for (const [name, action, kind] of nodeAuthorCases) {
   const author = await keyPairFromJwk(signingKey, 'ECDSA');
   const signedBytes = await authorSignedBytes(bytes);
   const before = previous.nodeAuthor?.find((vector) => vector.name === name);
-  const keep =
-    before?.signedBytes === toHex(signedBytes) &&
-    (await crypto.subtle.verify(
-      { name: 'ECDSA', hash: 'SHA-256' },
-      author.publicKey,
-      decodeBase64url(before.authorSignature.signature),
-      signedBytes,
-    ));
+  const signature = await keptSignature(
+    before && { signedBytes: before.signedBytes, signature: before.authorSignature.signature },
+    signedBytes,
+    author.publicKey,
+    async () => (await signAuthorship(bytes, author.privateKey)).signature,
+  );
   nodeAuthor.push({
     name,
     signingKey,
     statement,
     signedBytes: toHex(signedBytes),
-    authorSignature: keep ? before.authorSignature : await signAuthorship(bytes, author.privateKey),
+    authorSignature: { action, signature },
   });
 }
 
@@ -450,8 +438,8 @@ const metadata = await metadataVectors();
 const thumbnail = await thumbnailVectors();
 sealedText.push(...(await accountSealedTexts(account[0]!)));
 /**
- * A request link's terms as the owner signs them (docs/FORMAT.md section 4.5). ECDSA signatures are randomized: the
- * vector gives one that verifies, and the bytes signed, which are fixed.
+ * A request link's terms as the owner signs them (docs/FORMAT.md section 4.5): the bytes signed, and a signature that
+ * verifies, kept from the previous run as for grants.
  */
 const requestTerms = [];
 {
@@ -464,12 +452,18 @@ const requestTerms = [];
     message: 'Please send the scans — thank you',
   };
   const signer = await keyPairFromJwk(ownerSigningKey, 'ECDSA');
+  const signedBytes = requestTermsBytes(terms);
   requestTerms.push({
     name,
     ownerSigningKey,
     ...terms,
-    signedBytes: toHex(requestTermsBytes(terms)),
-    signature: await signRequestTerms(signer.privateKey, terms),
+    signedBytes: toHex(signedBytes),
+    signature: await keptSignature(
+      previous.requestTerms?.find((vector) => vector.name === name),
+      signedBytes,
+      signer.publicKey,
+      () => signRequestTerms(signer.privateKey, terms),
+    ),
   });
 }
 

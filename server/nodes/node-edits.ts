@@ -6,11 +6,12 @@ import { and, eq, isNotNull } from 'drizzle-orm';
 import type { NodeRecord } from '../../shared/api/responses.ts';
 import type { RenameNodeRequest, SetCurrentRevisionRequest } from '../../shared/api/schemas.ts';
 import { decodeBase64url } from '../../shared/crypto/index.ts';
-import { authorizeNode, nodesIn, revisionsIn, type Actor } from '../access/policy.ts';
+import { authorizeNode, nodesIn, revisionsIn, type Actor, type Scope } from '../access/policy.ts';
 import { nodes, revisions } from '../db/schema.ts';
 import type { ServerDeps } from '../deps.ts';
 import { ApiError } from '../http/errors.ts';
 import { describeNode, nodeJson } from './node-json.ts';
+import type { NodeRow } from './tree-queries.ts';
 
 export async function renameNode(
   { db, now }: ServerDeps,
@@ -19,18 +20,7 @@ export async function renameNode(
   request: RenameNodeRequest,
 ): Promise<NodeRecord> {
   const { node, scope } = await authorizeNode(db, actor, nodeId, 'write');
-  const [updated] = await db
-    .update(nodes)
-    .set({
-      encryptedMetadata: decodeBase64url(request.encryptedMetadata),
-      authorId: actor.userId,
-      authorSignature: request.authorSignature ?? null,
-      updatedAt: now(),
-    })
-    .where(and(eq(nodes.id, node.id), nodesIn(scope)))
-    .returning();
-  if (!updated) throw new ApiError(404, 'NOT_FOUND', `no node ${node.id}`);
-  return describeNode(db, updated);
+  return describeNode(db, await storeMetadata({ db, now }, actor, node.id, scope, request));
 }
 
 export async function setCurrentRevision(
@@ -56,17 +46,33 @@ export async function setCurrentRevision(
       ),
     );
   if (!revision) throw new ApiError(404, 'NOT_FOUND', `file ${node.id} has no completed revision ${revisionId}`);
+  const updated = await storeMetadata({ db, now }, actor, node.id, scope, request, { currentRevisionId: revision.id });
+  return nodeJson(updated, revision);
+}
+
+/**
+ * Stores the node's new metadata as the actor's, with the signature they made over it (and `also`, what else the edit
+ * changes), within the scope the actor was authorized in.
+ */
+async function storeMetadata(
+  { db, now }: Pick<ServerDeps, 'db' | 'now'>,
+  actor: Actor,
+  nodeId: string,
+  scope: Scope,
+  signed: RenameNodeRequest,
+  also: { currentRevisionId?: string } = {},
+): Promise<NodeRow> {
   const [updated] = await db
     .update(nodes)
     .set({
-      currentRevisionId: revision.id,
-      encryptedMetadata: decodeBase64url(request.encryptedMetadata),
+      ...also,
+      encryptedMetadata: decodeBase64url(signed.encryptedMetadata),
       authorId: actor.userId,
-      authorSignature: request.authorSignature ?? null,
+      authorSignature: signed.authorSignature ?? null,
       updatedAt: now(),
     })
-    .where(and(eq(nodes.id, node.id), nodesIn(scope)))
+    .where(and(eq(nodes.id, nodeId), nodesIn(scope)))
     .returning();
-  if (!updated) throw new ApiError(404, 'NOT_FOUND', `no node ${node.id}`);
-  return nodeJson(updated, revision);
+  if (!updated) throw new ApiError(404, 'NOT_FOUND', `no node ${nodeId}`);
+  return updated;
 }

@@ -8,7 +8,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { OpenRequestLinkResponse, RequestUploadRecord } from '../../shared/api/responses.ts';
 import type { CreateRequestUploadRequest } from '../../shared/api/schemas.ts';
-import { bytesToUuid, decodeBase64url, encodeBase64url } from '../../shared/crypto/index.ts';
+import { decodeBase64url, encodeBase64url } from '../../shared/crypto/index.ts';
 import {
   accountActor,
   accountRows,
@@ -26,7 +26,7 @@ import type { RevisionRow } from '../nodes/tree-queries.ts';
 import { formatBytes, lockQuota, usedBytes } from '../storage/usage.ts';
 import { deleteUnusedSegments, makeSegmentsDurable } from '../uploads/complete-upload.ts';
 import type { OpenStream } from '../uploads/store-chunks.ts';
-import { readUploadHeader, streamLayout } from '../uploads/stream-layout.ts';
+import { readHeaderForFile, streamLayout } from '../uploads/stream-layout.ts';
 import { uploadExpiry } from '../uploads/upload-expiry.ts';
 
 /** The owner's public keys as published, the owner's signed terms, and what is left of the link. */
@@ -65,15 +65,7 @@ export async function beginRequestUpload(
 ): Promise<RequestUploadRecord> {
   const { db, now } = deps;
   const nodeId = request.nodeId.toLowerCase();
-  const header = decodeBase64url(request.header);
-  const fields = readUploadHeader(header);
-  if (bytesToUuid(fields.fileId) !== nodeId) {
-    throw new ApiError(
-      400,
-      'HEADER_MISMATCH',
-      `the header names file ${bytesToUuid(fields.fileId)}, the upload is for ${nodeId}`,
-    );
-  }
+  const { header, fields } = readHeaderForFile(request.header, nodeId);
   if (fields.revision !== 1) {
     throw new ApiError(409, 'REVISION_CONFLICT', `the header names revision ${fields.revision}; a new file's is 1`);
   }

@@ -6,7 +6,7 @@
 import { and, eq, max } from 'drizzle-orm';
 import type { UploadRecord } from '../../shared/api/responses.ts';
 import type { CreateUploadRequest } from '../../shared/api/schemas.ts';
-import { bytesToUuid, decodeBase64url } from '../../shared/crypto/index.ts';
+import { decodeBase64url } from '../../shared/crypto/index.ts';
 import { authorizeNode, inScope, requireInForce, revisionsIn, usableFolder, type Actor } from '../access/policy.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import { nodes, revisions, uploads } from '../db/schema.ts';
@@ -15,7 +15,7 @@ import type { AuthUser } from '../http/auth.ts';
 import { ApiError } from '../http/errors.ts';
 import { nodeIdTaken, usedByOthersUpload } from '../nodes/taken-ids.ts';
 import { lockQuota, quotaExceeded, quotaHolder } from '../storage/usage.ts';
-import { readUploadHeader, streamLayout } from './stream-layout.ts';
+import { readHeaderForFile, streamLayout } from './stream-layout.ts';
 import { uploadExpiry } from './upload-expiry.ts';
 import { uploadJson } from './upload-json.ts';
 import { loadUpload } from './upload-rows.ts';
@@ -27,15 +27,7 @@ export async function createUpload(
   request: CreateUploadRequest,
 ): Promise<UploadRecord> {
   const { db } = deps;
-  const header = decodeBase64url(request.header);
-  const fields = readUploadHeader(header);
-  if (bytesToUuid(fields.fileId) !== request.nodeId.toLowerCase()) {
-    throw new ApiError(
-      400,
-      'HEADER_MISMATCH',
-      `the header names file ${bytesToUuid(fields.fileId)}, the upload is for ${request.nodeId}`,
-    );
-  }
+  const { header, fields } = readHeaderForFile(request.header, request.nodeId);
   const layout = streamLayout(fields.chunkSize, request.size, request.chunkCount);
   const nodeId = request.nodeId.toLowerCase();
   // The tree the file goes into: the actor's own, or another's through an editor's share. Its owner's quota pays.

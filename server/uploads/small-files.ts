@@ -9,7 +9,7 @@
 import { and, eq, inArray, max, or } from 'drizzle-orm';
 import type { SmallFileAnswer } from '../../shared/api/responses.ts';
 import type { SmallFileRequest } from '../../shared/api/schemas.ts';
-import { bytesToUuid, decodeBase64url, HEADER_BYTES } from '../../shared/crypto/index.ts';
+import { decodeBase64url, HEADER_BYTES } from '../../shared/crypto/index.ts';
 import {
   accountActor,
   authorizeNode,
@@ -31,7 +31,7 @@ import { nodeIdTaken, nodeIdTakenError } from '../nodes/taken-ids.ts';
 import { discardUpload } from './discard-upload.ts';
 import { lockQuota, quotaExceeded, quotaHolder } from '../storage/usage.ts';
 import { segmentKey } from './segments.ts';
-import { readUploadHeader, streamLayout } from './stream-layout.ts';
+import { readHeaderForFile, streamLayout } from './stream-layout.ts';
 
 /** A file of the batch that passed the checks that need no database. */
 interface Checked {
@@ -95,15 +95,7 @@ export async function uploadSmallFiles(
 }
 
 function checkFile(index: number, nodeId: string, request: SmallFileRequest): Checked {
-  const header = decodeBase64url(request.header);
-  const fields = readUploadHeader(header);
-  if (bytesToUuid(fields.fileId) !== nodeId) {
-    throw new ApiError(
-      400,
-      'HEADER_MISMATCH',
-      `the header names file ${bytesToUuid(fields.fileId)}, the upload is for ${nodeId}`,
-    );
-  }
+  const { header, fields } = readHeaderForFile(request.header, nodeId);
   if (request.newFile && request.encryptedMetadata) {
     throw new ApiError(
       400,

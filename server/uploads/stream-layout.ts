@@ -4,7 +4,14 @@
  * exact length, so it can refuse a chunk of the wrong size before storing a byte.
  */
 import { MIN_TOKEN_BYTES, TOKEN_OVERHEAD_BYTES } from '../../shared/crypto/fernet.ts';
-import { CofferCryptoError, HEADER_BYTES, readHeaderFields, tokenLength } from '../../shared/crypto/index.ts';
+import {
+  bytesToUuid,
+  CofferCryptoError,
+  decodeBase64url,
+  HEADER_BYTES,
+  readHeaderFields,
+  tokenLength,
+} from '../../shared/crypto/index.ts';
 import { ApiError } from '../http/errors.ts';
 
 export interface StreamLayout {
@@ -53,4 +60,21 @@ export function readUploadHeader(header: Uint8Array) {
     if (error instanceof CofferCryptoError) throw new ApiError(400, 'BAD_HEADER', error.message);
     throw error;
   }
+}
+
+/**
+ * An upload's stream header, sent as base64url, with its fields: a 400 when it is malformed or names another file than
+ * `nodeId`, the one the upload is for, since the header's file id is bound into every chunk the client encrypted.
+ */
+export function readHeaderForFile(encoded: string, nodeId: string) {
+  const header = decodeBase64url(encoded);
+  const fields = readUploadHeader(header);
+  if (bytesToUuid(fields.fileId) !== nodeId.toLowerCase()) {
+    throw new ApiError(
+      400,
+      'HEADER_MISMATCH',
+      `the header names file ${bytesToUuid(fields.fileId)}, the upload is for ${nodeId}`,
+    );
+  }
+  return { header, fields };
 }

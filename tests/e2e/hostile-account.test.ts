@@ -8,9 +8,9 @@
 import { chromium, type Browser, type Page, type Route } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tools/harness/chromium.ts';
+import { pageWithPasskeyProvider } from './accounts.ts';
 import { startAppServer, type AppServer } from './app-server.ts';
 import { createAccountToRecoveryKit, finishUnlock } from './sign-up.ts';
-import { addVirtualAuthenticator } from '../../tools/harness/virtual-authenticator.ts';
 
 const PASSPHRASE = 'harbor quill 77 meadow lantern';
 const SIGN_IN = '**/api/auth/sign-in/verify';
@@ -47,11 +47,7 @@ describe.each([true, false])('a server that lies about the account, authenticato
   beforeAll(async () => {
     server = await startAppServer('web app');
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-    const context = await browser.newContext();
-    page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    await addVirtualAuthenticator(cdp, hasPrf);
+    page = await pageWithPasskeyProvider(await browser.newContext(), hasPrf);
     recoveryCode = await createAccountToRecoveryKit(page, server.origin, hasPrf ? undefined : PASSPHRASE);
     await page.getByLabel('I have saved my recovery code').check();
     await page.getByRole('button', { name: 'Continue' }).click();

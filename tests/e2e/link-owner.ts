@@ -13,8 +13,7 @@ import {
   parseLinkFragment,
   type LinkKeys,
 } from '../../shared/crypto/index.ts';
-import { addVirtualAuthenticator } from '../../tools/harness/virtual-authenticator.ts';
-import { signUpWithPasskey } from './sign-up.ts';
+import { signUpIn } from './accounts.ts';
 
 /** A link as the owner's dialog showed it, and what its secret (and password) derive. */
 export interface MadeLink {
@@ -34,11 +33,7 @@ export interface LinkOptions {
 
 /** A new page in `context`, signed up with a PRF passkey on a virtual authenticator, on its (empty) Files page. */
 export async function signUpOwner(context: BrowserContext, origin: string): Promise<Page> {
-  const owner = await context.newPage();
-  const cdp = await context.newCDPSession(owner);
-  await cdp.send('WebAuthn.enable');
-  await addVirtualAuthenticator(cdp, true);
-  await signUpWithPasskey(owner, origin);
+  const owner = await signUpIn(context, origin);
   await openFiles(owner);
   return owner;
 }

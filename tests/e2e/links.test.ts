@@ -39,6 +39,7 @@ import { queryRows } from '../../tools/harness/test-databases.ts';
 import { PYTHON } from '../run-command.ts';
 import { startAppServer, type AppServer } from './app-server.ts';
 import { tamperJson } from './tamper.ts';
+import { leakForms, recordRequests, type CapturedRequest } from './leak-scan.ts';
 import {
   makeLink as makeOwnersLink,
   openedByServer,
@@ -48,18 +49,12 @@ import {
   type MadeLink,
 } from './link-owner.ts';
 
-interface Captured {
-  url: string;
-  headers: Record<string, string>;
-  body: Buffer | null;
-}
-
 describe('share links in Chromium', () => {
   let server: AppServer;
   let browser: Browser;
   let owner: Page;
   let dir: string;
-  const captured: Captured[] = [];
+  const captured: CapturedRequest[] = [];
   const made: MadeLink[] = [];
   const report = Buffer.from(randomBytes(300_000));
   const album = {
@@ -71,9 +66,7 @@ describe('share links in Chromium', () => {
   /** A browser context whose every request (page and dedicated workers) is recorded with its headers and body. */
   async function recordedContext(options: BrowserContextOptions = {}): Promise<BrowserContext> {
     const context = await browser.newContext(options);
-    context.on('request', (request) => {
-      captured.push({ url: request.url(), headers: request.headers(), body: request.postDataBuffer() });
-    });
+    recordRequests(context, captured);
     return context;
   }
 
@@ -413,19 +406,16 @@ describe('share links in Chromium', () => {
   it('sends no secret or password anywhere, the token only in its header, and the database keeps its hash', async () => {
     expect(made.length).toBeGreaterThanOrEqual(6);
     const fromServer = server.received.map((request) => ({ url: request.url, headers: request.headers, body: '' }));
-    const fromBrowsers = captured.map((request) => ({
-      url: request.url,
-      headers: Object.entries(request.headers)
-        .map(([name, value]) => `${name}: ${value}`)
-        .join('\n'),
-      body: request.body?.toString('latin1') ?? '',
-    }));
+    const fromBrowsers = captured.map((request) => ({ ...request, body: request.body.toString('latin1') }));
     const all = [...fromServer, ...fromBrowsers];
     expect(all.some((request) => request.url.includes('/api/s/'))).toBe(true);
     const forms = (bytes: Buffer) => [encodeBase64url(bytes, { padding: false }), bytes.toString('hex')];
     for (const link of made) {
-      const secretBytes = Buffer.from(link.secret, 'base64url');
-      const never = [link.secret, secretBytes.toString('hex'), ...(link.password ? [link.password] : [])];
+      const never = [
+        link.secret,
+        ...leakForms(Buffer.from(link.secret, 'base64url')),
+        ...(link.password ? [link.password] : []),
+      ];
       const token = forms(link.token);
       for (const request of all) {
         const whole = `${request.url}\n${request.headers}\n${request.body}`;

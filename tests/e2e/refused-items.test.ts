@@ -12,9 +12,8 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Download, type Page, type Route } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tools/harness/chromium.ts';
+import { signUpPerson } from './accounts.ts';
 import { startAppServer, type AppServer } from './app-server.ts';
-import { signUpWithPasskey } from './sign-up.ts';
-import { addVirtualAuthenticator } from '../../tools/harness/virtual-authenticator.ts';
 
 interface ListedNode {
   id: string;
@@ -74,12 +73,7 @@ describe('items that fail their checks, in Chromium', () => {
     dir = mkdtempSync(join(tmpdir(), 'coffer-refused-e2e-'));
     server = await startAppServer('web app');
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-    const context = await browser.newContext();
-    page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    await addVirtualAuthenticator(cdp, true);
-    await signUpWithPasskey(page, server.origin);
+    page = await signUpPerson(browser, server.origin);
 
     // My files: Letters (holding Old letters and letter.txt), Photos, Taxes (holding receipt.txt), plan.txt, notes.txt.
     await goToFiles();

@@ -8,10 +8,9 @@
  * hold neither the files' names nor their content.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'drizzle-orm';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OpenRequestLinkResponse } from '../../shared/api/responses.ts';
@@ -23,25 +22,10 @@ import {
   WORDLIST,
 } from '../../shared/crypto/index.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tools/harness/chromium.ts';
-import { queryRows } from '../../tools/harness/test-databases.ts';
-import { addVirtualAuthenticator } from '../../tools/harness/virtual-authenticator.ts';
+import { signUpIn } from './accounts.ts';
 import { startAppServer, type AppServer } from './app-server.ts';
 import { acceptRequestUploads, downloadFile, makeRequestLink } from './link-owner.ts';
-import { signUpWithPasskey } from './sign-up.ts';
-
-interface Captured {
-  url: string;
-  headers: string;
-  body: Buffer;
-}
-
-/** A secret's bytes in the encodings a leak could take. */
-const encodings = (bytes: Buffer) => [
-  bytes.toString('hex'),
-  bytes.toString('base64'),
-  bytes.toString('base64url'),
-  encodeBase64url(bytes, { padding: false }),
-];
+import { expectNoLeak, reachedServer, recordRequests, serverStore, type CapturedRequest } from './leak-scan.ts';
 
 describe('file-request links in Chromium', () => {
   let server: AppServer;
@@ -49,7 +33,7 @@ describe('file-request links in Chromium', () => {
   let owner: Page;
   let dir: string;
   let requestUrl = '';
-  const captured: Captured[] = [];
+  const captured: CapturedRequest[] = [];
   const files = {
     'tax-scan-one.bin': Buffer.from(randomBytes(200_000)),
     'tax-scan-two.txt': Buffer.from('the second scan, in words that must stay private '.repeat(40)),
@@ -57,15 +41,7 @@ describe('file-request links in Chromium', () => {
 
   async function recordedContext(): Promise<BrowserContext> {
     const context = await browser.newContext();
-    context.on('request', (request) => {
-      captured.push({
-        url: request.url(),
-        headers: Object.entries(request.headers())
-          .map(([name, value]) => `${name}: ${value}`)
-          .join('\n'),
-        body: request.postDataBuffer() ?? Buffer.alloc(0),
-      });
-    });
+    recordRequests(context, captured);
     return context;
   }
 
@@ -74,12 +50,7 @@ describe('file-request links in Chromium', () => {
     for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
     server = await startAppServer('web app');
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-    const context = await recordedContext();
-    owner = await context.newPage();
-    const cdp = await context.newCDPSession(owner);
-    await cdp.send('WebAuthn.enable');
-    await addVirtualAuthenticator(cdp, true);
-    await signUpWithPasskey(owner, server.origin);
+    owner = await signUpIn(await recordedContext(), server.origin);
     await owner.getByRole('link', { name: 'Files', exact: true }).click();
     await owner.getByRole('heading', { name: 'My files' }).waitFor();
   }, 120_000);
@@ -146,45 +117,17 @@ describe('file-request links in Chromium', () => {
   });
 
   it('sends, logs and stores no name or content of the files in the clear', async () => {
-    const tables = await queryRows<{ table_name: string }>(
-      server.db,
-      sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`,
-    );
-    const database: string[] = [];
-    for (const { table_name: table } of tables) {
-      const rows = await queryRows<{ row: string }>(
-        server.db,
-        sql.raw(`select row_to_json(t)::text as row from "${table}" t`),
-      );
-      database.push(...rows.map(({ row }) => row));
-    }
+    const { database, blobs } = await serverStore(server);
     expect(database.some((row) => row.includes('"request_link_id"'))).toBe(true);
-    const blobs = readdirSync(server.blobRoot, { recursive: true, encoding: 'utf8' })
-      .map((path) => join(server.blobRoot, path))
-      .filter((path) => statSync(path).isFile())
-      .map((path) => readFileSync(path));
     expect(blobs.length).toBeGreaterThan(0);
     const reached = new Set(server.received.map((request) => request.url));
-    const sent = captured.filter((request) => reached.has(request.url));
-    expect(sent.some((request) => request.url.includes('/api/r/'))).toBe(true);
-    const texts = [
-      ...sent.map((request) => `${request.url}\n${request.headers}\n${request.body.toString('latin1')}`),
-      ...server.received.map((request) => `${request.url}\n${request.headers}`),
-      ...server.logged,
-      ...database,
-    ];
+    expect(captured.some((request) => reached.has(request.url) && request.url.includes('/api/r/'))).toBe(true);
     const secrets = [
       ...Object.keys(files).map((name) => Buffer.from(name)),
       Buffer.from('for the accountant'),
       files['tax-scan-one.bin'].subarray(5000, 5064),
       Buffer.from('in words that must stay private'),
     ];
-    for (const secret of secrets) {
-      const forms = [secret.toString('latin1'), ...encodings(secret)];
-      expect(
-        texts.filter((text) => forms.some((form) => text.includes(form))).map((text) => text.slice(0, 120)),
-      ).toEqual([]);
-      for (const blob of blobs) expect(blob.includes(secret)).toBe(false);
-    }
+    expectNoLeak(secrets, reachedServer(server, captured, database), blobs);
   });
 });

@@ -9,9 +9,8 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page, type Route } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tools/harness/chromium.ts';
+import { signUpPerson } from './accounts.ts';
 import { startAppServer, type AppServer } from './app-server.ts';
-import { signUpWithPasskey } from './sign-up.ts';
-import { addVirtualAuthenticator } from '../../tools/harness/virtual-authenticator.ts';
 
 /** The date the server writes over every date it sends. */
 const SERVER_DATE = '2001-02-03T04:05:06.000Z';
@@ -67,12 +66,7 @@ describe('dates a hostile server rewrites, in Chromium', () => {
     dir = mkdtempSync(join(tmpdir(), 'coffer-dates-e2e-'));
     server = await startAppServer('web app');
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-    const context = await browser.newContext({ locale: 'en-US', timezoneId: 'UTC' });
-    page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    await addVirtualAuthenticator(cdp, true);
-    await signUpWithPasskey(page, server.origin);
+    page = await signUpPerson(browser, server.origin, { locale: 'en-US', timezoneId: 'UTC' });
     await goToFiles();
     await upload('minutes.txt', 'first draft');
     await upload('minutes.txt', 'second draft');

@@ -9,9 +9,9 @@ import { createServer, type Server } from 'node:http';
 import { chromium, type Browser, type Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tools/harness/chromium.ts';
+import { signUpPerson } from './accounts.ts';
 import { startAppServer, type AppServer } from './app-server.ts';
-import { signUpWithPasskey, unlockWithPasskey } from './sign-up.ts';
-import { addVirtualAuthenticator } from '../../tools/harness/virtual-authenticator.ts';
+import { unlockWithPasskey } from './sign-up.ts';
 
 interface SharedText {
   name: string;
@@ -119,12 +119,7 @@ describe('the share target in Chromium', () => {
     await new Promise<void>((resolve) => otherSite.listen(0, '127.0.0.1', resolve));
     otherOrigin = `http://127.0.0.1:${(otherSite.address() as { port: number }).port}`;
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
-    const context = await browser.newContext();
-    page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    await addVirtualAuthenticator(cdp, true);
-    await signUpWithPasskey(page, server.origin);
+    page = await signUpPerson(browser, server.origin);
     await page.evaluate(() => navigator.serviceWorker.ready);
     // A file the shares below are named after: My files has "report.txt", version 1.
     await goToFiles();

@@ -11,19 +11,20 @@
  * content, in the clear and in the encodings a leak would take.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { chromium, type Browser, type Download, type Page, type Request } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HandleLookupResponse } from '../../shared/api/responses.ts';
-import { encodeBase64url, exportPublicKey, generateAccountKeyPairs, unwrapNodeKey } from '../../shared/crypto/index.ts';
+import { generateAccountKeyPairs, unwrapNodeKey } from '../../shared/crypto/index.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tools/harness/chromium.ts';
 import { queryRows } from '../../tools/harness/test-databases.ts';
-import { addVirtualAuthenticator } from '../../tools/harness/virtual-authenticator.ts';
+import { chooseHandle, goTo, signUpIn } from './accounts.ts';
 import { startAppServer, type AppServer } from './app-server.ts';
-import { signUpWithPasskey, unlockWithPasskey } from './sign-up.ts';
+import { expectNoLeak, reachedServer, recordRequests, serverStore, type CapturedRequest } from './leak-scan.ts';
+import { unlockWithPasskey } from './sign-up.ts';
+import { substitutePublishedKeys } from './tamper.ts';
 
 /**
  * Runs in every page before its own scripts and hands the test a copy of each secret key the page's WebCrypto sees:
@@ -58,14 +59,6 @@ function keepSecretKeys(): void {
   } as SubtleCrypto['exportKey'];
 }
 
-/** A secret's bytes in the encodings a leak could take. */
-const encodings = (bytes: Buffer) => [
-  bytes.toString('hex'),
-  bytes.toString('base64'),
-  bytes.toString('base64').replace(/=+$/, ''),
-  bytes.toString('base64url'),
-];
-
 describe('sharing between two accounts in Chromium', () => {
   let server: AppServer;
   let browser: Browser;
@@ -74,36 +67,21 @@ describe('sharing between two accounts in Chromium', () => {
   let recipient: Page;
 
   /** Every request of both people's browsers, with its body; and every secret key their pages held. */
-  const captured: { url: string; headers: string; body: Buffer }[] = [];
+  const captured: CapturedRequest[] = [];
   const secretKeys = new Set<string>();
 
   async function person(): Promise<Page> {
     const context = await browser.newContext();
     await context.exposeFunction('keepSecretKey', (hex: string) => secretKeys.add(hex));
     await context.addInitScript(keepSecretKeys);
-    context.on('request', (request) => {
-      captured.push({
-        url: request.url(),
-        headers: Object.entries(request.headers())
-          .map(([name, value]) => `${name}: ${value}`)
-          .join('\n'),
-        body: request.postDataBuffer() ?? Buffer.alloc(0),
-      });
-    });
-    const page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    await addVirtualAuthenticator(cdp, true);
-    await signUpWithPasskey(page, server.origin);
-    return page;
+    recordRequests(context, captured);
+    return signUpIn(context, server.origin);
   }
   const file = (name: string, content: Buffer | string) => {
     const path = join(dir, name);
     writeFileSync(path, content);
     return path;
   };
-  const go = (page: Page, name: string) =>
-    page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
   const row = (page: Page, name: string) =>
     page.getByRole('row').filter({ has: page.getByRole('button', { name, exact: true }) });
   const action = async (page: Page, name: string, label: string) => {
@@ -117,12 +95,6 @@ describe('sharing between two accounts in Chromium', () => {
   const downloaded = async (page: Page, start: () => Promise<unknown>): Promise<Buffer> => {
     const [download] = await Promise.all([page.waitForEvent('download'), start()]);
     return readFileSync((await (download as Download).path())!);
-  };
-  const chooseHandle = async (page: Page, handle: string) => {
-    await go(page, 'Settings');
-    await page.getByLabel('Handle', { exact: true }).fill(handle);
-    await page.getByRole('button', { name: 'Set handle' }).click();
-    await page.getByText(`Your handle is now @${handle}.`).waitFor();
   };
 
   beforeAll(async () => {
@@ -148,7 +120,7 @@ describe('sharing between two accounts in Chromium', () => {
     await chooseHandle(recipient, 'ray');
     const rayWords = (await recipient.getByTestId('fingerprint').textContent())!.trim();
 
-    await go(owner, 'Files');
+    await goTo(owner, 'Files');
     await owner.getByRole('heading', { name: 'My files' }).waitFor();
     await owner.getByLabel('Files to upload').setInputFiles(file('report.txt', report));
     await waitForUploads(owner);
@@ -183,23 +155,14 @@ describe('sharing between two accounts in Chromium', () => {
   });
 
   it('stops a share with a warning when the server gives other keys for a pinned contact', async () => {
-    const substitute = await generateAccountKeyPairs();
-    const substituted = {
-      sharing: encodeBase64url(await exportPublicKey(substitute.sharing.publicKey)),
-      signing: encodeBase64url(await exportPublicKey(substitute.signing.publicKey)),
-    };
-    const lookups = '**/api/handles/ray';
-    await owner.context().route(lookups, async (route) => {
-      const found = (await (await route.fetch()).json()) as HandleLookupResponse;
-      await route.fulfill({ json: { ...found, publicKeys: substituted } });
-    });
+    const substituted = await substitutePublishedKeys(owner.context(), 'ray', await generateAccountKeyPairs());
     const sharesMade: string[] = [];
     const record = (request: Request) => {
       if (request.method() === 'POST' && request.url().endsWith('/api/shares')) sharesMade.push(request.url());
     };
     owner.on('request', record);
     try {
-      await go(owner, 'Files');
+      await goTo(owner, 'Files');
       await action(owner, 'report.txt', 'Share');
       const dialog = owner.getByRole('dialog', { name: 'Share “report.txt”' });
       await dialog.getByLabel('Their handle').fill('ray');
@@ -211,13 +174,14 @@ describe('sharing between two accounts in Chromium', () => {
       await dialog.getByRole('button', { name: 'Close' }).click();
     } finally {
       owner.off('request', record);
-      await owner.context().unroute(lookups);
+      await substituted.restore();
     }
+    expect(substituted.rewritten).toBeGreaterThan(0);
     expect(sharesMade).toEqual([]);
   });
 
   it('lets the recipient accept both, from an unverified sender, then preview and download the file', async () => {
-    await go(recipient, 'Shared with me');
+    await goTo(recipient, 'Shared with me');
     const waiting = recipient.getByRole('list', { name: 'Waiting for your answer' }).getByRole('listitem');
     await expect.poll(() => waiting.count()).toBe(2);
     for (const text of await waiting.allTextContents()) {
@@ -225,7 +189,7 @@ describe('sharing between two accounts in Chromium', () => {
       expect(text).toContain('(from an unverified sender)');
     }
     // Ray compares Olivia's words with those her settings show, and marks her verified: both shares say so.
-    await go(owner, 'Settings');
+    await goTo(owner, 'Settings');
     const oliviaWords = (await owner.getByTestId('fingerprint').textContent())!.trim();
     await recipient.getByRole('button', { name: 'Verify @olivia' }).first().click();
     const verify = recipient.getByRole('dialog', { name: 'Verify @olivia' });
@@ -258,7 +222,7 @@ describe('sharing between two accounts in Chromium', () => {
     await waitForUploads(recipient);
     await row(recipient, 'from-ray.bin').getByText('added by you').waitFor();
 
-    await go(owner, 'Files');
+    await goTo(owner, 'Files');
     await owner.getByRole('button', { name: 'Projects', exact: true }).click();
     await owner.getByRole('heading', { name: 'Projects' }).waitFor();
     await row(owner, 'from-ray.bin').getByText('added by @ray').waitFor();
@@ -277,20 +241,20 @@ describe('sharing between two accounts in Chromium', () => {
       for (const child of body.children) if (child.authorId && child.authorId !== ownerId) child.authorId = ownerId;
       await route.fulfill({ response, json: body });
     });
-    await go(owner, 'Files');
+    await goTo(owner, 'Files');
     await owner.getByRole('button', { name: 'Projects', exact: true }).click();
     await owner.getByRole('heading', { name: 'Projects' }).waitFor();
     await owner.getByRole('alert').filter({ hasText: 'One item in this folder failed the integrity check' }).waitFor();
     await expect.poll(() => row(owner, 'from-ray.bin').count()).toBe(0);
 
     await owner.unroute(listing);
-    await go(owner, 'Files');
+    await goTo(owner, 'Files');
     await owner.getByRole('button', { name: 'Projects', exact: true }).click();
     await row(owner, 'from-ray.bin').getByText('added by @ray').waitFor();
   });
 
   it('removes the recipient: their app says the folder is no longer shared, and the server refuses them', async () => {
-    await go(owner, 'Files');
+    await goTo(owner, 'Files');
     await action(owner, 'Projects', 'Share');
     const dialog = owner.getByRole('dialog', { name: 'Share “Projects”' });
     await dialog.getByRole('button', { name: 'Remove @ray' }).click();
@@ -304,14 +268,14 @@ describe('sharing between two accounts in Chromium', () => {
     // The owner's tree opens under the rotated keys, from the server's new wraps after a reload.
     await owner.reload();
     await unlockWithPasskey(owner);
-    await go(owner, 'Files');
+    await goTo(owner, 'Files');
     await owner.getByRole('button', { name: 'Projects', exact: true }).click();
     await owner.getByRole('heading', { name: 'Projects' }).waitFor();
     const bytes = await downloaded(owner, () => action(owner, 'from-ray.bin', 'Download'));
     expect(bytes.equals(added)).toBe(true);
 
     // The recipient, still in the app, goes back to the folder it had open.
-    await go(recipient, 'Files');
+    await goTo(recipient, 'Files');
     await recipient.getByRole('heading', { name: 'My files' }).waitFor();
     await recipient.goBack();
     await recipient.getByText('This folder is no longer shared with you').waitFor();
@@ -322,7 +286,7 @@ describe('sharing between two accounts in Chromium', () => {
     // After a reload, the file shared as viewer is still theirs to open; the folder is gone from their list.
     await recipient.reload();
     await unlockWithPasskey(recipient);
-    await go(recipient, 'Shared with me');
+    await goTo(recipient, 'Shared with me');
     const shared = recipient.getByRole('list', { name: 'Shared with you' });
     await shared.getByRole('button', { name: 'report.txt', exact: true }).waitFor();
     expect(await shared.getByRole('link', { name: 'Projects' }).count()).toBe(0);
@@ -338,7 +302,7 @@ describe('sharing between two accounts in Chromium', () => {
     await recipient.getByText('Nothing yet.').waitFor();
     expect((await recipient.request.get(`${server.origin}/api/nodes/${fileId}`)).status()).toBe(404);
 
-    await go(owner, 'Files');
+    await goTo(owner, 'Files');
     await row(owner, 'report.txt').waitFor();
     await action(owner, 'report.txt', 'Share');
     const dialog = owner.getByRole('dialog', { name: 'Share “report.txt”' });
@@ -352,34 +316,9 @@ describe('sharing between two accounts in Chromium', () => {
     expect(captured.some((request) => request.url.includes('/api/shares'))).toBe(true);
     expect(server.logged.length).toBeGreaterThan(0);
 
-    const tables = await queryRows<{ table_name: string }>(
-      server.db,
-      sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`,
-    );
-    const database: string[] = [];
-    for (const { table_name: table } of tables) {
-      const rows = await queryRows<{ row: string }>(
-        server.db,
-        sql.raw(`select row_to_json(t)::text as row from "${table}" t`),
-      );
-      database.push(...rows.map(({ row }) => row));
-    }
+    const { database, blobs } = await serverStore(server);
     expect(database.some((row) => row.includes('"wrapped_grant"'))).toBe(true);
-    const blobs = readdirSync(server.blobRoot, { recursive: true, encoding: 'utf8' })
-      .map((path) => join(server.blobRoot, path))
-      .filter((path) => statSync(path).isFile())
-      .map((path) => readFileSync(path));
     expect(blobs.length).toBeGreaterThan(0);
-
-    // What reached the server: the browsers' requests it received (a service worker answers some on the device).
-    const reached = new Set(server.received.map((request) => request.url));
-    const sent = captured.filter((request) => reached.has(request.url));
-    const texts = [
-      ...sent.map((request) => `${request.url}\n${request.headers}\n${request.body.toString('latin1')}`),
-      ...server.received.map((request) => `${request.url}\n${request.headers}`),
-      ...server.logged,
-      ...database,
-    ];
     const names = ['report.txt', 'Projects', 'from-ray.bin', report.trim()].map((name) => Buffer.from(name));
     const secrets = [...secretKeys].map((hex) => Buffer.from(hex, 'hex'));
     // Every file's key is among the keys searched for, though upload workers, which the recording does not reach,
@@ -398,15 +337,8 @@ describe('sharing between two accounts in Chromium', () => {
       expect(secretKeys.has(Buffer.from(opened).toString('hex'))).toBe(true);
     }
     const contentSample = added.subarray(1000, 1064);
-    for (const secret of [...names, ...secrets]) {
-      const forms = [secret.toString('latin1'), ...encodings(secret)];
-      expect(
-        texts.filter((text) => forms.some((form) => text.includes(form))).map((text) => text.slice(0, 120)),
-      ).toEqual([]);
-    }
-    for (const blob of blobs) {
-      for (const secret of [...names, ...secrets, contentSample]) expect(blob.includes(secret)).toBe(false);
-    }
+    expectNoLeak([...names, ...secrets], reachedServer(server, captured, database), blobs);
+    expectNoLeak([contentSample], [], blobs);
     expect(captured.filter((request) => request.body.includes(contentSample)).map((request) => request.url)).toEqual(
       [],
     );

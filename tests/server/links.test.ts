@@ -18,7 +18,7 @@ import { DATABASE_KINDS } from '../../tools/harness/test-databases.ts';
 import { createFolder, createRoot, encryptFile, fails, json, ok, uploadFile } from './client.ts';
 import { createHarness, type Harness } from './harness.ts';
 import { linkBody, linkGetter, makeLink, TEST_LINK_COST } from './link-client.ts';
-import { makeSharingUser, shareAccepted } from './sharing-accounts.ts';
+import { makeSharingUser, shareAccepted, sharingUserWithFolder } from './sharing-accounts.ts';
 
 const send = (method: string, body?: unknown): RequestInit => ({ ...json(body ?? {}), method });
 
@@ -31,9 +31,7 @@ describe.each(DATABASE_KINDS)('share links on %s', (kind) => {
 
   /** root / folder / { file, sub / inner }, and root / sibling / secret: the folder is what gets linked. */
   async function setUp() {
-    const owner = await makeSharingUser(h);
-    const root = await createRoot(owner);
-    const folder = await createFolder(owner, root);
+    const { owner, root, folder } = await sharingUserWithFolder(h);
     const sub = await createFolder(owner, folder);
     const sibling = await createFolder(owner, root);
     const file = await encryptFile(new Uint8Array(5000).fill(7));

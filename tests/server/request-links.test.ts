@@ -40,7 +40,7 @@ import {
   requestUploadBody,
   strangerUploads,
 } from './request-client.ts';
-import { makeSharingUser, shareAccepted } from './sharing-accounts.ts';
+import { makeSharingUser, shareAccepted, sharingUserWithFolder } from './sharing-accounts.ts';
 
 describe.each(DATABASE_KINDS)('file-request links on %s', (kind) => {
   let h: Harness;
@@ -49,12 +49,7 @@ describe.each(DATABASE_KINDS)('file-request links on %s', (kind) => {
   });
   afterAll(() => h.close());
 
-  async function setUp() {
-    const owner = await makeSharingUser(h);
-    const root = await createRoot(owner);
-    const folder = await createFolder(owner, root);
-    return { owner, root, folder };
-  }
+  const setUp = () => sharingUserWithFolder(h);
 
   it('takes two files from a stranger, keeps them out of the folder until the owner accepts them, and gives them back identical', async () => {
     const { owner, folder } = await setUp();

@@ -10,7 +10,7 @@ import {
 } from '../../shared/crypto/index.ts';
 import type { NodeKind } from '../../shared/crypto/index.ts';
 import { publicKeys } from '../../server/db/schema.ts';
-import { json, ok } from './client.ts';
+import { createFolder, createRoot, json, ok } from './client.ts';
 import type { Harness, TestUser } from './harness.ts';
 
 export interface SharingUser extends TestUser {
@@ -31,6 +31,14 @@ export async function makeSharingUser(h: Harness, quotaBytes?: number): Promise<
     ),
   );
   return { ...user, keys };
+}
+
+/** A sharing user with a root folder and a folder in it, the folder being what a test shares or links. */
+export async function sharingUserWithFolder(h: Harness): Promise<{ owner: SharingUser; root: string; folder: string }> {
+  const owner = await makeSharingUser(h);
+  const root = await createRoot(owner);
+  const folder = await createFolder(owner, root);
+  return { owner, root, folder };
 }
 
 /** A grant of `nodeId`'s key from `sender` (its owner unless said otherwise) to `recipient`, signed and sealed. */

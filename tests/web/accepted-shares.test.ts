@@ -7,10 +7,10 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AccountDocumentResponse, IncomingShare } from '../../shared/api/responses.ts';
 import type { PutAccountDocumentRequest } from '../../shared/api/schemas.ts';
-import { exportPublicKey, generateNodeKey, makeGrant, type GrantTerms } from '../../shared/crypto/index.ts';
+import type { GrantTerms } from '../../shared/crypto/index.ts';
 import type { UnlockedAccount } from '../../web/src/lib/auth/account-client.ts';
 import { acceptShare, receivedShares, removeShare } from '../../web/src/lib/sharing/received-shares.ts';
-import { person, unlockedAccount, type Person } from './people.ts';
+import { listedShare, makeTestGrant, person, unlockedAccount, type Person } from './people.ts';
 
 let me: Person;
 let alice: Person;
@@ -25,34 +25,7 @@ afterEach(() => vi.unstubAllGlobals());
 
 /** A genuine share from alice, as the server lists it. */
 async function offered(terms: Partial<GrantTerms> = {}, listed: Partial<IncomingShare> = {}): Promise<IncomingShare> {
-  const grant = await makeGrant({
-    terms: {
-      senderId: alice.id,
-      recipientId: me.id,
-      ownerId: alice.id,
-      nodeId: crypto.randomUUID(),
-      kind: 'folder',
-      role: 'viewer',
-      ...terms,
-    },
-    nodeKey: generateNodeKey(),
-    senderSigningKey: alice.keys.signing.privateKey,
-    recipientSharingKey: await exportPublicKey(me.keys.sharing.publicKey),
-  });
-  return {
-    id: crypto.randomUUID(),
-    nodeId: grant.nodeId,
-    ownerId: grant.ownerId,
-    kind: grant.kind,
-    role: grant.role,
-    status: 'pending',
-    senderId: alice.id,
-    senderHandle: 'alice',
-    grant,
-    createdAt: new Date().toISOString(),
-    acceptedAt: null,
-    ...listed,
-  };
+  return listedShare(await makeTestGrant({ sender: alice, addressee: me }, terms), 'alice', listed);
 }
 
 /**

@@ -1,15 +1,21 @@
 /**
  * People for the web tests of sharing and contacts: each with fresh key pairs, the public keys as the server publishes
- * them, and the fingerprint a contact card carries; and "me" as the app holds an unlocked account.
+ * them, and the fingerprint a contact card carries; "me" as the app holds an unlocked account; and the grants they
+ * make, listed as the server lists a share.
  */
+import type { IncomingShare } from '../../shared/api/responses.ts';
 import {
   encodeBase64url,
   exportPublicKey,
   fingerprintText,
   generateAccountKeyPairs,
   generateKey,
+  generateNodeKey,
+  makeGrant,
   wrapPrivateKey,
   type AccountKeyPairs,
+  type Grant,
+  type GrantTerms,
 } from '../../shared/crypto/index.ts';
 import type { UnlockedAccount } from '../../web/src/lib/auth/account-client.ts';
 
@@ -53,5 +59,52 @@ export async function unlockedAccount(me: Person): Promise<UnlockedAccount> {
       },
       publicKeys: me.published,
     },
+  };
+}
+
+/**
+ * A grant signed by `signer` and sealed for `recipient`'s sharing key, of a new folder of `sender`'s shared with
+ * `addressee` as viewer unless `terms` say otherwise; a test forging one signs or seals it with another's keys.
+ */
+export async function makeTestGrant(
+  {
+    sender,
+    addressee,
+    signer = sender,
+    recipient = addressee,
+  }: Record<'sender' | 'addressee', Person> & Partial<Record<'signer' | 'recipient', Person>>,
+  terms: Partial<GrantTerms> = {},
+): Promise<Grant> {
+  return makeGrant({
+    terms: {
+      senderId: sender.id,
+      recipientId: addressee.id,
+      ownerId: sender.id,
+      nodeId: crypto.randomUUID(),
+      kind: 'folder',
+      role: 'viewer',
+      ...terms,
+    },
+    nodeKey: generateNodeKey(),
+    senderSigningKey: signer.keys.signing.privateKey,
+    recipientSharingKey: await exportPublicKey(recipient.keys.sharing.publicKey),
+  });
+}
+
+/** The share as the server lists it, waiting: by default what the grant says; `listed` is what the server claims instead. */
+export function listedShare(grant: Grant, senderHandle: string, listed: Partial<IncomingShare> = {}): IncomingShare {
+  return {
+    id: crypto.randomUUID(),
+    nodeId: grant.nodeId,
+    ownerId: grant.ownerId,
+    kind: grant.kind,
+    role: grant.role,
+    status: 'pending',
+    senderId: grant.senderId,
+    senderHandle,
+    grant,
+    createdAt: new Date().toISOString(),
+    acceptedAt: null,
+    ...listed,
   };
 }

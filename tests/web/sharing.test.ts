@@ -6,11 +6,11 @@
  */
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { HandleLookupResponse, IncomingShare } from '../../shared/api/responses.ts';
-import { exportPublicKey, generateNodeKey, makeGrant, type Grant, type GrantTerms } from '../../shared/crypto/index.ts';
+import type { Grant, GrantTerms } from '../../shared/crypto/index.ts';
 import type { UnlockedAccount } from '../../web/src/lib/auth/account-client.ts';
 import { checkRecipient, KeyChangedError, type Contact } from '../../web/src/lib/contacts/contact-book.ts';
 import { receivedShares } from '../../web/src/lib/sharing/received-shares.ts';
-import { person, unlockedAccount, type Person } from './people.ts';
+import { listedShare, makeTestGrant, person, unlockedAccount, type Person } from './people.ts';
 
 let me: Person;
 let alice: Person;
@@ -24,41 +24,13 @@ beforeAll(async () => {
 
 afterEach(() => vi.unstubAllGlobals());
 
-/** A grant as `signer` makes it, for `recipient`'s sharing key, of these terms. */
-async function grant(signer: Person, recipient: Person, terms: Partial<GrantTerms> = {}): Promise<Grant> {
-  return makeGrant({
-    terms: {
-      senderId: alice.id,
-      recipientId: me.id,
-      ownerId: alice.id,
-      nodeId: crypto.randomUUID(),
-      kind: 'folder',
-      role: 'viewer',
-      ...terms,
-    },
-    nodeKey: generateNodeKey(),
-    senderSigningKey: signer.keys.signing.privateKey,
-    recipientSharingKey: await exportPublicKey(recipient.keys.sharing.publicKey),
-  });
-}
+/** A grant as `signer` makes it, for `recipient`'s sharing key, of these terms (from alice to me unless they say not). */
+const grant = (signer: Person, recipient: Person, terms: Partial<GrantTerms> = {}): Promise<Grant> =>
+  makeTestGrant({ sender: alice, addressee: me, signer, recipient }, terms);
 
 /** The share as the server lists it: by default what the grant says; `listed` is what the server claims instead. */
-function listed(grant: Grant, listed: Partial<IncomingShare> = {}): IncomingShare {
-  return {
-    id: crypto.randomUUID(),
-    nodeId: grant.nodeId,
-    ownerId: grant.ownerId,
-    kind: grant.kind,
-    role: grant.role,
-    status: 'pending',
-    senderId: grant.senderId,
-    senderHandle: 'alice',
-    grant,
-    createdAt: new Date().toISOString(),
-    acceptedAt: null,
-    ...listed,
-  };
-}
+const listed = (grant: Grant, listed: Partial<IncomingShare> = {}): IncomingShare =>
+  listedShare(grant, 'alice', listed);
 
 /**
  * A server answering the account, the incoming shares, handle lookups (alice's keys, unless it substitutes) and the

@@ -4,7 +4,7 @@
  * fingerprint, recovery codes as people type them, and the texts sealed under the master key.
  */
 import { createHash } from 'node:crypto';
-import { toHex, utf8 } from '../../shared/crypto/bytes.ts';
+import { toHex } from '../../shared/crypto/bytes.ts';
 import {
   DEFAULT_ARGON2ID,
   encodeBase64url,
@@ -24,6 +24,7 @@ import {
 } from '../../shared/crypto/index.ts';
 import { keyPairFromJwk, publicKeySpki } from '../../tests/vectors/keys.ts';
 import { deterministicRandom, seededJwk, TIMESTAMP } from './deterministic.ts';
+import { sealedTextVector } from './sealed-text-vector.ts';
 
 const USER_ID = 'c0ffee00-0000-4000-8000-0000000000aa';
 const b64 = (bytes: Uint8Array) => encodeBase64url(bytes, { padding: false });
@@ -156,15 +157,7 @@ export async function accountSealedTexts(account: AccountVector) {
   for (const { name, purpose, object, text } of cases) {
     const iv = random(16);
     const binding = { purpose, owner: account.userId, object };
-    out.push({
-      name,
-      wrappingSecret: account.masterKey,
-      ...binding,
-      text,
-      iv: toHex(iv),
-      timestamp: TIMESTAMP,
-      sealed: await wrapKey(masterKey, utf8(text), binding, { iv, timestamp: TIMESTAMP }),
-    });
+    out.push(await sealedTextVector(name, masterKey, binding, text, iv));
   }
   return out;
 }
