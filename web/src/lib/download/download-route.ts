@@ -5,6 +5,7 @@
  * job's MessageChannel, how the download ended and why (save-download.ts shows it).
  */
 import { workerHeaders, workerTextResponse } from '$lib/pwa/worker-response.ts';
+import { exportJobStream } from '../export/export-job.ts';
 import { attachmentDisposition, decryptEntry, type DownloadJob } from './download-job.ts';
 import { watchedStream } from './watched-stream.ts';
 import { zipStream } from './zip-entries.ts';
@@ -17,9 +18,19 @@ export interface DownloadMessage {
   job: DownloadJob;
 }
 
-/** What the worker tells the page about a job: that it holds it, then how the download ended. */
+/**
+ * What the worker tells the page about a job: that it holds it, how far an export has come (bytes of its files'
+ * streams), then how the download ended.
+ */
 export type DownloadReport =
-  { type: 'accepted' } | { type: 'finished' } | { type: 'canceled' } | { type: 'failed'; reason: string };
+  | { type: 'accepted' }
+  | { type: 'progress'; bytes: number }
+  | { type: 'finished' }
+  | { type: 'canceled' }
+  | { type: 'failed'; reason: string };
+
+/** Progress is sent at most this often: each report is a message to the page. */
+const PROGRESS_INTERVAL_MS = 200;
 
 interface PendingDownload {
   job: DownloadJob;
@@ -56,6 +67,16 @@ export async function downloadResponse(url: URL): Promise<Response> {
   const { job, report } = download;
   const headers = workerHeaders({ 'content-disposition': attachmentDisposition(job.name) });
   try {
+    if (job.archive) {
+      headers.set('content-type', 'application/zip');
+      let sentAt = 0;
+      const progress = (bytes: number) => {
+        if (Date.now() - sentAt < PROGRESS_INTERVAL_MS) return;
+        sentAt = Date.now();
+        report({ type: 'progress', bytes });
+      };
+      return new Response(reportingEnd(exportJobStream(job.archive, progress), report), { headers });
+    }
     if (job.zip) {
       headers.set('content-type', 'application/zip');
       return new Response(reportingEnd(zipStream(job), report), { headers });

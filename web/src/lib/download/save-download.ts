@@ -9,6 +9,7 @@
  * decrypt into a Blob, which the browser may keep in memory.
  */
 import { collect } from '$shared/crypto/index.ts';
+import { exportJobStream } from '../export/export-job.ts';
 import { decryptEntry, type DownloadJob } from './download-job.ts';
 import { DOWNLOAD_PATH, type DownloadMessage, type DownloadReport } from './download-route.ts';
 import { zipStream } from './zip-entries.ts';
@@ -20,12 +21,17 @@ const ACCEPT_TIMEOUT_MS = 10_000;
  */
 const CONTROL_TIMEOUT_MS = 10_000;
 
-export async function saveDownload(job: DownloadJob): Promise<void> {
+/** `progress` hears how many bytes of an export's file streams have gone into the archive. */
+export async function saveDownload(job: DownloadJob, progress?: (bytes: number) => void): Promise<void> {
   const worker = await controllingWorker();
-  if (worker) return downloadThrough(worker, job);
+  if (worker) return downloadThrough(worker, job, progress);
   // No worker controls the page or is about to (a browser without them, a failed install, a hard reload): the page
   // decrypts the whole download and holds it in memory as a Blob.
-  const stream = job.zip ? zipStream(job) : await decryptEntry(job.entries[0]!);
+  const stream = job.archive
+    ? exportJobStream(job.archive, progress)
+    : job.zip
+      ? zipStream(job)
+      : await decryptEntry(job.entries[0]!);
   const blob = new Blob([await collect(stream)], {
     type: job.zip ? 'application/zip' : job.entries[0]!.type || 'application/octet-stream',
   });
@@ -72,7 +78,7 @@ async function controllingWorker(): Promise<ServiceWorker | null> {
 }
 
 /** Resolves when the worker has streamed the whole download (or the user canceled it); rejects with its failure. */
-function downloadThrough(worker: ServiceWorker, job: DownloadJob): Promise<void> {
+function downloadThrough(worker: ServiceWorker, job: DownloadJob, progress?: (bytes: number) => void): Promise<void> {
   const channel = new MessageChannel();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
@@ -85,6 +91,10 @@ function downloadThrough(worker: ServiceWorker, job: DownloadJob): Promise<void>
         // The URL is requested only once the worker holds the job: a URL the worker missed would reach the server.
         // The name travels in the worker's Content-Disposition, never in a URL, for the same reason.
         openHidden(`${DOWNLOAD_PATH}${job.id}`);
+        return;
+      }
+      if (data.type === 'progress') {
+        progress?.(data.bytes);
         return;
       }
       channel.port1.close();
