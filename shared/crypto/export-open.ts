@@ -15,6 +15,7 @@ import {
   exportManifestKey,
   openManifest,
   streamEntryName,
+  STREAM_ENTRY_PREFIX,
   type ExportAccount,
   type ExportNode,
   type ExportNodes,
@@ -107,6 +108,7 @@ async function openTree(
   if (tree?.version !== EXPORT_VERSION || !Array.isArray(tree.nodes))
     throw exportInvalid(`its "${EXPORT_ENTRIES.nodes}" is not a version ${EXPORT_VERSION} tree`);
   const folders = new Map<string, { key: Uint8Array; path: string[]; taken: Set<string> }>();
+  const present = new Set(reader.names);
   const streams = new Set<string>();
   let files = 0;
   for (const node of tree.nodes) {
@@ -130,7 +132,7 @@ async function openTree(
     if (metadata.revision !== node.revision)
       throw exportInvalid(`file ${node.id}'s details describe version ${metadata.revision}, not ${node.revision}`);
     const name = streamEntryName(node.id);
-    if (!reader.names.includes(name)) throw exportInvalid(`it lacks the content of file ${node.id}`);
+    if (!present.has(name)) throw exportInvalid(`it lacks the content of file ${node.id}`);
     streams.add(name);
     const content = decryptByteStream(reader.stream(name), {
       fileKey: key,
@@ -141,7 +143,7 @@ async function openTree(
   }
   if (!folders.has(tree.rootId)) throw exportInvalid('its tree has no root folder');
   for (const name of reader.names) {
-    if (name.startsWith('streams/') && !streams.has(name)) throw exportInvalid(`"${name}" belongs to no file`);
+    if (name.startsWith(STREAM_ENTRY_PREFIX) && !streams.has(name)) throw exportInvalid(`"${name}" belongs to no file`);
   }
   return { folders: folders.size - 1, files };
 }
