@@ -24,6 +24,8 @@ import { BackupError } from '../server/backup/backup-error.ts';
 import { BACKUP_USAGE, BackupUsageError, runBackupCommand } from './backup/commands.ts';
 import { atomicFileSink } from './atomic-file.ts';
 import { Progress } from './progress.ts';
+import { EXPORT_USAGE, ExportUsageError, runExportCommand } from './export/commands.ts';
+import { OutputExistsError } from './export/tree-output.ts';
 import { pump } from './pump.ts';
 
 const USAGE = `usage:
@@ -35,6 +37,7 @@ const USAGE = `usage:
 K is a 32-byte key in base64url; --key-file F reads it from a file instead of the command line.
 ${ADMIN_USAGE}
 ${BACKUP_USAGE}
+${EXPORT_USAGE}
 encrypt/decrypt use the Coffer stream format (docs/FORMAT.md). With -o, the output file appears only once every
 chunk has been authenticated; on stdout, each chunk is written once it has been. At a terminal, work that lasts more
 than a second shows its progress on stderr (with the time left when stdin is a file); --quiet hides it.`;
@@ -59,6 +62,7 @@ async function main(argv: string[]): Promise<void> {
   if (argv[0] === 'admin') return runAdmin(argv.slice(1));
   if (argv[0] === 'backup' || argv[0] === 'restore' || argv[0] === 'fsck')
     return runBackupCommand(argv[0], argv.slice(1));
+  if (argv[0] === 'export') return runExportCommand(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: joinOptionValues(argv),
     options: OPTIONS,
@@ -199,12 +203,13 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof CofferCryptoError) fail(`${error.code}: ${error.message}`, 1);
   if (error instanceof ApiError) fail(`${error.code}: ${error.message}`, 1);
-  if (error instanceof BackupError) fail(error.message, 1);
+  if (error instanceof BackupError || error instanceof OutputExistsError) fail(error.message, 1);
   if (error instanceof ConfigError) fail(error.problems.join('; '), 2);
   const usage =
     error instanceof UsageError ||
     error instanceof AdminUsageError ||
     error instanceof BackupUsageError ||
+    error instanceof ExportUsageError ||
     (error instanceof TypeError && String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS'));
   if (usage) fail(`${(error as Error).message} (see "coffer help")`, 2);
   fail(error instanceof Error ? error.message : String(error), 1);

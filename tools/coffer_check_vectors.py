@@ -286,6 +286,53 @@ def check_thumbnail(vector: dict) -> None:
                                             vector["timestamp"]), token)
 
 
+def check_export_archive(vector: dict) -> None:
+    """Spec 7: the archive opens with its recovery code to exactly the tree given; another code, a byte changed in an
+    entry and a manifest sealed under another key are each refused, and no output directory is left."""
+    import tempfile
+    archive = b64(vector["archive"])
+    expect("archive SHA-256", hashlib.sha256(archive).hexdigest(), vector["archiveSha256"])
+    with tempfile.TemporaryDirectory() as work:
+        path = os.path.join(work, "archive.zip")
+        with open(path, "wb") as handle:
+            handle.write(archive)
+        out = os.path.join(work, "out")
+        opened = coffer.open_export_archive(path, vector["recoveryCode"], out)
+        expect("files", opened["files"], sum(1 for node in vector["opened"] if node["kind"] == "file"))
+        found = []
+        for directory, folders, files in os.walk(out):
+            for name in folders:
+                found.append({"path": os.path.relpath(os.path.join(directory, name), out), "kind": "folder"})
+            for name in files:
+                with open(os.path.join(directory, name), "rb") as handle:
+                    data = handle.read()
+                found.append({"path": os.path.relpath(os.path.join(directory, name), out), "kind": "file",
+                              "size": len(data), "sha256": hashlib.sha256(data).hexdigest()})
+        order = lambda node: node["path"]  # noqa: E731
+        expect("opened tree", sorted(found, key=order), sorted(vector["opened"], key=order))
+
+        other_code = ("1" if vector["recoveryCode"][0] != "1" else "2") + vector["recoveryCode"][1:]
+        expect_error("another recovery code", "EXPORT_LOCKED",
+                     lambda: coffer.open_export_archive(path, other_code, os.path.join(work, "refused")))
+        import zipfile
+        offset = zipfile.ZipFile(path).getinfo("manifest").header_offset
+        name_length, extra_length = struct.unpack("<HH", archive[offset + 26:offset + 30])
+        at = offset + 30 + name_length + extra_length + 40
+        altered = os.path.join(work, "altered.zip")
+        with open(altered, "wb") as handle:
+            # One byte inside the stored manifest token: its Fernet HMAC no longer holds.
+            handle.write(archive[:at] + bytes([archive[at] ^ 1]) + archive[at + 1:])
+
+        def open_altered():
+            try:
+                return coffer.open_export_archive(altered, vector["recoveryCode"], os.path.join(work, "refused"))
+            except zipfile.BadZipFile:
+                raise coffer.export_invalid("an entry fails its CRC-32") from None
+
+        expect_error("a byte changed", "EXPORT_INVALID", open_altered)
+        expect("nothing written when refused", os.path.exists(os.path.join(work, "refused")), False)
+
+
 CHECKS = {
     "stream": check_stream,
     "wrap": check_wrap,
@@ -299,6 +346,7 @@ CHECKS = {
     "thumbnail": check_thumbnail,
     "requestTerms": check_request_terms,
     "nodeAuthor": check_node_author,
+    "exportArchive": check_export_archive,
 }
 
 

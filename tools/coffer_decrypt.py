@@ -22,6 +22,7 @@ Usage:
         --purpose <purpose> --owner <id> --object <id> < sealed
     python3 tools/coffer_decrypt.py verify-author --author-key <base64url SPKI>
         < signed-node.json
+    python3 tools/coffer_decrypt.py export-open ARCHIVE --recovery-code CODE OUT_DIR
 
 Reads a Coffer stream (spec section 3) on stdin and writes the plaintext on
 stdout, one chunk at a time, in constant memory. On failure it prints one line
@@ -51,6 +52,11 @@ the private keys (PKCS#8), the public keys and the fingerprint. The master key
 opens the root folder's key and the sealed texts (open-sealed-text); each folder
 key opens its children's, and open-metadata reads a node's metadata with the rules
 of spec 5. tools/coffer_check_vectors.py runs every vector through this file.
+
+export-open opens an encrypted export archive (spec 7) with the account's
+recovery code alone: it checks the manifest and every entry's SHA-256, then
+writes the decrypted tree into OUT_DIR, which must not exist yet and appears
+only once every file has authenticated.
 
 Dependencies: the Python standard library, `cryptography`, and `argon2-cffi`
 for links with a password.
@@ -914,6 +920,206 @@ def verify_request_terms(terms: dict, signing_spki: bytes) -> dict:
     return {"verified": True, "message": terms["message"]}
 
 
+# --- Encrypted export archive (spec 7) ---------------------------------------
+
+LABEL_EXPORT_MANIFEST = b"coffer/v1/export/manifest"
+EXPORT_VERSION = 1
+EXPORT_ACCOUNT = "account.json"
+EXPORT_NODES = "nodes.json"
+EXPORT_MANIFEST = "manifest"
+EXPORT_STREAM_PREFIX = "streams/"
+HASH_PIECE = 1 << 20
+
+
+def export_invalid(why: str) -> CofferError:
+    return CofferError("EXPORT_INVALID", f"this is not an intact Coffer export archive: {why}")
+
+
+def unique_name(name: str, taken: set) -> str:
+    """Spec 7: a name already taken in its folder becomes "base (2).ext", "base (3).ext"... (the last '.' not first)."""
+    dot = name.rfind(".")
+    base, extension = (name[:dot], name[dot:]) if dot > 0 else (name, "")
+    candidate, n = name, 2
+    while candidate in taken:
+        candidate, n = f"{base} ({n}){extension}", n + 1
+    taken.add(candidate)
+    return candidate
+
+
+def _export_json(archive, name: str):
+    try:
+        return json.loads(archive.read(name).decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        raise export_invalid(f'its "{name}" is not JSON') from None
+
+
+def _entry_sha256(archive, name: str) -> str:
+    digest = hashlib.sha256()
+    with archive.open(name) as entry:
+        for piece in iter(lambda: entry.read(HASH_PIECE), b""):
+            digest.update(piece)
+    return digest.hexdigest()
+
+
+def open_export_archive(path: str, recovery_code: str, out_dir: str) -> dict:
+    """Spec 7, in its order: master key, manifest, every entry's size and SHA-256, then the tree into a new directory.
+
+    The tree is written into a hidden sibling of out_dir and renamed to out_dir only once every file authenticated;
+    on any failure the sibling is removed, so nothing half-written is left.
+    """
+    import shutil
+    import zipfile
+
+    recovery_key = parse_recovery_code(recovery_code)
+    if os.path.lexists(out_dir):
+        raise CofferError("BAD_ARGUMENT", f"{out_dir} already exists; give a directory that does not exist yet")
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise export_invalid("it is not a zip file") from None
+    with archive:
+        infos = archive.infolist()
+        names = [info.filename for info in infos]
+        if len(set(names)) != len(names):
+            raise export_invalid("it holds an entry twice")
+        if any(info.compress_type != zipfile.ZIP_STORED for info in infos):
+            raise export_invalid("an entry is not stored as is")
+        if EXPORT_ACCOUNT not in names or EXPORT_MANIFEST not in names:
+            raise export_invalid(f'it lacks its "{EXPORT_ACCOUNT}" or "{EXPORT_MANIFEST}" entry')
+        account = _export_json(archive, EXPORT_ACCOUNT)
+        user_id = account.get("userId") if isinstance(account, dict) else None
+        if account.get("version") != EXPORT_VERSION or not isinstance(user_id, str) or not _LOWER_UUID.fullmatch(user_id):
+            raise export_invalid(f'its "{EXPORT_ACCOUNT}" is not a version {EXPORT_VERSION} account record')
+        try:
+            wrap = account["recoveryWrap"]
+            secret = recovery_wrapping_secret(recovery_key, b64decode(wrap["salt"], "the salt"))
+            master_key = unwrap(secret, wrap["wrapped"], "master-key", user_id, "recovery")
+        except (CofferError, KeyError, TypeError):
+            raise CofferError("EXPORT_LOCKED", "the recovery code does not open this archive: it is not the code the "
+                              "account had when the archive was made, or the archive was altered") from None
+
+        manifest_key = hkdf32(master_key, b"", LABEL_EXPORT_MANIFEST)
+        try:
+            token = archive.read(EXPORT_MANIFEST).decode("ascii").strip()
+            manifest = json.loads(Fernet(base64.urlsafe_b64encode(manifest_key)).decrypt(token).decode("utf-8"))
+        except (InvalidToken, ValueError, UnicodeDecodeError):
+            raise export_invalid("its manifest does not authenticate under the account key") from None
+        entries = manifest.get("entries") if isinstance(manifest, dict) else None
+        if (manifest.get("version") != EXPORT_VERSION or manifest.get("userId") != user_id
+                or not isinstance(entries, list) or not all(
+                    isinstance(e, dict) and isinstance(e.get("name"), str) and type(e.get("size")) is int
+                    and isinstance(e.get("sha256"), str) and re.fullmatch(r"[0-9a-f]{64}", e["sha256"])
+                    for e in entries)):
+            raise export_invalid(f"its manifest is not a version {EXPORT_VERSION} manifest of account {user_id}")
+        listed = {entry["name"] for entry in entries}
+        if len(listed) != len(entries) or EXPORT_MANIFEST in listed:
+            raise export_invalid("its manifest lists an entry twice")
+        for name in names:
+            if name != EXPORT_MANIFEST and name not in listed:
+                raise export_invalid(f'it holds "{name}", which its manifest does not list')
+        sizes = {info.filename: info.file_size for info in infos}
+        for entry in entries:
+            if entry["name"] not in sizes:
+                raise export_invalid(f'it lacks "{entry["name"]}", which its manifest lists')
+            if sizes[entry["name"]] != entry["size"] or _entry_sha256(archive, entry["name"]) != entry["sha256"]:
+                raise export_invalid(f'its entry "{entry["name"]}" is not the one its manifest lists')
+        if EXPORT_NODES not in listed:
+            raise export_invalid(f'its manifest lists no "{EXPORT_NODES}"')
+
+        tree = _export_json(archive, EXPORT_NODES)
+        parent_dir = os.path.dirname(os.path.abspath(out_dir))
+        temporary = os.path.join(parent_dir, f".{os.path.basename(os.path.abspath(out_dir))}.{os.getpid()}.partial")
+        os.mkdir(temporary)
+        try:
+            counts = _open_export_tree(archive, names, tree, user_id, master_key, temporary)
+            os.rename(temporary, out_dir)
+        except BaseException:
+            shutil.rmtree(temporary, ignore_errors=True)
+            raise
+    return {"userId": user_id, "out": out_dir, **counts}
+
+
+def _open_export_tree(archive, names, tree, user_id: str, master_key: bytes, root_dir: str) -> dict:
+    if not isinstance(tree, dict) or tree.get("version") != EXPORT_VERSION or not isinstance(tree.get("nodes"), list):
+        raise export_invalid(f'its "{EXPORT_NODES}" is not a version {EXPORT_VERSION} tree')
+    root_id = tree.get("rootId")
+    folders = {}  # id -> (key, relative path parts, names taken)
+    streams = set()
+    files = 0
+    for node in tree["nodes"]:
+        ok = (isinstance(node, dict) and isinstance(node.get("id"), str) and _LOWER_UUID.fullmatch(node["id"])
+              and node.get("kind") in ("folder", "file") and isinstance(node.get("wrappedKey"), str)
+              and isinstance(node.get("encryptedMetadata"), str)
+              and (node.get("revision") is None or (type(node.get("revision")) is int and node["kind"] == "file"))
+              and (node.get("parentId") is None) == (node["id"] == root_id)
+              and (node.get("parentId") is not None or node["kind"] == "folder"))
+        if not ok:
+            raise export_invalid(f"its tree holds a node that is not well formed ({node.get('id') if isinstance(node, dict) else None!r})")
+        node_id, parent_id, kind = node["id"], node["parentId"], node["kind"]
+        if node_id in folders:
+            raise export_invalid(f"its tree gives node {node_id} twice")
+        parent = folders.get(parent_id) if parent_id is not None else None
+        if parent_id is not None and parent is None:
+            raise export_invalid(f"node {node_id} comes before its folder, or its folder is not in the tree")
+        purpose = "folder-key" if kind == "folder" else "file-key"
+        key = unwrap(parent[0] if parent else master_key, node["wrappedKey"], purpose, user_id, node_id)
+        metadata = open_metadata(key, kind, node_id, parent_id, b64decode(node["encryptedMetadata"], "the metadata"))
+        if kind == "folder":
+            path = parent[1] + [unique_name(metadata["name"], parent[2])] if parent else []
+            folders[node_id] = (key, path, set())
+            if parent:
+                os.mkdir(os.path.join(root_dir, *path))
+            continue
+        if node["revision"] is None:
+            continue
+        if metadata["revision"] != node["revision"]:
+            raise export_invalid(f"file {node_id}'s details describe version {metadata['revision']}, "
+                                 f"not {node['revision']}")
+        name = EXPORT_STREAM_PREFIX + node_id
+        if name not in names:
+            raise export_invalid(f"it lacks the content of file {node_id}")
+        streams.add(name)
+        target = os.path.join(root_dir, *parent[1], unique_name(metadata["name"], parent[2]))
+        with archive.open(name) as source, open(target, "xb") as out:
+            decrypt_stream(source, out, key, uuid_bytes(node_id), node["revision"])
+            written = out.tell()
+        if written != metadata["size"]:
+            raise export_invalid(f"file {node_id} holds {written} bytes, its details say {metadata['size']}")
+        os.utime(target, ns=(metadata["modified"] * 1_000_000, metadata["modified"] * 1_000_000))
+        files += 1
+    if root_id not in folders:
+        raise export_invalid("its tree has no root folder")
+    for name in names:
+        if name.startswith(EXPORT_STREAM_PREFIX) and name not in streams:
+            raise export_invalid(f'"{name}" belongs to no file')
+    return {"folders": len(folders) - 1, "files": files}
+
+
+def export_main(argv) -> int:
+    parser = argparse.ArgumentParser(prog="coffer_decrypt export-open",
+                                     description="Open an encrypted export archive (spec 7) with the recovery code "
+                                                 "into a new directory.")
+    parser.add_argument("archive")
+    parser.add_argument("--recovery-code", required=True)
+    parser.add_argument("out_dir")
+    args = parser.parse_args(argv)
+    import zipfile
+    try:
+        try:
+            result = open_export_archive(args.archive, args.recovery_code, args.out_dir)
+        except zipfile.BadZipFile as e:
+            # zipfile checks each entry's CRC-32 as it reads it, before the manifest's hash is compared.
+            raise export_invalid(str(e)) from None
+    except CofferError as e:
+        print(f"coffer_decrypt: {e.code}: {e.message}", file=sys.stderr)
+        return 1
+    except OSError as e:
+        print(f"coffer_decrypt: IO_ERROR: {e}", file=sys.stderr)
+        return 1
+    print(json.dumps(result))
+    return 0
+
+
 def sharing_main(argv) -> int:
     parser = argparse.ArgumentParser(prog="coffer_decrypt",
                                      description="Open a Coffer grant, share link, request-link seal, account, "
@@ -1015,6 +1221,8 @@ def main(argv=None) -> int:
     # "--key -abc..." for a missing value followed by an option. Glue the value
     # to the flag ("--key=-abc...") so both spellings work.
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["export-open"]:
+        return export_main(argv[1:])
     if argv[:1] in (["open-grant"], ["open-link"], ["open-request-seal"], ["open-account"], ["open-metadata"],
                     ["open-sealed-text"], ["verify-request-terms"], ["verify-author"]):
         return sharing_main(argv)

@@ -1,6 +1,6 @@
 /**
  * Writes tests/vectors/coffer.json and the worked example in docs/FORMAT.md: stream, wrapped-key, sealed-text, passphrase, grant,
- * link, request-seal, account, metadata, thumbnail, request-terms and node-author vectors with every random input fixed,
+ * link, request-seal, account, metadata, thumbnail, request-terms, node-author and export-archive vectors with every random input fixed,
  * so that any implementation can check it produces exactly these bytes. Run with `npm run vectors`; the output is
  * committed.
  */
@@ -49,6 +49,7 @@ import { accountSealedTexts, accountVectors } from './vectors/account-vectors.ts
 import { deterministicRandom, seededJwk, TIMESTAMP } from './vectors/deterministic.ts';
 import { keptSignature } from './vectors/kept-signature.ts';
 import { sealedTextVector } from './vectors/sealed-text-vector.ts';
+import { exportVectors } from './vectors/export-vectors.ts';
 import { metadataVectors, thumbnailVectors } from './vectors/tree-vectors.ts';
 
 const SMALL_CHUNK = 1024;
@@ -437,6 +438,7 @@ const account = await accountVectors();
 const metadata = await metadataVectors();
 const thumbnail = await thumbnailVectors();
 sealedText.push(...(await accountSealedTexts(account[0]!)));
+const exportArchive = await exportVectors(account[0]!);
 /**
  * A request link's terms as the owner signs them (docs/FORMAT.md section 4.5): the bytes signed, and a signature that
  * verifies, kept from the previous run as for grants.
@@ -481,12 +483,13 @@ const vectors = {
   thumbnail,
   requestTerms,
   nodeAuthor,
+  exportArchive,
 };
 writeFileSync(out, JSON.stringify(vectors, null, 1) + '\n');
 console.log(
   `wrote ${stream.length} stream, ${wrap.length} wrap, ${sealedText.length} sealed-text, ${passphrase.length} passphrase, ${grant.length} grant, ` +
     `${link.length} link, ${requestSeal.length} request-seal, ${account.length} account, ${metadata.length} metadata, ` +
-    `${thumbnail.length} thumbnail, ${requestTerms.length} request-terms and ${nodeAuthor.length} node-author vectors ` +
+    `${thumbnail.length} thumbnail, ${requestTerms.length} request-terms, ${nodeAuthor.length} node-author and ${exportArchive.length} export-archive vectors ` +
     `to ${out.pathname}`,
 );
 

@@ -32,7 +32,9 @@ export type CryptoErrorCode =
   | 'AUTHOR_SIGNATURE_INVALID'
   | 'LINK_MALFORMED'
   | 'LINK_PASSWORD_MISMATCH'
-  | 'REQUEST_MESSAGE_INVALID';
+  | 'REQUEST_MESSAGE_INVALID'
+  | 'EXPORT_LOCKED'
+  | 'EXPORT_INVALID';
 
 export class CofferCryptoError extends Error {
   override readonly name = 'CofferCryptoError';

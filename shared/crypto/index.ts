@@ -62,3 +62,12 @@ export * from './link-secret.ts';
 export * from './request-seal.ts';
 export * from './request-message.ts';
 export { verifyPublishedKeys, type VerifiedPublicKeys, type WrappedPrivateKeys } from './own-public-keys.ts';
+export * from './export-archive.ts';
+export {
+  openExportArchive,
+  uniqueName,
+  type ArchiveReader,
+  type OpenedArchive,
+  type TreeWriter,
+} from './export-open.ts';
+export { createVerifiedCiphertextStream, type VerifiedCiphertextOptions } from './verified-ciphertext.ts';

@@ -25,3 +25,5 @@ export const LABEL_LINK_WRAP = 'coffer/v1/link/wrap';
 export const LABEL_LINK_ACCESS = 'coffer/v1/link/access';
 export const LABEL_REQUEST_SEAL = 'coffer/v1/request/seal';
 export const LABEL_REQUEST_MESSAGE = 'coffer/v1/request/message';
+export const LABEL_EXPORT_MANIFEST = 'coffer/v1/export/manifest';
+export const EXPORT_VERSION = 0x01;

@@ -392,6 +392,7 @@ describe('tools/coffer_check_vectors.py runs every vector through the reference 
       account: { recovery: { refused: string[]; code: string } }[];
       thumbnail: { name: string; expected: object }[];
       stream: { plaintextSize: number }[];
+      exportArchive: { opened: { path: string }[] }[];
     };
     altered.metadata.find((vector) => vector.name === 'duplicate-key')!.expected = {
       metadata: { name: 'second' },
@@ -402,16 +403,18 @@ describe('tools/coffer_check_vectors.py runs every vector through the reference 
     altered.account[0]!.recovery.refused.push(altered.account[0]!.recovery.code);
     altered.thumbnail.find((vector) => vector.name === 'another-revision')!.expected = { image: '' };
     altered.stream[0]!.plaintextSize += 1;
+    altered.exportArchive[0]!.opened[0]!.path = 'Elsewhere';
     const result = await withVectorsFile(altered, (path) => python(CHECKER, [path]));
     expect(result.status).toBe(1);
     const lines = result.stderr.trim().split('\n');
-    expect(lines).toHaveLength(5);
+    expect(lines).toHaveLength(6);
     for (const name of ["metadata 'duplicate-key'", "metadata 'name-only-unicode-white-space'"]) {
       expect(lines.some((line) => line.startsWith(`coffer_check_vectors: ${name}: `))).toBe(true);
     }
     expect(lines.some((line) => line.startsWith("coffer_check_vectors: account 'account': "))).toBe(true);
     expect(lines.some((line) => line.startsWith("coffer_check_vectors: thumbnail 'another-revision': "))).toBe(true);
     expect(lines.some((line) => line.startsWith("coffer_check_vectors: stream 'worked-example': "))).toBe(true);
+    expect(lines.some((line) => line.startsWith("coffer_check_vectors: exportArchive 'export-archive': "))).toBe(true);
   });
 });
 

@@ -1,8 +1,9 @@
 /**
  * What a download is, for the page that starts it and the service worker that streams it: one file, or several
- * files (or a folder) as one zip. Each entry carries what decrypting it needs; the key never leaves the device.
+ * files (or a folder) as one zip, or the account's encrypted export archive. Each entry carries what decrypting it needs; the key never leaves the device.
  */
 import { decryptByteStream, uuidToBytes } from '$shared/crypto/index.ts';
+import type { ExportJob } from '../export/export-job.ts';
 import { describeFailure, namingFailures } from './download-failure.ts';
 
 export interface DownloadEntry {
@@ -36,6 +37,8 @@ export interface DownloadJob {
   entries: DownloadEntry[];
   /** Folders to include even if empty, as zip paths ending in "/". */
   folders: string[];
+  /** An encrypted export of the account (docs/FORMAT.md section 7) in place of the entries: a zip of ciphertext. */
+  archive?: ExportJob;
 }
 
 /**

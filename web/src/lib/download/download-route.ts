@@ -5,6 +5,7 @@
  * job's MessageChannel, how the download ended and why (save-download.ts shows it).
  */
 import { workerHeaders, workerTextResponse } from '$lib/pwa/worker-response.ts';
+import { exportJobStream } from '../export/export-job.ts';
 import { attachmentDisposition, decryptEntry, type DownloadJob } from './download-job.ts';
 import { watchedStream } from './watched-stream.ts';
 import { zipStream } from './zip-entries.ts';
@@ -18,8 +19,9 @@ export interface DownloadMessage {
 }
 
 /**
- * What the worker tells the page about a job: that it holds it, how many bytes have gone to the browser so far (at
- * most every PROGRESS_REPORT_MS, and once more at the end), then how the download ended.
+ * What the worker tells the page about a job: that it holds it, how far it has come (at most every PROGRESS_REPORT_MS,
+ * and once more at the end: bytes gone to the browser, or for an export archive bytes of its files' streams), then how
+ * the download ended.
  */
 export type DownloadReport =
   | { type: 'accepted' }
@@ -66,6 +68,16 @@ export async function downloadResponse(url: URL): Promise<Response> {
   const { job, report } = download;
   const headers = workerHeaders({ 'content-disposition': attachmentDisposition(job.name) });
   try {
+    if (job.archive) {
+      headers.set('content-type', 'application/zip');
+      let sentAt = 0;
+      const progress = (bytes: number) => {
+        if (Date.now() - sentAt < PROGRESS_REPORT_MS) return;
+        sentAt = Date.now();
+        report({ type: 'progress', bytes });
+      };
+      return new Response(reportingEnd(exportJobStream(job.archive, progress), report, 'stream'), { headers });
+    }
     if (job.zip) {
       headers.set('content-type', 'application/zip');
       return new Response(reportingEnd(zipStream(job), report), { headers });
@@ -82,17 +94,19 @@ export async function downloadResponse(url: URL): Promise<Response> {
 }
 
 /**
- * The same bytes; the page hears how many have gone to the browser, when the last has, when the stream failed, or was
- * canceled.
+ * The same bytes; the page hears how many have gone to the browser (unless the stream reports its own progress, as an
+ * export archive does in its files' bytes), when the last has, when the stream failed, or was canceled.
  */
 function reportingEnd(
   stream: ReadableStream<Uint8Array>,
   report: (report: DownloadReport) => void,
+  progressFrom: 'bytes out' | 'stream' = 'bytes out',
 ): ReadableStream<Uint8Array> {
   let bytes = 0;
   let reportedAt = 0;
   return watchedStream(stream, {
     passed: (length) => {
+      if (progressFrom === 'stream') return;
       bytes += length;
       const now = Date.now();
       if (now - reportedAt < PROGRESS_REPORT_MS) return;
@@ -104,7 +118,7 @@ function reportingEnd(
       return error;
     },
     finished: () => {
-      report({ type: 'progress', bytes });
+      if (progressFrom === 'bytes out') report({ type: 'progress', bytes });
       report({ type: 'finished' });
     },
     canceled: () => report({ type: 'canceled' }),

@@ -9,6 +9,7 @@
  * decrypt into a Blob, which the browser may keep in memory.
  */
 import { collect } from '$shared/crypto/index.ts';
+import { exportJobStream } from '../export/export-job.ts';
 import { decryptEntry, type DownloadJob } from './download-job.ts';
 import { DOWNLOAD_PATH, type DownloadMessage, type DownloadReport } from './download-route.ts';
 import { watchedStream } from './watched-stream.ts';
@@ -21,7 +22,10 @@ const ACCEPT_TIMEOUT_MS = 10_000;
  */
 const CONTROL_TIMEOUT_MS = 10_000;
 
-/** `onProgress` hears how many bytes of the saved file are done so far, from time to time and at the end. */
+/**
+ * `onProgress` hears how far the download has come, from time to time and at the end: bytes of the saved file, or for
+ * an export archive bytes of its files' streams, which is what its total counts.
+ */
 export async function saveDownload(
   job: DownloadJob,
   onProgress: (bytes: number) => void = () => undefined,
@@ -31,9 +35,11 @@ export async function saveDownload(
   // No worker controls the page or is about to (a browser without them, a failed install, a hard reload): the page
   // decrypts the whole download and holds it in memory as a Blob.
   let bytes = 0;
-  const stream = watchedStream(job.zip ? zipStream(job) : await decryptEntry(job.entries[0]!), {
-    passed: (length) => onProgress((bytes += length)),
-  });
+  const stream = job.archive
+    ? exportJobStream(job.archive, onProgress)
+    : watchedStream(job.zip ? zipStream(job) : await decryptEntry(job.entries[0]!), {
+        passed: (length) => onProgress((bytes += length)),
+      });
   const blob = new Blob([await collect(stream)], {
     type: job.zip ? 'application/zip' : job.entries[0]!.type || 'application/octet-stream',
   });
