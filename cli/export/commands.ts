@@ -4,16 +4,27 @@
  * archive is one line on stderr and a non-zero exit, and OUT_DIR is then not made.
  */
 import { parseArgs } from 'node:util';
-import { openExportArchive, type OpenedArchive } from '../../shared/crypto/index.ts';
+import {
+  EXPORT_ENTRIES,
+  openExportArchive,
+  STREAM_ENTRY_PREFIX,
+  type ArchiveReader,
+  type OpenedArchive,
+} from '../../shared/crypto/index.ts';
+import { Progress } from '../progress.ts';
 import { treeOutput } from './tree-output.ts';
 import { openZipArchive } from './zip-reader.ts';
 
-export const EXPORT_USAGE = `  coffer export open ARCHIVE --recovery-code CODE OUT_DIR [--json]
+export const EXPORT_USAGE = `  coffer export open ARCHIVE --recovery-code CODE OUT_DIR [--json] [--quiet]
                                              open an encrypted export archive made in the app into OUT_DIR (new)`;
 
 export class ExportUsageError extends Error {}
 
-const OPTIONS = { 'recovery-code': { type: 'string' }, json: { type: 'boolean' } } as const;
+const OPTIONS = {
+  'recovery-code': { type: 'string' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+} as const;
 
 export async function runExportCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
@@ -21,7 +32,7 @@ export async function runExportCommand(argv: string[]): Promise<void> {
   if (command !== 'open' || !archive || !out || rest.length > 0 || values['recovery-code'] === undefined) {
     throw new ExportUsageError('usage: coffer export open ARCHIVE --recovery-code CODE OUT_DIR');
   }
-  const opened = await openArchiveInto(archive, values['recovery-code'], out);
+  const opened = await openArchiveInto(archive, values['recovery-code'], out, values.quiet === true);
   process.stdout.write(
     (values.json
       ? JSON.stringify({ out, ...opened })
@@ -29,12 +40,19 @@ export async function runExportCommand(argv: string[]): Promise<void> {
   );
 }
 
-export async function openArchiveInto(archive: string, recoveryCode: string, out: string): Promise<OpenedArchive> {
+export async function openArchiveInto(
+  archive: string,
+  recoveryCode: string,
+  out: string,
+  quiet = true,
+): Promise<OpenedArchive> {
   const reader = await openZipArchive(archive);
   try {
     const output = await treeOutput(out);
     try {
-      const opened = await openExportArchive(reader, recoveryCode, output);
+      const progress = new Progress('opening', bytesToRead(reader), quiet);
+      const opened = await openExportArchive(countingReader(reader, progress), recoveryCode, output);
+      progress.finish();
       await output.commit();
       return opened;
     } catch (error) {
@@ -44,4 +62,37 @@ export async function openArchiveInto(archive: string, recoveryCode: string, out
   } finally {
     await reader.close();
   }
+}
+
+/**
+ * The bytes an opening reads: every entry but the manifest once, to check its hash against the manifest, then the
+ * files' streams again to decrypt them. What is read counts, not what is written, so the total is known up front.
+ */
+function bytesToRead(reader: ArchiveReader): number {
+  let total = 0;
+  for (const name of reader.names) {
+    if (name !== EXPORT_ENTRIES.manifest) total += reader.size(name);
+    if (name.startsWith(STREAM_ENTRY_PREFIX)) total += reader.size(name);
+  }
+  return total;
+}
+
+function countingReader(reader: ArchiveReader, progress: Progress): ArchiveReader {
+  return {
+    ...reader,
+    sha256: async (name) => {
+      const digest = await reader.sha256(name);
+      progress.add(reader.size(name));
+      return digest;
+    },
+    stream: (name) =>
+      reader.stream(name).pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, controller) {
+            progress.add(chunk.length);
+            controller.enqueue(chunk);
+          },
+        }),
+      ),
+  };
 }

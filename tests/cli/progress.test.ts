@@ -1,5 +1,5 @@
 /**
- * Progress of `coffer encrypt` and `coffer decrypt`: run under a pseudo-terminal (Python's pty module), work that lasts
+ * Progress of `coffer encrypt`, `coffer decrypt` and `coffer export open`: run under a pseudo-terminal (Python's pty module), work that lasts
  * shows bytes, rate and time left on stderr; the same work with stderr on a pipe, or with --quiet, shows nothing, and
  * small work at a terminal leaves no line. stdout carries the same bytes either way.
  *
@@ -10,10 +10,18 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { decryptBytes, encodeBase64url, encryptBytes, generateKey, uuidToBytes } from '../../shared/crypto/index.ts';
+import {
+  decodeBase64url,
+  decryptBytes,
+  encodeBase64url,
+  encryptBytes,
+  generateKey,
+  uuidToBytes,
+} from '../../shared/crypto/index.ts';
 import { patternBytes } from '../vectors/pattern.ts';
 import { expectBytes } from '../crypto/assertions.ts';
 import { COFFER, pythonCode } from '../run-command.ts';
+import vectors from '../vectors/coffer.json';
 
 /**
  * Runs a command with stdin from a file, its stderr on a new pseudo-terminal ("pty") or a pipe ("pipe"), and the rest
@@ -111,5 +119,40 @@ describe('progress of coffer encrypt / decrypt', () => {
     expect(quiet.stderr).toBe('');
     expectBytes(terminal.stdout, plaintext);
     expectBytes(quiet.stdout, plaintext);
+  });
+});
+
+describe('progress of coffer export open', () => {
+  const [vector] = vectors.exportArchive;
+  /** The whole of what an opening reads: the vector archive's entries (KiB) or its bytes (bytes). */
+  const finalLine = new RegExp(
+    `\\ropening: ([\\d.]+ (bytes|KiB)) of \\1, [\\d.]+ (bytes|KiB|MiB|GiB)/s, \\d+ s left\\x1b\\[K\\r?\\n$`,
+  );
+
+  it('shows the bytes read of all it will read at a terminal, and nothing through a pipe or with --quiet', async () => {
+    const archive = input(decodeBase64url(vector!.archive));
+    const open = (out: string, ...flags: string[]) => [
+      'export',
+      'open',
+      archive,
+      '--recovery-code',
+      vector!.recoveryCode,
+      join(archive, '..', out),
+      ...flags,
+    ];
+    const [terminal, piped, quiet] = await Promise.all([
+      run(archive, 'pty', '0', open('at-terminal')),
+      run(archive, 'pipe', '0', open('through-pipe')),
+      run(archive, 'pty', '0', open('quiet', '--quiet')),
+    ]);
+    for (const result of [terminal, piped, quiet]) {
+      expect(result.status).toBe(0);
+      expect(new TextDecoder().decode(result.stdout)).toMatch(
+        /: 5 file\(s\) in 3 folder\(s\), every one authenticated\n$/,
+      );
+    }
+    expect(terminal.stderr).toMatch(finalLine);
+    expect(piped.stderr).toBe('');
+    expect(quiet.stderr).toBe('');
   });
 });
