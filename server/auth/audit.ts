@@ -48,6 +48,7 @@ interface DetailsByType {
   /** A file-request link made by its owner (`userId`), and revoked. */
   'request-link-created': { requestLinkId: string; nodeId: string };
   'request-link-revoked': { requestLinkId: string };
+  'request-link-updated': { requestLinkId: string };
   /** A file arrived through a request link: `userId` is the link's owner, the client address the uploader's. */
   'request-link-upload': { requestLinkId: string; uploadId: string; size: number };
   /** The owner took such a file into its folder, or threw it away. */

@@ -3,9 +3,9 @@
  * docs/FORMAT.md section 4.5), list them, revoke them. Only a folder's owner makes one: the files land in the owner's
  * tree and count against the owner's quota.
  */
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, isNull, lte } from 'drizzle-orm';
 import type { RequestLinkRecord, RequestLinksResponse } from '../../shared/api/responses.ts';
-import type { CreateRequestLinkRequest } from '../../shared/api/schemas.ts';
+import type { CreateRequestLinkRequest, UpdateRequestLinkRequest } from '../../shared/api/schemas.ts';
 import { authorizeNode, authorizeOwnRequestLink, requestLinkRows, type Actor } from '../access/policy.ts';
 import { audit, type RequestOrigin } from '../auth/audit.ts';
 import { requestLinks } from '../db/schema.ts';
@@ -64,6 +64,64 @@ export async function ownedRequestLinks({ db, now }: ServerDeps, actor: Actor): 
     .where(requestLinkRows.owned(actor))
     .orderBy(desc(requestLinks.createdAt), desc(requestLinks.id));
   return { requestLinks: rows.map((row) => requestLinkRecord(row, now())) };
+}
+
+/**
+ * Changes a request link's limits or expiry. A limit below what the link already took would strand the uploads that
+ * took it, so it is refused (409) with both numbers; an expiry is in the future, or none. A revoked link stays revoked.
+ */
+export async function updateRequestLink(
+  { db, now }: ServerDeps,
+  actor: Actor,
+  linkId: string,
+  request: UpdateRequestLinkRequest,
+  origin: RequestOrigin,
+): Promise<RequestLinkRecord> {
+  const link = await authorizeOwnRequestLink(db, actor, linkId);
+  if (link.revokedAt) throw new ApiError(410, 'LINK_REVOKED', `request link ${linkId} was revoked; make a new one`);
+  if (request.maxFiles !== undefined && request.maxFiles < link.fileCount) {
+    throw new ApiError(
+      409,
+      'LIMIT_BELOW_USE',
+      `maxFiles ${request.maxFiles} is below the ${link.fileCount} files request link ${linkId} already took`,
+    );
+  }
+  if (request.maxBytes !== undefined && request.maxBytes < link.byteCount) {
+    throw new ApiError(
+      409,
+      'LIMIT_BELOW_USE',
+      `maxBytes ${request.maxBytes} is below the ${link.byteCount} bytes request link ${linkId} already took`,
+    );
+  }
+  const expiresAt =
+    request.expiresAt === undefined ? undefined : request.expiresAt === null ? null : new Date(request.expiresAt);
+  if (expiresAt && expiresAt <= now()) {
+    throw new ApiError(400, 'LINK_EXPIRY_PAST', `expiresAt ${request.expiresAt} is not in the future`);
+  }
+  // The counts are checked again in the update itself, so an upload that began meanwhile is not stranded either.
+  const [updated] = await db
+    .update(requestLinks)
+    .set({ maxFiles: request.maxFiles, maxBytes: request.maxBytes, expiresAt })
+    .where(
+      and(
+        eq(requestLinks.id, link.id),
+        isNull(requestLinks.revokedAt),
+        lte(requestLinks.fileCount, request.maxFiles ?? requestLinks.maxFiles),
+        lte(requestLinks.byteCount, request.maxBytes ?? requestLinks.maxBytes),
+      ),
+    )
+    .returning();
+  if (!updated) {
+    throw new ApiError(409, 'LIMIT_BELOW_USE', `request link ${linkId} took more meanwhile; read it again and retry`);
+  }
+  await audit(db, {
+    type: 'request-link-updated',
+    userId: actor.userId,
+    origin,
+    at: now(),
+    details: { requestLinkId: link.id },
+  });
+  return requestLinkRecord(updated, now());
 }
 
 /** Ends a request link for good; files already uploaded still wait for the owner. Revoking again changes nothing. */

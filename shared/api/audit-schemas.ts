@@ -29,6 +29,7 @@ export const AUDIT_EVENT_TYPES = [
   'link-revoked',
   'request-link-created',
   'request-link-revoked',
+  'request-link-updated',
   'request-link-upload',
   'request-upload-accepted',
   'request-upload-declined',

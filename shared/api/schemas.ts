@@ -353,6 +353,19 @@ export const createRequestLinkSchema = z.strictObject({
 });
 
 /**
+ * A request link's limits and expiry, changed after it exists; a field left out stays as it is. The message is in the
+ * owner's signed terms (docs/FORMAT.md section 4.5), so it is not among them.
+ */
+export const updateRequestLinkSchema = z.strictObject({
+  maxFiles: whole('maxFiles', { min: 1, max: REQUEST_LINK_LIMITS.maxFiles }).optional(),
+  maxBytes: whole('maxBytes', { min: 1, max: REQUEST_LINK_LIMITS.maxBytes }).optional(),
+  expiresAt: z.iso
+    .datetime({ offset: true, error: 'expected an ISO 8601 time like 2026-06-01T12:00:00Z' })
+    .nullable()
+    .optional(),
+});
+
+/**
  * A file uploaded through a request link: its stream as for any new file (the header names the file id and revision
  * 1), its key sealed to the owner and its metadata encrypted under the file key, bound to the link's folder.
  */
@@ -372,5 +385,6 @@ export const createRequestUploadSchema = z.strictObject({
 export const acceptRequestUploadSchema = z.strictObject({ wrappedKey: tokenWrap });
 
 export type CreateRequestLinkRequest = z.infer<typeof createRequestLinkSchema>;
+export type UpdateRequestLinkRequest = z.infer<typeof updateRequestLinkSchema>;
 export type CreateRequestUploadRequest = z.infer<typeof createRequestUploadSchema>;
 export type AcceptRequestUploadRequest = z.infer<typeof acceptRequestUploadSchema>;

@@ -32,6 +32,7 @@ export {
   FILE_KEY_BYTES,
   MAX_CHUNK_SIZE,
   MIN_CHUNK_SIZE,
+  NONCE_BYTES,
   StreamKeys,
   type StreamParams,
 } from './stream-keys.ts';

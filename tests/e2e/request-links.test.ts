@@ -80,6 +80,11 @@ describe('file-request links in Chromium', () => {
     // Away and back, in the app: a reload would lock the account.
     await owner.getByRole('link', { name: 'Links', exact: true }).click();
     await owner.getByTestId('request-link-row').getByText('2 of 20 files').waitFor();
+    // A link's limits change after it exists.
+    await owner.getByTestId('request-link-row').getByRole('button', { name: 'Edit' }).click();
+    await owner.getByLabel('Most files').fill('25');
+    await owner.getByRole('button', { name: 'Save' }).click();
+    await owner.getByTestId('request-link-row').getByText('2 of 25 files').waitFor();
     await acceptRequestUploads(owner, 'for the accountant', Object.keys(files));
     for (const [name, content] of Object.entries(files))
       expect((await downloadFile(owner, name)).equals(content)).toBe(true);

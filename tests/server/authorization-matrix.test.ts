@@ -364,6 +364,10 @@ const MATRIX: Record<string, Row> = {
     request: (v) => ({ path: `/api/request-links/uploads/${v.pendingUpload}`, init: send('DELETE') }),
     asOther: 404,
   },
+  'PATCH /api/request-links/:linkId': {
+    request: (v) => ({ path: `/api/request-links/${v.requestLink}`, init: send('PATCH', { maxFiles: 20 }) }),
+    asOther: 404,
+  },
   'POST /api/request-links/:linkId/revoke': {
     request: (v) => ({ path: `/api/request-links/${v.requestLink}/revoke`, init: send('POST') }),
     asOther: 404,

@@ -14,6 +14,7 @@ import type {
   NodeRecord,
   OpenRequestLinkResponse,
   PendingUploadsResponse,
+  RequestLinkRecord,
   RequestLinksResponse,
 } from '../../shared/api/responses.ts';
 import {
@@ -158,6 +159,40 @@ describe.each(DATABASE_KINDS)('file-request links on %s', (kind) => {
       413,
       'QUOTA_EXCEEDED',
     );
+  });
+
+  const patch = (body: unknown): RequestInit => ({ ...json(body), method: 'PATCH' });
+
+  it('changes limits and expiry after the link exists, never below what it already took', async () => {
+    const { owner, folder } = await setUp();
+    const link = await makeRequestLink(owner, folder, { maxFiles: 1, maxBytes: 100_000 });
+    await strangerUploads(h, owner, link.id, folder, new Uint8Array(1000));
+    await fails(anonymous(h, `/api/r/${link.id}`), 410, 'LINK_EXHAUSTED');
+    const taken = (await h.db.select().from(requestLinks).where(eq(requestLinks.id, link.id)))[0]!;
+    await fails(owner.request(`/api/request-links/${link.id}`, patch({ maxFiles: 0 })), 400, 'VALIDATION');
+    const belowBytes = await fails(
+      owner.request(`/api/request-links/${link.id}`, patch({ maxBytes: taken.byteCount - 1 })),
+      409,
+      'LIMIT_BELOW_USE',
+    );
+    expect(belowBytes).toContain(`${taken.byteCount - 1}`);
+    expect(belowBytes).toContain(`${taken.byteCount} bytes`);
+    const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
+    const changed = await ok<RequestLinkRecord>(
+      owner.request(`/api/request-links/${link.id}`, patch({ maxFiles: 3, expiresAt })),
+    );
+    expect(changed).toMatchObject({ maxFiles: 3, maxBytes: 100_000, expiresAt });
+    const opened = await ok<OpenRequestLinkResponse>(anonymous(h, `/api/r/${link.id}`));
+    expect(opened).toMatchObject({ filesLeft: 2, expiresAt });
+    await fails(
+      owner.request(`/api/request-links/${link.id}`, patch({ expiresAt: '2001-01-01T00:00:00Z' })),
+      400,
+      'LINK_EXPIRY_PAST',
+    );
+    const stranger = await makeSharingUser(h);
+    await fails(stranger.request(`/api/request-links/${link.id}`, patch({ maxFiles: 5 })), 404, 'NOT_FOUND');
+    await ok(owner.request(`/api/request-links/${link.id}/revoke`, { method: 'POST' }));
+    await fails(owner.request(`/api/request-links/${link.id}`, patch({ maxFiles: 5 })), 410, 'LINK_REVOKED');
   });
 
   it('answers an expired, revoked, unknown or malformed link, or a disabled owner, each in its own way', async () => {

@@ -12,7 +12,7 @@ import type {
   RequestLinkRecord,
   RequestLinksResponse,
 } from '$shared/api/responses.ts';
-import type { CreateRequestLinkRequest } from '$shared/api/schemas.ts';
+import type { CreateRequestLinkRequest, UpdateRequestLinkRequest } from '$shared/api/schemas.ts';
 import {
   decodeBase64url,
   decryptMetadata,
@@ -82,6 +82,11 @@ export async function ownedRequestLinks(): Promise<RequestLinkRecord[]> {
 export async function requestLinkLabels(account: UnlockedAccount): Promise<Map<string, string>> {
   const links = await ownedRequestLinks();
   return new Map(await Promise.all(links.map(async (link) => [link.id, await openLabel(account, link)] as const)));
+}
+
+/** Changes a link's limits or expiry; the server refuses limits below what the link already took. */
+export function editRequestLink(link: RequestLinkRecord, change: UpdateRequestLinkRequest): Promise<RequestLinkRecord> {
+  return api<RequestLinkRecord>('PATCH', `/api/request-links/${link.id}`, change);
 }
 
 export function revokeRequestLink(link: RequestLinkRecord): Promise<RequestLinkRecord> {

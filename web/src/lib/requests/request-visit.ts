@@ -12,17 +12,28 @@ import {
   decodeBase64url,
   DEFAULT_CHUNK_SIZE,
   encodeBase64url,
-  encryptBytes,
+  encryptChunkInto,
   encryptMetadata,
   generateKey,
-  HEADER_BYTES,
+  NONCE_BYTES,
+  sealHeader,
   sealRequestFileKey,
+  StreamKeys,
   tokenLength,
   uuidToBytes,
   verifyRequestTerms,
   type OwnerPublicKeys,
 } from '$shared/crypto/index.ts';
 import { ApiRequestError } from '../api.ts';
+import {
+  chunkCountOf,
+  chunkRange,
+  missingSegments,
+  segmentRange,
+  streamSizeOf,
+  type Segment,
+} from '../upload/segment-plan.ts';
+import { SequentialFileReader } from '../upload/sequential-file-reader.ts';
 
 /** A request link whose owner's keys and terms checked out. */
 export interface CheckedRequest {
@@ -36,9 +47,6 @@ export interface CheckedRequest {
   filesLeft: number;
   bytesLeft: number;
 }
-
-/** Chunks per request body: the server takes up to 64. */
-const CHUNKS_PER_REQUEST = 8;
 
 async function requestApi<T>(method: string, path: string, body?: BodyInit, type?: string): Promise<T> {
   const response = await fetch(path, {
@@ -87,7 +95,11 @@ export async function openRequest(linkId: string, fingerprint: string): Promise<
   };
 }
 
-/** Encrypts, seals and uploads one file; `progress` hears the share of its chunks sent. */
+/**
+ * Encrypts, seals and uploads one file; `progress` hears the share of its chunks sent. The file is read and encrypted
+ * one segment at a time, as the app's own upload does, so the page holds a segment of plaintext and one request body
+ * whatever the file's size: the stream's size and chunk count follow from the file's size, before anything is read.
+ */
 export async function uploadToRequest(
   request: CheckedRequest,
   file: File,
@@ -109,35 +121,67 @@ export async function uploadToRequest(
     modified: file.lastModified,
     revision: 1,
   });
-  const stream = await encryptBytes(new Uint8Array(await file.arrayBuffer()), {
-    fileKey,
+  const chunkSize = DEFAULT_CHUNK_SIZE;
+  const keys = await StreamKeys.derive(fileKey, {
+    chunkSize,
     fileId: uuidToBytes(nodeId),
     revision: 1,
-    chunkSize: DEFAULT_CHUNK_SIZE,
+    nonce: crypto.getRandomValues(new Uint8Array(NONCE_BYTES)),
   });
-  const fullToken = tokenLength(DEFAULT_CHUNK_SIZE);
-  const chunkCount = Math.max(1, Math.ceil((stream.length - HEADER_BYTES) / fullToken));
+  const chunkCount = chunkCountOf(file.size, chunkSize);
   const begin: CreateRequestUploadRequest = {
     nodeId,
-    header: encodeBase64url(stream.subarray(0, HEADER_BYTES)),
-    size: stream.length,
+    header: encodeBase64url(await sealHeader(keys)),
+    size: streamSizeOf(file.size, chunkSize),
     chunkCount,
     seal,
     encryptedMetadata: encodeBase64url(metadata),
   };
   const base = `/api/r/${encodeURIComponent(request.linkId)}/uploads`;
   const upload = await requestApi<RequestUploadRecord>('POST', base, JSON.stringify(begin), 'application/json');
-  for (let first = 0; first < chunkCount; first += CHUNKS_PER_REQUEST) {
-    const count = Math.min(CHUNKS_PER_REQUEST, chunkCount - first);
-    const start = HEADER_BYTES + first * fullToken;
-    const end = Math.min(stream.length, HEADER_BYTES + (first + count) * fullToken);
-    await requestApi<undefined>(
-      'PUT',
-      `${base}/${upload.id}/chunks/${first}?count=${count}`,
-      stream.slice(start, end),
-      'application/octet-stream',
-    );
-    progress((first + count) / chunkCount);
+  const reader = new SequentialFileReader(file);
+  try {
+    for (const segment of missingSegments(chunkCount, [])) {
+      const body = await encryptSegment(keys, reader, file.size, chunkCount, segment);
+      await requestApi<undefined>(
+        'PUT',
+        `${base}/${upload.id}/chunks/${segment.first}?count=${segment.count}`,
+        body,
+        'application/octet-stream',
+      );
+      progress((segment.first + segment.count) / chunkCount);
+    }
+  } finally {
+    await reader.close();
   }
   await requestApi<RequestUploadRecord>('POST', `${base}/${upload.id}/complete`);
+}
+
+/** A segment's chunks as one request body, each token encrypted straight into its place (as upload-worker.ts does). */
+async function encryptSegment(
+  keys: StreamKeys,
+  reader: SequentialFileReader,
+  size: number,
+  chunkCount: number,
+  segment: Segment,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const { start, end } = segmentRange(segment, size, keys.params.chunkSize);
+  const plaintext = await reader.read(start, end);
+  const chunks = Array.from({ length: segment.count }, (_, offset) => {
+    const index = segment.first + offset;
+    const range = chunkRange(index, size, keys.params.chunkSize);
+    return { index, plaintext: plaintext.subarray(range.start - start, range.end - start), offset: 0 };
+  });
+  let length = 0;
+  for (const chunk of chunks) {
+    chunk.offset = length;
+    length += tokenLength(chunk.plaintext.length);
+  }
+  const body = new Uint8Array(length);
+  await Promise.all(
+    chunks.map(({ index, plaintext, offset }) =>
+      encryptChunkInto(keys, index, index === chunkCount - 1, plaintext, body, offset),
+    ),
+  );
+  return body;
 }
