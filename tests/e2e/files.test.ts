@@ -174,13 +174,14 @@ describe('file manager in Chromium', () => {
           .getByRole('row')
           .filter({ hasText: /\.bin|\.txt|\.png/ })
           .count(),
-      ).toBe(4);
+      ).toBe(5);
     } finally {
       await page.context().unroute(pattern);
     }
     await page.getByRole('link', { name: 'Trash', exact: true }).click();
     await page.getByRole('link', { name: 'Files', exact: true }).click();
-    for (const name of ['quarterly-report.txt', 'alpha.bin', 'beta.bin', 'gamma.bin', 'delta.bin', 'red-dot.png']) {
+    const names = ['quarterly-report.txt', 'picked-early.txt', 'alpha.bin', 'beta.bin', 'gamma.bin', 'delta.bin'];
+    for (const name of [...names, 'red-dot.png']) {
       await row(name).waitFor();
     }
     expect(await page.getByText('failed the integrity check').count()).toBe(0);
