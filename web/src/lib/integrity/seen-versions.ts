@@ -1,0 +1,81 @@
+/**
+ * The highest signed version this device has seen of each versioned record (a folder's manifest, an account's key
+ * set), so that a server serving an older, once-valid state is noticed (threat model row 10). It holds ids and
+ * counters only, never a name or a key, and lives in IndexedDB so that the app's page and its workers share it. It
+ * outlives sign-out on purpose: a memory wiped at every sign-out would let a rollback through at the next sign-in.
+ */
+const DATABASE = 'coffer-seen-versions';
+const STORE = 'versions';
+
+/** What carries a signed, increasing version. */
+export type VersionedRecordKind = 'folder' | 'key-set';
+
+/** What the device remembers of one account's versioned records. */
+export interface SeenVersions {
+  /** The highest version seen of the record, or undefined when this device has never seen it. */
+  highest(kind: VersionedRecordKind, id: string): Promise<number | undefined>;
+  /** Records `version` as seen, keeping the higher of it and what was remembered. */
+  remember(kind: VersionedRecordKind, id: string, version: number): Promise<void>;
+}
+
+const recordKey = (accountId: string, kind: VersionedRecordKind, id: string) => `${accountId}/${kind}/${id}`;
+
+function resultOf<T>(request: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+}
+
+function openDatabase(): Promise<IDBDatabase> {
+  const opening = indexedDB.open(DATABASE, 1);
+  opening.onupgradeneeded = () => opening.result.createObjectStore(STORE);
+  return resultOf(opening);
+}
+
+/** The device's memory for `accountId`, in IndexedDB. */
+export function openSeenVersions(accountId: string): SeenVersions {
+  return {
+    async highest(kind, id) {
+      const database = await openDatabase();
+      try {
+        const store = database.transaction(STORE, 'readonly').objectStore(STORE);
+        return (await resultOf(store.get(recordKey(accountId, kind, id)))) as number | undefined;
+      } finally {
+        database.close();
+      }
+    },
+    async remember(kind, id, version) {
+      const database = await openDatabase();
+      try {
+        const transaction = database.transaction(STORE, 'readwrite');
+        const committed = new Promise<void>((resolve, reject) => {
+          transaction.oncomplete = () => resolve();
+          transaction.onerror = () => reject(transaction.error);
+          transaction.onabort = () =>
+            reject(transaction.error ?? new DOMException('transaction aborted', 'AbortError'));
+        });
+        const store = transaction.objectStore(STORE);
+        const key = recordKey(accountId, kind, id);
+        // Read and write in one transaction, so that two tabs remembering at once keep the higher version.
+        const known = (await resultOf(store.get(key))) as number | undefined;
+        if (known === undefined || version > known) store.put(version, key);
+        await committed;
+      } finally {
+        database.close();
+      }
+    },
+  };
+}
+
+/** The same memory held in a Map, for code that runs outside a browser (the tests in Node). */
+export function seenVersionsInMemory(): SeenVersions {
+  const versions = new Map<string, number>();
+  return {
+    highest: async (kind, id) => versions.get(`${kind}/${id}`),
+    remember: async (kind, id, version) => {
+      const known = versions.get(`${kind}/${id}`);
+      if (known === undefined || version > known) versions.set(`${kind}/${id}`, version);
+    },
+  };
+}
