@@ -22,7 +22,7 @@ Usage:
         --purpose <purpose> --owner <id> --object <id> < sealed
     python3 tools/coffer_decrypt.py verify-author --author-key <base64url SPKI>
         < signed-node.json
-    python3 tools/coffer_decrypt.py export-open ARCHIVE --recovery-code CODE OUT_DIR
+    python3 tools/coffer_decrypt.py export-open ARCHIVE (--recovery-code-file PATH|- | --recovery-code CODE) OUT_DIR
 
 Reads a Coffer stream (spec section 3) on stdin and writes the plaintext on
 stdout, one chunk at a time, in constant memory. On failure it prints one line
@@ -1100,13 +1100,22 @@ def export_main(argv) -> int:
                                      description="Open an encrypted export archive (spec 7) with the recovery code "
                                                  "into a new directory.")
     parser.add_argument("archive")
-    parser.add_argument("--recovery-code", required=True)
+    way = parser.add_mutually_exclusive_group(required=True)
+    way.add_argument("--recovery-code-file", help="file holding the recovery code, or - for stdin")
+    way.add_argument("--recovery-code", help="the recovery code itself (other users of the machine may see it)")
     parser.add_argument("out_dir")
     args = parser.parse_args(argv)
     import zipfile
     try:
         try:
-            result = open_export_archive(args.archive, args.recovery_code, args.out_dir)
+            if args.recovery_code_file == "-":
+                recovery_code = sys.stdin.read().strip()
+            elif args.recovery_code_file:
+                with open(args.recovery_code_file, encoding="utf-8") as handle:
+                    recovery_code = handle.read().strip()
+            else:
+                recovery_code = args.recovery_code
+            result = open_export_archive(args.archive, recovery_code, args.out_dir)
         except zipfile.BadZipFile as e:
             # zipfile checks each entry's CRC-32 as it reads it, before the manifest's hash is compared.
             raise export_invalid(str(e)) from None
