@@ -93,13 +93,26 @@ export async function fileKeys(db: Database, folderKeys: Buffer[]): Promise<Buff
   );
 }
 
+/**
+ * The characters of `bytes` in base64 (or base64url) that stay the same wherever the bytes sit in a longer encoded
+ * value, for the bytes starting `shift` bytes past a 3-byte boundary: the characters that mix in bits of the bytes
+ * before or after (or of the padding) are left out. Without the shifted forms, a key encoded inside a larger value
+ * (a JSON body encoded whole, a token) would be found only a third of the time.
+ */
+function base64Core(bytes: Buffer, shift: number, encoding: 'base64' | 'base64url'): string {
+  const encoded = Buffer.concat([Buffer.alloc(shift), bytes]).toString(encoding);
+  return encoded.slice(Math.ceil((8 * shift) / 6), Math.floor((8 * (shift + bytes.length)) / 6));
+}
+
 /** A secret's bytes in the clear and in the encodings a leak could take, by the encoding's name. */
 export const namedLeakForms = (bytes: Buffer): Record<string, string> => ({
   raw: bytes.toString('latin1'),
   hex: bytes.toString('hex'),
-  base64: bytes.toString('base64'),
-  'base64 unpadded': bytes.toString('base64').replace(/=+$/, ''),
-  base64url: bytes.toString('base64url'),
+  ...Object.fromEntries(
+    (['base64', 'base64url'] as const).flatMap((encoding) =>
+      [0, 1, 2].map((shift) => [`${encoding} at byte ${shift} of 3`, base64Core(bytes, shift, encoding)]),
+    ),
+  ),
 });
 
 /** A secret's bytes in the clear and in the encodings a leak could take. */
