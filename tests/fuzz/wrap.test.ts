@@ -18,6 +18,7 @@ import {
   generateKey,
   openRequestFileKey,
   openText,
+  passphraseWrappingSecret,
   sealRequestFileKey,
   unwrapMasterKey,
   unwrapPrivateKey,
@@ -25,6 +26,7 @@ import {
   wrapKey,
   wrapPrivateKey,
   type KeyBinding,
+  type PassphraseParams,
 } from '../../shared/crypto/index.ts';
 import { deriveWrappingKey, unwrapKeyWith, wrapKeyWith } from '../../shared/crypto/wrap.ts';
 import {
@@ -252,6 +254,41 @@ describe('account key bundles, property-tested', () => {
         );
       }),
       FEW,
+    );
+  });
+});
+
+describe('passphrase parameters from the server, property-tested', () => {
+  it('are refused with WEAK_PARAMETERS, PARAMETERS_TOO_COSTLY or BAD_BASE64 when out of bounds or malformed', async () => {
+    // Every count generated is outside its bounds or not a number, so no run pays for a real Argon2id or PBKDF2.
+    const notACount = fc.oneof(
+      fc.string({ maxLength: 8 }),
+      fc.boolean(),
+      fc.constant(null),
+      fc.constantFrom(Number.NaN, 65536.5, Infinity),
+    );
+    const params = fc.record(
+      {
+        kdf: fc.oneof(fc.constantFrom('Argon2id', 'PBKDF2-SHA256'), fc.string({ maxLength: 12 })),
+        salt: fc.oneof(
+          anyText,
+          fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => encodeBase64url(b)),
+        ),
+        memoryKiB: fc.oneof(fc.integer({ max: 19 * 1024 - 1 }), fc.integer({ min: 1024 * 1024 + 1 }), notACount),
+        passes: fc.integer({ min: -2, max: 12 }),
+        parallelism: fc.integer({ min: -1, max: 6 }),
+        iterations: fc.oneof(fc.integer({ max: 599_999 }), fc.integer({ min: 10_000_001 }), notACount),
+      },
+      { requiredKeys: ['kdf'] },
+    );
+    await fc.assert(
+      fc.asyncProperty(params, async (p) => {
+        await refuses(
+          () => passphraseWrappingSecret('passphrase', p as PassphraseParams),
+          ['WEAK_PARAMETERS', 'PARAMETERS_TOO_COSTLY', 'BAD_BASE64'],
+        );
+      }),
+      MANY,
     );
   });
 });
