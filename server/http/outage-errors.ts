@@ -1,0 +1,28 @@
+/**
+ * Failures of what the server stands on rather than of the request: no space left where blobs are written. It becomes
+ * an answer a client can act on (tell the user the server is full) instead of a 500. Nothing a request has committed
+ * is lost this way: a blob is renamed into place only once complete. The request log still records the cause, as for
+ * any 5xx.
+ */
+import { ApiError } from './errors.ts';
+
+export function outageError(error: unknown): ApiError | undefined {
+  if (isStorageFull(error)) {
+    return new ApiError(
+      507,
+      'STORAGE_FULL',
+      "the server's storage is full: no space was left for what this request sent, and none of it was kept; " +
+        'retry once the operator has freed space',
+    );
+  }
+  return undefined;
+}
+
+/** ENOSPC or EDQUOT from the filesystem, or Postgres' disk_full, however the error is wrapped. */
+function isStorageFull(error: unknown): boolean {
+  for (let cause: unknown = error; cause; cause = (cause as { cause?: unknown }).cause) {
+    const code = (cause as { code?: unknown }).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT' || code === '53100') return true;
+  }
+  return false;
+}
