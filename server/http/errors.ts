@@ -1,7 +1,7 @@
 /**
  * The API's error contract: every failure is JSON `{ "error": { "code", "message" } }` with a 4xx status that says
- * whose fault it is; a full disk is 507 (outage-errors.ts). Unexpected failures are 500 with a request id and no
- * detail, and are logged with that id.
+ * whose fault it is; a database that cannot be reached is 503 and a full disk 507 (outage-errors.ts). Unexpected
+ * failures are 500 with a request id and no detail, and are logged with that id.
  */
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';

@@ -1,10 +1,14 @@
 /**
- * Failures of what the server stands on rather than of the request: no space left where blobs are written. It becomes
- * an answer a client can act on (tell the user the server is full) instead of a 500. Nothing a request has committed
- * is lost this way: a blob is renamed into place only once complete. The request log still records the cause, as for
- * any 5xx.
+ * Failures of what the server stands on rather than of the request: the database unreachable, or no space left where
+ * blobs are written. Each becomes an answer a client can act on (retry later; tell the user the server is full)
+ * instead of a 500. Nothing a request has committed is lost this way: the database commits whole transactions only,
+ * and a blob is renamed into place only once complete. The request log still records the cause, as for any 5xx.
  */
+import { isDatabaseUnavailable } from '../db/errors.ts';
 import { ApiError } from './errors.ts';
+
+/** Seconds a client should wait before it retries a request refused for an outage. */
+const RETRY_AFTER_SECONDS = 5;
 
 export function outageError(error: unknown): ApiError | undefined {
   if (isStorageFull(error)) {
@@ -13,6 +17,14 @@ export function outageError(error: unknown): ApiError | undefined {
       'STORAGE_FULL',
       "the server's storage is full: no space was left for what this request sent, and none of it was kept; " +
         'retry once the operator has freed space',
+    );
+  }
+  if (isDatabaseUnavailable(error)) {
+    return new ApiError(
+      503,
+      'DATABASE_UNAVAILABLE',
+      `the server's database did not answer, so this request was not carried out; retry in ${RETRY_AFTER_SECONDS} s`,
+      { 'retry-after': String(RETRY_AFTER_SECONDS) },
     );
   }
   return undefined;
