@@ -8,7 +8,16 @@ import { expect } from 'vitest';
 import { expectBytes } from '../crypto/assertions.ts';
 import { runCoffer, startInstance, stopInstance, type InstanceEnv, type InstanceProcess } from '../instance-process.ts';
 import { TestBrowser } from '../server/browser.ts';
-import { createRoot, download, encryptFile, uploadFile, type EncryptedFile } from '../server/client.ts';
+import {
+  createRoot,
+  download,
+  encryptFile,
+  ok,
+  putChunk,
+  uploadFile,
+  type EncryptedFile,
+  type UploadInfo,
+} from '../server/client.ts';
 import { ORIGIN, type TestUser } from '../server/harness.ts';
 import { signUp } from '../server/passkey-accounts.ts';
 
@@ -95,4 +104,44 @@ export async function expectApiError(response: Response, status: number, code: s
   expect(body.error?.code, text).toBe(code);
   expect(body.error?.message).toMatch(/\w/);
   return body.error!.message!;
+}
+
+/** A request body that sends its first half, then waits until `release` is called to send the rest. */
+export function heldBody(bytes: Uint8Array) {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const half = Math.floor(bytes.length / 2);
+  const body = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      controller.enqueue(bytes.slice(0, half));
+      await released;
+      controller.enqueue(bytes.slice(half));
+      controller.close();
+    },
+  });
+  return { body, release };
+}
+
+/** A PUT of one chunk whose body is held half sent (heldBody) until `release`. */
+export function putHeldChunk(user: TestUser, uploadId: string, index: number, chunk: Uint8Array) {
+  const held = heldBody(chunk);
+  const answer = user.request(`/api/uploads/${uploadId}/chunks/${index}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/octet-stream', 'content-length': String(chunk.length) },
+    body: held.body,
+    duplex: 'half',
+  } as RequestInit);
+  return { answer, release: held.release };
+}
+
+/** Puts the chunks the server says it has not got yet, and completes the upload: what a client does to resume. */
+export async function resumeUpload(instance: FaultInstance, uploadId: string, file: EncryptedFile): Promise<void> {
+  const { received } = await ok<UploadInfo>(instance.user.request(`/api/uploads/${uploadId}`));
+  for (const [index, chunk] of file.chunks.entries()) {
+    if (!received.includes(index)) await ok(putChunk(instance.user, uploadId, index, chunk), 204);
+  }
+  const { revisionId } = await ok<UploadInfo>(
+    instance.user.request(`/api/uploads/${uploadId}/complete`, { method: 'POST' }),
+  );
+  instance.stored.push({ file, revisionId });
 }

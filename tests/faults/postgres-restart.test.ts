@@ -9,25 +9,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encryptFile, ok, putChunk, startUpload, type UploadInfo } from '../server/client.ts';
+import { encryptFile, ok, putChunk, startUpload } from '../server/client.ts';
 import { startPrivatePostgres, type PrivatePostgres } from '../../tools/harness/private-postgres.ts';
-import { expectApiError, FaultInstance } from './fault-instance.ts';
-
-/** A request body that sends its first half, then waits until `release` is called to send the rest. */
-function heldBody(bytes: Uint8Array) {
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  const half = Math.floor(bytes.length / 2);
-  const body = new ReadableStream<Uint8Array>({
-    async start(controller) {
-      controller.enqueue(bytes.slice(0, half));
-      await released;
-      controller.enqueue(bytes.slice(half));
-      controller.close();
-    },
-  });
-  return { body, release };
-}
+import { expectApiError, FaultInstance, putHeldChunk, resumeUpload } from './fault-instance.ts';
 
 describe('Postgres restarted mid-upload', { timeout: 150_000 }, () => {
   let work: string;
@@ -55,16 +39,10 @@ describe('Postgres restarted mid-upload', { timeout: 150_000 }, () => {
     await ok(putChunk(coffer.user, upload.uploadId, 0, file.chunks[0]!), 204);
 
     // A chunk in flight: its head is read and its body half sent when the database goes down.
-    const held = heldBody(file.chunks[1]!);
-    const inFlight = coffer.user.request(`/api/uploads/${upload.uploadId}/chunks/1`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/octet-stream', 'content-length': String(file.chunks[1]!.length) },
-      body: held.body,
-      duplex: 'half',
-    } as RequestInit);
+    const inFlight = putHeldChunk(coffer.user, upload.uploadId, 1, file.chunks[1]!);
     await postgres.stop();
-    held.release();
-    const message = await expectApiError(await inFlight, 503, 'DATABASE_UNAVAILABLE');
+    inFlight.release();
+    const message = await expectApiError(await inFlight.answer, 503, 'DATABASE_UNAVAILABLE');
     expect(message).toMatch(/database/);
 
     // While it is down: every request that needs it is refused the same way, and the process lives on.
@@ -80,14 +58,7 @@ describe('Postgres restarted mid-upload', { timeout: 150_000 }, () => {
     await postgres.start();
     await expect.poll(async () => (await fetch(`${coffer.url}/readyz`)).status, { timeout: 30_000 }).toBe(200);
     // The client resumes from what the server says arrived.
-    const { received } = await ok<UploadInfo>(coffer.user.request(`/api/uploads/${upload.uploadId}`));
-    for (const [index, chunk] of file.chunks.entries()) {
-      if (!received.includes(index)) await ok(putChunk(coffer.user, upload.uploadId, index, chunk), 204);
-    }
-    const { revisionId } = await ok<UploadInfo>(
-      coffer.user.request(`/api/uploads/${upload.uploadId}/complete`, { method: 'POST' }),
-    );
-    coffer.stored.push({ file, revisionId });
+    await resumeUpload(coffer, upload.uploadId, file);
     expect(coffer.alive).toBe(true);
     await coffer.expectEveryFileIntact();
     await coffer.expectFsckClean();
