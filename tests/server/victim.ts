@@ -42,6 +42,8 @@ export interface Victim {
   user: string;
   /** A share link of the folder, with no limit. */
   link: string;
+  /** The token its holder presents (Authorization: Link <token>). */
+  linkToken: string;
   /** A file-request link of the folder, a stranger's upload through it still open, and one waiting for the victim. */
   requestLink: string;
   requestUpload: string;
@@ -83,6 +85,7 @@ export async function makeVictim(h: Harness): Promise<{ victim: Victim; victimUs
     victimUser.request('/api/shares', json({ grant: await grantFor(victimUser, await makeSharingUser(h), folder) })),
     201,
   );
+  const link = await makeLink(h, victimUser, { id: folder, kind: 'folder' });
   const requestLink = await makeRequestLink(victimUser, folder, { maxFiles: 100 });
   const requestFile = await encryptFile(new Uint8Array(100));
   const requestUpload = await beginRequestUpload(h, victimUser, requestLink.id, folder, requestFile);
@@ -107,7 +110,8 @@ export async function makeVictim(h: Harness): Promise<{ victim: Victim; victimUs
     upload: open.uploadId,
     session: session!.id,
     user: victimUser.id,
-    link: (await makeLink(h, victimUser, { id: folder, kind: 'folder' })).id,
+    link: link.id,
+    linkToken: link.token,
   };
   victim.linkOfFolder = (await linkBody(victimUser.id, { id: folder, kind: 'folder' })).body;
   victim.uploadIntoFolder = createUploadRequest(await encryptFile(new Uint8Array(100)), folder);
