@@ -53,10 +53,12 @@ export async function startAppServer(
     registrationDefault?: RegistrationMode;
     /** Scheduled backups as configured, which the admin screen shows; the test runs them itself. */
     backup?: BackupConfig;
+    /** Another directory than web/build to serve the web app from: a test changes it as a server would. */
+    webRoot?: string;
   } = {},
 ): Promise<AppServer> {
   const dir = await mkdtemp(join(tmpdir(), 'coffer-e2e-'));
-  const webRoot = serve === 'web app' ? join(ROOT, 'web/build') : join(dir, 'web');
+  const webRoot = serve === 'web app' ? (options.webRoot ?? join(ROOT, 'web/build')) : join(dir, 'web');
   if (serve === 'test page') await buildTestPage(webRoot);
   const database = await openDatabase({ pgliteInMemory: true });
   const blobRoot = join(dir, 'blobs');
