@@ -61,10 +61,12 @@ export async function startAppServer(
     dataDir?: string;
     /** The bearer token that opens /metrics; without it, /metrics is off. */
     metricsToken?: string;
+    /** Another directory than web/build to serve the web app from: a test changes it as a server would. */
+    webRoot?: string;
   } = {},
 ): Promise<AppServer> {
   const dir = await mkdtemp(join(tmpdir(), 'coffer-e2e-'));
-  const webRoot = serve === 'web app' ? join(ROOT, 'web/build') : join(dir, 'web');
+  const webRoot = serve === 'web app' ? (options.webRoot ?? join(ROOT, 'web/build')) : join(dir, 'web');
   if (serve === 'test page') await buildTestPage(webRoot);
   if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
   const database = await openDatabase(
