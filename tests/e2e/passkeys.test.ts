@@ -320,14 +320,18 @@ describe.each([true, false])('passkey accounts in Chromium, authenticator with P
     const first = exported.credentials[0]!.credentialId;
     const firstId = Buffer.from(first, 'base64').toString('base64url');
     const remove = (id: string) =>
-      page.evaluate(async (id) => {
-        try {
-          await coffer.removePasskey(id);
-          return 'removed';
-        } catch (error) {
-          return (error as { code: string }).code;
-        }
-      }, id);
+      page.evaluate(
+        async ({ id, masterKeyText, bundle }) => {
+          const account = { userId: bundle.userId, masterKey: cofferCrypto.decodeBase64url(masterKeyText), bundle };
+          try {
+            await coffer.removePasskey(account, id);
+            return 'removed';
+          } catch (error) {
+            return (error as { code: string }).code;
+          }
+        },
+        { id, masterKeyText: unlockedTextBefore, bundle: signedUp.account.bundle },
+      );
     expect(await remove(firstId)).toBe('removed');
     expect(await remove(added.id)).toBe('LAST_PASSKEY');
     await removeAuthenticator(authenticatorB);
