@@ -213,10 +213,22 @@ describe.each([true, false])('passkey accounts in Chromium, authenticator with P
         const secret = await cofferCrypto.passphraseWrappingSecret(passphrase, params);
         const masterKey = cofferCrypto.decodeBase64url(masterKeyText);
         const wrapped = await cofferCrypto.wrapMasterKey(secret, masterKey, userId, 'passphrase');
+        // With the account's next key set, naming that wrap, as any change to its ways in needs.
+        const bundle = (await (await fetch('/api/account')).json()) as AccountBundle;
+        const { keySet } = cofferCrypto.readKeySet(bundle.keySet);
+        const next = {
+          ...keySet,
+          version: keySet.version + 1,
+          passphraseWrapDigest: await cofferCrypto.wrapDigest(wrapped),
+        };
+        const signing = await cofferCrypto.unwrapPrivateKey(masterKey, bundle.privateKeys.signing!, userId, 'signing');
         const response = await fetch('/api/account/passphrase', {
           method: 'PUT',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ passphraseWrap: { ...params, wrapped } }),
+          body: JSON.stringify({
+            passphraseWrap: { ...params, wrapped },
+            keySet: await cofferCrypto.signKeySet(next, signing),
+          }),
         });
         if (response.status !== 204) throw new Error(`PUT /api/account/passphrase: ${response.status}`);
       },
