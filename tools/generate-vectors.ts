@@ -48,6 +48,7 @@ import { patternBytes, VECTOR_PATTERN } from '../tests/vectors/pattern.ts';
 import { accountSealedTexts, accountVectors } from './vectors/account-vectors.ts';
 import { deterministicRandom, seededJwk, TIMESTAMP } from './vectors/deterministic.ts';
 import { keptSignature } from './vectors/kept-signature.ts';
+import { keySetVectors, type KeySetVector } from './vectors/key-set-vectors.ts';
 import { sealedTextVector } from './vectors/sealed-text-vector.ts';
 import { exportVectors } from './vectors/export-vectors.ts';
 import { metadataVectors, thumbnailVectors } from './vectors/tree-vectors.ts';
@@ -214,6 +215,7 @@ const previous = existsSync(out)
   ? (JSON.parse(readFileSync(out, 'utf8')) as {
       grant?: GrantVector[];
       nodeAuthor?: NodeAuthorVector[];
+      keySet?: KeySetVector[];
       requestTerms?: { name: string; signedBytes: string; signature: string }[];
     })
   : {};
@@ -483,13 +485,14 @@ const vectors = {
   thumbnail,
   requestTerms,
   nodeAuthor,
+  keySet: await keySetVectors(previous.keySet),
   exportArchive,
 };
 writeFileSync(out, JSON.stringify(vectors, null, 1) + '\n');
 console.log(
   `wrote ${stream.length} stream, ${wrap.length} wrap, ${sealedText.length} sealed-text, ${passphrase.length} passphrase, ${grant.length} grant, ` +
     `${link.length} link, ${requestSeal.length} request-seal, ${account.length} account, ${metadata.length} metadata, ` +
-    `${thumbnail.length} thumbnail, ${requestTerms.length} request-terms, ${nodeAuthor.length} node-author and ${exportArchive.length} export-archive vectors ` +
+    `${thumbnail.length} thumbnail, ${requestTerms.length} request-terms, ${nodeAuthor.length} node-author, ${vectors.keySet.length} key-set and ${exportArchive.length} export-archive vectors ` +
     `to ${out.pathname}`,
 );
 

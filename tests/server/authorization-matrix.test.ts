@@ -17,7 +17,7 @@ import { makeLink, type TestLink } from './link-client.ts';
 import { anonymous, beginRequestUpload, makeRequestLink, requestUploadBody } from './request-client.ts';
 import { appRoutes, makeVictim, type Victim } from './victim.ts';
 import { DATABASE_KINDS } from '../../tools/harness/test-databases.ts';
-import { encodeBase64url } from '../../shared/crypto/index.ts';
+import { encodeBase64url, keySetStatement } from '../../shared/crypto/index.ts';
 
 interface Row {
   /** Needs no session (signing up and in): only checked not to fail with a server error. */
@@ -57,6 +57,22 @@ const LINK_STATES: LinkState[] = ['valid', 'expired', 'exhausted', 'revoked', 'w
 /** The answer of a link route that needs the token: the link's state is told only to its holder. */
 const LINK_REFUSALS = { expired: 410, exhausted: 410, revoked: 410, wrongToken: 403 } as const;
 
+/** A well-formed key set of `accountId`, version 1: the server reads its account and version, never its signature. */
+const keySetNaming = (accountId: string) => {
+  const key = encodeBase64url(new Uint8Array(91), { padding: false });
+  const statement = keySetStatement({
+    accountId,
+    version: 1,
+    publicKeys: { sharing: key, signing: key },
+    passkeys: [],
+    passphraseWrapDigest: null,
+    recoveryWrapDigest: null,
+  });
+  return {
+    statement: encodeBase64url(statement, { padding: false }),
+    signature: encodeBase64url(new Uint8Array(64), { padding: false }),
+  };
+};
 const someBytes = () => encodeBase64url(crypto.getRandomValues(new Uint8Array(120)));
 
 /** Random bytes in the form of a Fernet token (version byte 0x80, a token's length), as a rotation's wraps must be. */
@@ -135,6 +151,11 @@ const MATRIX: Record<string, Row> = {
   },
   'DELETE /api/account/passkeys/:credentialId': { asOther: 403 },
   'PUT /api/account/recovery': { asOther: 403 },
+  // A key set naming the victim's account, sent by another: refused as not the caller's, and nothing is written.
+  'PUT /api/account/key-set': {
+    request: (v) => ({ path: '/api/account/key-set', init: send('PUT', keySetNaming(v.user)) }),
+    asOther: 400,
+  },
   'PUT /api/account/passphrase': { asOther: 403 },
   'GET /api/account/sessions': { asOther: 200 },
   'DELETE /api/account/sessions/:sessionId': {
