@@ -73,8 +73,11 @@ interface DetailsByType {
   'admin-sessions-ended': AdminDetails & { targetUserId: string; endedSessions: number };
   /** A scheduled backup by the server (no account): the snapshot's id, its size, and how many snapshots were pruned. */
   'backup-succeeded': { snapshot: string; sizeBytes: number; durationMs: number; pruned: number };
-  /** Why it failed, as the error said it (a path or a bucket, never a secret: the S3 keys are never in one). */
-  'backup-failed': { error: string; durationMs: number };
+  /**
+   * Why it failed, as the error said it (a path or a bucket, never a secret: the S3 keys are never in one); for a run
+   * whose process stopped, its due time and last heartbeat in place of how long it took.
+   */
+  'backup-failed': { error: string; durationMs: number } | { error: string; dueAt: string; lastHeartbeatAt: string };
 }
 
 /**

@@ -4,9 +4,10 @@
  * database exactly one insert succeeds, on Postgres and PGlite alike), then writes a snapshot as `coffer backup` does
  * (server/backup/write-snapshot.ts), prunes to BACKUP_KEEP, and records how it ended: in its row (for /metrics and the
  * admin screen), in the audit log, and, when it failed, in the error log. A due time missed while no server ran is
- * caught up once at the next start.
+ * caught up once at the next start. While it runs, the process refreshes its row's heartbeat; a running row whose
+ * heartbeat stopped was left by a process that died, and the next run records it as failed instead of waiting on it.
  */
-import { and, eq, gt, ne } from 'drizzle-orm';
+import { and, eq, gt, lte, ne } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { audit } from '../auth/audit.ts';
 import type { BlobStore } from '../blobs/blob-store.ts';
@@ -31,8 +32,20 @@ export interface ScheduledBackupDeps {
 export type BackupOutcome =
   { status: 'succeeded'; snapshot: string; sizeBytes: number; pruned: string[] } | { status: 'failed'; error: string };
 
-/** A run still marked running after this long is taken for one whose process died, and no longer holds others off. */
-const RUNNING_AT_MOST_MS = 24 * 60 * 60 * 1000;
+/**
+ * How often a running backup refreshes its heartbeat: one small update a minute costs the database nothing, and keeps
+ * the wait after a crash to minutes.
+ */
+const HEARTBEAT_EVERY_MS = 60 * 1000;
+
+/**
+ * A running row whose heartbeat is older than this was left by a process that stopped. Several missed beats, not one,
+ * so that a slow database or a busy process is not taken for a dead one: a second backup into the same place while
+ * the first still runs could prune blobs the first is about to name in its manifest.
+ */
+const STALE_AFTER_MS = 5 * HEARTBEAT_EVERY_MS;
+
+const STOPPED_ERROR = 'the server process that ran this backup stopped before it finished';
 
 /** Audit events of the server's own doing carry this in place of a request. */
 const SCHEDULER_ORIGIN = { requestId: 'backup-schedule', clientAddress: 'local' };
@@ -47,12 +60,19 @@ export async function runDueBackup(deps: ScheduledBackupDeps): Promise<BackupOut
   const id = crypto.randomUUID();
   const claimed = await db
     .insert(backupRuns)
-    .values({ id, dueAt, startedAt, status: 'running' })
+    .values({ id, dueAt, startedAt, heartbeatAt: startedAt, status: 'running' })
     .onConflictDoNothing({ target: backupRuns.dueAt })
     .returning({ id: backupRuns.id });
   if (claimed.length === 0) return undefined;
   const started = performance.now();
-  const outcome = await backUp(deps, id, startedAt);
+  const heartbeat = setInterval(() => void beat(deps, id), HEARTBEAT_EVERY_MS);
+  heartbeat.unref();
+  let outcome: BackupOutcome;
+  try {
+    outcome = await backUp(deps, id, startedAt);
+  } finally {
+    clearInterval(heartbeat);
+  }
   const durationMs = Math.round(performance.now() - started);
   const finishedAt = now();
   if (outcome.status === 'succeeded') {
@@ -92,8 +112,47 @@ export async function runDueBackup(deps: ScheduledBackupDeps): Promise<BackupOut
   return outcome;
 }
 
+/** Tells other processes this run is alive; a beat that fails is logged, and the next one tries again. */
+async function beat(deps: ScheduledBackupDeps, id: string): Promise<void> {
+  try {
+    await deps.db
+      .update(backupRuns)
+      .set({ heartbeatAt: deps.now() })
+      .where(and(eq(backupRuns.id, id), eq(backupRuns.status, 'running')));
+  } catch (error) {
+    deps.logger.warn({ err: error }, 'scheduled backup: its heartbeat could not be written');
+  }
+}
+
+/** Records as failed the running rows whose heartbeat stopped, each once even when several processes look at once. */
+async function failStoppedRuns(deps: ScheduledBackupDeps, id: string, at: Date): Promise<void> {
+  const stopped = await deps.db
+    .update(backupRuns)
+    .set({ status: 'failed', finishedAt: at, error: STOPPED_ERROR })
+    .where(
+      and(
+        eq(backupRuns.status, 'running'),
+        ne(backupRuns.id, id),
+        lte(backupRuns.heartbeatAt, new Date(at.getTime() - STALE_AFTER_MS)),
+      ),
+    )
+    .returning({ dueAt: backupRuns.dueAt, heartbeatAt: backupRuns.heartbeatAt });
+  for (const run of stopped) {
+    const details = { dueAt: run.dueAt.toISOString(), lastHeartbeatAt: run.heartbeatAt.toISOString() };
+    await audit(deps.db, {
+      type: 'backup-failed',
+      userId: null,
+      origin: SCHEDULER_ORIGIN,
+      at,
+      details: { error: STOPPED_ERROR, ...details },
+    });
+    deps.logger.error({ destination: deps.backup.name, error: STOPPED_ERROR, ...details }, 'scheduled backup FAILED');
+  }
+}
+
 async function backUp(deps: ScheduledBackupDeps, id: string, startedAt: Date): Promise<BackupOutcome> {
   const { db, backup } = deps;
+  await failStoppedRuns(deps, id, startedAt);
   // Two backups into one place at once could prune what the other is about to name in its manifest.
   const [earlier] = await db
     .select({ dueAt: backupRuns.dueAt })
@@ -102,7 +161,7 @@ async function backUp(deps: ScheduledBackupDeps, id: string, startedAt: Date): P
       and(
         eq(backupRuns.status, 'running'),
         ne(backupRuns.id, id),
-        gt(backupRuns.startedAt, new Date(startedAt.getTime() - RUNNING_AT_MOST_MS)),
+        gt(backupRuns.heartbeatAt, new Date(startedAt.getTime() - STALE_AFTER_MS)),
       ),
     )
     .limit(1);

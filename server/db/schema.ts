@@ -534,6 +534,8 @@ export const backupRuns = pgTable(
     id: uuid('id').primaryKey(),
     dueAt: at('due_at').notNull().unique(),
     startedAt: at('started_at').notNull(),
+    /** Refreshed while the run goes on: a running row whose heartbeat is old was left by a process that stopped. */
+    heartbeatAt: at('heartbeat_at').notNull(),
     finishedAt: at('finished_at'),
     status: text('status', { enum: ['running', 'succeeded', 'failed'] }).notNull(),
     /** The snapshot's id in the backup place, once written. */

@@ -1,11 +1,13 @@
 /**
  * The server killed (SIGKILL) in the middle of its scheduled backup: some blobs copied, no manifest written. The
  * half-written snapshot is never taken for a good one (`coffer backup verify` refuses any snapshot folder it left),
- * the next backup succeeds and verifies, every file stored before is intact and fsck is clean.
+ * the killed run is recorded as failed and does not hold off the next scheduled backup, which succeeds and verifies,
+ * as does a `coffer backup` by hand; every file stored before is intact and fsck is clean.
  */
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCoffer } from '../instance-process.ts';
 import { createPostgresDatabase } from '../../tools/harness/test-databases.ts';
@@ -38,7 +40,7 @@ describe('the server killed during its scheduled backup', { timeout: 180_000 }, 
     await rm(work, { recursive: true, force: true });
   });
 
-  it('leaves no snapshot that verifies, and the next backup succeeds', async () => {
+  it('leaves no snapshot that verifies, and the next scheduled backup succeeds', async () => {
     // The backup due now starts as the server starts; it is killed once its first blob has arrived.
     Object.assign(coffer.env, { BACKUP_DIR: dest, BACKUP_SCHEDULE: '1h', BACKUP_KEEP: '2' });
     await coffer.start();
@@ -52,7 +54,28 @@ describe('the server killed during its scheduled backup', { timeout: 180_000 }, 
       expect(verified.status, verified.stdout).not.toBe(0);
     }
 
-    await coffer.start();
+    // An hour passes before the next due time: the killed run's times move an hour back, so the restarted server's
+    // scheduler finds the backup due now unclaimed and the killed run's heartbeat long stopped, without waiting.
+    const sql = postgres(database.url, { max: 1, onnotice: () => undefined });
+    try {
+      const killed = await sql<{ id: string }[]>`
+        update backup_runs set due_at = due_at - interval '1 hour', started_at = started_at - interval '1 hour',
+          heartbeat_at = heartbeat_at - interval '1 hour'
+        where status = 'running' returning id`;
+      expect(killed).toHaveLength(1);
+      await coffer.start();
+      const runs = () => sql<{ id: string; status: string; snapshot: string | null; error: string | null }[]>`
+        select id, status, snapshot, error from backup_runs order by due_at`;
+      await expect.poll(async () => (await runs())[1]?.status, { interval: 100, timeout: 60_000 }).toBe('succeeded');
+      const [stopped, next] = await runs();
+      expect(stopped).toMatchObject({ id: killed[0]!.id, status: 'failed' });
+      expect(stopped?.error).toContain('process that ran this backup stopped');
+      const scheduled = await runCoffer(['backup', 'verify', join(dest, 'snapshots', next!.snapshot!)], {});
+      expect(scheduled.status, scheduled.stderr).toBe(0);
+    } finally {
+      await sql.end();
+    }
+
     await coffer.expectEveryFileIntact();
     const backup = await runCoffer(['backup', dest, '--json'], coffer.env);
     expect(backup.status, backup.stderr).toBe(0);

@@ -3,7 +3,8 @@
  * calls the scheduler's own step for the due time (no waiting). A backup runs once per due time, `coffer backup
  * verify` passes on its snapshot, BACKUP_KEEP prunes snapshots and the blobs only they held, a destination that cannot
  * be written is reported in /metrics, the audit log, the error log and the admin API, two processes on one database
- * run one backup, and a bucket on a real Ceph RGW works as a destination.
+ * run one backup, a run whose process still beats holds the next one off while one whose process stopped beating is
+ * recorded as failed and holds nothing off, and a bucket on a real Ceph RGW works as a destination.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -11,10 +12,13 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdminBackupsResponse, SecurityEventsResponse } from '../../shared/api/responses.ts';
 import { runDueBackup, type ScheduledBackupDeps } from '../../server/backup/scheduled-backup.ts';
+import { dueAtOrBefore } from '../../server/backup/schedule.ts';
 import { loadConfig, type BackupConfig } from '../../server/config.ts';
+import { backupRuns } from '../../server/db/schema.ts';
 import { createLogger } from '../../server/http/request-log.ts';
 import { revisionPrefix } from '../../server/uploads/segments.ts';
 import { createBucket, startCephRgw, type CephRgw } from '../../tools/harness/ceph-rgw.ts';
@@ -209,6 +213,50 @@ describe.each(DATABASE_KINDS)('scheduled backups on %s', (kind) => {
     // One new snapshot, one pruned (BACKUP_KEEP is 2).
     expect(after).toHaveLength(2);
     expect(after.filter((id) => !before.includes(id))).toHaveLength(1);
+  });
+
+  // A run of another process, as it stands in the database: claimed half an hour after a due time (so never one the
+  // scheduler claims) and still beating now.
+  const otherRunId = crypto.randomUUID();
+
+  it('holds the next due backup off while another process still runs one and beats', async () => {
+    it_.h.clock.now = new Date(it_.h.clock.now.getTime() + HOUR);
+    const now = it_.h.clock.now;
+    const otherDueAt = new Date(dueAtOrBefore(backup.schedule, now).getTime() - HOUR / 2);
+    await it_.h.db
+      .insert(backupRuns)
+      .values({ id: otherRunId, dueAt: otherDueAt, startedAt: now, heartbeatAt: now, status: 'running' });
+    const outcome = await runDueBackup(it_.deps());
+    expect(outcome).toEqual({
+      status: 'failed',
+      error: `skipped: the backup due at ${otherDueAt.toISOString()} is still running`,
+    });
+  });
+
+  it('records a run whose process stopped beating as failed, and runs the next due backup', async () => {
+    // The other process was killed: its heartbeat stays where it was while the hours pass.
+    it_.h.clock.now = new Date(it_.h.clock.now.getTime() + HOUR);
+    const outcome = await runDueBackup(it_.deps());
+    expect(outcome?.status, JSON.stringify(outcome)).toBe('succeeded');
+    const newest = (await snapshotsIn()).at(-1)!;
+    const verified = await verify(join(dir, 'snapshots', newest));
+    expect(verified.status, verified.out).toBe(0);
+
+    const [stopped] = await it_.h.db.select().from(backupRuns).where(eq(backupRuns.id, otherRunId));
+    expect(stopped?.status).toBe('failed');
+    expect(stopped?.error).toContain('process that ran this backup stopped');
+    const answer = await status();
+    expect(answer.lastRun?.status).toBe('succeeded');
+    expect(answer.lastFailure?.error).toBe(stopped?.error);
+    expect(await metricValue(it_.h, 'coffer_backup_last_failure_timestamp_seconds')).toBe(
+      it_.h.clock.now.getTime() / 1000,
+    );
+    const [event] = await auditOf('backup-failed');
+    expect(event?.details).toMatchObject({ error: stopped?.error, dueAt: stopped?.dueAt.toISOString() });
+    // The next look finds nothing left to record.
+    it_.h.clock.now = new Date(it_.h.clock.now.getTime() + HOUR);
+    expect((await runDueBackup(it_.deps()))?.status).toBe('succeeded');
+    expect(await auditOf('backup-failed')).toHaveLength(3);
   });
 });
 
