@@ -20,6 +20,8 @@ const EXPLAINED = {
   'request_links.encrypted_label': "sealed by the owner's client under the master key",
   'wrapped_keys.wrapped': 'a Fernet token under the passkey, passphrase, recovery or master key',
   'credentials.encrypted_label': 'encrypted by the client',
+  'users.key_set': "the account's signed key set: public keys and digests of wrapped keys, no key itself",
+  'users.key_set_version': 'the signed key set version, a counter',
 } as const;
 
 describe.each(DATABASE_KINDS)('schema on %s', (kind) => {
