@@ -287,8 +287,9 @@ export async function fingerprintText(publicKeys: readonly Uint8Array[]): Promis
 }
 
 /**
- * Throws PUBLIC_KEY_MISMATCH unless `publicKeys` are the keys whose fingerprint a link's fragment carries, naming both
- * fingerprints in words, so that a substituted key stops the work before anything is sealed to it.
+ * Throws PUBLIC_KEY_MISMATCH unless `publicKeys` are the keys whose fingerprint an address's fragment carries (a
+ * request link's, a contact card's), naming both fingerprints in words, so that a substituted key stops the work
+ * before anything is sealed to it or the contact is kept.
  */
 export async function checkKeyFingerprint(publicKeys: readonly Uint8Array[], expected: string): Promise<void> {
   const actual = await keyFingerprint(publicKeys);
@@ -301,14 +302,14 @@ export async function checkKeyFingerprint(publicKeys: readonly Uint8Array[], exp
   if (!wanted || wanted.length !== actual.length) {
     throw new CofferCryptoError(
       'PUBLIC_KEY_MISMATCH',
-      `a key fingerprint is ${actual.length} bytes of base64url, the link carries ${JSON.stringify(expected.slice(0, 80))}`,
+      `a key fingerprint is ${actual.length} bytes of base64url, the address carries ${JSON.stringify(expected.slice(0, 80))}`,
     );
   }
   if (wanted.some((byte, i) => byte !== actual[i])) {
     const words = (digest: Uint8Array) => Array.from(digest.subarray(0, FINGERPRINT_WORDS), (b) => WORDLIST[b]!);
     throw new CofferCryptoError(
       'PUBLIC_KEY_MISMATCH',
-      `the server sent public keys with the fingerprint "${words(actual).join(' ')}", but the link expects "${words(wanted).join(' ')}": the keys were substituted, do not upload`,
+      `the server sent public keys with the fingerprint "${words(actual).join(' ')}", but the address you opened expects "${words(wanted).join(' ')}": the keys were substituted`,
     );
   }
 }

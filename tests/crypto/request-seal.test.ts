@@ -86,7 +86,7 @@ describe('request-link seals', () => {
     await expectCode(
       sealRequestFileKey(substitute, fingerprint, generateNodeKey(), place),
       'PUBLIC_KEY_MISMATCH',
-      new RegExp(`fingerprint "${servedWords}", but the link expects "${expectedWords}"`),
+      new RegExp(`fingerprint "${servedWords}", but the address you opened expects "${expectedWords}"`),
     );
     // Only the sharing key swapped, the signing key kept: still another fingerprint.
     await expectCode(
