@@ -50,8 +50,9 @@ describe('file manager in Chromium', () => {
     await row(name).getByRole('button', { name: label, exact: true }).click();
   };
   /** Waits for every upload to finish, then clears the panel, which would otherwise cover the list's last rows. */
-  const waitForUploads = async () => {
-    await page.getByRole('heading', { name: 'Uploads complete' }).waitFor();
+  /** `timeout` for the large files, whose encryption on a machine busy with other suites takes longer. */
+  const waitForUploads = async (timeout = 30_000) => {
+    await page.getByRole('heading', { name: 'Uploads complete' }).waitFor({ timeout });
     await page.getByRole('button', { name: 'Clear finished' }).click();
   };
   /** Holds every segment request back a little, so that an upload is still under way when the test acts. */
@@ -519,10 +520,10 @@ describe('file manager in Chromium', () => {
       expect((await page.getByRole('status').textContent())?.trim()).toBe('1 upload stopped');
     });
     await page.getByRole('button', { name: 'Resume paused-video.bin' }).click();
-    await waitForUploads();
+    await waitForUploads(90_000);
     const bytes = await downloaded(() => action('paused-video.bin', 'Download'));
     expect(bytes.equals(original)).toBe(true);
-  });
+  }, 150_000);
 
   it('goes on uploading while the app is locked, and shows how far without naming the file', async () => {
     const original = randomBytes(24 * 1024 * 1024);
