@@ -8,6 +8,8 @@
 import type { ChildrenResponse, PathResponse, RecentResponse, TrashResponse } from '$shared/api/responses.ts';
 import { api } from '../api.ts';
 import type { KeyRing, Opened } from './key-ring.ts';
+import { checkManifest, manifestWarnings } from '../integrity/folder-manifest-check.ts';
+import type { SeenVersions } from '../integrity/seen-versions.ts';
 import { checkAuthors, type AuthorRules } from './node-authors.ts';
 import type { OpenNode } from './node-records.ts';
 import { TamperedNodeError } from './open-record.ts';
@@ -16,12 +18,25 @@ export type { Opened } from './key-ring.ts';
 
 /**
  * A folder's children. Given the rules of who may write there (author-rules.ts), each signed child is shown only if
- * its author's signature verifies, and names its author (node-authors.ts); without them no author is named.
+ * its author's signature verifies, and names its author (node-authors.ts); without them no author is named. Given
+ * also this device's memory of the versions it has seen, the listing is checked against the folder's signed manifest
+ * (folder-manifest-check.ts): a child it does not name as listed is refused, and `warnings` say, in plain words, when
+ * the server showed an older state of the folder or left out children the manifest names.
  */
-export async function listChildren(ring: KeyRing, folderId: string, authors?: AuthorRules): Promise<Opened> {
-  const { children } = await api<ChildrenResponse>('GET', `/api/nodes/${folderId}/children`);
+export async function listChildren(
+  ring: KeyRing,
+  folderId: string,
+  authors?: AuthorRules,
+  seen?: SeenVersions,
+): Promise<Opened & { warnings: string[] }> {
+  const { children, manifest } = await api<ChildrenResponse>('GET', `/api/nodes/${folderId}/children`);
   const opened = await ring.openChildren(folderId, children);
-  return authors ? checkAuthors(opened, children, authors) : opened;
+  if (!authors) return { ...opened, warnings: [] };
+  const checked = await checkAuthors(opened, children, authors);
+  const ownerId = ring.ownerOf(folderId);
+  if (!seen || !ownerId) return { ...checked, warnings: [] };
+  const findings = await checkManifest({ id: folderId, ownerId, records: children, manifest }, checked, authors, seen);
+  return { opened: findings.opened, refused: findings.refused, warnings: manifestWarnings(findings) };
 }
 
 /**

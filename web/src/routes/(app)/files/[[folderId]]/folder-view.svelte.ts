@@ -7,6 +7,7 @@ import { authorRules } from '$lib/files/author-rules.ts';
 import { drive } from '$lib/files/drive.svelte.ts';
 import { listChildren, openPath } from '$lib/files/folder-listing.ts';
 import type { OpenNode } from '$lib/files/node-records.ts';
+import { openSeenVersions } from '$lib/integrity/seen-versions.ts';
 import { requestLinkLabels } from '$lib/requests/owner-requests.ts';
 import type { GrantRole } from '$shared/crypto/index.ts';
 
@@ -23,6 +24,8 @@ export class FolderView {
   children = $state.raw<OpenNode[]>([]);
   /** Children that failed their integrity check and are not shown. */
   refused = $state(0);
+  /** What the folder's signed manifest says the server left out or rolled back, in plain words. */
+  warnings = $state.raw<string[]>([]);
   loading = $state(true);
   error = $state('');
   sortKey = $state<SortKey>('name');
@@ -111,7 +114,8 @@ export class FolderView {
         ownerId: folder.ownerId,
         share,
       });
-      const { opened, refused } = await listChildren(ring, folder.id, authors);
+      const seen = openSeenVersions(accountState.account!.userId);
+      const { opened, refused, warnings } = await listChildren(ring, folder.id, authors, seen);
       if (load !== this.#loads) return;
       // A refresh of the same folder (uploads land in it every second during a large one) keeps the selection.
       // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a local lookup, not state
@@ -122,6 +126,7 @@ export class FolderView {
       this.role = share?.role ?? 'owner';
       this.children = opened;
       this.refused = refused.length;
+      this.warnings = warnings;
       await this.#loadRequestLabels(opened);
     } catch (error) {
       if (load !== this.#loads) return;
