@@ -184,6 +184,23 @@ def check_folder_manifest(vector: dict) -> None:
                  lambda: coffer.verify_folder_manifest(older, coffer.spki(writer.public_key())))
 
 
+def check_key_set(vector: dict) -> None:
+    signing = coffer.spki(coffer.import_jwk_private(vector["signingKey"]).public_key())
+    account_id = vector["keySet"]["accountId"]
+    signed = {"statement": vector["statement"], "signature": vector["signature"]}
+    verified = coffer.verify_key_set(signed, account_id, signing)
+    expect("key set", verified["keySet"], vector["keySet"])
+    expect("signed bytes", verified["signedBytes"], vector["signedBytes"])
+    expect("statement", b64text(coffer.canonical_key_set(vector["keySet"]), padding=False), vector["statement"])
+    for case in vector["refused"]:
+        try:
+            coffer.verify_key_set({"statement": case["statement"], "signature": vector["signature"]}, account_id, signing)
+        except CofferError as error:
+            expect(f"refused {case['name']}", error.code, case["code"])
+        else:
+            raise AssertionError(f"the key set with {case['name']} was accepted")
+
+
 def check_request_terms(vector: dict) -> None:
     owner = coffer.import_jwk_private(vector["ownerSigningKey"])
     terms = {name: vector[name] for name in ("requestLinkId", "ownerId", "folderId", "message", "signature")}
@@ -358,6 +375,7 @@ CHECKS = {
     "requestTerms": check_request_terms,
     "nodeAuthor": check_node_author,
     "folderManifest": check_folder_manifest,
+    "keySet": check_key_set,
     "exportArchive": check_export_archive,
 }
 

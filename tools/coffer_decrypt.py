@@ -24,7 +24,7 @@ Usage:
         < signed-node.json
     python3 tools/coffer_decrypt.py verify-manifest --writer-key <base64url SPKI>
         < signed-folder.json
-    python3 tools/coffer_decrypt.py export-open ARCHIVE --recovery-code CODE OUT_DIR
+    python3 tools/coffer_decrypt.py export-open ARCHIVE (--recovery-code-file PATH|- | --recovery-code CODE) OUT_DIR
 
 Reads a Coffer stream (spec section 3) on stdin and writes the plaintext on
 stdout, one chunk at a time, in constant memory. On failure it prints one line
@@ -49,6 +49,9 @@ verify-manifest reads a folder manifest with its place (spec 5.3: {"folderId",
 "ownerId", "manifest": {...}}, as in the folderManifest vectors) and checks it
 with the writer's signing public key; it prints the signed bytes, the version,
 the writer and the ids of the children it names.
+verify-key-set reads an account's signed key set (spec 4.8: {"statement",
+"signature"}, as the account bundle's keySet) and checks it with the account's
+signing public key; it prints what it states and the signed bytes in hex.
 
 open-account reads an account bundle (the JSON the server returns at sign-in:
 userId, recoveryWrap, passphraseWrap, privateKeys, publicKeys), opens the master
@@ -319,6 +322,7 @@ LABEL_NODE_AUTHOR = b"coffer/v1/node/author"
 NODE_AUTHOR_VERSION = 1
 LABEL_FOLDER_MANIFEST = b"coffer/v1/folder/manifest"
 FOLDER_MANIFEST_VERSION = 1
+LABEL_KEY_SET = b"coffer/v1/key-set"
 AUTHOR_ACTIONS = ("create", "revise", "rename", "move", "restore", "rekey")
 GRANT_VERSION = 1
 # Spec 4.1: what a client accepts for Argon2id, and what new wraps use.
@@ -622,6 +626,91 @@ def verify_folder_manifest(signed_folder: dict, writer_spki: bytes) -> dict:
                           "the folder manifest does not verify with the writer's key") from None
     return {"signedBytes": signed.hex(), "folderId": folder["folderId"], "version": version,
             "writerId": manifest["writerId"], "children": sorted(entry["id"] for entry in manifest["children"])}
+
+
+_CREDENTIAL_ID = re.compile(r"[A-Za-z0-9_-]{1,1366}")
+
+
+def canonical_key_set(key_set: dict) -> bytes:
+    """Spec 4.8: the statement's one form: fields in order, passkeys sorted by credential id, no white space."""
+    ordered = {
+        "accountId": key_set["accountId"],
+        "version": key_set["version"],
+        "publicKeys": {"sharing": key_set["publicKeys"]["sharing"], "signing": key_set["publicKeys"]["signing"]},
+        "passkeys": [{"credentialId": p["credentialId"], "wrapDigest": p["wrapDigest"]}
+                     for p in sorted(key_set["passkeys"], key=lambda p: p["credentialId"].encode())],
+        "passphraseWrapDigest": key_set["passphraseWrapDigest"],
+        "recoveryWrapDigest": key_set["recoveryWrapDigest"],
+    }
+    return json.dumps(ordered, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _check_key_set_fields(key_set) -> None:
+    def malformed(what):
+        return CofferError("KEY_SET_MALFORMED", f"the key set is not well formed: {what}")
+
+    def sized(text, length):
+        if not isinstance(text, str) or text.endswith("="):
+            return False
+        try:
+            return len(b64decode(text, "a key set field")) == length
+        except CofferError:
+            return False
+
+    if not isinstance(key_set, dict):
+        raise malformed("its statement is not a JSON object")
+    if not isinstance(key_set.get("accountId"), str) or not _LOWER_UUID.fullmatch(key_set["accountId"]):
+        raise malformed("its accountId is not a lowercase UUID")
+    version = key_set.get("version")
+    if type(version) is not int or not 1 <= version <= 2**31 - 1:
+        raise malformed(f"its version is a whole number from 1 to 2^31-1, got {version!r}")
+    keys = key_set.get("publicKeys")
+    if not isinstance(keys, dict) or not sized(keys.get("sharing"), 91) or not sized(keys.get("signing"), 91):
+        raise malformed("its publicKeys are a sharing and a signing key of 91 bytes")
+    passkeys = key_set.get("passkeys")
+    if not isinstance(passkeys, list):
+        raise malformed("its passkeys are not a list")
+    for passkey in passkeys:
+        if not isinstance(passkey, dict) or not isinstance(passkey.get("credentialId"), str) \
+                or not _CREDENTIAL_ID.fullmatch(passkey["credentialId"]):
+            raise malformed("a passkey has no credentialId in base64url")
+        if passkey.get("wrapDigest") is not None and not sized(passkey["wrapDigest"], 32):
+            raise malformed("a passkey wrapDigest is not a SHA-256 digest or null")
+    if len({p["credentialId"] for p in passkeys}) != len(passkeys):
+        raise malformed("it names a passkey twice")
+    for name in ("passphraseWrapDigest", "recoveryWrapDigest"):
+        if key_set.get(name) is not None and not sized(key_set[name], 32):
+            raise malformed(f"its {name} is a SHA-256 digest or null")
+
+
+def verify_key_set(signed: dict, account_id: str, signing_spki: bytes) -> dict:
+    """Spec 4.8: the account's signing key signed this key set, in canonical form, for this account."""
+    if not isinstance(signed, dict):
+        raise CofferError("KEY_SET_MALFORMED", "a signed key set is {statement, signature}")
+    try:
+        statement = b64decode(signed.get("statement"), "statement")
+        signature = b64decode(signed.get("signature"), "signature")
+    except (CofferError, TypeError, AttributeError):
+        raise CofferError("KEY_SET_MALFORMED", "the key set's statement and signature are base64url") from None
+    if len(signature) != 64:
+        raise CofferError("KEY_SET_MALFORMED", f"the key set's signature is 64 bytes (r || s), got {len(signature)}")
+    try:
+        key_set = json.loads(statement.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise CofferError("KEY_SET_MALFORMED", "the key set's statement is not UTF-8 JSON") from None
+    _check_key_set_fields(key_set)
+    if canonical_key_set(key_set) != statement:
+        raise CofferError("KEY_SET_MALFORMED", "the key set's statement is not in canonical form")
+    signed_bytes = LABEL_KEY_SET + b"\x00" + statement
+    try:
+        key = serialization.load_der_public_key(signing_spki)
+        der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
+        key.verify(der, signed_bytes, ec.ECDSA(hashes.SHA256()))
+    except (InvalidSignature, ValueError, TypeError, AttributeError):
+        raise CofferError("KEY_SET_INVALID", "the key set is not signed by this account's signing key") from None
+    if key_set["accountId"] != account_id:
+        raise CofferError("KEY_SET_INVALID", f"the key set is account {key_set['accountId']}'s, not {account_id}'s")
+    return {"keySet": key_set, "signedBytes": signed_bytes.hex()}
 
 
 def link_keys(secret_text: str, link_id: str, password, cost) -> tuple:
@@ -1180,13 +1269,22 @@ def export_main(argv) -> int:
                                      description="Open an encrypted export archive (spec 7) with the recovery code "
                                                  "into a new directory.")
     parser.add_argument("archive")
-    parser.add_argument("--recovery-code", required=True)
+    way = parser.add_mutually_exclusive_group(required=True)
+    way.add_argument("--recovery-code-file", help="file holding the recovery code, or - for stdin")
+    way.add_argument("--recovery-code", help="the recovery code itself (other users of the machine may see it)")
     parser.add_argument("out_dir")
     args = parser.parse_args(argv)
     import zipfile
     try:
         try:
-            result = open_export_archive(args.archive, args.recovery_code, args.out_dir)
+            if args.recovery_code_file == "-":
+                recovery_code = sys.stdin.read().strip()
+            elif args.recovery_code_file:
+                with open(args.recovery_code_file, encoding="utf-8") as handle:
+                    recovery_code = handle.read().strip()
+            else:
+                recovery_code = args.recovery_code
+            result = open_export_archive(args.archive, recovery_code, args.out_dir)
         except zipfile.BadZipFile as e:
             # zipfile checks each entry's CRC-32 as it reads it, before the manifest's hash is compared.
             raise export_invalid(str(e)) from None
@@ -1241,6 +1339,9 @@ def sharing_main(argv) -> int:
     author.add_argument("--author-key", required=True, help="the author's signing public key, SPKI in base64url")
     manifest = commands.add_parser("verify-manifest", help="check a folder manifest (spec 5.3) read on stdin")
     manifest.add_argument("--writer-key", required=True, help="the writer's signing public key, SPKI in base64url")
+    key_set = commands.add_parser("verify-key-set", help="check an account's signed key set (spec 4.8) read on stdin")
+    key_set.add_argument("--account-id", required=True)
+    key_set.add_argument("--signing-key", required=True, help="the account's signing public key, SPKI in base64url")
     args = parser.parse_args(argv)
     try:
         text = sys.stdin.read()
@@ -1270,6 +1371,12 @@ def sharing_main(argv) -> int:
             except ValueError:
                 raise CofferError("FOLDER_MANIFEST_MALFORMED", "a signed folder is JSON") from None
             result = verify_folder_manifest(signed_folder, b64decode(args.writer_key, "the writer's key"))
+        elif args.command == "verify-key-set":
+            try:
+                signed_key_set = json.loads(text)
+            except ValueError:
+                raise CofferError("KEY_SET_MALFORMED", "a signed key set is JSON") from None
+            result = verify_key_set(signed_key_set, args.account_id, b64decode(args.signing_key, "the signing key"))
         elif args.command == "open-request-seal":
             with open(args.owner_key, encoding="utf-8") as handle:
                 owner = import_jwk_private(json.load(handle))

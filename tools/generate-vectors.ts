@@ -48,6 +48,7 @@ import { patternBytes, VECTOR_PATTERN } from '../tests/vectors/pattern.ts';
 import { accountSealedTexts, accountVectors } from './vectors/account-vectors.ts';
 import { deterministicRandom, seededJwk, TIMESTAMP } from './vectors/deterministic.ts';
 import { keptSignature } from './vectors/kept-signature.ts';
+import { keySetVectors, type KeySetVector } from './vectors/key-set-vectors.ts';
 import { sealedTextVector } from './vectors/sealed-text-vector.ts';
 import { exportVectors } from './vectors/export-vectors.ts';
 import { folderManifestVectors, type FolderManifestVector } from './vectors/folder-manifest-vectors.ts';
@@ -216,6 +217,7 @@ const previous = existsSync(out)
       grant?: GrantVector[];
       nodeAuthor?: NodeAuthorVector[];
       folderManifest?: FolderManifestVector[];
+      keySet?: KeySetVector[];
       requestTerms?: { name: string; signedBytes: string; signature: string }[];
     })
   : {};
@@ -487,13 +489,15 @@ const vectors = {
   requestTerms,
   nodeAuthor,
   folderManifest,
+  keySet: await keySetVectors(previous.keySet),
   exportArchive,
 };
 writeFileSync(out, JSON.stringify(vectors, null, 1) + '\n');
 console.log(
   `wrote ${stream.length} stream, ${wrap.length} wrap, ${sealedText.length} sealed-text, ${passphrase.length} passphrase, ${grant.length} grant, ` +
     `${link.length} link, ${requestSeal.length} request-seal, ${account.length} account, ${metadata.length} metadata, ` +
-    `${thumbnail.length} thumbnail, ${requestTerms.length} request-terms, ${nodeAuthor.length} node-author, ${folderManifest.length} folder-manifest and ${exportArchive.length} export-archive vectors ` +
+    `${thumbnail.length} thumbnail, ${requestTerms.length} request-terms, ${nodeAuthor.length} node-author, ${folderManifest.length} folder-manifest, ` +
+    `${vectors.keySet.length} key-set and ${exportArchive.length} export-archive vectors ` +
     `to ${out.pathname}`,
 );
 

@@ -1,8 +1,10 @@
 /**
- * `coffer export open ARCHIVE --recovery-code CODE OUT_DIR`: opens an encrypted export archive (docs/FORMAT.md section
- * 7) with the account's recovery code alone, without a server, into a new directory. A wrong code or an altered
+ * `coffer export open ARCHIVE --recovery-code-file PATH OUT_DIR`: opens an encrypted export archive (docs/FORMAT.md
+ * section 7) with the account's recovery code alone, without a server, into a new directory. A wrong code or an altered
  * archive is one line on stderr and a non-zero exit, and OUT_DIR is then not made.
  */
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import {
   EXPORT_ENTRIES,
@@ -15,13 +17,17 @@ import { Progress } from '../progress.ts';
 import { treeOutput } from './tree-output.ts';
 import { openZipArchive } from './zip-reader.ts';
 
-export const EXPORT_USAGE = `  coffer export open ARCHIVE --recovery-code CODE OUT_DIR [--json] [--quiet]
-                                             open an encrypted export archive made in the app into OUT_DIR (new)`;
+export const EXPORT_USAGE = `  coffer export open ARCHIVE --recovery-code-file PATH OUT_DIR [--json] [--quiet]
+                                             open an encrypted export archive made in the app into OUT_DIR (new);
+                                             PATH - reads the code on stdin; --recovery-code CODE gives it inline`;
+
+const USAGE_LINE = 'usage: coffer export open ARCHIVE (--recovery-code-file PATH | --recovery-code CODE) OUT_DIR';
 
 export class ExportUsageError extends Error {}
 
 const OPTIONS = {
   'recovery-code': { type: 'string' },
+  'recovery-code-file': { type: 'string' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
 } as const;
@@ -29,15 +35,34 @@ const OPTIONS = {
 export async function runExportCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   const [command, archive, out, ...rest] = positionals;
-  if (command !== 'open' || !archive || !out || rest.length > 0 || values['recovery-code'] === undefined) {
-    throw new ExportUsageError('usage: coffer export open ARCHIVE --recovery-code CODE OUT_DIR');
+  const inline = values['recovery-code'];
+  const file = values['recovery-code-file'];
+  if (command !== 'open' || !archive || !out || rest.length > 0 || (inline === undefined) === (file === undefined)) {
+    throw new ExportUsageError(USAGE_LINE);
   }
-  const opened = await openArchiveInto(archive, values['recovery-code'], out, values.quiet === true);
+  const recoveryCode = inline ?? (await readRecoveryCode(file!));
+  const opened = await openArchiveInto(archive, recoveryCode, out, values.quiet === true);
   process.stdout.write(
     (values.json
       ? JSON.stringify({ out, ...opened })
       : `${out}: ${opened.files} file(s) in ${opened.folders} folder(s), every one authenticated`) + '\n',
   );
+}
+
+/**
+ * The code from a file, or from the first line of stdin for `-` (asking for it at a terminal): a code given on the
+ * command line is seen by every user of the machine (the process list) and kept in the shell's history.
+ */
+async function readRecoveryCode(path: string): Promise<string> {
+  if (path !== '-') return (await readFile(path, 'utf8')).trim();
+  if (process.stdin.isTTY) process.stderr.write('Recovery code: ');
+  const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+  try {
+    for await (const line of lines) return line.trim();
+    return '';
+  } finally {
+    lines.close();
+  }
 }
 
 export async function openArchiveInto(

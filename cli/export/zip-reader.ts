@@ -54,7 +54,10 @@ function rangeStream(path: string, { start, size }: Entry): ReadableStream<Uint8
   return Readable.toWeb(createReadStream(path, { start, end: start + size - 1 })) as ReadableStream<Uint8Array>;
 }
 
+/** The zip's own numbers say where to read and how much, so they are held to the file's size before any allocation. */
 async function read(file: FileHandle, position: number, length: number): Promise<Uint8Array> {
+  const { size } = await file.stat();
+  if (position < 0 || position + length > size) throw exportInvalid('the zip ends early');
   const buffer = Buffer.alloc(length);
   const { bytesRead } = await file.read(buffer, 0, length, position);
   if (bytesRead !== length) throw exportInvalid('the zip ends early');

@@ -10,13 +10,14 @@ import type {
   PasskeysResponse,
   RegistrationOptionsResponse,
 } from '../../shared/api/responses.ts';
-import { decodeBase64url, encodeBase64url } from '../../shared/crypto/index.ts';
+import { decodeBase64url, encodeBase64url, type SignedKeySet } from '../../shared/crypto/index.ts';
 import { accountRows, requireOwnChallenge, type Actor } from '../access/policy.ts';
 import { prfWrapRow, WRAP_PURPOSES } from '../auth/account-keys.ts';
 import { audit, requestOrigin, type RequestOrigin } from '../auth/audit.ts';
 import { consumeChallenge, issueChallenge } from '../auth/challenges.ts';
 import { registrationOptions, verifyRegistration } from '../auth/passkey-ceremonies.ts';
 import { isUniqueViolation } from '../db/errors.ts';
+import { storeNextKeySet } from './key-sets.ts';
 import { credentials, sessions, wrappedKeys } from '../db/schema.ts';
 import type { ServerDeps } from '../deps.ts';
 import type { AuthEnv } from '../http/auth.ts';
@@ -82,6 +83,7 @@ export async function addPasskey(
       if (request.prfWrap) {
         await tx.insert(wrappedKeys).values(prfWrapRow(actor.userId, credential.id, request.prfWrap));
       }
+      await storeNextKeySet(tx, actor, request.keySet);
       await audit(tx, {
         type: 'passkey-added',
         userId: actor.userId,
@@ -116,6 +118,7 @@ export async function removePasskey(
   { db, now }: ServerDeps,
   actor: Actor,
   credentialId: string,
+  keySet: SignedKeySet | undefined,
   origin: RequestOrigin,
 ): Promise<string[]> {
   return db.transaction(async (tx) => {
@@ -142,6 +145,7 @@ export async function removePasskey(
       .returning({ id: sessions.id });
     // Its PRF wrap goes with it (foreign key, on delete cascade).
     await tx.delete(credentials).where(eq(credentials.id, credentialId));
+    await storeNextKeySet(tx, actor, keySet);
     await audit(tx, {
       type: 'passkey-removed',
       userId: actor.userId,

@@ -1,6 +1,6 @@
 /** Replacing what unlocks the master key besides passkeys: the recovery code, the passphrase. */
 import { and, eq } from 'drizzle-orm';
-import type { NewRecoveryCode, PassphraseWrap } from '../../shared/api/auth-schemas.ts';
+import type { NewRecoveryCode, PassphraseRequest } from '../../shared/api/auth-schemas.ts';
 import { accountRows, type Actor } from '../access/policy.ts';
 import { passphraseWrapRow, WRAP_PURPOSES } from '../auth/account-keys.ts';
 import { audit, type RequestOrigin } from '../auth/audit.ts';
@@ -9,6 +9,7 @@ import { isUniqueViolation } from '../db/errors.ts';
 import { wrappedKeys } from '../db/schema.ts';
 import type { ServerDeps } from '../deps.ts';
 import { ApiError } from '../http/errors.ts';
+import { storeNextKeySet } from './key-sets.ts';
 
 export async function changeRecoveryCode(
   { db, now }: ServerDeps,
@@ -19,6 +20,7 @@ export async function changeRecoveryCode(
   try {
     await db.transaction(async (tx) => {
       await replaceRecoveryCode(tx, actor.userId, request);
+      await storeNextKeySet(tx, actor, request.keySet);
       await audit(tx, { type: 'recovery-changed', userId: actor.userId, origin, at: now() });
     });
   } catch (error) {
@@ -32,7 +34,7 @@ export async function changeRecoveryCode(
 export async function changePassphrase(
   { db, now }: ServerDeps,
   actor: Actor,
-  passphraseWrap: PassphraseWrap,
+  { passphraseWrap, keySet }: PassphraseRequest,
   origin: RequestOrigin,
 ): Promise<void> {
   await db.transaction(async (tx) => {
@@ -40,6 +42,7 @@ export async function changePassphrase(
       .delete(wrappedKeys)
       .where(and(accountRows.wrappedKeys(actor), eq(wrappedKeys.purpose, WRAP_PURPOSES.passphrase)));
     await tx.insert(wrappedKeys).values(passphraseWrapRow(actor.userId, passphraseWrap));
+    await storeNextKeySet(tx, actor, keySet);
     await audit(tx, { type: 'passphrase-changed', userId: actor.userId, origin, at: now() });
   });
 }

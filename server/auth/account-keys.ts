@@ -69,7 +69,10 @@ export async function accountBundle(db: Queryable, userId: string): Promise<Acco
   const actor = accountActor({ id: userId });
   const wraps = await db.select().from(wrappedKeys).where(accountRows.wrappedKeys(actor));
   const keys = await db.select().from(publicKeys).where(accountRows.publicKeys(actor));
-  const [account] = await db.select({ role: users.role, handle: users.handle }).from(users).where(eq(users.id, userId));
+  const [account] = await db
+    .select({ role: users.role, handle: users.handle, keySet: users.keySet })
+    .from(users)
+    .where(eq(users.id, userId));
   const only = (purpose: string) => wraps.find((wrap) => wrap.purpose === purpose);
   // Stored parameters were checked by the request schemas on the way in (passphraseWrapSchema, recoveryWrapSchema).
   const withParams = <T>(purpose: string) => {
@@ -94,5 +97,6 @@ export async function accountBundle(db: Queryable, userId: string): Promise<Acco
       signing: only(WRAP_PURPOSES.signingPrivate)?.wrapped ?? null,
     },
     publicKeys: Object.fromEntries(keys.map((key) => [key.purpose, encodeBase64url(key.publicKey)])),
+    keySet: account?.keySet ?? null,
   };
 }

@@ -12,6 +12,7 @@ import { credentials, publicKeys, users, wrappedKeys } from '../db/schema.ts';
 import type { ServerDeps } from '../deps.ts';
 import { startSession, type AuthEnv } from '../http/auth.ts';
 import { ApiError } from '../http/errors.ts';
+import { firstKeySetVersion } from '../accounts/key-sets.ts';
 import { accountBundle, signUpKeyRows } from './account-keys.ts';
 import { audit, requestOrigin } from './audit.ts';
 import { consumeChallenge, issueChallenge } from './challenges.ts';
@@ -44,6 +45,9 @@ export async function signUp(deps: ServerDeps, c: Context<AuthEnv>, request: Sig
         role: firstAdmin ? 'admin' : 'user',
         quotaBytes: admission.quotaBytes,
         recoveryVerifier: await recoveryVerifierHash(request.recoveryVerifier),
+        ...(request.keySet
+          ? { keySet: request.keySet, keySetVersion: firstKeySetVersion(accountId, request.keySet) }
+          : {}),
       });
       await markInviteUsedBy(tx, admission, accountId);
       await tx.insert(credentials).values({

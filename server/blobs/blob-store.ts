@@ -65,6 +65,13 @@ export class BlobSizeError extends Error {
   }
 }
 
+/** The store's service did not answer, or answered that it failed: a condition that passes, not a refusal. */
+export class BlobStoreUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`the blob store is unavailable: ${(cause as Error).message}`, { cause });
+  }
+}
+
 /** Keys are paths of lower-case letters, digits, '-', '_' and '.', separated by '/', never '..' or empty segments. */
 const KEY = /^(?:[a-z0-9_-][a-z0-9._-]*)(?:\/[a-z0-9_-][a-z0-9._-]*)*$/;
 

@@ -22,7 +22,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { CompletedPart } from '@aws-sdk/client-s3';
 import { checkBlobPrefix, checkBlobSize, checkByteRange } from './blob-arguments.ts';
-import { BlobSizeError, checkBlobKey } from './blob-store.ts';
+import { BlobSizeError, BlobStoreUnavailableError, checkBlobKey } from './blob-store.ts';
 import type { BlobStore, ByteRange } from './blob-store.ts';
 import { BodyReader } from './body-reader.ts';
 import { webStreamFromNode } from './web-stream-from-node.ts';
@@ -59,6 +59,17 @@ export function createS3BlobStore(config: S3BlobStoreConfig): BlobStore {
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+  // Outside the SDK's retries: what still fails after them is an outage when it is no answer or a server error.
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        throw isOutage(error) ? new BlobStoreUnavailableError(error) : error;
+      }
+    },
+    { step: 'initialize', name: 'blobStoreUnavailable' },
+  );
 
   async function putWhole(Key: string, reader: BodyReader, size: number): Promise<void> {
     // One byte more than declared, to notice a body that is too long.
@@ -199,4 +210,10 @@ export function createS3BlobStore(config: S3BlobStoreConfig): BlobStore {
       client.destroy();
     },
   };
+}
+
+/** A request the service never answered (refused, reset, timed out) or answered with a 5xx. */
+function isOutage(error: unknown): boolean {
+  if (error instanceof S3ServiceException) return error.$fault === 'server';
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string';
 }

@@ -24,6 +24,7 @@ import {
 import type { Grant } from '../../shared/crypto/grant.ts';
 import type { FolderManifestEntry } from '../../shared/crypto/folder-manifest.ts';
 import type { AuthorSignature } from '../../shared/crypto/node-author.ts';
+import type { SignedKeySet } from '../../shared/crypto/key-set.ts';
 
 const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
   dataType: () => 'bytea',
@@ -54,6 +55,12 @@ export const users = pgTable(
      * whatever the case. The only thing about the person the server keeps in the clear.
      */
     handle: text('handle'),
+    /**
+     * The account's latest key set (docs/FORMAT.md section 4.8), signed by the client, and its version, which only
+     * ever grows by one; both null for an account made before key sets, until its next unlock writes version 1.
+     */
+    keySet: jsonb('key_set').$type<SignedKeySet>(),
+    keySetVersion: integer('key_set_version'),
   },
   (t) => [uniqueIndex('users_handle_idx').on(sql`lower(${t.handle})`)],
 );

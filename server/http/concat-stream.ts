@@ -6,13 +6,17 @@
  */
 export type StreamSource = () => Promise<ReadableStream<Uint8Array> | Uint8Array>;
 
-export function concatStreams(sources: StreamSource[]): ReadableStream<Uint8Array> {
+/** A source, or a stream opened already (then cancelled with the rest if the reader never gets to it). */
+export type ConcatPart = StreamSource | ReadableStream<Uint8Array>;
+
+export function concatStreams(sources: ConcatPart[]): ReadableStream<Uint8Array> {
   let next = 0;
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   let upcoming: Promise<ReadableStream<Uint8Array> | Uint8Array> | undefined;
 
   const openNext = () => {
-    upcoming = sources[next++]?.();
+    const source = sources[next++];
+    upcoming = source instanceof ReadableStream ? Promise.resolve(source) : source?.();
     // Awaited when the reader gets there, or by closeAll; marked handled so an early failure is no crash.
     upcoming?.catch(() => undefined);
   };
@@ -22,6 +26,9 @@ export function concatStreams(sources: StreamSource[]): ReadableStream<Uint8Arra
     await reader?.cancel(reason).catch(() => undefined);
     const opened = await pending?.catch(() => undefined);
     if (opened instanceof ReadableStream) await opened.cancel(reason).catch(() => undefined);
+    for (const unread of sources.splice(next)) {
+      if (unread instanceof ReadableStream) await unread.cancel(reason).catch(() => undefined);
+    }
   };
 
   return new ReadableStream<Uint8Array>({

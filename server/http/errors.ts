@@ -1,11 +1,13 @@
 /**
  * The API's error contract: every failure is JSON `{ "error": { "code", "message" } }` with a 4xx status that says
- * whose fault it is. Unexpected failures are 500 with a request id and no detail, and are logged with that id.
+ * whose fault it is; a database that cannot be reached is 503 and a full disk 507 (outage-errors.ts). Unexpected
+ * failures are 500 with a request id and no detail, and are logged with that id.
  */
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { CofferCryptoError } from '../../shared/crypto/errors.ts';
+import { outageError } from './outage-errors.ts';
 
 export class ApiError extends Error {
   constructor(
@@ -25,6 +27,8 @@ export function errorBody(code: string, message: string) {
 
 export function handleError(error: Error, c: Context): Response {
   if (error instanceof ApiError) return c.json(errorBody(error.code, error.message), error.status, error.headers);
+  const outage = outageError(error);
+  if (outage) return c.json(errorBody(outage.code, outage.message), outage.status, outage.headers);
   // The server decodes only what clients send, so a decoding failure is the client's.
   if (error instanceof CofferCryptoError && error.code === 'BAD_BASE64') {
     return c.json(errorBody('BAD_ENCODING', error.message), 400);

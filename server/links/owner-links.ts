@@ -88,16 +88,21 @@ export async function editLink(
 ): Promise<LinkRecord> {
   const link = await authorizeOwnLink(db, actor, linkId);
   if (link.revokedAt) throw new ApiError(409, 'LINK_REVOKED', `link ${linkId} is revoked; make a new one`);
-  const [edited] = await db
-    .update(links)
-    .set({
-      ...(edit.encryptedLabel !== undefined ? { encryptedLabel: edit.encryptedLabel } : {}),
-      ...(edit.allowDownload !== undefined ? { allowDownload: edit.allowDownload } : {}),
-      ...(edit.downloadLimit !== undefined ? { downloadLimit: edit.downloadLimit } : {}),
-      ...(edit.expiresAt !== undefined ? { expiresAt: edit.expiresAt ? new Date(edit.expiresAt) : null } : {}),
-    })
-    .where(eq(links.id, link.id))
-    .returning();
+  const changes = {
+    ...(edit.encryptedLabel !== undefined ? { encryptedLabel: edit.encryptedLabel } : {}),
+    ...(edit.allowDownload !== undefined ? { allowDownload: edit.allowDownload } : {}),
+    ...(edit.downloadLimit !== undefined ? { downloadLimit: edit.downloadLimit } : {}),
+    ...(edit.expiresAt !== undefined ? { expiresAt: edit.expiresAt ? new Date(edit.expiresAt) : null } : {}),
+  };
+  // An update that sets nothing is not SQL: an empty edit is the client's mistake, said as such.
+  if (Object.keys(changes).length === 0) {
+    throw new ApiError(
+      400,
+      'NOTHING_TO_CHANGE',
+      'body: got no change; expected at least one of encryptedLabel, allowDownload, downloadLimit, expiresAt',
+    );
+  }
+  const [edited] = await db.update(links).set(changes).where(eq(links.id, link.id)).returning();
   return linkRecord(edited ?? link, now());
 }
 

@@ -79,6 +79,14 @@ export async function updateRequestLink(
 ): Promise<RequestLinkRecord> {
   const link = await authorizeOwnRequestLink(db, actor, linkId);
   if (link.revokedAt) throw new ApiError(410, 'LINK_REVOKED', `request link ${linkId} was revoked; make a new one`);
+  // An update that sets nothing is not SQL: an empty change is the client's mistake, said as such.
+  if (request.maxFiles === undefined && request.maxBytes === undefined && request.expiresAt === undefined) {
+    throw new ApiError(
+      400,
+      'NOTHING_TO_CHANGE',
+      'body: got no change; expected at least one of maxFiles, maxBytes, expiresAt',
+    );
+  }
   if (request.maxFiles !== undefined && request.maxFiles < link.fileCount) {
     throw new ApiError(
       409,

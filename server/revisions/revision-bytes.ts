@@ -41,9 +41,14 @@ async function chunkSources(
 ) {
   const layout = streamLayout(revision.chunkSize, revision.size, revision.chunkCount);
   const slices = segmentSlices(layout, await loadSegments(db, revision.id), start, end);
-  return slices.map((slice: SegmentSlice) => async () => {
+  const open = async (slice: SegmentSlice) => {
     const stream = await blobs.get(segmentKey(revision.id, slice.segment), { start: slice.start, end: slice.end });
     if (!stream) throw new Error(`segment ${slice.segment.firstIndex} of revision ${revision.id} is missing`);
     return stream;
-  });
+  };
+  // The first segment opens before the response starts: a blob store that is down then gets the request a 503
+  // (http/outage-errors.ts) instead of a 200 whose body breaks off.
+  const [first, ...rest] = slices;
+  if (!first) return [];
+  return [await open(first), ...rest.map((slice) => () => open(slice))];
 }

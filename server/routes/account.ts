@@ -6,8 +6,10 @@
 import { Hono, type Context } from 'hono';
 import {
   addPasskeySchema,
+  keySetSchema,
   newRecoveryCodeSchema,
   passphraseSchema,
+  removePasskeySchema,
   renamePasskeySchema,
   stepUpSchema,
 } from '../../shared/api/auth-schemas.ts';
@@ -16,6 +18,7 @@ import { auditQuerySchema } from '../../shared/api/audit-schemas.ts';
 import type { RemovedPasskeyResponse } from '../../shared/api/responses.ts';
 import { accountActor } from '../access/policy.ts';
 import { deleteOwnAccount } from '../accounts/account-deletion.ts';
+import { writeFirstKeySet } from '../accounts/key-sets.ts';
 import { documentKind, readDocument, writeDocument } from '../accounts/documents.ts';
 import { setHandle } from '../accounts/handles.ts';
 import { addPasskey, listPasskeys, passkeyOptions, removePasskey, renamePasskey } from '../accounts/passkeys.ts';
@@ -78,9 +81,10 @@ export function accountRoutes(deps: ServerDeps) {
       await renamePasskey(deps, accountActor(c.get('user')), c.req.param('credentialId'), encryptedLabel);
       return c.body(null, 204);
     })
-    .delete('/passkeys/:credentialId', steppedUp, async (c) => {
+    .delete('/passkeys/:credentialId', steppedUp, jsonBody(removePasskeySchema, { emptyAs: {} }), async (c) => {
       const actor = accountActor(c.get('user'));
-      const ended = await removePasskey(deps, actor, c.req.param('credentialId'), requestOrigin(c));
+      const { keySet } = c.req.valid('json');
+      const ended = await removePasskey(deps, actor, c.req.param('credentialId'), keySet, requestOrigin(c));
       const signedOut = ended.includes(c.get('sessionId'));
       if (signedOut) endSessionCookie(c);
       return c.json({ endedSessions: ended.length, signedOut } satisfies RemovedPasskeyResponse);
@@ -90,8 +94,13 @@ export function accountRoutes(deps: ServerDeps) {
       return c.body(null, 204);
     })
     .put('/passphrase', steppedUp, jsonBody(passphraseSchema), async (c) => {
-      const { passphraseWrap } = c.req.valid('json');
-      await changePassphrase(deps, accountActor(c.get('user')), passphraseWrap, requestOrigin(c));
+      await changePassphrase(deps, accountActor(c.get('user')), c.req.valid('json'), requestOrigin(c));
+      return c.body(null, 204);
+    })
+    .put('/key-set', jsonBody(keySetSchema), async (c) => {
+      // An account made before key sets takes its first one here, from the device that unlocks it next. No step-up:
+      // only the account's signing key makes one a device accepts, and later ones come only with their change.
+      await writeFirstKeySet(deps, accountActor(c.get('user')), c.req.valid('json'));
       return c.body(null, 204);
     })
     .get('/sessions', async (c) => c.json(await listSessions(deps, accountActor(c.get('user')), c.get('sessionId'))))

@@ -101,6 +101,12 @@ export const recoveryWrapSchema = z.strictObject({
   wrapped: wrappedKeySchema,
 });
 
+/**
+ * The account's key set (docs/FORMAT.md section 4.8): its statement and signature. The server reads only its account
+ * and version; the devices check the rest.
+ */
+export const keySetSchema = z.strictObject({ statement: base64urlText(16384), signature: bytesOf(64) });
+
 /** A P-256 public key in SubjectPublicKeyInfo form (91 bytes). */
 const publicKeySchema = bytesOf(91);
 
@@ -120,6 +126,8 @@ export const signUpSchema = z
     encryptedLabel: encryptedMetadataSchema.optional(),
     /** The token of an invite link, which an invite-only instance requires. */
     inviteToken: inviteTokenSchema.optional(),
+    /** The account's key set, version 1. */
+    keySet: keySetSchema.optional(),
   })
   .refine((request) => request.prfWrap || request.passphraseWrap, {
     message: 'an account needs a PRF wrap or a passphrase wrap of its master key, or it could never be unlocked',
@@ -130,15 +138,21 @@ export const signInSchema = z.strictObject({ response: authenticationResponseSch
 
 export const recoverSchema = z.strictObject({ recoveryVerifier: bytesOf(32) });
 
+/** Every change to the ways into an account carries the account's next key set, once it has one. */
+const nextKeySet = { keySet: keySetSchema.optional() };
+
 export const addPasskeySchema = z.strictObject({
   response: registrationResponseSchema,
   prfWrap: prfWrapSchema.optional(),
   encryptedLabel: encryptedMetadataSchema.optional(),
+  ...nextKeySet,
 });
+
+export const removePasskeySchema = z.strictObject(nextKeySet);
 
 export const renamePasskeySchema = z.strictObject({ encryptedLabel: encryptedMetadataSchema });
 
-export const passphraseSchema = z.strictObject({ passphraseWrap: passphraseWrapSchema });
+export const passphraseSchema = z.strictObject({ passphraseWrap: passphraseWrapSchema, ...nextKeySet });
 
 /** A step-up: an assertion with user verification, answering a challenge issued to this session. */
 export const stepUpSchema = z.strictObject({ response: authenticationResponseSchema });
@@ -147,11 +161,14 @@ export const stepUpSchema = z.strictObject({ response: authenticationResponseSch
 export const newRecoveryCodeSchema = z.strictObject({
   recoveryWrap: recoveryWrapSchema,
   recoveryVerifier: bytesOf(32),
+  ...nextKeySet,
 });
 
 export type SignUpRequest = z.infer<typeof signUpSchema>;
 export type AddPasskeyRequest = z.infer<typeof addPasskeySchema>;
 export type NewRecoveryCode = z.infer<typeof newRecoveryCodeSchema>;
+export type RemovePasskeyRequest = z.infer<typeof removePasskeySchema>;
+export type PassphraseRequest = z.infer<typeof passphraseSchema>;
 export type PassphraseWrap = z.infer<typeof passphraseWrapSchema>;
 export type StepUpRequest = z.infer<typeof stepUpSchema>;
 export type SignInRequest = z.infer<typeof signInSchema>;

@@ -7,7 +7,7 @@ import type {
   PublicKeyCredentialCreationOptionsJSON,
   PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/browser';
-import type { AuthorSignature, FolderManifest, Grant, GrantRole, NodeKind } from '../crypto/index.ts';
+import type { AuthorSignature, FolderManifest, Grant, GrantRole, NodeKind, SignedKeySet } from '../crypto/index.ts';
 import type { PassphraseWrap } from './auth-schemas.ts';
 
 /** A stored version of a file. Its dates are the server's: nothing the client wrote authenticates them. */
@@ -134,6 +134,8 @@ export interface AccountBundle {
   privateKeys: { sharing: string | null; signing: string | null };
   /** Public keys by purpose, base64url. */
   publicKeys: Record<string, string>;
+  /** The account's signed key set (docs/FORMAT.md section 4.8), or null for an account made before key sets. */
+  keySet: SignedKeySet | null;
 }
 
 export interface HandleResponse {

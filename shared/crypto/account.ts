@@ -171,6 +171,7 @@ export const KEY_PAIR_ALGORITHMS: Record<KeyPairPurpose, EcKeyImportParams> = {
   signing: { name: 'ECDSA', namedCurve: 'P-256' },
 };
 
+/** The private key; WRAPPED_KEY_INVALID when the wrap is not this account's key of this purpose, or holds no P-256 key. */
 export async function unwrapPrivateKey(
   masterKey: Uint8Array,
   wrapped: string,
@@ -179,7 +180,11 @@ export async function unwrapPrivateKey(
 ): Promise<CryptoKey> {
   const pkcs8 = await unwrapPrivateKeyBytes(masterKey, wrapped, userId, purpose);
   const usages: KeyUsage[] = purpose === 'sharing' ? ['deriveBits'] : ['sign'];
-  return subtle.importKey('pkcs8', own(pkcs8), KEY_PAIR_ALGORITHMS[purpose], false, usages);
+  try {
+    return await subtle.importKey('pkcs8', own(pkcs8), KEY_PAIR_ALGORITHMS[purpose], false, usages);
+  } catch {
+    throw new CofferCryptoError('WRAPPED_KEY_INVALID', `the ${purpose} private key is not a P-256 key`);
+  }
 }
 
 /** Longest passkey name, in characters. */

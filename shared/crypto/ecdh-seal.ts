@@ -46,7 +46,7 @@ export async function sealToPublicKey(
 
 /**
  * The key, or WRAPPED_KEY_INVALID for every way the seal fails to open: another recipient, another ephemeral key,
- * another binding, or an altered wrap. A public key that is not a P-256 point is BAD_KEY.
+ * another binding, or an altered wrap. An ephemeral public key that is not a P-256 point in SPKI, base64url, is BAD_KEY.
  */
 export async function openSeal(
   label: string,
@@ -55,7 +55,12 @@ export async function openSeal(
   seal: Seal,
   binding: KeyBinding,
 ): Promise<Uint8Array> {
-  const ephemeralPublicKey = decodeBase64url(seal.ephemeralPublicKey);
+  let ephemeralPublicKey: Uint8Array;
+  try {
+    ephemeralPublicKey = decodeBase64url(seal.ephemeralPublicKey);
+  } catch {
+    throw new CofferCryptoError('BAD_KEY', 'the ephemeral public key is not base64url');
+  }
   const ephemeral = await importSharingPublicKey(ephemeralPublicKey);
   const secret = await sealingSecret(label, recipientPrivateKey, ephemeral, ephemeralPublicKey, recipientPublicKey);
   return unwrapKey(secret, seal.wrapped, binding);

@@ -76,7 +76,13 @@ export async function openExportArchive(
     );
   }
 
-  const manifestToken = fromUtf8(await reader.bytes(EXPORT_ENTRIES.manifest));
+  let manifestToken: string;
+  try {
+    manifestToken = fromUtf8(await reader.bytes(EXPORT_ENTRIES.manifest));
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    throw exportInvalid(`its "${EXPORT_ENTRIES.manifest}" is not text`);
+  }
   const manifest = await openManifest(await exportManifestKey(masterKey), manifestToken, userId);
   const listed = new Set(manifest.entries.map((entry) => entry.name));
   const present = new Set(reader.names);

@@ -22,6 +22,7 @@ export const LABEL_NODE_AUTHOR = 'coffer/v1/node/author';
 export const NODE_AUTHOR_VERSION = 0x01;
 export const LABEL_FOLDER_MANIFEST = 'coffer/v1/folder/manifest';
 export const FOLDER_MANIFEST_VERSION = 0x01;
+export const LABEL_KEY_SET = 'coffer/v1/key-set';
 export const LABEL_LINK_PASSWORD_SALT = 'coffer/v1/link/password-salt';
 export const LABEL_LINK_WRAP = 'coffer/v1/link/wrap';
 export const LABEL_LINK_ACCESS = 'coffer/v1/link/access';

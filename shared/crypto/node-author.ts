@@ -9,6 +9,7 @@ import { decodeBase64url, encodeBase64url } from './base64url.ts';
 import { concatBytes, own, u16, u32, u8, utf8 } from './bytes.ts';
 import { CofferCryptoError } from './errors.ts';
 import { LABEL_NODE_AUTHOR, NODE_AUTHOR_VERSION } from './labels.ts';
+import { MAX_REVISION } from './stream-keys.ts';
 import type { NodeKind } from './tree.ts';
 import { uuidToBytes } from './uuid.ts';
 
@@ -131,5 +132,13 @@ function checkStatement(statement: AuthorStatement): void {
   }
   if ((statement.kind === 'file') !== (statement.revision !== null)) {
     throw new CofferCryptoError('BAD_ARGUMENT', 'a file names its current revision, and a folder none');
+  }
+  // The signed bytes carry the number as a u32: a number outside that range would sign as another revision's.
+  const number = statement.revision?.number;
+  if (number !== undefined && !(Number.isInteger(number) && number >= 0 && number <= MAX_REVISION)) {
+    throw new CofferCryptoError(
+      'BAD_ARGUMENT',
+      `a revision is a whole number from 0 to ${MAX_REVISION}, got ${number}`,
+    );
   }
 }

@@ -4,6 +4,7 @@
  * another object. For names of things that are not files or folders (a passkey's label), which have no node key.
  */
 import { fromUtf8, utf8 } from './bytes.ts';
+import { CofferCryptoError } from './errors.ts';
 import { unwrapKey, wrapKey, type KeyBinding } from './wrap.ts';
 
 export function sealText(key: Uint8Array, text: string, binding: KeyBinding): Promise<string> {
@@ -12,5 +13,10 @@ export function sealText(key: Uint8Array, text: string, binding: KeyBinding): Pr
 
 /** The text, or WRAPPED_KEY_INVALID when the token was altered or sealed for another purpose, owner or object. */
 export async function openText(key: Uint8Array, sealed: string, binding: KeyBinding): Promise<string> {
-  return fromUtf8(await unwrapKey(key, sealed, binding));
+  const bytes = await unwrapKey(key, sealed, binding);
+  try {
+    return fromUtf8(bytes);
+  } catch {
+    throw new CofferCryptoError('WRAPPED_KEY_INVALID', 'sealed text does not hold UTF-8 text');
+  }
 }

@@ -250,4 +250,40 @@ describe('coffer export open and coffer_decrypt.py export-open', () => {
     }
     expect(existsSync(join(dir, 'cli-2')) || existsSync(join(dir, 'py-2'))).toBe(false);
   });
+
+  it('both take the code from a file or from stdin, so that it stays out of the process list', async () => {
+    const dir = temporaryDirectory();
+    const path = join(dir, 'archive.zip');
+    writeFileSync(path, archive);
+    writeFileSync(join(dir, 'code.txt'), `${code}\n`);
+    const stdin = new TextEncoder().encode(`${code}\n`);
+    const runs = await Promise.all([
+      coffer(['export', 'open', path, '--recovery-code-file', join(dir, 'code.txt'), join(dir, 'cli-file')]),
+      coffer(['export', 'open', path, '--recovery-code-file', '-', join(dir, 'cli-stdin')], stdin),
+      python(REFERENCE_DECRYPTOR, [
+        'export-open',
+        path,
+        '--recovery-code-file',
+        join(dir, 'code.txt'),
+        join(dir, 'py-file'),
+      ]),
+      python(REFERENCE_DECRYPTOR, ['export-open', path, '--recovery-code-file', '-', join(dir, 'py-stdin')], stdin),
+    ]);
+    expect(runs.map((run) => [run.status, run.stderr])).toEqual(Array(4).fill([0, '']));
+    for (const out of ['cli-file', 'cli-stdin', 'py-file', 'py-stdin'])
+      expect(treeOf(join(dir, out))).toEqual(expectedTree());
+
+    const both = await coffer([
+      'export',
+      'open',
+      path,
+      '--recovery-code',
+      code,
+      '--recovery-code-file',
+      '-',
+      join(dir, 'x'),
+    ]);
+    expect(both.status).not.toBe(0);
+    expect(both.stderr).toContain('--recovery-code-file PATH | --recovery-code CODE');
+  });
 });

@@ -213,7 +213,11 @@ describe('administration in Chromium', () => {
     await go(admin, 'Administration', 'Audit log');
     await admin.getByLabel('Event type').selectOption('admin-user-deleted');
     await admin.getByRole('button', { name: 'Show events' }).click();
-    await admin.getByRole('row').filter({ hasText: 'admin-user-deleted' }).filter({ hasText: userId }).waitFor();
+    await admin
+      .getByRole('row')
+      .filter({ hasText: 'Admin deleted an account admin-user-deleted' })
+      .filter({ hasText: userId })
+      .waitFor();
     adminPage = admin;
   }, 120_000);
 

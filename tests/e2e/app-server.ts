@@ -5,7 +5,7 @@
  */
 import { serve as serveHttp, type ServerType } from '@hono/node-server';
 import { build } from 'esbuild';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -14,6 +14,7 @@ import type { BlobStore } from '../../server/blobs/blob-store.ts';
 import { createFsBlobStore } from '../../server/blobs/fs-blob-store.ts';
 import type { BackupConfig } from '../../server/config.ts';
 import { openDatabase, type Database } from '../../server/db/database.ts';
+import { backupSocketPath, serveBackupSocket } from '../../server/ops/backup-socket.ts';
 import type { RegistrationMode } from '../../shared/api/admin-schemas.ts';
 import { ROOT } from '../run-command.ts';
 
@@ -53,13 +54,28 @@ export async function startAppServer(
     registrationDefault?: RegistrationMode;
     /** Scheduled backups as configured, which the admin screen shows; the test runs them itself. */
     backup?: BackupConfig;
+    /**
+     * Keeps the database (PGlite) and the blobs on disk where an instance with this DATA_DIR keeps them, and answers
+     * `coffer backup` on its backup socket as the instance does; without it the database is in memory.
+     */
+    dataDir?: string;
+    /** The bearer token that opens /metrics; without it, /metrics is off. */
+    metricsToken?: string;
+    /** Another directory than web/build to serve the web app from: a test changes it as a server would. */
+    webRoot?: string;
   } = {},
 ): Promise<AppServer> {
   const dir = await mkdtemp(join(tmpdir(), 'coffer-e2e-'));
-  const webRoot = serve === 'web app' ? join(ROOT, 'web/build') : join(dir, 'web');
+  const webRoot = serve === 'web app' ? (options.webRoot ?? join(ROOT, 'web/build')) : join(dir, 'web');
   if (serve === 'test page') await buildTestPage(webRoot);
-  const database = await openDatabase({ pgliteInMemory: true });
-  const blobRoot = join(dir, 'blobs');
+  if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
+  const database = await openDatabase(
+    options.dataDir ? { pgliteDir: join(options.dataDir, 'pglite') } : { pgliteInMemory: true },
+  );
+  const backupSocket = options.dataDir
+    ? await serveBackupSocket(backupSocketPath(options.dataDir), database.db)
+    : undefined;
+  const blobRoot = join(options.dataDir ?? dir, 'blobs');
   const blobs = await createFsBlobStore(blobRoot);
   const port = await freePort();
   const origin = `http://localhost:${port}`;
@@ -75,6 +91,7 @@ export async function startAppServer(
     ...(options.now ? { now: options.now } : {}),
     ...(options.registrationDefault ? { registrationDefault: options.registrationDefault } : {}),
     ...(options.backup ? { backup: options.backup } : {}),
+    ...(options.metricsToken ? { metricsToken: options.metricsToken } : {}),
   });
   const received: AppServer['received'] = [];
   const record = (request: Request, env: unknown) => {
@@ -95,6 +112,7 @@ export async function startAppServer(
     blobs,
     async close() {
       await new Promise((resolve) => server.close(resolve));
+      await new Promise((resolve) => (backupSocket ? backupSocket.close(resolve) : resolve(undefined)));
       await database.close();
       await rm(dir, { recursive: true, force: true });
     },

@@ -11,6 +11,7 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tools/harness/chromium.ts';
 import { pageWithPasskeyProvider } from './accounts.ts';
 import { startAppServer, type AppServer } from './app-server.ts';
 import { createAccountToRecoveryKit, finishUnlock } from './sign-up.ts';
+import { tamperJson } from './tamper.ts';
 
 const PASSPHRASE = 'harbor quill 77 meadow lantern';
 const SIGN_IN = '**/api/auth/sign-in/verify';
@@ -109,6 +110,33 @@ describe.each([true, false])('a server that lies about the account, authenticato
       .poll(async () => (await page.getByTestId('fingerprint').textContent())!.trim().split(' ').length)
       .toBe(12);
     expect(await page.getByTestId('fingerprint-refused').count()).toBe(0);
+  });
+
+  it('warns when the server replays an older key set, refuses credential changes on it, and stays usable', async () => {
+    const older = await page.evaluate(async () => (await fetch('/api/account')).json());
+    await page.getByRole('button', { name: /Make a new recovery code/ }).click();
+    await page.getByLabel('I have saved my recovery code').waitFor();
+    const replay = await tamperJson<Record<string, unknown>>(page.context(), ACCOUNT, 'older key set', (body) => ({
+      ...body,
+      keySet: older.keySet,
+      recoveryWrap: older.recoveryWrap,
+    }));
+    try {
+      await signInPage();
+      await unlockAfterPasskey();
+      const warning = page.getByTestId('key-set-warning');
+      await warning.waitFor();
+      expect(await warning.textContent()).toContain(
+        "The server showed an older version of your account's keys (version 1, this device has seen version 2).",
+      );
+      expect(await page.getByTestId('unlocked').count()).toBe(1);
+      await page.getByRole('link', { name: 'Settings' }).click();
+      await page.getByRole('button', { name: /Make a new recovery code/ }).click();
+      await page.getByRole('alert').filter({ hasText: 'Coffer made no change' }).waitFor();
+      expect(replay.rewritten).toBeGreaterThan(0);
+    } finally {
+      await replay.restore();
+    }
   });
 
   it('refuses, with no words, when the server publishes a public key that is not the account’s', async () => {

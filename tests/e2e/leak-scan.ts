@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { BrowserContext } from 'playwright';
 import { expect } from 'vitest';
+import type { Database } from '../../server/db/database.ts';
+import { unwrapNodeKey } from '../../shared/crypto/index.ts';
 import { queryRows } from '../../tools/harness/test-databases.ts';
 import type { AppServer } from './app-server.ts';
 
@@ -31,14 +33,90 @@ export function recordRequests(context: BrowserContext, captured: CapturedReques
   });
 }
 
+/**
+ * Runs in every page before its own scripts and hands the test a copy of each secret key the page's WebCrypto sees:
+ * raw symmetric keys and key material (the PRF output, the master key, node and file keys, derived Fernet keys, ECDH
+ * shared secrets) and private keys, as hex. Public keys (raw EC points, SPKI) are left out: they are meant to be sent.
+ */
+function keepSecretKeys(): void {
+  const keep = (window as unknown as { keepSecretKey: (hex: string) => void }).keepSecretKey;
+  const hex = (data: BufferSource) => {
+    const bytes = ArrayBuffer.isView(data)
+      ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+      : new Uint8Array(data);
+    return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  };
+  const named = (algorithm: AlgorithmIdentifier | { name: string }) =>
+    typeof algorithm === 'string' ? algorithm : algorithm.name;
+  const { importKey, exportKey } = SubtleCrypto.prototype;
+  SubtleCrypto.prototype.importKey = function (this: SubtleCrypto, ...args: Parameters<SubtleCrypto['importKey']>) {
+    const [format, data, algorithm] = args;
+    const publicPoint = format === 'raw' && ['ECDH', 'ECDSA'].includes(named(algorithm));
+    if ((format === 'raw' && !publicPoint) || format === 'pkcs8') keep(hex(data as BufferSource));
+    return (importKey as (...all: unknown[]) => Promise<CryptoKey>).apply(this, args);
+  } as SubtleCrypto['importKey'];
+  SubtleCrypto.prototype.exportKey = async function (this: SubtleCrypto, format: KeyFormat, key: CryptoKey) {
+    const exported = await (exportKey as (format: KeyFormat, key: CryptoKey) => Promise<ArrayBuffer | JsonWebKey>).call(
+      this,
+      format,
+      key,
+    );
+    if (key.type !== 'public' && exported instanceof ArrayBuffer) keep(hex(exported));
+    return exported;
+  } as SubtleCrypto['exportKey'];
+}
+
+/** Records in `keys`, as hex, every secret key the pages of `context` hand to WebCrypto (see keepSecretKeys). */
+export async function recordSecretKeys(context: BrowserContext, keys: Set<string>): Promise<void> {
+  await context.exposeFunction('keepSecretKey', (hex: string) => keys.add(hex));
+  await context.addInitScript(keepSecretKeys);
+}
+
+/**
+ * The key of every file in the database, which upload workers made where the pages' WebCrypto hooks do not reach:
+ * each opened from its wrap with the one of `folderKeys` (keys the pages held) that opens it.
+ */
+export async function fileKeys(db: Database, folderKeys: Buffer[]): Promise<Buffer[]> {
+  const files = await queryRows<{ id: string; parent_id: string; owner_id: string; wrapped_key: string }>(
+    db,
+    sql`select id, parent_id, owner_id, wrapped_key from nodes where kind = 'file'`,
+  );
+  const candidates = folderKeys.filter((key) => key.length === 32);
+  return Promise.all(
+    files.map(async (file) => {
+      const place = { ownerId: file.owner_id, nodeId: file.id, parentId: file.parent_id, kind: 'file' as const };
+      const opened = await Promise.any(
+        candidates.map((parentKey) => unwrapNodeKey(new Uint8Array(parentKey), file.wrapped_key, place)),
+      );
+      return Buffer.from(opened);
+    }),
+  );
+}
+
+/**
+ * The characters of `bytes` in base64 (or base64url) that stay the same wherever the bytes sit in a longer encoded
+ * value, for the bytes starting `shift` bytes past a 3-byte boundary: the characters that mix in bits of the bytes
+ * before or after (or of the padding) are left out. Without the shifted forms, a key encoded inside a larger value
+ * (a JSON body encoded whole, a token) would be found only a third of the time.
+ */
+function base64Core(bytes: Buffer, shift: number, encoding: 'base64' | 'base64url'): string {
+  const encoded = Buffer.concat([Buffer.alloc(shift), bytes]).toString(encoding);
+  return encoded.slice(Math.ceil((8 * shift) / 6), Math.floor((8 * (shift + bytes.length)) / 6));
+}
+
+/** A secret's bytes in the clear and in the encodings a leak could take, by the encoding's name. */
+export const namedLeakForms = (bytes: Buffer): Record<string, string> => ({
+  raw: bytes.toString('latin1'),
+  hex: bytes.toString('hex'),
+  ...Object.fromEntries(
+    (['base64', 'base64url'] as const).flatMap((encoding) =>
+      [0, 1, 2].map((shift) => [`${encoding} at byte ${shift} of 3`, base64Core(bytes, shift, encoding)]),
+    ),
+  ),
+});
+
 /** A secret's bytes in the clear and in the encodings a leak could take. */
-export const leakForms = (bytes: Buffer): string[] => [
-  bytes.toString('latin1'),
-  bytes.toString('hex'),
-  bytes.toString('base64'),
-  bytes.toString('base64').replace(/=+$/, ''),
-  bytes.toString('base64url'),
-];
+export const leakForms = (bytes: Buffer): string[] => Object.values(namedLeakForms(bytes));
 
 /** What the server keeps: every row of every table as JSON text, and the bytes of every blob. */
 export async function serverStore(server: AppServer): Promise<{ database: string[]; blobs: Buffer[] }> {
@@ -86,4 +164,29 @@ export function expectNoLeak(secrets: Buffer[], texts: string[], blobs: Buffer[]
     );
     for (const blob of blobs) expect(blob.includes(secret)).toBe(false);
   }
+}
+
+/** Something a test searches for secrets: what and where it is, and its bytes. */
+export interface LeakPlace {
+  where: string;
+  bytes: Buffer;
+}
+
+/** Every file under `dir`, each named `label` with its path in `dir`. */
+export function filesIn(label: string, dir: string): LeakPlace[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((path) => statSync(join(dir, path)).isFile())
+    .map((path) => ({ where: `${label} ${path}`, bytes: readFileSync(join(dir, path)) }));
+}
+
+/** Where each secret (by name) shows in any of its forms, as `name as form in where`; none found is the pass. */
+export function findLeaks(secrets: Map<string, Buffer>, places: LeakPlace[]): string[] {
+  const found: string[] = [];
+  for (const [name, secret] of secrets) {
+    for (const [form, text] of Object.entries(namedLeakForms(secret))) {
+      const bytes = Buffer.from(text, 'latin1');
+      for (const place of places) if (place.bytes.includes(bytes)) found.push(`${name} as ${form} in ${place.where}`);
+    }
+  }
+  return found;
 }

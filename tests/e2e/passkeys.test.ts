@@ -213,10 +213,22 @@ describe.each([true, false])('passkey accounts in Chromium, authenticator with P
         const secret = await cofferCrypto.passphraseWrappingSecret(passphrase, params);
         const masterKey = cofferCrypto.decodeBase64url(masterKeyText);
         const wrapped = await cofferCrypto.wrapMasterKey(secret, masterKey, userId, 'passphrase');
+        // With the account's next key set, naming that wrap, as any change to its ways in needs.
+        const bundle = (await (await fetch('/api/account')).json()) as AccountBundle;
+        const { keySet } = cofferCrypto.readKeySet(bundle.keySet);
+        const next = {
+          ...keySet,
+          version: keySet.version + 1,
+          passphraseWrapDigest: await cofferCrypto.wrapDigest(wrapped),
+        };
+        const signing = await cofferCrypto.unwrapPrivateKey(masterKey, bundle.privateKeys.signing!, userId, 'signing');
         const response = await fetch('/api/account/passphrase', {
           method: 'PUT',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ passphraseWrap: { ...params, wrapped } }),
+          body: JSON.stringify({
+            passphraseWrap: { ...params, wrapped },
+            keySet: await cofferCrypto.signKeySet(next, signing),
+          }),
         });
         if (response.status !== 204) throw new Error(`PUT /api/account/passphrase: ${response.status}`);
       },
@@ -320,14 +332,18 @@ describe.each([true, false])('passkey accounts in Chromium, authenticator with P
     const first = exported.credentials[0]!.credentialId;
     const firstId = Buffer.from(first, 'base64').toString('base64url');
     const remove = (id: string) =>
-      page.evaluate(async (id) => {
-        try {
-          await coffer.removePasskey(id);
-          return 'removed';
-        } catch (error) {
-          return (error as { code: string }).code;
-        }
-      }, id);
+      page.evaluate(
+        async ({ id, masterKeyText, bundle }) => {
+          const account = { userId: bundle.userId, masterKey: cofferCrypto.decodeBase64url(masterKeyText), bundle };
+          try {
+            await coffer.removePasskey(account, id);
+            return 'removed';
+          } catch (error) {
+            return (error as { code: string }).code;
+          }
+        },
+        { id, masterKeyText: unlockedTextBefore, bundle: signedUp.account.bundle },
+      );
     expect(await remove(firstId)).toBe('removed');
     expect(await remove(added.id)).toBe('LAST_PASSKEY');
     await removeAuthenticator(authenticatorB);

@@ -216,12 +216,12 @@ describe('the installable app in Chromium', () => {
       const { origin, pathname, search } = new URL(url);
       expect(`${origin}${search}`, url).toBe(server.origin);
       expect(pathname, url).not.toMatch(/^\/api\//);
-      expect(sha256, url).toBe(built.get(pathname === '/' ? '/index.html' : pathname));
+      expect(sha256, url).toBe(built.get(pathname));
     }
     // Everything the app needs to start and route: its index, the boot script and every script and style.
     const needed = [...built.keys()].filter((path) => /^\/_app\/.*\.(js|css)$/.test(path));
     const cachedPaths = cached.map(({ url }) => new URL(url).pathname);
-    expect(cachedPaths).toEqual(expect.arrayContaining(['/', '/manifest.webmanifest', ...needed]));
+    expect(cachedPaths).toEqual(expect.arrayContaining(['/index.html', '/manifest.webmanifest', ...needed]));
   });
 
   it('broke no CSP rule', () => {

@@ -5,6 +5,11 @@ export async function signUpWithPasskey(page: Page, origin: string): Promise<voi
   await page.goto(origin);
   await page.getByRole('link', { name: 'Create an account' }).click();
   await page.getByRole('button', { name: 'Create a passkey' }).click();
+  await confirmRecoveryKit(page);
+}
+
+/** Past the recovery kit of a new account, into the unlocked app. */
+export async function confirmRecoveryKit(page: Page): Promise<void> {
   await page.getByLabel('I have saved my recovery code').check();
   await page.getByRole('button', { name: 'Continue' }).click();
   await page.getByTestId('unlocked').waitFor();

@@ -1,10 +1,10 @@
 /**
- * A hostile server for the e2e tests: a tamper layer between a browser and the real server that rewrites chosen JSON
- * responses (a person's published keys, the list of shares made to an account and their answers) before the app sees them, as a server
- * under an attacker's control, or a proxy in front of it, would. It lives among the tests only, so no build of the app
- * or the server holds it; hostile-sharing.test.ts checks that neither carries TAMPER_HEADER.
+ * A hostile server for the e2e tests: a tamper layer between a browser and the real server that rewrites chosen
+ * responses (JSON records, stored ciphertext, the served page) before the app sees them, as a server under an
+ * attacker's control, or a proxy in front of it, would. It lives among the tests only, so no build of the app or the
+ * server holds it; hostile-server.test.ts checks that neither carries its markers.
  */
-import type { BrowserContext, Route } from 'playwright';
+import type { APIResponse, BrowserContext, Route } from 'playwright';
 import type { HandleLookupResponse, IncomingShare, IncomingSharesResponse } from '../../shared/api/responses.ts';
 import { encodeBase64url, exportPublicKey, type AccountKeyPairs } from '../../shared/crypto/index.ts';
 
@@ -20,30 +20,72 @@ export interface Tampering {
 /** Headers of the real response that would no longer describe the rewritten body. */
 const BODY_HEADERS = new Set(['content-length', 'content-encoding', 'etag']);
 
+/** Requests to rewrite the answers of: a glob of their URL, or a test of it. */
+export type Matched = string | ((url: URL) => boolean);
+
 /** Rewrites the successful JSON responses to requests matching `url`, until restored. */
-export async function tamperJson<T>(
+export function tamperJson<T>(
   context: BrowserContext,
-  url: string,
+  url: Matched,
   what: string,
   rewrite: (body: T) => T | Promise<T>,
 ): Promise<Tampering> {
+  return tamperResponses(context, url, what, async (response) => ({
+    json: await rewrite((await response.json()) as T),
+  }));
+}
+
+/** Rewrites the bytes of the successful responses to requests matching `url` (stored ciphertext), until restored. */
+export function tamperBytes(
+  context: BrowserContext,
+  url: Matched,
+  what: string,
+  rewrite: (body: Buffer) => Buffer,
+): Promise<Tampering> {
+  return tamperResponses(context, url, what, async (response) => ({ body: rewrite(await response.body()) }));
+}
+
+/** Serves every page the browser loads (the app's HTML) as `rewrite` makes it, until restored. */
+export function tamperPages(
+  context: BrowserContext,
+  what: string,
+  rewrite: (html: string) => string,
+): Promise<Tampering> {
+  return tamperResponses(
+    context,
+    (url) => !url.pathname.startsWith('/api/'),
+    what,
+    async (response) => ({ body: rewrite(await response.text()) }),
+    (route) => route.request().resourceType() === 'document',
+  );
+}
+
+async function tamperResponses(
+  context: BrowserContext,
+  url: Matched,
+  what: string,
+  rewrite: (response: APIResponse) => Promise<{ json?: unknown; body?: string | Buffer }>,
+  applies: (route: Route) => boolean = () => true,
+): Promise<Tampering> {
   let rewritten = 0;
   const handler = async (route: Route) => {
+    if (!applies(route)) return route.fallback();
     const response = await route.fetch();
     if (!response.ok()) return route.fulfill({ response });
-    const json = await rewrite((await response.json()) as T);
+    const replaced = await rewrite(response);
     const headers = Object.fromEntries(
       Object.entries(response.headers()).filter(([name]) => !BODY_HEADERS.has(name.toLowerCase())),
     );
     rewritten++;
-    await route.fulfill({ response, json, headers: { ...headers, [TAMPER_HEADER]: what } });
+    await route.fulfill({ response, ...replaced, headers: { ...headers, [TAMPER_HEADER]: what } });
   };
-  await context.route(url, handler);
+  const matcher = typeof url === 'string' ? url : (address: URL) => url(address);
+  await context.route(matcher, handler);
   return {
     get rewritten() {
       return rewritten;
     },
-    restore: () => context.unroute(url, handler),
+    restore: () => context.unroute(matcher, handler),
   };
 }
 

@@ -10,63 +10,14 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { links, requestLinks, sessions, users } from '../../server/db/schema.ts';
-import { encryptThumbnail } from '../../shared/crypto/index.ts';
-import {
-  createFolder,
-  createRoot,
-  createUploadRequest,
-  encryptFile,
-  json,
-  ok,
-  randomMetadata,
-  startUpload,
-  uploadFile,
-} from './client.ts';
+import { encryptFile, json, ok, randomMetadata } from './client.ts';
 import { createHarness, type Harness, type TestUser } from './harness.ts';
 import { grantFor, makeSharingUser, shareAccepted, type SharingUser } from './sharing-accounts.ts';
-import { linkBody, makeLink, type TestLink } from './link-client.ts';
-import {
-  anonymous,
-  beginRequestUpload,
-  makeRequestLink,
-  requestLinkBody,
-  requestUploadBody,
-  strangerUploads,
-} from './request-client.ts';
+import { makeLink, type TestLink } from './link-client.ts';
+import { anonymous, beginRequestUpload, makeRequestLink, requestUploadBody } from './request-client.ts';
+import { appRoutes, makeVictim, type Victim } from './victim.ts';
 import { DATABASE_KINDS } from '../../tools/harness/test-databases.ts';
-import { encodeBase64url } from '../../shared/crypto/index.ts';
-
-/** The victim's ids that requests name. */
-interface Victim {
-  /** A folder in the victim's root, which the victim shares: the file is in it. */
-  folder: string;
-  root: string;
-  /** A share of the folder with a third account: nobody else may answer or end it. */
-  share: string;
-  file: string;
-  revision: string;
-  upload: string;
-  session: string;
-  /** The victim's account. */
-  user: string;
-  /** A share link of the folder, with no limit. */
-  link: string;
-  /** A file-request link of the folder, a stranger's upload through it still open, and one waiting for the victim. */
-  requestLink: string;
-  requestUpload: string;
-  pendingUpload: string;
-  /** Not an id: the open upload's one chunk, and the body that begins another upload through the request link. */
-  requestChunk?: Uint8Array;
-  uploadThroughRequestLink?: unknown;
-  /** Not an id: the body that makes a request link of the victim's folder. */
-  requestLinkOfFolder?: unknown;
-  /** Not an id: the body of an upload of a new file into the victim's folder. */
-  uploadIntoFolder?: unknown;
-  /** Not an id: the body that makes a link of the victim's folder. */
-  linkOfFolder?: unknown;
-  /** Not an id: a batch of small files, one new in the victim's folder and one a new revision of the victim's file. */
-  batchIntoFolder?: unknown;
-}
+import { encodeBase64url, keySetStatement } from '../../shared/crypto/index.ts';
 
 interface Row {
   /** Needs no session (signing up and in): only checked not to fail with a server error. */
@@ -106,6 +57,22 @@ const LINK_STATES: LinkState[] = ['valid', 'expired', 'exhausted', 'revoked', 'w
 /** The answer of a link route that needs the token: the link's state is told only to its holder. */
 const LINK_REFUSALS = { expired: 410, exhausted: 410, revoked: 410, wrongToken: 403 } as const;
 
+/** A well-formed key set of `accountId`, version 1: the server reads its account and version, never its signature. */
+const keySetNaming = (accountId: string) => {
+  const key = encodeBase64url(new Uint8Array(91), { padding: false });
+  const statement = keySetStatement({
+    accountId,
+    version: 1,
+    publicKeys: { sharing: key, signing: key },
+    passkeys: [],
+    passphraseWrapDigest: null,
+    recoveryWrapDigest: null,
+  });
+  return {
+    statement: encodeBase64url(statement, { padding: false }),
+    signature: encodeBase64url(new Uint8Array(64), { padding: false }),
+  };
+};
 const someBytes = () => encodeBase64url(crypto.getRandomValues(new Uint8Array(120)));
 
 /** Random bytes in the form of a Fernet token (version byte 0x80, a token's length), as a rotation's wraps must be. */
@@ -184,6 +151,11 @@ const MATRIX: Record<string, Row> = {
   },
   'DELETE /api/account/passkeys/:credentialId': { asOther: 403 },
   'PUT /api/account/recovery': { asOther: 403 },
+  // A key set naming the victim's account, sent by another: refused as not the caller's, and nothing is written.
+  'PUT /api/account/key-set': {
+    request: (v) => ({ path: '/api/account/key-set', init: send('PUT', keySetNaming(v.user)) }),
+    asOther: 400,
+  },
   'PUT /api/account/passphrase': { asOther: 403 },
   'GET /api/account/sessions': { asOther: 200 },
   'DELETE /api/account/sessions/:sessionId': {
@@ -483,63 +455,8 @@ describe.each(DATABASE_KINDS)('authorization matrix on %s', (kind) => {
 
   beforeAll(async () => {
     h = await createHarness(kind);
-    victimUser = await makeSharingUser(h);
-    const root = await createRoot(victimUser);
-    const folder = await createFolder(victimUser, root);
-    const file = await encryptFile(new Uint8Array(100));
-    const uploaded = await uploadFile(victimUser, file, folder);
-    const thumbnail = await encryptThumbnail(file.fileKey, file.nodeId, 1, new Uint8Array(50));
-    await ok(victimUser.request(`/api/revisions/${uploaded.revisionId}/thumbnail`, { method: 'PUT', body: thumbnail }));
-    const open = await startUpload(victimUser, await encryptFile(new Uint8Array(100)), folder);
-    const [session] = await h.db.select({ id: sessions.id }).from(sessions).where(eq(sessions.userId, victimUser.id));
-    const third = await ok<{ id: string }>(
-      victimUser.request('/api/shares', json({ grant: await grantFor(victimUser, await makeSharingUser(h), folder) })),
-      201,
-    );
-    const requestLink = await makeRequestLink(victimUser, folder, { maxFiles: 100 });
-    const requestFile = await encryptFile(new Uint8Array(100));
-    const requestUpload = await beginRequestUpload(h, victimUser, requestLink.id, folder, requestFile);
-    const pending = await strangerUploads(h, victimUser, requestLink.id, folder);
-    victim = {
-      requestLink: requestLink.id,
-      requestUpload: requestUpload.id,
-      pendingUpload: pending.upload.id,
-      requestChunk: requestFile.chunks[0]!,
-      uploadThroughRequestLink: await requestUploadBody(
-        victimUser,
-        requestLink.id,
-        folder,
-        await encryptFile(new Uint8Array(100)),
-      ),
-      requestLinkOfFolder: await requestLinkBody(victimUser, folder),
-      folder,
-      root,
-      share: third.id,
-      file: file.nodeId,
-      revision: uploaded.revisionId,
-      upload: open.uploadId,
-      session: session!.id,
-      user: victimUser.id,
-      link: (await makeLink(h, victimUser, { id: folder, kind: 'folder' })).id,
-    };
-    victim.linkOfFolder = (await linkBody(victimUser.id, { id: folder, kind: 'folder' })).body;
-    victim.uploadIntoFolder = createUploadRequest(await encryptFile(new Uint8Array(100)), folder);
-    const small = (file: Awaited<ReturnType<typeof encryptFile>>, parentId?: string) => {
-      const { header, newFile } = createUploadRequest(file, parentId);
-      return { nodeId: file.nodeId, newFile, header, chunk: encodeBase64url(file.chunks[0]!) };
-    };
-    victim.batchIntoFolder = {
-      files: [
-        small(await encryptFile(new Uint8Array(100)), folder),
-        small(await encryptFile(new Uint8Array(100), { nodeId: victim.file, revision: 2 })),
-      ],
-    };
-    const seen = new Set<string>();
-    for (const route of h.app.routes) {
-      // Everything but the web app's files, which the last two entries serve to anyone.
-      if (route.method !== 'ALL' && route.path !== '/*') seen.add(`${route.method} ${route.path}`);
-    }
-    routes.push(...seen);
+    ({ victim, victimUser } = await makeVictim(h));
+    routes.push(...appRoutes(h.app));
   });
 
   afterAll(async () => {

@@ -13,7 +13,7 @@ import type { Database } from '../../server/db/database.ts';
 import { createSignedInUser } from './accounts.ts';
 import { openTestDatabase, type DatabaseKind } from '../../tools/harness/test-databases.ts';
 import type { RegistrationMode } from '../../shared/api/admin-schemas.ts';
-import type { RateLimit } from '../../server/http/rate-limit.ts';
+import type { RateBuckets, RateLimit } from '../../server/http/rate-limit.ts';
 import { AUTH_LIMITS, type AuthLimits } from '../../server/auth/rate-limits.ts';
 import { LOCKOUT_POLICY, type LockoutPolicy } from '../../server/auth/lockout.ts';
 
@@ -61,6 +61,8 @@ export interface HarnessOptions {
   registrationDefault?: RegistrationMode;
   /** Scheduled backups the admin API and /metrics report on (the test runs them itself). */
   backup?: BackupConfig;
+  /** Where request rate limits are counted: in the database unless a test counts them in memory, as PGlite's server does. */
+  rateBuckets?: RateBuckets;
 }
 
 export async function createHarness(kind: DatabaseKind, options: HarnessOptions = {}): Promise<Harness> {
@@ -88,6 +90,7 @@ export async function createHarness(kind: DatabaseKind, options: HarnessOptions 
       trustedProxies: options.trustedProxies ?? 0,
       ...(options.registrationDefault ? { registrationDefault: options.registrationDefault } : {}),
       ...(options.backup ? { backup: options.backup } : {}),
+      ...(options.rateBuckets ? { rateBuckets: options.rateBuckets } : {}),
     });
   const app = build();
   return {

@@ -211,6 +211,13 @@ describe.each(DATABASE_KINDS)('share links on %s', (kind) => {
     expect((await ok<OpenLinkResponse>(link.get())).passwordCost).toEqual(TEST_LINK_COST);
   });
 
+  it('refuses an edit that changes nothing, naming what it expected', async () => {
+    const { owner, file } = await setUp();
+    const link = await makeLink(h, owner, { id: file.nodeId, kind: 'file' });
+    const message = await fails(owner.request(`/api/links/${link.id}`, send('PATCH', {})), 400, 'NOTHING_TO_CHANGE');
+    expect(message).toContain('expected at least one of encryptedLabel, allowDownload, downloadLimit, expiresAt');
+  });
+
   it("is the owner's alone to make, list, edit and revoke", async () => {
     const { owner, folder, file } = await setUp();
     const link = await makeLink(h, owner, { id: file.nodeId, kind: 'file' });

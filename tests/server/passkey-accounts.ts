@@ -29,8 +29,11 @@ export interface Options {
   options: { challenge: string };
 }
 
+/** More fields for the sign-up request, or a function of the account id the server chose that makes them. */
+type SignUpExtra = Record<string, unknown> | ((userId: string) => Promise<Record<string, unknown>>);
+
 /** The sign-up ceremony, answered as the server answers it: for tests of refused sign-ups. */
-export async function attemptSignUp(browser: TestBrowser, extra: Record<string, unknown> = {}) {
+export async function attemptSignUp(browser: TestBrowser, extra: SignUpExtra = {}) {
   const { options, userId } = await ok<Options & { userId: string; options: never }>(
     browser.post('/api/auth/sign-up/options'),
   );
@@ -43,12 +46,12 @@ export async function attemptSignUp(browser: TestBrowser, extra: Record<string, 
     recoveryVerifier,
     publicKeys: { sharing: publicKey(), signing: publicKey() },
     privateKeys: { sharing: await someWrap(), signing: await someWrap() },
-    ...extra,
+    ...(typeof extra === 'function' ? await extra(userId) : extra),
   };
   return { userId, recoveryVerifier, request, answer: browser.post('/api/auth/sign-up/verify', request) };
 }
 
-export async function signUp(browser: TestBrowser, extra: Record<string, unknown> = {}) {
+export async function signUp(browser: TestBrowser, extra: SignUpExtra = {}) {
   const { userId, recoveryVerifier, request, answer } = await attemptSignUp(browser, extra);
   const bundle = await ok<Bundle>(answer, 201);
   expect(bundle.userId).toBe(userId);

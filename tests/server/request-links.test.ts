@@ -195,6 +195,13 @@ describe.each(DATABASE_KINDS)('file-request links on %s', (kind) => {
     await fails(owner.request(`/api/request-links/${link.id}`, patch({ maxFiles: 5 })), 410, 'LINK_REVOKED');
   });
 
+  it('refuses a change that changes nothing, naming what it expected', async () => {
+    const { owner, folder } = await setUp();
+    const link = await makeRequestLink(owner, folder);
+    const message = await fails(owner.request(`/api/request-links/${link.id}`, patch({})), 400, 'NOTHING_TO_CHANGE');
+    expect(message).toContain('expected at least one of maxFiles, maxBytes, expiresAt');
+  });
+
   it('answers an expired, revoked, unknown or malformed link, or a disabled owner, each in its own way', async () => {
     const { owner, folder } = await setUp();
     const expiring = await makeRequestLink(owner, folder, {

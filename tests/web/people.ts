@@ -58,6 +58,7 @@ export async function unlockedAccount(me: Person): Promise<UnlockedAccount> {
         signing: await wrapPrivateKey(masterKey, me.keys.signing.privateKey, me.id, 'signing'),
       },
       publicKeys: me.published,
+      keySet: null,
     },
   };
 }

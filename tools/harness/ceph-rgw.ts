@@ -20,6 +20,10 @@ export interface CephRgw {
   endpoint: string;
   accessKeyId: string;
   secretAccessKey: string;
+  /** Kills the gateway alone (the cluster behind it keeps its objects), as when the S3 server goes down. */
+  stopGateway(): Promise<void>;
+  /** Starts the gateway again on the same port, and resolves once it answers HTTP. */
+  startGateway(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -100,15 +104,18 @@ export async function startCephRgw(options: CephRgwOptions = {}): Promise<CephRg
       return stat.num_up_osds === 1;
     });
 
-    await ceph('radosgw', ['-n', 'client.rgw.a'], 'client.rgw.a');
     const endpoint = `http://127.0.0.1:${rgwPort}`;
-    await waitUntil('radosgw answers HTTP', RGW_UP_TIMEOUT_MS, logOf('client.rgw.a'), async () => {
-      if (!(await daemonAlive(dir, 'client.rgw.a'))) throw new Error('radosgw exited');
-      return fetch(endpoint, { signal: AbortSignal.timeout(2_000) }).then(
-        () => true,
-        () => false,
-      );
-    });
+    const startGateway = async () => {
+      await ceph('radosgw', ['-n', 'client.rgw.a'], 'client.rgw.a');
+      await waitUntil('radosgw answers HTTP', RGW_UP_TIMEOUT_MS, logOf('client.rgw.a'), async () => {
+        if (!(await daemonAlive(dir, 'client.rgw.a'))) throw new Error('radosgw exited');
+        return fetch(endpoint, { signal: AbortSignal.timeout(2_000) }).then(
+          () => true,
+          () => false,
+        );
+      });
+    };
+    await startGateway();
     await ceph(
       'radosgw-admin',
       [
@@ -121,7 +128,14 @@ export async function startCephRgw(options: CephRgwOptions = {}): Promise<CephRg
       ],
       'client.admin',
     );
-    return { endpoint, accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY, stop };
+    return {
+      endpoint,
+      accessKeyId: ACCESS_KEY_ID,
+      secretAccessKey: SECRET_ACCESS_KEY,
+      stopGateway: () => stopGateway(dir),
+      startGateway,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
@@ -244,6 +258,19 @@ function isRunning(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Kills radosgw alone and removes its pid file, so that a gateway started again is not taken for the dead one. */
+async function stopGateway(dir: string): Promise<void> {
+  const pidFile = join(dir, 'run', 'client.rgw.a.pid');
+  const pid = Number(await readFile(pidFile, 'utf8'));
+  if (isRunning(pid)) process.kill(pid, 'SIGKILL');
+  const deadline = Date.now() + STOP_TIMEOUT_MS;
+  while (isRunning(pid)) {
+    if (Date.now() > deadline) throw new Error(`radosgw ${pid} survived SIGKILL`);
+    await sleep(50);
+  }
+  await rm(pidFile, { force: true });
 }
 
 /**

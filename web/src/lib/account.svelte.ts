@@ -4,6 +4,7 @@
  */
 import { api, ApiRequestError, whenSessionEnds } from './api.ts';
 import type { AccountBundle, UnlockedAccount } from './auth/account-client.ts';
+import { keySetState } from './integrity/key-set.svelte.ts';
 import { clearSharedFiles } from './pwa/shared-inbox.ts';
 
 /** 'offline': the app shell loaded (from the service worker's cache) but the API could not be reached. */
@@ -53,11 +54,15 @@ class AccountState {
     this.bundle = account.bundle;
     this.status = 'unlocked';
     this.touch();
+    keySetState
+      .verify(account)
+      .catch((error: unknown) => console.warn("The account's key set was not checked:", error));
   }
 
   /** Forgets the master key and empties the shared inbox (plaintext on this device); the session stays. */
   lock(): void {
     this.account = null;
+    keySetState.forget();
     clearSharedFiles().catch((error: unknown) => console.warn('The shared inbox was not emptied:', error));
     if (this.status === 'unlocked') this.status = 'locked';
     clearTimeout(this.#timer);

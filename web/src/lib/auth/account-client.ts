@@ -10,7 +10,13 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
   RegistrationResponseJSON,
 } from '@simplewebauthn/browser';
-import type { AddPasskeyRequest, NewRecoveryCode, SignUpRequest } from '$shared/api/auth-schemas.ts';
+import type {
+  AddPasskeyRequest,
+  NewRecoveryCode,
+  PassphraseRequest,
+  RemovePasskeyRequest,
+  SignUpRequest,
+} from '$shared/api/auth-schemas.ts';
 import type {
   AccountBundle,
   AddedPasskeyResponse,
@@ -25,6 +31,7 @@ import {
   bytesToUuid,
   decodeBase64url,
   decryptPasskeyLabel,
+  describeKeySet,
   encodeBase64url,
   encryptPasskeyLabel,
   exportPublicKey,
@@ -40,11 +47,13 @@ import {
   prfWrappingSecret,
   recoveryVerifier,
   recoveryWrappingSecret,
+  signKeySet,
   unwrapMasterKey,
   wrapMasterKey,
   wrapPrivateKey,
 } from '../../../../shared/crypto/index.ts';
 import { api, ApiRequestError } from '../api.ts';
+import { withNextKeySet } from '../integrity/key-set-changes.ts';
 
 export type { AccountBundle } from '$shared/api/responses.ts';
 
@@ -171,12 +180,31 @@ export async function completeSignUp(
   if (prfOutput) request.prfWrap = await makePrfWrap(prfOutput, masterKey, userId, response.id);
   if (options.passphrase) request.passphraseWrap = await makePassphraseWrap(options.passphrase, masterKey, userId);
   if (options.inviteToken) request.inviteToken = options.inviteToken;
+  request.keySet = await signKeySet(await firstKeySet(request, userId, response.id), pairs.signing.privateKey);
   const bundle = await api<AccountBundle>('POST', '/api/auth/sign-up/verify', request);
   return {
     account: { userId, masterKey, bundle },
     recoveryCode: formatRecoveryCode(recoveryKey),
     prf: prfOutput !== undefined,
   };
+}
+
+/** Version 1 of the new account's key set: its public keys, its one passkey and every wrap the sign-up sends. */
+function firstKeySet(request: WithRegistration<SignUpRequest>, userId: string, credentialId: string) {
+  return describeKeySet(
+    {
+      accountId: userId,
+      publicKeys: {
+        sharing: decodeBase64url(request.publicKeys.sharing),
+        signing: decodeBase64url(request.publicKeys.signing),
+      },
+      passkeyIds: [credentialId],
+      prfWraps: request.prfWrap ? [{ credentialId, wrapped: request.prfWrap.wrapped }] : [],
+      passphraseWrap: request.passphraseWrap ?? null,
+      recoveryWrap: request.recoveryWrap,
+    },
+    1,
+  );
 }
 
 /**
@@ -276,7 +304,10 @@ export async function unlockWithPassphrase(bundle: AccountBundle, passphrase: st
   }
   if (!isLegacyPassphraseKdf(bundle.passphraseWrap)) return { userId: bundle.userId, masterKey, bundle };
   const passphraseWrap = await makePassphraseWrap(passphrase, masterKey, bundle.userId);
-  const rewrapped = await api('PUT', '/api/account/passphrase', { passphraseWrap }).then(
+  const account = { userId: bundle.userId, masterKey };
+  const rewrapped = await withNextKeySet(account, { passphraseWrapped: passphraseWrap.wrapped }, (keySet) =>
+    api('PUT', '/api/account/passphrase', { passphraseWrap, keySet } satisfies PassphraseRequest),
+  ).then(
     () => true,
     () => false,
   );
@@ -314,13 +345,20 @@ export async function addPasskey(account: UnlockedAccount): Promise<{ id: string
   if (!prfOutput) prfOutput = await evaluatePrf(response.id, options.rp.id).catch(() => undefined);
   const request: WithRegistration<AddPasskeyRequest> = { response };
   if (prfOutput) request.prfWrap = await makePrfWrap(prfOutput, account.masterKey, account.userId, response.id);
-  await api<AddedPasskeyResponse>('POST', '/api/account/passkeys', request);
+  const change = { addPasskey: response.id, prfWrapped: request.prfWrap?.wrapped ?? null };
+  await withNextKeySet(account, change, (keySet) =>
+    api<AddedPasskeyResponse>('POST', '/api/account/passkeys', { ...request, keySet }),
+  );
   return { id: response.id, prf: prfOutput !== undefined };
 }
 
 /** Removes a passkey; the sessions it started end with it, this browser's too if it signed in with it. */
-export async function removePasskey(id: string): Promise<RemovedPasskeyResponse> {
-  return api<RemovedPasskeyResponse>('DELETE', `/api/account/passkeys/${encodeURIComponent(id)}`);
+export async function removePasskey(account: UnlockedAccount, id: string): Promise<RemovedPasskeyResponse> {
+  return withNextKeySet(account, { removePasskey: id }, (keySet) =>
+    api<RemovedPasskeyResponse>('DELETE', `/api/account/passkeys/${encodeURIComponent(id)}`, {
+      keySet,
+    } satisfies RemovePasskeyRequest),
+  );
 }
 
 /**
@@ -331,13 +369,14 @@ export async function makeRecoveryCode(account: UnlockedAccount): Promise<string
   const recoveryKey = generateRecoveryKey();
   const salt = randomBytes(32);
   const secret = await recoveryWrappingSecret(recoveryKey, salt);
-  await api('PUT', '/api/account/recovery', {
-    recoveryWrap: {
-      salt: b64(salt),
-      wrapped: await wrapMasterKey(secret, account.masterKey, account.userId, 'recovery'),
-    },
-    recoveryVerifier: b64(await recoveryVerifier(recoveryKey)),
-  } satisfies NewRecoveryCode);
+  const recoveryWrap = {
+    salt: b64(salt),
+    wrapped: await wrapMasterKey(secret, account.masterKey, account.userId, 'recovery'),
+  };
+  const verifier = b64(await recoveryVerifier(recoveryKey));
+  await withNextKeySet(account, { recoveryWrapped: recoveryWrap.wrapped }, (keySet) =>
+    api('PUT', '/api/account/recovery', { recoveryWrap, recoveryVerifier: verifier, keySet } satisfies NewRecoveryCode),
+  );
   return formatRecoveryCode(recoveryKey);
 }
 
