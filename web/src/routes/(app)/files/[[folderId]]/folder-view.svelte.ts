@@ -115,8 +115,13 @@ export class FolderView {
         share,
       });
       const seen = openSeenVersions(accountState.account!.userId);
-      const { opened, refused, warnings } = await listChildren(ring, folder.id, authors, seen);
+      const { opened, refused, warnings, unsigned } = await listChildren(ring, folder.id, authors, seen);
       if (load !== this.#loads) return;
+      // Trust on first use: the owner's device signs what it finds in a folder no one has signed yet, only when every
+      // item opened cleanly. Failing that the folder stays as it was, and the next visit tries again.
+      if (unsigned && refused.length === 0 && folder.ownerId === accountState.account!.userId) {
+        ring.folderChanged(folder.id).catch(() => undefined);
+      }
       // A refresh of the same folder (uploads land in it every second during a large one) keeps the selection.
       // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a local lookup, not state
       const still = new Set(folder.id === this.folder?.id ? opened.map((node) => node.id) : []);
