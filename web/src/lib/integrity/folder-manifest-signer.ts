@@ -77,7 +77,14 @@ export class FolderManifestSigner {
       const { folder, checked } = await listWithAuthors(ring, folderId, rules);
       if (!folder) return;
       const findings = await checkManifest(folder, checked, rules, seen);
-      const [problem] = manifestWarnings({ ...findings, missing: 0 });
+      // The owner writes over a manifest it can no longer check (signed by an editor it has since removed), vouching
+      // only for what it just wrote: a key rotation after a revocation rewrites every child.
+      const overRemovedEditor = findings.untrusted !== null && writerId === ownerId;
+      const [problem] = manifestWarnings({
+        ...findings,
+        missing: 0,
+        untrusted: overRemovedEditor ? null : findings.untrusted,
+      });
       if (problem) throw new Error(`This folder's signed list of contents was not updated. ${problem}`);
       if (!folder.manifest && checked.refused.length > 0) {
         throw new Error(
@@ -85,7 +92,7 @@ export class FolderManifestSigner {
         );
       }
       const clean = new Set(checked.opened.map((node) => node.id));
-      const vouched = new Set(findings.opened.map((node) => node.id));
+      const vouched = new Set(overRemovedEditor ? [] : findings.opened.map((node) => node.id));
       for (const id of wrote) if (clean.has(id)) vouched.add(id);
       const children = [];
       for (const record of folder.records) {
