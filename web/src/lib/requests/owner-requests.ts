@@ -142,9 +142,7 @@ export async function acceptPending(
     parentId: record.parentId,
     kind: 'file',
   });
-  const accepted = await api<NodeRecord>('POST', `/api/request-links/uploads/${record.id}/accept`, { wrappedKey });
-  await ring.folderChanged(record.parentId, [record.nodeId]);
-  return accepted;
+  return api<NodeRecord>('POST', `/api/request-links/uploads/${record.id}/accept`, { wrappedKey });
 }
 
 export function declinePending(record: PendingUploadRecord): Promise<undefined> {
