@@ -173,6 +173,17 @@ def check_node_author(vector: dict) -> None:
     expect("signed bytes", verified["signedBytes"], vector["signedBytes"])
 
 
+def check_folder_manifest(vector: dict) -> None:
+    writer = coffer.import_jwk_private(vector["signingKey"])
+    expect("entries", [coffer.manifest_entry(child) for child in vector["children"]], vector["manifest"]["children"])
+    signed = {"folderId": vector["folderId"], "ownerId": vector["ownerId"], "manifest": vector["manifest"]}
+    verified = coffer.verify_folder_manifest(signed, coffer.spki(writer.public_key()))
+    expect("signed bytes", verified["signedBytes"], vector["signedBytes"])
+    older = {**signed, "manifest": {**vector["manifest"], "version": vector["manifest"]["version"] - 1}}
+    expect_error("an older version", "FOLDER_MANIFEST_INVALID",
+                 lambda: coffer.verify_folder_manifest(older, coffer.spki(writer.public_key())))
+
+
 def check_key_set(vector: dict) -> None:
     signing = coffer.spki(coffer.import_jwk_private(vector["signingKey"]).public_key())
     account_id = vector["keySet"]["accountId"]
@@ -363,6 +374,7 @@ CHECKS = {
     "thumbnail": check_thumbnail,
     "requestTerms": check_request_terms,
     "nodeAuthor": check_node_author,
+    "folderManifest": check_folder_manifest,
     "keySet": check_key_set,
     "exportArchive": check_export_archive,
 }

@@ -22,6 +22,8 @@ Usage:
         --purpose <purpose> --owner <id> --object <id> < sealed
     python3 tools/coffer_decrypt.py verify-author --author-key <base64url SPKI>
         < signed-node.json
+    python3 tools/coffer_decrypt.py verify-manifest --writer-key <base64url SPKI>
+        < signed-folder.json
     python3 tools/coffer_decrypt.py export-open ARCHIVE (--recovery-code-file PATH|- | --recovery-code CODE) OUT_DIR
 
 Reads a Coffer stream (spec section 3) on stdin and writes the plaintext on
@@ -43,6 +45,10 @@ verify-author reads a node's author signature with what it binds (spec 5.2:
 {"statement": {...}, "authorSignature": {"action", "signature"}}, as in the
 nodeAuthor vectors) and checks it with the author's signing public key; it
 prints the signed bytes in hex and the action, author and node it vouches for.
+verify-manifest reads a folder manifest with its place (spec 5.3: {"folderId",
+"ownerId", "manifest": {...}}, as in the folderManifest vectors) and checks it
+with the writer's signing public key; it prints the signed bytes, the version,
+the writer and the ids of the children it names.
 verify-key-set reads an account's signed key set (spec 4.8: {"statement",
 "signature"}, as the account bundle's keySet) and checks it with the account's
 signing public key; it prints what it states and the signed bytes in hex.
@@ -314,6 +320,8 @@ LINK_PASSWORD_MARK = ".p"
 LABEL_REQUEST_SEAL = b"coffer/v1/request/seal"
 LABEL_NODE_AUTHOR = b"coffer/v1/node/author"
 NODE_AUTHOR_VERSION = 1
+LABEL_FOLDER_MANIFEST = b"coffer/v1/folder/manifest"
+FOLDER_MANIFEST_VERSION = 1
 LABEL_KEY_SET = b"coffer/v1/key-set"
 AUTHOR_ACTIONS = ("create", "revise", "rename", "move", "restore", "rekey")
 GRANT_VERSION = 1
@@ -546,6 +554,78 @@ def verify_author(signed_node: dict, author_spki: bytes) -> dict:
                           "the author signature does not verify with the author's key") from None
     return {"signedBytes": signed.hex(), "action": action, "authorId": statement["authorId"],
             "nodeId": statement["nodeId"]}
+
+
+def manifest_entry(child: dict) -> dict:
+    """Spec 5.3: a child's entry, its id and the digest of its kind, revision and metadata."""
+    kind, revision = child.get("kind"), child.get("revision")
+    if kind not in ("folder", "file") or (kind == "file") != isinstance(revision, dict):
+        raise CofferError("BAD_ARGUMENT", "a file names its revision {number, header}, a folder none")
+    child_id = child.get("id")
+    if not isinstance(child_id, str) or not _LOWER_UUID.fullmatch(child_id):
+        raise CofferError("BAD_ARGUMENT", f"a child's id is a lower-case UUID, got {child_id!r}")
+    header_digest = hashlib.sha256(b64decode(revision["header"], "header")).digest() if revision else b""
+    metadata = b64decode(child.get("encryptedMetadata"), "encryptedMetadata")
+    state = b"".join(field(f) for f in [bytes.fromhex(child_id.replace("-", "")), kind.encode(),
+                                         struct.pack(">I", revision["number"] if revision else 0), header_digest,
+                                         hashlib.sha256(metadata).digest()])
+    return {"id": child_id, "digest": base64.urlsafe_b64encode(hashlib.sha256(state).digest()).decode()}
+
+
+def verify_folder_manifest(signed_folder: dict, writer_spki: bytes) -> dict:
+    """Spec 5.3: the writer's key signed this manifest of this folder of this owner."""
+    def malformed(what):
+        return CofferError("FOLDER_MANIFEST_MALFORMED", f"a folder manifest's {what}")
+
+    folder = signed_folder if isinstance(signed_folder, dict) else {}
+    manifest = folder.get("manifest")
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("children"), list):
+        raise malformed("input is {folderId, ownerId, manifest: {version, writerId, children, signature}}")
+    version = manifest.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= 0xFFFFFFFF:
+        raise malformed(f"version is an integer from 1 to 4294967295, got {version!r}")
+    try:
+        signature = b64decode(manifest.get("signature"), "signature")
+    except CofferError:
+        raise malformed("signature is base64url") from None
+    if len(signature) != 64:
+        raise malformed(f"signature is 64 bytes (r || s), got {len(signature)}")
+
+    def uuid_bytes(value, what, error):
+        if not isinstance(value, str) or not _LOWER_UUID.fullmatch(value):
+            raise error(f"{what} is a lower-case UUID, got {value!r}")
+        return bytes.fromhex(value.replace("-", ""))
+
+    def bad_argument(message):
+        return CofferError("BAD_ARGUMENT", f"the folder's {message}")
+
+    entries = []
+    for entry in manifest["children"]:
+        entry = entry if isinstance(entry, dict) else {}
+        try:
+            digest = b64decode(entry.get("digest"), "digest")
+        except CofferError:
+            digest = b""
+        if len(digest) != 32:
+            raise malformed(f"entry digest is 32 bytes in base64url, got {entry.get('digest')!r}")
+        entries.append((uuid_bytes(entry.get("id"), "entry id", malformed), digest))
+    entries.sort()
+    if any(a[0] == b[0] for a, b in zip(entries, entries[1:])):
+        raise malformed("entries name each child once")
+    children = hashlib.sha256(struct.pack(">I", len(entries)) + b"".join(i + d for i, d in entries)).digest()
+    fields = [uuid_bytes(folder.get("folderId"), "folderId", bad_argument),
+              uuid_bytes(folder.get("ownerId"), "ownerId", bad_argument),
+              uuid_bytes(manifest.get("writerId"), "writer", malformed), struct.pack(">I", version), children]
+    signed = LABEL_FOLDER_MANIFEST + b"\x00" + bytes([FOLDER_MANIFEST_VERSION]) + b"".join(field(f) for f in fields)
+    try:
+        writer = serialization.load_der_public_key(writer_spki)
+        der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
+        writer.verify(der, signed, ec.ECDSA(hashes.SHA256()))
+    except (InvalidSignature, ValueError, TypeError, AttributeError):
+        raise CofferError("FOLDER_MANIFEST_INVALID",
+                          "the folder manifest does not verify with the writer's key") from None
+    return {"signedBytes": signed.hex(), "folderId": folder["folderId"], "version": version,
+            "writerId": manifest["writerId"], "children": sorted(entry["id"] for entry in manifest["children"])}
 
 
 _CREDENTIAL_ID = re.compile(r"[A-Za-z0-9_-]{1,1366}")
@@ -1221,8 +1301,8 @@ def export_main(argv) -> int:
 def sharing_main(argv) -> int:
     parser = argparse.ArgumentParser(prog="coffer_decrypt",
                                      description="Open a Coffer grant, share link, request-link seal, account, "
-                                                 "node metadata or sealed text; check request terms or an author "
-                                                 "signature.")
+                                                 "node metadata or sealed text; check request terms, an author "
+                                                 "signature or a folder manifest.")
     commands = parser.add_subparsers(dest="command", required=True)
     grant = commands.add_parser("open-grant", help="open a grant (spec 4.3) read on stdin as JSON")
     grant.add_argument("--recipient-key", required=True, help="file holding the recipient's sharing private key, JWK")
@@ -1257,6 +1337,8 @@ def sharing_main(argv) -> int:
     terms.add_argument("--signing-key", required=True, help="the owner's signing public key, SPKI in base64url")
     author = commands.add_parser("verify-author", help="check a node's author signature (spec 5.2) read on stdin")
     author.add_argument("--author-key", required=True, help="the author's signing public key, SPKI in base64url")
+    manifest = commands.add_parser("verify-manifest", help="check a folder manifest (spec 5.3) read on stdin")
+    manifest.add_argument("--writer-key", required=True, help="the writer's signing public key, SPKI in base64url")
     key_set = commands.add_parser("verify-key-set", help="check an account's signed key set (spec 4.8) read on stdin")
     key_set.add_argument("--account-id", required=True)
     key_set.add_argument("--signing-key", required=True, help="the account's signing public key, SPKI in base64url")
@@ -1283,6 +1365,12 @@ def sharing_main(argv) -> int:
             except ValueError:
                 raise CofferError("AUTHOR_SIGNATURE_MALFORMED", "a signed node is JSON") from None
             result = verify_author(signed_node, b64decode(args.author_key, "the author's key"))
+        elif args.command == "verify-manifest":
+            try:
+                signed_folder = json.loads(text)
+            except ValueError:
+                raise CofferError("FOLDER_MANIFEST_MALFORMED", "a signed folder is JSON") from None
+            result = verify_folder_manifest(signed_folder, b64decode(args.writer_key, "the writer's key"))
         elif args.command == "verify-key-set":
             try:
                 signed_key_set = json.loads(text)
@@ -1331,7 +1419,7 @@ def main(argv=None) -> int:
     if argv[:1] == ["export-open"]:
         return export_main(argv[1:])
     if argv[:1] in (["open-grant"], ["open-link"], ["open-request-seal"], ["open-account"], ["open-metadata"],
-                    ["open-sealed-text"], ["verify-request-terms"], ["verify-author"]):
+                    ["open-sealed-text"], ["verify-request-terms"], ["verify-author"], ["verify-manifest"]):
         return sharing_main(argv)
     for i in range(len(argv) - 1):
         if argv[i] == "--key":

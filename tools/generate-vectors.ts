@@ -1,6 +1,6 @@
 /**
  * Writes tests/vectors/coffer.json and the worked example in docs/FORMAT.md: stream, wrapped-key, sealed-text, passphrase, grant,
- * link, request-seal, account, metadata, thumbnail, request-terms, node-author and export-archive vectors with every random input fixed,
+ * link, request-seal, account, metadata, thumbnail, request-terms, node-author, folder-manifest and export-archive vectors with every random input fixed,
  * so that any implementation can check it produces exactly these bytes. Run with `npm run vectors`; the output is
  * committed.
  */
@@ -51,6 +51,7 @@ import { keptSignature } from './vectors/kept-signature.ts';
 import { keySetVectors, type KeySetVector } from './vectors/key-set-vectors.ts';
 import { sealedTextVector } from './vectors/sealed-text-vector.ts';
 import { exportVectors } from './vectors/export-vectors.ts';
+import { folderManifestVectors, type FolderManifestVector } from './vectors/folder-manifest-vectors.ts';
 import { metadataVectors, thumbnailVectors } from './vectors/tree-vectors.ts';
 
 const SMALL_CHUNK = 1024;
@@ -215,6 +216,7 @@ const previous = existsSync(out)
   ? (JSON.parse(readFileSync(out, 'utf8')) as {
       grant?: GrantVector[];
       nodeAuthor?: NodeAuthorVector[];
+      folderManifest?: FolderManifestVector[];
       keySet?: KeySetVector[];
       requestTerms?: { name: string; signedBytes: string; signature: string }[];
     })
@@ -441,6 +443,7 @@ const metadata = await metadataVectors();
 const thumbnail = await thumbnailVectors();
 sealedText.push(...(await accountSealedTexts(account[0]!)));
 const exportArchive = await exportVectors(account[0]!);
+const folderManifest = await folderManifestVectors(previous.folderManifest);
 /**
  * A request link's terms as the owner signs them (docs/FORMAT.md section 4.5): the bytes signed, and a signature that
  * verifies, kept from the previous run as for grants.
@@ -485,6 +488,7 @@ const vectors = {
   thumbnail,
   requestTerms,
   nodeAuthor,
+  folderManifest,
   keySet: await keySetVectors(previous.keySet),
   exportArchive,
 };
@@ -492,7 +496,8 @@ writeFileSync(out, JSON.stringify(vectors, null, 1) + '\n');
 console.log(
   `wrote ${stream.length} stream, ${wrap.length} wrap, ${sealedText.length} sealed-text, ${passphrase.length} passphrase, ${grant.length} grant, ` +
     `${link.length} link, ${requestSeal.length} request-seal, ${account.length} account, ${metadata.length} metadata, ` +
-    `${thumbnail.length} thumbnail, ${requestTerms.length} request-terms, ${nodeAuthor.length} node-author, ${vectors.keySet.length} key-set and ${exportArchive.length} export-archive vectors ` +
+    `${thumbnail.length} thumbnail, ${requestTerms.length} request-terms, ${nodeAuthor.length} node-author, ${folderManifest.length} folder-manifest, ` +
+    `${vectors.keySet.length} key-set and ${exportArchive.length} export-archive vectors ` +
     `to ${out.pathname}`,
 );
 

@@ -22,6 +22,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import type { Grant } from '../../shared/crypto/grant.ts';
+import type { FolderManifestEntry } from '../../shared/crypto/folder-manifest.ts';
 import type { AuthorSignature } from '../../shared/crypto/node-author.ts';
 import type { SignedKeySet } from '../../shared/crypto/key-set.ts';
 
@@ -236,6 +237,24 @@ export const nodes = pgTable(
     check('nodes_root_is_folder', sql`${t.parentId} is not null or ${t.kind} = 'folder'`),
   ],
 );
+
+/**
+ * The latest signed manifest of a folder (docs/FORMAT.md section 5.3): its version, the account that signed it (the
+ * server's record of the writer, which the signature binds; kept without a foreign key, as the signature outlives the
+ * account), the children it names and the signature. A write names the next version, so that two writers never
+ * both sign the same one.
+ */
+export const folderManifests = pgTable('folder_manifests', {
+  folderId: uuid('folder_id')
+    .primaryKey()
+    .references(() => nodes.id, { onDelete: 'cascade' }),
+  // Up to 2^32 - 1, the format's u32.
+  version: bytes('version').notNull(),
+  writerId: uuid('writer_id').notNull(),
+  children: jsonb('children').$type<FolderManifestEntry[]>().notNull(),
+  signature: text('signature').notNull(),
+  updatedAt: at('updated_at').notNull(),
+});
 
 /**
  * The content of a file at one point in time: the 80-byte stream header (public, authenticated parameters) and the

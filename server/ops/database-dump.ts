@@ -60,6 +60,8 @@ const TABLES: { name: string; rows: string }[] = [
       select (json_populate_record(nodes, '{"request_link_id": null}')).* from nodes join tree using (id)
       order by tree.depth, nodes.id`,
   },
+  // A device that saw a folder's manifest warns when it is gone: a restore keeps them.
+  { name: 'folder_manifests', rows: 'select * from folder_manifests' },
   { name: 'revisions', rows: `select * from revisions where id in (${KEPT_REVISIONS})` },
   { name: 'uploads', rows: `select * from uploads where revision_id in (${KEPT_REVISIONS})` },
   { name: 'revision_segments', rows: `select * from revision_segments where revision_id in (${KEPT_REVISIONS})` },

@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import {
   createFolderSchema,
   moveNodeSchema,
+  putFolderManifestSchema,
   rekeySchema,
   renameNodeSchema,
   setCurrentRevisionSchema,
@@ -17,6 +18,7 @@ import type { ServerDeps } from '../deps.ts';
 import type { AuthEnv } from '../http/auth.ts';
 import { jsonBodyLimit, rekeyBodyLimit } from '../http/limits.ts';
 import { idParams, jsonBody, limitQuery } from '../http/validate.ts';
+import { writeManifest } from '../nodes/folder-manifests.ts';
 import { createFolder, rootFolder } from '../nodes/folders.ts';
 import {
   listChildren,
@@ -76,6 +78,12 @@ export function nodeRoutes(deps: ServerDeps) {
       .put('/:nodeId/current-revision', jsonBodyLimit(), jsonBody(setCurrentRevisionSchema), nodeId, async (c) =>
         c.json(
           await setCurrentRevision(deps, accountActor(c.get('user')), c.req.valid('param').nodeId, c.req.valid('json')),
+        ),
+      )
+      // A folder's new signed manifest, after a change to its children (docs/FORMAT.md section 5.3).
+      .put('/:nodeId/manifest', jsonBodyLimit(), jsonBody(putFolderManifestSchema), nodeId, async (c) =>
+        c.json(
+          await writeManifest(deps, accountActor(c.get('user')), c.req.valid('param').nodeId, c.req.valid('json')),
         ),
       )
       .post('/:nodeId/move', jsonBodyLimit(), nodeId, jsonBody(moveNodeSchema), async (c) =>

@@ -7,7 +7,7 @@ import type {
   PublicKeyCredentialCreationOptionsJSON,
   PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/browser';
-import type { AuthorSignature, Grant, GrantRole, NodeKind, SignedKeySet } from '../crypto/index.ts';
+import type { AuthorSignature, FolderManifest, Grant, GrantRole, NodeKind, SignedKeySet } from '../crypto/index.ts';
 import type { PassphraseWrap } from './auth-schemas.ts';
 
 /** A stored version of a file. Its dates are the server's: nothing the client wrote authenticates them. */
@@ -53,6 +53,17 @@ export interface NodeRecord {
 
 export interface ChildrenResponse {
   children: NodeRecord[];
+  /**
+   * The folder's latest signed manifest (docs/FORMAT.md section 5.3); null for a folder no writer has signed one for
+   * yet, and in a share link's listing, whose visitor has no keys to check it with.
+   */
+  manifest: FolderManifest | null;
+}
+
+/** A folder's manifest as stored. */
+export interface FolderManifestResponse {
+  folderId: string;
+  manifest: FolderManifest;
 }
 
 /** A node and its ancestors, from the root down. */

@@ -8,6 +8,7 @@ import { MIN_TOKEN_BYTES } from '../crypto/fernet.ts';
 import { HEADER_BYTES } from '../crypto/stream-header.ts';
 import { GRANT_VERSION } from '../crypto/labels.ts';
 import { AUTHOR_SIGNATURE_BYTES, type AuthorAction } from '../crypto/node-author.ts';
+import { MAX_MANIFEST_VERSION } from '../crypto/folder-manifest.ts';
 import { ARGON2ID_BOUNDS } from '../crypto/passphrase-kdf.ts';
 import { UPLOAD_BATCH } from './upload-batch.ts';
 
@@ -151,6 +152,30 @@ export const setCurrentRevisionSchema = z.strictObject({
   encryptedMetadata: encryptedMetadataSchema,
   authorSignature: authorSignatureFor('restore'),
 });
+
+/**
+ * A folder's new manifest (docs/FORMAT.md section 5.3), signed by the account that sends it: the next version after
+ * the stored one, and every live child with the digest of its state. The server checks its form and its version;
+ * readers check its signature and its children.
+ */
+export const putFolderManifestSchema = z.strictObject({
+  version: z.number().int().min(1).max(MAX_MANIFEST_VERSION),
+  children: z
+    .array(
+      z.strictObject({
+        id: idSchema,
+        digest: base64url.refine((text) => decodes(text) && decodeBase64url(text).length === 32, 'must be 32 bytes'),
+      }),
+    )
+    .refine((children) => new Set(children.map(({ id }) => id.toLowerCase())).size === children.length, {
+      error: 'must name each child once',
+    }),
+  signature: base64url.refine(
+    (text) => decodes(text) && decodeBase64url(text).length === AUTHOR_SIGNATURE_BYTES,
+    `must be ${AUTHOR_SIGNATURE_BYTES} bytes (r || s), base64url`,
+  ),
+});
+export type PutFolderManifestRequest = z.infer<typeof putFolderManifestSchema>;
 
 /** A handle: what others type to find an account. Compared without regard to case; kept as its owner typed it. */
 export const HANDLE_RULE =

@@ -59,6 +59,7 @@ export {
 export { importSharingPublicKey, type Seal, type SealOptions } from './ecdh-seal.ts';
 export * from './grant.ts';
 export * from './node-author.ts';
+export * from './folder-manifest.ts';
 export * from './key-set.ts';
 export * from './link-secret.ts';
 export * from './request-seal.ts';

@@ -209,6 +209,7 @@ describe('share links in Chromium', () => {
       `**/api/s/${link.id}/nodes/*/children`,
       'a child listed under the wrong folder',
       (body) => ({
+        ...body,
         children: body.children.map((child) => (child.parentId === top ? child : { ...child, parentId: top })),
       }),
     );

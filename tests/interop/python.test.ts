@@ -559,3 +559,44 @@ describe('tools/coffer_decrypt.py checks author signatures (FORMAT.md 5.2)', () 
     }
   });
 });
+
+describe('tools/coffer_decrypt.py checks folder manifests (FORMAT.md 5.3)', () => {
+  const verifyInPython = (signedFolder: unknown, writerKey: string) =>
+    python(
+      REFERENCE_DECRYPTOR,
+      ['verify-manifest', '--writer-key', writerKey],
+      Buffer.from(JSON.stringify(signedFolder)),
+    );
+  const writerKeyOf = async (jwk: VectorJwk) =>
+    encodeBase64url(await exportPublicKey((await keyPairFromJwk(jwk, 'ECDSA')).publicKey));
+
+  it('builds the signed bytes of each vector and verifies its signature', async () => {
+    for (const vector of vectors.folderManifest) {
+      const result = await verifyInPython(vector, await writerKeyOf(vector.signingKey as VectorJwk));
+      expect(result.stderr).toBe('');
+      expect(JSON.parse(result.stdout.toString('utf8'))).toMatchObject({
+        signedBytes: vector.signedBytes,
+        version: vector.manifest.version,
+      });
+    }
+  });
+
+  it('refuses the vector rolled back, with a child hidden or added, or checked with another key', async () => {
+    const vector = vectors.folderManifest.find(({ children }) => children.length > 0)!;
+    const writerKey = await writerKeyOf(vector.signingKey as VectorJwk);
+    const otherKey = encodeBase64url(await exportPublicKey((await generateAccountKeyPairs()).signing.publicKey));
+    const { manifest } = vector;
+    const planted = { id: vector.ownerId, digest: manifest.children[0]!.digest };
+    const refusals: [string, unknown, string][] = [
+      ['an older version', { ...vector, manifest: { ...manifest, version: manifest.version - 1 } }, writerKey],
+      ['a child hidden', { ...vector, manifest: { ...manifest, children: manifest.children.slice(1) } }, writerKey],
+      ['a child added', { ...vector, manifest: { ...manifest, children: [...manifest.children, planted] } }, writerKey],
+      ['another key', vector, otherKey],
+    ];
+    for (const [what, altered, key] of refusals) {
+      const result = await verifyInPython(altered, key);
+      expect(result.status, what).toBe(1);
+      expect(result.stderr, what).toMatch(/^coffer_decrypt: FOLDER_MANIFEST_INVALID: /);
+    }
+  });
+});

@@ -247,6 +247,16 @@ const MATRIX: Record<string, Row> = {
     asViewer: 403,
     asEditor: 200,
   },
+  // Whoever may change a folder's children signs its manifest; the editor's is the folder's first.
+  'PUT /api/nodes/:nodeId/manifest': {
+    request: (v) => ({
+      path: `/api/nodes/${v.folder}/manifest`,
+      init: send('PUT', { version: 1, children: [], signature: encodeBase64url(new Uint8Array(64)) }),
+    }),
+    asOther: 404,
+    asViewer: 403,
+    asEditor: 200,
+  },
   'POST /api/nodes/:nodeId/move': {
     request: (v) => ({ path: `/api/nodes/${v.file}/move`, init: send('POST', { parentId: v.folder, ...nodeBody() }) }),
     asOther: 404,

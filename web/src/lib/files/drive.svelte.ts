@@ -10,6 +10,10 @@ import { sharingKeys } from '../sharing/account-keys.ts';
 import { receivedShares, type Received } from '../sharing/received-shares.ts';
 import { KeyRing } from './key-ring.ts';
 import type { OpenNode } from './node-records.ts';
+import { FolderManifestSigner } from '../integrity/folder-manifest-signer.ts';
+import { openSeenVersions } from '../integrity/seen-versions.ts';
+import { authorRules } from './author-rules.ts';
+import { openPath } from './folder-listing.ts';
 import { forgetThumbnails } from './thumbnails.ts';
 import { loadRoot } from './tree-actions.ts';
 
@@ -35,9 +39,15 @@ class Drive {
     if (account !== this.#account) this.forget();
     this.#account = account;
     this.#opening ??= (async () => {
-      const ring = new KeyRing({
+      const signer = new FolderManifestSigner({
+        ring: () => ring,
+        seen: openSeenVersions(account.userId),
+        rulesFor: (folderId, ownerId) => this.#rulesFor(ring, account, folderId, ownerId),
+      });
+      const ring: KeyRing = new KeyRing({
         userId: account.userId,
         signingKey: async () => (account.bundle.privateKeys.signing ? (await sharingKeys(account)).signing : undefined),
+        resign: (folderId, wrote) => signer.resign(folderId, wrote),
       });
       const root = await loadRoot(ring, account);
       if (this.#account === account) {
@@ -48,6 +58,16 @@ class Drive {
     })();
     this.#opening.catch(() => (this.#opening = null));
     return this.#opening;
+  }
+
+  /** Who may write in a folder, as its folder view knows it: for a member, through the share the folder is under. */
+  async #rulesFor(ring: KeyRing, account: UnlockedAccount, folderId: string, ownerId: string) {
+    const contactList = await contacts.ready().catch(() => []);
+    if (ownerId === account.userId) return authorRules({ account, contacts: contactList, folderId, ownerId });
+    const above = new Set((await openPath(ring, folderId)).map((node) => node.id));
+    const received = await this.received();
+    const share = received.shares.find(({ share, accepted }) => accepted && above.has(share.nodeId))?.share;
+    return authorRules({ account, contacts: contactList, folderId, ownerId, share });
   }
 
   /**

@@ -8,6 +8,13 @@
 import type { ChildrenResponse, PathResponse, RecentResponse, TrashResponse } from '$shared/api/responses.ts';
 import { api } from '../api.ts';
 import type { KeyRing, Opened } from './key-ring.ts';
+import {
+  checkManifest,
+  manifestWarnings,
+  type ListedFolder,
+  type ManifestFindings,
+} from '../integrity/folder-manifest-check.ts';
+import type { SeenVersions } from '../integrity/seen-versions.ts';
 import { checkAuthors, type AuthorRules } from './node-authors.ts';
 import type { OpenNode } from './node-records.ts';
 import { TamperedNodeError } from './open-record.ts';
@@ -16,12 +23,72 @@ export type { Opened } from './key-ring.ts';
 
 /**
  * A folder's children. Given the rules of who may write there (author-rules.ts), each signed child is shown only if
- * its author's signature verifies, and names its author (node-authors.ts); without them no author is named.
+ * its author's signature verifies, and names its author (node-authors.ts); without them no author is named. Given
+ * also this device's memory of the versions it has seen, the listing is checked against the folder's signed manifest
+ * (folder-manifest-check.ts): a child it does not name as listed is refused, and `warnings` say, in plain words, when
+ * the server showed an older state of the folder or left out children the manifest names. A writer that finds
+ * unnamed only its own cleanly opened writes re-signs them first (ownWritesUnnamed). `unsigned` says the folder has
+ * no manifest yet.
  */
-export async function listChildren(ring: KeyRing, folderId: string, authors?: AuthorRules): Promise<Opened> {
-  const { children } = await api<ChildrenResponse>('GET', `/api/nodes/${folderId}/children`);
-  const opened = await ring.openChildren(folderId, children);
-  return authors ? checkAuthors(opened, children, authors) : opened;
+export async function listChildren(
+  ring: KeyRing,
+  folderId: string,
+  authors?: AuthorRules,
+  seen?: SeenVersions,
+): Promise<Opened & { warnings: string[]; unsigned: boolean }> {
+  if (!authors) {
+    const { children } = await api<ChildrenResponse>('GET', `/api/nodes/${folderId}/children`);
+    return { ...(await ring.openChildren(folderId, children)), warnings: [], unsigned: false };
+  }
+  return listChecked(ring, folderId, authors, seen, true);
+}
+
+async function listChecked(
+  ring: KeyRing,
+  folderId: string,
+  authors: AuthorRules,
+  seen: SeenVersions | undefined,
+  mayResign: boolean,
+): Promise<Opened & { warnings: string[]; unsigned: boolean }> {
+  const { folder, checked } = await listWithAuthors(ring, folderId, authors);
+  if (!seen || !folder) return { ...checked, warnings: [], unsigned: false };
+  const findings = await checkManifest(folder, checked, authors, seen);
+  if (mayResign && ownWritesUnnamed(findings, ring, authors)) {
+    const ids = findings.unnamed.map((node) => node.id);
+    // Not re-signed (the server refused or went away): they stay refused, and the next visit tries again.
+    const resigned = await ring.folderChanged(folderId, ids).then(
+      () => true,
+      () => false,
+    );
+    if (resigned) return listChecked(ring, folderId, authors, seen, false);
+  }
+  const { opened, refused } = findings;
+  return { opened, refused, warnings: manifestWarnings(findings), unsigned: !folder.manifest };
+}
+
+/**
+ * Whether every child the manifest does not name is this writer's own, cleanly opened write: a write whose manifest
+ * never arrived (the tab closed between the two), which it re-signs. Anything else unnamed stays refused.
+ */
+function ownWritesUnnamed(findings: ManifestFindings, ring: KeyRing, authors: AuthorRules): boolean {
+  const self = ring.author?.userId;
+  if (!self || !authors.writers.has(self) || findings.older || findings.untrusted) return false;
+  return findings.unnamed.length > 0 && findings.unnamed.every((node) => node.author?.userId === self);
+}
+
+/**
+ * A folder's children opened and their authors checked, before its manifest is: what listChildren checks against the
+ * manifest, and what a writer re-signs it from (folder-manifest-signer.ts). `folder` is null outside a known tree.
+ */
+export async function listWithAuthors(
+  ring: KeyRing,
+  folderId: string,
+  authors: AuthorRules,
+): Promise<{ folder: ListedFolder | null; checked: Opened }> {
+  const { children, manifest } = await api<ChildrenResponse>('GET', `/api/nodes/${folderId}/children`);
+  const checked = await checkAuthors(await ring.openChildren(folderId, children), children, authors);
+  const ownerId = ring.ownerOf(folderId);
+  return { folder: ownerId ? { id: folderId, ownerId, records: children, manifest } : null, checked };
 }
 
 /**

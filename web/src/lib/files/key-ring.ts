@@ -29,6 +29,11 @@ export interface RingAuthor {
   userId: string;
   /** Undefined for an account that has no signing key: what it writes goes unsigned. */
   signingKey: () => Promise<CryptoKey | undefined>;
+  /**
+   * Re-signs a folder's manifest once its live children changed (integrity/folder-manifest-signer.ts), vouching for
+   * `wrote`, the children this account just wrote there.
+   */
+  resign?: (folderId: string, wrote: string[]) => Promise<void>;
 }
 
 /** What a writer states about a node it wrote; the ring adds who it is and signs. */
@@ -52,6 +57,11 @@ export class KeyRing {
     const key = await this.author?.signingKey();
     if (!this.author || !key) return undefined;
     return signAuthorship({ ...statement, authorId: this.author.userId }, key);
+  }
+
+  /** Tells the folder's signed list of contents that its live children changed, `wrote` being this account's writes. */
+  async folderChanged(folderId: string | null, wrote: string[] = []): Promise<void> {
+    if (folderId) await this.author?.resign?.(folderId, wrote);
   }
 
   addAnchor({ nodeId, ownerId, key }: Anchor): void {

@@ -52,7 +52,9 @@ export async function createFolder(ring: KeyRing, parentId: string, name: string
     parentId,
     kind: 'folder' as const,
   };
-  return ring.open(await createFolderRecord(ring, requireKey(ring, parentId), place, name));
+  const created = await ring.open(await createFolderRecord(ring, requireKey(ring, parentId), place, name));
+  await ring.folderChanged(parentId, [created.id]);
+  return created;
 }
 
 async function createFolderRecord(
@@ -77,19 +79,21 @@ export async function rename(ring: KeyRing, node: OpenNode, name: string): Promi
   const place = placeOf(node, node.parentId);
   const encryptedMetadata = await sealMetadata(key, place, node, { name });
   const authorSignature = await signWrite(ring, 'rename', place, node.revision, encryptedMetadata);
-  return ring.open(
+  const renamed = await ring.open(
     await api<NodeRecord>('PATCH', `/api/nodes/${node.id}`, {
       encryptedMetadata,
       authorSignature,
     } satisfies RenameNodeRequest),
   );
+  await ring.folderChanged(renamed.parentId, [renamed.id]);
+  return renamed;
 }
 
 export async function move(ring: KeyRing, node: OpenNode, parentId: string): Promise<OpenNode> {
   const key = requireKey(ring, node.id);
   const place = placeOf(node, parentId);
   const encryptedMetadata = await sealMetadata(key, place, node, {});
-  return ring.open(
+  const moved = await ring.open(
     await api<NodeRecord>('POST', `/api/nodes/${node.id}/move`, {
       parentId,
       wrappedKey: await wrapNodeKey(requireKey(ring, parentId), key, place),
@@ -97,6 +101,9 @@ export async function move(ring: KeyRing, node: OpenNode, parentId: string): Pro
       authorSignature: await signWrite(ring, 'move', place, node.revision, encryptedMetadata),
     } satisfies MoveNodeRequest),
   );
+  await ring.folderChanged(parentId, [moved.id]);
+  await ring.folderChanged(node.parentId);
+  return moved;
 }
 
 /** The signature of metadata about to be written (docs/FORMAT.md section 5.2), naming a file's current revision. */
@@ -118,11 +125,15 @@ async function signWrite<A extends AuthorAction>(
 }
 
 export async function trash(ring: KeyRing, node: OpenNode): Promise<OpenNode> {
-  return ring.open(await api<NodeRecord>('POST', `/api/nodes/${node.id}/trash`));
+  const trashed = await ring.open(await api<NodeRecord>('POST', `/api/nodes/${node.id}/trash`));
+  await ring.folderChanged(node.parentId);
+  return trashed;
 }
 
 export async function restore(ring: KeyRing, node: OpenNode): Promise<OpenNode> {
-  return ring.open(await api<NodeRecord>('POST', `/api/nodes/${node.id}/restore`));
+  const restored = await ring.open(await api<NodeRecord>('POST', `/api/nodes/${node.id}/restore`));
+  await ring.folderChanged(restored.parentId, [restored.id]);
+  return restored;
 }
 
 export async function purge(node: OpenNode): Promise<void> {
@@ -151,13 +162,15 @@ export async function restoreRevision(
     revision: revision.number,
     size: plaintextSize,
   });
-  return ring.open(
+  const restored = await ring.open(
     await api<NodeRecord>('PUT', `/api/nodes/${node.id}/current-revision`, {
       revisionId: revision.id,
       encryptedMetadata,
       authorSignature: await signWrite(ring, 'restore', place, revision, encryptedMetadata),
     } satisfies SetCurrentRevisionRequest),
   );
+  await ring.folderChanged(restored.parentId, [restored.id]);
+  return restored;
 }
 
 function placeOf(node: OpenNode, parentId: string | null): NodePlace {

@@ -142,7 +142,9 @@ export async function acceptPending(
     parentId: record.parentId,
     kind: 'file',
   });
-  return api<NodeRecord>('POST', `/api/request-links/uploads/${record.id}/accept`, { wrappedKey });
+  const accepted = await api<NodeRecord>('POST', `/api/request-links/uploads/${record.id}/accept`, { wrappedKey });
+  await ring.folderChanged(record.parentId, [record.nodeId]);
+  return accepted;
 }
 
 export function declinePending(record: PendingUploadRecord): Promise<undefined> {

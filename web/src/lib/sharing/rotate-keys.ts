@@ -37,7 +37,8 @@ export interface RotationProgress {
 export type Send = <T>(method: string, path: string, body?: unknown) => Promise<T>;
 
 /** What a rotation needs of the key ring: the keys it holds now, and taking the new ones. */
-export type RotationRing = Pick<KeyRing, 'keyOf' | 'replaceKeys'>;
+/** folderChanged is left out by tools that rotate with no folder view to keep signed (the benches, fault tests). */
+export type RotationRing = Pick<KeyRing, 'keyOf' | 'replaceKeys'> & Partial<Pick<KeyRing, 'folderChanged'>>;
 
 export interface RotationKeys {
   /** The account rotating, which owns the folder's tree. */
@@ -190,10 +191,25 @@ export async function rotateFolderKeys(
     try {
       const done = await send<RekeyResponse>('POST', `/api/nodes/${folderId}/rekey`, built.request);
       ring.replaceKeys(built.newKeys);
+      await resignRotated(ring, plan);
       return done;
     } catch (error) {
       if (!(error instanceof ApiRequestError && CHANGED_MEANWHILE.has(error.code) && attempt < ATTEMPTS)) throw error;
     }
+  }
+}
+
+/** Every folder whose children the rotation rewrote re-signs them, and the folder above it names its new state. */
+async function resignRotated(ring: RotationRing, plan: RekeyPlanResponse): Promise<void> {
+  if (!ring.folderChanged) return;
+  const top = plan.folders[0]!;
+  await ring.folderChanged(top.parentId, [top.id]);
+  for (const folder of plan.folders) {
+    const children = [...plan.folders, ...plan.files].filter((node) => node.parentId === folder.id);
+    await ring.folderChanged(
+      folder.id,
+      children.map((node) => node.id),
+    );
   }
 }
 

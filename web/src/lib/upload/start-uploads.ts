@@ -70,7 +70,16 @@ function newFileIn(ring: KeyRing, parentId: string) {
   const place = { ownerId, nodeId, parentId, kind: 'file' as const };
   const folderKey = requireKey(ring, parentId);
   const wrappedKey = () => wrapNodeKey(folderKey, fileKey, place);
-  return { ownerId, nodeId, parentId, fileKey, revision: 1, wrappedKey, sign: ring.sign.bind(ring) };
+  return {
+    ownerId,
+    nodeId,
+    parentId,
+    fileKey,
+    revision: 1,
+    wrappedKey,
+    sign: ring.sign.bind(ring),
+    folderChanged: ring.folderChanged.bind(ring),
+  };
 }
 
 function newVersionOf(ring: KeyRing, file: OpenNode) {
@@ -81,5 +90,6 @@ function newVersionOf(ring: KeyRing, file: OpenNode) {
     fileKey: requireKey(ring, file.id),
     revision: (file.revision?.number ?? 0) + 1,
     sign: ring.sign.bind(ring),
+    folderChanged: ring.folderChanged.bind(ring),
   };
 }

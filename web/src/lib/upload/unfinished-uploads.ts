@@ -96,6 +96,7 @@ export function resume(ring: KeyRing, upload: UnfinishedUpload, file: File): voi
     fileKey: requireKey(ring, upload.node.id),
     revision: upload.revision,
     sign: ring.sign.bind(ring),
+    folderChanged: ring.folderChanged.bind(ring),
     ...(wrappedKey ? { wrappedKey: () => Promise.resolve(wrappedKey) } : {}),
   };
   uploads.add([new UploadTask(file, upload.node.name, target, () => uploads.taskDone(), upload.uploadId)]);

@@ -43,6 +43,8 @@ export interface UploadTarget {
   wrappedKey?: () => Promise<string>;
   /** Signs the metadata as this account's (docs/FORMAT.md section 5.2): the key ring's sign. */
   sign: KeyRing['sign'];
+  /** Re-signs the folder's list of contents once the file is in it: the key ring's folderChanged. */
+  folderChanged: KeyRing['folderChanged'];
 }
 
 /** What the panel shows of a task's progress. */
@@ -171,6 +173,7 @@ export class UploadTask {
       if (this.#cancelled) return;
       this.#progress(this.size);
       this.#setStatus('completing');
+      await this.#vouch();
       if (canThumbnail(this.file)) await this.#thumbnail({ id: answer.revisionId, number: answer.revision });
       this.#setStatus('done');
       this.onDone(this);
@@ -378,7 +381,20 @@ export class UploadTask {
       body = { encryptedMetadata, authorSignature: await this.#sign('revise', this.#header!, encryptedMetadata) };
     }
     const completed = await api<UploadRecord>('POST', `/api/uploads/${this.#uploadId}/complete`, body);
+    await this.#vouch();
     if (canThumbnail(this.file)) await this.#thumbnail({ id: completed.revisionId, number: completed.revision });
+  }
+
+  /**
+   * The file is in its folder whatever happens here: a folder whose signed list of contents could not name it is
+   * re-signed the next time this account opens it (folder-listing.ts, ownWritesUnnamed).
+   */
+  async #vouch(): Promise<void> {
+    try {
+      await this.target.folderChanged(this.target.parentId, [this.target.nodeId]);
+    } catch (error) {
+      console.warn(`The folder's signed list of contents does not name ${this.name} yet:`, error);
+    }
   }
 
   /** Best effort: a file without a thumbnail is still uploaded, and shows its icon. */

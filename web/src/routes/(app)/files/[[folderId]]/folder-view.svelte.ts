@@ -7,6 +7,7 @@ import { authorRules } from '$lib/files/author-rules.ts';
 import { drive } from '$lib/files/drive.svelte.ts';
 import { listChildren, openPath } from '$lib/files/folder-listing.ts';
 import type { OpenNode } from '$lib/files/node-records.ts';
+import { openSeenVersions } from '$lib/integrity/seen-versions.ts';
 import { requestLinkLabels } from '$lib/requests/owner-requests.ts';
 import type { GrantRole } from '$shared/crypto/index.ts';
 
@@ -23,6 +24,8 @@ export class FolderView {
   children = $state.raw<OpenNode[]>([]);
   /** Children that failed their integrity check and are not shown. */
   refused = $state(0);
+  /** What the folder's signed manifest says the server left out or rolled back, in plain words. */
+  warnings = $state.raw<string[]>([]);
   loading = $state(true);
   error = $state('');
   sortKey = $state<SortKey>('name');
@@ -111,8 +114,14 @@ export class FolderView {
         ownerId: folder.ownerId,
         share,
       });
-      const { opened, refused } = await listChildren(ring, folder.id, authors);
+      const seen = openSeenVersions(accountState.account!.userId);
+      const { opened, refused, warnings, unsigned } = await listChildren(ring, folder.id, authors, seen);
       if (load !== this.#loads) return;
+      // Trust on first use: the owner's device signs what it finds in a folder no one has signed yet, only when every
+      // item opened cleanly. Failing that the folder stays as it was, and the next visit tries again.
+      if (unsigned && refused.length === 0 && folder.ownerId === accountState.account!.userId) {
+        ring.folderChanged(folder.id).catch(() => undefined);
+      }
       // A refresh of the same folder (uploads land in it every second during a large one) keeps the selection.
       // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a local lookup, not state
       const still = new Set(folder.id === this.folder?.id ? opened.map((node) => node.id) : []);
@@ -122,6 +131,7 @@ export class FolderView {
       this.role = share?.role ?? 'owner';
       this.children = opened;
       this.refused = refused.length;
+      this.warnings = warnings;
       await this.#loadRequestLabels(opened);
     } catch (error) {
       if (load !== this.#loads) return;

@@ -1,0 +1,133 @@
+/**
+ * What a folder's signed manifest (docs/FORMAT.md section 5.3) says of the listing the server gave: whether the server
+ * showed an older state than this device has seen, which listed children the manifest does not name as they are
+ * (refused, like any item that fails its integrity check), and how many it names that the server did not show. A
+ * folder with no manifest yet is taken as listed (trust on first use), unless this device has seen one for it.
+ */
+import {
+  CofferCryptoError,
+  decodeBase64url,
+  manifestEntry,
+  verifyFolderManifest,
+  type FolderManifest,
+} from '$shared/crypto/index.ts';
+import type { Opened } from '../files/key-ring.ts';
+import type { AuthorRules } from '../files/node-authors.ts';
+import type { NodeRecord, OpenNode } from '../files/node-records.ts';
+import { TamperedNodeError } from '../files/open-record.ts';
+import type { SeenVersions } from './seen-versions.ts';
+
+export interface ManifestFindings extends Opened {
+  /** The version shown (null for none) when it is below the highest this device has seen of the folder. */
+  older: { shown: number | null; seen: number } | null;
+  /** How many children the manifest names that the server did not list. */
+  missing: number;
+  /** Why the manifest itself could not be trusted (another writer than the folder's, a signature that fails). */
+  untrusted: string | null;
+  /** Listed children that opened cleanly but that the manifest does not name at all (refused, and among `refused`). */
+  unnamed: OpenNode[];
+}
+
+export interface ListedFolder {
+  id: string;
+  ownerId: string;
+  records: NodeRecord[];
+  manifest: FolderManifest | null;
+}
+
+export async function checkManifest(
+  folder: ListedFolder,
+  listed: Opened,
+  rules: AuthorRules,
+  seen: SeenVersions,
+): Promise<ManifestFindings> {
+  const highest = await seen.highest('folder', folder.id);
+  const { manifest } = folder;
+  const unchecked = { ...listed, missing: 0, untrusted: null, unnamed: [] };
+  if (!manifest) return { ...unchecked, older: highest === undefined ? null : { shown: null, seen: highest } };
+  const untrusted = await writerProblem(folder, manifest, rules);
+  if (untrusted) return { ...unchecked, older: null, untrusted };
+  const older = highest !== undefined && manifest.version < highest ? { shown: manifest.version, seen: highest } : null;
+  if (!older) await seen.remember('folder', folder.id, manifest.version);
+
+  const named = new Map(manifest.children.map((entry) => [entry.id.toLowerCase(), entry.digest]));
+  const recordOf = new Map(folder.records.map((record) => [record.id, record]));
+  const opened = [];
+  const unnamed = [];
+  const refused = [...listed.refused];
+  for (const node of listed.opened) {
+    const digest = named.get(node.id);
+    if (digest === undefined) {
+      unnamed.push(node);
+      refused.push(new TamperedNodeError(node.id, "the folder's signed list of contents does not name it"));
+    } else if (digest !== (await digestOf(recordOf.get(node.id)!))) {
+      refused.push(new TamperedNodeError(node.id, "it is not as the folder's signed list of contents names it"));
+    } else {
+      opened.push(node);
+    }
+  }
+  const shown = new Set(folder.records.map((record) => record.id.toLowerCase()));
+  const missing = [...named.keys()].filter((id) => !shown.has(id)).length;
+  return { opened, refused, older, missing, untrusted: null, unnamed };
+}
+
+/** Why the manifest is not one this reader can trust, or null when its writer signed it for this folder. */
+async function writerProblem(
+  folder: ListedFolder,
+  manifest: FolderManifest,
+  rules: AuthorRules,
+): Promise<string | null> {
+  if (!rules.writers.has(manifest.writerId)) {
+    return `it was signed by account ${String(manifest.writerId).slice(0, 8)}, which is not a writer of this folder you know of`;
+  }
+  const key = await rules.keyOf(manifest.writerId);
+  if (!key) return `no signing key is known for its writer ${manifest.writerId.slice(0, 8)}`;
+  try {
+    await verifyFolderManifest(manifest, { folderId: folder.id, ownerId: folder.ownerId }, key.signingKey);
+    return null;
+  } catch (error) {
+    if (error instanceof CofferCryptoError) return error.message;
+    throw error;
+  }
+}
+
+/** The digest of a listed child's state, or null for a record that cannot be described (a file with no revision). */
+export async function digestOf(record: NodeRecord): Promise<string | null> {
+  const revision = record.currentRevision;
+  try {
+    const entry = await manifestEntry({
+      id: record.id,
+      kind: record.kind,
+      revision:
+        record.kind === 'file' && revision
+          ? { number: revision.number, header: decodeBase64url(revision.header) }
+          : null,
+      encryptedMetadata: decodeBase64url(record.encryptedMetadata),
+    });
+    return entry.digest;
+  } catch (error) {
+    if (error instanceof CofferCryptoError) return null;
+    throw error;
+  }
+}
+
+/** What the folder view says of the findings, in plain words; empty when there is nothing to say. */
+export function manifestWarnings(findings: Pick<ManifestFindings, 'older' | 'missing' | 'untrusted'>): string[] {
+  const warnings: string[] = [];
+  const { older, missing, untrusted } = findings;
+  if (older) {
+    const shown = older.shown === null ? 'no signed version' : `version ${older.shown}`;
+    warnings.push(
+      `The server showed an older state of this folder (${shown}; this device has seen ${older.seen}). Items may be missing or out of date.`,
+    );
+  }
+  if (missing > 0) {
+    warnings.push(
+      missing === 1
+        ? 'One item this folder should hold was not shown by the server.'
+        : `${missing} items this folder should hold were not shown by the server.`,
+    );
+  }
+  if (untrusted) warnings.push(`This folder's signed list of contents could not be checked: ${untrusted}.`);
+  return warnings;
+}

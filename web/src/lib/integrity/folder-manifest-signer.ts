@@ -1,0 +1,119 @@
+/**
+ * A writer's re-signing of a folder's manifest (docs/FORMAT.md section 5.3) after it changed the folder's live
+ * children. It lists the folder through the same path the folder view does and vouches only for children that open
+ * cleanly and that either the current manifest names as they are or this writer has just written: it never signs what
+ * failed to open, nor a child the server slipped in. It signs nothing over a manifest the folder view would warn of
+ * (older than seen, or not one this writer can check), nor, for a folder with no manifest yet, over a listing with a
+ * refused child. The server takes only the next version, so a writer that lost the race reloads and signs again.
+ */
+import type { PutFolderManifestRequest } from '$shared/api/schemas.ts';
+import { signFolderManifest } from '$shared/crypto/index.ts';
+import { api, ApiRequestError } from '../api.ts';
+import { listWithAuthors } from '../files/folder-listing.ts';
+import type { KeyRing } from '../files/key-ring.ts';
+import type { AuthorRules } from '../files/node-authors.ts';
+import { checkManifest, digestOf, manifestWarnings } from './folder-manifest-check.ts';
+import type { SeenVersions } from './seen-versions.ts';
+
+/** Enough for writers racing on one folder; beyond it the next change re-signs. */
+const ATTEMPTS = 3;
+
+export interface SignerContext {
+  /** The writer's key ring, made after its signer. */
+  ring: () => KeyRing;
+  seen: SeenVersions;
+  /** Who may write in the folder and with which keys, as the folder view knows them (author-rules.ts). */
+  rulesFor: (folderId: string, ownerId: string) => Promise<AuthorRules>;
+}
+
+interface Waiting {
+  wrote: Set<string>;
+  run: Promise<void>;
+}
+
+export class FolderManifestSigner {
+  readonly #running = new Map<string, Promise<void>>();
+  readonly #waiting = new Map<string, Waiting>();
+
+  constructor(private readonly context: SignerContext) {}
+
+  /**
+   * Signs the folder's next version naming its children as they now are, `wrote` (the children this writer just
+   * wrote) among them. A call made while one runs joins the next run, so a burst of uploads signs twice, not once each.
+   */
+  resign(folderId: string, wrote: Iterable<string> = []): Promise<void> {
+    const ids = [...wrote].map((id) => id.toLowerCase());
+    const waiting = this.#waiting.get(folderId);
+    if (waiting) {
+      for (const id of ids) waiting.wrote.add(id);
+      return waiting.run;
+    }
+    const next: Waiting = { wrote: new Set(ids), run: Promise.resolve() };
+    const before = this.#running.get(folderId) ?? Promise.resolve();
+    next.run = before
+      .catch(() => undefined)
+      .then(() => {
+        this.#waiting.delete(folderId);
+        return this.#sign(folderId, next.wrote);
+      });
+    this.#waiting.set(folderId, next);
+    const running = next.run.finally(() => {
+      if (this.#running.get(folderId) === running) this.#running.delete(folderId);
+    });
+    this.#running.set(folderId, running);
+    return next.run;
+  }
+
+  async #sign(folderId: string, wrote: ReadonlySet<string>): Promise<void> {
+    const { seen, rulesFor } = this.context;
+    const ring = this.context.ring();
+    const writerId = ring.author?.userId;
+    const signingKey = await ring.author?.signingKey();
+    const ownerId = ring.ownerOf(folderId);
+    if (!writerId || !signingKey || !ownerId) return;
+    const rules = await rulesFor(folderId, ownerId);
+    if (!rules.writers.has(writerId)) return;
+    for (let attempt = 1; ; attempt++) {
+      const { folder, checked } = await listWithAuthors(ring, folderId, rules);
+      if (!folder) return;
+      const findings = await checkManifest(folder, checked, rules, seen);
+      // The owner writes over a manifest it can no longer check (signed by an editor it has since removed), vouching
+      // only for what it just wrote: a key rotation after a revocation rewrites every child.
+      const overRemovedEditor = findings.untrusted !== null && writerId === ownerId;
+      const [problem] = manifestWarnings({
+        ...findings,
+        missing: 0,
+        untrusted: overRemovedEditor ? null : findings.untrusted,
+      });
+      if (problem) throw new Error(`This folder's signed list of contents was not updated. ${problem}`);
+      if (!folder.manifest && checked.refused.length > 0) {
+        throw new Error(
+          "This folder's signed list of contents was not made: some of its items failed the integrity check.",
+        );
+      }
+      const clean = new Set(checked.opened.map((node) => node.id));
+      const vouched = new Set(overRemovedEditor ? [] : findings.opened.map((node) => node.id));
+      for (const id of wrote) if (clean.has(id)) vouched.add(id);
+      const children = [];
+      for (const record of folder.records) {
+        if (!vouched.has(record.id)) continue;
+        const digest = await digestOf(record);
+        if (digest) children.push({ id: record.id, digest });
+      }
+      const version = (folder.manifest?.version ?? 0) + 1;
+      const manifest = await signFolderManifest({ folderId, ownerId, writerId, version, children }, signingKey);
+      try {
+        await api('PUT', `/api/nodes/${folderId}/manifest`, {
+          version,
+          children: manifest.children,
+          signature: manifest.signature,
+        } satisfies PutFolderManifestRequest);
+        await seen.remember('folder', folderId, version);
+        return;
+      } catch (error) {
+        const stale = error instanceof ApiRequestError && error.code === 'FOLDER_MANIFEST_STALE';
+        if (!stale || attempt === ATTEMPTS) throw error;
+      }
+    }
+  }
+}
