@@ -36,6 +36,13 @@ export async function signUp(deps: ServerDeps, c: Context<AuthEnv>, request: Sig
   const accountId = userId!;
   const origin = requestOrigin(c);
   const { wraps, published } = signUpKeyRows(accountId, credential.id, request);
+  const keys = {
+    sharing: decodeBase64url(request.publicKeys.sharing),
+    signing: decodeBase64url(request.publicKeys.signing),
+  };
+  const keySet = request.keySet
+    ? { keySet: request.keySet, keySetVersion: await firstKeySetVersion(accountId, request.keySet, keys) }
+    : {};
   try {
     await db.transaction(async (tx) => {
       const admission = await admitSignUp(tx, deps, request.inviteToken);
@@ -45,9 +52,7 @@ export async function signUp(deps: ServerDeps, c: Context<AuthEnv>, request: Sig
         role: firstAdmin ? 'admin' : 'user',
         quotaBytes: admission.quotaBytes,
         recoveryVerifier: await recoveryVerifierHash(request.recoveryVerifier),
-        ...(request.keySet
-          ? { keySet: request.keySet, keySetVersion: firstKeySetVersion(accountId, request.keySet) }
-          : {}),
+        ...keySet,
       });
       await markInviteUsedBy(tx, admission, accountId);
       await tx.insert(credentials).values({
