@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import { compareCodeUnits } from '../shared/crypto/code-unit-order.ts';
 import { PINNED_BUILD_PLACEHOLDER, shellListing, type PinnedBuild } from '../web/src/lib/pwa/pinned-build.ts';
 import { withSubresourceIntegrity } from './pin-build/subresource-integrity.ts';
 
@@ -24,7 +25,7 @@ function shellFiles(buildDir: string): Record<string, string> {
     .filter((entry) => entry.isFile())
     .map((entry) => relative(buildDir, join(entry.parentPath, entry.name)).split(sep).join('/'))
     .filter((path) => path !== SERVICE_WORKER && path !== BUILD_MANIFEST)
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    .sort(compareCodeUnits);
   return Object.fromEntries(paths.map((path) => [path, sha256(readFileSync(join(buildDir, path)))]));
 }
 

@@ -7,6 +7,7 @@
  */
 import { decodeBase64url, encodeBase64url } from './base64url.ts';
 import { concatBytes, own, u8, utf8 } from './bytes.ts';
+import { compareCodeUnits } from './code-unit-order.ts';
 import { CofferCryptoError } from './errors.ts';
 import { LABEL_KEY_SET } from './labels.ts';
 
@@ -85,7 +86,7 @@ function canonical(keySet: KeySet): KeySet {
     version: keySet.version,
     publicKeys: { sharing: keySet.publicKeys.sharing, signing: keySet.publicKeys.signing },
     passkeys: [...keySet.passkeys]
-      .sort((a, b) => (a.credentialId < b.credentialId ? -1 : a.credentialId > b.credentialId ? 1 : 0))
+      .sort((a, b) => compareCodeUnits(a.credentialId, b.credentialId))
       .map((passkey) => ({ credentialId: passkey.credentialId, wrapDigest: passkey.wrapDigest })),
     passphraseWrapDigest: keySet.passphraseWrapDigest,
     recoveryWrapDigest: keySet.recoveryWrapDigest,

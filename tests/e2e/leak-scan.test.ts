@@ -25,8 +25,9 @@ import { decodeBase64url, parseRecoveryCode } from '../../shared/crypto/index.ts
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tools/harness/chromium.ts';
 import { createPostgresDatabase, queryRows } from '../../tools/harness/test-databases.ts';
 import { runCoffer } from '../instance-process.ts';
-import { chooseHandle, goTo, pageWithPasskeyProvider } from './accounts.ts';
+import { chooseHandle, pageWithPasskeyProvider } from './accounts.ts';
 import { startAppServer, type AppServer } from './app-server.ts';
+import { acceptAndOpenFolder, shareFolderAsEditor } from './folder-share.ts';
 import {
   fileKeys,
   filesIn,
@@ -43,7 +44,6 @@ import {
   makeLink,
   makeRequestLink,
   openFiles,
-  rowAction,
   upload,
   type MadeLink,
 } from './link-owner.ts';
@@ -123,20 +123,9 @@ describe('the leak scan of a whole session', { timeout: 180_000 }, () => {
     await alice.getByRole('button', { name: 'New folder' }).click();
     await alice.getByLabel('Name', { exact: true }).fill(folder);
     await alice.getByRole('button', { name: 'Create', exact: true }).click();
-    await rowAction(alice, folder, 'Share');
-    const dialog = alice.getByRole('dialog', { name: `Share “${folder}”` });
-    await dialog.getByLabel('Their handle').fill('bob');
-    await dialog.getByRole('button', { name: 'Find' }).click();
-    await dialog.getByRole('button', { name: 'Share anyway (unverified)' }).click();
-    await dialog.getByLabel(/editor/).check();
-    await dialog.getByRole('button', { name: 'Share', exact: true }).click();
-    await dialog.getByText('@bob · editor · not accepted yet').waitFor();
-    await dialog.getByRole('button', { name: 'Close' }).click();
+    await shareFolderAsEditor(alice, folder, 'bob');
 
-    await goTo(bob, 'Shared with me');
-    await bob.getByRole('button', { name: 'Accept the share from @alice' }).click();
-    await bob.getByRole('list', { name: 'Shared with you' }).getByRole('link', { name: folder }).click();
-    await bob.getByRole('heading', { name: folder }).waitFor();
+    await acceptAndOpenFolder(bob, 'alice', folder);
     await upload(bob, [path(bobFile.name)]);
 
     link = await makeLink(alice, aliceFile.name, { password: linkPassword });

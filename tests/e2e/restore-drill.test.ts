@@ -21,6 +21,7 @@ import { createPostgresDatabase } from '../../tools/harness/test-databases.ts';
 import { runCoffer, startInstance, stopInstance, type InstanceEnv, type InstanceProcess } from '../instance-process.ts';
 import { chooseHandle, goTo, signUpPerson } from './accounts.ts';
 import { freePort } from './app-server.ts';
+import { acceptAndOpenFolder, shareFolderAsEditor } from './folder-share.ts';
 import { makeLink, openFiles, rowAction, upload, type MadeLink } from './link-owner.ts';
 
 // Larger than one chunk of the app's uploads, so a file stored as several blobs comes back whole.
@@ -149,21 +150,10 @@ describe('the restore drill through the web app', { timeout: 240_000 }, () => {
     await openFiles(alice);
     await upload(alice, [join(files, linked.name)], join(files, 'Trip'));
 
-    await rowAction(alice, 'Trip', 'Share');
-    const dialog = alice.getByRole('dialog', { name: 'Share “Trip”' });
-    await dialog.getByLabel('Their handle').fill('bob');
-    await dialog.getByRole('button', { name: 'Find' }).click();
-    await dialog.getByRole('button', { name: 'Share anyway (unverified)' }).click();
-    await dialog.getByLabel(/editor/).check();
-    await dialog.getByRole('button', { name: 'Share', exact: true }).click();
-    await dialog.getByText('@bob · editor · not accepted yet').waitFor();
-    await dialog.getByRole('button', { name: 'Close' }).click();
+    await shareFolderAsEditor(alice, 'Trip', 'bob');
     link = await makeLink(alice, linked.name);
 
-    await goTo(bob, 'Shared with me');
-    await bob.getByRole('button', { name: 'Accept the share from @alice' }).click();
-    await bob.getByRole('list', { name: 'Shared with you' }).getByRole('link', { name: 'Trip' }).click();
-    await bob.getByRole('heading', { name: 'Trip' }).waitFor();
+    await acceptAndOpenFolder(bob, 'alice', 'Trip');
     await upload(bob, [join(files, fromBob.name)]);
 
     const backup = await runCoffer(['backup', join(work, 'backups'), '--json'], source);

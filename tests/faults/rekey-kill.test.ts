@@ -12,28 +12,15 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../server/db/database.ts';
 import { nodes } from '../../server/db/schema.ts';
-import { exportPublicKey, makeGrant } from '../../shared/crypto/index.ts';
 import { createPostgresDatabase } from '../../tools/harness/test-databases.ts';
-import { ApiRequestError } from '../../web/src/lib/api.ts';
-import { rotateFolderKeys, type RotateOptions, type Send } from '../../web/src/lib/sharing/rotate-keys.ts';
+import { rotateFolderKeys, type RotateOptions } from '../../web/src/lib/sharing/rotate-keys.ts';
 import { createSignedInUser } from '../server/accounts.ts';
-import { json, ok } from '../server/client.ts';
+import { ok } from '../server/client.ts';
 import { ORIGIN, type Harness, type TestUser } from '../server/harness.ts';
 import { keyedFile, keyedFolder, keyedRoot } from '../server/keyed-tree.ts';
+import { ringOf, sendAs, shareFolder } from '../server/rotation-client.ts';
 import { makeSharingUser, type SharingUser } from '../server/sharing-accounts.ts';
 import { FaultInstance } from './fault-instance.ts';
-
-function sendAs(user: TestUser): Send {
-  return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const response = await user.request(path, body === undefined ? { method } : { ...json(body), method });
-    const text = await response.text();
-    const parsed = (text ? JSON.parse(text) : undefined) as { error?: { code: string; message: string } } | undefined;
-    if (!response.ok) {
-      throw new ApiRequestError(parsed?.error?.code ?? 'HTTP_ERROR', parsed?.error?.message ?? '', response.status);
-    }
-    return parsed as T;
-  };
-}
 
 describe('the server killed during a key rotation', { timeout: 180_000 }, () => {
   let work: string;
@@ -81,21 +68,7 @@ describe('the server killed during a key rotation', { timeout: 180_000 }, () => 
     const shared = await keyedFolder(owner, tree.root, 'Shared');
     const inner = await keyedFolder(owner, shared, 'Inner');
     const file = await keyedFile(owner, inner);
-    const grant = await makeGrant({
-      terms: {
-        senderId: owner.id,
-        recipientId: member.id,
-        ownerId: owner.id,
-        nodeId: shared.id,
-        kind: 'folder',
-        role: 'viewer',
-      },
-      nodeKey: shared.key,
-      senderSigningKey: owner.keys.signing.privateKey,
-      recipientSharingKey: await exportPublicKey(member.keys.sharing.publicKey),
-    });
-    const { id: shareId } = await ok<{ id: string }>(owner.request('/api/shares', json({ grant })), 201);
-    await ok(member.request(`/api/shares/${shareId}/accept`, { method: 'POST' }));
+    const shareId = await shareFolder(owner, member, shared, 'viewer');
     await ok(owner.request(`/api/shares/${shareId}`, { method: 'DELETE' }), 204);
 
     const subtree = [shared.id, inner.id, file.id];
@@ -104,13 +77,7 @@ describe('the server killed during a key rotation', { timeout: 180_000 }, () => 
         (await handle.db.select().from(nodes).where(inArray(nodes.id, subtree))).map((row) => [row.id, row.wrappedKey]),
       );
     const before = await wraps();
-    const keys = new Map([tree.root, shared, inner].map((node) => [node.id, node.key]));
-    const ring = {
-      keyOf: (nodeId: string) => keys.get(nodeId),
-      replaceKeys: (replaced: Map<string, Uint8Array>) => {
-        for (const [nodeId, key] of replaced) if (keys.has(nodeId)) keys.set(nodeId, key);
-      },
-    };
+    const ring = ringOf([tree.root, shared, inner]);
     const options: RotateOptions = {
       account: { userId: owner.id, masterKey: tree.masterKey, signingKey: owner.keys.signing.privateKey },
       recipientSharingKey: () => Promise.reject(new Error('no member keeps access')),

@@ -17,11 +17,9 @@ import {
   makeGrant,
   openGrant,
   unwrapNodeKey,
-  type GrantRole,
 } from '../../shared/crypto/index.ts';
 import { deriveWrappingKey } from '../../shared/crypto/wrap.ts';
 import { DATABASE_KINDS } from '../../tools/harness/test-databases.ts';
-import { ApiRequestError } from '../../web/src/lib/api.ts';
 import { revokeShare } from '../../web/src/lib/sharing/revoke-share.ts';
 import {
   buildRotation,
@@ -34,51 +32,8 @@ import {
 import { fails, json, ok } from './client.ts';
 import { createHarness, type Harness, type TestUser } from './harness.ts';
 import { keyedFile, keyedFolder, keyedRoot, startKeyedFile, type KeyedNode } from './keyed-tree.ts';
+import { ringOf, sendAs, shareFolder } from './rotation-client.ts';
 import { makeSharingUser, type SharingUser } from './sharing-accounts.ts';
-
-/** The app's api() for a test user: JSON in and out, refusals as ApiRequestError. */
-function sendAs(user: TestUser): Send {
-  return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const response = await user.request(path, body === undefined ? { method } : { ...json(body), method });
-    const text = await response.text();
-    const parsed = (text ? JSON.parse(text) : undefined) as { error?: { code: string; message: string } } | undefined;
-    if (!response.ok) {
-      throw new ApiRequestError(parsed?.error?.code ?? 'HTTP_ERROR', parsed?.error?.message ?? '', response.status);
-    }
-    return parsed as T;
-  };
-}
-
-/** A key ring holding the owner's keys: what rotateFolderKeys reads and updates. */
-function ringOf(held: KeyedNode[]): RotationRing & { keys: Map<string, Uint8Array> } {
-  const keys = new Map(held.map((node) => [node.id, node.key]));
-  return {
-    keys,
-    keyOf: (nodeId) => keys.get(nodeId),
-    replaceKeys: (replaced) => {
-      for (const [nodeId, key] of replaced) if (keys.has(nodeId)) keys.set(nodeId, key);
-    },
-  };
-}
-
-async function share(owner: SharingUser, recipient: SharingUser, folder: KeyedNode, role: GrantRole) {
-  const grant = await makeGrant({
-    terms: {
-      senderId: owner.id,
-      recipientId: recipient.id,
-      ownerId: owner.id,
-      nodeId: folder.id,
-      kind: 'folder',
-      role,
-    },
-    nodeKey: folder.key,
-    senderSigningKey: owner.keys.signing.privateKey,
-    recipientSharingKey: await exportPublicKey(recipient.keys.sharing.publicKey),
-  });
-  const made = await ok<{ id: string }>(owner.request('/api/shares', json({ grant })), 201);
-  await ok(recipient.request(`/api/shares/${made.id}/accept`, { method: 'POST' }));
-  return made.id;
-}
 
 /** The node key a recipient gets from its share of `nodeId`, after checking the grant as the web app does. */
 async function openIncoming(owner: SharingUser, recipient: SharingUser, nodeId: string): Promise<Uint8Array> {
@@ -144,9 +99,9 @@ describe.each(DATABASE_KINDS)('key rotation on %s', (kind) => {
       inner: await keyedFile(owner, inner),
     };
     await ok(owner.request(`/api/nodes/${files.trashed.id}/trash`, { method: 'POST' }));
-    const removedShare = await share(owner, removed, shared, 'viewer');
-    await share(owner, kept, shared, 'editor');
-    await share(owner, third, inner, 'viewer');
+    const removedShare = await shareFolder(owner, removed, shared, 'viewer');
+    await shareFolder(owner, kept, shared, 'editor');
+    await shareFolder(owner, third, inner, 'viewer');
     const ring = ringOf([tree.root, shared, inner]);
     const pinned = new Map(
       await Promise.all(

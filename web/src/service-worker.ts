@@ -22,6 +22,7 @@ import { PINNED_BUILD_PLACEHOLDER, type PinnedBuild } from '$lib/pwa/pinned-buil
 import { foreignSender } from '$lib/pwa/share-sender.ts';
 import { workerHeaders, workerTextResponse } from '$lib/pwa/worker-response.ts';
 import { storeSharedFiles } from '$lib/pwa/shared-inbox.ts';
+import { toHex } from '$shared/crypto/bytes.ts';
 
 const worker = self as unknown as ServiceWorkerGlobalScope;
 
@@ -151,8 +152,7 @@ async function fetchPinned(
 }
 
 async function sha256Hex(bytes: ArrayBuffer): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  return Array.from(digest, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)));
 }
 
 /** Every Coffer page, the ones no worker controls yet included: a refused build is news to all of them. */

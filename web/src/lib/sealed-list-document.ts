@@ -8,6 +8,7 @@ import type { AccountDocumentResponse } from '$shared/api/responses.ts';
 import type { AccountDocumentKind, PutAccountDocumentRequest } from '$shared/api/schemas.ts';
 import { openText, sealText, type SEALED_TEXT_PURPOSES } from '$shared/crypto/index.ts';
 import { api, ApiRequestError } from './api.ts';
+import type { AccountKeys } from './auth/account-client.ts';
 
 export interface SealedList<T> {
   kind: AccountDocumentKind;
@@ -28,22 +29,16 @@ export interface StoredList<T> {
   entries: T[];
 }
 
-/** The unlocked account whose list it is: the list is sealed under its master key. */
-export interface ListHolder {
-  userId: string;
-  masterKey: Uint8Array;
-}
-
 const FORMAT_VERSION = 1;
 
 const pathOf = <T>(list: SealedList<T>) => `/api/account/documents/${list.kind}`;
-const binding = <T>(list: SealedList<T>, account: ListHolder) => ({
+const binding = <T>(list: SealedList<T>, account: AccountKeys) => ({
   purpose: list.purpose,
   owner: account.userId,
   object: account.userId,
 });
 
-export async function loadList<T>(list: SealedList<T>, account: ListHolder): Promise<StoredList<T>> {
+export async function loadList<T>(list: SealedList<T>, account: AccountKeys): Promise<StoredList<T>> {
   const document = await api<AccountDocumentResponse>('GET', pathOf(list));
   if (document.sealed === null) return { version: document.version, entries: [] };
   let text: string;
@@ -68,7 +63,7 @@ export async function loadList<T>(list: SealedList<T>, account: ListHolder): Pro
  */
 export async function changeList<T>(
   list: SealedList<T>,
-  account: ListHolder,
+  account: AccountKeys,
   change: (entries: T[]) => T[],
 ): Promise<StoredList<T>> {
   for (let attempt = 0; ; attempt++) {

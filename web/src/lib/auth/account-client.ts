@@ -63,9 +63,13 @@ export type { AccountBundle } from '$shared/api/responses.ts';
  */
 type WithRegistration<Request> = Omit<Request, 'response'> & { response: RegistrationResponseJSON };
 
-export interface UnlockedAccount {
+/** Who an unlocked account is and its master key: what sealing and signing on its behalf needs. */
+export interface AccountKeys {
   userId: string;
   masterKey: Uint8Array;
+}
+
+export interface UnlockedAccount extends AccountKeys {
   bundle: AccountBundle;
 }
 

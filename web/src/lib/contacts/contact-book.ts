@@ -6,7 +6,8 @@
  */
 import type { HandleLookupResponse } from '$shared/api/responses.ts';
 import { decodeBase64url, SEALED_TEXT_PURPOSES } from '$shared/crypto/index.ts';
-import { changeList, loadList, type ListHolder, type SealedList } from '../sealed-list-document.ts';
+import type { AccountKeys } from '../auth/account-client.ts';
+import { changeList, loadList, type SealedList } from '../sealed-list-document.ts';
 
 export interface Contact {
   handle: string;
@@ -38,7 +39,7 @@ const CONTACTS: SealedList<Contact> = {
     typeof contact.verified === 'boolean',
 };
 
-export async function loadContacts(account: ListHolder): Promise<ContactBook> {
+export async function loadContacts(account: AccountKeys): Promise<ContactBook> {
   const { version, entries } = await loadList(CONTACTS, account);
   return { version, contacts: entries };
 }
@@ -48,7 +49,7 @@ export async function loadContacts(account: ListHolder): Promise<ContactBook> {
  * (sealed-list-document.ts).
  */
 export async function changeContacts(
-  account: ListHolder,
+  account: AccountKeys,
   change: (contacts: Contact[]) => Contact[],
 ): Promise<ContactBook> {
   const { version, entries } = await changeList(CONTACTS, account, change);

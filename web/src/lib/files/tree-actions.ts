@@ -21,13 +21,14 @@ import type {
   SetCurrentRevisionRequest,
 } from '$shared/api/schemas.ts';
 import { api, ApiRequestError } from '../api.ts';
+import type { AccountKeys } from '../auth/account-client.ts';
 import type { KeyRing } from './key-ring.ts';
 import type { NodeRecord, OpenNode, RevisionRecord } from './node-records.ts';
 
 export const ROOT_NAME = 'My files';
 
 /** The account's root folder, made on first use; the key ring is anchored there. */
-export async function loadRoot(ring: KeyRing, account: { userId: string; masterKey: Uint8Array }): Promise<OpenNode> {
+export async function loadRoot(ring: KeyRing, account: AccountKeys): Promise<OpenNode> {
   const open = (record: NodeRecord) => ring.openRoot(account.userId, account.masterKey, record);
   try {
     return await open(await api<NodeRecord>('GET', '/api/nodes/root'));

@@ -3,12 +3,13 @@
  * its version on this device once the server took it.
  */
 import type { SignedKeySet } from '$shared/crypto/index.ts';
+import type { AccountKeys } from '../auth/account-client.ts';
 import { nextKeySet, type KeySetChange } from './next-key-set.ts';
 import { openSeenVersions } from './seen-versions.ts';
 import { shownAccount } from './shown-account.ts';
 
 export async function withNextKeySet<T>(
-  account: { userId: string; masterKey: Uint8Array },
+  account: AccountKeys,
   change: KeySetChange,
   send: (keySet: SignedKeySet) => Promise<T>,
 ): Promise<T> {

@@ -15,6 +15,7 @@ import {
   type KeySetSource,
   type VerifiedPublicKeys,
 } from '$shared/crypto/index.ts';
+import type { AccountKeys } from '../auth/account-client.ts';
 import type { SeenVersions } from './seen-versions.ts';
 
 export type KeySetCheck =
@@ -29,7 +30,7 @@ export type KeySetCheck =
 
 /** The account as the server shows it, and the passkeys it lists, read against the key set and this device's memory. */
 export async function checkKeySet(
-  account: { userId: string; masterKey: Uint8Array },
+  account: AccountKeys,
   bundle: AccountBundle,
   passkeyIds: readonly string[],
   seen: SeenVersions,

@@ -5,11 +5,10 @@
  */
 import { describeKeySet, signKeySet, unwrapPrivateKey } from '$shared/crypto/index.ts';
 import { api, ApiRequestError } from '../api.ts';
+import type { AccountKeys } from '../auth/account-client.ts';
 import { checkKeySet, keySetSource, keySetWarning, type KeySetCheck } from './key-set-check.ts';
 import { openSeenVersions } from './seen-versions.ts';
 import { shownAccount } from './shown-account.ts';
-
-type Account = { userId: string; masterKey: Uint8Array };
 
 class KeySetState {
   check = $state.raw<KeySetCheck | null>(null);
@@ -17,7 +16,7 @@ class KeySetState {
   unnamedPasskeys = $derived(this.check?.kind === 'trusted' ? this.check.unnamedPasskeys : []);
 
   /** Checks the key set the server shows now; writes version 1 for an account that has none and never had one here. */
-  async verify(account: Account): Promise<void> {
+  async verify(account: AccountKeys): Promise<void> {
     const seen = openSeenVersions(account.userId);
     let shown = await shownAccount();
     let ids = shown.passkeys.passkeys.map((passkey) => passkey.id);
@@ -37,7 +36,7 @@ class KeySetState {
 }
 
 async function writeFirstKeySet(
-  account: Account,
+  account: AccountKeys,
   bundle: Parameters<typeof keySetSource>[1],
   ids: string[],
   publicKeys: Parameters<typeof keySetSource>[3],

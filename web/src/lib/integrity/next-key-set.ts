@@ -14,6 +14,7 @@ import {
   type KeySet,
   type SignedKeySet,
 } from '$shared/crypto/index.ts';
+import type { AccountKeys } from '../auth/account-client.ts';
 import { checkKeySet, keySetSource, keySetWarning } from './key-set-check.ts';
 import type { SeenVersions } from './seen-versions.ts';
 
@@ -37,7 +38,7 @@ export interface NextKeySet {
 }
 
 export async function nextKeySet(
-  account: { userId: string; masterKey: Uint8Array },
+  account: AccountKeys,
   change: KeySetChange,
   shown: ShownAccount,
   seen: SeenVersions,

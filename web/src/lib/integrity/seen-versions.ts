@@ -4,8 +4,9 @@
  * counters only, never a name or a key, and lives in IndexedDB so that the app's page and its workers share it. It
  * outlives sign-out on purpose: a memory wiped at every sign-out would let a rollback through at the next sign-in.
  */
-const DATABASE = 'coffer-seen-versions';
-const STORE = 'versions';
+import { inTransaction, resultOf, type SingleStore } from '../indexed-db.ts';
+
+const SEEN: SingleStore = { database: 'coffer-seen-versions', store: 'versions' };
 
 /** What carries a signed, increasing version. */
 export type VersionedRecordKind = 'folder' | 'key-set';
@@ -20,51 +21,22 @@ export interface SeenVersions {
 
 const recordKey = (accountId: string, kind: VersionedRecordKind, id: string) => `${accountId}/${kind}/${id}`;
 
-function resultOf<T>(request: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-}
-
-function openDatabase(): Promise<IDBDatabase> {
-  const opening = indexedDB.open(DATABASE, 1);
-  opening.onupgradeneeded = () => opening.result.createObjectStore(STORE);
-  return resultOf(opening);
-}
-
 /** The device's memory for `accountId`, in IndexedDB. */
 export function openSeenVersions(accountId: string): SeenVersions {
   return {
-    async highest(kind, id) {
-      const database = await openDatabase();
-      try {
-        const store = database.transaction(STORE, 'readonly').objectStore(STORE);
-        return (await resultOf(store.get(recordKey(accountId, kind, id)))) as number | undefined;
-      } finally {
-        database.close();
-      }
-    },
-    async remember(kind, id, version) {
-      const database = await openDatabase();
-      try {
-        const transaction = database.transaction(STORE, 'readwrite');
-        const committed = new Promise<void>((resolve, reject) => {
-          transaction.oncomplete = () => resolve();
-          transaction.onerror = () => reject(transaction.error);
-          transaction.onabort = () =>
-            reject(transaction.error ?? new DOMException('transaction aborted', 'AbortError'));
-        });
-        const store = transaction.objectStore(STORE);
+    highest: (kind, id) =>
+      inTransaction(
+        SEEN,
+        'readonly',
+        async (store) => (await resultOf(store.get(recordKey(accountId, kind, id)))) as number | undefined,
+      ),
+    // Read and write in one transaction, so that two tabs remembering at once keep the higher version.
+    remember: (kind, id, version) =>
+      inTransaction(SEEN, 'readwrite', async (store) => {
         const key = recordKey(accountId, kind, id);
-        // Read and write in one transaction, so that two tabs remembering at once keep the higher version.
         const known = (await resultOf(store.get(key))) as number | undefined;
         if (known === undefined || version > known) store.put(version, key);
-        await committed;
-      } finally {
-        database.close();
-      }
-    },
+      }),
   };
 }
 

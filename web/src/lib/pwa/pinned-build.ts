@@ -1,3 +1,5 @@
+import { compareCodeUnits } from '$shared/crypto/code-unit-order.ts';
+
 /**
  * The build a service worker pins: the web app's version, the SHA-256 of every file of its shell, and the build hash
  * over them. tools/pin-build.ts computes it after `vite build` and writes it into the built service worker in place of
@@ -22,7 +24,7 @@ export const PINNED_BUILD_PLACEHOLDER = '__COFFER_PINNED_BUILD__';
  */
 export function shellListing(files: Record<string, string>): string {
   return Object.keys(files)
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort(compareCodeUnits)
     .map((path) => `${files[path]}  ${path}\n`)
     .join('');
 }

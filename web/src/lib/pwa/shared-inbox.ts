@@ -6,8 +6,13 @@
  * and a share left waiting longer than SHARE_LIFETIME_MS is dropped, so that plaintext does not linger on the disk.
  * The service worker and the app both use this module.
  */
-const DATABASE = 'coffer-shared-inbox';
-const STORE = 'files';
+import { inTransaction, resultOf, type SingleStore } from '../indexed-db.ts';
+
+const INBOX: SingleStore = {
+  database: 'coffer-shared-inbox',
+  store: 'files',
+  options: { keyPath: 'id', autoIncrement: true },
+};
 
 /**
  * How long a share waits to be accepted. A share opens the app at once, so a day is ample for the user to unlock and
@@ -34,36 +39,6 @@ export interface SharedFile {
   receivedAt: number;
 }
 
-function resultOf<T>(request: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-}
-
-function openInbox(): Promise<IDBDatabase> {
-  const opening = indexedDB.open(DATABASE, 1);
-  opening.onupgradeneeded = () => opening.result.createObjectStore(STORE, { keyPath: 'id', autoIncrement: true });
-  return resultOf(opening);
-}
-
-/** Runs `work` in one transaction on the store; resolves with its result once the transaction has committed. */
-async function inTransaction<T>(mode: IDBTransactionMode, work: (store: IDBObjectStore) => Promise<T>): Promise<T> {
-  const database = await openInbox();
-  try {
-    const transaction = database.transaction(STORE, mode);
-    const committed = new Promise<void>((resolve, reject) => {
-      transaction.oncomplete = () => resolve();
-      transaction.onerror = () => reject(transaction.error);
-      transaction.onabort = () => reject(transaction.error ?? new DOMException('transaction aborted', 'AbortError'));
-    });
-    const [result] = await Promise.all([work(transaction.objectStore(STORE)), committed]);
-    return result;
-  } finally {
-    database.close();
-  }
-}
-
 /** The records still within their lifetime; the others are deleted in the same transaction. */
 async function unexpiredRecords(store: IDBObjectStore): Promise<SharedFileRecord[]> {
   const records = (await resultOf(store.getAll())) as SharedFileRecord[];
@@ -76,7 +51,7 @@ async function unexpiredRecords(store: IDBObjectStore): Promise<SharedFileRecord
 /** Keeps the files of one share; all of them or, if the device refuses (quota), none. */
 export function storeSharedFiles(files: readonly File[]): Promise<void> {
   const receivedAt = Date.now();
-  return inTransaction('readwrite', async (store) => {
+  return inTransaction(INBOX, 'readwrite', async (store) => {
     await unexpiredRecords(store);
     const records = files.map((file): SharedFileRecord => ({
       name: file.name,
@@ -91,7 +66,7 @@ export function storeSharedFiles(files: readonly File[]): Promise<void> {
 
 /** The files waiting, oldest first. */
 export function listSharedFiles(): Promise<SharedFile[]> {
-  return inTransaction('readwrite', async (store) =>
+  return inTransaction(INBOX, 'readwrite', async (store) =>
     (await unexpiredRecords(store)).map(({ id, name, type, blob, receivedAt }) => ({
       id: id!,
       name,
@@ -104,7 +79,7 @@ export function listSharedFiles(): Promise<SharedFile[]> {
 
 /** One waiting file, left in the inbox: the caller discards it once its upload has started. */
 export function readSharedFile(id: number): Promise<File> {
-  return inTransaction('readonly', async (store) => {
+  return inTransaction(INBOX, 'readonly', async (store) => {
     const record = (await resultOf(store.get(id))) as SharedFileRecord | undefined;
     if (!record) throw new Error('This shared file is no longer waiting: it was discarded or has expired.');
     return new File([record.blob], record.name, { type: record.type, lastModified: record.lastModified });
@@ -112,14 +87,14 @@ export function readSharedFile(id: number): Promise<File> {
 }
 
 export function discardSharedFile(id: number): Promise<void> {
-  return inTransaction('readwrite', async (store) => {
+  return inTransaction(INBOX, 'readwrite', async (store) => {
     await resultOf(store.delete(id));
   });
 }
 
 /** Empties the inbox: every file waiting, whoever shared it. */
 export function clearSharedFiles(): Promise<void> {
-  return inTransaction('readwrite', async (store) => {
+  return inTransaction(INBOX, 'readwrite', async (store) => {
     await resultOf(store.clear());
   });
 }

@@ -8,7 +8,8 @@
  */
 import type { GrantTerms } from '$shared/crypto/index.ts';
 import { SEALED_TEXT_PURPOSES } from '$shared/crypto/index.ts';
-import { changeList, loadList, type ListHolder, type SealedList } from '../sealed-list-document.ts';
+import type { AccountKeys } from '../auth/account-client.ts';
+import { changeList, loadList, type SealedList } from '../sealed-list-document.ts';
 
 export interface Acceptance extends Omit<GrantTerms, 'recipientId'> {
   shareId: string;
@@ -43,18 +44,18 @@ export function isRecorded(acceptances: Acceptance[], share: VerifiedShare): boo
   );
 }
 
-export async function loadAcceptances(account: ListHolder): Promise<Acceptance[]> {
+export async function loadAcceptances(account: AccountKeys): Promise<Acceptance[]> {
   return (await loadList(ACCEPTED_SHARES, account)).entries;
 }
 
-export async function recordAcceptance(account: ListHolder, share: VerifiedShare): Promise<void> {
+export async function recordAcceptance(account: AccountKeys, share: VerifiedShare): Promise<void> {
   await changeList(ACCEPTED_SHARES, account, (acceptances) => [
     ...acceptances.filter((acceptance) => acceptance.shareId !== share.id),
     acceptanceOf(share),
   ]);
 }
 
-export async function forgetAcceptance(account: ListHolder, shareId: string): Promise<void> {
+export async function forgetAcceptance(account: AccountKeys, shareId: string): Promise<void> {
   await changeList(ACCEPTED_SHARES, account, (acceptances) =>
     acceptances.filter((acceptance) => acceptance.shareId !== shareId),
   );

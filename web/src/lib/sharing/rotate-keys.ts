@@ -24,6 +24,7 @@ import {
   type NodeKeyWrapper,
 } from '$shared/crypto/index.ts';
 import { api, ApiRequestError } from '../api.ts';
+import type { AccountKeys } from '../auth/account-client.ts';
 import type { KeyRing } from '../files/key-ring.ts';
 import type { NodeRecord } from '../files/node-records.ts';
 import { TamperedNodeError } from '../files/open-record.ts';
@@ -145,7 +146,7 @@ export async function buildRotation(
 
 export interface RotateOptions {
   /** The owner: its id, its master key (which wraps the root folder's key) and its signing private key. */
-  account: { userId: string; masterKey: Uint8Array; signingKey: CryptoKey };
+  account: AccountKeys & { signingKey: CryptoKey };
   /** The sharing public key (SPKI) of each member who keeps access, as pinned in the owner's contacts. */
   recipientSharingKey: (recipientId: string) => Promise<Uint8Array>;
   onProgress?: (progress: RotationProgress) => void;
