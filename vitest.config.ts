@@ -1,3 +1,4 @@
+import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { playwright } from '@vitest/browser-playwright';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
@@ -11,6 +12,8 @@ export default defineConfig({
     projects: [
       {
         resolve,
+        // The web app's state classes (*.svelte.ts) use runes, which only the Svelte compiler turns into code.
+        plugins: [svelte({ configFile: false, compilerOptions: { runes: true } })],
         test: {
           name: 'node',
           include: ['tests/**/*.test.ts'],

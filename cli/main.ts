@@ -25,6 +25,7 @@ import { BACKUP_USAGE, BackupUsageError, runBackupCommand } from './backup/comma
 import { atomicFileSink } from './atomic-file.ts';
 import { Progress } from './progress.ts';
 import { EXPORT_USAGE, ExportUsageError, runExportCommand } from './export/commands.ts';
+import { InterruptedError } from './hidden-line.ts';
 import { OutputExistsError } from './export/tree-output.ts';
 import { pump } from './pump.ts';
 
@@ -205,6 +206,8 @@ main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof ApiError) fail(`${error.code}: ${error.message}`, 1);
   if (error instanceof BackupError || error instanceof OutputExistsError) fail(error.message, 1);
   if (error instanceof ConfigError) fail(error.problems.join('; '), 2);
+  // The status a shell gives a command that Ctrl-C stopped.
+  if (error instanceof InterruptedError) fail(error.message, 130);
   const usage =
     error instanceof UsageError ||
     error instanceof AdminUsageError ||

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { readHiddenLine } from '../hidden-line.ts';
 import {
   EXPORT_ENTRIES,
   openExportArchive,
@@ -50,12 +51,13 @@ export async function runExportCommand(argv: string[]): Promise<void> {
 }
 
 /**
- * The code from a file, or from the first line of stdin for `-` (asking for it at a terminal): a code given on the
- * command line is seen by every user of the machine (the process list) and kept in the shell's history.
+ * The code from a file, or from the first line of stdin for `-` (asking for it at a terminal, where it is not echoed):
+ * a code given on the command line is seen by every user of the machine (the process list) and kept in the shell's
+ * history.
  */
 async function readRecoveryCode(path: string): Promise<string> {
   if (path !== '-') return (await readFile(path, 'utf8')).trim();
-  if (process.stdin.isTTY) process.stderr.write('Recovery code: ');
+  if (process.stdin.isTTY) return (await readHiddenLine(process.stdin, process.stderr, 'Recovery code: ')).trim();
   const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
   try {
     for await (const line of lines) return line.trim();

@@ -3,6 +3,7 @@
  * recovery code to exactly its tree, and every alteration of an entry (a byte changed, two entries swapped, one added
  * or dropped, a manifest sealed under another key) or a wrong code is refused, with no output directory left.
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,7 +24,7 @@ import { openArchiveInto } from '../../cli/export/commands.ts';
 import { openZipArchive } from '../../cli/export/zip-reader.ts';
 import { createZipStream } from '../../web/src/lib/zip/zip-stream.ts';
 import vectors from '../vectors/coffer.json';
-import { coffer, python, REFERENCE_DECRYPTOR } from '../run-command.ts';
+import { coffer, COFFER, python, REFERENCE_DECRYPTOR, ROOT } from '../run-command.ts';
 
 const [vector] = vectors.exportArchive;
 const archive = decodeBase64url(vector!.archive);
@@ -285,5 +286,37 @@ describe('coffer export open and coffer_decrypt.py export-open', () => {
     ]);
     expect(both.status).not.toBe(0);
     expect(both.stderr).toContain('--recovery-code-file PATH | --recovery-code CODE');
+  });
+
+  it('reads the code typed at a terminal without echoing it', async () => {
+    const dir = temporaryDirectory();
+    const path = join(dir, 'archive.zip');
+    writeFileSync(path, archive);
+    const command = [
+      process.execPath,
+      ...COFFER,
+      'export',
+      'open',
+      path,
+      '--recovery-code-file',
+      '-',
+      join(dir, 'out'),
+    ];
+    // util-linux's script(1) runs the command on a pseudo-terminal, whose line discipline echoes what is typed unless
+    // the command turns echo off; everything the terminal shows comes back on script's stdout.
+    const child = spawn('script', ['-qfec', command.map((word) => `'${word}'`).join(' '), '/dev/null'], { cwd: ROOT });
+    let shown = '';
+    const ended = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (part: Buffer) => {
+        shown += part.toString('utf8');
+        if (shown.includes('Recovery code: ')) resolve();
+      }),
+    );
+    child.stdin.write(`${code}\r`);
+    expect(await ended).toBe(0);
+    expect(shown).toContain('every one authenticated');
+    expect(shown).not.toContain(code);
+    expect(treeOf(join(dir, 'out'))).toEqual(expectedTree());
   });
 });

@@ -536,4 +536,26 @@ describe('settings in the web app, with a passkey check from over 5 minutes ago'
     await page.getByRole('button', { name: 'Make a new recovery code' }).waitFor();
     expect(await page.getByTestId('no-recovery-code').count()).toBe(0);
   });
+
+  it('asks on the dashboard and in Settings to name a passkey registered without a name, until it has one', async () => {
+    const nudge = page.getByTestId('nameless-passkey');
+    await page.getByRole('link', { name: 'Home' }).click();
+    await nudge.waitFor();
+    expect(await nudge.textContent()).toContain('A passkey on your account has no name');
+    await nudge.getByRole('link', { name: 'Name it' }).click();
+    await nudge.getByRole('button', { name: 'Name it' }).click();
+    await page.getByLabel('Name').fill('Work laptop');
+    await page.getByRole('button', { name: 'Save' }).click();
+    const passkeys = page.getByTestId('passkeys').getByRole('listitem');
+    await expect.poll(() => passkeys.nth(0).textContent()).toContain('Work laptop');
+    expect(await nudge.count()).toBe(0);
+
+    const listed = page.waitForResponse((response) => response.url().endsWith('/api/account/passkeys'));
+    await page.getByRole('link', { name: 'Home' }).click();
+    await listed;
+    await page.getByRole('heading', { name: 'Recent security events' }).waitFor();
+    // The names decrypt on the device after the list arrives: give that its moment before saying nothing showed.
+    await page.waitForTimeout(500);
+    expect(await nudge.count()).toBe(0);
+  });
 });

@@ -14,23 +14,32 @@ class KeySetState {
   check = $state.raw<KeySetCheck | null>(null);
   warning = $derived(this.check ? keySetWarning(this.check) : undefined);
   unnamedPasskeys = $derived(this.check?.kind === 'trusted' ? this.check.unnamedPasskeys : []);
+  /**
+   * Counts the verifications begun and the forgets: a verification that ends after a newer one began, or after the
+   * account was locked or signed out, says nothing about what is shown now and is dropped.
+   */
+  #generation = 0;
 
   /** Checks the key set the server shows now; writes version 1 for an account that has none and never had one here. */
   async verify(account: AccountKeys): Promise<void> {
+    const generation = ++this.#generation;
     const seen = openSeenVersions(account.userId);
     let shown = await shownAccount();
     let ids = shown.passkeys.passkeys.map((passkey) => passkey.id);
     let check = await checkKeySet(account, shown.bundle, ids, seen);
     if (check.kind === 'first-use') {
+      // Once another account may have signed in, this browser's session is no longer the one this key set is for.
+      if (generation !== this.#generation) return;
       await writeFirstKeySet(account, shown.bundle, ids, check.publicKeys);
       shown = await shownAccount();
       ids = shown.passkeys.passkeys.map((passkey) => passkey.id);
       check = await checkKeySet(account, shown.bundle, ids, seen);
     }
-    this.check = check;
+    if (generation === this.#generation) this.check = check;
   }
 
   forget(): void {
+    this.#generation++;
     this.check = null;
   }
 }
