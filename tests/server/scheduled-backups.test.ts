@@ -276,7 +276,8 @@ describe.each(DATABASE_KINDS)('scheduled backups on %s', (kind) => {
     const get = vi.spyOn(blobs, 'get').mockImplementationOnce(async (key, range) => {
       await it_.h.db.update(backupRuns).set(recordedStopped).where(eq(backupRuns.dueAt, dueAt));
       vi.advanceTimersByTime(60_000);
-      await expect.poll(() => it_.logs.some((line) => line.includes('recorded this run as stopped'))).toBe(true);
+      const givenUp = () => it_.logs.some((line) => line.includes('recorded this run as stopped'));
+      await expect.poll(givenUp, { timeout: 10_000 }).toBe(true);
       return read(key, range);
     });
     let outcome;
