@@ -3,7 +3,7 @@
  * snapshot's manifest names (snapshots share blobs, so a blob goes only when the last snapshot holding it does). A
  * snapshot's manifest goes first: from then on it is no snapshot, even if the removal of the rest is cut short.
  */
-import { deletePrefix } from '../blobs/blob-store.ts';
+import { deletePrefix, type BlobStore } from '../blobs/blob-store.ts';
 import type { BackupPlace } from './location.ts';
 import { backupBlobKey, earlierManifests, snapshotKey, type Manifest } from './manifest.ts';
 
@@ -18,10 +18,7 @@ export async function pruneSnapshots({ store }: BackupPlace, keep: number): Prom
   const manifests = (await earlierManifests(store)).sort(newestFirst);
   const kept = manifests.slice(0, keep);
   const removed = manifests.slice(keep);
-  for (const { id } of removed) {
-    await store.delete(snapshotKey(id, 'manifest.json'));
-    await deletePrefix(store, `snapshots/${id}/`);
-  }
+  for (const { id } of removed) await removeSnapshot(store, id);
   const referenced = new Set(kept.flatMap((manifest) => manifest.blobs.map((blob) => backupBlobKey(blob.key))));
   let removedBlobs = 0;
   for await (const key of store.list('blobs/')) {
@@ -30,6 +27,12 @@ export async function pruneSnapshots({ store }: BackupPlace, keep: number): Prom
     removedBlobs++;
   }
   return { kept: kept.map(({ id }) => id), removedSnapshots: removed.map(({ id }) => id), removedBlobs };
+}
+
+/** A snapshot's manifest, then the rest of its folder; the blobs it named stay for pruning to weigh. */
+export async function removeSnapshot(store: BlobStore, id: string): Promise<void> {
+  await store.delete(snapshotKey(id, 'manifest.json'));
+  await deletePrefix(store, `snapshots/${id}/`);
 }
 
 /** By creation time; within one second by the number a snapshot id gets after the first (`...z-2` before `...z-10`). */

@@ -6,6 +6,8 @@
  * admin screen), in the audit log, and, when it failed, in the error log. A due time missed while no server ran is
  * caught up once at the next start. While it runs, the process refreshes its row's heartbeat; a running row whose
  * heartbeat stopped was left by a process that died, and the next run records it as failed instead of waiting on it.
+ * A process that was only stalled finds its row so recorded at its next beat or when it records the end, and gives
+ * the run up: it writes nothing more, removes the snapshot it was writing and leaves the row as the other process set it.
  */
 import { and, eq, gt, lte, ne } from 'drizzle-orm';
 import type { Logger } from 'pino';
@@ -16,7 +18,7 @@ import type { Database } from '../db/database.ts';
 import { backupRuns } from '../db/schema.ts';
 import { dumpDatabase } from '../ops/database-dump.ts';
 import { openBackupTarget } from './location.ts';
-import { pruneSnapshots } from './prune.ts';
+import { pruneSnapshots, removeSnapshot } from './prune.ts';
 import { dueAtOrBefore, nextDueAfter } from './schedule.ts';
 import { writeSnapshot } from './write-snapshot.ts';
 
@@ -30,7 +32,9 @@ export interface ScheduledBackupDeps {
 }
 
 export type BackupOutcome =
-  { status: 'succeeded'; snapshot: string; sizeBytes: number; pruned: string[] } | { status: 'failed'; error: string };
+  | { status: 'succeeded'; snapshot: string; sizeBytes: number; pruned: string[] }
+  | { status: 'failed'; error: string }
+  | { status: 'taken-over'; error: string };
 
 /**
  * How often a running backup refreshes its heartbeat: one small update a minute costs the database nothing, and keeps
@@ -46,6 +50,13 @@ const HEARTBEAT_EVERY_MS = 60 * 1000;
 const STALE_AFTER_MS = 5 * HEARTBEAT_EVERY_MS;
 
 const STOPPED_ERROR = 'the server process that ran this backup stopped before it finished';
+
+const TAKEN_OVER: Extract<BackupOutcome, { status: 'taken-over' }> = {
+  status: 'taken-over',
+  error:
+    'another process recorded this backup as stopped, its heartbeat having stopped: it was given up, ' +
+    'and the snapshot it was writing removed',
+};
 
 /** Audit events of the server's own doing carry this in place of a request. */
 const SCHEDULER_ORIGIN = { requestId: 'backup-schedule', clientAddress: 'local' };
@@ -65,18 +76,22 @@ export async function runDueBackup(deps: ScheduledBackupDeps): Promise<BackupOut
     .returning({ id: backupRuns.id });
   if (claimed.length === 0) return undefined;
   const started = performance.now();
-  const heartbeat = setInterval(() => void beat(deps, id), HEARTBEAT_EVERY_MS);
+  const takeover = new AbortController();
+  const heartbeat = setInterval(() => void beat(deps, id, takeover), HEARTBEAT_EVERY_MS);
   heartbeat.unref();
   let outcome: BackupOutcome;
   try {
-    outcome = await backUp(deps, id, startedAt);
+    outcome = await backUp(deps, id, startedAt, takeover);
   } finally {
     clearInterval(heartbeat);
   }
+  if (outcome.status === 'taken-over') return reportTakenOver(deps);
   const durationMs = Math.round(performance.now() - started);
   const finishedAt = now();
+  // Only over the row this run still holds: another process may have recorded it as stopped meanwhile.
+  const stillRunning = and(eq(backupRuns.id, id), eq(backupRuns.status, 'running'));
   if (outcome.status === 'succeeded') {
-    await db
+    const recorded = await db
       .update(backupRuns)
       .set({
         status: 'succeeded',
@@ -86,7 +101,12 @@ export async function runDueBackup(deps: ScheduledBackupDeps): Promise<BackupOut
         sizeBytes: outcome.sizeBytes,
         keptSnapshots: outcome.pruned,
       })
-      .where(eq(backupRuns.id, id));
+      .where(stillRunning)
+      .returning({ id: backupRuns.id });
+    if (recorded.length === 0) {
+      await removeSnapshotOf(deps, outcome.snapshot);
+      return reportTakenOver(deps);
+    }
     await audit(db, {
       type: 'backup-succeeded',
       userId: null,
@@ -96,10 +116,12 @@ export async function runDueBackup(deps: ScheduledBackupDeps): Promise<BackupOut
     });
     deps.logger.info({ snapshot: outcome.snapshot, sizeBytes: outcome.sizeBytes, durationMs }, 'scheduled backup done');
   } else {
-    await db
+    const recorded = await db
       .update(backupRuns)
       .set({ status: 'failed', finishedAt, durationMs, error: outcome.error })
-      .where(eq(backupRuns.id, id));
+      .where(stillRunning)
+      .returning({ id: backupRuns.id });
+    if (recorded.length === 0) return reportTakenOver(deps);
     await audit(db, {
       type: 'backup-failed',
       userId: null,
@@ -112,15 +134,38 @@ export async function runDueBackup(deps: ScheduledBackupDeps): Promise<BackupOut
   return outcome;
 }
 
-/** Tells other processes this run is alive; a beat that fails is logged, and the next one tries again. */
-async function beat(deps: ScheduledBackupDeps, id: string): Promise<void> {
+/**
+ * Tells other processes this run is alive, and aborts `takeover` when its row is no longer running: another process
+ * recorded it as stopped. A beat that fails is logged, and the next one tries again.
+ */
+async function beat(deps: ScheduledBackupDeps, id: string, takeover: AbortController): Promise<void> {
   try {
-    await deps.db
+    const beaten = await deps.db
       .update(backupRuns)
       .set({ heartbeatAt: deps.now() })
-      .where(and(eq(backupRuns.id, id), eq(backupRuns.status, 'running')));
+      .where(and(eq(backupRuns.id, id), eq(backupRuns.status, 'running')))
+      .returning({ id: backupRuns.id });
+    if (beaten.length === 0 && !takeover.signal.aborted) {
+      deps.logger.warn('scheduled backup: another process recorded this run as stopped; it is given up');
+      takeover.abort();
+    }
   } catch (error) {
     deps.logger.warn({ err: error }, 'scheduled backup: its heartbeat could not be written');
+  }
+}
+
+function reportTakenOver(deps: ScheduledBackupDeps): BackupOutcome {
+  deps.logger.error({ destination: deps.backup.name, error: TAKEN_OVER.error }, 'scheduled backup FAILED');
+  return TAKEN_OVER;
+}
+
+/** The snapshot of a run found taken over once it had finished writing it. */
+async function removeSnapshotOf(deps: ScheduledBackupDeps, snapshot: string): Promise<void> {
+  const place = await openBackupTarget(deps.backup.target);
+  try {
+    await removeSnapshot(place.store, snapshot);
+  } finally {
+    await place.store.close();
   }
 }
 
@@ -150,7 +195,12 @@ async function failStoppedRuns(deps: ScheduledBackupDeps, id: string, at: Date):
   }
 }
 
-async function backUp(deps: ScheduledBackupDeps, id: string, startedAt: Date): Promise<BackupOutcome> {
+async function backUp(
+  deps: ScheduledBackupDeps,
+  id: string,
+  startedAt: Date,
+  takeover: AbortController,
+): Promise<BackupOutcome> {
   const { db, backup } = deps;
   await failStoppedRuns(deps, id, startedAt);
   // Two backups into one place at once could prune what the other is about to name in its manifest.
@@ -172,7 +222,15 @@ async function backUp(deps: ScheduledBackupDeps, id: string, startedAt: Date): P
     const place = await openBackupTarget(backup.target);
     try {
       const dump = await dumpDatabase(db);
-      const summary = await writeSnapshot(place, { dump, kind: deps.databaseKind, blobs: deps.blobs }, () => SILENT);
+      const source = { dump, kind: deps.databaseKind, blobs: deps.blobs };
+      const summary = await writeSnapshot(place, source, () => SILENT, takeover.signal);
+      // Pruning deletes what other snapshots do not name, which a run that took this one over may be writing: one
+      // more beat first, so that a run given up since the last one does not prune.
+      await beat(deps, id, takeover);
+      if (takeover.signal.aborted) {
+        await removeSnapshot(place.store, summary.id);
+        return TAKEN_OVER;
+      }
       const pruned = await pruneSnapshots(place, backup.keep);
       return {
         status: 'succeeded',
@@ -184,6 +242,8 @@ async function backUp(deps: ScheduledBackupDeps, id: string, startedAt: Date): P
       await place.store.close();
     }
   } catch (error) {
+    // writeSnapshot removed what it had written of the snapshot.
+    if (takeover.signal.aborted) return TAKEN_OVER;
     return { status: 'failed', error: `${backup.name}: ${error instanceof Error ? error.message : String(error)}` };
   }
 }

@@ -8,6 +8,7 @@ import type { BlobStore } from '../blobs/blob-store.ts';
 import type { DatabaseDump } from '../ops/database-dump.ts';
 import { copyBlob, type ProgressSink } from './copy.ts';
 import type { BackupPlace } from './location.ts';
+import { removeSnapshot } from './prune.ts';
 import {
   backupBlobKey,
   earlierManifests,
@@ -38,11 +39,31 @@ export interface SnapshotSource {
 
 export async function writeSnapshot(
   place: BackupPlace,
-  { dump, kind, blobs: source }: SnapshotSource,
+  source: SnapshotSource,
   /** Told the total to copy, before copying starts. */
   progressFor: (totalBytes: number) => ProgressSink & { finish(): void },
+  /**
+   * Stops the writing between blobs and before the dump and manifest, and removes the snapshot's folder: a scheduled
+   * backup another process took over (scheduled-backup.ts).
+   */
+  signal?: AbortSignal,
 ): Promise<BackupSummary> {
   const id = await newSnapshotId(place.store);
+  try {
+    return await writeSnapshotAs(id, place, source, progressFor, signal);
+  } catch (error) {
+    if (signal?.aborted) await removeSnapshot(place.store, id);
+    throw error;
+  }
+}
+
+async function writeSnapshotAs(
+  id: string,
+  place: BackupPlace,
+  { dump, kind, blobs: source }: SnapshotSource,
+  progressFor: (totalBytes: number) => ProgressSink & { finish(): void },
+  signal: AbortSignal | undefined,
+): Promise<BackupSummary> {
   const held = new Map<string, ManifestBlob>();
   for (const manifest of await earlierManifests(place.store)) {
     for (const blob of manifest.blobs) held.set(blob.key, blob);
@@ -58,6 +79,7 @@ export async function writeSnapshot(
   const progress = progressFor(toCopy.reduce((total, blob) => total + blob.size, 0));
   try {
     for (const blob of toCopy) {
+      signal?.throwIfAborted();
       const copied = await copyBlob(
         { store: source, key: blob.key },
         { store: place.store, key: backupBlobKey(blob.key) },
@@ -69,6 +91,7 @@ export async function writeSnapshot(
   } finally {
     progress.finish();
   }
+  signal?.throwIfAborted();
   const dumpBytes = new TextEncoder().encode(dump.sql);
   await writeObject(place.store, snapshotKey(id, 'dump.sql'), dumpBytes);
   const manifest: Manifest = {
@@ -80,6 +103,7 @@ export async function writeSnapshot(
     dump: { size: dumpBytes.length, sha256: sha256(dumpBytes) },
     blobs: blobs.sort((a, b) => a.key.localeCompare(b.key)),
   };
+  signal?.throwIfAborted();
   await writeObject(place.store, snapshotKey(id, 'manifest.json'), new TextEncoder().encode(JSON.stringify(manifest)));
   return {
     snapshot: `${place.name.replace(/\/$/, '')}/snapshots/${id}`,

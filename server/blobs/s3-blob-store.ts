@@ -25,6 +25,7 @@ import { checkBlobPrefix, checkBlobSize, checkByteRange } from './blob-arguments
 import { BlobSizeError, BlobStoreUnavailableError, checkBlobKey } from './blob-store.ts';
 import type { BlobStore, ByteRange } from './blob-store.ts';
 import { BodyReader } from './body-reader.ts';
+import { isS3Outage } from './s3-outage.ts';
 import { webStreamFromNode } from './web-stream-from-node.ts';
 
 export interface S3BlobStoreConfig {
@@ -65,7 +66,7 @@ export function createS3BlobStore(config: S3BlobStoreConfig): BlobStore {
       try {
         return await next(args);
       } catch (error) {
-        throw isOutage(error) ? new BlobStoreUnavailableError(error) : error;
+        throw isS3Outage(error) ? new BlobStoreUnavailableError(error) : error;
       }
     },
     { step: 'initialize', name: 'blobStoreUnavailable' },
@@ -210,10 +211,4 @@ export function createS3BlobStore(config: S3BlobStoreConfig): BlobStore {
       client.destroy();
     },
   };
-}
-
-/** A request the service never answered (refused, reset, timed out) or answered with a 5xx. */
-function isOutage(error: unknown): boolean {
-  if (error instanceof S3ServiceException) return error.$fault === 'server';
-  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string';
 }

@@ -14,23 +14,39 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   for (let cause: unknown = error; cause; cause = (cause as { cause?: unknown }).cause) {
     const code = (cause as { code?: unknown }).code;
     if (typeof code !== 'string') continue;
-    if (CONNECTION_FAILURES.has(code)) return true;
+    if (DRIVER_CONNECTION_FAILURES.has(code)) return true;
+    if (SOCKET_FAILURES.has(code) && isSocketError(cause)) return true;
     // SQLSTATE class 08 (connection exception) and 57P01 to 57P03 (the server shutting down or starting up).
     if (/^08[0-9A-Z]{3}$/.test(code) || /^57P0[123]$/.test(code)) return true;
   }
   return false;
 }
 
-/** postgres.js's own codes for a lost connection, and the socket errors it passes on as they are. */
-const CONNECTION_FAILURES = new Set([
+/** postgres.js's own codes for a connection that could not be made or was lost. */
+const DRIVER_CONNECTION_FAILURES = new Set([
   'CONNECTION_CLOSED',
   'CONNECTION_ENDED',
   'CONNECTION_DESTROYED',
   'CONNECT_TIMEOUT',
+]);
+
+/** The socket errors postgres.js passes on as they are. */
+const SOCKET_FAILURES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
   'ETIMEDOUT',
   'EHOSTUNREACH',
   'ENETUNREACH',
+  'EAI_AGAIN',
   'EPIPE',
 ]);
+
+/**
+ * Whether the error is a socket's own (it names the system call that failed, or gathers such errors when several
+ * addresses were tried): the database's connection failing, not the same code on something else, such as the
+ * ECONNRESET "aborted" of a request body whose client went away.
+ */
+function isSocketError(error: unknown): boolean {
+  if (error instanceof AggregateError) return error.errors.some(isSocketError);
+  return typeof (error as { syscall?: unknown }).syscall === 'string';
+}

@@ -27,6 +27,11 @@ export function errorBody(code: string, message: string) {
 
 export function handleError(error: Error, c: Context): Response {
   if (error instanceof ApiError) return c.json(errorBody(error.code, error.message), error.status, error.headers);
+  // A client that went away mid-request (a page reloaded during an upload) is not a failure of the server's, nor an
+  // outage: what broke off may be the client's own connection, whatever error that surfaced as.
+  if (c.req.raw.signal.aborted) {
+    return c.json(errorBody('REQUEST_ABORTED', 'the client closed the connection before its request was read'), 400);
+  }
   const outage = outageError(error);
   if (outage) return c.json(errorBody(outage.code, outage.message), outage.status, outage.headers);
   // The server decodes only what clients send, so a decoding failure is the client's.
@@ -35,10 +40,6 @@ export function handleError(error: Error, c: Context): Response {
   }
   if (error instanceof HTTPException) {
     return c.json(errorBody('HTTP_ERROR', error.message || 'request refused'), error.status as ContentfulStatusCode);
-  }
-  // A client that went away mid-request (a page reloaded during an upload) is not a failure of the server's.
-  if (c.req.raw.signal.aborted) {
-    return c.json(errorBody('REQUEST_ABORTED', 'the client closed the connection before its request was read'), 400);
   }
   // The request log writes the error out with this id (request-log.ts).
   const requestId = c.get('requestId') as string | undefined;

@@ -5,13 +5,15 @@
  */
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import type { ChildrenResponse, LinkAccessResponse, OpenLinkResponse } from '../../shared/api/responses.ts';
-import { authorizeLinkNode, linkNodesIn, type LinkActor } from '../access/policy.ts';
+import { authorizeLinkNode, linkNodesIn, takeLinkDownload, type LinkActor } from '../access/policy.ts';
 import { audit, type RequestOrigin } from '../auth/audit.ts';
 import type { Queryable } from '../db/database.ts';
 import { links, nodes, revisions } from '../db/schema.ts';
 import type { ServerDeps } from '../deps.ts';
 import { ApiError } from '../http/errors.ts';
 import { describeNode, nodeJson } from '../nodes/node-json.ts';
+import type { RevisionRow } from '../nodes/tree-queries.ts';
+import { streamBytes } from '../revisions/revision-bytes.ts';
 
 /** Whether to ask for a password, and its cost: what anyone with the link's id learns, before any token. */
 export async function linkAccess(db: Queryable, linkId: string): Promise<LinkAccessResponse> {
@@ -67,4 +69,27 @@ export async function linkChildren(db: Queryable, actor: LinkActor, folderId: st
     .where(and(eq(nodes.parentId, folder.id), linkNodesIn(actor), isNull(nodes.trashedAt)))
     .orderBy(asc(nodes.createdAt), asc(nodes.id));
   return { children: rows.map((row) => nodeJson(row.nodes, row.revisions)), manifest: null };
+}
+
+/**
+ * Bytes [start, end) of a revision the link reaches (authorizeLinkRevision). A read from the first byte is a download,
+ * counted against the link's limit only once its bytes can be streamed: a visitor the blob store could not serve keeps
+ * the download. A resumed or seeking read goes on with the download already counted.
+ */
+export async function linkRevisionBytes(
+  deps: Pick<ServerDeps, 'db' | 'blobs' | 'now'>,
+  actor: LinkActor,
+  revision: RevisionRow,
+  start: number,
+  end: number,
+): Promise<ReadableStream<Uint8Array>> {
+  const body = await streamBytes(deps, revision, start, end);
+  if (start !== 0) return body;
+  try {
+    await takeLinkDownload(deps.db, actor, deps.now());
+  } catch (error) {
+    await body.cancel(error);
+    throw error;
+  }
+  return body;
 }

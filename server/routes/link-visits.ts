@@ -9,15 +9,14 @@ import { Hono, type Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { idSchema } from '../../shared/api/schemas.ts';
 import { decodeBase64url } from '../../shared/crypto/index.ts';
-import { authorizeLink, authorizeLinkRevision, takeLinkDownload, type LinkActor } from '../access/policy.ts';
+import { authorizeLink, authorizeLinkRevision, type LinkActor } from '../access/policy.ts';
 import type { RequestOrigin } from '../auth/audit.ts';
 import type { ServerDeps } from '../deps.ts';
 import { ApiError } from '../http/errors.ts';
 import { parseRange } from '../http/ranges.ts';
 import { rateLimit, type RateLimit, type TakeToken } from '../http/rate-limit.ts';
 import { idParams } from '../http/validate.ts';
-import { linkAccess, linkChildren, openLink } from '../links/link-visits.ts';
-import { streamBytes } from '../revisions/revision-bytes.ts';
+import { linkAccess, linkChildren, linkRevisionBytes, openLink } from '../links/link-visits.ts';
 
 export interface LinkLimits {
   take: TakeToken;
@@ -50,9 +49,7 @@ export function linkVisitRoutes(deps: ServerDeps, limits: LinkLimits) {
       const revision = await authorizeLinkRevision(deps.db, actor, c.req.valid('param').revisionId);
       const range = parseRange(c.req.header('range'), revision.size);
       const { start, end } = range ?? { start: 0, end: revision.size };
-      // A download is a read from the first byte: a resumed or seeking read goes on with the one already counted.
-      if (start === 0) await takeLinkDownload(deps.db, actor, deps.now());
-      const body = await streamBytes(deps, revision, start, end);
+      const body = await linkRevisionBytes(deps, actor, revision, start, end);
       c.header('content-length', String(end - start));
       if (!range) return c.body(body, 200);
       c.header('content-range', `bytes ${start}-${end - 1}/${revision.size}`);

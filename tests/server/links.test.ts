@@ -5,7 +5,8 @@
  * that the database keeps the token's hash only.
  */
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { BlobStoreUnavailableError } from '../../server/blobs/blob-store.ts';
 import { auditEvents, links, users } from '../../server/db/schema.ts';
 import type {
   ChildrenResponse,
@@ -154,6 +155,26 @@ describe.each(DATABASE_KINDS)('share links on %s', (kind) => {
     // Raising the limit gives it life again.
     await ok(owner.request(`/api/links/${link.id}`, send('PATCH', { downloadLimit: 3 })));
     await ok(link.get());
+  });
+
+  it('counts a download only once its bytes can be sent: a visitor the blob store failed keeps it', async () => {
+    const { owner, file, uploaded } = await setUp();
+    const link = await makeLink(h, owner, { id: file.nodeId, kind: 'file' }, { downloadLimit: 1 });
+    const content = `/revisions/${uploaded.revisionId}/content`;
+    const down = new BlobStoreUnavailableError(
+      Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+    );
+    const get = vi.spyOn(h.blobs, 'get').mockRejectedValueOnce(down);
+    try {
+      await fails(link.get(content), 503, 'BLOB_STORE_UNAVAILABLE');
+    } finally {
+      get.mockRestore();
+    }
+    expect((await ok<OpenLinkResponse>(link.get())).downloadsLeft).toBe(1);
+    const response = await link.get(content);
+    expect(response.status).toBe(200);
+    expect(new Uint8Array(await response.arrayBuffer())).toEqual(file.ciphertext);
+    await fails(link.get(content), 410, 'LINK_EXHAUSTED');
   });
 
   it('ends with its expiry, moved into the past, and for good when revoked', async () => {

@@ -1,8 +1,6 @@
 /** What the machines that run Coffer ask of it: /healthz, /readyz and /metrics (server/ops/). */
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,18 +8,9 @@ import { createApp } from '../../server/app.ts';
 import { createFsBlobStore } from '../../server/blobs/fs-blob-store.ts';
 import { createS3BlobStore } from '../../server/blobs/s3-blob-store.ts';
 import { createRoot, encryptFile, uploadFile } from './client.ts';
+import { closedPort } from './closed-port.ts';
 import { createHarness, METRICS_TOKEN, ORIGIN, type Harness } from './harness.ts';
 import { DATABASE_KINDS } from '../../tools/harness/test-databases.ts';
-
-/** A port nothing listens on: one the system just handed out and that was closed again. */
-async function closedPort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 const asMetricsScraper = { headers: { authorization: `Bearer ${METRICS_TOKEN}` } };
 

@@ -12,8 +12,8 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
-import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AdminBackupsResponse, SecurityEventsResponse } from '../../shared/api/responses.ts';
 import { runDueBackup, type ScheduledBackupDeps } from '../../server/backup/scheduled-backup.ts';
 import { dueAtOrBefore } from '../../server/backup/schedule.ts';
@@ -257,6 +257,70 @@ describe.each(DATABASE_KINDS)('scheduled backups on %s', (kind) => {
     it_.h.clock.now = new Date(it_.h.clock.now.getTime() + HOUR);
     expect((await runDueBackup(it_.deps()))?.status).toBe('succeeded');
     expect(await auditOf('backup-failed')).toHaveLength(3);
+  });
+
+  /** What the other process writes when it finds this run's heartbeat stopped (failStoppedRuns). */
+  const recordedStopped = { status: 'failed' as const, error: 'the server process that ran this backup stopped' };
+  const runRow = async (dueAt: Date) =>
+    (await it_.h.db.select().from(backupRuns).where(eq(backupRuns.dueAt, dueAt)))[0];
+
+  it('gives a run up when a heartbeat finds it recorded as stopped: it writes no snapshot and prunes nothing', async () => {
+    await uploadFile(it_.user, await encryptFile(new Uint8Array(2500).fill(4)), it_.root);
+    it_.h.clock.now = new Date(it_.h.clock.now.getTime() + HOUR);
+    const dueAt = dueAtOrBefore(backup.schedule, it_.h.clock.now);
+    const before = await snapshotsIn();
+    const blobs = it_.h.blobs;
+    const read = blobs.get.bind(blobs);
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    // While the run copies the new file's blob, another process records it as stopped, and then its next beat comes.
+    const get = vi.spyOn(blobs, 'get').mockImplementationOnce(async (key, range) => {
+      await it_.h.db.update(backupRuns).set(recordedStopped).where(eq(backupRuns.dueAt, dueAt));
+      vi.advanceTimersByTime(60_000);
+      const givenUp = () => it_.logs.some((line) => line.includes('recorded this run as stopped'));
+      await expect.poll(givenUp, { timeout: 10_000 }).toBe(true);
+      return read(key, range);
+    });
+    let outcome;
+    try {
+      outcome = await runDueBackup(it_.deps());
+    } finally {
+      get.mockRestore();
+      vi.useRealTimers();
+    }
+    expect(outcome?.status, JSON.stringify(outcome)).toBe('taken-over');
+    expect(await runRow(dueAt)).toMatchObject({ ...recordedStopped, snapshot: null });
+    expect(await snapshotsIn()).toEqual(before);
+  });
+
+  it('gives a run up when its end finds it recorded as stopped, removing the snapshot it wrote', async () => {
+    it_.h.clock.now = new Date(it_.h.clock.now.getTime() + HOUR);
+    const dueAt = dueAtOrBefore(backup.schedule, it_.h.clock.now);
+    // The other process records the run as stopped just after the run's last beat (the one update that leaves it
+    // running), before the run records its end.
+    await it_.h.db.execute(sql`
+      create function take_over_after_beat() returns trigger language plpgsql as $$
+      begin
+        if old.status = 'running' and new.status = 'running' then
+          new.status := 'failed';
+          new.error := 'the server process that ran this backup stopped';
+        end if;
+        return new;
+      end $$`);
+    await it_.h.db.execute(sql`
+      create trigger take_over_after_beat before update on backup_runs
+      for each row execute function take_over_after_beat()`);
+    let outcome;
+    try {
+      outcome = await runDueBackup(it_.deps());
+    } finally {
+      await it_.h.db.execute(sql`drop trigger take_over_after_beat on backup_runs`);
+      await it_.h.db.execute(sql`drop function take_over_after_beat()`);
+    }
+    expect(outcome?.status, JSON.stringify(outcome)).toBe('taken-over');
+    expect(await runRow(dueAt)).toMatchObject({ ...recordedStopped, snapshot: null });
+    const newest = (await status()).lastSuccess?.snapshot;
+    expect(await snapshotsIn()).toContain(newest);
+    expect((await snapshotsIn()).every((id) => id <= newest!)).toBe(true);
   });
 });
 
