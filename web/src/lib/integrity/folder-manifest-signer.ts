@@ -50,16 +50,17 @@ export class FolderManifestSigner {
     }
     const next: Waiting = { wrote: new Set(ids), run: Promise.resolve() };
     const before = this.#running.get(folderId) ?? Promise.resolve();
-    next.run = before
-      .catch(() => undefined)
-      .then(() => {
-        this.#waiting.delete(folderId);
-        return this.#sign(folderId, next.wrote);
-      });
-    this.#waiting.set(folderId, next);
-    const running = next.run.finally(() => {
-      if (this.#running.get(folderId) === running) this.#running.delete(folderId);
+    next.run = before.then(() => {
+      this.#waiting.delete(folderId);
+      return this.#sign(folderId, next.wrote);
     });
+    this.#waiting.set(folderId, next);
+    // The caller hears of a failure through `next.run`; the chain the next run waits on only says it is over.
+    const running = next.run
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.#running.get(folderId) === running) this.#running.delete(folderId);
+      });
     this.#running.set(folderId, running);
     return next.run;
   }
@@ -77,9 +78,12 @@ export class FolderManifestSigner {
       const { folder, checked } = await listWithAuthors(ring, folderId, rules);
       if (!folder) return;
       const findings = await checkManifest(folder, checked, rules, seen);
-      // The owner writes over a manifest it can no longer check (signed by an editor it has since removed), vouching
-      // only for what it just wrote: a key rotation after a revocation rewrites every child.
-      const overRemovedEditor = findings.untrusted !== null && writerId === ownerId;
+      // The owner writes over a manifest it can no longer check because an editor it has since removed signed it,
+      // vouching only for what it just wrote: a key rotation after a revocation rewrites every child. A manifest in
+      // the owner's own name that does not verify is a forgery, and nothing is signed over it.
+      const signer = folder.manifest?.writerId;
+      const overRemovedEditor =
+        findings.untrusted !== null && writerId === ownerId && signer !== ownerId && !rules.writers.has(signer ?? '');
       const [problem] = manifestWarnings({
         ...findings,
         missing: 0,
