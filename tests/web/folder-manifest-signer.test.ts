@@ -15,6 +15,7 @@ import {
   manifestEntry,
   signFolderManifest,
   verifyFolderManifest,
+  type AuthorStatement,
   type FolderManifest,
 } from '../../shared/crypto/index.ts';
 import type { KeyRing } from '../../web/src/lib/files/key-ring.ts';
@@ -22,7 +23,9 @@ import type { AuthorRules } from '../../web/src/lib/files/node-authors.ts';
 import type { NodeRecord, OpenNode } from '../../web/src/lib/files/node-records.ts';
 import { TamperedNodeError } from '../../web/src/lib/files/open-record.ts';
 import { FolderManifestSigner } from '../../web/src/lib/integrity/folder-manifest-signer.ts';
+import { pendingWritesInMemory, type PendingWrites } from '../../web/src/lib/integrity/pending-writes.ts';
 import { seenVersionsInMemory, type SeenVersions } from '../../web/src/lib/integrity/seen-versions.ts';
+import { listChildren } from '../../web/src/lib/files/folder-listing.ts';
 
 const OWNER = 'a11ce000-0000-4000-8000-000000000001';
 const EDITOR = 'b0b00000-0000-4000-8000-000000000002';
@@ -113,10 +116,30 @@ function ring(as = { id: OWNER, keys: owner }, refused: string[] = []): KeyRing 
   } as unknown as KeyRing;
 }
 
-function signer(seen: SeenVersions = seenVersionsInMemory(), as = { id: OWNER, keys: owner }, refused: string[] = []) {
+function signer(
+  seen: SeenVersions = seenVersionsInMemory(),
+  as = { id: OWNER, keys: owner },
+  refused: string[] = [],
+  pending: PendingWrites = pendingWritesInMemory(),
+) {
   const writerRing = ring(as, refused);
-  return new FolderManifestSigner({ ring: () => writerRing, seen, rulesFor: async () => rules });
+  return new FolderManifestSigner({ ring: () => writerRing, seen, pending, rulesFor: async () => rules });
 }
+
+/** What the writer states as it sends a write of `record` into the folder. */
+const statementOf = (record: NodeRecord): AuthorStatement => ({
+  action: 'rename',
+  authorId: OWNER,
+  ownerId: OWNER,
+  nodeId: record.id,
+  parentId: FOLDER,
+  kind: record.kind,
+  revision: record.currentRevision && {
+    number: record.currentRevision.number,
+    header: decodeBase64url(record.currentRevision.header),
+  },
+  encryptedMetadata: decodeBase64url(record.encryptedMetadata),
+});
 
 /** The children the stored manifest names, after checking that the owner signed it for this folder. */
 async function named(manifest: FolderManifest | null): Promise<string[]> {
@@ -224,5 +247,63 @@ describe("a writer's re-signing of a folder's manifest", () => {
     await Promise.all([signing, ...rest.map((id) => resigning.resign(FOLDER, [id]))]);
     expect(stored.puts.map(({ version }) => version)).toEqual([2, 3]);
     expect(await named(stored.manifest)).toEqual(children.map(({ id }) => id).sort());
+  });
+
+  it('vouches for a write it signed only in the state it signed, and forgets it once named', async () => {
+    const renamed = child();
+    const swapped = { ...renamed, encryptedMetadata: random(153) };
+    const stored = server([swapped], await signed(1, []));
+    const pending = pendingWritesInMemory();
+    const resigning = signer(undefined, undefined, [], pending);
+    await resigning.journal(statementOf(renamed));
+    await resigning.resign(FOLDER, [renamed.id]);
+    expect(await named(stored.manifest)).toEqual([]);
+    expect(await pending.of(FOLDER)).toEqual([await entryOf(renamed)]);
+    stored.records = [renamed];
+    await resigning.resign(FOLDER, [renamed.id]);
+    expect(await named(stored.manifest)).toEqual([renamed.id]);
+    expect(await pending.of(FOLDER)).toEqual([]);
+  });
+});
+
+describe('a write whose re-sign was lost', () => {
+  /** The folder as the folder view lists it, through a key ring wired to the signer as the app's drive wires it. */
+  function folderView(pending: PendingWrites) {
+    const seen = seenVersionsInMemory();
+    const resigning = signer(seen, undefined, [], pending);
+    const viewRing = Object.assign(ring(), {
+      folderChanged: (folderId: string, wrote: string[] = []) => resigning.resign(folderId, wrote),
+      resignPending: (folderId: string, refused: readonly NodeRecord[]) => resigning.resignPending(folderId, refused),
+    }) as KeyRing;
+    return async () => {
+      const { opened, refused, warnings } = await listChildren(viewRing, FOLDER, rules, seen);
+      return { shown: opened.map(({ id }) => id).sort(), refused: refused.map(({ nodeId }) => nodeId), warnings };
+    };
+  }
+
+  it('is re-signed at the next visit in the state this device signed, and nothing else is', async () => {
+    const kept = child();
+    const before = child();
+    const renamed = { ...before, encryptedMetadata: random(153) };
+    const planted = child();
+    const stored = server([kept, renamed, planted], await signed(3, [kept, before]));
+    const pending = pendingWritesInMemory();
+    await pending.add(FOLDER, await entryOf(renamed));
+    const visit = folderView(pending);
+    expect(await visit()).toEqual({ shown: [kept.id, renamed.id].sort(), refused: [planted.id], warnings: [] });
+    expect(stored.manifest!.version).toBe(4);
+    expect(await named(stored.manifest)).toEqual([kept.id, renamed.id].sort());
+    expect(await pending.of(FOLDER)).toEqual([]);
+  });
+
+  it('leaves refused a child listed in another state than this device signed, and signs nothing for it', async () => {
+    const before = child();
+    const signedRename = { ...before, encryptedMetadata: random(153) };
+    const otherState = { ...before, encryptedMetadata: random(153) };
+    const stored = server([otherState], await signed(3, [before]));
+    const pending = pendingWritesInMemory();
+    await pending.add(FOLDER, await entryOf(signedRename));
+    expect(await folderView(pending)()).toEqual({ shown: [], refused: [before.id], warnings: [] });
+    expect(stored.puts).toEqual([]);
   });
 });
