@@ -13,6 +13,7 @@ import {
   exportPublicKey,
   generateAccountKeyPairs,
   manifestEntry,
+  signAuthorship,
   signFolderManifest,
   verifyFolderManifest,
   type AuthorStatement,
@@ -304,6 +305,23 @@ describe('a write whose re-sign was lost', () => {
     const pending = pendingWritesInMemory();
     await pending.add(FOLDER, await entryOf(signedRename));
     expect(await folderView(pending)()).toEqual({ shown: [], refused: [before.id], warnings: [] });
+    expect(stored.puts).toEqual([]);
+  });
+
+  it('leaves refused a child this account wrote and signed there, then removed, when the server lists it again', async () => {
+    const kept = child();
+    const removed = child();
+    const signedByOwner = {
+      ...removed,
+      authorId: OWNER,
+      authorSignature: await signAuthorship({ ...statementOf(removed), action: 'create' }, owner.signing.privateKey),
+    };
+    const stored = server([kept, signedByOwner], await signed(5, [kept]));
+    expect(await folderView(pendingWritesInMemory())()).toEqual({
+      shown: [kept.id],
+      refused: [removed.id],
+      warnings: [],
+    });
     expect(stored.puts).toEqual([]);
   });
 });
