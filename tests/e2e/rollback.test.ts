@@ -119,13 +119,13 @@ describe('a server that rolls a folder back, in Chromium', () => {
     });
   });
 
-  it('refuses and counts a child the manifest does not name', async () => {
+  it('refuses and counts a child the manifest does not name, even one Alice wrote there and signed', async () => {
     await hostile.attack({
       row: 10,
-      attack: 'a file Alice trashed listed again in My files, with no author signature',
+      attack: 'a file Alice trashed listed again in My files, as she wrote it, her author signature and all',
       mount: listedAs('child planted', (listed) => ({
         ...listed,
-        children: [...listed.children, { ...trashed, authorSignature: null }],
+        children: [...listed.children, trashed],
       })),
       seen: async () => {
         const notice = await alertSaying('failed the integrity check')();

@@ -11,6 +11,7 @@ import { receivedShares, type Received } from '../sharing/received-shares.ts';
 import { KeyRing } from './key-ring.ts';
 import type { OpenNode } from './node-records.ts';
 import { FolderManifestSigner } from '../integrity/folder-manifest-signer.ts';
+import { openPendingWrites } from '../integrity/pending-writes.ts';
 import { openSeenVersions } from '../integrity/seen-versions.ts';
 import { authorRules } from './author-rules.ts';
 import { openPath } from './folder-listing.ts';
@@ -42,12 +43,15 @@ class Drive {
       const signer = new FolderManifestSigner({
         ring: () => ring,
         seen: openSeenVersions(account.userId),
+        pending: openPendingWrites(account.userId),
         rulesFor: (folderId, ownerId) => this.#rulesFor(ring, account, folderId, ownerId),
       });
       const ring: KeyRing = new KeyRing({
         userId: account.userId,
         signingKey: async () => (account.bundle.privateKeys.signing ? (await sharingKeys(account)).signing : undefined),
         resign: (folderId, wrote) => signer.resign(folderId, wrote),
+        signed: (statement) => signer.journal(statement),
+        resignPending: (folderId, refused) => signer.resignPending(folderId, refused),
       });
       const root = await loadRoot(ring, account);
       if (this.#account === account) {

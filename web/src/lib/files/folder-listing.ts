@@ -8,12 +8,7 @@
 import type { ChildrenResponse, PathResponse, RecentResponse, TrashResponse } from '$shared/api/responses.ts';
 import { api } from '../api.ts';
 import type { KeyRing, Opened } from './key-ring.ts';
-import {
-  checkManifest,
-  manifestWarnings,
-  type ListedFolder,
-  type ManifestFindings,
-} from '../integrity/folder-manifest-check.ts';
+import { checkManifest, manifestWarnings, type ListedFolder } from '../integrity/folder-manifest-check.ts';
 import type { SeenVersions } from '../integrity/seen-versions.ts';
 import { checkAuthors, type AuthorRules } from './node-authors.ts';
 import type { OpenNode } from './node-records.ts';
@@ -26,8 +21,9 @@ export type { Opened } from './key-ring.ts';
  * its author's signature verifies, and names its author (node-authors.ts); without them no author is named. Given
  * also this device's memory of the versions it has seen, the listing is checked against the folder's signed manifest
  * (folder-manifest-check.ts): a child it does not name as listed is refused, and `warnings` say, in plain words, when
- * the server showed an older state of the folder or left out children the manifest names. A writer that finds
- * unnamed only its own cleanly opened writes re-signs them first (ownWritesUnnamed). `unsigned` says the folder has
+ * the server showed an older state of the folder or left out children the manifest names. A writer whose device
+ * signed writes there that the manifest never came to name (the tab closed between the write and its re-sign)
+ * re-signs them first, each only in the state it signed (integrity/pending-writes.ts). `unsigned` says the folder has
  * no manifest yet.
  */
 export async function listChildren(
@@ -53,27 +49,16 @@ async function listChecked(
   const { folder, checked } = await listWithAuthors(ring, folderId, authors);
   if (!seen || !folder) return { ...checked, warnings: [], unsigned: false };
   const findings = await checkManifest(folder, checked, authors, seen);
-  if (mayResign && ownWritesUnnamed(findings, ring, authors)) {
-    const ids = findings.unnamed.map((node) => node.id);
-    // Not re-signed (the server refused or went away): they stay refused, and the next visit tries again.
-    const resigned = await ring.folderChanged(folderId, ids).then(
-      () => true,
-      () => false,
-    );
+  if (mayResign && findings.refused.length > 0 && !findings.older && !findings.untrusted) {
+    // Not re-signed (none pending, or the server refused or went away): they stay refused, and the next visit tries
+    // again.
+    const refusedIds = new Set(findings.refused.map((error) => error.nodeId));
+    const refused = folder.records.filter((record) => refusedIds.has(record.id));
+    const resigned = await ring.resignPending(folderId, refused).catch(() => false);
     if (resigned) return listChecked(ring, folderId, authors, seen, false);
   }
   const { opened, refused } = findings;
   return { opened, refused, warnings: manifestWarnings(findings), unsigned: !folder.manifest };
-}
-
-/**
- * Whether every child the manifest does not name is this writer's own, cleanly opened write: a write whose manifest
- * never arrived (the tab closed between the two), which it re-signs. Anything else unnamed stays refused.
- */
-function ownWritesUnnamed(findings: ManifestFindings, ring: KeyRing, authors: AuthorRules): boolean {
-  const self = ring.author?.userId;
-  if (!self || !authors.writers.has(self) || findings.older || findings.untrusted) return false;
-  return findings.unnamed.length > 0 && findings.unnamed.every((node) => node.author?.userId === self);
 }
 
 /**

@@ -34,6 +34,13 @@ export interface RingAuthor {
    * `wrote`, the children this account just wrote there.
    */
   resign?: (folderId: string, wrote: string[]) => Promise<void>;
+  /** Notes a write this account is about to send, before it is sent (integrity/pending-writes.ts). */
+  signed?: (statement: AuthorStatement) => Promise<void>;
+  /**
+   * Re-signs a folder's manifest for those of its refused children listed in the state of a write this device signed
+   * there and never saw re-signed; false when there were none.
+   */
+  resignPending?: (folderId: string, refused: readonly NodeRecord[]) => Promise<boolean>;
 }
 
 /** What a writer states about a node it wrote; the ring adds who it is and signs. */
@@ -56,12 +63,20 @@ export class KeyRing {
   async sign(statement: UnsignedStatement): Promise<AuthorSignature | undefined> {
     const key = await this.author?.signingKey();
     if (!this.author || !key) return undefined;
-    return signAuthorship({ ...statement, authorId: this.author.userId }, key);
+    const full = { ...statement, authorId: this.author.userId };
+    // A write goes ahead without its journal entry (no IndexedDB): only the replay of a lost re-sign is lost.
+    await this.author.signed?.(full).catch(() => undefined);
+    return signAuthorship(full, key);
   }
 
   /** Tells the folder's signed list of contents that its live children changed, `wrote` being this account's writes. */
   async folderChanged(folderId: string | null, wrote: string[] = []): Promise<void> {
     if (folderId) await this.author?.resign?.(folderId, wrote);
+  }
+
+  /** Re-signs the refused children of the folder that are this device's writes whose re-sign was lost. */
+  async resignPending(folderId: string, refused: readonly NodeRecord[]): Promise<boolean> {
+    return (await this.author?.resignPending?.(folderId, refused)) ?? false;
   }
 
   addAnchor({ nodeId, ownerId, key }: Anchor): void {

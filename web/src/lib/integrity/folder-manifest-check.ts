@@ -13,7 +13,7 @@ import {
 } from '$shared/crypto/index.ts';
 import type { Opened } from '../files/key-ring.ts';
 import type { AuthorRules } from '../files/node-authors.ts';
-import type { NodeRecord, OpenNode } from '../files/node-records.ts';
+import type { NodeRecord } from '../files/node-records.ts';
 import { TamperedNodeError } from '../files/open-record.ts';
 import type { SeenVersions } from './seen-versions.ts';
 
@@ -24,8 +24,6 @@ export interface ManifestFindings extends Opened {
   missing: number;
   /** Why the manifest itself could not be trusted (another writer than the folder's, a signature that fails). */
   untrusted: string | null;
-  /** Listed children that opened cleanly but that the manifest does not name at all (refused, and among `refused`). */
-  unnamed: OpenNode[];
 }
 
 export interface ListedFolder {
@@ -43,7 +41,7 @@ export async function checkManifest(
 ): Promise<ManifestFindings> {
   const highest = await seen.highest('folder', folder.id);
   const { manifest } = folder;
-  const unchecked = { ...listed, missing: 0, untrusted: null, unnamed: [] };
+  const unchecked = { ...listed, missing: 0, untrusted: null };
   if (!manifest) return { ...unchecked, older: highest === undefined ? null : { shown: null, seen: highest } };
   const untrusted = await writerProblem(folder, manifest, rules);
   if (untrusted) return { ...unchecked, older: null, untrusted };
@@ -53,12 +51,10 @@ export async function checkManifest(
   const named = new Map(manifest.children.map((entry) => [entry.id.toLowerCase(), entry.digest]));
   const recordOf = new Map(folder.records.map((record) => [record.id, record]));
   const opened = [];
-  const unnamed = [];
   const refused = [...listed.refused];
   for (const node of listed.opened) {
     const digest = named.get(node.id);
     if (digest === undefined) {
-      unnamed.push(node);
       refused.push(new TamperedNodeError(node.id, "the folder's signed list of contents does not name it"));
     } else if (digest !== (await digestOf(recordOf.get(node.id)!))) {
       refused.push(new TamperedNodeError(node.id, "it is not as the folder's signed list of contents names it"));
@@ -68,7 +64,7 @@ export async function checkManifest(
   }
   const shown = new Set(folder.records.map((record) => record.id.toLowerCase()));
   const missing = [...named.keys()].filter((id) => !shown.has(id)).length;
-  return { opened, refused, older, missing, untrusted: null, unnamed };
+  return { opened, refused, older, missing, untrusted: null };
 }
 
 /** Why the manifest is not one this reader can trust, or null when its writer signed it for this folder. */

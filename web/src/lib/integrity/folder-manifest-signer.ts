@@ -5,14 +5,18 @@
  * failed to open, nor a child the server slipped in. It signs nothing over a manifest the folder view would warn of
  * (older than seen, or not one this writer can check), nor, for a folder with no manifest yet, over a listing with a
  * refused child. The server takes only the next version, so a writer that lost the race reloads and signs again.
+ * A child this device signed a write of (pending-writes.ts) is vouched for only in the state it signed, and a write
+ * whose re-sign was lost is re-signed in that state at the next visit (resignPending).
  */
 import type { PutFolderManifestRequest } from '$shared/api/schemas.ts';
-import { signFolderManifest } from '$shared/crypto/index.ts';
+import { manifestEntry, signFolderManifest, type AuthorStatement } from '$shared/crypto/index.ts';
 import { api, ApiRequestError } from '../api.ts';
 import { listWithAuthors } from '../files/folder-listing.ts';
 import type { KeyRing } from '../files/key-ring.ts';
+import type { NodeRecord } from '../files/node-records.ts';
 import type { AuthorRules } from '../files/node-authors.ts';
 import { checkManifest, digestOf, manifestWarnings } from './folder-manifest-check.ts';
+import type { PendingWrites } from './pending-writes.ts';
 import type { SeenVersions } from './seen-versions.ts';
 
 /** Enough for writers racing on one folder; beyond it the next change re-signs. */
@@ -22,6 +26,7 @@ export interface SignerContext {
   /** The writer's key ring, made after its signer. */
   ring: () => KeyRing;
   seen: SeenVersions;
+  pending: PendingWrites;
   /** Who may write in the folder and with which keys, as the folder view knows them (author-rules.ts). */
   rulesFor: (folderId: string, ownerId: string) => Promise<AuthorRules>;
 }
@@ -50,22 +55,45 @@ export class FolderManifestSigner {
     }
     const next: Waiting = { wrote: new Set(ids), run: Promise.resolve() };
     const before = this.#running.get(folderId) ?? Promise.resolve();
-    next.run = before
-      .catch(() => undefined)
-      .then(() => {
-        this.#waiting.delete(folderId);
-        return this.#sign(folderId, next.wrote);
-      });
-    this.#waiting.set(folderId, next);
-    const running = next.run.finally(() => {
-      if (this.#running.get(folderId) === running) this.#running.delete(folderId);
+    next.run = before.then(() => {
+      this.#waiting.delete(folderId);
+      return this.#sign(folderId, next.wrote);
     });
+    this.#waiting.set(folderId, next);
+    // The caller hears of a failure through `next.run`; the chain the next run waits on only says it is over.
+    const running = next.run
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.#running.get(folderId) === running) this.#running.delete(folderId);
+      });
     this.#running.set(folderId, running);
     return next.run;
   }
 
+  /** Notes a write about to be sent in the journal of writes whose re-sign is pending. */
+  async journal(statement: AuthorStatement): Promise<void> {
+    if (!statement.parentId) return;
+    await this.context.pending.add(statement.parentId, await manifestEntry({ ...statement, id: statement.nodeId }));
+  }
+
+  /**
+   * Re-signs the folder for those of its refused children that the server lists in a state this device signed a
+   * write of and never saw re-signed; false, signing nothing, when there are none.
+   */
+  async resignPending(folderId: string, refused: readonly NodeRecord[]): Promise<boolean> {
+    const pending = await this.context.pending.of(folderId);
+    const ids = [];
+    for (const record of refused) {
+      const digest = await digestOf(record);
+      if (pending.some((entry) => entry.id === record.id && entry.digest === digest)) ids.push(record.id);
+    }
+    if (ids.length === 0) return false;
+    await this.resign(folderId, ids);
+    return true;
+  }
+
   async #sign(folderId: string, wrote: ReadonlySet<string>): Promise<void> {
-    const { seen, rulesFor } = this.context;
+    const { seen, pending, rulesFor } = this.context;
     const ring = this.context.ring();
     const writerId = ring.author?.userId;
     const signingKey = await ring.author?.signingKey();
@@ -74,12 +102,17 @@ export class FolderManifestSigner {
     const rules = await rulesFor(folderId, ownerId);
     if (!rules.writers.has(writerId)) return;
     for (let attempt = 1; ; attempt++) {
+      // Read before the listing, so that every write it holds had committed, or never will, when the server listed.
+      const journaled = await pending.of(folderId);
       const { folder, checked } = await listWithAuthors(ring, folderId, rules);
       if (!folder) return;
       const findings = await checkManifest(folder, checked, rules, seen);
-      // The owner writes over a manifest it can no longer check (signed by an editor it has since removed), vouching
-      // only for what it just wrote: a key rotation after a revocation rewrites every child.
-      const overRemovedEditor = findings.untrusted !== null && writerId === ownerId;
+      // The owner writes over a manifest it can no longer check because an editor it has since removed signed it,
+      // vouching only for what it just wrote: a key rotation after a revocation rewrites every child. A manifest in
+      // the owner's own name that does not verify is a forgery, and nothing is signed over it.
+      const signer = folder.manifest?.writerId;
+      const overRemovedEditor =
+        findings.untrusted !== null && writerId === ownerId && signer !== ownerId && !rules.writers.has(signer ?? '');
       const [problem] = manifestWarnings({
         ...findings,
         missing: 0,
@@ -92,13 +125,18 @@ export class FolderManifestSigner {
         );
       }
       const clean = new Set(checked.opened.map((node) => node.id));
-      const vouched = new Set(overRemovedEditor ? [] : findings.opened.map((node) => node.id));
-      for (const id of wrote) if (clean.has(id)) vouched.add(id);
+      const named = new Set(overRemovedEditor ? [] : findings.opened.map((node) => node.id));
       const children = [];
       for (const record of folder.records) {
-        if (!vouched.has(record.id)) continue;
         const digest = await digestOf(record);
-        if (digest) children.push({ id: record.id, digest });
+        if (!digest) continue;
+        // A write this device signed counts only in the state it signed; one it did not sign (a restore from the
+        // trash) as the server lists it right after.
+        const signedStates = journaled.filter((entry) => entry.id === record.id).map((entry) => entry.digest);
+        const asWritten = signedStates.length === 0 || signedStates.includes(digest);
+        if (named.has(record.id) || (wrote.has(record.id) && clean.has(record.id) && asWritten)) {
+          children.push({ id: record.id, digest });
+        }
       }
       const version = (folder.manifest?.version ?? 0) + 1;
       const manifest = await signFolderManifest({ folderId, ownerId, writerId, version, children }, signingKey);
@@ -109,6 +147,14 @@ export class FolderManifestSigner {
           signature: manifest.signature,
         } satisfies PutFolderManifestRequest);
         await seen.remember('folder', folderId, version);
+        // Done with: a child now named (in the state it was signed in, or one that superseded it), and one no longer
+        // listed here. A child listed in another state than this device signed stays pending.
+        const listed = new Set(folder.records.map((record) => record.id));
+        const nowNamed = new Set(children.map((entry) => entry.id));
+        await pending.settle(
+          folderId,
+          journaled.filter((entry) => !listed.has(entry.id) || nowNamed.has(entry.id)),
+        );
         return;
       } catch (error) {
         const stale = error instanceof ApiRequestError && error.code === 'FOLDER_MANIFEST_STALE';

@@ -1,0 +1,327 @@
+/**
+ * A writer's re-signing of a folder's manifest (web/src/lib/integrity/folder-manifest-signer.ts) against a server that
+ * lies: it signs the next version naming only the children it can vouch for, never one the server slipped in or one
+ * that failed to open, signs nothing over a state the folder view would warn of, and signs again when another writer
+ * took the version first.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { ChildrenResponse } from '../../shared/api/responses.ts';
+import type { PutFolderManifestRequest } from '../../shared/api/schemas.ts';
+import {
+  decodeBase64url,
+  encodeBase64url,
+  exportPublicKey,
+  generateAccountKeyPairs,
+  manifestEntry,
+  signAuthorship,
+  signFolderManifest,
+  verifyFolderManifest,
+  type AuthorStatement,
+  type FolderManifest,
+} from '../../shared/crypto/index.ts';
+import type { KeyRing } from '../../web/src/lib/files/key-ring.ts';
+import type { AuthorRules } from '../../web/src/lib/files/node-authors.ts';
+import type { NodeRecord, OpenNode } from '../../web/src/lib/files/node-records.ts';
+import { TamperedNodeError } from '../../web/src/lib/files/open-record.ts';
+import { FolderManifestSigner } from '../../web/src/lib/integrity/folder-manifest-signer.ts';
+import { pendingWritesInMemory, type PendingWrites } from '../../web/src/lib/integrity/pending-writes.ts';
+import { seenVersionsInMemory, type SeenVersions } from '../../web/src/lib/integrity/seen-versions.ts';
+import { listChildren } from '../../web/src/lib/files/folder-listing.ts';
+
+const OWNER = 'a11ce000-0000-4000-8000-000000000001';
+const EDITOR = 'b0b00000-0000-4000-8000-000000000002';
+const FOLDER = 'f01de200-0000-4000-8000-000000000004';
+const [owner, editor] = await Promise.all([generateAccountKeyPairs(), generateAccountKeyPairs()]);
+const publicKeys = new Map([
+  [OWNER, await exportPublicKey(owner.signing.publicKey)],
+  [EDITOR, await exportPublicKey(editor.signing.publicKey)],
+]);
+const rules: AuthorRules = {
+  writers: new Set([OWNER]),
+  keyOf: async (userId) => {
+    const signingKey = publicKeys.get(userId);
+    return signingKey && { signingKey, handle: null, verified: true };
+  },
+};
+const random = (bytes: number) => encodeBase64url(crypto.getRandomValues(new Uint8Array(bytes)));
+
+afterEach(() => vi.unstubAllGlobals());
+
+/** A child as the server lists it; only what the manifest binds matters here. */
+function child(kind: 'file' | 'folder' = 'file'): NodeRecord {
+  const id = crypto.randomUUID();
+  return {
+    id,
+    parentId: FOLDER,
+    kind,
+    encryptedMetadata: random(153),
+    currentRevision: kind === 'file' ? { id: crypto.randomUUID(), nodeId: id, number: 1, header: random(80) } : null,
+  } as NodeRecord;
+}
+
+const entryOf = (record: NodeRecord) =>
+  manifestEntry({
+    id: record.id,
+    kind: record.kind,
+    revision: record.currentRevision && {
+      number: record.currentRevision.number,
+      header: decodeBase64url(record.currentRevision.header),
+    },
+    encryptedMetadata: decodeBase64url(record.encryptedMetadata),
+  });
+
+async function signed(version: number, children: NodeRecord[], by = { id: OWNER, keys: owner }) {
+  const entries = await Promise.all(children.map(entryOf));
+  const statement = { folderId: FOLDER, ownerId: OWNER, writerId: by.id, version, children: entries };
+  return signFolderManifest(statement, by.keys.signing.privateKey);
+}
+
+/**
+ * A server holding the folder's listing and manifest: it lists them, and stores a manifest only as the next version,
+ * as the real one does.
+ */
+function server(records: NodeRecord[], manifest: FolderManifest | null) {
+  const state = { records, manifest, puts: [] as PutFolderManifestRequest[], listings: 0 };
+  vi.stubGlobal('fetch', async (path: string, init: RequestInit) => {
+    if (init.method === 'GET' && path === `/api/nodes/${FOLDER}/children`) {
+      state.listings++;
+      return Response.json({ children: state.records, manifest: state.manifest } satisfies ChildrenResponse);
+    }
+    if (init.method === 'PUT' && path === `/api/nodes/${FOLDER}/manifest`) {
+      const body = JSON.parse(init.body as string) as PutFolderManifestRequest;
+      state.puts.push(body);
+      const next = (state.manifest?.version ?? 0) + 1;
+      if (body.version !== next) {
+        const error = { code: 'FOLDER_MANIFEST_STALE', message: `the next is version ${next}` };
+        return Response.json({ error }, { status: 409 });
+      }
+      state.manifest = { ...body, writerId: OWNER };
+      return Response.json({ folderId: FOLDER, manifest: state.manifest });
+    }
+    return Response.json({ error: { code: 'NOT_FOUND', message: `no ${path}` } }, { status: 404 });
+  });
+  return state;
+}
+
+/** A writer's key ring, reduced to what the signer and the listing use of it; `refused` fail to open. */
+function ring(as = { id: OWNER, keys: owner }, refused: string[] = []): KeyRing {
+  return {
+    author: { userId: as.id, signingKey: async () => as.keys.signing.privateKey },
+    ownerOf: (nodeId: string) => (nodeId === FOLDER ? OWNER : undefined),
+    openChildren: async (_folderId: string, children: NodeRecord[]) => ({
+      opened: children
+        .filter((record) => !refused.includes(record.id))
+        .map((record) => ({ id: record.id, parentId: FOLDER, ownerId: OWNER, kind: record.kind }) as OpenNode),
+      refused: refused.map((id) => new TamperedNodeError(id, 'wrapped key failed authentication')),
+    }),
+  } as unknown as KeyRing;
+}
+
+function signer(
+  seen: SeenVersions = seenVersionsInMemory(),
+  as = { id: OWNER, keys: owner },
+  refused: string[] = [],
+  pending: PendingWrites = pendingWritesInMemory(),
+) {
+  const writerRing = ring(as, refused);
+  return new FolderManifestSigner({ ring: () => writerRing, seen, pending, rulesFor: async () => rules });
+}
+
+/** What the writer states as it sends a write of `record` into the folder. */
+const statementOf = (record: NodeRecord): AuthorStatement => ({
+  action: 'rename',
+  authorId: OWNER,
+  ownerId: OWNER,
+  nodeId: record.id,
+  parentId: FOLDER,
+  kind: record.kind,
+  revision: record.currentRevision && {
+    number: record.currentRevision.number,
+    header: decodeBase64url(record.currentRevision.header),
+  },
+  encryptedMetadata: decodeBase64url(record.encryptedMetadata),
+});
+
+/** The children the stored manifest names, after checking that the owner signed it for this folder. */
+async function named(manifest: FolderManifest | null): Promise<string[]> {
+  await verifyFolderManifest(manifest!, { folderId: FOLDER, ownerId: OWNER }, publicKeys.get(OWNER)!);
+  return manifest!.children.map(({ id }) => id).sort();
+}
+
+describe("a writer's re-signing of a folder's manifest", () => {
+  it('signs the next version naming the children as they are and the one it just wrote, and remembers it', async () => {
+    const kept = [child(), child('folder')];
+    const written = child();
+    const stored = server([...kept, written], await signed(4, kept));
+    const seen = seenVersionsInMemory();
+    await signer(seen).resign(FOLDER, [written.id.toUpperCase()]);
+    expect(stored.manifest!.version).toBe(5);
+    expect(await named(stored.manifest)).toEqual([...kept, written].map(({ id }) => id).sort());
+    expect(stored.manifest!.children).toEqual(
+      expect.arrayContaining(await Promise.all([...kept, written].map(entryOf))),
+    );
+    expect(await seen.highest('folder', FOLDER)).toBe(5);
+  });
+
+  it('leaves out a child the server slipped in, one changed behind the manifest, and one that failed to open', async () => {
+    const kept = child();
+    const renamedBehind = child();
+    const broken = child();
+    const written = child();
+    const planted = child();
+    const manifest = await signed(2, [kept, renamedBehind, broken]);
+    const listed = [kept, { ...renamedBehind, encryptedMetadata: random(153) }, broken, written, planted];
+    const stored = server(listed, manifest);
+    await signer(undefined, undefined, [broken.id, written.id]).resign(FOLDER, [written.id]);
+    expect(stored.manifest!.version).toBe(3);
+    expect(await named(stored.manifest)).toEqual([kept.id]);
+  });
+
+  it('drops what was trashed: the manifest names only the children still listed', async () => {
+    const kept = child();
+    const trashed = child();
+    const stored = server([kept], await signed(7, [kept, trashed]));
+    await signer().resign(FOLDER);
+    expect(await named(stored.manifest)).toEqual([kept.id]);
+  });
+
+  it('signs nothing over an older manifest than this device has seen, nor over a manifest it cannot check', async () => {
+    const children = [child()];
+    const seen = seenVersionsInMemory();
+    await seen.remember('folder', FOLDER, 9);
+    const older = server(children, await signed(4, children));
+    await expect(signer(seen).resign(FOLDER, [])).rejects.toThrow(
+      "This folder's signed list of contents was not updated. The server showed an older state of this folder (version 4; this device has seen 9).",
+    );
+    expect(older.puts).toEqual([]);
+    const forged = server(children, { ...(await signed(10, children)), version: 11 });
+    await expect(signer(seen).resign(FOLDER, [])).rejects.toThrow(/not updated.*could not be checked.*does not verify/);
+    expect(forged.puts).toEqual([]);
+  });
+
+  it('as the owner, writes over a manifest signed by an editor it removed, vouching only for what it just wrote', async () => {
+    const theirs = child();
+    const rewritten = child();
+    const stored = server([theirs, rewritten], await signed(6, [theirs, rewritten], { id: EDITOR, keys: editor }));
+    await signer().resign(FOLDER, [rewritten.id]);
+    expect(stored.manifest!.version).toBe(7);
+    expect(await named(stored.manifest)).toEqual([rewritten.id]);
+  });
+
+  it('makes no first manifest for a folder with a child that failed to open, and none as a non-writer', async () => {
+    const broken = child();
+    const unsigned = server([child(), broken], null);
+    await expect(signer(undefined, undefined, [broken.id]).resign(FOLDER, [])).rejects.toThrow(
+      "This folder's signed list of contents was not made: some of its items failed the integrity check.",
+    );
+    await signer(undefined, { id: EDITOR, keys: editor }).resign(FOLDER, []);
+    expect(unsigned.puts).toEqual([]);
+    expect(unsigned.listings).toBe(1);
+  });
+
+  it('signs again from what another writer left when it lost the race for the version', async () => {
+    const first = child();
+    const theirs = child();
+    const mine = child();
+    const stored = server([first, theirs, mine], await signed(1, [first]));
+    const racing = signer();
+    const listed = stored.manifest;
+    vi.stubGlobal(
+      'fetch',
+      ((original: typeof fetch) => async (path: string, init: RequestInit) => {
+        if (init.method === 'PUT' && stored.manifest === listed) stored.manifest = await signed(2, [first, theirs]);
+        return original(path, init);
+      })(globalThis.fetch),
+    );
+    await racing.resign(FOLDER, [mine.id]);
+    expect(stored.puts.map(({ version }) => version)).toEqual([2, 3]);
+    expect(await named(stored.manifest)).toEqual([first, theirs, mine].map(({ id }) => id).sort());
+  });
+
+  it('joins the writes made while it signs into one more signature, not one each', async () => {
+    const children = [child(), child(), child()];
+    const stored = server(children, await signed(1, []));
+    const resigning = signer();
+    const [first, ...rest] = children.map((record) => record.id);
+    const signing = resigning.resign(FOLDER, [first!]);
+    await vi.waitFor(() => expect(stored.listings).toBe(1));
+    await Promise.all([signing, ...rest.map((id) => resigning.resign(FOLDER, [id]))]);
+    expect(stored.puts.map(({ version }) => version)).toEqual([2, 3]);
+    expect(await named(stored.manifest)).toEqual(children.map(({ id }) => id).sort());
+  });
+
+  it('vouches for a write it signed only in the state it signed, and forgets it once named', async () => {
+    const renamed = child();
+    const swapped = { ...renamed, encryptedMetadata: random(153) };
+    const stored = server([swapped], await signed(1, []));
+    const pending = pendingWritesInMemory();
+    const resigning = signer(undefined, undefined, [], pending);
+    await resigning.journal(statementOf(renamed));
+    await resigning.resign(FOLDER, [renamed.id]);
+    expect(await named(stored.manifest)).toEqual([]);
+    expect(await pending.of(FOLDER)).toEqual([await entryOf(renamed)]);
+    stored.records = [renamed];
+    await resigning.resign(FOLDER, [renamed.id]);
+    expect(await named(stored.manifest)).toEqual([renamed.id]);
+    expect(await pending.of(FOLDER)).toEqual([]);
+  });
+});
+
+describe('a write whose re-sign was lost', () => {
+  /** The folder as the folder view lists it, through a key ring wired to the signer as the app's drive wires it. */
+  function folderView(pending: PendingWrites) {
+    const seen = seenVersionsInMemory();
+    const resigning = signer(seen, undefined, [], pending);
+    const viewRing = Object.assign(ring(), {
+      folderChanged: (folderId: string, wrote: string[] = []) => resigning.resign(folderId, wrote),
+      resignPending: (folderId: string, refused: readonly NodeRecord[]) => resigning.resignPending(folderId, refused),
+    }) as KeyRing;
+    return async () => {
+      const { opened, refused, warnings } = await listChildren(viewRing, FOLDER, rules, seen);
+      return { shown: opened.map(({ id }) => id).sort(), refused: refused.map(({ nodeId }) => nodeId), warnings };
+    };
+  }
+
+  it('is re-signed at the next visit in the state this device signed, and nothing else is', async () => {
+    const kept = child();
+    const before = child();
+    const renamed = { ...before, encryptedMetadata: random(153) };
+    const planted = child();
+    const stored = server([kept, renamed, planted], await signed(3, [kept, before]));
+    const pending = pendingWritesInMemory();
+    await pending.add(FOLDER, await entryOf(renamed));
+    const visit = folderView(pending);
+    expect(await visit()).toEqual({ shown: [kept.id, renamed.id].sort(), refused: [planted.id], warnings: [] });
+    expect(stored.manifest!.version).toBe(4);
+    expect(await named(stored.manifest)).toEqual([kept.id, renamed.id].sort());
+    expect(await pending.of(FOLDER)).toEqual([]);
+  });
+
+  it('leaves refused a child listed in another state than this device signed, and signs nothing for it', async () => {
+    const before = child();
+    const signedRename = { ...before, encryptedMetadata: random(153) };
+    const otherState = { ...before, encryptedMetadata: random(153) };
+    const stored = server([otherState], await signed(3, [before]));
+    const pending = pendingWritesInMemory();
+    await pending.add(FOLDER, await entryOf(signedRename));
+    expect(await folderView(pending)()).toEqual({ shown: [], refused: [before.id], warnings: [] });
+    expect(stored.puts).toEqual([]);
+  });
+
+  it('leaves refused a child this account wrote and signed there, then removed, when the server lists it again', async () => {
+    const kept = child();
+    const removed = child();
+    const signedByOwner = {
+      ...removed,
+      authorId: OWNER,
+      authorSignature: await signAuthorship({ ...statementOf(removed), action: 'create' }, owner.signing.privateKey),
+    };
+    const stored = server([kept, signedByOwner], await signed(5, [kept]));
+    expect(await folderView(pendingWritesInMemory())()).toEqual({
+      shown: [kept.id],
+      refused: [removed.id],
+      warnings: [],
+    });
+    expect(stored.puts).toEqual([]);
+  });
+});
