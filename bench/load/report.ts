@@ -3,6 +3,9 @@ import { KINDS, type Recorder } from './client-loop.ts';
 
 export interface Phase {
   target: string;
+  /** For a ceiling, its short name in the ratios of the phases after it in the same round. */
+  ceiling?: string;
+  round: number;
   /** From the start of the loop until the last client's last answer. */
   seconds: number;
   recorder: Recorder;
@@ -33,47 +36,48 @@ function latencies(values: number[]): string {
 function perRequest(phase: Phase): string {
   const ms = (seconds: number) => ((seconds * 1000) / total(phase)).toFixed(2);
   const servers = phase.cpu.servers.reduce((sum, seconds) => sum + seconds, 0);
+  const postgres = phase.cpu.postgres ?? 0;
   return [
     `servers ${ms(servers)} ms`,
-    `Postgres ${phase.cpu.postgres === undefined ? '-' : ms(phase.cpu.postgres)} ms`,
+    `Postgres ${phase.cpu.postgres === undefined ? '-' : ms(postgres)} ms`,
     `load generator ${ms(phase.cpu.loadGenerator)} ms`,
+    `in all ${ms(servers + postgres + phase.cpu.loadGenerator)} ms`,
   ].join(', ');
 }
 
-function row(phase: Phase, ceiling: Phase | undefined): string {
+function row(phase: Phase, ceilings: Phase[]): string {
   const rate = requestsPerSecond(phase);
-  const ratio = ceiling ? ` (${(rate / requestsPerSecond(ceiling)).toFixed(2)}x)` : '';
+  const ratios = ceilings.map((ceiling) => `${(rate / requestsPerSecond(ceiling)).toFixed(2)}x ${ceiling.ceiling}`);
   const cpu = [
     phase.cpu.loadGenerator.toFixed(0),
     phase.cpu.servers.map((seconds) => seconds.toFixed(0)).join(' + '),
     phase.cpu.postgres === undefined ? '-' : phase.cpu.postgres.toFixed(0),
   ].join(' / ');
   return (
-    `| ${phase.target} | ${rate.toFixed(0)}${ratio} | ${errors(phase)} | ` +
+    `| ${phase.target} | ${rate.toFixed(0)}${ratios.length > 0 ? ` (${ratios.join(', ')})` : ''} | ${errors(phase)} | ` +
     `${KINDS.map((kind) => latencies(phase.recorder.latencies[kind])).join(' | ')} | ${cpu} |`
   );
 }
 
-export function report(header: string, phases: Phase[], ceilingName: string): string {
-  const ceilings = phases.filter((phase) => phase.target === ceilingName);
+/** Each phase's ratios are to the ceilings measured before it in its round. */
+export function report(header: string, phases: Phase[]): string {
   const lines = [
     header,
     '',
-    '| target | requests/s (ratio to the ceiling) | errors | list ms p50 / p95 / p99 / max | ' +
+    '| target | requests/s (ratio to each ceiling) | errors | list ms p50 / p95 / p99 / max | ' +
       'upload ms p50 / p95 / p99 / max | download ms p50 / p95 / p99 / max | CPU s: load generator / servers / Postgres |',
     '| --- | --- | --- | --- | --- | --- | --- |',
   ];
-  let round = -1;
-  for (const phase of phases) {
-    if (phase.target === ceilingName) round++;
-    lines.push(row(phase, phase.target === ceilingName ? undefined : ceilings[round]));
+  for (const [index, phase] of phases.entries()) {
+    const ceilings = phases.slice(0, index).filter((before) => before.round === phase.round && before.ceiling);
+    lines.push(row(phase, ceilings));
   }
-  for (const phase of phases.filter((phase) => phase.target !== ceilingName)) {
+  for (const phase of phases) {
     const failed = errors(phase);
     const p99 = listP99(phase);
     lines.push(
       '',
-      `${phase.target}: ${failed === 0 ? 'zero errors' : `**${failed} errors**`} ` +
+      `${phase.target}, round ${phase.round}: ${failed === 0 ? 'zero errors' : `**${failed} errors**`} ` +
         `(${KINDS.map((kind) => `${kind} ${phase.recorder.errors[kind]}`).join(', ')}); ` +
         `p99 of the folder listings ${p99.toFixed(0)} ms against the goal of 250 ms: ` +
         `${failed === 0 && p99 < 250 ? 'met' : '**not met**'}. ` +
