@@ -209,6 +209,22 @@ describe("a member: the owner's key is the one its grant verified with", () => {
   });
 });
 
+describe("a member: another editor's manifest it cannot check", () => {
+  it('shows the children of one above the version it has seen, with the warning, and withholds one at or below it', async () => {
+    const account = await unlockedAccount(bob);
+    serve({ '/api/account': account.bundle });
+    const rules = await authorRules({ account, contacts: [], folderId: FOLDER, ownerId: alice.id, above: [FOLDER] });
+    const records = [child(), child()];
+    const newer = await check(records, await signed(4, records, mallory), rules);
+    expect(newer).toMatchObject({ shown: 2, withheld: 0, older: null, remembered: 3 });
+    expect(newer.warnings).toEqual([
+      expect.stringMatching(/^This folder's signed list of contents could not be checked: it was signed by account/),
+    ]);
+    const replayed = await check(records, await signed(3, records, mallory), rules);
+    expect(replayed).toMatchObject({ shown: 0, withheld: 2, remembered: 3 });
+  });
+});
+
 describe('the version this device remembered, read before the listing', () => {
   it('does not take a version remembered while the listing was on its way for a rollback', async () => {
     const records = [child()];

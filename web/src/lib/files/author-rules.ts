@@ -67,7 +67,7 @@ export async function authorRules(reader: FolderReader): Promise<AuthorRules> {
     }
     return undefined;
   };
-  return { writers, signers, keyOf };
+  return { writers, signers, unknownSignersPossible: ownerId !== account.userId, keyOf };
 }
 
 /** Whether the owner signed this editor grant, as listed, to the editor's pinned sharing key. */

@@ -39,6 +39,11 @@ export interface AuthorRules {
    * pinned too (it cannot see the owner's grants to others). Without it, the writers.
    */
   signers?: ReadonlySet<string>;
+  /**
+   * Whether editors this reader cannot know of may sign the folder's manifests: true for a member, who cannot see the
+   * owner's grants to others, so a manifest by an unknown signer may be another editor's honest write.
+   */
+  unknownSignersPossible?: boolean;
   /** The author's signing key, or undefined when the reader knows none. */
   keyOf: (userId: string) => Promise<AuthorKey | undefined>;
 }

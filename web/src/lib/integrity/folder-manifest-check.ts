@@ -52,7 +52,17 @@ export async function checkManifest(
   const { manifest } = folder;
   const untrusted = manifest && (await writerProblem(folder, manifest, rules));
   if (!manifest || untrusted) {
-    if (highest === undefined) return { ...listed, older: null, missing: 0, untrusted: untrusted || null, withheld: 0 };
+    // A member's view of a manifest by a signer it cannot know, at a version above what it has seen, may be another
+    // editor's honest write: shown with the warning that it could not be checked. One at or below that version is
+    // a state older than one this device saw, whoever signed it.
+    const perhapsNewer =
+      manifest !== null &&
+      rules.unknownSignersPossible === true &&
+      !(rules.signers ?? rules.writers).has(manifest.writerId) &&
+      (highest === undefined || manifest.version > highest);
+    if (highest === undefined || perhapsNewer) {
+      return { ...listed, older: null, missing: 0, untrusted: untrusted || null, withheld: 0 };
+    }
     // This device saw a signed state the server no longer shows, and remembers its version, not what it named: none
     // of the children listed now is vouched for.
     const withheld = listed.opened.map(
