@@ -1,4 +1,7 @@
-/** Shares as the API sends them (shared/api/responses.ts): to the owner, who has access; to the recipient, the grant. */
+/**
+ * Shares as the API sends them (shared/api/responses.ts): to the owner, who has access and the grant it signed; to
+ * the recipient, the grant.
+ */
 import type { IncomingShare, ShareRecord } from '../../shared/api/responses.ts';
 import type { ShareRow } from '../access/policy.ts';
 
@@ -11,6 +14,7 @@ export function shareRecord(share: ShareRow, recipientHandle: string | null): Sh
     status: share.status,
     recipientId: share.recipientId,
     recipientHandle,
+    grant: share.wrappedGrant,
     createdAt: share.createdAt.toISOString(),
     acceptedAt: share.acceptedAt?.toISOString() ?? null,
   };

@@ -175,6 +175,11 @@ export interface ShareRecord {
   status: ShareStatus;
   recipientId: string;
   recipientHandle: string | null;
+  /**
+   * The grant as the owner made and signed it: the owner's device trusts an editor (their writes, the folder
+   * manifests they sign) only once it verifies its own signature on it, never on the server's word.
+   */
+  grant: Grant;
   createdAt: string;
   acceptedAt: string | null;
 }

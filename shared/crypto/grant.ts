@@ -86,8 +86,30 @@ export interface OpenGrantInput {
  * WRAPPED_KEY_INVALID when the sealed key does not open for this recipient with these terms.
  */
 export async function openGrant(grant: Grant, input: OpenGrantInput): Promise<Uint8Array> {
+  const parsed = await verifyGrant(grant, { ...input, recipientSharingKey: input.recipientSharingKey.publicKey });
+  return openSeal(
+    LABEL_GRANT_WRAP,
+    input.recipientSharingKey.privateKey,
+    input.recipientSharingKey.publicKey,
+    parsed,
+    grantBinding(parsed),
+  );
+}
+
+export interface VerifyGrantInput {
+  senderSigningKey: Uint8Array;
+  /** The recipient's sharing public key (SPKI) the grant was sealed to. */
+  recipientSharingKey: Uint8Array;
+  expected: GrantTerms;
+}
+
+/**
+ * The grant, once shown to be the sender's and to say exactly what is expected, without opening its key: what the
+ * sender checks of a grant it made, as the server lists it back. The same errors as openGrant, in the same order.
+ */
+export async function verifyGrant(grant: Grant, input: VerifyGrantInput): Promise<Grant> {
   const parsed = parseGrant(grant);
-  const signed = grantSignedBytes(parsed, input.recipientSharingKey.publicKey);
+  const signed = grantSignedBytes(parsed, input.recipientSharingKey);
   if (!(await verifySignature(input.senderSigningKey, parsed.signature, signed))) {
     throw new CofferCryptoError(
       'GRANT_SIGNATURE_INVALID',
@@ -103,13 +125,7 @@ export async function openGrant(grant: Grant, input: OpenGrantInput): Promise<Ui
       );
     }
   }
-  return openSeal(
-    LABEL_GRANT_WRAP,
-    input.recipientSharingKey.privateKey,
-    input.recipientSharingKey.publicKey,
-    parsed,
-    grantBinding(parsed),
-  );
+  return parsed;
 }
 
 /**

@@ -59,13 +59,13 @@ async function signed(version: number, children: NodeRecord[], by = { id: OWNER,
   return signFolderManifest(statement, by.keys.signing.privateKey);
 }
 
-const listing = (records: NodeRecord[], manifest: ListedFolder['manifest']) => ({
-  folder: { id: FOLDER, ownerId: OWNER, records, manifest },
+const listing = (records: NodeRecord[], manifest: ListedFolder['manifest'], seenBefore: number | undefined) => ({
+  folder: { id: FOLDER, ownerId: OWNER, records, manifest, seenBefore },
   opened: { opened: records.map((record) => ({ id: record.id }) as OpenNode), refused: [] },
 });
 
 async function check(records: NodeRecord[], manifest: ListedFolder['manifest'], seen = seenVersionsInMemory()) {
-  const { folder, opened } = listing(records, manifest);
+  const { folder, opened } = listing(records, manifest, await seen.highest('folder', FOLDER));
   const findings = await checkManifest(folder, opened, rules, seen);
   return { ...findings, shown: findings.opened.map(({ id }) => id), warnings: manifestWarnings(findings) };
 }

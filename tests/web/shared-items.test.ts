@@ -34,6 +34,8 @@ function share(id: string, nodeId: string, recipientHandle: string): ShareRecord
     status: 'pending',
     recipientId: crypto.randomUUID(),
     recipientHandle,
+    // What the owner signed is not read here.
+    grant: {} as ShareRecord['grant'],
     createdAt: '2026-01-01T00:00:00.000Z',
     acceptedAt: null,
   };

@@ -50,17 +50,18 @@ export async function planExport(
     const files: ExportFile[] = [];
     let refused = 0;
     let folders = 0;
-    const waiting: { folder: OpenNode; path: string }[] = [{ folder: root, path: '' }];
+    const waiting: { folder: OpenNode; path: string; above: string[] }[] = [{ folder: root, path: '', above: [] }];
     for (let next = waiting.shift(); next; next = waiting.shift()) {
       const { folder, path } = next;
-      const rules = await authorRules({ account, contacts, folderId: folder.id, ownerId: account.userId });
+      const above = [...next.above, folder.id];
+      const rules = await authorRules({ account, contacts, folderId: folder.id, ownerId: account.userId, above });
       const { children } = await api<{ children: NodeRecord[] }>('GET', `/api/nodes/${folder.id}/children`);
       const checked = await checkAuthors(await ring.openChildren(folder.id, children), children, rules);
       refused += checked.refused.length;
       const recordOf = new Map(children.map((record) => [record.id, record]));
       for (const node of checked.opened) {
         nodes.push(exportNode(recordOf.get(node.id)!));
-        if (node.kind === 'folder') waiting.push({ folder: node, path: `${path}${node.name}/` });
+        if (node.kind === 'folder') waiting.push({ folder: node, path: `${path}${node.name}/`, above });
         else if (node.revision) {
           const chunkSize = readHeaderFields(decodeBase64url(node.revision.header)).chunkSize;
           files.push({ ...fileEntry(ring, node, path + node.name), streamSize: streamSizeOf(node.size, chunkSize) });

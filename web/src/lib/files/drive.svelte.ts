@@ -67,11 +67,11 @@ class Drive {
   /** Who may write in a folder, as its folder view knows it: for a member, through the share the folder is under. */
   async #rulesFor(ring: KeyRing, account: UnlockedAccount, folderId: string, ownerId: string) {
     const contactList = await contacts.ready().catch(() => []);
-    if (ownerId === account.userId) return authorRules({ account, contacts: contactList, folderId, ownerId });
-    const above = new Set((await openPath(ring, folderId)).map((node) => node.id));
+    const above = (await openPath(ring, folderId)).map((node) => node.id);
+    if (ownerId === account.userId) return authorRules({ account, contacts: contactList, folderId, ownerId, above });
     const received = await this.received();
-    const share = received.shares.find(({ share, accepted }) => accepted && above.has(share.nodeId))?.share;
-    return authorRules({ account, contacts: contactList, folderId, ownerId, share });
+    const share = received.shares.find(({ share, accepted }) => accepted && above.includes(share.nodeId));
+    return authorRules({ account, contacts: contactList, folderId, ownerId, above, share });
   }
 
   /**

@@ -46,7 +46,7 @@ async function listChecked(
   seen: SeenVersions | undefined,
   mayResign: boolean,
 ): Promise<Opened & { warnings: string[]; unsigned: boolean }> {
-  const { folder, checked } = await listWithAuthors(ring, folderId, authors);
+  const { folder, checked } = await listWithAuthors(ring, folderId, authors, seen);
   if (!seen || !folder) return { ...checked, warnings: [], unsigned: false };
   const findings = await checkManifest(folder, checked, authors, seen);
   if (mayResign && findings.refused.length > 0 && !findings.older && !findings.untrusted) {
@@ -63,17 +63,21 @@ async function listChecked(
 
 /**
  * A folder's children opened and their authors checked, before its manifest is: what listChildren checks against the
- * manifest, and what a writer re-signs it from (folder-manifest-signer.ts). `folder` is null outside a known tree.
+ * manifest, and what a writer re-signs it from (folder-manifest-signer.ts), with what `seen` remembered of the folder
+ * before the listing. `folder` is null outside a known tree.
  */
 export async function listWithAuthors(
   ring: KeyRing,
   folderId: string,
   authors: AuthorRules,
+  seen?: SeenVersions,
 ): Promise<{ folder: ListedFolder | null; checked: Opened }> {
+  // Read before the listing: a version remembered while it is on its way is newer than what it shows.
+  const seenBefore = await seen?.highest('folder', folderId);
   const { children, manifest } = await api<ChildrenResponse>('GET', `/api/nodes/${folderId}/children`);
   const checked = await checkAuthors(await ring.openChildren(folderId, children), children, authors);
   const ownerId = ring.ownerOf(folderId);
-  return { folder: ownerId ? { id: folderId, ownerId, records: children, manifest } : null, checked };
+  return { folder: ownerId ? { id: folderId, ownerId, records: children, manifest, seenBefore } : null, checked };
 }
 
 /**

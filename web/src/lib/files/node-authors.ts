@@ -1,14 +1,13 @@
 /**
  * Who wrote each node of a folder (docs/FORMAT.md section 5.2), as its author signed it, never as the server says.
  * A signed node is shown only if the author's key signed exactly this node here: the key pinned for a contact, the
- * reader's own, or the one the server publishes for an account found by a handle the reader was shown, which is then
- * named "unverified". A signature that fails, or whose author's key the reader cannot know, is refused and counted
+ * reader's own, or for a member the one its share's grant verified with (author-rules.ts), named "unverified" when
+ * the reader never compared its fingerprint. A signature that fails, or whose author's key the reader cannot know, is refused and counted
  * with the items that fail their integrity check. An author who verifies but is neither the owner nor an editor this
  * reader knows of (the owner knows its shares, a member its own role) is named as such: a member removed since, whose
  * writes the owner re-wrapped under the new keys, is one (a hostile server cannot make a node that opens under the
  * folder's key). A node without a signature (written before signatures) is taken as the owner's, and names no author.
  */
-import type { HandleLookupResponse } from '$shared/api/responses.ts';
 import { CofferCryptoError, decodeBase64url, verifyAuthorship, type AuthorAction } from '$shared/crypto/index.ts';
 import type { NodeRecord, OpenNode } from './node-records.ts';
 import { TamperedNodeError } from './open-record.ts';
@@ -35,6 +34,16 @@ export interface NodeAuthor {
 export interface AuthorRules {
   /** The accounts that may write in this folder: its owner and the editors this reader knows of. */
   writers: ReadonlySet<string>;
+  /**
+   * The accounts whose signed folder manifests this reader takes: its known writers, and for a member the contacts it
+   * pinned too (it cannot see the owner's grants to others). Without it, the writers.
+   */
+  signers?: ReadonlySet<string>;
+  /**
+   * Whether editors this reader cannot know of may sign the folder's manifests: true for a member, who cannot see the
+   * owner's grants to others, so a manifest by an unknown signer may be another editor's honest write.
+   */
+  unknownSignersPossible?: boolean;
   /** The author's signing key, or undefined when the reader knows none. */
   keyOf: (userId: string) => Promise<AuthorKey | undefined>;
 }
@@ -89,17 +98,6 @@ async function authorOf(node: OpenNode, record: NodeRecord, rules: AuthorRules):
     verified: key.verified,
     editor: rules.writers.has(authorId),
     action: record.authorSignature.action,
-  };
-}
-
-/** An account's published signing key, looked up by a handle the reader was shown, kept only if it is that account's. */
-export function publishedKey(
-  lookup: (handle: string) => Promise<HandleLookupResponse>,
-): (userId: string, handle: string) => Promise<AuthorKey | undefined> {
-  return async (userId, handle) => {
-    const found = await lookup(handle).catch(() => undefined);
-    if (found?.userId !== userId || !found.publicKeys.signing) return undefined;
-    return { signingKey: decodeBase64url(found.publicKeys.signing), handle: found.handle, verified: false };
   };
 }
 

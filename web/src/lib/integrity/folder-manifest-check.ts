@@ -2,7 +2,9 @@
  * What a folder's signed manifest (docs/FORMAT.md section 5.3) says of the listing the server gave: whether the server
  * showed an older state than this device has seen, which listed children the manifest does not name as they are
  * (refused, like any item that fails its integrity check), and how many it names that the server did not show. A
- * folder with no manifest yet is taken as listed (trust on first use), unless this device has seen one for it.
+ * folder with no manifest yet is taken as listed (trust on first use), unless this device has seen one for it. A
+ * manifest this reader cannot trust (a writer it cannot verify, a signature that fails) counts as none: a server
+ * cannot turn the check off by forging one. Only a manifest that verified has its version remembered.
  */
 import {
   CofferCryptoError,
@@ -24,6 +26,8 @@ export interface ManifestFindings extends Opened {
   missing: number;
   /** Why the manifest itself could not be trusted (another writer than the folder's, a signature that fails). */
   untrusted: string | null;
+  /** How many listed children were not shown because no state this device trusts vouches for them. */
+  withheld: number;
 }
 
 export interface ListedFolder {
@@ -31,6 +35,11 @@ export interface ListedFolder {
   ownerId: string;
   records: NodeRecord[];
   manifest: FolderManifest | null;
+  /**
+   * The highest version this device remembered of the folder before it asked for the listing: one remembered since
+   * (this tab's signer, another tab) is newer than the listing, not a rollback of it.
+   */
+  seenBefore: number | undefined;
 }
 
 export async function checkManifest(
@@ -39,12 +48,36 @@ export async function checkManifest(
   rules: AuthorRules,
   seen: SeenVersions,
 ): Promise<ManifestFindings> {
-  const highest = await seen.highest('folder', folder.id);
+  const highest = folder.seenBefore;
   const { manifest } = folder;
-  const unchecked = { ...listed, missing: 0, untrusted: null };
-  if (!manifest) return { ...unchecked, older: highest === undefined ? null : { shown: null, seen: highest } };
-  const untrusted = await writerProblem(folder, manifest, rules);
-  if (untrusted) return { ...unchecked, older: null, untrusted };
+  const untrusted = manifest && (await writerProblem(folder, manifest, rules));
+  if (!manifest || untrusted) {
+    // A member's view of a manifest by a signer it cannot know, at a version above what it has seen, may be another
+    // editor's honest write: shown with the warning that it could not be checked. One at or below that version is
+    // a state older than one this device saw, whoever signed it.
+    const perhapsNewer =
+      manifest !== null &&
+      rules.unknownSignersPossible === true &&
+      !(rules.signers ?? rules.writers).has(manifest.writerId) &&
+      (highest === undefined || manifest.version > highest);
+    if (highest === undefined || perhapsNewer) {
+      return { ...listed, older: null, missing: 0, untrusted: untrusted || null, withheld: 0 };
+    }
+    // This device saw a signed state the server no longer shows, and remembers its version, not what it named: none
+    // of the children listed now is vouched for.
+    const withheld = listed.opened.map(
+      (node) =>
+        new TamperedNodeError(node.id, 'the server no longer shows the signed list of contents this device has seen'),
+    );
+    return {
+      opened: [],
+      refused: [...listed.refused, ...withheld],
+      older: { shown: null, seen: highest },
+      missing: 0,
+      untrusted: untrusted || null,
+      withheld: withheld.length,
+    };
+  }
   const older = highest !== undefined && manifest.version < highest ? { shown: manifest.version, seen: highest } : null;
   if (!older) await seen.remember('folder', folder.id, manifest.version);
 
@@ -64,7 +97,7 @@ export async function checkManifest(
   }
   const shown = new Set(folder.records.map((record) => record.id.toLowerCase()));
   const missing = [...named.keys()].filter((id) => !shown.has(id)).length;
-  return { opened, refused, older, missing, untrusted: null };
+  return { opened, refused, older, missing, untrusted: null, withheld: 0 };
 }
 
 /** Why the manifest is not one this reader can trust, or null when its writer signed it for this folder. */
@@ -73,11 +106,11 @@ async function writerProblem(
   manifest: FolderManifest,
   rules: AuthorRules,
 ): Promise<string | null> {
-  if (!rules.writers.has(manifest.writerId)) {
+  if (!(rules.signers ?? rules.writers).has(manifest.writerId)) {
     return `it was signed by account ${String(manifest.writerId).slice(0, 8)}, which is not a writer of this folder you know of`;
   }
   const key = await rules.keyOf(manifest.writerId);
-  if (!key) return `no signing key is known for its writer ${manifest.writerId.slice(0, 8)}`;
+  if (!key) return `no signing key this device can trust is known for its writer ${manifest.writerId.slice(0, 8)}`;
   try {
     await verifyFolderManifest(manifest, { folderId: folder.id, ownerId: folder.ownerId }, key.signingKey);
     return null;
@@ -108,9 +141,12 @@ export async function digestOf(record: NodeRecord): Promise<string | null> {
 }
 
 /** What the folder view says of the findings, in plain words; empty when there is nothing to say. */
-export function manifestWarnings(findings: Pick<ManifestFindings, 'older' | 'missing' | 'untrusted'>): string[] {
+export function manifestWarnings(
+  findings: Pick<ManifestFindings, 'older' | 'missing' | 'untrusted' | 'withheld'>,
+): string[] {
   const warnings: string[] = [];
-  const { older, missing, untrusted } = findings;
+  const { older, missing, untrusted, withheld } = findings;
+  if (untrusted) warnings.push(`This folder's signed list of contents could not be checked: ${untrusted}.`);
   if (older) {
     const shown = older.shown === null ? 'no signed version' : `version ${older.shown}`;
     warnings.push(
@@ -124,6 +160,12 @@ export function manifestWarnings(findings: Pick<ManifestFindings, 'older' | 'mis
         : `${missing} items this folder should hold were not shown by the server.`,
     );
   }
-  if (untrusted) warnings.push(`This folder's signed list of contents could not be checked: ${untrusted}.`);
+  if (withheld > 0) {
+    warnings.push(
+      withheld === 1
+        ? 'One item the server listed is not shown: no signed list of contents this device trusts names it.'
+        : `${withheld} items the server listed are not shown: no signed list of contents this device trusts names them.`,
+    );
+  }
   return warnings;
 }

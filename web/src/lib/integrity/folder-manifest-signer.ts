@@ -104,7 +104,7 @@ export class FolderManifestSigner {
     for (let attempt = 1; ; attempt++) {
       // Read before the listing, so that every write it holds had committed, or never will, when the server listed.
       const journaled = await pending.of(folderId);
-      const { folder, checked } = await listWithAuthors(ring, folderId, rules);
+      const { folder, checked } = await listWithAuthors(ring, folderId, rules, seen);
       if (!folder) return;
       const findings = await checkManifest(folder, checked, rules, seen);
       // The owner writes over a manifest it can no longer check because an editor it has since removed signed it,
@@ -117,6 +117,10 @@ export class FolderManifestSigner {
         ...findings,
         missing: 0,
         untrusted: overRemovedEditor ? null : findings.untrusted,
+        // The removed editor's manifest counts as none, which would withhold every child; the owner vouches only for
+        // what it just wrote.
+        older: overRemovedEditor ? null : findings.older,
+        withheld: 0,
       });
       if (problem) throw new Error(`This folder's signed list of contents was not updated. ${problem}`);
       if (!folder.manifest && checked.refused.length > 0) {

@@ -20,6 +20,11 @@ export interface ReceivedShare {
   share: IncomingShare;
   /** Who signed the grant: their handle, and whether they are a contact whose fingerprint was compared. */
   sender: { handle: string | null; verified: boolean };
+  /**
+   * The signing key the grant verified with: the only key this share lets the reader take as its sender's, so that
+   * the server cannot answer one key for the grant and another for what the sender signs in the folder.
+   */
+  senderSigningKey: Uint8Array;
   nodeKey: Uint8Array;
   /** Accepted by the server's list and by the account's own record (accepted-shares.ts): only then is it opened. */
   accepted: boolean;
@@ -50,8 +55,9 @@ export async function receivedShares(account: UnlockedAccount, contacts: Contact
     shares.map(async (share): Promise<ReceivedShare | string> => {
       try {
         const { signingKey, sender } = await senderKey(share, contacts, published);
+        const senderSigningKey = decodeBase64url(signingKey);
         const nodeKey = await openGrant(share.grant, {
-          senderSigningKey: decodeBase64url(signingKey),
+          senderSigningKey,
           recipientSharingKey: keys.sharing,
           expected: {
             senderId: share.senderId,
@@ -63,7 +69,7 @@ export async function receivedShares(account: UnlockedAccount, contacts: Contact
           },
         });
         const accepted = share.status === 'accepted' && isRecorded(acceptances, share);
-        return { share, sender, nodeKey, accepted };
+        return { share, sender, senderSigningKey, nodeKey, accepted };
       } catch (error) {
         if (error instanceof RefusedGrant || error instanceof CofferCryptoError) {
           return `share ${share.id.slice(0, 8)}: ${error.message}`;

@@ -104,7 +104,7 @@ export class FolderView {
       contacts.ready().catch(() => undefined);
       const path = folderId && folderId !== root.id ? await openPath(ring, folderId) : [root];
       const received = path[0]!.id === root.id ? undefined : await drive.received().catch(() => undefined);
-      const share = received?.shares.find(({ share, accepted }) => accepted && share.nodeId === path[0]!.id)?.share;
+      const share = received?.shares.find(({ share, accepted }) => accepted && share.nodeId === path[0]!.id);
       const folder = path.at(-1)!;
       if (folder.kind !== 'folder') throw new Error('This is a file, not a folder.');
       const authors = await authorRules({
@@ -112,6 +112,7 @@ export class FolderView {
         contacts: await contacts.ready().catch(() => []),
         folderId: folder.id,
         ownerId: folder.ownerId,
+        above: path.map((node) => node.id),
         share,
       });
       const seen = openSeenVersions(accountState.account!.userId);
@@ -128,7 +129,7 @@ export class FolderView {
       for (const id of [...this.selected]) if (!still.has(id)) this.selected.delete(id);
       this.folder = folder;
       this.path = path;
-      this.role = share?.role ?? 'owner';
+      this.role = share?.share.role ?? 'owner';
       this.children = opened;
       this.refused = refused.length;
       this.warnings = warnings;
