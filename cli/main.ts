@@ -97,7 +97,7 @@ async function main(argv: string[]): Promise<void> {
         'encrypting',
         createEncryptStream({
           fileKey: readKey(values),
-          fileId: uuidToBytes(values['file-id'] ?? randomUUID()),
+          fileId: fileId(values['file-id'] ?? randomUUID()),
           revision: values.revision === undefined ? 0 : integer('--revision', values.revision, 0, 0xffffffff),
           ...(values['chunk-size'] === undefined
             ? {}
@@ -111,7 +111,7 @@ async function main(argv: string[]): Promise<void> {
         createDecryptStream({
           fileKey: readKey(values),
           expected: {
-            ...(values['file-id'] === undefined ? {} : { fileId: uuidToBytes(values['file-id']) }),
+            ...(values['file-id'] === undefined ? {} : { fileId: fileId(values['file-id']) }),
             ...(values.revision === undefined
               ? {}
               : { revision: integer('--revision', values.revision, 0, 0xffffffff) }),
@@ -144,6 +144,17 @@ function readKey(values: Options): Uint8Array {
   if (values['key-file'] !== undefined) return decodeKeyText(readFileSync(values['key-file'], 'utf8'));
   if (values.key === undefined) throw new UsageError('--key is required');
   return decodeKeyText(values.key);
+}
+
+/** A file id as typed: a UUID in either case, its hyphens optional; the format takes its one spelling. */
+function fileId(text: string): Uint8Array {
+  if (!/^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(text)) {
+    throw new UsageError(`--file-id must be a UUID, got "${text}"`);
+  }
+  const hex = text.toLowerCase().replaceAll('-', '');
+  return uuidToBytes(
+    `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`,
+  );
 }
 
 function integer(name: string, text: string, min: number, max: number): number {

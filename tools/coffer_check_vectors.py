@@ -184,6 +184,13 @@ def check_folder_manifest(vector: dict) -> None:
                  lambda: coffer.verify_folder_manifest(older, coffer.spki(writer.public_key())))
 
 
+def check_folder_manifest_refusal(vector: dict) -> None:
+    writer = coffer.import_jwk_private(vector["signingKey"])
+    signed = {"folderId": vector["folderId"], "ownerId": vector["ownerId"], "manifest": vector["manifest"]}
+    expect_error(vector["name"], vector["error"],
+                 lambda: coffer.verify_folder_manifest(signed, coffer.spki(writer.public_key())))
+
+
 def check_key_set(vector: dict) -> None:
     signing = coffer.spki(coffer.import_jwk_private(vector["signingKey"]).public_key())
     account_id = vector["keySet"]["accountId"]
@@ -375,6 +382,7 @@ CHECKS = {
     "requestTerms": check_request_terms,
     "nodeAuthor": check_node_author,
     "folderManifest": check_folder_manifest,
+    "folderManifestRefusal": check_folder_manifest_refusal,
     "keySet": check_key_set,
     "exportArchive": check_export_archive,
 }

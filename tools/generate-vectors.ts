@@ -51,7 +51,11 @@ import { keptSignature } from './vectors/kept-signature.ts';
 import { keySetVectors, type KeySetVector } from './vectors/key-set-vectors.ts';
 import { sealedTextVector } from './vectors/sealed-text-vector.ts';
 import { exportVectors } from './vectors/export-vectors.ts';
-import { folderManifestVectors, type FolderManifestVector } from './vectors/folder-manifest-vectors.ts';
+import {
+  folderManifestRefusalVectors,
+  folderManifestVectors,
+  type FolderManifestVector,
+} from './vectors/folder-manifest-vectors.ts';
 import { metadataVectors, thumbnailVectors } from './vectors/tree-vectors.ts';
 
 const SMALL_CHUNK = 1024;
@@ -489,6 +493,7 @@ const vectors = {
   requestTerms,
   nodeAuthor,
   folderManifest,
+  folderManifestRefusal: folderManifestRefusalVectors(folderManifest),
   keySet: await keySetVectors(previous.keySet),
   exportArchive,
 };
@@ -497,6 +502,7 @@ console.log(
   `wrote ${stream.length} stream, ${wrap.length} wrap, ${sealedText.length} sealed-text, ${passphrase.length} passphrase, ${grant.length} grant, ` +
     `${link.length} link, ${requestSeal.length} request-seal, ${account.length} account, ${metadata.length} metadata, ` +
     `${thumbnail.length} thumbnail, ${requestTerms.length} request-terms, ${nodeAuthor.length} node-author, ${folderManifest.length} folder-manifest, ` +
+    `${vectors.folderManifestRefusal.length} folder-manifest-refusal, ` +
     `${vectors.keySet.length} key-set and ${exportArchive.length} export-archive vectors ` +
     `to ${out.pathname}`,
 );

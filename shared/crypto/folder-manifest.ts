@@ -9,7 +9,7 @@ import { concatBytes, own, u16, u32, u8, utf8 } from './bytes.ts';
 import { CofferCryptoError } from './errors.ts';
 import { FOLDER_MANIFEST_VERSION, LABEL_FOLDER_MANIFEST } from './labels.ts';
 import type { NodeKind } from './tree.ts';
-import { bytesToUuid, uuidToBytes } from './uuid.ts';
+import { bytesToUuid, isCanonicalUuid, uuidToBytes } from './uuid.ts';
 
 const subtle = globalThis.crypto.subtle;
 const ECDSA_P256: EcKeyImportParams = { name: 'ECDSA', namedCurve: 'P-256' };
@@ -86,7 +86,7 @@ function sortedEntries(children: readonly FolderManifestEntry[]): { id: Uint8Arr
     if (digest?.length !== DIGEST_BYTES) {
       throw new CofferCryptoError(
         'FOLDER_MANIFEST_MALFORMED',
-        `a manifest entry's digest is ${DIGEST_BYTES} bytes in base64url, got ${JSON.stringify(entry.digest ?? null)}`,
+        `a manifest entry's digest is not ${DIGEST_BYTES} bytes in base64url`,
       );
     }
     return { id: entryId(entry.id), digest };
@@ -101,14 +101,10 @@ function sortedEntries(children: readonly FolderManifestEntry[]): { id: Uint8Arr
 }
 
 function entryId(id: unknown): Uint8Array {
-  try {
-    return uuidToBytes(id as string);
-  } catch {
-    throw new CofferCryptoError(
-      'FOLDER_MANIFEST_MALFORMED',
-      `a manifest entry's id is a UUID, got ${JSON.stringify(id ?? null)}`,
-    );
+  if (!isCanonicalUuid(id)) {
+    throw new CofferCryptoError('FOLDER_MANIFEST_MALFORMED', "a manifest entry's id is not a UUID in lower case");
   }
+  return uuidToBytes(id);
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
@@ -120,7 +116,7 @@ function checkVersion(version: unknown): number {
   if (!Number.isInteger(version) || (version as number) < 1 || (version as number) > MAX_MANIFEST_VERSION) {
     throw new CofferCryptoError(
       'FOLDER_MANIFEST_MALFORMED',
-      `a manifest's version is an integer from 1 to ${MAX_MANIFEST_VERSION}, got ${JSON.stringify(version ?? null)}`,
+      `a manifest's version is not an integer from 1 to ${MAX_MANIFEST_VERSION}`,
     );
   }
   return version as number;
@@ -192,7 +188,7 @@ export async function verifyFolderManifest(
   if (signature?.length !== SIGNATURE_BYTES) {
     throw new CofferCryptoError(
       'FOLDER_MANIFEST_MALFORMED',
-      `a manifest signature is ${SIGNATURE_BYTES} bytes (r || s) in base64url, got ${JSON.stringify(value.signature ?? null)}`,
+      `a manifest signature is not ${SIGNATURE_BYTES} bytes (r || s) in base64url`,
     );
   }
   const signed = await manifestSignedBytes({
@@ -216,13 +212,8 @@ export async function verifyFolderManifest(
 }
 
 function writerIdOf(writerId: string): string {
-  try {
-    uuidToBytes(writerId);
-    return writerId;
-  } catch {
-    throw new CofferCryptoError(
-      'FOLDER_MANIFEST_MALFORMED',
-      `a manifest's writer is an account id, got ${JSON.stringify(writerId)}`,
-    );
+  if (!isCanonicalUuid(writerId)) {
+    throw new CofferCryptoError('FOLDER_MANIFEST_MALFORMED', "a manifest's writer is not an account id in lower case");
   }
+  return writerId;
 }

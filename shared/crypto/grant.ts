@@ -201,19 +201,21 @@ function parseGrant(value: unknown): Grant {
   const grant = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   const malformed = (what: string) => new CofferCryptoError('GRANT_MALFORMED', `a grant's ${what}`);
   if (grant.version !== GRANT_VERSION) {
-    throw malformed(`version is ${GRANT_VERSION}, got ${JSON.stringify(grant.version ?? null)}`);
+    // Only a number the server sent is named: its text would read as Coffer's in the refusal.
+    const got = Number.isSafeInteger(grant.version) ? `, got ${grant.version as number}` : '';
+    throw malformed(`version is ${GRANT_VERSION}${got}`);
   }
   for (const field of ['senderId', 'recipientId', 'ownerId', 'nodeId'] as const) {
     const id = grant[field];
     if (typeof id !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) {
-      throw malformed(`${field} is a lower-case UUID, got ${JSON.stringify(id ?? null)}`);
+      throw malformed(`${field} is not a UUID in lower case`);
     }
   }
   if (!NODE_KINDS.includes(grant.kind as NodeKind)) {
-    throw malformed(`kind is "folder" or "file", got ${JSON.stringify(grant.kind ?? null)}`);
+    throw malformed(`kind is not "folder" or "file"`);
   }
   if (!GRANT_ROLES.includes(grant.role as GrantRole)) {
-    throw malformed(`role is "viewer" or "editor", got ${JSON.stringify(grant.role ?? null)}`);
+    throw malformed(`role is not "viewer" or "editor"`);
   }
   for (const field of ['ephemeralPublicKey', 'wrapped', 'signature'] as const) {
     const text = grant[field];
@@ -223,7 +225,7 @@ function parseGrant(value: unknown): Grant {
     } catch {
       bytes = undefined;
     }
-    if (!bytes || bytes.length === 0) throw malformed(`${field} is base64url, got ${JSON.stringify(text ?? null)}`);
+    if (!bytes || bytes.length === 0) throw malformed(`${field} is not base64url`);
     if (field === 'signature' && bytes.length !== SIGNATURE_BYTES) {
       throw malformed(`signature is ${SIGNATURE_BYTES} bytes (r || s), got ${bytes.length}`);
     }

@@ -1,6 +1,6 @@
 /** Coffer's cryptography: pure functions over WebCrypto, the same in Node and in the browser. */
 export { decodeBase64url, encodeBase64url } from './base64url.ts';
-export { bytesToUuid, uuidToBytes } from './uuid.ts';
+export { bytesToUuid, isCanonicalUuid, uuidToBytes } from './uuid.ts';
 export { CofferCryptoError, type CryptoErrorCode } from './errors.ts';
 export {
   decodeKeyText,

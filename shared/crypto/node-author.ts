@@ -108,7 +108,7 @@ function parseAuthorSignature(value: unknown): AuthorSignature & { bytes: Uint8A
   if (!AUTHOR_ACTIONS.includes(signature.action as AuthorAction)) {
     throw new CofferCryptoError(
       'AUTHOR_SIGNATURE_MALFORMED',
-      `an author signature's action is one of ${AUTHOR_ACTIONS.join(', ')}, got ${JSON.stringify(signature.action ?? null)}`,
+      `an author signature's action is not one of ${AUTHOR_ACTIONS.join(', ')}`,
     );
   }
   let bytes: Uint8Array<ArrayBuffer> | undefined;
@@ -120,7 +120,7 @@ function parseAuthorSignature(value: unknown): AuthorSignature & { bytes: Uint8A
   if (bytes?.length !== AUTHOR_SIGNATURE_BYTES) {
     throw new CofferCryptoError(
       'AUTHOR_SIGNATURE_MALFORMED',
-      `an author signature is ${AUTHOR_SIGNATURE_BYTES} bytes (r || s) in base64url, got ${JSON.stringify(signature.signature ?? null)}`,
+      `an author signature is not ${AUTHOR_SIGNATURE_BYTES} bytes (r || s) in base64url`,
     );
   }
   return { action: signature.action as AuthorAction, signature: signature.signature as string, bytes };

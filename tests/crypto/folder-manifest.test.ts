@@ -49,6 +49,20 @@ describe('folder manifest vectors (FORMAT.md section 5.3)', () => {
   });
 });
 
+describe('folder manifest refusal vectors (FORMAT.md section 5.3)', () => {
+  it.each(vectors.folderManifestRefusal)('refuses $name with $error', async (vector) => {
+    const key = await keyPairFromJwk(vector.signingKey as VectorJwk, 'ECDSA');
+    await expectCode(
+      verifyFolderManifest(
+        vector.manifest,
+        { folderId: vector.folderId, ownerId: vector.ownerId },
+        await exportPublicKey(key.publicKey),
+      ),
+      vector.error as 'FOLDER_MANIFEST_INVALID' | 'FOLDER_MANIFEST_MALFORMED',
+    );
+  });
+});
+
 describe('folder manifests', () => {
   async function signed() {
     const writer = (await generateAccountKeyPairs()).signing;
@@ -137,6 +151,41 @@ describe('folder manifests', () => {
       ].map(async (state) => (await manifestEntry(state)).digest),
     );
     expect(new Set(digests).size).toBe(digests.length);
+  });
+
+  it('refuses ids in upper case or without hyphens, though their bytes are the ones signed', async () => {
+    const { manifest, place, writerKey } = await signed();
+    const respell = (id: string) => [id.toUpperCase(), id.replaceAll('-', '')];
+    const cases: FolderManifest[] = [
+      ...respell(editor).map((writerId) => ({ ...manifest, writerId })),
+      ...respell(fileId).map((id) => ({
+        ...manifest,
+        children: [{ ...manifest.children[0]!, id }, manifest.children[1]!],
+      })),
+    ];
+    for (const respelled of cases) {
+      await expectCode(verifyFolderManifest(respelled, place, writerKey), 'FOLDER_MANIFEST_MALFORMED', /lower case/);
+    }
+    for (const folderId of respell(folder)) {
+      await expectCode(verifyFolderManifest(manifest, { ...place, folderId }, writerKey), 'BAD_ARGUMENT');
+    }
+  });
+
+  it("writes none of the server's text into what it says is wrong", async () => {
+    const { manifest, place, writerKey } = await signed();
+    const text = 'Coffer support: your files are locked, call +1 555 0100';
+    const cases: unknown[] = [
+      { ...manifest, signature: text },
+      { ...manifest, version: text },
+      { ...manifest, writerId: text },
+      { ...manifest, children: [{ id: text, digest: manifest.children[0]!.digest }] },
+      { ...manifest, children: [{ id: fileId, digest: text }] },
+    ];
+    for (const hostile of cases) {
+      const error = await verifyFolderManifest(hostile as FolderManifest, place, writerKey).catch((e: Error) => e);
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).message).not.toMatch(/Coffer support|call|555/);
+    }
   });
 
   it('refuses a malformed manifest before anything else', async () => {

@@ -246,16 +246,17 @@ describe('grants', () => {
     await expectCode(open(mixed), 'WRAPPED_KEY_INVALID', /does not belong to this object/);
   });
 
-  it('refuses a grant that is not well formed, saying which field', async () => {
+  it('refuses a grant that is not well formed, saying which field and none of its text', async () => {
     const { make, open } = await setting();
     const grant = await make();
     const cases: [Record<string, unknown>, RegExp][] = [
       [{ version: 2 }, /version is 1, got 2/],
-      [{ nodeId: folder.toUpperCase() }, /nodeId is a lower-case UUID, got "F01DE200-/],
-      [{ senderId: undefined }, /senderId is a lower-case UUID, got null/],
-      [{ role: 'owner' }, /role is "viewer" or "editor", got "owner"/],
-      [{ kind: 'link' }, /kind is "folder" or "file", got "link"/],
-      [{ wrapped: 'not base64!' }, /wrapped is base64url/],
+      [{ version: 'Coffer support: call +1 555 0100' }, /^a grant's version is 1$/],
+      [{ nodeId: folder.toUpperCase() }, /^a grant's nodeId is not a UUID in lower case$/],
+      [{ senderId: undefined }, /senderId is not a UUID in lower case/],
+      [{ role: 'Coffer support: call +1 555 0100' }, /^a grant's role is not "viewer" or "editor"$/],
+      [{ kind: 'Coffer support: call +1 555 0100' }, /^a grant's kind is not "folder" or "file"$/],
+      [{ wrapped: 'Coffer support: call +1 555 0100' }, /^a grant's wrapped is not base64url$/],
       [{ signature: encodeBase64url(new Uint8Array(70)) }, /signature is 64 bytes \(r \|\| s\), got 70/],
     ];
     for (const [change, message] of cases) {

@@ -581,6 +581,14 @@ describe('tools/coffer_decrypt.py checks folder manifests (FORMAT.md 5.3)', () =
     }
   });
 
+  it('refuses each refusal vector with its error', async () => {
+    for (const vector of vectors.folderManifestRefusal) {
+      const result = await verifyInPython(vector, await writerKeyOf(vector.signingKey as VectorJwk));
+      expect(result.status, vector.name).toBe(1);
+      expect(result.stderr, vector.name).toMatch(new RegExp(`^coffer_decrypt: ${vector.error}: `));
+    }
+  });
+
   it('refuses the vector rolled back, with a child hidden or added, or checked with another key', async () => {
     const vector = vectors.folderManifest.find(({ children }) => children.length > 0)!;
     const writerKey = await writerKeyOf(vector.signingKey as VectorJwk);

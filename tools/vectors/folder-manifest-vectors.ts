@@ -13,6 +13,7 @@ import {
   manifestSignedBytes,
   signFolderManifest,
   type FolderManifest,
+  type FolderManifestEntry,
   type NodeKind,
 } from '../../shared/crypto/index.ts';
 import { keyPairFromJwk, type VectorJwk } from '../../tests/vectors/keys.ts';
@@ -85,4 +86,58 @@ export async function folderManifestVectors(previous: FolderManifestVector[] | u
     });
   }
   return vectors;
+}
+
+/** A manifest a reader refuses, and the error it refuses it with. */
+export interface FolderManifestRefusalVector {
+  name: string;
+  signingKey: VectorJwk;
+  folderId: string;
+  ownerId: string;
+  manifest: FolderManifest;
+  error: 'FOLDER_MANIFEST_INVALID' | 'FOLDER_MANIFEST_MALFORMED';
+}
+
+/**
+ * Refusals (docs/FORMAT.md section 5.3), each a change a server could make to the first vector that holds children:
+ * checked for another folder or owner, credited to another writer, a child named twice, a child's digest altered, and
+ * an id in upper case, whose bytes are the signed ones but whose spelling is not the one the format takes.
+ */
+export function folderManifestRefusalVectors(vectors: FolderManifestVector[]): FolderManifestRefusalVector[] {
+  const base = vectors.find((vector) => vector.children.length > 1)!;
+  const { manifest } = base;
+  const [first, second] = manifest.children as [FolderManifestEntry, FolderManifestEntry];
+  const digest = decodeBase64url(first.digest);
+  digest[0]! ^= 1;
+  const cases: [
+    string,
+    Partial<FolderManifestRefusalVector>,
+    Partial<FolderManifest>,
+    FolderManifestRefusalVector['error'],
+  ][] = [
+    ['another-folder', { folderId: 'c0ffee00-0000-4000-8000-000000000003' }, {}, 'FOLDER_MANIFEST_INVALID'],
+    ['another-owner', { ownerId: EDITOR_ID }, {}, 'FOLDER_MANIFEST_INVALID'],
+    ['another-writer', {}, { writerId: EDITOR_ID }, 'FOLDER_MANIFEST_INVALID'],
+    ['id-named-twice', {}, { children: [first, second, first] }, 'FOLDER_MANIFEST_MALFORMED'],
+    [
+      'bad-child-digest',
+      {},
+      { children: [{ ...first, digest: encodeBase64url(digest) }, second] },
+      'FOLDER_MANIFEST_INVALID',
+    ],
+    [
+      'upper-case-id',
+      {},
+      { children: [{ ...first, id: first.id.toUpperCase() }, second] },
+      'FOLDER_MANIFEST_MALFORMED',
+    ],
+  ];
+  return cases.map(([name, place, change, error]) => ({
+    name,
+    signingKey: base.signingKey,
+    folderId: place.folderId ?? base.folderId,
+    ownerId: place.ownerId ?? base.ownerId,
+    manifest: { ...manifest, ...change },
+    error,
+  }));
 }

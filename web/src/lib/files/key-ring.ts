@@ -7,6 +7,7 @@
  * until the account locks.
  */
 import { signAuthorship, unwrapNodeKey, type AuthorSignature, type AuthorStatement } from '$shared/crypto/index.ts';
+import { listedOnce } from './listed-once.ts';
 import type { NodeRecord, OpenNode } from './node-records.ts';
 import { NodeOpener } from './node-opener.ts';
 import { openRecord, TamperedNodeError } from './open-record.ts';
@@ -137,18 +138,20 @@ export class KeyRing {
 
   /**
    * Opens the children of an open folder, in workers (node-opener.ts), so that a large folder does not hold up the
-   * page. A record that claims another parent is refused like one that fails its integrity check.
+   * page. A record that claims another parent, or whose id the listing names more than once, is refused like one that
+   * fails its integrity check.
    */
   async openChildren(folderId: string, records: NodeRecord[]): Promise<Opened> {
     const folder = this.#keys.get(folderId);
     if (!folder) throw new Error('This folder is not open on this device; reload the page and try again.');
-    const misplaced = records
+    const { once, refused: repeated } = listedOnce(records);
+    const misplaced = once
       .filter((record) => record.parentId !== folderId)
       .map((record) => new TamperedNodeError(record.id, 'the server listed it in a folder it does not claim'));
-    const claimed = records.filter((record) => record.parentId === folderId);
+    const claimed = once.filter((record) => record.parentId === folderId);
     const { opened, refused } = await this.#opener.openChildren(folder.ownerId, folder.key, claimed);
     for (const { node, key } of opened) this.#keys.set(node.id, { key, ownerId: folder.ownerId });
-    return { opened: opened.map(({ node }) => node), refused: [...misplaced, ...refused] };
+    return { opened: opened.map(({ node }) => node), refused: [...repeated, ...misplaced, ...refused] };
   }
 
   /**
@@ -162,18 +165,20 @@ export class KeyRing {
     ancestors: NodeRecord[],
   ): Promise<Opened & { folders: Map<string, OpenNode> }> {
     const folders = new Map<string, OpenNode>();
-    let waiting = ancestors;
+    // An ancestor listed twice opens neither copy: the nodes below it are then refused as leading to no anchor.
+    let waiting = listedOnce(ancestors).once;
     for (;;) {
       const ready = new Set(waiting.filter((record) => record.parentId !== null && this.#keys.has(record.parentId)));
       if (ready.size === 0) break;
       waiting = waiting.filter((record) => !ready.has(record));
       for (const folder of (await this.#openByParent([...ready])).opened) folders.set(folder.id, folder);
     }
-    const { opened, refused } = await this.#openByParent(nodes);
+    const { once, refused: repeated } = listedOnce(nodes);
+    const { opened, refused } = await this.#openByParent(once);
     // In the order the server listed them (newest first), which opening folder by folder does not keep.
     const order = new Map(nodes.map((record, index) => [record.id, index]));
     opened.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
-    return { opened, refused, folders };
+    return { opened, refused: [...repeated, ...refused], folders };
   }
 
   async #openByParent(records: NodeRecord[]): Promise<Opened> {

@@ -8,9 +8,16 @@
  * writes the owner re-wrapped under the new keys, is one (a hostile server cannot make a node that opens under the
  * folder's key). A node without a signature (written before signatures) is taken as the owner's, and names no author.
  */
-import { CofferCryptoError, decodeBase64url, verifyAuthorship, type AuthorAction } from '$shared/crypto/index.ts';
+import {
+  CofferCryptoError,
+  decodeBase64url,
+  isCanonicalUuid,
+  verifyAuthorship,
+  type AuthorAction,
+} from '$shared/crypto/index.ts';
+import { LISTED_TWICE, recordsById } from './listed-once.ts';
 import type { NodeRecord, OpenNode } from './node-records.ts';
-import { TamperedNodeError } from './open-record.ts';
+import { NOT_CANONICAL, TamperedNodeError } from './open-record.ts';
 import type { Opened } from './key-ring.ts';
 
 /** An author's signing key and how the reader came by it. */
@@ -49,11 +56,13 @@ export interface AuthorRules {
 }
 
 export async function checkAuthors(listed: Opened, records: NodeRecord[], rules: AuthorRules): Promise<Opened> {
-  const recordOf = new Map(records.map((record) => [record.id, record]));
+  const recordOf = recordsById(records);
   const checked = await Promise.all(
     listed.opened.map(async (node) => {
+      const record = recordOf.get(node.id);
+      if (!record) return new TamperedNodeError(node.id, LISTED_TWICE);
       try {
-        return { ...node, author: await authorOf(node, recordOf.get(node.id)!, rules) };
+        return { ...node, author: await authorOf(node, record, rules) };
       } catch (error) {
         if (error instanceof CofferCryptoError) return new TamperedNodeError(node.id, error.message);
         if (error instanceof TamperedNodeError) return error;
@@ -74,6 +83,7 @@ async function authorOf(node: OpenNode, record: NodeRecord, rules: AuthorRules):
   if (!record.authorSignature) return null;
   const authorId = record.authorId;
   if (!authorId) throw new TamperedNodeError(node.id, 'the server names no author for its signature');
+  if (!isCanonicalUuid(authorId)) throw new TamperedNodeError(node.id, NOT_CANONICAL);
   const key = await rules.keyOf(authorId);
   if (!key) throw new TamperedNodeError(node.id, `no signing key is known for its author ${authorId.slice(0, 8)}`);
   await verifyAuthorship(

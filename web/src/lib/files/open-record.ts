@@ -7,17 +7,23 @@ import {
   CofferCryptoError,
   decodeBase64url,
   decryptMetadata,
+  isCanonicalUuid,
   type NodeKeyUnwrapper,
   type NodePlace,
 } from '$shared/crypto/index.ts';
 import type { NodeRecord, OpenNode } from './node-records.ts';
+
+/** Why an item whose id, or its folder's, the server spelled other than in lower case with hyphens is refused. */
+export const NOT_CANONICAL = 'the server gave an id that is not a UUID in lower case';
 
 export class TamperedNodeError extends Error {
   constructor(
     readonly nodeId: string,
     readonly reason: string,
   ) {
-    super(`An item (${nodeId.slice(0, 8)}) failed its integrity check and was not shown: ${reason}`);
+    // Only an id in its one spelling is named: any other is the server's text, not Coffer's.
+    const item = isCanonicalUuid(nodeId) ? `An item (${nodeId.slice(0, 8)})` : 'An item';
+    super(`${item} failed its integrity check and was not shown: ${reason}`);
   }
 }
 
@@ -28,6 +34,10 @@ export interface OpenedRecord {
 
 /** Throws TamperedNodeError for anything that fails, and nothing else for bad data. */
 export async function openRecord(ownerId: string, unwrap: NodeKeyUnwrapper, record: NodeRecord): Promise<OpenedRecord> {
+  if (!isCanonicalUuid(record.id) || (record.parentId !== null && !isCanonicalUuid(record.parentId))) {
+    // The same bytes spelled another way would open, and miss what this device remembers under the id it knows.
+    throw new TamperedNodeError(record.id, NOT_CANONICAL);
+  }
   const place: NodePlace = { ownerId, nodeId: record.id, parentId: record.parentId, kind: record.kind };
   try {
     const key = await unwrap(record.wrappedKey, place);

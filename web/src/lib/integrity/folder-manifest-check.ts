@@ -9,15 +9,17 @@
 import {
   CofferCryptoError,
   decodeBase64url,
+  isCanonicalUuid,
   manifestEntry,
   verifyFolderManifest,
   type FolderManifest,
 } from '$shared/crypto/index.ts';
 import type { Opened } from '../files/key-ring.ts';
+import { LISTED_TWICE, recordsById } from '../files/listed-once.ts';
 import type { AuthorRules } from '../files/node-authors.ts';
 import type { NodeRecord } from '../files/node-records.ts';
 import { TamperedNodeError } from '../files/open-record.ts';
-import type { SeenVersions } from './seen-versions.ts';
+import { canonicalId, type SeenVersions } from './seen-versions.ts';
 
 export interface ManifestFindings extends Opened {
   /** The version shown (null for none) when it is below the highest this device has seen of the folder. */
@@ -43,11 +45,13 @@ export interface ListedFolder {
 }
 
 export async function checkManifest(
-  folder: ListedFolder,
+  listedFolder: ListedFolder,
   listed: Opened,
   rules: AuthorRules,
   seen: SeenVersions,
 ): Promise<ManifestFindings> {
+  // The folder's id as the format spells it, whatever spelling reached this page: the one its manifest signs.
+  const folder = { ...listedFolder, id: canonicalId(listedFolder.id) };
   const highest = folder.seenBefore;
   const { manifest } = folder;
   const untrusted = manifest && (await writerProblem(folder, manifest, rules));
@@ -81,15 +85,19 @@ export async function checkManifest(
   const older = highest !== undefined && manifest.version < highest ? { shown: manifest.version, seen: highest } : null;
   if (!older) await seen.remember('folder', folder.id, manifest.version);
 
-  const named = new Map(manifest.children.map((entry) => [entry.id.toLowerCase(), entry.digest]));
-  const recordOf = new Map(folder.records.map((record) => [record.id, record]));
+  // The signature verified, so every entry's id is in its one spelling and named once.
+  const named = new Map(manifest.children.map((entry) => [entry.id, entry.digest]));
+  const recordOf = recordsById(folder.records);
   const opened = [];
   const refused = [...listed.refused];
   for (const node of listed.opened) {
     const digest = named.get(node.id);
-    if (digest === undefined) {
+    const record = recordOf.get(node.id);
+    if (!record) {
+      refused.push(new TamperedNodeError(node.id, LISTED_TWICE));
+    } else if (digest === undefined) {
       refused.push(new TamperedNodeError(node.id, "the folder's signed list of contents does not name it"));
-    } else if (digest !== (await digestOf(recordOf.get(node.id)!))) {
+    } else if (digest !== (await digestOf(record))) {
       refused.push(new TamperedNodeError(node.id, "it is not as the folder's signed list of contents names it"));
     } else {
       opened.push(node);
@@ -106,8 +114,9 @@ async function writerProblem(
   manifest: FolderManifest,
   rules: AuthorRules,
 ): Promise<string | null> {
+  if (!isCanonicalUuid(manifest.writerId)) return 'the server gave its writer as something other than an account id';
   if (!(rules.signers ?? rules.writers).has(manifest.writerId)) {
-    return `it was signed by account ${String(manifest.writerId).slice(0, 8)}, which is not a writer of this folder you know of`;
+    return `it was signed by account ${manifest.writerId.slice(0, 8)}, which is not a writer of this folder you know of`;
   }
   const key = await rules.keyOf(manifest.writerId);
   if (!key) return `no signing key this device can trust is known for its writer ${manifest.writerId.slice(0, 8)}`;

@@ -19,7 +19,18 @@ export interface SeenVersions {
   remember(kind: VersionedRecordKind, id: string, version: number): Promise<void>;
 }
 
-const recordKey = (accountId: string, kind: VersionedRecordKind, id: string) => `${accountId}/${kind}/${id}`;
+/**
+ * An id in its one spelling, lower case with hyphens, whatever case or hyphens it came with: the memory of a record is
+ * found under any spelling of its id, so that a server spelling it another way cannot find it empty.
+ */
+export function canonicalId(id: string): string {
+  const hex = id.toLowerCase().replaceAll('-', '');
+  if (!/^[0-9a-f]{32}$/.test(hex)) return id.toLowerCase();
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+const recordKey = (accountId: string, kind: VersionedRecordKind, id: string) =>
+  `${canonicalId(accountId)}/${kind}/${canonicalId(id)}`;
 
 /** The device's memory for `accountId`, in IndexedDB. */
 export function openSeenVersions(accountId: string): SeenVersions {
@@ -43,11 +54,12 @@ export function openSeenVersions(accountId: string): SeenVersions {
 /** The same memory held in a Map, for code that runs outside a browser (the tests in Node). */
 export function seenVersionsInMemory(): SeenVersions {
   const versions = new Map<string, number>();
+  const key = (kind: VersionedRecordKind, id: string) => `${kind}/${canonicalId(id)}`;
   return {
-    highest: async (kind, id) => versions.get(`${kind}/${id}`),
+    highest: async (kind, id) => versions.get(key(kind, id)),
     remember: async (kind, id, version) => {
-      const known = versions.get(`${kind}/${id}`);
-      if (known === undefined || version > known) versions.set(`${kind}/${id}`, version);
+      const known = versions.get(key(kind, id));
+      if (known === undefined || version > known) versions.set(key(kind, id), version);
     },
   };
 }
