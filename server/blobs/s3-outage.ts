@@ -4,21 +4,7 @@
  * it, which stays a 500 with its cause in the log.
  */
 import { S3ServiceException } from '@aws-sdk/client-s3';
-
-/**
- * The socket and name-lookup errors Node reports when the other end cannot be reached or stops answering; the same
- * codes the SDK's own retry strategy counts as transient or network errors.
- */
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-  'EPIPE',
-]);
+import { UNREACHABLE_CODES } from '../ops/unreachable-codes.ts';
 
 /**
  * TimeoutError is the name the SDK's HTTP handler gives a connection or request that timed out (with no code when the
@@ -31,5 +17,5 @@ export function isS3Outage(error: unknown): boolean {
   if (TIMEOUT_NAMES.has(error.name)) return true;
   if (error instanceof S3ServiceException) return error.$fault === 'server';
   const code = (error as NodeJS.ErrnoException).code;
-  return code !== undefined && NETWORK_CODES.has(code);
+  return code !== undefined && UNREACHABLE_CODES.has(code);
 }

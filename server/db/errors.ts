@@ -1,3 +1,5 @@
+import { UNREACHABLE_CODES } from '../ops/unreachable-codes.ts';
+
 /** Recognises a unique-constraint violation from either driver (postgres.js or PGlite), however drizzle wraps it. */
 export function isUniqueViolation(error: unknown): boolean {
   for (let cause: unknown = error; cause; cause = (cause as { cause?: unknown }).cause) {
@@ -15,7 +17,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     const code = (cause as { code?: unknown }).code;
     if (typeof code !== 'string') continue;
     if (DRIVER_CONNECTION_FAILURES.has(code)) return true;
-    if (SOCKET_FAILURES.has(code) && isSocketError(cause)) return true;
+    if (UNREACHABLE_CODES.has(code) && isSocketError(cause)) return true;
     // SQLSTATE class 08 (connection exception) and 57P01 to 57P03 (the server shutting down or starting up).
     if (/^08[0-9A-Z]{3}$/.test(code) || /^57P0[123]$/.test(code)) return true;
   }
@@ -28,17 +30,6 @@ const DRIVER_CONNECTION_FAILURES = new Set([
   'CONNECTION_ENDED',
   'CONNECTION_DESTROYED',
   'CONNECT_TIMEOUT',
-]);
-
-/** The socket errors postgres.js passes on as they are. */
-const SOCKET_FAILURES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'EPIPE',
 ]);
 
 /**
