@@ -27,6 +27,8 @@ import { FolderManifestSigner } from '../../web/src/lib/integrity/folder-manifes
 import { pendingWritesInMemory, type PendingWrites } from '../../web/src/lib/integrity/pending-writes.ts';
 import { seenVersionsInMemory, type SeenVersions } from '../../web/src/lib/integrity/seen-versions.ts';
 import { listChildren } from '../../web/src/lib/files/folder-listing.ts';
+import { resignRotated } from '../../web/src/lib/sharing/rotate-keys.ts';
+import type { RekeyPlanResponse } from '../../shared/api/responses.ts';
 
 const OWNER = 'a11ce000-0000-4000-8000-000000000001';
 const EDITOR = 'b0b00000-0000-4000-8000-000000000002';
@@ -264,6 +266,51 @@ describe("a writer's re-signing of a folder's manifest", () => {
     await resigning.resign(FOLDER, [renamed.id]);
     expect(await named(stored.manifest)).toEqual([renamed.id]);
     expect(await pending.of(FOLDER)).toEqual([]);
+  });
+});
+
+describe('a removal or a key rotation, against a server that keeps listing what left the folder', () => {
+  it('never names a child it just trashed or moved away, though the server still lists it as it was', async () => {
+    const kept = child();
+    const trashed = child();
+    const movedAway = child('folder');
+    const stored = server([kept, trashed, movedAway], await signed(2, [kept, trashed, movedAway]));
+    const resigning = signer();
+    await resigning.resign(FOLDER, [], { removed: [trashed.id] });
+    await resigning.resign(FOLDER, [], { removed: [movedAway.id.toUpperCase()] });
+    expect(await named(stored.manifest)).toEqual([kept.id]);
+  });
+
+  it('forgets a pending write of a child it took out, so that the next visit does not vouch for it again', async () => {
+    const renamed = child();
+    server([renamed], await signed(1, []));
+    const pending = pendingWritesInMemory();
+    const resigning = signer(undefined, undefined, [], pending);
+    await resigning.journal(statementOf(renamed));
+    await resigning.resign(FOLDER, [], { removed: [renamed.id] });
+    expect(await pending.of(FOLDER)).toEqual([]);
+    expect(await resigning.resignPending(FOLDER, [renamed])).toBe(false);
+  });
+
+  it('after a rotation vouches only for the children the checked manifest named live, not a trashed one', async () => {
+    const live = child('folder');
+    const trashed = child('folder');
+    const file = child();
+    const stored = server([live, trashed, file], await signed(1, [live, file]));
+    // The rotation wrote both subfolders' metadata anew; the server lists the trashed one as live.
+    const rotated = [live, trashed].map((record) => ({ ...record, encryptedMetadata: random(153) }));
+    stored.records = [...rotated, file];
+    const resigning = signer();
+    const rotationRing = {
+      keyOf: () => undefined,
+      replaceKeys: () => undefined,
+      folderChanged: (folderId: string | null, wrote: string[] = [], change = {}) =>
+        folderId === FOLDER ? resigning.resign(folderId, wrote, change) : Promise.resolve(),
+    } as unknown as Parameters<typeof resignRotated>[0];
+    const top = { id: FOLDER, parentId: null, kind: 'folder' } as NodeRecord;
+    const plan = { folders: [top, ...rotated], files: [file], uploads: [], shares: [] } as unknown as RekeyPlanResponse;
+    await resignRotated(rotationRing, plan);
+    expect(await named(stored.manifest)).toEqual([live.id, file.id].sort());
   });
 });
 

@@ -49,7 +49,7 @@ class Drive {
       const ring: KeyRing = new KeyRing({
         userId: account.userId,
         signingKey: async () => (account.bundle.privateKeys.signing ? (await sharingKeys(account)).signing : undefined),
-        resign: (folderId, wrote) => signer.resign(folderId, wrote),
+        resign: (folderId, wrote, change) => signer.resign(folderId, wrote, change),
         signed: (statement) => signer.journal(statement),
         resignPending: (folderId, refused) => signer.resignPending(folderId, refused),
       });

@@ -11,6 +11,7 @@ import { listedOnce } from './listed-once.ts';
 import type { NodeRecord, OpenNode } from './node-records.ts';
 import { NodeOpener } from './node-opener.ts';
 import { openRecord, TamperedNodeError } from './open-record.ts';
+import type { FolderChange } from '../integrity/folder-manifest-signer.ts';
 
 /** Where opening starts: a node, the owner of its tree, and the node's own key. */
 export interface Anchor {
@@ -32,9 +33,9 @@ export interface RingAuthor {
   signingKey: () => Promise<CryptoKey | undefined>;
   /**
    * Re-signs a folder's manifest once its live children changed (integrity/folder-manifest-signer.ts), vouching for
-   * `wrote`, the children this account just wrote there.
+   * `wrote`, the children this account just wrote there, and never naming `change.removed`.
    */
-  resign?: (folderId: string, wrote: string[]) => Promise<void>;
+  resign?: (folderId: string, wrote: string[], change?: FolderChange) => Promise<void>;
   /** Notes a write this account is about to send, before it is sent (integrity/pending-writes.ts). */
   signed?: (statement: AuthorStatement) => Promise<void>;
   /**
@@ -70,9 +71,12 @@ export class KeyRing {
     return signAuthorship(full, key);
   }
 
-  /** Tells the folder's signed list of contents that its live children changed, `wrote` being this account's writes. */
-  async folderChanged(folderId: string | null, wrote: string[] = []): Promise<void> {
-    if (folderId) await this.author?.resign?.(folderId, wrote);
+  /**
+   * Tells the folder's signed list of contents that its live children changed, `wrote` being this account's writes and
+   * `change.removed` what it took out of the folder.
+   */
+  async folderChanged(folderId: string | null, wrote: string[] = [], change: FolderChange = {}): Promise<void> {
+    if (folderId) await this.author?.resign?.(folderId, wrote, change);
   }
 
   /** Re-signs the refused children of the folder that are this device's writes whose re-sign was lost. */

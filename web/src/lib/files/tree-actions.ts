@@ -103,7 +103,7 @@ export async function move(ring: KeyRing, node: OpenNode, parentId: string): Pro
     } satisfies MoveNodeRequest),
   );
   await ring.folderChanged(parentId, [moved.id]);
-  await ring.folderChanged(node.parentId);
+  await ring.folderChanged(node.parentId, [], { removed: [moved.id] });
   return moved;
 }
 
@@ -127,7 +127,7 @@ async function signWrite<A extends AuthorAction>(
 
 export async function trash(ring: KeyRing, node: OpenNode): Promise<OpenNode> {
   const trashed = await ring.open(await api<NodeRecord>('POST', `/api/nodes/${node.id}/trash`));
-  await ring.folderChanged(node.parentId);
+  await ring.folderChanged(node.parentId, [], { removed: [node.id] });
   return trashed;
 }
 

@@ -6,7 +6,9 @@
  * (older than seen, or not one this writer can check), nor, for a folder with no manifest yet, over a listing with a
  * refused child. The server takes only the next version, so a writer that lost the race reloads and signs again.
  * A child this device signed a write of (pending-writes.ts) is vouched for only in the state it signed, and a write
- * whose re-sign was lost is re-signed in that state at the next visit (resignPending).
+ * whose re-sign was lost is re-signed in that state at the next visit (resignPending). A child this writer just took
+ * out of the folder (trashed, moved away) is never named, however the server lists it; one whose state it rewrote in
+ * place (a key rotation) is vouched for only if the manifest it checked named it, so a trashed one is not made live.
  */
 import type { PutFolderManifestRequest } from '$shared/api/schemas.ts';
 import { manifestEntry, signFolderManifest, type AuthorStatement } from '$shared/crypto/index.ts';
@@ -31,9 +33,39 @@ export interface SignerContext {
   rulesFor: (folderId: string, ownerId: string) => Promise<AuthorRules>;
 }
 
-interface Waiting {
+/** What else a write did to the folder's children besides `wrote`. */
+export interface FolderChange {
+  /** Children this writer just took out of the folder (trashed, moved away). */
+  removed?: Iterable<string>;
+  /** Children whose state this writer rewrote without making them live (a key rotation). */
+  rewrote?: Iterable<string>;
+}
+
+interface Changes {
   wrote: Set<string>;
+  removed: Set<string>;
+  rewrote: Set<string>;
+}
+
+interface Waiting {
+  changes: Changes;
   run: Promise<void>;
+}
+
+const lowered = (ids: Iterable<string> = []) => [...ids].map((id) => id.toLowerCase());
+
+/** Adds a later call's changes to those waiting: the latest of a write and a removal of one child wins. */
+function join(changes: Changes, wrote: string[], change: FolderChange): void {
+  for (const id of wrote) {
+    changes.removed.delete(id);
+    changes.wrote.add(id);
+  }
+  for (const id of lowered(change.removed)) {
+    changes.wrote.delete(id);
+    changes.rewrote.delete(id);
+    changes.removed.add(id);
+  }
+  for (const id of lowered(change.rewrote)) changes.rewrote.add(id);
 }
 
 export class FolderManifestSigner {
@@ -44,20 +76,23 @@ export class FolderManifestSigner {
 
   /**
    * Signs the folder's next version naming its children as they now are, `wrote` (the children this writer just
-   * wrote) among them. A call made while one runs joins the next run, so a burst of uploads signs twice, not once each.
+   * wrote) among them and `change.removed` not. A call made while one runs joins the next run, so a burst of uploads
+   * signs twice, not once each.
    */
-  resign(folderId: string, wrote: Iterable<string> = []): Promise<void> {
-    const ids = [...wrote].map((id) => id.toLowerCase());
+  resign(folderId: string, wrote: Iterable<string> = [], change: FolderChange = {}): Promise<void> {
+    const ids = lowered(wrote);
     const waiting = this.#waiting.get(folderId);
     if (waiting) {
-      for (const id of ids) waiting.wrote.add(id);
+      join(waiting.changes, ids, change);
       return waiting.run;
     }
-    const next: Waiting = { wrote: new Set(ids), run: Promise.resolve() };
+    const changes: Changes = { wrote: new Set(), removed: new Set(), rewrote: new Set() };
+    join(changes, ids, change);
+    const next: Waiting = { changes, run: Promise.resolve() };
     const before = this.#running.get(folderId) ?? Promise.resolve();
     next.run = before.then(() => {
       this.#waiting.delete(folderId);
-      return this.#sign(folderId, next.wrote);
+      return this.#sign(folderId, next.changes);
     });
     this.#waiting.set(folderId, next);
     // The caller hears of a failure through `next.run`; the chain the next run waits on only says it is over.
@@ -92,7 +127,7 @@ export class FolderManifestSigner {
     return true;
   }
 
-  async #sign(folderId: string, wrote: ReadonlySet<string>): Promise<void> {
+  async #sign(folderId: string, { wrote, removed, rewrote }: Changes): Promise<void> {
     const { seen, pending, rulesFor } = this.context;
     const ring = this.context.ring();
     const writerId = ring.author?.userId;
@@ -130,15 +165,21 @@ export class FolderManifestSigner {
       }
       const clean = new Set(checked.opened.map((node) => node.id));
       const named = new Set(overRemovedEditor ? [] : findings.opened.map((node) => node.id));
+      // A child rewritten in place was live only if the checked manifest named it, in any state. With no manifest yet,
+      // or a removed editor's that the owner cannot check, there is no signed state to hold it to: it vouches as a
+      // write does.
+      const wasLive =
+        folder.manifest && !overRemovedEditor ? new Set(folder.manifest.children.map(({ id }) => id)) : null;
       const children = [];
       for (const record of folder.records) {
         const digest = await digestOf(record);
-        if (!digest) continue;
+        if (!digest || removed.has(record.id)) continue;
         // A write this device signed counts only in the state it signed; one it did not sign (a restore from the
         // trash) as the server lists it right after.
         const signedStates = journaled.filter((entry) => entry.id === record.id).map((entry) => entry.digest);
         const asWritten = signedStates.length === 0 || signedStates.includes(digest);
-        if (named.has(record.id) || (wrote.has(record.id) && clean.has(record.id) && asWritten)) {
+        const rewritten = rewrote.has(record.id) && (wasLive?.has(record.id) ?? true);
+        if (named.has(record.id) || ((wrote.has(record.id) || rewritten) && clean.has(record.id) && asWritten)) {
           children.push({ id: record.id, digest });
         }
       }
@@ -151,13 +192,14 @@ export class FolderManifestSigner {
           signature: manifest.signature,
         } satisfies PutFolderManifestRequest);
         await seen.remember('folder', folderId, version);
-        // Done with: a child now named (in the state it was signed in, or one that superseded it), and one no longer
-        // listed here. A child listed in another state than this device signed stays pending.
+        // Done with: a child now named (in the state it was signed in, or one that superseded it), one no longer
+        // listed here, and one this writer took out (so the next visit does not vouch for it again). A child listed in
+        // another state than this device signed stays pending.
         const listed = new Set(folder.records.map((record) => record.id));
         const nowNamed = new Set(children.map((entry) => entry.id));
         await pending.settle(
           folderId,
-          journaled.filter((entry) => !listed.has(entry.id) || nowNamed.has(entry.id)),
+          journaled.filter((entry) => !listed.has(entry.id) || nowNamed.has(entry.id) || removed.has(entry.id)),
         );
         return;
       } catch (error) {

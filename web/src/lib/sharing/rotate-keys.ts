@@ -200,17 +200,17 @@ export async function rotateFolderKeys(
   }
 }
 
-/** Every folder whose children the rotation rewrote re-signs them, and the folder above it names its new state. */
-async function resignRotated(ring: RotationRing, plan: RekeyPlanResponse): Promise<void> {
+/**
+ * Every folder whose children the rotation rewrote re-signs them, and the folder above it names its new state. The
+ * plan lists trashed children too, so each is vouched for only if the folder's checked manifest named it live.
+ */
+export async function resignRotated(ring: RotationRing, plan: RekeyPlanResponse): Promise<void> {
   if (!ring.folderChanged) return;
   const top = plan.folders[0]!;
-  await ring.folderChanged(top.parentId, [top.id]);
+  await ring.folderChanged(top.parentId, [], { rewrote: [top.id] });
   for (const folder of plan.folders) {
     const children = [...plan.folders, ...plan.files].filter((node) => node.parentId === folder.id);
-    await ring.folderChanged(
-      folder.id,
-      children.map((node) => node.id),
-    );
+    await ring.folderChanged(folder.id, [], { rewrote: children.map((node) => node.id) });
   }
 }
 
