@@ -161,10 +161,11 @@ describe('file manager in Chromium', () => {
     const pattern = '**/api/nodes/*/children';
     await page.context().route(pattern, async (route) => {
       const response = await route.fetch();
-      const { children } = (await response.json()) as { children: { kind: string; encryptedMetadata: string }[] };
-      const [first, second] = children.filter((child) => child.kind === 'file');
+      // The rest of the answer (the folder's signed manifest) as the server gave it: only the details are swapped.
+      const listing = (await response.json()) as { children: { kind: string; encryptedMetadata: string }[] };
+      const [first, second] = listing.children.filter((child) => child.kind === 'file');
       [first!.encryptedMetadata, second!.encryptedMetadata] = [second!.encryptedMetadata, first!.encryptedMetadata];
-      await route.fulfill({ response, json: { children } });
+      await route.fulfill({ response, json: listing });
     });
     try {
       await page.getByRole('link', { name: 'Trash', exact: true }).click();
