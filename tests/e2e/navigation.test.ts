@@ -117,6 +117,8 @@ describe('navigation and page width in Chromium', () => {
     await page.getByRole('button', { name: 'New folder' }).click();
     await page.getByLabel('Name', { exact: true }).fill('Holiday photos');
     await page.getByRole('button', { name: 'Create', exact: true }).click();
+    // The folder's row is shown once the server has it.
+    await page.getByRole('button', { name: 'Holiday photos', exact: true }).waitFor();
     const [folder] = await queryRows<{ id: string; owner_id: string }>(
       server.db,
       sql`select id, owner_id from nodes where parent_id is not null and kind = 'folder'`,
