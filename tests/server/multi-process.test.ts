@@ -12,13 +12,26 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeBase64url, exportPublicKey, generateAccountKeyPairs } from '../../shared/crypto/index.ts';
+import type { UploadRecord } from '../../shared/api/responses.ts';
 import { createBucket, startCephRgw, type CephRgw } from '../../tools/harness/ceph-rgw.ts';
 import { waitForListening } from '../../tools/harness/server-process.ts';
 import { createPostgresDatabase } from '../../tools/harness/test-databases.ts';
 import { SoftAuthenticator } from '../../tools/harness/soft-authenticator.ts';
 import { ROOT } from '../run-command.ts';
 import { TestBrowser, type Served } from './browser.ts';
-import { createRoot, download, encryptFile, fails, json, ok, randomMetadata, uploadFile } from './client.ts';
+import {
+  createRoot,
+  download,
+  encryptFile,
+  fails,
+  json,
+  ok,
+  putChunk,
+  randomMetadata,
+  startUpload,
+  uploadFile,
+  type UploadInfo,
+} from './client.ts';
 import { ORIGIN, type TestUser } from './harness.ts';
 import { signIn, signUp } from './passkey-accounts.ts';
 import { shareAccepted, type SharingUser } from './sharing-accounts.ts';
@@ -182,6 +195,32 @@ describe('two server processes on one database and one S3 store', () => {
     expect(files.map((answer) => answer.status)).toEqual([201]);
     const fromA = await download(viaA, files[0]!.revisionId);
     expect(Buffer.from(fromA.bytes).equals(Buffer.from(small.ciphertext))).toBe(true);
+  });
+
+  it('carry on an upload begun on the other: its chunks split between them, resumed and completed across', async () => {
+    const browser = new BrowserAt(a);
+    const { bundle } = await signUp(browser);
+    const viaA = browser.userOn(a, bundle.userId);
+    const viaB = browser.userOn(b, bundle.userId);
+    const root = await createRoot(viaA);
+    const file = await encryptFile(crypto.getRandomValues(new Uint8Array(4000)), { chunkSize: 1024 });
+    expect(file.chunks.length).toBe(4);
+
+    const upload = await startUpload(viaA, file, root);
+    await ok(putChunk(viaA, upload.uploadId, 0, file.chunks[0]!), 204);
+    await ok(putChunk(viaB, upload.uploadId, 2, file.chunks[2]!), 204);
+    // A client resuming after a reload asks whichever process it reaches what is still missing.
+    const seenByA = await ok<UploadRecord>(viaA.request(`/api/uploads/${upload.uploadId}`));
+    const seenByB = await ok<UploadRecord>(viaB.request(`/api/uploads/${upload.uploadId}`));
+    expect(seenByA.received).toEqual([0, 2]);
+    expect(seenByB.received).toEqual([0, 2]);
+    await ok(putChunk(viaA, upload.uploadId, 1, file.chunks[1]!), 204);
+    await ok(putChunk(viaB, upload.uploadId, 3, file.chunks[3]!), 204);
+    const { revisionId } = await ok<UploadInfo>(
+      viaB.request(`/api/uploads/${upload.uploadId}/complete`, { method: 'POST' }),
+    );
+    const fromA = await download(viaA, revisionId);
+    expect(Buffer.from(fromA.bytes).equals(Buffer.from(file.ciphertext))).toBe(true);
   });
 
   it('share through one a folder made through the other, and end it through either', async () => {
