@@ -108,6 +108,7 @@ function base64Core(bytes: Buffer, shift: number, encoding: 'base64' | 'base64ur
 export const namedLeakForms = (bytes: Buffer): Record<string, string> => ({
   raw: bytes.toString('latin1'),
   hex: bytes.toString('hex'),
+  'hex in upper case': bytes.toString('hex').toUpperCase(),
   ...Object.fromEntries(
     (['base64', 'base64url'] as const).flatMap((encoding) =>
       [0, 1, 2].map((shift) => [`${encoding} at byte ${shift} of 3`, base64Core(bytes, shift, encoding)]),
