@@ -35,6 +35,7 @@ import {
   recordRequests,
   recordSecretKeys,
   serverStore,
+  streamKeys,
   type CapturedRequest,
   type LeakPlace,
 } from './leak-scan.ts';
@@ -165,7 +166,10 @@ describe('the leak scan of a whole session', { timeout: 180_000 }, () => {
     // Short key material (a salt, an empty info) would be found anywhere by chance; keys are 16 bytes or more.
     const pageKeys = [...secretKeys].filter((hex) => hex.length >= 32).map((hex) => Buffer.from(hex, 'hex'));
     expect(pageKeys.length).toBeGreaterThan(20);
-    for (const key of [...pageKeys, ...(await fileKeys(server.db, pageKeys))]) {
+    const keysByFile = await fileKeys(server.db, pageKeys);
+    const derivedInWorkers = await streamKeys(server.db, keysByFile);
+    expect(derivedInWorkers.length).toBeGreaterThan(keysByFile.size);
+    for (const key of [...pageKeys, ...keysByFile.values(), ...derivedInWorkers]) {
       secrets.set(`the key ${key.toString('hex')}`, key);
     }
 

@@ -3,13 +3,18 @@
  * the server received (with its body), the server's own record of the requests, its log, every row of its database
  * and every blob it stored, each secret looked for in the clear and in the encodings a leak would take.
  */
+import { createHmac } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { BrowserContext } from 'playwright';
 import { expect } from 'vitest';
 import type { Database } from '../../server/db/database.ts';
+import { concatBytes, u32, u64, u8, utf8 } from '../../shared/crypto/bytes.ts';
+import { hkdf, importHkdfKey } from '../../shared/crypto/hkdf.ts';
 import { unwrapNodeKey } from '../../shared/crypto/index.ts';
+import { LABEL_STREAM_CHUNK, LABEL_STREAM_HEADER } from '../../shared/crypto/labels.ts';
+import { HEADER_BYTES, readHeaderFields } from '../../shared/crypto/stream-header.ts';
 import { queryRows } from '../../tools/harness/test-databases.ts';
 import type { AppServer } from './app-server.ts';
 
@@ -76,21 +81,58 @@ export async function recordSecretKeys(context: BrowserContext, keys: Set<string
  * The key of every file in the database, which upload workers made where the pages' WebCrypto hooks do not reach:
  * each opened from its wrap with the one of `folderKeys` (keys the pages held) that opens it.
  */
-export async function fileKeys(db: Database, folderKeys: Buffer[]): Promise<Buffer[]> {
+export async function fileKeys(db: Database, folderKeys: Buffer[]): Promise<Map<string, Buffer>> {
   const files = await queryRows<{ id: string; parent_id: string; owner_id: string; wrapped_key: string }>(
     db,
     sql`select id, parent_id, owner_id, wrapped_key from nodes where kind = 'file'`,
   );
   const candidates = folderKeys.filter((key) => key.length === 32);
-  return Promise.all(
+  const opened = await Promise.all(
     files.map(async (file) => {
       const place = { ownerId: file.owner_id, nodeId: file.id, parentId: file.parent_id, kind: 'file' as const };
-      const opened = await Promise.any(
+      const key = await Promise.any(
         candidates.map((parentKey) => unwrapNodeKey(new Uint8Array(parentKey), file.wrapped_key, place)),
       );
-      return Buffer.from(opened);
+      return [file.id, Buffer.from(key)] as const;
     }),
   );
+  return new Map(opened);
+}
+
+/**
+ * The keys every revision's stream derives from its file's key (docs/FORMAT.md 3), raw: the header's MAC key, and
+ * each chunk's Fernet key with its signing and encryption halves. Workers derive them, where the hooks do not reach.
+ */
+export async function streamKeys(db: Database, keysByFile: Map<string, Buffer>): Promise<Buffer[]> {
+  const revisions = await queryRows<{ node_id: string; header: string; chunk_count: number }>(
+    db,
+    sql`select node_id, encode(header, 'hex') as header, chunk_count from revisions`,
+  );
+  const derived: Buffer[] = [];
+  for (const revision of revisions) {
+    const fileKey = keysByFile.get(revision.node_id);
+    if (!fileKey) throw new Error(`no file key opened for the revision of node ${revision.node_id}`);
+    const header = Buffer.from(revision.header, 'hex');
+    const { fileId, revision: number, nonce } = readHeaderFields(header);
+    const ikm = await importHkdfKey(fileKey);
+    const headerKey = Buffer.from(await hkdf(ikm, nonce, utf8(LABEL_STREAM_HEADER)));
+    // The derivation is right only if the key authenticates the header as stored, so the search is not for keys that
+    // were never used.
+    const mac = createHmac('sha256', headerKey)
+      .update(header.subarray(0, HEADER_BYTES - 32))
+      .digest();
+    if (!mac.equals(header.subarray(HEADER_BYTES - 32, HEADER_BYTES))) {
+      throw new Error(`the header key derived for node ${revision.node_id} does not authenticate its header`);
+    }
+    derived.push(headerKey);
+    for (let index = 0; index < revision.chunk_count; index++) {
+      const final = index === revision.chunk_count - 1;
+      const info = concatBytes(utf8(LABEL_STREAM_CHUNK), u8(0), fileId, u32(number), u64(index), u8(final ? 1 : 0));
+      const chunkKey = Buffer.from(await hkdf(ikm, nonce, info));
+      derived.push(chunkKey, chunkKey.subarray(0, 16), chunkKey.subarray(16));
+    }
+  }
+  return derived;
 }
 
 /**

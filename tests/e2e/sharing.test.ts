@@ -295,7 +295,7 @@ describe('sharing between two accounts in Chromium', () => {
     const secrets = [...secretKeys].map((hex) => Buffer.from(hex, 'hex'));
     // Every file's key is among the keys searched for, though upload workers, which the recording does not reach,
     // made them: each opens from its wrap in the database under a folder key the pages held.
-    const files = await fileKeys(server.db, secrets);
+    const files = [...(await fileKeys(server.db, secrets)).values()];
     expect(files.length).toBeGreaterThanOrEqual(2);
     for (const key of files) expect(secretKeys.has(key.toString('hex'))).toBe(true);
     const contentSample = added.subarray(1000, 1064);
