@@ -10,7 +10,8 @@
  * Mounted elsewhere, and not again here: grants slipped into the shares made to an account, forged, altered or marked
  * accepted (hostile-sharing.test.ts); a server that lies at sign-in (hostile-account.test.ts); a link's wrap served for
  * another item (links.test.ts); a path that skips a folder, and refused items in the recent files, the move dialog and a
- * zip (refused-items.test.ts); a blob altered on disk under the service worker (worker-responses.test.ts).
+ * zip (refused-items.test.ts); a blob altered on disk under the service worker (worker-responses.test.ts); a trashed
+ * child listed again during the key rotation after an editor's removal (hostile-rotation.test.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';

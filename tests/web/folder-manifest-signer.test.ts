@@ -32,8 +32,13 @@ import type { RekeyPlanResponse } from '../../shared/api/responses.ts';
 
 const OWNER = 'a11ce000-0000-4000-8000-000000000001';
 const EDITOR = 'b0b00000-0000-4000-8000-000000000002';
+const STRANGER = 'c0ffee00-0000-4000-8000-000000000003';
 const FOLDER = 'f01de200-0000-4000-8000-000000000004';
-const [owner, editor] = await Promise.all([generateAccountKeyPairs(), generateAccountKeyPairs()]);
+const [owner, editor, stranger] = await Promise.all([
+  generateAccountKeyPairs(),
+  generateAccountKeyPairs(),
+  generateAccountKeyPairs(),
+]);
 const publicKeys = new Map([
   [OWNER, await exportPublicKey(owner.signing.publicKey)],
   [EDITOR, await exportPublicKey(editor.signing.publicKey)],
@@ -201,13 +206,39 @@ describe("a writer's re-signing of a folder's manifest", () => {
     expect(forged.puts).toEqual([]);
   });
 
-  it('as the owner, writes over a manifest signed by an editor it removed, vouching only for what it just wrote', async () => {
+  it("as the owner, holds a manifest by an editor it removed to the key it pinned for them, as any writer's", async () => {
     const theirs = child();
     const rewritten = child();
-    const stored = server([theirs, rewritten], await signed(6, [theirs, rewritten], { id: EDITOR, keys: editor }));
+    const planted = child();
+    const byEditor = { id: EDITOR, keys: editor };
+    const stored = server([theirs, rewritten, planted], await signed(6, [theirs, rewritten], byEditor));
     await signer().resign(FOLDER, [rewritten.id]);
     expect(stored.manifest!.version).toBe(7);
+    expect(await named(stored.manifest)).toEqual([theirs.id, rewritten.id].sort());
+    const seen = seenVersionsInMemory();
+    await seen.remember('folder', FOLDER, 9);
+    const older = server([theirs], await signed(8, [theirs], byEditor));
+    await expect(signer(seen).resign(FOLDER, [])).rejects.toThrow(/not updated.*older state.*version 8.*seen 9/);
+    expect(older.puts).toEqual([]);
+  });
+
+  it("over a removed editor's manifest that does not verify, vouches only for what it wrote, and only on a device that saw no version", async () => {
+    const theirs = child();
+    const rewritten = child();
+    const byEditor = { id: EDITOR, keys: editor };
+    const forged = { ...(await signed(6, [theirs, rewritten], byEditor)), version: 7 };
+    const stored = server([theirs, rewritten], forged);
+    await signer().resign(FOLDER, [rewritten.id]);
+    expect(stored.manifest!.version).toBe(8);
     expect(await named(stored.manifest)).toEqual([rewritten.id]);
+    const unpinned = await signed(6, [theirs, rewritten], { id: STRANGER, keys: stranger });
+    const seen = seenVersionsInMemory();
+    await seen.remember('folder', FOLDER, 5);
+    for (const manifest of [forged, unpinned]) {
+      const remembered = server([theirs, rewritten], manifest);
+      await expect(signer(seen).resign(FOLDER, [rewritten.id])).rejects.toThrow(/not updated.*could not be checked/);
+      expect(remembered.puts).toEqual([]);
+    }
   });
 
   it('makes no first manifest for a folder with a child that failed to open, and none as a non-writer', async () => {
@@ -292,26 +323,37 @@ describe('a removal or a key rotation, against a server that keeps listing what 
     expect(await resigning.resignPending(FOLDER, [renamed])).toBe(false);
   });
 
-  it('after a rotation vouches only for the children the checked manifest named live, not a trashed one', async () => {
-    const live = child('folder');
-    const trashed = child('folder');
-    const file = child();
-    const stored = server([live, trashed, file], await signed(1, [live, file]));
-    // The rotation wrote both subfolders' metadata anew; the server lists the trashed one as live.
-    const rotated = [live, trashed].map((record) => ({ ...record, encryptedMetadata: random(153) }));
-    stored.records = [...rotated, file];
-    const resigning = signer();
-    const rotationRing = {
-      keyOf: () => undefined,
-      replaceKeys: () => undefined,
-      folderChanged: (folderId: string | null, wrote: string[] = [], change = {}) =>
-        folderId === FOLDER ? resigning.resign(folderId, wrote, change) : Promise.resolve(),
-    } as unknown as Parameters<typeof resignRotated>[0];
-    const top = { id: FOLDER, parentId: null, kind: 'folder' } as NodeRecord;
-    const plan = { folders: [top, ...rotated], files: [file], uploads: [], shares: [] } as unknown as RekeyPlanResponse;
-    await resignRotated(rotationRing, plan);
-    expect(await named(stored.manifest)).toEqual([live.id, file.id].sort());
-  });
+  it.each([
+    ['the owner', { id: OWNER, keys: owner }],
+    ['an editor removed since', { id: EDITOR, keys: editor }],
+  ])(
+    'after a rotation vouches only for the children the manifest %s signed named live, not a trashed one',
+    async (_, by) => {
+      const live = child('folder');
+      const trashed = child('folder');
+      const file = child();
+      const stored = server([live, trashed, file], await signed(1, [live, file], by));
+      // The rotation wrote both subfolders' metadata anew; the server lists the trashed one as live.
+      const rotated = [live, trashed].map((record) => ({ ...record, encryptedMetadata: random(153) }));
+      stored.records = [...rotated, file];
+      const resigning = signer();
+      const rotationRing = {
+        keyOf: () => undefined,
+        replaceKeys: () => undefined,
+        folderChanged: (folderId: string | null, wrote: string[] = [], change = {}) =>
+          folderId === FOLDER ? resigning.resign(folderId, wrote, change) : Promise.resolve(),
+      } as unknown as Parameters<typeof resignRotated>[0];
+      const top = { id: FOLDER, parentId: null, kind: 'folder' } as NodeRecord;
+      const plan = {
+        folders: [top, ...rotated],
+        files: [file],
+        uploads: [],
+        shares: [],
+      } as unknown as RekeyPlanResponse;
+      await resignRotated(rotationRing, plan);
+      expect(await named(stored.manifest)).toEqual([live.id, file.id].sort());
+    },
+  );
 });
 
 describe('a write whose re-sign was lost', () => {

@@ -9,6 +9,8 @@
  * whose re-sign was lost is re-signed in that state at the next visit (resignPending). A child this writer just took
  * out of the folder (trashed, moved away) is never named, however the server lists it; one whose state it rewrote in
  * place (a key rotation) is vouched for only if the manifest it checked named it, so a trashed one is not made live.
+ * The owner checks a manifest by an editor it has since removed with the key it pinned for them; one that does not
+ * verify counts as none, on a device that has seen no version of the folder only.
  */
 import type { PutFolderManifestRequest } from '$shared/api/schemas.ts';
 import { manifestEntry, signFolderManifest, type AuthorStatement } from '$shared/crypto/index.ts';
@@ -141,20 +143,24 @@ export class FolderManifestSigner {
       const journaled = await pending.of(folderId);
       const { folder, checked } = await listWithAuthors(ring, folderId, rules, seen);
       if (!folder) return;
-      const findings = await checkManifest(folder, checked, rules, seen);
-      // The owner writes over a manifest it can no longer check because an editor it has since removed signed it,
-      // vouching only for what it just wrote: a key rotation after a revocation rewrites every child. A manifest in
-      // the owner's own name that does not verify is a forgery, and nothing is signed over it.
+      // The owner writes over a manifest by an editor it has since removed (a key rotation after a revocation
+      // rewrites every child): that manifest was the folder's state when they signed it, so it is checked with the key
+      // this device pinned for them (never one the server names) and, if it verifies, held to as any writer's.
       const signer = folder.manifest?.writerId;
       const overRemovedEditor =
-        findings.untrusted !== null && writerId === ownerId && signer !== ownerId && !rules.writers.has(signer ?? '');
+        writerId === ownerId && signer !== undefined && signer !== ownerId && !rules.writers.has(signer);
+      const checkedBy = overRemovedEditor
+        ? { ...rules, signers: new Set([...(rules.signers ?? rules.writers), signer]) }
+        : rules;
+      const findings = await checkManifest(folder, checked, checkedBy, seen);
+      // One that does not verify (no key pinned for them, or a forgery) counts as none, as for a folder with no
+      // manifest yet, but only on a device that has seen no version of the folder: one that has, signs nothing over
+      // it. A manifest in the owner's own name that does not verify is a forgery, and nothing is signed over it.
+      const unchecked = overRemovedEditor && findings.untrusted !== null && findings.older === null;
       const [problem] = manifestWarnings({
         ...findings,
         missing: 0,
-        untrusted: overRemovedEditor ? null : findings.untrusted,
-        // The removed editor's manifest counts as none, which would withhold every child; the owner vouches only for
-        // what it just wrote.
-        older: overRemovedEditor ? null : findings.older,
+        untrusted: unchecked ? null : findings.untrusted,
         withheld: 0,
       });
       if (problem) throw new Error(`This folder's signed list of contents was not updated. ${problem}`);
@@ -164,12 +170,13 @@ export class FolderManifestSigner {
         );
       }
       const clean = new Set(checked.opened.map((node) => node.id));
-      const named = new Set(overRemovedEditor ? [] : findings.opened.map((node) => node.id));
-      // A child rewritten in place was live only if the checked manifest named it, in any state. With no manifest yet,
-      // or a removed editor's that the owner cannot check, there is no signed state to hold it to: it vouches as a
-      // write does.
-      const wasLive =
-        folder.manifest && !overRemovedEditor ? new Set(folder.manifest.children.map(({ id }) => id)) : null;
+      // An unchecked manifest would leave every child unnamed: the owner vouches only for what it just wrote.
+      const named = new Set(unchecked ? [] : findings.opened.map((node) => node.id));
+      // A child rewritten in place was live only if the checked manifest named it, in any state. With none to check
+      // (no manifest yet, or a removed editor's that does not verify), there is no signed state to hold it to: it
+      // vouches as a write does.
+      const trusted = unchecked ? null : folder.manifest;
+      const wasLive = trusted ? new Set(trusted.children.map(({ id }) => id)) : null;
       const children = [];
       for (const record of folder.records) {
         const digest = await digestOf(record);
