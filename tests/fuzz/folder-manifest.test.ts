@@ -22,7 +22,17 @@ import {
   type FolderManifest,
   type FolderManifestEntry,
 } from '../../shared/crypto/index.ts';
-import { anyBytes, anyUuid, expectNoServerText, FEW, MANY, mutationOf, refuses, SERVER_TEXT } from './arbitraries.ts';
+import {
+  anyBytes,
+  anyText,
+  anyUuid,
+  expectNoServerText,
+  FEW,
+  MANY,
+  mutationOf,
+  refuses,
+  SERVER_TEXT,
+} from './arbitraries.ts';
 
 const place = { folderId: 'f01de200-0000-4000-8000-00000000000d', ownerId: 'a11ce000-0000-4000-8000-00000000000e' };
 const writerId = 'b0b00000-0000-4000-8000-00000000000f';
@@ -97,13 +107,21 @@ const respelled = (id: string) =>
     ` ${id}`,
     `${id}\n`,
   );
+/** Whether `text` is anything but base64url of `length` bytes. */
+const notBase64Of = (length: number) => (text: string) => {
+  try {
+    return decodeBase64url(text).length !== length;
+  } catch {
+    return true;
+  }
+};
 const kindOf = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
 /** Any JSON value, some carrying the server's text; `like` excludes values of its JSON type. */
 const hostile = (like?: unknown) =>
   fc
     .oneof(
       fc.jsonValue({ maxDepth: 2 }),
-      fc.constant(SERVER_TEXT),
+      fc.constantFrom(SERVER_TEXT, null),
       fc.jsonValue({ maxDepth: 1 }).map((value) => [SERVER_TEXT, value]),
       fc.jsonValue({ maxDepth: 1 }).map((value) => ({ [SERVER_TEXT]: value, id: SERVER_TEXT, digest: SERVER_TEXT })),
     )
@@ -235,6 +253,10 @@ describe('folder manifests, property-tested', () => {
         .constantFrom(...FIELDS)
         .chain((field) => hostile(manifest[field]).map((value) => ({ ...manifest, [field]: value }))),
       respelled(writerId).map((id) => ({ ...manifest, writerId: id })),
+      anyText.map((id) => ({ ...manifest, writerId: id })),
+      anyText.filter(notBase64Of(64)).map((signature) => ({ ...manifest, signature })),
+      atEntry((entry) => anyText.map((id) => ({ ...entry, id }))),
+      atEntry((entry) => anyText.filter(notBase64Of(32)).map((digest) => ({ ...entry, digest }))),
       atEntry((entry) => fc.constantFrom(without(entry, 'id'), without(entry, 'digest'))),
       atEntry(() => hostile({})),
       atEntry((entry) => hostile(entry.id).map((id) => ({ ...entry, id }))),
