@@ -104,7 +104,7 @@ const retyped = (...kinds: string[]) =>
   fc
     .oneof(
       fc.jsonValue({ maxDepth: 2 }),
-      fc.constant(SERVER_TEXT),
+      fc.constantFrom(SERVER_TEXT, null),
       fc.jsonValue({ maxDepth: 1 }).map((value) => [SERVER_TEXT, value]),
       fc.jsonValue({ maxDepth: 1 }).map((value) => ({ [SERVER_TEXT]: value })),
     )
@@ -264,6 +264,15 @@ describe('key sets, property-tested', () => {
       alteredMembers(publicKeys, { sharing: ['string'], signing: ['string'] }).map((members) =>
         withText({ ...keySet, publicKeys: SLOT }, objectText(members)),
       ),
+      fc
+        .nat(n - 1)
+        .chain((at) =>
+          fc
+            .oneof(fc.constant(null), retyped('object'))
+            .map((other) =>
+              withText({ ...keySet, passkeys: passkeys.map((p, i) => (i === at ? SLOT : p)) }, JSON.stringify(other)),
+            ),
+        ),
       fc
         .nat(n - 1)
         .chain((at) =>
