@@ -25,8 +25,8 @@ export async function returnsOrRefuses(work: () => unknown, codes: readonly Cryp
   }
 }
 
-/** Passes only when `work` fails with a CofferCryptoError of one of `codes`. */
-export async function refuses(work: () => unknown, codes: readonly CryptoErrorCode[]): Promise<void> {
+/** Passes only when `work` fails with a CofferCryptoError of one of `codes`; returns that error. */
+export async function refuses(work: () => unknown, codes: readonly CryptoErrorCode[]): Promise<CofferCryptoError> {
   let outcome: { error: unknown } | undefined;
   try {
     await work();
@@ -35,6 +35,7 @@ export async function refuses(work: () => unknown, codes: readonly CryptoErrorCo
   }
   expect(outcome, `expected a refusal with ${codes.join(' or ')}, but it was accepted`).toBeDefined();
   expectRefusal(outcome!.error, codes);
+  return outcome!.error as CofferCryptoError;
 }
 
 export function expectRefusal(error: unknown, codes: readonly CryptoErrorCode[]): void {
@@ -89,4 +90,15 @@ function concat(...parts: Uint8Array[]): Uint8Array {
     offset += part.length;
   }
   return out;
+}
+
+/**
+ * Text a hostile server puts in what it sends. No refusal may repeat it: a parser's message can reach the page, and a
+ * server's text there would speak in Coffer's voice. It is neither base64url nor a UUID, so no parser can accept it.
+ */
+export const SERVER_TEXT = '<server text: call +1 555 0100>';
+
+/** Passes when `message` carries none of `values` (the server's text, or the ids it chose). */
+export function expectNoServerText(message: string, values: readonly string[] = [SERVER_TEXT]): void {
+  for (const value of values) expect(message, 'a refusal repeats what the server sent').not.toContain(value);
 }

@@ -41,11 +41,13 @@ import {
   anyText,
   anyUuid,
   anyWellFormedText,
+  expectNoServerText,
   FEW,
   MANY,
   mutationOf,
   refuses,
   returnsOrRefuses,
+  SERVER_TEXT,
 } from './arbitraries.ts';
 
 const ownerId = '0b6f7a5e-0000-4000-8000-000000000001';
@@ -274,6 +276,49 @@ describe('author signatures, property-tested', () => {
           () => verifyAuthorship(signature, other, publicKey),
           ['AUTHOR_SIGNATURE_INVALID', 'BAD_ARGUMENT'],
         );
+      }),
+      MANY,
+    );
+  });
+
+  it('refuse a statement whose ids the server spelled otherwise with BAD_ARGUMENT', async () => {
+    const respelled = fc
+      .constantFrom('authorId' as const, 'ownerId' as const, 'nodeId' as const, 'parentId' as const)
+      .chain((field) =>
+        fc
+          .constantFrom(
+            (id: string) => id.toUpperCase(),
+            (id: string) => id.replaceAll('-', ''),
+            (id: string) => `{${id}}`,
+            (id: string) => `${id} `,
+          )
+          .map((respell) => ({ ...statement, [field]: respell(statement[field]!) })),
+      );
+    await fc.assert(
+      fc.asyncProperty(respelled, async (other) => {
+        const error = await refuses(() => verifyAuthorship(signature, other, publicKey), ['BAD_ARGUMENT']);
+        expectNoServerText(error.message, [other.authorId, other.ownerId, other.nodeId, other.parentId!]);
+      }),
+      MANY,
+    );
+  });
+
+  it("refuse a signature missing a field or carrying the server's text with AUTHOR_SIGNATURE_MALFORMED, repeating none of it", async () => {
+    const carrying = (original: string) =>
+      fc.constantFrom(SERVER_TEXT, [SERVER_TEXT], { [SERVER_TEXT]: SERVER_TEXT }, `${original}${SERVER_TEXT}`);
+    const hostile = fc.oneof(
+      fc.constantFrom({ action: signature.action }, { signature: signature.signature }),
+      fc
+        .constantFrom('action' as const, 'signature' as const)
+        .chain((field) => carrying(signature[field]).map((value) => ({ ...signature, [field]: value }))),
+    );
+    await fc.assert(
+      fc.asyncProperty(hostile, async (other) => {
+        const error = await refuses(
+          () => verifyAuthorship(other as AuthorSignature, statement, publicKey),
+          ['AUTHOR_SIGNATURE_MALFORMED'],
+        );
+        expectNoServerText(error.message);
       }),
       MANY,
     );
