@@ -105,7 +105,9 @@ def check_sealed_text(vector: dict) -> None:
     expect("text", coffer.open_sealed_text(key, vector["sealed"], *binding), vector["text"])
     expect_wrap("sealed text", vector["sealed"], key, vector["text"].encode(), binding, vector["iv"],
                 vector["timestamp"])
-    for purpose in ("passkey-label", "contacts", "link-label"):
+    if vector["purpose"] in coffer.SEALED_LISTS:
+        expect("list revision", coffer.sealed_list_revision(vector["purpose"], vector["text"]), vector["listRevision"])
+    for purpose in ("passkey-label", "contacts", "link-label", "accepted-shares"):
         if purpose != vector["purpose"]:
             expect_error(f"opened as {purpose}", "WRAPPED_KEY_INVALID",
                          lambda: coffer.open_sealed_text(key, vector["sealed"], purpose, *binding[1:]))

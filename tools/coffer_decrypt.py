@@ -58,7 +58,8 @@ userId, recoveryWrap, passphraseWrap, privateKeys, publicKeys), opens the master
 key with the recovery code or the passphrase (spec 4.1, 4.7), unwraps the private
 keys, checks the published public keys against them and prints the master key,
 the private keys (PKCS#8), the public keys and the fingerprint. The master key
-opens the root folder's key and the sealed texts (open-sealed-text); each folder
+opens the root folder's key and the sealed texts (open-sealed-text, which also
+prints the revision of the contacts and the accepted shares); each folder
 key opens its children's, and open-metadata reads a node's metadata with the rules
 of spec 5. tools/coffer_check_vectors.py runs every vector through this file.
 
@@ -924,6 +925,29 @@ def open_sealed_text(key: bytes, sealed: str, purpose: str, owner: str, obj: str
         raise CofferError("WRAPPED_KEY_INVALID", "the sealed text is not UTF-8") from None
 
 
+# The account's lists kept as sealed texts (spec 4), by purpose: the key of their entries in the JSON.
+SEALED_LISTS = {"contacts": "contacts", "accepted-shares": "shares"}
+
+
+def sealed_list_revision(purpose: str, text: str) -> int:
+    """Spec 4: the revision sealed with the contacts or the accepted shares; 0 for a list sealed before revisions
+    ("version":1). A client refuses a copy of a lower revision than the highest it opened, or none once it opened one."""
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        raise CofferError("SEALED_LIST_INVALID", f"the {purpose} list is not JSON") from None
+    if not isinstance(parsed, dict) or not isinstance(parsed.get(SEALED_LISTS[purpose]), list):
+        raise CofferError("SEALED_LIST_INVALID", f"the {purpose} list has no {SEALED_LISTS[purpose]!r} array")
+    version, revision = parsed.get("version"), parsed.get("revision")
+    if version == 1 and type(version) is int:
+        return 0
+    if version == 2 and type(version) is int and type(revision) is int and 1 <= revision <= 2**53 - 1:
+        return revision
+    raise CofferError("SEALED_LIST_INVALID",
+                      f"the {purpose} list is version {version!r} with revision {revision!r}; expected version 1, "
+                      "or version 2 with a whole revision of at least 1")
+
+
 # --- Node metadata and thumbnails (spec 5 and 5.1) ----------------------------
 
 LABEL_METADATA = b"coffer/v1/metadata"
@@ -1357,6 +1381,8 @@ def sharing_main(argv) -> int:
         elif args.command == "open-sealed-text":
             result = {"text": open_sealed_text(parse_key(args.key), text.strip(), args.purpose, args.owner,
                                                args.object)}
+            if args.purpose in SEALED_LISTS:
+                result["revision"] = sealed_list_revision(args.purpose, result["text"])
         elif args.command == "verify-request-terms":
             result = verify_request_terms(json.loads(text), b64decode(args.signing_key, "the owner's signing key"))
         elif args.command == "verify-author":

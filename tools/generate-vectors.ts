@@ -135,8 +135,8 @@ for (const [name, purpose] of [
 }
 
 /**
- * Sealed texts (docs/FORMAT.md section 4): the account's contacts and the shares it accepted, each as JSON, sealed
- * under its master key with the account as owner and as object.
+ * Sealed texts (docs/FORMAT.md section 4): the account's contacts and the shares it accepted, each as JSON with the
+ * revision sealed among its entries, under its master key with the account as owner and as object.
  */
 const sealedText = [];
 const ownSealedTexts: [string, string, string, (random: (length: number) => Uint8Array) => unknown][] = [
@@ -145,7 +145,8 @@ const ownSealedTexts: [string, string, string, (random: (length: number) => Uint
     SEALED_TEXT_PURPOSES.contacts,
     'c0ffee00-0000-4000-8000-0000000000aa',
     (random) => ({
-      version: 1,
+      version: 2,
+      revision: 3,
       contacts: [
         {
           handle: 'bob',
@@ -158,11 +159,29 @@ const ownSealedTexts: [string, string, string, (random: (length: number) => Uint
     }),
   ],
   [
+    'contacts-without-revision',
+    SEALED_TEXT_PURPOSES.contacts,
+    'c0ffee00-0000-4000-8000-0000000000aa',
+    (random) => ({
+      version: 1,
+      contacts: [
+        {
+          handle: 'carol',
+          userId: 'c0ffee00-0000-4000-8000-0000000000cc',
+          sharingKey: encodeBase64url(random(91)),
+          signingKey: encodeBase64url(random(91)),
+          verified: false,
+        },
+      ],
+    }),
+  ],
+  [
     'accepted-shares',
     SEALED_TEXT_PURPOSES.acceptedShares,
     'c0ffee00-0000-4000-8000-0000000000bb',
     () => ({
-      version: 1,
+      version: 2,
+      revision: 1,
       shares: [
         {
           shareId: 'c0ffee00-0000-4000-8000-0000000000e1',
@@ -181,7 +200,12 @@ for (const [name, purpose, account, content] of ownSealedTexts) {
   const wrappingSecret = random(32);
   const iv = random(16);
   const binding = { purpose, owner: account, object: account };
-  sealedText.push(await sealedTextVector(name, wrappingSecret, binding, JSON.stringify(content(random)), iv));
+  const list = content(random) as { revision?: number };
+  // The revision a reader takes the list to be at: 0 for one sealed before revisions (FORMAT.md section 4).
+  sealedText.push({
+    ...(await sealedTextVector(name, wrappingSecret, binding, JSON.stringify(list), iv)),
+    listRevision: list.revision ?? 0,
+  });
 }
 
 /**

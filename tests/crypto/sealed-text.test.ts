@@ -39,7 +39,11 @@ describe('sealed-text vectors', () => {
   it('never opens the accepted shares as the contacts, so the server cannot pass one document off as the other', async () => {
     const vector = vectors.sealedText.find((vector) => vector.purpose === SEALED_TEXT_PURPOSES.acceptedShares)!;
     const key = decodeBase64url(vector.wrappingSecret);
-    expect(JSON.parse(await openText(key, vector.sealed, vector))).toMatchObject({ version: 1, shares: [{}] });
+    expect(JSON.parse(await openText(key, vector.sealed, vector))).toMatchObject({
+      version: 2,
+      revision: 1,
+      shares: [{}],
+    });
     await expectCode(
       openText(key, vector.sealed, { ...vector, purpose: SEALED_TEXT_PURPOSES.contacts }),
       'WRAPPED_KEY_INVALID',

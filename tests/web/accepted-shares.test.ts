@@ -9,8 +9,20 @@ import type { AccountDocumentResponse, IncomingShare } from '../../shared/api/re
 import type { PutAccountDocumentRequest } from '../../shared/api/schemas.ts';
 import type { GrantTerms } from '../../shared/crypto/index.ts';
 import type { UnlockedAccount } from '../../web/src/lib/auth/account-client.ts';
+import { seenVersionsInMemory, type SeenVersions } from '../../web/src/lib/integrity/seen-versions.ts';
+import type * as SeenVersionsModule from '../../web/src/lib/integrity/seen-versions.ts';
 import { acceptShare, receivedShares, removeShare } from '../../web/src/lib/sharing/received-shares.ts';
 import { listedShare, makeTestGrant, person, unlockedAccount, type Person } from './people.ts';
+
+/**
+ * This device's memory of the lists' revisions (seen-versions.ts), kept in IndexedDB by the app: here in memory, fresh
+ * for each server, as a new device would start.
+ */
+const device = vi.hoisted(() => ({ seen: undefined as unknown as SeenVersions }));
+vi.mock('../../web/src/lib/integrity/seen-versions.ts', async (importOriginal) => ({
+  ...(await importOriginal<typeof SeenVersionsModule>()),
+  openSeenVersions: () => device.seen,
+}));
 
 let me: Person;
 let alice: Person;
@@ -33,6 +45,7 @@ async function offered(terms: Partial<GrantTerms> = {}, listed: Partial<Incoming
  * and the account's documents, kept with their versions as the real server keeps them.
  */
 function server(shares: IncomingShare[]) {
+  device.seen = seenVersionsInMemory();
   const documents = new Map<string, AccountDocumentResponse>();
   const answers: string[] = [];
   const reply = (status: number, body: unknown) => Promise.resolve(new Response(JSON.stringify(body), { status }));

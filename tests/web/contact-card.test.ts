@@ -9,8 +9,20 @@ import type { AccountDocumentResponse, HandleLookupResponse } from '../../shared
 import { decodeBase64url, encodeBase64url } from '../../shared/crypto/index.ts';
 import type { UnlockedAccount } from '../../web/src/lib/auth/account-client.ts';
 import { loadContacts, type Contact } from '../../web/src/lib/contacts/contact-book.ts';
+import { seenVersionsInMemory, type SeenVersions } from '../../web/src/lib/integrity/seen-versions.ts';
+import type * as SeenVersionsModule from '../../web/src/lib/integrity/seen-versions.ts';
 import { acceptCard, CardMismatchError, cardUrl, ownCard } from '../../web/src/lib/contacts/contact-card.ts';
 import { person, unlockedAccount, type Person } from './people.ts';
+
+/**
+ * This device's memory of the lists' revisions (seen-versions.ts), kept in IndexedDB by the app: here in memory, fresh
+ * for each server, as a new device would start.
+ */
+const device = vi.hoisted(() => ({ seen: undefined as unknown as SeenVersions }));
+vi.mock('../../web/src/lib/integrity/seen-versions.ts', async (importOriginal) => ({
+  ...(await importOriginal<typeof SeenVersionsModule>()),
+  openSeenVersions: () => device.seen,
+}));
 
 let me: Person;
 let alice: Person;
@@ -29,6 +41,7 @@ afterEach(() => vi.unstubAllGlobals());
 
 /** A server with an empty contact list that answers alice's handle with `aliceKeys` (her own, unless it substitutes). */
 function server(aliceKeys = alice.published) {
+  device.seen = seenVersionsInMemory();
   document = { kind: 'contacts', version: 0, sealed: null, updatedAt: null };
   writes = 0;
   const lookups: Record<string, HandleLookupResponse> = {

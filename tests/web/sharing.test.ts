@@ -9,8 +9,20 @@ import type { HandleLookupResponse, IncomingShare } from '../../shared/api/respo
 import type { Grant, GrantTerms } from '../../shared/crypto/index.ts';
 import type { UnlockedAccount } from '../../web/src/lib/auth/account-client.ts';
 import { checkRecipient, KeyChangedError, type Contact } from '../../web/src/lib/contacts/contact-book.ts';
+import { seenVersionsInMemory, type SeenVersions } from '../../web/src/lib/integrity/seen-versions.ts';
+import type * as SeenVersionsModule from '../../web/src/lib/integrity/seen-versions.ts';
 import { receivedShares } from '../../web/src/lib/sharing/received-shares.ts';
 import { listedShare, makeTestGrant, person, unlockedAccount, type Person } from './people.ts';
+
+/**
+ * This device's memory of the lists' revisions (seen-versions.ts), kept in IndexedDB by the app: here in memory, fresh
+ * for each server, as a new device would start.
+ */
+const device = vi.hoisted(() => ({ seen: undefined as unknown as SeenVersions }));
+vi.mock('../../web/src/lib/integrity/seen-versions.ts', async (importOriginal) => ({
+  ...(await importOriginal<typeof SeenVersionsModule>()),
+  openSeenVersions: () => device.seen,
+}));
 
 let me: Person;
 let alice: Person;
@@ -37,6 +49,7 @@ const listed = (grant: Grant, listed: Partial<IncomingShare> = {}): IncomingShar
  * account's record of accepted shares, still empty.
  */
 function server(shares: IncomingShare[], aliceKeys = alice.published) {
+  device.seen = seenVersionsInMemory();
   const answers: Record<string, unknown> = {
     '/api/account': account.bundle,
     '/api/shares/incoming': { shares },

@@ -30,6 +30,7 @@ const CONTACTS: SealedList<Contact> = {
   purpose: SEALED_TEXT_PURPOSES.contacts,
   field: 'contacts',
   title: 'Your contact list',
+  name: 'your contacts',
   stopped: 'Nothing was shared.',
   isEntry: (contact): contact is Contact & Record<string, unknown> =>
     typeof contact.handle === 'string' &&

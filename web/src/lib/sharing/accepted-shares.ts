@@ -26,6 +26,7 @@ const ACCEPTED_SHARES: SealedList<Acceptance> = {
   purpose: SEALED_TEXT_PURPOSES.acceptedShares,
   field: 'shares',
   title: 'Your list of accepted shares',
+  name: 'your list of accepted shares',
   stopped: 'No share made to you is opened until it is repaired.',
   isEntry: (entry): entry is Acceptance & Record<string, unknown> =>
     ['shareId', 'senderId', 'ownerId', 'nodeId', 'kind', 'role'].every((field) => typeof entry[field] === 'string'),
