@@ -18,18 +18,22 @@ export interface StartMessage {
   segments: Segment[];
 }
 
-/** Finish the requests in flight, send nothing more, then report `stopped`. */
+/** Encrypt nothing more; report `stopped` once every segment given to the page is `sent`. */
 export interface StopMessage {
   type: 'stop';
 }
 
-export type ToWorker = StartMessage | StopMessage;
+/** The page stored a segment: the worker may encrypt another into its body, which comes back. */
+export interface SentMessage {
+  type: 'sent';
+  body: ArrayBuffer;
+}
+
+export type ToWorker = StartMessage | StopMessage | SentMessage;
 
 export type FromWorker =
-  /** A segment is stored; `bytes` is the plaintext it covers. */
-  | { type: 'stored'; segment: Segment; bytes: number }
-  /** A request failed and will be tried again after `delayMs`. */
-  | { type: 'retrying'; message: string; delayMs: number }
+  /** A segment encrypted, for the page to send (segment-sender.ts); `bytes` is the plaintext it covers. */
+  | { type: 'segment'; segment: Segment; bytes: number; body: Uint8Array<ArrayBuffer> }
   | { type: 'done' }
   | { type: 'stopped' }
   | { type: 'failed'; code: string; message: string; status: number };
