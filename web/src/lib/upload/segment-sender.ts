@@ -3,6 +3,7 @@
  * the upload worker encrypted, not the worker: every request a dedicated worker makes wakes the service worker that
  * controls it, with a copy of its body, and that service worker must have a fetch handler to pin the workers' scripts
  * (static/worker-scope-sw.js). The page's API requests take the app service worker's static route to the network.
+ * The body is the worker's Blob, sent by reference: the page's thread neither copies nor reads its bytes.
  */
 import { ApiRequestError } from '../api.ts';
 import type { Segment } from './segment-plan.ts';
@@ -13,7 +14,7 @@ const MAX_RETRIES = 8;
 export async function sendSegment(
   uploadId: string,
   segment: Segment,
-  body: Uint8Array<ArrayBuffer>,
+  body: Blob,
   signal: AbortSignal,
   retrying: (problem: string) => void,
 ): Promise<void> {

@@ -70,9 +70,10 @@ export class UploadTask {
   readonly chunkSize = DEFAULT_CHUNK_SIZE;
   #uploadId: string | undefined;
   /**
-   * The one worker that encrypts this file, whose segments the page sends: it outpaces nearly any uplink, and on two cores a second one
-   * made an upload no faster while its buffers and garbage cost the page memory (docs/BENCHMARKS.md, "The web app's
-   * upload"). Several small files still upload at once, each in its own worker (start-queue.ts).
+   * The one worker that encrypts this file, whose segments the page sends: it outpaces nearly any uplink, and on two
+   * cores a second one made an upload no faster while its buffers and garbage cost the page memory
+   * (docs/BENCHMARKS.md, "The web app's upload"). Several small files still upload at once, each in its own worker
+   * (start-queue.ts).
    */
   #worker: Worker | null = null;
   /** Aborts the requests of the worker's segments when the worker is stopped. */
@@ -364,14 +365,13 @@ export class UploadTask {
     });
   }
 
-  /** Sends a segment the worker encrypted, then gives its body back for the next. */
+  /** Sends a segment the worker encrypted, then tells the worker, which may encrypt another. */
   async #send(worker: Worker, segment: Extract<FromWorker, { type: 'segment' }>, signal: AbortSignal): Promise<void> {
     await sendSegment(this.#uploadId!, segment.segment, segment.body, signal, (problem) => {
       this.retrying = problem;
     });
     this.#progress(segment.bytes);
-    const sent: ToWorker = { type: 'sent', body: segment.body.buffer };
-    worker.postMessage(sent, [segment.body.buffer]);
+    worker.postMessage({ type: 'sent' } satisfies ToWorker);
   }
 
   #progress(bytes: number): void {

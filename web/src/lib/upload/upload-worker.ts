@@ -1,9 +1,11 @@
 /**
  * An upload worker: reads the segments of a file it is given and encrypts each chunk (docs/FORMAT.md section 3.2), so
  * that encryption never runs on the page's thread. The plaintext never leaves this worker except as ciphertext. Each
- * segment's body goes to the page, which sends it as one request (segment-sender.ts says why the worker does not) and
- * hands the body back. Three segments are kept in flight, so encrypting one overlaps sending the others, and the
- * server always has a request to work on.
+ * segment's body goes to the page as a Blob, which the page sends as one request (segment-sender.ts says why the
+ * worker does not) without touching its bytes: a bytes body would be copied on the page's thread, and with developer
+ * tools open, encoded into their events there too, which kept the page from answering a click for seconds. Three
+ * segments are kept in flight, so encrypting one overlaps sending the others, and the server always has a request to
+ * work on.
  */
 import { encryptChunkInto, StreamKeys, tokenLength } from '$shared/crypto/index.ts';
 import { chunkRange, segmentPlaintextBytes, segmentRange, type Segment } from './segment-plan.ts';
@@ -26,7 +28,6 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
     return;
   }
   if (message.type === 'sent') {
-    bodies.release(message.body);
     inFlight--;
     segmentSent?.();
     return;
@@ -50,10 +51,11 @@ async function run(job: StartMessage): Promise<void> {
   try {
     for (const segment of job.segments) {
       if (stopping) break;
-      const body = await encryptSegment(job, keys, file, segment);
-      const bytes = segmentPlaintextBytes(segment, job.file.size, job.chunkSize);
+      const encrypted = await encryptSegment(job, keys, file, segment);
+      // The Blob holds a copy of the bytes, so the next segment may be encrypted into the same buffer.
+      const body = new Blob([encrypted]);
       inFlight++;
-      self.postMessage({ type: 'segment', segment, bytes, body } satisfies FromWorker, { transfer: [body.buffer] });
+      post({ type: 'segment', segment, bytes: segmentPlaintextBytes(segment, job.file.size, job.chunkSize), body });
       while (inFlight >= IN_FLIGHT) await oneSent();
     }
   } finally {
@@ -72,25 +74,16 @@ function oneSent(): Promise<void> {
 }
 
 /**
- * The request bodies, reused from segment to segment, one per request in flight: a new 4 MiB array per request would
- * be garbage a moment later, and a worker's JavaScript engine lets tens of megabytes of such garbage pile up before it
- * collects them.
+ * The buffer each segment is encrypted into, reused from segment to segment (its Blob takes a copy): a new 4 MiB array
+ * per segment would be garbage a moment later, and a worker's JavaScript engine lets tens of megabytes of such garbage
+ * pile up before it collects them.
  */
-class BodyPool {
-  readonly #free: ArrayBuffer[] = [];
+let scratch = new ArrayBuffer(0);
 
-  take(length: number): Uint8Array<ArrayBuffer> {
-    const reusable = this.#free.findIndex((buffer) => buffer.byteLength >= length);
-    const buffer = reusable >= 0 ? this.#free.splice(reusable, 1)[0]! : new ArrayBuffer(length);
-    return new Uint8Array(buffer, 0, length);
-  }
-
-  release(buffer: ArrayBuffer): void {
-    if (this.#free.length < IN_FLIGHT) this.#free.push(buffer);
-  }
+function scratchBody(length: number): Uint8Array<ArrayBuffer> {
+  if (scratch.byteLength < length) scratch = new ArrayBuffer(length);
+  return new Uint8Array(scratch, 0, length);
 }
-
-const bodies = new BodyPool();
 
 /** The segment's chunks as one request body, each token written straight into it rather than copied there. */
 async function encryptSegment(
@@ -112,7 +105,7 @@ async function encryptSegment(
     offsets.push(length);
     length += tokenLength(chunk.plaintext.length);
   }
-  const body = bodies.take(length);
+  const body = scratchBody(length);
   await Promise.all(
     chunks.map(({ index, plaintext }, k) =>
       encryptChunkInto(keys, index, index === job.chunkCount - 1, plaintext, body, offsets[k]!),

@@ -23,17 +23,19 @@ export interface StopMessage {
   type: 'stop';
 }
 
-/** The page stored a segment: the worker may encrypt another into its body, which comes back. */
+/** The page stored a segment: the worker may encrypt another. */
 export interface SentMessage {
   type: 'sent';
-  body: ArrayBuffer;
 }
 
 export type ToWorker = StartMessage | StopMessage | SentMessage;
 
 export type FromWorker =
-  /** A segment encrypted, for the page to send (segment-sender.ts); `bytes` is the plaintext it covers. */
-  | { type: 'segment'; segment: Segment; bytes: number; body: Uint8Array<ArrayBuffer> }
+  /**
+   * A segment encrypted, for the page to send (segment-sender.ts); `bytes` is the plaintext it covers. The body is a
+   * Blob, which the page passes on by reference: the page's thread never copies a segment's bytes.
+   */
+  | { type: 'segment'; segment: Segment; bytes: number; body: Blob }
   | { type: 'done' }
   | { type: 'stopped' }
   | { type: 'failed'; code: string; message: string; status: number };
