@@ -19,6 +19,18 @@ export interface PinnedBuild {
 export const PINNED_BUILD_PLACEHOLDER = '__COFFER_PINNED_BUILD__';
 
 /**
+ * The string web/static/worker-scope-sw.js holds exactly once, replaced by the JSON of PinnedWorkerScripts: the Web
+ * Workers' service worker runs a worker's script only if it matches.
+ */
+export const PINNED_WORKER_SCRIPTS_PLACEHOLDER = '__COFFER_PINNED_WORKER_SCRIPTS__';
+
+/** What worker-scope-sw.js pins: every shell file but itself, whose hash it cannot hold. */
+export interface PinnedWorkerScripts {
+  version: string;
+  files: Record<string, string>;
+}
+
+/**
  * The shell's files in `sha256sum` format, sorted by path: the build hash is the SHA-256 of this text, so anyone can
  * check a build with coreutils alone (docs/SECURITY.md, "The code you run").
  */

@@ -27,7 +27,8 @@ import { quotaMessage } from './quota-message.ts';
 import { BATCHED_UP_TO, type SmallFileBatches } from './small-file-batches.ts';
 import { RateWindow } from './rate-window.ts';
 import type { WorkerPool } from './worker-pool.ts';
-import type { FromWorker, StartMessage } from './worker-protocol.ts';
+import { sendSegment } from './segment-sender.ts';
+import type { FromWorker, StartMessage, ToWorker } from './worker-protocol.ts';
 
 /** Where the file goes and under which key: a new file in a folder, or a new version of a file. */
 export interface UploadTarget {
@@ -69,11 +70,14 @@ export class UploadTask {
   readonly chunkSize = DEFAULT_CHUNK_SIZE;
   #uploadId: string | undefined;
   /**
-   * The one worker that encrypts and sends this file: it outpaces nearly any uplink, and on two cores a second one
-   * made an upload no faster while its buffers and garbage cost the page memory (docs/BENCHMARKS.md, "The web app's
-   * upload"). Several small files still upload at once, each in its own worker (start-queue.ts).
+   * The one worker that encrypts this file, whose segments the page sends: it outpaces nearly any uplink, and on two
+   * cores a second one made an upload no faster while its buffers and garbage cost the page memory
+   * (docs/BENCHMARKS.md, "The web app's upload"). Several small files still upload at once, each in its own worker
+   * (start-queue.ts).
    */
   #worker: Worker | null = null;
+  /** Aborts the requests of the worker's segments when the worker is stopped. */
+  #sending: AbortController | null = null;
   #cancelled = false;
   /** The stream header of the revision being uploaded, which the metadata's signature names at completion. */
   #header: Uint8Array | undefined;
@@ -333,10 +337,11 @@ export class UploadTask {
       this.#interrupt = reject;
       const worker = pool.take();
       this.#worker = worker;
+      const sending = new AbortController();
+      this.#sending = sending;
       worker.onmessage = (event: MessageEvent<FromWorker>) => {
         const message = event.data;
-        if (message.type === 'stored') this.#progress(message.bytes);
-        else if (message.type === 'retrying') this.retrying = message.message;
+        if (message.type === 'segment') this.#send(worker, message, sending.signal).catch(reject);
         else if (message.type === 'failed') reject(new ApiRequestError(message.code, message.message, message.status));
         else {
           this.#returnWorker(pool);
@@ -358,6 +363,15 @@ export class UploadTask {
       };
       worker.postMessage(start);
     });
+  }
+
+  /** Sends a segment the worker encrypted, then tells the worker, which may encrypt another. */
+  async #send(worker: Worker, segment: Extract<FromWorker, { type: 'segment' }>, signal: AbortSignal): Promise<void> {
+    await sendSegment(this.#uploadId!, segment.segment, segment.body, signal, (problem) => {
+      this.retrying = problem;
+    });
+    this.#progress(segment.bytes);
+    worker.postMessage({ type: 'sent' } satisfies ToWorker);
   }
 
   #progress(bytes: number): void {
@@ -414,10 +428,13 @@ export class UploadTask {
     this.#worker.onerror = null;
     pool.give(this.#worker);
     this.#worker = null;
+    this.#sending = null;
   }
 
   /** Terminates the worker, which may still be encrypting or sending: a failed or cancelled task cannot return it. */
   #stopWorker(): void {
+    this.#sending?.abort();
+    this.#sending = null;
     this.#worker?.terminate();
     this.#worker = null;
   }

@@ -18,18 +18,24 @@ export interface StartMessage {
   segments: Segment[];
 }
 
-/** Finish the requests in flight, send nothing more, then report `stopped`. */
+/** Encrypt nothing more; report `stopped` once every segment given to the page is `sent`. */
 export interface StopMessage {
   type: 'stop';
 }
 
-export type ToWorker = StartMessage | StopMessage;
+/** The page stored a segment: the worker may encrypt another. */
+export interface SentMessage {
+  type: 'sent';
+}
+
+export type ToWorker = StartMessage | StopMessage | SentMessage;
 
 export type FromWorker =
-  /** A segment is stored; `bytes` is the plaintext it covers. */
-  | { type: 'stored'; segment: Segment; bytes: number }
-  /** A request failed and will be tried again after `delayMs`. */
-  | { type: 'retrying'; message: string; delayMs: number }
+  /**
+   * A segment encrypted, for the page to send (segment-sender.ts); `bytes` is the plaintext it covers. The body is a
+   * Blob, which the page passes on by reference: the page's thread never copies a segment's bytes.
+   */
+  | { type: 'segment'; segment: Segment; bytes: number; body: Blob }
   | { type: 'done' }
   | { type: 'stopped' }
   | { type: 'failed'; code: string; message: string; status: number };
