@@ -108,6 +108,9 @@ export function createApp(deps: AppDeps) {
   const limit = deps.rateLimit ?? DEFAULT_RATE_LIMIT;
   const takeToken = tokenTaker(deps.rateBuckets ?? 'database', deps.db);
   const addressLimit = { perSecond: limit.perSecond * ADDRESS_RATE_FACTOR, burst: limit.burst * ADDRESS_RATE_FACTOR };
+  const linkRate = deps.linkRateLimit ?? DEFAULT_LINK_RATE_LIMIT;
+  /** Share links and file-request links are visited under the same limits. */
+  const linkLimits = { take: takeToken, perLink: linkRate, perAddress: linkRate };
   const metrics = createMetrics();
   if (deps.backup) registerBackupMetrics(metrics.registry, deps.db);
   const app = new Hono<AuthEnv>()
@@ -159,22 +162,8 @@ export function createApp(deps: AppDeps) {
     .use('/api/*', requireSameOrigin(deps.publicOrigin))
     .use('/api/*', useCookiePolicy(deps.publicOrigin))
     .route('/api/auth', authRoutes(services))
-    .route(
-      '/api/s',
-      linkVisitRoutes(services, {
-        take: takeToken,
-        perLink: deps.linkRateLimit ?? DEFAULT_LINK_RATE_LIMIT,
-        perAddress: deps.linkRateLimit ?? DEFAULT_LINK_RATE_LIMIT,
-      }),
-    )
-    .route(
-      '/api/r',
-      requestVisitRoutes(services, {
-        take: takeToken,
-        perLink: deps.linkRateLimit ?? DEFAULT_LINK_RATE_LIMIT,
-        perAddress: deps.linkRateLimit ?? DEFAULT_LINK_RATE_LIMIT,
-      }),
-    )
+    .route('/api/s', linkVisitRoutes(services, linkLimits))
+    .route('/api/r', requestVisitRoutes(services, linkLimits))
     .use('/api/*', requireUser(deps.db, now))
     .use(
       '/api/*',

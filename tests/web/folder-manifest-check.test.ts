@@ -1,63 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import {
-  encodeBase64url,
-  exportPublicKey,
-  generateAccountKeyPairs,
-  manifestEntry,
-  signFolderManifest,
-  decodeBase64url,
-} from '../../shared/crypto/index.ts';
-import type { AuthorRules } from '../../web/src/lib/files/node-authors.ts';
-import type { NodeRecord, OpenNode } from '../../web/src/lib/files/node-records.ts';
+import type { OpenNode, NodeRecord } from '../../web/src/lib/files/node-records.ts';
 import {
   checkManifest,
   manifestWarnings,
   type ListedFolder,
 } from '../../web/src/lib/integrity/folder-manifest-check.ts';
 import { seenVersionsInMemory } from '../../web/src/lib/integrity/seen-versions.ts';
-
-const OWNER = 'a11ce000-0000-4000-8000-000000000001';
-const STRANGER = '5c0ff000-0000-4000-8000-000000000003';
-const FOLDER = 'f01de200-0000-4000-8000-000000000004';
-const [owner, stranger] = await Promise.all([generateAccountKeyPairs(), generateAccountKeyPairs()]);
-const rules: AuthorRules = {
-  writers: new Set([OWNER]),
-  keyOf: async (userId) =>
-    userId === OWNER
-      ? { signingKey: await exportPublicKey(owner.signing.publicKey), handle: null, verified: true }
-      : undefined,
-};
-const random = (bytes: number) => encodeBase64url(crypto.getRandomValues(new Uint8Array(bytes)));
-
-/** A child as the server lists it; only what the manifest binds matters here. */
-function child(kind: 'file' | 'folder' = 'file'): NodeRecord {
-  const id = crypto.randomUUID();
-  return {
-    id,
-    parentId: FOLDER,
-    kind,
-    encryptedMetadata: random(153),
-    currentRevision: kind === 'file' ? { id: crypto.randomUUID(), nodeId: id, number: 2, header: random(80) } : null,
-  } as NodeRecord;
-}
-
-async function signed(version: number, children: NodeRecord[], by = { id: OWNER, keys: owner }) {
-  const entries = await Promise.all(
-    children.map((record) =>
-      manifestEntry({
-        id: record.id,
-        kind: record.kind,
-        revision: record.currentRevision && {
-          number: record.currentRevision.number,
-          header: decodeBase64url(record.currentRevision.header),
-        },
-        encryptedMetadata: decodeBase64url(record.encryptedMetadata),
-      }),
-    ),
-  );
-  const statement = { folderId: FOLDER, ownerId: OWNER, writerId: by.id, version, children: entries };
-  return signFolderManifest(statement, by.keys.signing.privateKey);
-}
+import { child, EDITOR, editor, FOLDER, OWNER, random, rules, signed } from './manifest-fixture.ts';
 
 const listing = (records: NodeRecord[], manifest: ListedFolder['manifest'], seenBefore: number | undefined) => ({
   folder: { id: FOLDER, ownerId: OWNER, records, manifest, seenBefore },
@@ -117,8 +66,8 @@ describe("a folder's manifest, checked against its listing", () => {
   it('says it could not check a manifest signed by an account that is not a writer, or altered, and remembers neither', async () => {
     const children = [child()];
     const seen = seenVersionsInMemory();
-    const byStranger = await signed(9, children, { id: STRANGER, keys: stranger });
-    expect((await check(children, byStranger, seen)).warnings[0]).toMatch(/could not be checked: .*not a writer/);
+    const byEditor = await signed(9, children, { id: EDITOR, keys: editor });
+    expect((await check(children, byEditor, seen)).warnings[0]).toMatch(/could not be checked: .*not a writer/);
     const altered = { ...(await signed(9, children)), version: 10 };
     expect((await check(children, altered, seen)).warnings[0]).toMatch(/could not be checked: .*does not verify/);
     expect(await seen.highest('folder', FOLDER)).toBeUndefined();

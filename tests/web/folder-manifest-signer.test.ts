@@ -9,18 +9,13 @@ import type { ChildrenResponse } from '../../shared/api/responses.ts';
 import type { PutFolderManifestRequest } from '../../shared/api/schemas.ts';
 import {
   decodeBase64url,
-  encodeBase64url,
-  exportPublicKey,
   generateAccountKeyPairs,
-  manifestEntry,
   signAuthorship,
-  signFolderManifest,
   verifyFolderManifest,
   type AuthorStatement,
   type FolderManifest,
 } from '../../shared/crypto/index.ts';
 import type { KeyRing } from '../../web/src/lib/files/key-ring.ts';
-import type { AuthorRules } from '../../web/src/lib/files/node-authors.ts';
 import type { NodeRecord, OpenNode } from '../../web/src/lib/files/node-records.ts';
 import { TamperedNodeError } from '../../web/src/lib/files/open-record.ts';
 import { FolderManifestSigner } from '../../web/src/lib/integrity/folder-manifest-signer.ts';
@@ -29,59 +24,24 @@ import { seenVersionsInMemory, type SeenVersions } from '../../web/src/lib/integ
 import { listChildren } from '../../web/src/lib/files/folder-listing.ts';
 import { resignRotated } from '../../web/src/lib/sharing/rotate-keys.ts';
 import type { RekeyPlanResponse } from '../../shared/api/responses.ts';
+import {
+  child,
+  EDITOR,
+  editor,
+  entryOf,
+  FOLDER,
+  OWNER,
+  owner,
+  publicKeys,
+  random,
+  rules,
+  signed,
+} from './manifest-fixture.ts';
 
-const OWNER = 'a11ce000-0000-4000-8000-000000000001';
-const EDITOR = 'b0b00000-0000-4000-8000-000000000002';
 const STRANGER = 'c0ffee00-0000-4000-8000-000000000003';
-const FOLDER = 'f01de200-0000-4000-8000-000000000004';
-const [owner, editor, stranger] = await Promise.all([
-  generateAccountKeyPairs(),
-  generateAccountKeyPairs(),
-  generateAccountKeyPairs(),
-]);
-const publicKeys = new Map([
-  [OWNER, await exportPublicKey(owner.signing.publicKey)],
-  [EDITOR, await exportPublicKey(editor.signing.publicKey)],
-]);
-const rules: AuthorRules = {
-  writers: new Set([OWNER]),
-  keyOf: async (userId) => {
-    const signingKey = publicKeys.get(userId);
-    return signingKey && { signingKey, handle: null, verified: true };
-  },
-};
-const random = (bytes: number) => encodeBase64url(crypto.getRandomValues(new Uint8Array(bytes)));
+const stranger = await generateAccountKeyPairs();
 
 afterEach(() => vi.unstubAllGlobals());
-
-/** A child as the server lists it; only what the manifest binds matters here. */
-function child(kind: 'file' | 'folder' = 'file'): NodeRecord {
-  const id = crypto.randomUUID();
-  return {
-    id,
-    parentId: FOLDER,
-    kind,
-    encryptedMetadata: random(153),
-    currentRevision: kind === 'file' ? { id: crypto.randomUUID(), nodeId: id, number: 1, header: random(80) } : null,
-  } as NodeRecord;
-}
-
-const entryOf = (record: NodeRecord) =>
-  manifestEntry({
-    id: record.id,
-    kind: record.kind,
-    revision: record.currentRevision && {
-      number: record.currentRevision.number,
-      header: decodeBase64url(record.currentRevision.header),
-    },
-    encryptedMetadata: decodeBase64url(record.encryptedMetadata),
-  });
-
-async function signed(version: number, children: NodeRecord[], by = { id: OWNER, keys: owner }) {
-  const entries = await Promise.all(children.map(entryOf));
-  const statement = { folderId: FOLDER, ownerId: OWNER, writerId: by.id, version, children: entries };
-  return signFolderManifest(statement, by.keys.signing.privateKey);
-}
 
 /**
  * A server holding the folder's listing and manifest: it lists them, and stores a manifest only as the next version,

@@ -2,7 +2,7 @@
  * Ids as a hostile server might list them: another spelling of a folder's id (upper case, no hyphens), whose bytes
  * open but whose memory of seen versions would miss, and one id listed twice, an old record beside the current one.
  * Each is refused and counted, never shown. The key ring's workers open on the page here (node-opener.ts is stood in
- * for by what its worker runs).
+ * for by open-children.ts, which its workers run).
  */
 import { describe, expect, it, vi } from 'vitest';
 import {
@@ -25,26 +25,15 @@ import { openRecord, TamperedNodeError } from '../../web/src/lib/files/open-reco
 import { checkManifest, manifestWarnings } from '../../web/src/lib/integrity/folder-manifest-check.ts';
 import { seenVersionsInMemory } from '../../web/src/lib/integrity/seen-versions.ts';
 
-vi.mock('../../web/src/lib/files/node-opener.ts', () => ({
-  NodeOpener: class {
-    async openChildren(ownerId: string, parentKey: Uint8Array, records: NodeRecord[]) {
-      const unwrap = await nodeKeyUnwrapper(parentKey);
-      const results = await Promise.all(
-        records.map((record) =>
-          openRecord(ownerId, unwrap, record).catch((error: unknown) => {
-            if (!(error instanceof TamperedNodeError)) throw error;
-            return error;
-          }),
-        ),
-      );
-      return {
-        opened: results.filter((result) => !(result instanceof TamperedNodeError)),
-        refused: results.filter((result) => result instanceof TamperedNodeError),
-      };
-    }
-    close() {}
-  },
-}));
+vi.mock('../../web/src/lib/files/node-opener.ts', async () => {
+  const { openChildren } = await import('../../web/src/lib/files/open-children.ts');
+  return {
+    NodeOpener: class {
+      openChildren = openChildren;
+      close() {}
+    },
+  };
+});
 
 const ME = '4d1c1e5a-8a34-4a51-9a0e-2a5d3c1b7e01';
 const me = await generateAccountKeyPairs();
