@@ -7,7 +7,8 @@
  * relabelled editor, and one the server forged in Alice's name with its own keys) is refused, counted and not shown,
  * while the genuine share still opens; and a share Bob never accepted, which the server marks accepted (in the list
  * it gives, then in its own records, serving the folder to him), waits for his answer and does not open in his file
- * browser. The tamper layer is in no build (hostile-server.test.ts checks it).
+ * browser. Each of these attacks is recorded (hostile-server/attacks.ts) with what Bob's screen showed, and published in
+ * docs/SECURITY.md's table. The tamper layer is in no build (hostile-server.test.ts checks it).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,12 +29,8 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tools/harness/chromium.ts';
 import { queryRows } from '../../tools/harness/test-databases.ts';
 import { chooseHandle, goTo, signUpPerson } from './accounts.ts';
 import { startAppServer, type AppServer } from './app-server.ts';
-import {
-  markIncomingSharesAccepted,
-  slipIntoIncomingShares,
-  substitutePublishedKeys,
-  type Tampering,
-} from './tamper.ts';
+import { hostileServer } from './hostile-server/attacks.ts';
+import { markIncomingSharesAccepted, slipIntoIncomingShares, substitutePublishedKeys } from './tamper.ts';
 
 const REFUSED = 'One item among the shares made to you failed the integrity check and is not shown';
 
@@ -44,7 +41,13 @@ function flippedSignature(signature: string): string {
   return encodeBase64url(bytes);
 }
 
+/** What a refusal names by a random id: the same words every run. */
+const withoutIds = (text: string) => text.replace(/\([0-9a-f]{8}\)/g, '(id)');
+/** When a share was offered, as the list of shares waiting for an answer says it: the same words every run. */
+const withoutDate = (text: string) => text.replace(/offered .+? \(server's date\)/, "offered (date) (server's date)");
+
 describe('sharing against a hostile server, in Chromium', () => {
+  const hostile = hostileServer(import.meta.url);
   let server: AppServer;
   let browser: Browser;
   let dir: string;
@@ -162,27 +165,27 @@ describe('sharing against a hostile server, in Chromium', () => {
   });
 
   /**
-   * With `tampering` on Bob's browser, his "Shared with me" refuses the one share it slipped in, for `reason`, shows
-   * nothing of it, and still opens the genuine one.
+   * Bob's "Shared with me", with a share slipped in: the notice of the one it refused, read from his screen, once it is
+   * refused for `reason` and nothing of it is shown.
    */
-  const expectRefused = async (tampering: Tampering, reason: RegExp) => {
+  const refusedAmongShares = (reason: RegExp) => async () => {
     refusals.length = 0;
-    try {
-      await openSharedWithMe();
-      await expect.poll(() => bob.getByText('Loading…').count()).toBe(0);
-      expect(tampering.rewritten).toBeGreaterThan(0);
-      expect(await waiting().allTextContents()).toEqual([]);
-      const listed = await sharedWithBob().getByRole('listitem').allTextContents();
-      expect(listed).toEqual([expect.stringContaining('report.txt')]);
-      const alerts = await bob.getByRole('alert').allTextContents();
-      expect(alerts.map((text) => text.replace(/\s+/g, ' ').trim())).toEqual([expect.stringContaining(REFUSED)]);
-      expect(refusals).toEqual([expect.stringMatching(reason)]);
-      await sharedWithBob().getByRole('button', { name: 'report.txt', exact: true }).click();
-      expect(await bob.getByTestId('preview-text').textContent()).toBe(report);
-      await bob.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
-    } finally {
-      await tampering.restore();
-    }
+    await openSharedWithMe();
+    await expect.poll(() => bob.getByText('Loading…').count()).toBe(0);
+    expect(await waiting().allTextContents()).toEqual([]);
+    const listed = await sharedWithBob().getByRole('listitem').allTextContents();
+    expect(listed).toEqual([expect.stringContaining('report.txt')]);
+    const alerts = await bob.getByRole('alert').allTextContents();
+    expect(alerts.map((text) => text.replace(/\s+/g, ' ').trim())).toEqual([expect.stringContaining(REFUSED)]);
+    expect(refusals).toEqual([expect.stringMatching(reason)]);
+    return alerts[0]!;
+  };
+  /** The genuine share still opens in Bob's "Shared with me". */
+  const genuineOpens = async () => {
+    await openSharedWithMe();
+    await sharedWithBob().getByRole('button', { name: 'report.txt', exact: true }).click();
+    expect(await bob.getByTestId('preview-text').textContent()).toBe(report);
+    await bob.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
   };
   /** The genuine share, copied under a new id as still waiting for Bob's answer, with `change` made to it. */
   const copied = (genuine: IncomingShare, change: (copy: IncomingShare) => IncomingShare): IncomingShare =>
@@ -237,15 +240,19 @@ describe('sharing against a hostile server, in Chromium', () => {
       change: (copy: IncomingShare) => ({ ...copy, role: 'editor' as const }),
     },
   ])('refuses $what beside the genuine share, which still opens', async ({ what, reason, change }) => {
-    const tampering = await slipIntoIncomingShares(bob.context(), what, ([genuine]) => [copied(genuine!, change)]);
-    await expectRefused(tampering, reason);
+    await hostile.attack({
+      row: 3,
+      attack: `${what} slipped into the shares made to Bob, beside Alice's genuine share`,
+      mount: () => slipIntoIncomingShares(bob.context(), what, ([genuine]) => [copied(genuine!, change)]),
+      seen: refusedAmongShares(reason),
+      stillOpens: genuineOpens,
+    });
   });
 
   it("refuses a grant the server forged in Alice's name with keys it holds, even publishing them as hers", async () => {
     const forger = await generateAccountKeyPairs();
     const bobFound = (await (await bob.request.get(`${server.origin}/api/handles/bob`)).json()) as HandleLookupResponse;
-    const publishedAsAlices = await substitutePublishedKeys(bob.context(), 'alice', forger);
-    const forged = await slipIntoIncomingShares(bob.context(), "a grant forged in Alice's name", async ([genuine]) => {
+    const forge = async ([genuine]: IncomingShare[]) => {
       const grant = await makeGrant({
         terms: {
           senderId: genuine!.senderId,
@@ -260,9 +267,20 @@ describe('sharing against a hostile server, in Chromium', () => {
         recipientSharingKey: decodeBase64url(bobFound.publicKeys.sharing!),
       });
       return [copied(genuine!, (copy) => ({ ...copy, role: 'editor', grant }))];
-    });
+    };
+    // Bob checks a grant against the signing key he pinned for Alice, so he never asks the server for hers: the keys
+    // it publishes as hers go unread, which the count of their lookups shows.
+    const publishedAsAlices = await substitutePublishedKeys(bob.context(), 'alice', forger);
     try {
-      await expectRefused(forged, signatureFails);
+      await hostile.attack({
+        row: 4,
+        attack:
+          "an editor grant forged in Alice's name with keys the server holds, slipped into Bob's shares, the server publishing those keys as hers",
+        mount: () => slipIntoIncomingShares(bob.context(), "a grant forged in Alice's name", forge),
+        seen: refusedAmongShares(signatureFails),
+        stillOpens: genuineOpens,
+      });
+      expect(publishedAsAlices.rewritten).toBe(0);
     } finally {
       await publishedAsAlices.restore();
     }
@@ -284,37 +302,65 @@ describe('sharing against a hostile server, in Chromium', () => {
     await dialog.getByText('@bob · viewer · not accepted yet').waitFor();
     await dialog.getByRole('button', { name: 'Close' }).click();
 
-    const expectStillWaiting = async () => {
+    /** Bob's answer is still asked for: what his list of shares waiting for it shows, read from his screen. */
+    const stillWaiting = async () => {
       await openSharedWithMe();
       await expect.poll(() => bob.getByText('Loading…').count()).toBe(0);
       await expect.poll(() => waiting().count()).toBe(1);
-      expect((await waiting().textContent())!.replace(/\s+/g, ' ')).toContain('A folder from @alice, as viewer');
+      const offered = (await waiting().textContent())!;
+      expect(offered.replace(/\s+/g, ' ')).toContain('A folder from @alice, as viewer');
       const listed = await sharedWithBob().getByRole('listitem').allTextContents();
       expect(listed).toEqual([expect.stringContaining('report.txt')]);
+      return offered;
     };
-    const marked = await markIncomingSharesAccepted(bob.context());
-    try {
-      await expectStillWaiting();
-      expect(marked.rewritten).toBeGreaterThan(0);
-    } finally {
-      await marked.restore();
-    }
+    await hostile.attack({
+      row: 3,
+      attack: 'a share of the folder Plans that Bob never answered, listed to him as accepted',
+      mount: () => markIncomingSharesAccepted(bob.context()),
+      seen: stillWaiting,
+      stillOpens: genuineOpens,
+      normalise: withoutDate,
+    });
 
     // The server accepts it in its own records too, so it lists it accepted and serves the folder to Bob.
-    const [planted] = await queryRows<{ nodeId: string }>(
-      server.db,
-      sql`update shares set status = 'accepted', accepted_at = now() where status = 'pending' returning node_id as "nodeId"`,
-    );
-    await expectStillWaiting();
-    // Bob follows a link to the folder inside the app, with the account still unlocked: nothing of it opens.
-    await bob.evaluate((href) => {
-      const link = Object.assign(document.createElement('a'), { href });
-      document.body.append(link);
-      link.click();
-      link.remove();
-    }, `/files/${planted!.nodeId}`);
-    await bob.waitForURL(`**/files/${planted!.nodeId}`);
-    await bob.getByRole('alert').filter({ hasText: 'failed its integrity check' }).waitFor();
-    expect(await bob.getByRole('heading', { name: 'Plans' }).count()).toBe(0);
+    let planted = '';
+    const acceptedByServer = (status: 'accepted' | 'pending') =>
+      queryRows<{ nodeId: string }>(
+        server.db,
+        status === 'accepted'
+          ? sql`update shares set status = 'accepted', accepted_at = now() where status = 'pending' returning node_id as "nodeId"`
+          : sql`update shares set status = 'pending', accepted_at = null where node_id = ${planted} returning node_id as "nodeId"`,
+      );
+    await hostile.attack({
+      row: 3,
+      attack:
+        "the share of Plans accepted in the server's own records, so listed accepted and the folder served to Bob, who follows a link to it",
+      mount: async () => {
+        const rows = await acceptedByServer('accepted');
+        planted = rows[0]!.nodeId;
+        return { rewritten: rows.length, restore: async () => void (await acceptedByServer('pending')) };
+      },
+      seen: async () => {
+        await stillWaiting();
+        // Bob follows a link to the folder inside the app, with the account still unlocked: nothing of it opens.
+        await bob.evaluate((href) => {
+          const link = Object.assign(document.createElement('a'), { href });
+          document.body.append(link);
+          link.click();
+          link.remove();
+        }, `/files/${planted}`);
+        await bob.waitForURL(`**/files/${planted}`);
+        const refusal = bob.getByRole('alert').filter({ hasText: 'failed its integrity check' });
+        await refusal.waitFor();
+        expect(await bob.getByRole('heading', { name: 'Plans' }).count()).toBe(0);
+        return (await refusal.textContent())!;
+      },
+      stillOpens: genuineOpens,
+      normalise: withoutIds,
+    });
+  });
+
+  it('publishes its attacks in docs/SECURITY.md', async () => {
+    await hostile.checkPublished();
   });
 });
