@@ -23,8 +23,8 @@ export interface AccountPublicKeys {
 }
 
 /**
- * The version of a key set of this account, once it is known to be well formed (400 KEY_SET_MALFORMED), to be this
- * account's, to name the account's public keys and to be signed by its signing key (400 KEY_SET_INVALID).
+ * The version of a key set of this account, once it is known to be well formed (400 KEY_SET_MALFORMED), and to be this
+ * account's, name the account's public keys and be signed by its signing key (400 KEY_SET_INVALID).
  */
 async function verifiedVersion(
   accountId: string,
@@ -39,8 +39,9 @@ async function verifiedVersion(
     throw error;
   }
   if (stated.accountId !== accountId) {
+    // Well formed, but not this account's: it does not verify for this account, as a reader refuses it (FORMAT.md 4.8).
     // The account it names is not echoed: it may be someone else's id, which this caller has no business learning back.
-    throw new ApiError(400, 'KEY_SET_MALFORMED', `the key set names another account, expected this one (${accountId})`);
+    throw new ApiError(400, 'KEY_SET_INVALID', `the key set names another account, expected this one (${accountId})`);
   }
   const keys = await accountKeys();
   for (const purpose of ['sharing', 'signing'] as const) {
