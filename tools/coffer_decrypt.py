@@ -710,7 +710,7 @@ def verify_key_set(signed: dict, account_id: str, signing_spki: bytes) -> dict:
     except (InvalidSignature, ValueError, TypeError, AttributeError):
         raise CofferError("KEY_SET_INVALID", "the key set is not signed by this account's signing key") from None
     if key_set["accountId"] != account_id:
-        raise CofferError("KEY_SET_INVALID", f"the key set is account {key_set['accountId']}'s, not {account_id}'s")
+        raise CofferError("KEY_SET_INVALID", "the key set names another account than the one it is read for")
     return {"keySet": key_set, "signedBytes": signed_bytes.hex()}
 
 

@@ -4,8 +4,8 @@
  * published signing key, so that nothing the account did not sign is stored to make its devices warn. The devices
  * still check it themselves, against the signing key they derive. The server also keeps the versions in order: a new
  * key set is taken only as the stored version plus one, in one compare-and-set, and only together with the change to
- * passkeys, passphrase or recovery code it describes. An account made before key sets has none until a device that
- * unlocks it writes version 1.
+ * passkeys, passphrase or recovery code it describes, naming the ways in exactly as that change leaves them
+ * (key-set-contents.ts). An account made before key sets has none until a device that unlocks it writes version 1.
  */
 import { and, eq, sql } from 'drizzle-orm';
 import type { KeySet, SignedKeySet } from '../../shared/crypto/key-set.ts';
@@ -15,6 +15,7 @@ import type { Queryable } from '../db/database.ts';
 import type { ServerDeps } from '../deps.ts';
 import { publicKeys, users } from '../db/schema.ts';
 import { ApiError } from '../http/errors.ts';
+import { checkKeySetStates, waysIn, type WaysIn } from './key-set-contents.ts';
 
 /** The account's published public keys, SPKI bytes, which its key set must name and be signed by. */
 export interface AccountPublicKeys {
@@ -23,14 +24,14 @@ export interface AccountPublicKeys {
 }
 
 /**
- * The version of a key set of this account, once it is known to be well formed (400 KEY_SET_MALFORMED), to be this
- * account's, to name the account's public keys and to be signed by its signing key (400 KEY_SET_INVALID).
+ * A key set of this account, once it is known to be well formed (400 KEY_SET_MALFORMED), and to be this account's,
+ * name the account's public keys and be signed by its signing key (400 KEY_SET_INVALID).
  */
-async function verifiedVersion(
+async function verifiedKeySet(
   accountId: string,
   signed: SignedKeySet,
   accountKeys: () => Promise<AccountPublicKeys>,
-): Promise<number> {
+): Promise<KeySet> {
   let stated: KeySet;
   try {
     stated = readKeySet(signed).keySet;
@@ -39,8 +40,9 @@ async function verifiedVersion(
     throw error;
   }
   if (stated.accountId !== accountId) {
+    // Well formed, but not this account's: it does not verify for this account, as a reader refuses it (FORMAT.md 4.8).
     // The account it names is not echoed: it may be someone else's id, which this caller has no business learning back.
-    throw new ApiError(400, 'KEY_SET_MALFORMED', `the key set names another account, expected this one (${accountId})`);
+    throw new ApiError(400, 'KEY_SET_INVALID', `the key set names another account, expected this one (${accountId})`);
   }
   const keys = await accountKeys();
   for (const purpose of ['sharing', 'signing'] as const) {
@@ -65,7 +67,7 @@ async function verifiedVersion(
     if (error instanceof CofferCryptoError) throw new ApiError(400, 'KEY_SET_INVALID', error.message);
     throw error;
   }
-  return stated.version;
+  return stated;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -93,9 +95,10 @@ async function accountPublicKeys(tx: Queryable, actor: Actor): Promise<AccountPu
 }
 
 /**
- * Stores the next key set of the account, in the transaction of the change it describes: 400 unless the account signed
- * it, 409 KEY_SET_STALE unless it is the stored version plus one (1 when there is none), and 409 KEY_SET_REQUIRED
- * when the account has a key set and the change came without the next one.
+ * Stores the next key set of the account, in the transaction and after the change it describes: 400 unless the account
+ * signed it, 409 KEY_SET_STALE unless it is the stored version plus one (1 when there is none), 400 KEY_SET_MISMATCH
+ * unless it names the ways in as the change leaves them, and 409 KEY_SET_REQUIRED when the account has a key set and
+ * the change came without the next one.
  */
 export async function storeNextKeySet(tx: Queryable, actor: Actor, signed: SignedKeySet | undefined): Promise<void> {
   if (signed === undefined) {
@@ -107,22 +110,35 @@ export async function storeNextKeySet(tx: Queryable, actor: Actor, signed: Signe
       `this change came without a key set; the account's is at version ${stored}, so it needs version ${stored + 1}`,
     );
   }
-  const version = await verifiedVersion(actor.userId, signed, () => accountPublicKeys(tx, actor));
-  await storeVersion(tx, actor, signed, version);
+  const stated = await verifiedKeySet(actor.userId, signed, () => accountPublicKeys(tx, actor));
+  const previous = await storedKeySet(tx, actor);
+  await storeVersion(tx, actor, signed, stated.version);
+  // After the compare-and-set, so that a change raced by another device's is told it is stale, not that it differs.
+  await checkKeySetStates(stated, await waysIn(tx, actor), previous);
 }
 
-/** The version of the key set a sign-up brings, which must be 1 and signed by the signing key it publishes. */
-export async function firstKeySetVersion(accountId: string, signed: SignedKeySet, keys: AccountPublicKeys): Promise<1> {
-  const version = await verifiedVersion(accountId, signed, async () => keys);
-  if (version !== 1) {
-    throw new ApiError(400, 'KEY_SET_MALFORMED', `a new account's key set is version 1, got version ${version}`);
+/**
+ * The version of the key set a sign-up brings, which must be 1, signed by the signing key it publishes, and name the
+ * ways in the sign-up makes.
+ */
+export async function firstKeySetVersion(
+  accountId: string,
+  signed: SignedKeySet,
+  keys: AccountPublicKeys,
+  ways: WaysIn,
+): Promise<1> {
+  const stated = await verifiedKeySet(accountId, signed, async () => keys);
+  if (stated.version !== 1) {
+    throw new ApiError(400, 'KEY_SET_MALFORMED', `a new account's key set is version 1, got version ${stated.version}`);
   }
-  return version;
+  await checkKeySetStates(stated, ways, null);
+  return 1;
 }
 
 /** The first key set of an account made before key sets (trust on first use): version 1 only, and only once. */
 export async function writeFirstKeySet({ db }: ServerDeps, actor: Actor, signed: SignedKeySet): Promise<void> {
-  const version = await verifiedVersion(actor.userId, signed, () => accountPublicKeys(db, actor));
+  const stated = await verifiedKeySet(actor.userId, signed, () => accountPublicKeys(db, actor));
+  const { version } = stated;
   if (version !== 1) {
     throw new ApiError(
       409,
@@ -130,6 +146,7 @@ export async function writeFirstKeySet({ db }: ServerDeps, actor: Actor, signed:
       `the key set sent is version ${version}; only an account with none takes one here, as version 1`,
     );
   }
+  await checkKeySetStates(stated, await waysIn(db, actor), null);
   await storeVersion(db, actor, signed, version);
 }
 
@@ -149,6 +166,12 @@ async function storeVersion(tx: Queryable, actor: Actor, signed: SignedKeySet, v
       `the key set sent is version ${version}, but the account's is at version ${stored ?? 'none'}, so the next is version ${(stored ?? 0) + 1}`,
     );
   }
+}
+
+/** The stored key set, as it was verified when it was stored; null when the account has none. */
+async function storedKeySet(tx: Queryable, actor: Actor): Promise<KeySet | null> {
+  const [row] = await tx.select({ keySet: users.keySet }).from(users).where(accountRows.account(actor));
+  return row?.keySet ? readKeySet(row.keySet).keySet : null;
 }
 
 async function storedVersion(tx: Queryable, actor: Actor): Promise<number | null> {

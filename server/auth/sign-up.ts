@@ -40,8 +40,15 @@ export async function signUp(deps: ServerDeps, c: Context<AuthEnv>, request: Sig
     sharing: decodeBase64url(request.publicKeys.sharing),
     signing: decodeBase64url(request.publicKeys.signing),
   };
+  // The ways in this sign-up makes, which its key set must name.
+  const signUpWays = {
+    passkeyIds: [credential.id],
+    prfWraps: request.prfWrap ? [{ credentialId: credential.id, wrapped: request.prfWrap.wrapped }] : [],
+    passphraseWrap: request.passphraseWrap ?? null,
+    recoveryWrap: request.recoveryWrap,
+  };
   const keySet = request.keySet
-    ? { keySet: request.keySet, keySetVersion: await firstKeySetVersion(accountId, request.keySet, keys) }
+    ? { keySet: request.keySet, keySetVersion: await firstKeySetVersion(accountId, request.keySet, keys, signUpWays) }
     : {};
   try {
     await db.transaction(async (tx) => {

@@ -43,7 +43,7 @@ export function decodeBase64url(text: string): Uint8Array<ArrayBuffer> {
     if (value < 0) {
       throw new CofferCryptoError(
         'BAD_BASE64',
-        `base64url text has an invalid character ${JSON.stringify(unpadded[i])} at position ${i}`,
+        `base64url text is A-Z, a-z, 0-9, '-' and '_' (or '+' and '/'), got another character at position ${i}`,
       );
     }
     bits = ((bits << 6) | value) & 0xfff;

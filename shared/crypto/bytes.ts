@@ -1,4 +1,5 @@
 /** Small byte helpers the format needs. Integers are big-endian, as in docs/FORMAT.md. */
+import { describeReceived } from './received.ts';
 
 const encoder = new TextEncoder();
 /** ignoreBOM keeps a leading U+FEFF as text: dropping it would let two byte strings decode to one (FORMAT.md, notation). */
@@ -59,7 +60,9 @@ export function toHex(bytes: Uint8Array): string {
 }
 
 export function fromHex(hex: string): Uint8Array<ArrayBuffer> {
-  if (!/^(?:[0-9a-fA-F]{2})*$/.test(hex)) throw new TypeError(`not a hex string: ${JSON.stringify(hex.slice(0, 40))}`);
+  if (!/^(?:[0-9a-fA-F]{2})*$/.test(hex)) {
+    throw new TypeError(`hex text is pairs of 0-9 and a-f, got ${describeReceived(hex)} that are not`);
+  }
   const out = new Uint8Array(hex.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
   return out;

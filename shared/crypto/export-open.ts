@@ -88,9 +88,9 @@ export async function openExportArchive(
   const present = new Set(reader.names);
   if (listed.size !== manifest.entries.length || listed.has(EXPORT_ENTRIES.manifest))
     throw exportInvalid('its manifest lists an entry twice');
-  for (const name of present) {
+  for (const [index, name] of reader.names.entries()) {
     if (name !== EXPORT_ENTRIES.manifest && !listed.has(name))
-      throw exportInvalid(`it holds "${name}", which its manifest does not list`);
+      throw exportInvalid(`its entry number ${index + 1} is not one its manifest lists`);
   }
   for (const entry of manifest.entries) {
     if (!present.has(entry.name)) throw exportInvalid(`it lacks "${entry.name}", which its manifest lists`);
@@ -117,8 +117,8 @@ async function openTree(
   const present = new Set(reader.names);
   const streams = new Set<string>();
   let files = 0;
-  for (const node of tree.nodes) {
-    checkNode(node, tree.rootId);
+  for (const [index, node] of tree.nodes.entries()) {
+    checkNode(node, tree.rootId, index);
     if (folders.has(node.id)) throw exportInvalid(`its tree gives node ${node.id} twice`);
     const parent = node.parentId === null ? undefined : folders.get(node.parentId);
     if (node.parentId !== null && !parent)
@@ -149,12 +149,13 @@ async function openTree(
   }
   if (!folders.has(tree.rootId)) throw exportInvalid('its tree has no root folder');
   for (const name of reader.names) {
-    if (name.startsWith(STREAM_ENTRY_PREFIX) && !streams.has(name)) throw exportInvalid(`"${name}" belongs to no file`);
+    if (name.startsWith(STREAM_ENTRY_PREFIX) && !streams.has(name))
+      throw exportInvalid('it holds file content that belongs to no file of its tree');
   }
   return { folders: folders.size - 1, files };
 }
 
-function checkNode(node: ExportNode, rootId: string): void {
+function checkNode(node: ExportNode, rootId: string, index: number): void {
   const kinds: NodeKind[] = ['folder', 'file'];
   const ok =
     typeof node === 'object' &&
@@ -168,7 +169,7 @@ function checkNode(node: ExportNode, rootId: string): void {
     // Only the root has no parent, and the root is a folder.
     (node.parentId === null) === (node.id === rootId) &&
     (node.parentId !== null || node.kind === 'folder');
-  if (!ok) throw exportInvalid(`its tree holds a node that is not well formed (${JSON.stringify(node?.id)})`);
+  if (!ok) throw exportInvalid(`node number ${index + 1} of its tree is not well formed`);
 }
 
 /** `name`, or the first of "base (2).ext", "base (3).ext"... not yet taken in this folder; taken from then on. */

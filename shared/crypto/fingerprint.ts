@@ -8,6 +8,7 @@ import { decodeBase64url, encodeBase64url } from './base64url.ts';
 import { concatBytes, own, u16, utf8 } from './bytes.ts';
 import { CofferCryptoError } from './errors.ts';
 import { LABEL_FINGERPRINT } from './labels.ts';
+import { describeReceived } from './received.ts';
 
 export const FINGERPRINT_WORDS = 12;
 
@@ -302,7 +303,7 @@ export async function checkKeyFingerprint(publicKeys: readonly Uint8Array[], exp
   if (!wanted || wanted.length !== actual.length) {
     throw new CofferCryptoError(
       'PUBLIC_KEY_MISMATCH',
-      `a key fingerprint is ${actual.length} bytes of base64url, the address carries ${JSON.stringify(expected.slice(0, 80))}`,
+      `a key fingerprint is ${actual.length} bytes of base64url, the address carries ${describeReceived(expected)} that are not one`,
     );
   }
   if (wanted.some((byte, i) => byte !== actual[i])) {

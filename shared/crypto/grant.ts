@@ -11,6 +11,7 @@ import { openSeal, sealToPublicKey, type SealOptions } from './ecdh-seal.ts';
 import { CofferCryptoError } from './errors.ts';
 import { GRANT_VERSION, LABEL_GRANT_SIGNATURE, LABEL_GRANT_WRAP } from './labels.ts';
 import { KEY_PURPOSES } from './purposes.ts';
+import { describeReceived } from './received.ts';
 import type { NodeKind } from './tree.ts';
 import { bytesToUuid, uuidToBytes } from './uuid.ts';
 import type { KeyBinding } from './wrap.ts';
@@ -121,7 +122,7 @@ export async function verifyGrant(grant: Grant, input: VerifyGrantInput): Promis
     if (parsed[field] !== expected[field]) {
       throw new CofferCryptoError(
         'GRANT_MISMATCH',
-        `the grant names ${TERM_NAMES[field]} ${JSON.stringify(parsed[field])}, expected ${JSON.stringify(expected[field])}`,
+        `the grant names another ${TERM_NAMES[field]} than the one expected`,
       );
     }
   }
@@ -177,10 +178,13 @@ function grantBinding(terms: GrantTerms): KeyBinding {
 
 function canonicalTerms(terms: GrantTerms): GrantTerms {
   if (!NODE_KINDS.includes(terms.kind)) {
-    throw new CofferCryptoError('BAD_ARGUMENT', `a node kind is "folder" or "file", got ${JSON.stringify(terms.kind)}`);
+    throw new CofferCryptoError(
+      'BAD_ARGUMENT',
+      `a node kind is "folder" or "file", got ${describeReceived(terms.kind)}`,
+    );
   }
   if (!GRANT_ROLES.includes(terms.role)) {
-    throw new CofferCryptoError('BAD_ARGUMENT', `a role is "viewer" or "editor", got ${JSON.stringify(terms.role)}`);
+    throw new CofferCryptoError('BAD_ARGUMENT', `a role is "viewer" or "editor", got ${describeReceived(terms.role)}`);
   }
   return {
     senderId: canonicalUuid(terms.senderId),

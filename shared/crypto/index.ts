@@ -61,6 +61,7 @@ export * from './grant.ts';
 export * from './node-author.ts';
 export * from './folder-manifest.ts';
 export * from './key-set.ts';
+export { describeReceived } from './received.ts';
 export * from './link-secret.ts';
 export * from './request-seal.ts';
 export * from './request-message.ts';

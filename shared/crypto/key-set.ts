@@ -10,6 +10,7 @@ import { concatBytes, own, u8, utf8 } from './bytes.ts';
 import { compareCodeUnits } from './code-unit-order.ts';
 import { CofferCryptoError } from './errors.ts';
 import { LABEL_KEY_SET } from './labels.ts';
+import { describeReceived } from './received.ts';
 
 const subtle = globalThis.crypto.subtle;
 const ECDSA_P256: EcKeyImportParams = { name: 'ECDSA', namedCurve: 'P-256' };
@@ -159,7 +160,7 @@ export async function verifyKeySet(value: unknown, accountId: string, signingPub
     throw new CofferCryptoError('KEY_SET_INVALID', "the key set is not signed by this account's signing key");
   }
   if (keySet.accountId !== accountId) {
-    throw new CofferCryptoError('KEY_SET_INVALID', `the key set is account ${keySet.accountId}'s, not ${accountId}'s`);
+    throw new CofferCryptoError('KEY_SET_INVALID', 'the key set names another account than the one it is read for');
   }
   return keySet;
 }
@@ -228,7 +229,7 @@ function checkKeySet(keySet: KeySet): void {
     throw malformed('its accountId is not a lowercase UUID');
   }
   if (!Number.isInteger(keySet.version) || keySet.version < 1 || keySet.version > MAX_VERSION) {
-    throw malformed(`its version is a whole number from 1 to ${MAX_VERSION}, got ${JSON.stringify(keySet.version)}`);
+    throw malformed(`its version is a whole number from 1 to ${MAX_VERSION}, got ${describeReceived(keySet.version)}`);
   }
   const keys = keySet.publicKeys as Partial<KeySet['publicKeys']> | undefined;
   if (!isBase64urlOf(keys?.sharing, PUBLIC_KEY_BYTES) || !isBase64urlOf(keys?.signing, PUBLIC_KEY_BYTES)) {

@@ -19,6 +19,7 @@ import {
   type Argon2idParams,
 } from './passphrase-kdf.ts';
 import { KEY_PURPOSES } from './purposes.ts';
+import { describeReceived } from './received.ts';
 import type { NodeKind } from './tree.ts';
 import { bytesToUuid, uuidToBytes } from './uuid.ts';
 import { unwrapKey, wrapKey, type KeyBinding } from './wrap.ts';
@@ -171,15 +172,24 @@ export function checkLinkId(linkId: string): void {
   if (!LINK_ID.test(linkId)) {
     throw new CofferCryptoError(
       'LINK_MALFORMED',
-      `a link id is 1 to 64 characters of A-Z, a-z, 0-9, '-' and '_', got ${JSON.stringify(linkId.slice(0, 80))}`,
+      `a link id is 1 to 64 characters of A-Z, a-z, 0-9, '-' and '_', got ${describeReceived(linkId)}${outsideAt(linkId)}`,
     );
   }
+}
+
+/** Where a link id first has a character it may not have, in words; nothing when all of them are allowed. */
+function outsideAt(linkId: unknown): string {
+  const at = typeof linkId === 'string' ? linkId.search(/[^A-Za-z0-9_-]/) : -1;
+  return at < 0 ? '' : `, with another character at position ${at}`;
 }
 
 function linkBinding(place: LinkPlace): KeyBinding {
   checkLinkId(place.linkId);
   if (place.kind !== 'folder' && place.kind !== 'file') {
-    throw new CofferCryptoError('BAD_ARGUMENT', `a node kind is "folder" or "file", got ${JSON.stringify(place.kind)}`);
+    throw new CofferCryptoError(
+      'BAD_ARGUMENT',
+      `a node kind is "folder" or "file", got ${describeReceived(place.kind)}`,
+    );
   }
   return {
     purpose: KEY_PURPOSES.linkKey,

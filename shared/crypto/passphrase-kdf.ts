@@ -7,6 +7,7 @@ import { argon2id } from 'hash-wasm';
 import { decodeBase64url, encodeBase64url } from './base64url.ts';
 import { own, utf8 } from './bytes.ts';
 import { CofferCryptoError } from './errors.ts';
+import { describeReceived } from './received.ts';
 
 export const PASSPHRASE_SALT_BYTES = 16;
 const SECRET_BYTES = 32;
@@ -76,7 +77,10 @@ export async function passphraseWrappingSecret(passphrase: string, params: Passp
     return derivePbkdf2(input, salt, params);
   }
   const kdf: unknown = (params as { kdf?: unknown }).kdf;
-  throw new CofferCryptoError('WEAK_PARAMETERS', `unknown passphrase KDF ${JSON.stringify(String(kdf))}`);
+  throw new CofferCryptoError(
+    'WEAK_PARAMETERS',
+    `a passphrase KDF is "Argon2id" or "PBKDF2-SHA256", got ${describeReceived(kdf)}`,
+  );
 }
 
 function checkedSalt(text: unknown): Uint8Array {
@@ -92,11 +96,14 @@ function checkRange(name: string, value: unknown, { min, max }: { min: number; m
   if (!Number.isSafeInteger(value) || (value as number) < min) {
     throw new CofferCryptoError(
       'WEAK_PARAMETERS',
-      `${name} must be a whole number of at least ${min}, got ${String(value)}`,
+      `${name} must be a whole number of at least ${min}, got ${describeReceived(value)}`,
     );
   }
   if ((value as number) > max) {
-    throw new CofferCryptoError('PARAMETERS_TOO_COSTLY', `${name} must be at most ${max}, got ${String(value)}`);
+    throw new CofferCryptoError(
+      'PARAMETERS_TOO_COSTLY',
+      `${name} must be at most ${max}, got ${describeReceived(value)}`,
+    );
   }
 }
 

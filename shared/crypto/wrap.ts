@@ -14,6 +14,7 @@ import {
 } from './fernet.ts';
 import { hkdf, importHkdfKey } from './hkdf.ts';
 import { LABEL_WRAP, WRAP_PAYLOAD_VERSION } from './labels.ts';
+import { describeReceived } from './received.ts';
 
 export const WRAPPING_SECRET_BYTES = 32;
 const MAX_PURPOSE_BYTES = 64;
@@ -54,7 +55,7 @@ export async function wrapKeyWith(
   if (!/^[a-z0-9-]+$/.test(binding.purpose)) {
     throw new CofferCryptoError(
       'BAD_ARGUMENT',
-      `key purpose must be lower-case letters, digits and '-', got ${JSON.stringify(binding.purpose)}`,
+      `key purpose must be lower-case letters, digits and '-', got ${describeReceived(binding.purpose)}`,
     );
   }
   const payload = concatBytes(u8(WRAP_PAYLOAD_VERSION), ...fields.flatMap((field) => [u16(field.length), field]));

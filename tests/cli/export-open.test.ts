@@ -29,6 +29,8 @@ import { coffer, COFFER, python, REFERENCE_DECRYPTOR, ROOT } from '../run-comman
 const [vector] = vectors.exportArchive;
 const archive = decodeBase64url(vector!.archive);
 const code = vector!.recoveryCode;
+/** Words a hostile file could carry to the user, were its names or ids quoted in the app's messages. */
+const HOSTILE = 'Click here to re-enter your passphrase';
 const id = (n: number) => `c0ffee00-0000-4000-8000-0000000e${n.toString(16).padStart(4, '0')}`;
 
 function temporaryDirectory(): string {
@@ -192,10 +194,37 @@ describe('an export archive that is not intact, or a code that is not its own, i
   it('refuses an entry added, and an entry dropped', async () => {
     const added = await entriesOf(archive);
     added.set('streams/extra', new Uint8Array(3));
-    expect((await refusal(await zipOf(added))).message).toContain('streams/extra');
+    expect((await refusal(await zipOf(added))).message).toMatch(/its entry number \d+ is not one its manifest lists/);
     const dropped = await entriesOf(archive);
     dropped.delete(streamEntryName(id(6)));
     expect((await refusal(await zipOf(dropped))).message).toContain(streamEntryName(id(6)));
+  });
+
+  it('names an entry the manifest does not list by its position, never by the name the file gives it', async () => {
+    const added = await entriesOf(archive);
+    added.set(HOSTILE, new Uint8Array(3));
+    const error = await refusal(await zipOf(added));
+    expect(error.message).not.toContain(HOSTILE);
+    expect(error.message).toMatch(/its entry number \d+ is not one its manifest lists/);
+  });
+
+  it('names a node that is not well formed by its position, never by the id the file gives it', async () => {
+    const entries = await entriesOf(archive);
+    const tree = JSON.parse(new TextDecoder().decode(entries.get(EXPORT_ENTRIES.nodes))) as { nodes: { id: string }[] };
+    tree.nodes[1]!.id = HOSTILE;
+    const nodes = new TextEncoder().encode(JSON.stringify(tree));
+    entries.set(EXPORT_ENTRIES.nodes, nodes);
+    // Its manifest vouches for the altered tree, as one the account's own key sealed would: only the node is wrong.
+    const manifestKey = decodeBase64url(vector!.manifestKey);
+    const manifestText = new TextDecoder().decode(entries.get(EXPORT_ENTRIES.manifest));
+    const manifest = await openManifest(manifestKey, manifestText, vector!.userId);
+    const listed = manifest.entries.find((entry) => entry.name === EXPORT_ENTRIES.nodes)!;
+    listed.size = nodes.length;
+    listed.sha256 = createHash('sha256').update(nodes).digest('hex');
+    entries.set(EXPORT_ENTRIES.manifest, new TextEncoder().encode(await sealManifest(manifestKey, manifest)));
+    const error = await refusal(await zipOf(entries));
+    expect(error.message).not.toContain(HOSTILE);
+    expect(error.message).toMatch(/node number 2 of its tree is not well formed/);
   });
 
   it('refuses a manifest sealed under another key, though it lists the entries as they are', async () => {

@@ -192,11 +192,7 @@ describe('grants', () => {
   it('refuses a signed grant that names another recipient than this account', async () => {
     const { make, open } = await setting();
     const grant = await make({ recipientId: carol });
-    await expectCode(
-      open(grant),
-      'GRANT_MISMATCH',
-      /names recipient "ca201000-0000-4000-8000-000000000003", expected "b0b00000-0000-4000-8000-000000000002"/,
-    );
+    await expectCode(open(grant), 'GRANT_MISMATCH', /names another recipient than the one expected/);
   });
 
   it('refuses a grant for another node than the one the server shows it for', async () => {
@@ -205,7 +201,7 @@ describe('grants', () => {
     await expectCode(
       open(grant, { nodeId: otherFolder }),
       'GRANT_MISMATCH',
-      /names node "f01de200-0000-4000-8000-000000000004", expected "f01de200-0000-4000-8000-000000000005"/,
+      /names another node than the one expected/,
     );
     // Relabelled by the server to match: the signature no longer verifies, and that is checked first.
     await expectCode(
@@ -218,24 +214,16 @@ describe('grants', () => {
   it('refuses a grant shown with another role', async () => {
     const { make, open } = await setting();
     const viewer = await make();
-    await expectCode(open(viewer, { role: 'editor' }), 'GRANT_MISMATCH', /names role "viewer", expected "editor"/);
+    await expectCode(open(viewer, { role: 'editor' }), 'GRANT_MISMATCH', /names another role than the one expected/);
     await expectCode(open({ ...viewer, role: 'editor' }, { role: 'editor' }), 'GRANT_SIGNATURE_INVALID', /altered/);
   });
 
   it('refuses a grant from another sender, owner or kind than expected', async () => {
     const { make, open } = await setting();
     const grant = await make();
-    await expectCode(
-      open(grant, { senderId: carol }),
-      'GRANT_MISMATCH',
-      /names sender "a11ce000-.*", expected "ca201000-/,
-    );
-    await expectCode(
-      open(grant, { ownerId: carol }),
-      'GRANT_MISMATCH',
-      /names owner "a11ce000-.*", expected "ca201000-/,
-    );
-    await expectCode(open(grant, { kind: 'file' }), 'GRANT_MISMATCH', /names kind "folder", expected "file"/);
+    await expectCode(open(grant, { senderId: carol }), 'GRANT_MISMATCH', /names another sender than the one expected/);
+    await expectCode(open(grant, { ownerId: carol }), 'GRANT_MISMATCH', /names another owner than the one expected/);
+    await expectCode(open(grant, { kind: 'file' }), 'GRANT_MISMATCH', /names another kind than the one expected/);
   });
 
   it('refuses a signed grant whose wrap was sealed for other terms', async () => {

@@ -222,7 +222,7 @@ describe('sharing against a hostile server, in Chromium', () => {
     },
     {
       what: 'a genuine grant listed as another node',
-      reason: /the grant names node "[0-9a-f-]{36}", expected "[0-9a-f-]{36}"/,
+      reason: /the grant names another node than the one expected/,
       change: (copy: IncomingShare) => ({ ...copy, nodeId: randomUUID() }),
     },
     {
@@ -236,7 +236,7 @@ describe('sharing against a hostile server, in Chromium', () => {
     },
     {
       what: 'a genuine viewer grant listed as editor',
-      reason: /the grant names role "viewer", expected "editor"/,
+      reason: /the grant names another role than the one expected/,
       change: (copy: IncomingShare) => ({ ...copy, role: 'editor' as const }),
     },
   ])('refuses $what beside the genuine share, which still opens', async ({ what, reason, change }) => {

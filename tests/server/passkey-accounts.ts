@@ -29,8 +29,9 @@ export interface Options {
   options: { challenge: string };
 }
 
-/** More fields for the sign-up request, or a function of the account id the server chose that makes them. */
-type SignUpExtra = Record<string, unknown> | ((userId: string) => Promise<Record<string, unknown>>);
+/** More fields for the sign-up request, or a function of the account id the server chose (and the passkey's id). */
+type SignUpExtra =
+  Record<string, unknown> | ((userId: string, credentialId: string) => Promise<Record<string, unknown>>);
 
 /** The sign-up ceremony, answered as the server answers it: for tests of refused sign-ups. */
 export async function attemptSignUp(browser: TestBrowser, extra: SignUpExtra = {}) {
@@ -46,7 +47,7 @@ export async function attemptSignUp(browser: TestBrowser, extra: SignUpExtra = {
     recoveryVerifier,
     publicKeys: { sharing: publicKey(), signing: publicKey() },
     privateKeys: { sharing: await someWrap(), signing: await someWrap() },
-    ...(typeof extra === 'function' ? await extra(userId) : extra),
+    ...(typeof extra === 'function' ? await extra(userId, response.id) : extra),
   };
   return { userId, recoveryVerifier, request, answer: browser.post('/api/auth/sign-up/verify', request) };
 }

@@ -24,12 +24,17 @@ export interface KeySetVector {
   statement: string;
   signedBytes: string;
   signature: string;
-  /** Under the same signature: statements a reader refuses, and the code it refuses them with. */
-  refused: { name: string; statement: string; code: 'KEY_SET_INVALID' | 'KEY_SET_MALFORMED' }[];
+  /**
+   * Statements a reader refuses, and the code it refuses them with: under the vector's signature, or under their own
+   * `signature` when the signing key did sign them (another account's key set, which verifies but is not this one's).
+   */
+  refused: { name: string; statement: string; signature?: string; code: 'KEY_SET_INVALID' | 'KEY_SET_MALFORMED' }[];
 }
 
 const b64 = (bytes: Uint8Array) => encodeBase64url(bytes, { padding: false });
 const ACCOUNT = 'c0ffee00-0000-4000-8000-0000000000aa';
+const OTHER_ACCOUNT = 'c0ffee00-0000-4000-8000-0000000000bb';
+const SIGNED_FOR_ANOTHER = "another account's, signed by the key";
 
 export async function keySetVectors(previous: KeySetVector[] | undefined): Promise<KeySetVector[]> {
   const vectors: KeySetVector[] = [];
@@ -66,6 +71,15 @@ export async function keySetVectors(previous: KeySetVector[] | undefined): Promi
       async () => (await signKeySet(keySet, pair.privateKey)).signature,
     );
     const altered = (change: Partial<KeySet>) => b64(keySetStatement({ ...keySet, ...change }));
+    const foreign = { ...keySet, accountId: OTHER_ACCOUNT };
+    const foreignBytes = keySetSignedBytes(keySetStatement(foreign));
+    const foreignBefore = before?.refused.find((refused) => refused.name === SIGNED_FOR_ANOTHER);
+    const foreignSignature = await keptSignature(
+      foreignBefore?.signature ? { signedBytes: toHex(foreignBytes), signature: foreignBefore.signature } : undefined,
+      foreignBytes,
+      pair.publicKey,
+      async () => (await signKeySet(foreign, pair.privateKey)).signature,
+    );
     vectors.push({
       name,
       signingKey,
@@ -82,7 +96,14 @@ export async function keySetVectors(previous: KeySetVector[] | undefined): Promi
         },
         {
           name: 'another account',
-          statement: altered({ accountId: 'c0ffee00-0000-4000-8000-0000000000bb' }),
+          statement: altered({ accountId: OTHER_ACCOUNT }),
+          code: 'KEY_SET_INVALID',
+        },
+        // Well formed and signed by the key: refused as not this account's (KEY_SET_INVALID), not as malformed.
+        {
+          name: SIGNED_FOR_ANOTHER,
+          statement: b64(keySetStatement(foreign)),
+          signature: foreignSignature,
           code: 'KEY_SET_INVALID',
         },
         {
