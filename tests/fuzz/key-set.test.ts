@@ -24,7 +24,7 @@ import {
   type KeySet,
   type SignedKeySet,
 } from '../../shared/crypto/index.ts';
-import { anyBytes, anyUuid, FEW, MANY, mutationOf, refuses, SERVER_TEXT } from './arbitraries.ts';
+import { anyBytes, anyUuid, FEW, MANY, mutationOf, refuses, SERVER_TEXT, expectNoServerText } from './arbitraries.ts';
 
 const accountId = 'a11ce000-0000-4000-8000-00000000000e';
 const MAX_VERSION = 2 ** 31 - 1;
@@ -299,6 +299,50 @@ describe('key sets, property-tested', () => {
     await fc.assert(
       fc.asyncProperty(shapes, async (value) => {
         await refuses(() => verify(value), ['KEY_SET_MALFORMED']);
+      }),
+      MANY,
+    );
+  });
+  it("repeat none of the server's text, whichever field carries it", async () => {
+    const carrying = (original: unknown) =>
+      fc.constantFrom(SERVER_TEXT, [SERVER_TEXT], { [SERVER_TEXT]: SERVER_TEXT }, `${String(original)}${SERVER_TEXT}`);
+    /** The honest key set with the value at `path` replaced. */
+    const replaced = (path: readonly (string | number)[], value: unknown) => {
+      const copy = structuredClone(keySet) as unknown as Record<string | number, Record<string | number, unknown>>;
+      let parent: Record<string | number, unknown> = copy;
+      for (const step of path.slice(0, -1)) parent = parent[step] as Record<string | number, unknown>;
+      parent[path.at(-1)!] = value;
+      return copy;
+    };
+    const PATHS = [
+      ['accountId'],
+      ['version'],
+      ['publicKeys'],
+      ['publicKeys', 'sharing'],
+      ['publicKeys', 'signing'],
+      ['passkeys'],
+      ['passkeys', 1],
+      ['passkeys', 1, 'credentialId'],
+      ['passkeys', 0, 'wrapDigest'],
+      ['passphraseWrapDigest'],
+      ['recoveryWrapDigest'],
+    ] as const;
+    const hostileKeySets = fc.oneof(
+      fc
+        .constantFrom(...PATHS)
+        .chain((path) =>
+          carrying(
+            path.reduce<unknown>((value, step) => (value as Record<string | number, unknown>)[step], keySet),
+          ).map((value) => signedAs(JSON.stringify(replaced(path, value)))),
+        ),
+      fc
+        .constantFrom('statement' as const, 'signature' as const)
+        .chain((field) => carrying(signed[field]).map((value) => ({ ...signed, [field]: value }))),
+    );
+    await fc.assert(
+      fc.asyncProperty(hostileKeySets, async (value) => {
+        const error = await refuses(() => verify(value), ['KEY_SET_MALFORMED']);
+        expectNoServerText(error.message);
       }),
       MANY,
     );
