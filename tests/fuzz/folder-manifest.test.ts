@@ -298,23 +298,4 @@ describe('folder manifests, property-tested', () => {
       MANY,
     );
   });
-
-  it('name no id the server chose when refusing: its writer, or an entry named twice', async () => {
-    const { digest } = manifest.children[0]!;
-    const cases = fc.oneof(
-      anyUuid.map((id) => ({ value: { ...manifest, writerId: id }, id, code: 'FOLDER_MANIFEST_INVALID' as const })),
-      anyUuid.map((id) => ({
-        value: withChildren([...manifest.children, { id, digest }, { id, digest }]),
-        id,
-        code: 'FOLDER_MANIFEST_MALFORMED' as const,
-      })),
-    );
-    await fc.assert(
-      fc.asyncProperty(cases, async ({ value, id, code }) => {
-        const error = await refuses(() => verify(value), [code]);
-        expectNoServerText(error.message, [id]);
-      }),
-      MANY,
-    );
-  });
 });

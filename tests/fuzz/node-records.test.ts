@@ -323,20 +323,6 @@ describe('author signatures, property-tested', () => {
       MANY,
     );
   });
-
-  it('name no author id the server listed when refusing', async () => {
-    await fc.assert(
-      fc.asyncProperty(anyUuid, async (authorId) => {
-        fc.pre(authorId !== statement.authorId);
-        const error = await refuses(
-          () => verifyAuthorship(signature, { ...statement, authorId }, publicKey),
-          ['AUTHOR_SIGNATURE_INVALID'],
-        );
-        expectNoServerText(error.message, [authorId]);
-      }),
-      MANY,
-    );
-  });
 });
 
 describe('thumbnails, property-tested', () => {
