@@ -193,6 +193,21 @@ def check_folder_manifest_refusal(vector: dict) -> None:
                  lambda: coffer.verify_folder_manifest(signed, coffer.spki(writer.public_key())))
 
 
+def check_editor_roster(vector: dict) -> None:
+    owner = coffer.spki(coffer.import_jwk_private(vector["signingKey"]).public_key())
+    signed = {"folderId": vector["folderId"], "ownerId": vector["ownerId"], "roster": vector["roster"]}
+    verified = coffer.verify_editor_roster(signed, owner)
+    expect("signed bytes", verified["signedBytes"], vector["signedBytes"])
+    for editor in vector["roster"]["editors"]:
+        coffer.serialization.load_der_public_key(coffer.b64decode(editor["signingKey"], "signingKey"))
+
+
+def check_editor_roster_refusal(vector: dict) -> None:
+    owner = coffer.spki(coffer.import_jwk_private(vector["signingKey"]).public_key())
+    signed = {"folderId": vector["folderId"], "ownerId": vector["ownerId"], "roster": vector["roster"]}
+    expect_error(vector["name"], vector["error"], lambda: coffer.verify_editor_roster(signed, owner))
+
+
 def check_key_set(vector: dict) -> None:
     signing = coffer.spki(coffer.import_jwk_private(vector["signingKey"]).public_key())
     account_id = vector["keySet"]["accountId"]
@@ -386,6 +401,8 @@ CHECKS = {
     "nodeAuthor": check_node_author,
     "folderManifest": check_folder_manifest,
     "folderManifestRefusal": check_folder_manifest_refusal,
+    "editorRoster": check_editor_roster,
+    "editorRosterRefusal": check_editor_roster_refusal,
     "keySet": check_key_set,
     "exportArchive": check_export_archive,
 }

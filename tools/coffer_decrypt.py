@@ -24,6 +24,8 @@ Usage:
         < signed-node.json
     python3 tools/coffer_decrypt.py verify-manifest --writer-key <base64url SPKI>
         < signed-folder.json
+    python3 tools/coffer_decrypt.py verify-roster --owner-key <base64url SPKI>
+        < signed-roster.json
     python3 tools/coffer_decrypt.py export-open ARCHIVE (--recovery-code-file PATH|- | --recovery-code CODE) OUT_DIR
 
 Reads a Coffer stream (spec section 3) on stdin and writes the plaintext on
@@ -49,6 +51,10 @@ verify-manifest reads a folder manifest with its place (spec 5.3: {"folderId",
 "ownerId", "manifest": {...}}, as in the folderManifest vectors) and checks it
 with the writer's signing public key; it prints the signed bytes, the version,
 the writer and the ids of the children it names.
+verify-roster reads a folder's editor roster with its place (spec 5.4:
+{"folderId", "ownerId", "roster": {...}}, as in the editorRoster vectors) and
+checks it with the owner's signing public key; it prints the signed bytes, the
+version and the ids of the editors it names.
 verify-key-set reads an account's signed key set (spec 4.8: {"statement",
 "signature"}, as the account bundle's keySet) and checks it with the account's
 signing public key; it prints what it states and the signed bytes in hex.
@@ -323,6 +329,8 @@ LABEL_NODE_AUTHOR = b"coffer/v1/node/author"
 NODE_AUTHOR_VERSION = 1
 LABEL_FOLDER_MANIFEST = b"coffer/v1/folder/manifest"
 FOLDER_MANIFEST_VERSION = 1
+LABEL_FOLDER_EDITORS = b"coffer/v1/folder/editors"
+EDITOR_ROSTER_VERSION = 1
 LABEL_KEY_SET = b"coffer/v1/key-set"
 AUTHOR_ACTIONS = ("create", "revise", "rename", "move", "restore", "rekey")
 GRANT_VERSION = 1
@@ -627,6 +635,58 @@ def verify_folder_manifest(signed_folder: dict, writer_spki: bytes) -> dict:
                           "the folder manifest does not verify with the writer's key") from None
     return {"signedBytes": signed.hex(), "folderId": folder["folderId"], "version": version,
             "writerId": manifest["writerId"], "children": sorted(entry["id"] for entry in manifest["children"])}
+
+
+def verify_editor_roster(signed_folder: dict, owner_spki: bytes) -> dict:
+    """Spec 5.4: the owner's key signed this roster of the editors of this folder."""
+    def malformed(what):
+        return CofferError("EDITOR_ROSTER_MALFORMED", f"an editor roster's {what}")
+
+    folder = signed_folder if isinstance(signed_folder, dict) else {}
+    roster = folder.get("roster")
+    if not isinstance(roster, dict) or not isinstance(roster.get("editors"), list):
+        raise malformed("input is {folderId, ownerId, roster: {version, editors, signature}}")
+    version = roster.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= 0xFFFFFFFF:
+        raise malformed(f"version is an integer from 1 to 4294967295, got {version!r}")
+    try:
+        signature = b64decode(roster.get("signature"), "signature")
+    except CofferError:
+        raise malformed("signature is base64url") from None
+    if len(signature) != 64:
+        raise malformed(f"signature is 64 bytes (r || s), got {len(signature)}")
+
+    def uuid_bytes(value, what, error):
+        if not isinstance(value, str) or not _LOWER_UUID.fullmatch(value):
+            raise error(f"{what} is a lower-case UUID, got {value!r}")
+        return bytes.fromhex(value.replace("-", ""))
+
+    editors = []
+    for editor in roster["editors"]:
+        editor = editor if isinstance(editor, dict) else {}
+        try:
+            key = b64decode(editor.get("signingKey"), "signingKey")
+        except CofferError:
+            key = b""
+        if not 1 <= len(key) <= 512:
+            raise malformed(f"editor signing key is 1 to 512 bytes in base64url, got {editor.get('signingKey')!r}")
+        editors.append((uuid_bytes(editor.get("id"), "editor id", malformed), key))
+    editors.sort()
+    if any(a[0] == b[0] for a, b in zip(editors, editors[1:])):
+        raise malformed("editors name each account once")
+    listed = hashlib.sha256(struct.pack(">I", len(editors)) + b"".join(i + field(k) for i, k in editors)).digest()
+    fields = [uuid_bytes(folder.get("folderId"), "folderId", malformed),
+              uuid_bytes(folder.get("ownerId"), "ownerId", malformed), struct.pack(">I", version), listed]
+    signed = LABEL_FOLDER_EDITORS + b"\x00" + bytes([EDITOR_ROSTER_VERSION]) + b"".join(field(f) for f in fields)
+    try:
+        owner = serialization.load_der_public_key(owner_spki)
+        der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
+        owner.verify(der, signed, ec.ECDSA(hashes.SHA256()))
+    except (InvalidSignature, ValueError, TypeError, AttributeError):
+        raise CofferError("EDITOR_ROSTER_INVALID",
+                          "the editor roster does not verify with the owner's key") from None
+    return {"signedBytes": signed.hex(), "folderId": folder["folderId"], "version": version,
+            "editors": sorted(editor["id"] for editor in roster["editors"])}
 
 
 _CREDENTIAL_ID = re.compile(r"[A-Za-z0-9_-]{1,1366}")
@@ -1363,6 +1423,8 @@ def sharing_main(argv) -> int:
     author.add_argument("--author-key", required=True, help="the author's signing public key, SPKI in base64url")
     manifest = commands.add_parser("verify-manifest", help="check a folder manifest (spec 5.3) read on stdin")
     manifest.add_argument("--writer-key", required=True, help="the writer's signing public key, SPKI in base64url")
+    roster = commands.add_parser("verify-roster", help="check a folder's editor roster (spec 5.4) read on stdin")
+    roster.add_argument("--owner-key", required=True, help="the owner's signing public key, SPKI in base64url")
     key_set = commands.add_parser("verify-key-set", help="check an account's signed key set (spec 4.8) read on stdin")
     key_set.add_argument("--account-id", required=True)
     key_set.add_argument("--signing-key", required=True, help="the account's signing public key, SPKI in base64url")
@@ -1397,6 +1459,12 @@ def sharing_main(argv) -> int:
             except ValueError:
                 raise CofferError("FOLDER_MANIFEST_MALFORMED", "a signed folder is JSON") from None
             result = verify_folder_manifest(signed_folder, b64decode(args.writer_key, "the writer's key"))
+        elif args.command == "verify-roster":
+            try:
+                signed_folder = json.loads(text)
+            except ValueError:
+                raise CofferError("EDITOR_ROSTER_MALFORMED", "a signed roster is JSON") from None
+            result = verify_editor_roster(signed_folder, b64decode(args.owner_key, "the owner's key"))
         elif args.command == "verify-key-set":
             try:
                 signed_key_set = json.loads(text)
@@ -1445,7 +1513,7 @@ def main(argv=None) -> int:
     if argv[:1] == ["export-open"]:
         return export_main(argv[1:])
     if argv[:1] in (["open-grant"], ["open-link"], ["open-request-seal"], ["open-account"], ["open-metadata"],
-                    ["open-sealed-text"], ["verify-request-terms"], ["verify-author"], ["verify-manifest"]):
+                    ["open-sealed-text"], ["verify-request-terms"], ["verify-author"], ["verify-manifest"], ["verify-roster"]):
         return sharing_main(argv)
     for i in range(len(argv) - 1):
         if argv[i] == "--key":

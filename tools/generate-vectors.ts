@@ -56,6 +56,11 @@ import {
   folderManifestVectors,
   type FolderManifestVector,
 } from './vectors/folder-manifest-vectors.ts';
+import {
+  editorRosterRefusalVectors,
+  editorRosterVectors,
+  type EditorRosterVector,
+} from './vectors/editor-roster-vectors.ts';
 import { metadataVectors, thumbnailVectors } from './vectors/tree-vectors.ts';
 
 const SMALL_CHUNK = 1024;
@@ -245,6 +250,7 @@ const previous = existsSync(out)
       grant?: GrantVector[];
       nodeAuthor?: NodeAuthorVector[];
       folderManifest?: FolderManifestVector[];
+      editorRoster?: EditorRosterVector[];
       keySet?: KeySetVector[];
       requestTerms?: { name: string; signedBytes: string; signature: string }[];
     })
@@ -472,6 +478,7 @@ const thumbnail = await thumbnailVectors();
 sealedText.push(...(await accountSealedTexts(account[0]!)));
 const exportArchive = await exportVectors(account[0]!);
 const folderManifest = await folderManifestVectors(previous.folderManifest);
+const editorRoster = await editorRosterVectors(previous.editorRoster);
 /**
  * A request link's terms as the owner signs them (docs/FORMAT.md section 4.5): the bytes signed, and a signature that
  * verifies, kept from the previous run as for grants.
@@ -518,6 +525,8 @@ const vectors = {
   nodeAuthor,
   folderManifest,
   folderManifestRefusal: folderManifestRefusalVectors(folderManifest),
+  editorRoster,
+  editorRosterRefusal: editorRosterRefusalVectors(editorRoster),
   keySet: await keySetVectors(previous.keySet),
   exportArchive,
 };
@@ -526,7 +535,8 @@ console.log(
   `wrote ${stream.length} stream, ${wrap.length} wrap, ${sealedText.length} sealed-text, ${passphrase.length} passphrase, ${grant.length} grant, ` +
     `${link.length} link, ${requestSeal.length} request-seal, ${account.length} account, ${metadata.length} metadata, ` +
     `${thumbnail.length} thumbnail, ${requestTerms.length} request-terms, ${nodeAuthor.length} node-author, ${folderManifest.length} folder-manifest, ` +
-    `${vectors.folderManifestRefusal.length} folder-manifest-refusal, ` +
+    `${vectors.folderManifestRefusal.length} folder-manifest-refusal, ${editorRoster.length} editor-roster, ` +
+    `${vectors.editorRosterRefusal.length} editor-roster-refusal, ` +
     `${vectors.keySet.length} key-set and ${exportArchive.length} export-archive vectors ` +
     `to ${out.pathname}`,
 );

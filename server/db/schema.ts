@@ -23,6 +23,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import type { Grant } from '../../shared/crypto/grant.ts';
 import type { FolderManifestEntry } from '../../shared/crypto/folder-manifest.ts';
+import type { RosterEditor } from '../../shared/crypto/editor-roster.ts';
 import type { AuthorSignature } from '../../shared/crypto/node-author.ts';
 import type { SignedKeySet } from '../../shared/crypto/key-set.ts';
 
@@ -252,6 +253,22 @@ export const folderManifests = pgTable('folder_manifests', {
   version: bytes('version').notNull(),
   writerId: uuid('writer_id').notNull(),
   children: jsonb('children').$type<FolderManifestEntry[]>().notNull(),
+  signature: text('signature').notNull(),
+  updatedAt: at('updated_at').notNull(),
+});
+
+/**
+ * The latest editor roster of a shared folder (docs/FORMAT.md section 5.4), signed by the folder's owner: its version,
+ * the editors it names with their signing keys, and the signature. Members check it with the owner's key; the server
+ * keeps the versions increasing, so that it cannot take a newer one back with a write.
+ */
+export const editorRosters = pgTable('editor_rosters', {
+  folderId: uuid('folder_id')
+    .primaryKey()
+    .references(() => nodes.id, { onDelete: 'cascade' }),
+  // Up to 2^32 - 1, the format's u32.
+  version: bytes('version').notNull(),
+  editors: jsonb('editors').$type<RosterEditor[]>().notNull(),
   signature: text('signature').notNull(),
   updatedAt: at('updated_at').notNull(),
 });

@@ -68,7 +68,7 @@ export async function linkChildren(db: Queryable, actor: LinkActor, folderId: st
     .leftJoin(revisions, eq(revisions.id, nodes.currentRevisionId))
     .where(and(eq(nodes.parentId, folder.id), linkNodesIn(actor), isNull(nodes.trashedAt)))
     .orderBy(asc(nodes.createdAt), asc(nodes.id));
-  return { children: rows.map((row) => nodeJson(row.nodes, row.revisions)), manifest: null };
+  return { children: rows.map((row) => nodeJson(row.nodes, row.revisions)), manifest: null, editorRoster: null };
 }
 
 /**

@@ -13,6 +13,7 @@ import { nodes, revisions } from '../db/schema.ts';
 import type { ServerDeps } from '../deps.ts';
 import { ApiError } from '../http/errors.ts';
 import { revisionJson } from '../revisions/revision-json.ts';
+import { rosterOfScope } from './editor-rosters.ts';
 import { storedManifest } from './folder-manifests.ts';
 import { describeNode, nodeJson, nodeWithRevisionJson } from './node-json.ts';
 import { idList, recentLiveFiles, trashedNodes, trashedParentIds, withAncestors } from './tree-queries.ts';
@@ -24,7 +25,7 @@ export async function readNode({ db }: ServerDeps, actor: Actor, nodeId: string)
   return describeNode(db, (await authorizeNode(db, actor, nodeId, 'read')).node);
 }
 
-/** A folder's live children, oldest first, with its latest signed manifest. */
+/** A folder's live children, oldest first, with its latest signed manifest and, for a member, its share's roster. */
 export async function listChildren({ db }: ServerDeps, actor: Actor, folderId: string): Promise<ChildrenResponse> {
   const { node: folder, scope } = await authorizeNode(db, actor, folderId, 'read');
   if (folder.kind !== 'folder') throw new ApiError(409, 'NOT_A_FOLDER', `node ${folder.id} is a file`);
@@ -37,6 +38,7 @@ export async function listChildren({ db }: ServerDeps, actor: Actor, folderId: s
   return {
     children: rows.map((row) => nodeJson(row.nodes, row.revisions)),
     manifest: await storedManifest(db, folder.id),
+    editorRoster: await rosterOfScope(db, scope),
   };
 }
 

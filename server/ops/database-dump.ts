@@ -62,6 +62,8 @@ const TABLES: { name: string; rows: string }[] = [
   },
   // A device that saw a folder's manifest warns when it is gone: a restore keeps them.
   { name: 'folder_manifests', rows: 'select * from folder_manifests' },
+  // A member that saw a folder's editor roster warns when it is gone, as for manifests.
+  { name: 'editor_rosters', rows: 'select * from editor_rosters' },
   { name: 'revisions', rows: `select * from revisions where id in (${KEPT_REVISIONS})` },
   { name: 'uploads', rows: `select * from uploads where revision_id in (${KEPT_REVISIONS})` },
   { name: 'revision_segments', rows: `select * from revision_segments where revision_id in (${KEPT_REVISIONS})` },

@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import {
   createFolderSchema,
   moveNodeSchema,
+  putEditorRosterSchema,
   putFolderManifestSchema,
   rekeySchema,
   renameNodeSchema,
@@ -18,6 +19,7 @@ import type { ServerDeps } from '../deps.ts';
 import type { AuthEnv } from '../http/auth.ts';
 import { jsonBodyLimit, rekeyBodyLimit } from '../http/limits.ts';
 import { idParams, jsonBody, limitQuery } from '../http/validate.ts';
+import { readRoster, writeRoster } from '../nodes/editor-rosters.ts';
 import { writeManifest } from '../nodes/folder-manifests.ts';
 import { createFolder, rootFolder } from '../nodes/folders.ts';
 import {
@@ -85,6 +87,13 @@ export function nodeRoutes(deps: ServerDeps) {
         c.json(
           await writeManifest(deps, accountActor(c.get('user')), c.req.valid('param').nodeId, c.req.valid('json')),
         ),
+      )
+      // A shared folder's editor roster (docs/FORMAT.md section 5.4): members read it, its owner signs the next one.
+      .get('/:nodeId/editor-roster', nodeId, async (c) =>
+        c.json(await readRoster(deps, accountActor(c.get('user')), c.req.valid('param').nodeId)),
+      )
+      .put('/:nodeId/editor-roster', jsonBodyLimit(), jsonBody(putEditorRosterSchema), nodeId, async (c) =>
+        c.json(await writeRoster(deps, accountActor(c.get('user')), c.req.valid('param').nodeId, c.req.valid('json'))),
       )
       .post('/:nodeId/move', jsonBodyLimit(), nodeId, jsonBody(moveNodeSchema), async (c) =>
         c.json(await moveNode(deps, accountActor(c.get('user')), c.req.valid('param').nodeId, c.req.valid('json'))),

@@ -7,7 +7,15 @@ import type {
   PublicKeyCredentialCreationOptionsJSON,
   PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/browser';
-import type { AuthorSignature, FolderManifest, Grant, GrantRole, NodeKind, SignedKeySet } from '../crypto/index.ts';
+import type {
+  AuthorSignature,
+  EditorRoster,
+  FolderManifest,
+  Grant,
+  GrantRole,
+  NodeKind,
+  SignedKeySet,
+} from '../crypto/index.ts';
 import type { PassphraseWrap } from './auth-schemas.ts';
 
 /** A stored version of a file. Its dates are the server's: nothing the client wrote authenticates them. */
@@ -58,9 +66,20 @@ export interface ChildrenResponse {
    * yet, and in a share link's listing, whose visitor has no keys to check it with.
    */
   manifest: FolderManifest | null;
+  /**
+   * For a member: the editor roster (docs/FORMAT.md section 5.4) of the folder its share was given on, null when its
+   * owner has signed none yet; null for the owner, who knows its grants, and in a share link's listing.
+   */
+  editorRoster: EditorRoster | null;
 }
 
 /** A folder's manifest as stored. */
+/** A shared folder's latest editor roster, or null when its owner has signed none yet. */
+export interface EditorRosterResponse {
+  folderId: string;
+  roster: EditorRoster | null;
+}
+
 export interface FolderManifestResponse {
   folderId: string;
   manifest: FolderManifest;

@@ -9,6 +9,7 @@ import { HEADER_BYTES } from '../crypto/stream-header.ts';
 import { GRANT_VERSION } from '../crypto/labels.ts';
 import { AUTHOR_SIGNATURE_BYTES, type AuthorAction } from '../crypto/node-author.ts';
 import { MAX_MANIFEST_VERSION } from '../crypto/folder-manifest.ts';
+import { MAX_ROSTER_VERSION } from '../crypto/editor-roster.ts';
 import { ARGON2ID_BOUNDS } from '../crypto/passphrase-kdf.ts';
 import { UPLOAD_BATCH } from './upload-batch.ts';
 
@@ -176,6 +177,36 @@ export const putFolderManifestSchema = z.strictObject({
   ),
 });
 export type PutFolderManifestRequest = z.infer<typeof putFolderManifestSchema>;
+
+/**
+ * A shared folder's next editor roster (docs/FORMAT.md section 5.4), signed by its owner: the version after the stored
+ * one, and each editor with its signing public key. The server checks its form and its version; members check its
+ * signature.
+ */
+export const putEditorRosterSchema = z.strictObject({
+  version: z.number().int().min(1).max(MAX_ROSTER_VERSION),
+  editors: z
+    .array(
+      z.strictObject({
+        id: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, {
+          error: 'must be a UUID in lower case, as the roster signs it',
+        }),
+        signingKey: base64url.refine(
+          (text) => decodes(text) && decodeBase64url(text).length >= 1 && decodeBase64url(text).length <= 512,
+          'must be 1 to 512 bytes (an SPKI public key), base64url',
+        ),
+      }),
+    )
+    .max(1000)
+    .refine((editors) => new Set(editors.map(({ id }) => id)).size === editors.length, {
+      error: 'must name each editor once',
+    }),
+  signature: base64url.refine(
+    (text) => decodes(text) && decodeBase64url(text).length === AUTHOR_SIGNATURE_BYTES,
+    `must be ${AUTHOR_SIGNATURE_BYTES} bytes (r || s), base64url`,
+  ),
+});
+export type PutEditorRosterRequest = z.infer<typeof putEditorRosterSchema>;
 
 /** A handle: what others type to find an account. Compared without regard to case; kept as its owner typed it. */
 export const HANDLE_RULE =

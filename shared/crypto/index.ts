@@ -60,6 +60,7 @@ export { importSharingPublicKey, type Seal, type SealOptions } from './ecdh-seal
 export * from './grant.ts';
 export * from './node-author.ts';
 export * from './folder-manifest.ts';
+export * from './editor-roster.ts';
 export * from './key-set.ts';
 export { describeReceived } from './received.ts';
 export * from './link-secret.ts';

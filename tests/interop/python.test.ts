@@ -610,3 +610,32 @@ describe('tools/coffer_decrypt.py checks folder manifests (FORMAT.md 5.3)', () =
     }
   });
 });
+
+describe('tools/coffer_decrypt.py checks editor rosters (FORMAT.md 5.4)', () => {
+  const verifyInPython = (signedRoster: unknown, ownerKey: string) =>
+    python(REFERENCE_DECRYPTOR, ['verify-roster', '--owner-key', ownerKey], Buffer.from(JSON.stringify(signedRoster)));
+  const ownerKeyOf = async (jwk: VectorJwk) =>
+    encodeBase64url(await exportPublicKey((await keyPairFromJwk(jwk, 'ECDSA')).publicKey));
+
+  it('builds the signed bytes of each vector and verifies its signature', async () => {
+    for (const vector of vectors.editorRoster) {
+      const result = await verifyInPython(vector, await ownerKeyOf(vector.signingKey as VectorJwk));
+      expect(result.stderr).toBe('');
+      expect(JSON.parse(result.stdout.toString('utf8'))).toMatchObject({
+        signedBytes: vector.signedBytes,
+        version: vector.roster.version,
+      });
+    }
+  });
+
+  it('refuses each refusal vector with its error, and a roster checked with another key', async () => {
+    for (const vector of vectors.editorRosterRefusal) {
+      const result = await verifyInPython(vector, await ownerKeyOf(vector.signingKey as VectorJwk));
+      expect(result.status, vector.name).toBe(1);
+      expect(result.stderr, vector.name).toMatch(new RegExp(`^coffer_decrypt: ${vector.error}: `));
+    }
+    const otherKey = encodeBase64url(await exportPublicKey((await generateAccountKeyPairs()).signing.publicKey));
+    const result = await verifyInPython(vectors.editorRoster[0], otherKey);
+    expect(result.stderr).toMatch(/^coffer_decrypt: EDITOR_ROSTER_INVALID: /);
+  });
+});

@@ -257,6 +257,21 @@ const MATRIX: Record<string, Row> = {
     asViewer: 403,
     asEditor: 200,
   },
+  // A shared folder's editor roster: its members read it, only its owner signs one.
+  'GET /api/nodes/:nodeId/editor-roster': {
+    request: (v) => ({ path: `/api/nodes/${v.folder}/editor-roster` }),
+    asOther: 404,
+    asViewer: 200,
+  },
+  'PUT /api/nodes/:nodeId/editor-roster': {
+    request: (v) => ({
+      path: `/api/nodes/${v.folder}/editor-roster`,
+      init: send('PUT', { version: 1, editors: [], signature: encodeBase64url(new Uint8Array(64)) }),
+    }),
+    asOther: 404,
+    asViewer: 403,
+    asEditor: 403,
+  },
   'POST /api/nodes/:nodeId/move': {
     request: (v) => ({ path: `/api/nodes/${v.file}/move`, init: send('POST', { parentId: v.folder, ...nodeBody() }) }),
     asOther: 404,

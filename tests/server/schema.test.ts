@@ -44,6 +44,7 @@ describe.each(DATABASE_KINDS)('schema on %s', (kind) => {
       'auth_rate_limits',
       'backup_runs',
       'credentials',
+      'editor_rosters',
       'folder_manifests',
       'instance_settings',
       'invites',

@@ -52,7 +52,11 @@ function server(records: NodeRecord[], manifest: FolderManifest | null) {
   vi.stubGlobal('fetch', async (path: string, init: RequestInit) => {
     if (init.method === 'GET' && path === `/api/nodes/${FOLDER}/children`) {
       state.listings++;
-      return Response.json({ children: state.records, manifest: state.manifest } satisfies ChildrenResponse);
+      return Response.json({
+        children: state.records,
+        manifest: state.manifest,
+        editorRoster: null,
+      } satisfies ChildrenResponse);
     }
     if (init.method === 'PUT' && path === `/api/nodes/${FOLDER}/manifest`) {
       const body = JSON.parse(init.body as string) as PutFolderManifestRequest;

@@ -234,7 +234,7 @@ describe('the version this device remembered, read before the listing', () => {
     vi.stubGlobal('fetch', async () => {
       // Another tab signs version 6 between the request and its answer.
       await seen.remember('folder', FOLDER, 6);
-      return Response.json({ children: records, manifest } satisfies ChildrenResponse);
+      return Response.json({ children: records, manifest, editorRoster: null } satisfies ChildrenResponse);
     });
     const ring = {
       ownerOf: (nodeId: string) => (nodeId === FOLDER ? alice.id : undefined),

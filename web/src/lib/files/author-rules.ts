@@ -67,11 +67,18 @@ export async function authorRules(reader: FolderReader): Promise<AuthorRules> {
     }
     return undefined;
   };
-  return { writers, signers, unknownSignersPossible: ownerId !== account.userId, keyOf };
+  // A member checks its share's editor roster with the owner's key its grant verified with, never another.
+  const roster = ownerKey && {
+    folderId: ownerKey.share.nodeId,
+    ownerId,
+    ownerSigningKey: ownerKey.senderSigningKey,
+    contacts,
+  };
+  return { writers, signers, unknownSignersPossible: ownerId !== account.userId, keyOf, ...(roster && { roster }) };
 }
 
 /** Whether the owner signed this editor grant, as listed, to the editor's pinned sharing key. */
-async function ownGrantVerifies(
+export async function ownGrantVerifies(
   given: ShareRecord,
   ownerId: string,
   ownSigningKey: Uint8Array,

@@ -9,6 +9,7 @@ import type { ChildrenResponse, PathResponse, RecentResponse, TrashResponse } fr
 import { api } from '../api.ts';
 import type { KeyRing, Opened } from './key-ring.ts';
 import { checkManifest, manifestWarnings, type ListedFolder } from '../integrity/folder-manifest-check.ts';
+import { withRoster } from '../integrity/editor-roster-check.ts';
 import type { SeenVersions } from '../integrity/seen-versions.ts';
 import { checkAuthors, type AuthorRules } from './node-authors.ts';
 import type { OpenNode } from './node-records.ts';
@@ -46,9 +47,11 @@ async function listChecked(
   seen: SeenVersions | undefined,
   mayResign: boolean,
 ): Promise<Opened & { warnings: string[]; unsigned: boolean }> {
-  const { folder, checked } = await listWithAuthors(ring, folderId, authors, seen);
-  if (!seen || !folder) return { ...checked, warnings: [], unsigned: false };
-  const findings = await checkManifest(folder, checked, authors, seen);
+  const listed = await listWithAuthors(ring, folderId, authors, seen);
+  const { folder, checked, rules, rosterProblem } = listed;
+  const rosterWarnings = rosterProblem ? [rosterProblem] : [];
+  if (!seen || !folder) return { ...checked, warnings: rosterWarnings, unsigned: false };
+  const findings = await checkManifest(folder, checked, rules, seen);
   if (mayResign && findings.refused.length > 0 && !findings.older && !findings.untrusted) {
     // Not re-signed (none pending, or the server refused or went away): they stay refused, and the next visit tries
     // again.
@@ -58,26 +61,31 @@ async function listChecked(
     if (resigned) return listChecked(ring, folderId, authors, seen, false);
   }
   const { opened, refused } = findings;
-  return { opened, refused, warnings: manifestWarnings(findings), unsigned: !folder.manifest };
+  return { opened, refused, warnings: [...rosterWarnings, ...manifestWarnings(findings)], unsigned: !folder.manifest };
 }
 
 /**
  * A folder's children opened and their authors checked, before its manifest is: what listChildren checks against the
  * manifest, and what a writer re-signs it from (folder-manifest-signer.ts), with what `seen` remembered of the folder
- * before the listing. `folder` is null outside a known tree.
+ * before the listing. `folder` is null outside a known tree. For a member, the editors its share's roster names, when
+ * it verifies, are writers too (`rules`, which the manifest is checked by); `rosterProblem` says why it was not used.
  */
 export async function listWithAuthors(
   ring: KeyRing,
   folderId: string,
   authors: AuthorRules,
   seen?: SeenVersions,
-): Promise<{ folder: ListedFolder | null; checked: Opened }> {
+): Promise<{ folder: ListedFolder | null; checked: Opened; rules: AuthorRules; rosterProblem: string | null }> {
   // Read before the listing: a version remembered while it is on its way is newer than what it shows.
   const seenBefore = await seen?.highest('folder', folderId);
-  const { children, manifest } = await api<ChildrenResponse>('GET', `/api/nodes/${folderId}/children`);
-  const checked = await checkAuthors(await ring.openChildren(folderId, children), children, authors);
+  const { children, manifest, editorRoster } = await api<ChildrenResponse>('GET', `/api/nodes/${folderId}/children`);
+  const { rules, problem } = authors.roster
+    ? await withRoster(authors, authors.roster, editorRoster ?? null, seen)
+    : { rules: authors, problem: null };
+  const checked = await checkAuthors(await ring.openChildren(folderId, children), children, rules);
   const ownerId = ring.ownerOf(folderId);
-  return { folder: ownerId ? { id: folderId, ownerId, records: children, manifest, seenBefore } : null, checked };
+  const folder = ownerId ? { id: folderId, ownerId, records: children, manifest, seenBefore } : null;
+  return { folder, checked, rules, rosterProblem: problem };
 }
 
 /**

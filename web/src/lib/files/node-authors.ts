@@ -19,6 +19,7 @@ import { LISTED_TWICE, recordsById } from './listed-once.ts';
 import type { NodeRecord, OpenNode } from './node-records.ts';
 import { NOT_CANONICAL, TamperedNodeError } from './open-record.ts';
 import type { Opened } from './key-ring.ts';
+import type { RosterSource } from '../integrity/editor-roster-check.ts';
 
 /** An author's signing key and how the reader came by it. */
 export interface AuthorKey {
@@ -53,6 +54,8 @@ export interface AuthorRules {
   unknownSignersPossible?: boolean;
   /** The author's signing key, or undefined when the reader knows none. */
   keyOf: (userId: string) => Promise<AuthorKey | undefined>;
+  /** For a member: where its share's editor roster is checked from (integrity/editor-roster-check.ts). */
+  roster?: RosterSource;
 }
 
 export async function checkAuthors(listed: Opened, records: NodeRecord[], rules: AuthorRules): Promise<Opened> {

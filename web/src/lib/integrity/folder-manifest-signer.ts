@@ -136,12 +136,13 @@ export class FolderManifestSigner {
     const signingKey = await ring.author?.signingKey();
     const ownerId = ring.ownerOf(folderId);
     if (!writerId || !signingKey || !ownerId) return;
-    const rules = await rulesFor(folderId, ownerId);
-    if (!rules.writers.has(writerId)) return;
+    const given = await rulesFor(folderId, ownerId);
+    if (!given.writers.has(writerId)) return;
     for (let attempt = 1; ; attempt++) {
       // Read before the listing, so that every write it holds had committed, or never will, when the server listed.
       const journaled = await pending.of(folderId);
-      const { folder, checked } = await listWithAuthors(ring, folderId, rules, seen);
+      // With a member's share's editor roster, when it verifies: another editor's manifest is checked by it.
+      const { folder, checked, rules } = await listWithAuthors(ring, folderId, given, seen);
       if (!folder) return;
       // The owner writes over a manifest by an editor it has since removed (a key rotation after a revocation
       // rewrites every child): that manifest was the folder's state when they signed it, so it is checked with the key

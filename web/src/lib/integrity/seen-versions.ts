@@ -1,7 +1,7 @@
 /**
- * The highest signed version this device has seen of each versioned record (a folder's manifest, an account's key
- * set, the revision sealed in one of the account's lists), so that a server serving an older, once-valid state is
- * noticed (threat model row 10). It holds ids and
+ * The highest signed version this device has seen of each versioned record (a folder's manifest, a shared folder's
+ * editor roster, an account's key set, the revision sealed in one of the account's lists), so that a server serving an
+ * older, once-valid state is noticed (threat model row 10). It holds ids and
  * counters only, never a name or a key, and lives in IndexedDB so that the app's page and its workers share it. It
  * outlives sign-out on purpose: a memory wiped at every sign-out would let a rollback through at the next sign-in.
  */
@@ -10,10 +10,10 @@ import { inTransaction, resultOf, type SingleStore } from '../indexed-db.ts';
 const SEEN: SingleStore = { database: 'coffer-seen-versions', store: 'versions' };
 
 /**
- * What carries a signed or sealed, increasing version: a folder (its manifest), an account (its key set, its contacts
- * and its accepted shares, sealed-list-document.ts).
+ * What carries a signed or sealed, increasing version: a folder (its manifest, and its editor roster when shared), an
+ * account (its key set, its contacts and its accepted shares, sealed-list-document.ts).
  */
-export type VersionedRecordKind = 'folder' | 'key-set' | 'contacts' | 'accepted-shares';
+export type VersionedRecordKind = 'folder' | 'editor-roster' | 'key-set' | 'contacts' | 'accepted-shares';
 
 /** What the device remembers of one account's versioned records. */
 export interface SeenVersions {

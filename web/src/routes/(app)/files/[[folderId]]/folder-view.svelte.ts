@@ -9,6 +9,7 @@ import { listChildren, openPath } from '$lib/files/folder-listing.ts';
 import type { OpenNode } from '$lib/files/node-records.ts';
 import { openSeenVersions } from '$lib/integrity/seen-versions.ts';
 import { requestLinkLabels } from '$lib/requests/owner-requests.ts';
+import { syncEditorRoster } from '$lib/sharing/editor-roster.ts';
 import type { GrantRole } from '$shared/crypto/index.ts';
 
 export type SortKey = 'name' | 'modified' | 'size';
@@ -122,6 +123,15 @@ export class FolderView {
       // item opened cleanly. Failing that the folder stays as it was, and the next visit tries again.
       if (unsigned && refused.length === 0 && folder.ownerId === accountState.account!.userId) {
         ring.folderChanged(folder.id).catch(() => undefined);
+      }
+      // A folder shared before editor rosters, or whose roster is behind its grants, gets one from its owner's device.
+      // Never from a contact list that did not load: it would drop every editor.
+      if (folder.ownerId === accountState.account!.userId) {
+        const account = accountState.account!;
+        contacts
+          .ready()
+          .then((list) => syncEditorRoster(account, list, folder.id))
+          .catch(() => undefined);
       }
       // A refresh of the same folder (uploads land in it every second during a large one) keeps the selection.
       // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a local lookup, not state

@@ -19,6 +19,7 @@ import { drive } from '$lib/files/drive.svelte.ts';
 import type { OpenNode } from '$lib/files/node-records.ts';
 import { findPerson } from '$lib/sharing/find-person.ts';
 import { sharingKeys } from '$lib/sharing/account-keys.ts';
+import { syncEditorRoster } from '$lib/sharing/editor-roster.ts';
 import { revokeShare } from '$lib/sharing/revoke-share.ts';
 import { peopleWithAccess, shareNode } from '$lib/sharing/share-node.ts';
 
@@ -84,7 +85,7 @@ export class ShareFlow {
     if (this.step.kind !== 'ready') return;
     const { ring } = await drive.ready();
     await shareNode(account, ring, this.node, this.step.contact, role);
-    this.status = `Shared with @${contact.handle} as ${role}.`;
+    this.status = `Shared with @${contact.handle} as ${role}.${await this.#rosterSigned(this.node.kind === 'folder' ? this.node.id : null)}`;
     this.step = { kind: 'find' };
     await this.loadAccess();
   }
@@ -114,9 +115,26 @@ export class ShareFlow {
       onProgress: ({ foldersDone, foldersTotal }) =>
         (this.status = `${who} no longer has access. Changing this folder's keys: ${foldersDone} of ${foldersTotal} folders…`),
     });
+    const roster = await this.#rosterSigned(share.kind === 'folder' ? share.nodeId : null);
     this.status = rotated
-      ? `${who} no longer has access, and this folder's keys were changed: what you add from now on is under keys they never had.`
-      : `${who} no longer has access.`;
+      ? `${who} no longer has access, and this folder's keys were changed: what you add from now on is under keys they never had.${roster}`
+      : `${who} no longer has access.${roster}`;
     await this.loadAccess();
+  }
+
+  /**
+   * Signs the folder's editor roster again (docs/FORMAT.md section 5.4), so that its members check its editors' writes
+   * by the editors the owner vouches for now: '' once done, or what was not done (the next visit of the folder retries).
+   */
+  async #rosterSigned(folderId: string | null): Promise<string> {
+    const account = accountState.account;
+    if (!folderId || !account) return '';
+    try {
+      await syncEditorRoster(account, await contacts.ready(), folderId);
+      return '';
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      return ` The list of editors its members check was not updated (${why}); opening the folder tries again.`;
+    }
   }
 }
