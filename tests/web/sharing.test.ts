@@ -100,9 +100,9 @@ describe('shares made to the account', () => {
     expect(shares.map(({ share }) => share.id)).toEqual([good.id]);
     expect(refused).toHaveLength(5);
     expect(refused.join('\n')).toMatch(/signature does not verify/);
-    expect(refused.join('\n')).toMatch(/names recipient/);
-    expect(refused.join('\n')).toMatch(/names node/);
-    expect(refused.join('\n')).toMatch(/names role/);
+    expect(refused.join('\n')).toMatch(/names another recipient/);
+    expect(refused.join('\n')).toMatch(/names another node/);
+    expect(refused.join('\n')).toMatch(/names another role/);
 
     // The server publishes its own key under alice's handle and signs with it: a stranger's share would pass as
     // unverified, but once alice is pinned, only her pinned key is believed.
