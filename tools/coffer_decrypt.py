@@ -342,6 +342,37 @@ ARGON2ID_WORK = (38912, 2097152)
 ARGON2ID_DEFAULT = (65536, 3, 1)
 
 _LOWER_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _p256_verifies(spki_der: bytes, signature: bytes, signed: bytes) -> bool:
+    """ECDSA P-256 with SHA-256 over `signed`; WebCrypto writes the signature as r || s, cryptography wants DER."""
+    try:
+        key = serialization.load_der_public_key(spki_der)
+        der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
+        key.verify(der, signed, ec.ECDSA(hashes.SHA256()))
+    except (InvalidSignature, ValueError, TypeError, AttributeError):
+        return False
+    return True
+
+
+def _lower_uuid_bytes(value, what: str, error) -> bytes:
+    if not isinstance(value, str) or not _LOWER_UUID.fullmatch(value):
+        raise error(f"{what} is a lower-case UUID, got {value!r}")
+    return bytes.fromhex(value.replace("-", ""))
+
+
+def _signed_version(document: dict, malformed) -> tuple:
+    """A manifest's or roster's version (1 to 2^32 - 1) and its 64-byte signature, or `malformed`'s error."""
+    version = document.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= 0xFFFFFFFF:
+        raise malformed(f"version is an integer from 1 to 4294967295, got {version!r}")
+    try:
+        signature = b64decode(document.get("signature"), "signature")
+    except CofferError:
+        raise malformed("signature is base64url") from None
+    if len(signature) != 64:
+        raise malformed(f"signature is 64 bytes (r || s), got {len(signature)}")
+    return version, signature
 _LINK_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
@@ -469,14 +500,8 @@ def open_grant(grant: dict, recipient_key, sender_spki: bytes) -> dict:
         raise malformed(f"signature is 64 bytes, got {len(signature)}")
 
     signed = grant_signed_bytes(ids, kind, role, ephemeral, spki(recipient_key.public_key()), token)
-    try:
-        sender = serialization.load_der_public_key(sender_spki)
-        # WebCrypto writes r || s; cryptography wants DER.
-        der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
-        sender.verify(der, signed, ec.ECDSA(hashes.SHA256()))
-    except (InvalidSignature, ValueError, TypeError, AttributeError):
-        raise CofferError("GRANT_SIGNATURE_INVALID",
-                          "the grant's signature does not verify with the sender's key") from None
+    if not _p256_verifies(sender_spki, signature, signed):
+        raise CofferError("GRANT_SIGNATURE_INVALID", "the grant's signature does not verify with the sender's key")
 
     obj = ":".join([grant["nodeId"], kind, grant["senderId"], grant["recipientId"], role])
     node_key = open_seal(LABEL_GRANT_WRAP, recipient_key, ephemeral, grant["wrapped"],
@@ -553,14 +578,8 @@ def verify_author(signed_node: dict, author_spki: bytes) -> dict:
               uuid_bytes("parentId", nullable=True), kind.encode(), struct.pack(">I", number),
               header_digest, hashlib.sha256(metadata).digest()]
     signed = LABEL_NODE_AUTHOR + b"\x00" + bytes([NODE_AUTHOR_VERSION]) + b"".join(field(f) for f in fields)
-    try:
-        author = serialization.load_der_public_key(author_spki)
-        der = encode_dss_signature(int.from_bytes(signature_bytes[:32], "big"),
-                                   int.from_bytes(signature_bytes[32:], "big"))
-        author.verify(der, signed, ec.ECDSA(hashes.SHA256()))
-    except (InvalidSignature, ValueError, TypeError, AttributeError):
-        raise CofferError("AUTHOR_SIGNATURE_INVALID",
-                          "the author signature does not verify with the author's key") from None
+    if not _p256_verifies(author_spki, signature_bytes, signed):
+        raise CofferError("AUTHOR_SIGNATURE_INVALID", "the author signature does not verify with the author's key")
     return {"signedBytes": signed.hex(), "action": action, "authorId": statement["authorId"],
             "nodeId": statement["nodeId"]}
 
@@ -590,20 +609,7 @@ def verify_folder_manifest(signed_folder: dict, writer_spki: bytes) -> dict:
     manifest = folder.get("manifest")
     if not isinstance(manifest, dict) or not isinstance(manifest.get("children"), list):
         raise malformed("input is {folderId, ownerId, manifest: {version, writerId, children, signature}}")
-    version = manifest.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= 0xFFFFFFFF:
-        raise malformed(f"version is an integer from 1 to 4294967295, got {version!r}")
-    try:
-        signature = b64decode(manifest.get("signature"), "signature")
-    except CofferError:
-        raise malformed("signature is base64url") from None
-    if len(signature) != 64:
-        raise malformed(f"signature is 64 bytes (r || s), got {len(signature)}")
-
-    def uuid_bytes(value, what, error):
-        if not isinstance(value, str) or not _LOWER_UUID.fullmatch(value):
-            raise error(f"{what} is a lower-case UUID, got {value!r}")
-        return bytes.fromhex(value.replace("-", ""))
+    version, signature = _signed_version(manifest, malformed)
 
     def bad_argument(message):
         return CofferError("BAD_ARGUMENT", f"the folder's {message}")
@@ -617,22 +623,17 @@ def verify_folder_manifest(signed_folder: dict, writer_spki: bytes) -> dict:
             digest = b""
         if len(digest) != 32:
             raise malformed(f"entry digest is 32 bytes in base64url, got {entry.get('digest')!r}")
-        entries.append((uuid_bytes(entry.get("id"), "entry id", malformed), digest))
+        entries.append((_lower_uuid_bytes(entry.get("id"), "entry id", malformed), digest))
     entries.sort()
     if any(a[0] == b[0] for a, b in zip(entries, entries[1:])):
         raise malformed("entries name each child once")
     children = hashlib.sha256(struct.pack(">I", len(entries)) + b"".join(i + d for i, d in entries)).digest()
-    fields = [uuid_bytes(folder.get("folderId"), "folderId", bad_argument),
-              uuid_bytes(folder.get("ownerId"), "ownerId", bad_argument),
-              uuid_bytes(manifest.get("writerId"), "writer", malformed), struct.pack(">I", version), children]
+    fields = [_lower_uuid_bytes(folder.get("folderId"), "folderId", bad_argument),
+              _lower_uuid_bytes(folder.get("ownerId"), "ownerId", bad_argument),
+              _lower_uuid_bytes(manifest.get("writerId"), "writer", malformed), struct.pack(">I", version), children]
     signed = LABEL_FOLDER_MANIFEST + b"\x00" + bytes([FOLDER_MANIFEST_VERSION]) + b"".join(field(f) for f in fields)
-    try:
-        writer = serialization.load_der_public_key(writer_spki)
-        der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
-        writer.verify(der, signed, ec.ECDSA(hashes.SHA256()))
-    except (InvalidSignature, ValueError, TypeError, AttributeError):
-        raise CofferError("FOLDER_MANIFEST_INVALID",
-                          "the folder manifest does not verify with the writer's key") from None
+    if not _p256_verifies(writer_spki, signature, signed):
+        raise CofferError("FOLDER_MANIFEST_INVALID", "the folder manifest does not verify with the writer's key")
     return {"signedBytes": signed.hex(), "folderId": folder["folderId"], "version": version,
             "writerId": manifest["writerId"], "children": sorted(entry["id"] for entry in manifest["children"])}
 
@@ -646,20 +647,7 @@ def verify_editor_roster(signed_folder: dict, owner_spki: bytes) -> dict:
     roster = folder.get("roster")
     if not isinstance(roster, dict) or not isinstance(roster.get("editors"), list):
         raise malformed("input is {folderId, ownerId, roster: {version, editors, signature}}")
-    version = roster.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= 0xFFFFFFFF:
-        raise malformed(f"version is an integer from 1 to 4294967295, got {version!r}")
-    try:
-        signature = b64decode(roster.get("signature"), "signature")
-    except CofferError:
-        raise malformed("signature is base64url") from None
-    if len(signature) != 64:
-        raise malformed(f"signature is 64 bytes (r || s), got {len(signature)}")
-
-    def uuid_bytes(value, what, error):
-        if not isinstance(value, str) or not _LOWER_UUID.fullmatch(value):
-            raise error(f"{what} is a lower-case UUID, got {value!r}")
-        return bytes.fromhex(value.replace("-", ""))
+    version, signature = _signed_version(roster, malformed)
 
     editors = []
     for editor in roster["editors"]:
@@ -670,21 +658,16 @@ def verify_editor_roster(signed_folder: dict, owner_spki: bytes) -> dict:
             key = b""
         if not 1 <= len(key) <= 512:
             raise malformed(f"editor signing key is 1 to 512 bytes in base64url, got {editor.get('signingKey')!r}")
-        editors.append((uuid_bytes(editor.get("id"), "editor id", malformed), key))
+        editors.append((_lower_uuid_bytes(editor.get("id"), "editor id", malformed), key))
     editors.sort()
     if any(a[0] == b[0] for a, b in zip(editors, editors[1:])):
         raise malformed("editors name each account once")
     listed = hashlib.sha256(struct.pack(">I", len(editors)) + b"".join(i + field(k) for i, k in editors)).digest()
-    fields = [uuid_bytes(folder.get("folderId"), "folderId", malformed),
-              uuid_bytes(folder.get("ownerId"), "ownerId", malformed), struct.pack(">I", version), listed]
+    fields = [_lower_uuid_bytes(folder.get("folderId"), "folderId", malformed),
+              _lower_uuid_bytes(folder.get("ownerId"), "ownerId", malformed), struct.pack(">I", version), listed]
     signed = LABEL_FOLDER_EDITORS + b"\x00" + bytes([EDITOR_ROSTER_VERSION]) + b"".join(field(f) for f in fields)
-    try:
-        owner = serialization.load_der_public_key(owner_spki)
-        der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
-        owner.verify(der, signed, ec.ECDSA(hashes.SHA256()))
-    except (InvalidSignature, ValueError, TypeError, AttributeError):
-        raise CofferError("EDITOR_ROSTER_INVALID",
-                          "the editor roster does not verify with the owner's key") from None
+    if not _p256_verifies(owner_spki, signature, signed):
+        raise CofferError("EDITOR_ROSTER_INVALID", "the editor roster does not verify with the owner's key")
     return {"signedBytes": signed.hex(), "folderId": folder["folderId"], "version": version,
             "editors": sorted(editor["id"] for editor in roster["editors"])}
 
@@ -763,12 +746,8 @@ def verify_key_set(signed: dict, account_id: str, signing_spki: bytes) -> dict:
     if canonical_key_set(key_set) != statement:
         raise CofferError("KEY_SET_MALFORMED", "the key set's statement is not in canonical form")
     signed_bytes = LABEL_KEY_SET + b"\x00" + statement
-    try:
-        key = serialization.load_der_public_key(signing_spki)
-        der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
-        key.verify(der, signed_bytes, ec.ECDSA(hashes.SHA256()))
-    except (InvalidSignature, ValueError, TypeError, AttributeError):
-        raise CofferError("KEY_SET_INVALID", "the key set is not signed by this account's signing key") from None
+    if not _p256_verifies(signing_spki, signature, signed_bytes):
+        raise CofferError("KEY_SET_INVALID", "the key set is not signed by this account's signing key")
     if key_set["accountId"] != account_id:
         raise CofferError("KEY_SET_INVALID", "the key set names another account than the one it is read for")
     return {"keySet": key_set, "signedBytes": signed_bytes.hex()}
