@@ -231,7 +231,7 @@ describe('a hostile server, row by row of the threat model, in Chromium', () => 
     await alice.getByRole('button', { name: 'Photos', exact: true }).click();
     await alice.getByRole('heading', { name: 'Photos' }).waitFor();
   };
-  const WRAP_REFUSED = 'wrapped key failed authentication or does not belong to this object';
+  const WRAP_REFUSED = "the key the server sent for it does not open it: it was changed, or is another item's";
 
   it('row 1: refuses key wraps swapped between files or folders, or with a flipped byte, and shows the rest', async () => {
     await hostile.attack({

@@ -6,6 +6,7 @@
 import {
   CofferCryptoError,
   decodeBase64url,
+  type CryptoErrorCode,
   decryptMetadata,
   isCanonicalUuid,
   type NodeKeyUnwrapper,
@@ -59,10 +60,17 @@ export async function openRecord(ownerId: string, unwrap: NodeKeyUnwrapper, reco
     }
     return { node: openNode(ownerId, record, metadata, writtenAt(encrypted)), key };
   } catch (error) {
-    if (error instanceof CofferCryptoError) throw new TamperedNodeError(record.id, error.message);
+    if (error instanceof CofferCryptoError)
+      throw new TamperedNodeError(record.id, PLAIN_REASONS[error.code] ?? error.message);
     throw error;
   }
 }
+
+/** The refusals a person meets most, said without the format's terms. */
+const PLAIN_REASONS: Partial<Record<CryptoErrorCode, string>> = {
+  WRAPPED_KEY_INVALID: "the key the server sent for it does not open it: it was changed, or is another item's",
+  METADATA_INVALID: "its name and details do not open with its key: they were changed, or are another item's",
+};
 
 /**
  * When a device wrote this metadata, in ms: the timestamp of its Fernet token (docs/FORMAT.md sections 2 and 5), which

@@ -132,6 +132,16 @@ export class LinkVisit {
       this.stage = { name: 'refused', title: REFUSALS[code], message: describeError(error) };
       return;
     }
+    if (code === 'WEAK_PARAMETERS' || code === 'PARAMETERS_TOO_COSTLY') {
+      const asked =
+        code === 'WEAK_PARAMETERS' ? 'weaker protection for its password' : 'more work to check its password';
+      this.stage = {
+        name: 'refused',
+        title: 'This link does not open',
+        message: `The server sent this link asking for ${asked} than Coffer allows, so it was not opened: someone may have changed it on the server. (${describeError(error)})`,
+      };
+      return;
+    }
     const tampered = error instanceof TamperedNodeError || code === 'WRAPPED_KEY_INVALID';
     this.stage = {
       name: 'refused',
