@@ -3,17 +3,20 @@
  * editors, each at their own browser with their own passkey provider; her device signs the folder's roster at each
  * grant. Bob uploads, and Carol's folder view checks Bob's manifest by the roster, with no warning; Carol then uploads,
  * signing over Bob's manifest, and Bob sees her file checked in turn. Against a hostile server, Carol's app refuses
- * in plain words a roster older than the one it saw and one with an editor added.
+ * in plain words a roster older than the one it saw and one with an editor added; once Alice removes Carol, her own
+ * device neither signs Carol back into the roster nor takes her for an editor when the server lists Carol's revoked
+ * grant again.
  */
 import { chromium, type Browser, type Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ChildrenResponse } from '../../shared/api/responses.ts';
+import type { ChildrenResponse, NodeSharesResponse, ShareRecord } from '../../shared/api/responses.ts';
 import type { PutEditorRosterRequest } from '../../shared/api/schemas.ts';
 import { encodeBase64url, exportPublicKey, generateAccountKeyPairs } from '../../shared/crypto/index.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../tools/harness/chromium.ts';
 import { chooseHandle, goTo, signUpPerson } from './accounts.ts';
 import { startAppServer, type AppServer } from './app-server.ts';
 import { acceptAndOpenFolder, shareFolderAsEditor } from './folder-share.ts';
+import { rowAction } from './link-owner.ts';
 import { hostileServer } from './hostile-server/attacks.ts';
 import { tamperJson } from './tamper.ts';
 
@@ -148,7 +151,58 @@ describe('editor rosters between three accounts, in Chromium', () => {
     });
   });
 
-  it('publishes what Carol saw in docs/SECURITY.md', async () => {
+  it("keeps Carol removed on Alice's device when the server lists her revoked grant again", async () => {
+    const openTeamAsOwner = async () => {
+      await goTo(alice, 'Files');
+      await rowOf(alice, 'Team').getByRole('button', { name: 'Team', exact: true }).click();
+      await alice.getByRole('heading', { name: 'Team' }).waitFor();
+    };
+    await openTeamAsOwner();
+    const teamId = new URL(alice.url()).pathname.split('/').pop()!;
+    const listing = await alice.evaluate(
+      async (id) => ((await (await fetch(`/api/nodes/${id}/shares`)).json()) as NodeSharesResponse).shares,
+      teamId,
+    );
+    const carolsGrant: ShareRecord = listing.find((share) => share.recipientHandle === 'carol')!;
+
+    await goTo(alice, 'Files');
+    await rowAction(alice, 'Team', 'Share');
+    const dialog = alice.getByRole('dialog', { name: 'Share “Team”' });
+    await dialog.getByRole('button', { name: 'Remove @carol' }).click();
+    await dialog
+      .getByRole('status')
+      .filter({ hasText: "@carol no longer has access, and this folder's keys were changed" })
+      .waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    const signed = rosters.length;
+    expect(rosters.at(-1)!.editors).toHaveLength(1);
+
+    const label = await hostile.attack({
+      row: 10,
+      attack: "Carol's revoked editor grant of Team listed again to Alice's device",
+      mount: () =>
+        tamperJson<NodeSharesResponse>(
+          alice.context(),
+          (url) => url.pathname === `/api/nodes/${teamId}/shares`,
+          'revoked grant listed again',
+          (listed) => ({ ...listed, shares: [...listed.shares, carolsGrant] }),
+        ),
+      seen: async () => {
+        await openTeamAsOwner();
+        const carols = rowOf(alice, 'from-carol.txt').getByText(/^added by @carol/);
+        await carols.waitFor();
+        await alice.waitForLoadState('networkidle');
+        return (await carols.textContent())!;
+      },
+      stillOpens: async () => {
+        await rowOf(alice, 'from-bob.txt').waitFor();
+      },
+    });
+    expect(label).toContain('not an editor you know of');
+    expect(rosters.length).toBe(signed);
+  });
+
+  it('publishes what Carol and Alice saw in docs/SECURITY.md', async () => {
     await hostile.checkPublished();
   });
 });

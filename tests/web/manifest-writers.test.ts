@@ -122,6 +122,8 @@ describe("the owner's editors: only those whose grant the owner signed", () => {
     serve({
       '/api/account': (await account).bundle,
       [`/api/nodes/${FOLDER}/shares`]: { shares },
+      // No roster signed yet: the owner's grants stand (sharing/own-roster.ts).
+      [`/api/nodes/${FOLDER}/editor-roster`]: { folderId: FOLDER, roster: null },
       '/api/handles/mallory': { userId: mallory.id, handle: 'mallory', publicKeys: mallory.published },
       '/api/handles/bob': { userId: bob.id, handle: 'bob', publicKeys: mallory.published },
     });

@@ -19,6 +19,7 @@ import { fileEntry } from '../files/download-jobs.ts';
 import { KeyRing } from '../files/key-ring.ts';
 import { checkAuthors } from '../files/node-authors.ts';
 import type { OpenNode } from '../files/node-records.ts';
+import { openSeenVersions } from '../integrity/seen-versions.ts';
 import { streamSizeOf } from '../upload/segment-plan.ts';
 import type { ExportFile, ExportJob } from './export-job.ts';
 
@@ -43,6 +44,7 @@ export async function planExport(
   }
   await verifyPublishedKeys(account.masterKey, account.userId, bundle.privateKeys, bundle.publicKeys);
   const ring = new KeyRing();
+  const seen = openSeenVersions(account.userId);
   try {
     const rootRecord = await api<NodeRecord>('GET', '/api/nodes/root');
     const root = await ring.openRoot(account.userId, account.masterKey, rootRecord);
@@ -54,7 +56,7 @@ export async function planExport(
     for (let next = waiting.shift(); next; next = waiting.shift()) {
       const { folder, path } = next;
       const above = [...next.above, folder.id];
-      const rules = await authorRules({ account, contacts, folderId: folder.id, ownerId: account.userId, above });
+      const rules = await authorRules({ account, contacts, folderId: folder.id, ownerId: account.userId, above, seen });
       const { children } = await api<{ children: NodeRecord[] }>('GET', `/api/nodes/${folder.id}/children`);
       const checked = await checkAuthors(await ring.openChildren(folder.id, children), children, rules);
       refused += checked.refused.length;

@@ -2,7 +2,8 @@
  * The rules node-authors.ts and folder-manifest-check.ts check a folder's writers by, from what this reader can
  * verify rather than what the server says. Who may write there: the owner; for the owner, each editor whose grant of
  * this folder or a folder above it (as the owner's device opened them) verifies with the owner's own signing key and
- * the sharing key pinned for the editor; for a member, itself when its share makes it an editor. Where each writer's
+ * the sharing key pinned for the editor, and whom the owner's own roster of that folder names when it has one (a
+ * revoked grant still verifies: sharing/own-roster.ts); for a member, itself when its share makes it an editor. Where each writer's
  * key comes from: the reader's own; for a member, the owner's is exactly the key its share's grant verified with
  * (received-shares.ts); otherwise the key pinned for a contact. The server's lookup of a handle is never asked: it
  * could name a made-up editor, or answer one key for the grant and another here.
@@ -13,6 +14,8 @@ import { api } from '../api.ts';
 import type { UnlockedAccount } from '../auth/account-client.ts';
 import { verifiedOwnPublicKeys } from '../auth/own-public-keys.ts';
 import type { Contact } from '../contacts/contact-book.ts';
+import type { SeenVersions } from '../integrity/seen-versions.ts';
+import { ownRosters, rosterAllows } from '../sharing/own-roster.ts';
 import type { ReceivedShare } from '../sharing/received-shares.ts';
 import type { AuthorKey, AuthorRules } from './node-authors.ts';
 
@@ -26,6 +29,8 @@ export interface FolderReader {
   above: readonly string[];
   /** For a member: the share the folder was reached through, as its grant verified. */
   share?: ReceivedShare | undefined;
+  /** The versions this device has seen: for the owner, an editor roster older than one seen is not taken. */
+  seen?: SeenVersions | undefined;
 }
 
 export async function authorRules(reader: FolderReader): Promise<AuthorRules> {
@@ -39,10 +44,12 @@ export async function authorRules(reader: FolderReader): Promise<AuthorRules> {
   if (ownerId === account.userId) {
     const { shares } = await api<NodeSharesResponse>('GET', `/api/nodes/${reader.folderId}/shares`);
     const above = new Set(reader.above);
+    const rosterOf = ownRosters(account.userId, ownKey, reader.seen);
     for (const given of shares) {
       if (given.role !== 'editor' || given.status === 'declined' || !above.has(given.nodeId)) continue;
       const pinned = pinnedFor(given.recipientId);
-      if (pinned && (await ownGrantVerifies(given, account.userId, await ownKey(), pinned))) {
+      if (!pinned || !(await ownGrantVerifies(given, account.userId, await ownKey(), pinned))) continue;
+      if (rosterAllows(await rosterOf(given.nodeId), given.recipientId)) {
         writers.add(given.recipientId);
         signers.add(given.recipientId);
       }

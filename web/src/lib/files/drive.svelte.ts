@@ -68,7 +68,10 @@ class Drive {
   async #rulesFor(ring: KeyRing, account: UnlockedAccount, folderId: string, ownerId: string) {
     const contactList = await contacts.ready().catch(() => []);
     const above = (await openPath(ring, folderId)).map((node) => node.id);
-    if (ownerId === account.userId) return authorRules({ account, contacts: contactList, folderId, ownerId, above });
+    const seen = openSeenVersions(account.userId);
+    if (ownerId === account.userId) {
+      return authorRules({ account, contacts: contactList, folderId, ownerId, above, seen });
+    }
     const received = await this.received();
     const share = received.shares.find(({ share, accepted }) => accepted && above.includes(share.nodeId));
     return authorRules({ account, contacts: contactList, folderId, ownerId, above, share });

@@ -108,6 +108,7 @@ export class FolderView {
       const share = received?.shares.find(({ share, accepted }) => accepted && share.nodeId === path[0]!.id);
       const folder = path.at(-1)!;
       if (folder.kind !== 'folder') throw new Error('This is a file, not a folder.');
+      const seen = openSeenVersions(accountState.account!.userId);
       const authors = await authorRules({
         account: accountState.account!,
         contacts: await contacts.ready().catch(() => []),
@@ -115,8 +116,8 @@ export class FolderView {
         ownerId: folder.ownerId,
         above: path.map((node) => node.id),
         share,
+        seen,
       });
-      const seen = openSeenVersions(accountState.account!.userId);
       const { opened, refused, warnings, unsigned } = await listChildren(ring, folder.id, authors, seen);
       if (load !== this.#loads) return;
       // Trust on first use: the owner's device signs what it finds in a folder no one has signed yet, only when every
@@ -124,13 +125,14 @@ export class FolderView {
       if (unsigned && refused.length === 0 && folder.ownerId === accountState.account!.userId) {
         ring.folderChanged(folder.id).catch(() => undefined);
       }
-      // A folder shared before editor rosters, or whose roster is behind its grants, gets one from its owner's device.
+      // A folder shared before editor rosters, or whose roster names an editor whose grant is gone, gets one from its
+      // owner's device; it never adds an editor the roster does not name (sharing/own-roster.ts).
       // Never from a contact list that did not load: it would drop every editor.
       if (folder.ownerId === accountState.account!.userId) {
         const account = accountState.account!;
         contacts
           .ready()
-          .then((list) => syncEditorRoster(account, list, folder.id))
+          .then((list) => syncEditorRoster(account, list, folder.id, { seen }))
           .catch(() => undefined);
       }
       // A refresh of the same folder (uploads land in it every second during a large one) keeps the selection.

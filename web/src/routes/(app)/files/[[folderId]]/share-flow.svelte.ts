@@ -16,6 +16,7 @@ import {
 } from '$lib/contacts/contact-book.ts';
 import { contacts } from '$lib/contacts/contacts.svelte.ts';
 import { drive } from '$lib/files/drive.svelte.ts';
+import { openSeenVersions } from '$lib/integrity/seen-versions.ts';
 import type { OpenNode } from '$lib/files/node-records.ts';
 import { findPerson } from '$lib/sharing/find-person.ts';
 import { sharingKeys } from '$lib/sharing/account-keys.ts';
@@ -85,7 +86,9 @@ export class ShareFlow {
     if (this.step.kind !== 'ready') return;
     const { ring } = await drive.ready();
     await shareNode(account, ring, this.node, this.step.contact, role);
-    this.status = `Shared with @${contact.handle} as ${role}.${await this.#rosterSigned(this.node.kind === 'folder' ? this.node.id : null)}`;
+    const folderId = this.node.kind === 'folder' ? this.node.id : null;
+    const granting = role === 'editor' ? contact.userId : undefined;
+    this.status = `Shared with @${contact.handle} as ${role}.${await this.#rosterSigned(folderId, granting)}`;
     this.step = { kind: 'find' };
     await this.loadAccess();
   }
@@ -124,17 +127,22 @@ export class ShareFlow {
 
   /**
    * Signs the folder's editor roster again (docs/FORMAT.md section 5.4), so that its members check its editors' writes
-   * by the editors the owner vouches for now: '' once done, or what was not done (the next visit of the folder retries).
+   * by the editors the owner vouches for now, with `granting` the editor just given access: '' once done, or what was
+   * not done. Opening the folder retries a removal, never an addition: the roster is what says who is an editor.
    */
-  async #rosterSigned(folderId: string | null): Promise<string> {
+  async #rosterSigned(folderId: string | null, granting?: string): Promise<string> {
     const account = accountState.account;
     if (!folderId || !account) return '';
     try {
-      await syncEditorRoster(account, await contacts.ready(), folderId);
+      await syncEditorRoster(account, await contacts.ready(), folderId, {
+        seen: openSeenVersions(account.userId),
+        granting,
+      });
       return '';
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
-      return ` The list of editors its members check was not updated (${why}); opening the folder tries again.`;
+      const retry = granting ? 'share with them again to retry' : 'opening the folder tries again';
+      return ` The list of editors its members check was not updated (${why}); ${retry}.`;
     }
   }
 }
