@@ -133,7 +133,10 @@ describe('opening a node the server lists', () => {
     const folder = await folderRecord('Photos');
     const token = decodeBase64url(folder.encryptedMetadata);
     new DataView(token.buffer, token.byteOffset).setBigUint64(1, BigInt(Date.parse('2001-02-03T04:05:06Z') / 1000));
-    await expectRefused({ ...folder, encryptedMetadata: encodeBase64url(token) }, /name and details do not open with its key/);
+    await expectRefused(
+      { ...folder, encryptedMetadata: encodeBase64url(token) },
+      /name and details do not open with its key/,
+    );
   });
 
   it("refuses a file whose metadata the server swapped with another file's", async () => {
@@ -142,7 +145,10 @@ describe('opening a node the server lists', () => {
   });
 
   it('refuses a node the server moved to another folder without its key being wrapped again', async () => {
-    await expectRefused({ ...(await fileRecord('a.txt')), parentId: OTHER_FOLDER }, /name and details do not open with its key/);
+    await expectRefused(
+      { ...(await fileRecord('a.txt')), parentId: OTHER_FOLDER },
+      /name and details do not open with its key/,
+    );
   });
 
   it("carries the owner it was opened for, and refuses a node opened as another owner's", async () => {
