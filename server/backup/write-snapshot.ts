@@ -116,16 +116,21 @@ async function writeSnapshotAs(
   };
 }
 
-/** The time in UTC to the second, and a number after it for a second snapshot in the same second. */
+/**
+ * The time in UTC to the second, and after a snapshot of the same second a number above every one still kept: ids then
+ * sort in the order the snapshots were made, even once pruning has freed an earlier id of that second.
+ */
 async function newSnapshotId(store: BlobStore): Promise<string> {
   const base = new Date()
     .toISOString()
     .replace(/\.\d+Z$/, 'z')
     .replaceAll(/[-:]/g, '')
     .toLowerCase();
-  for (let n = 0; ; n++) {
-    const id = n === 0 ? base : `${base}-${n}`;
-    const taken = await store.list(`snapshots/${id}/`)[Symbol.asyncIterator]().next();
-    if (taken.done) return id;
+  const sameSecond = new RegExp(`^snapshots/${base}(?:-(\\d+))?/`);
+  let highest = -1;
+  for await (const key of store.list(`snapshots/${base}`)) {
+    const match = sameSecond.exec(key);
+    if (match) highest = Math.max(highest, Number(match[1] ?? 0));
   }
+  return highest < 0 ? base : `${base}-${highest + 1}`;
 }
