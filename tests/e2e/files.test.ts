@@ -315,6 +315,8 @@ describe('file manager in Chromium', () => {
     // Three chunks of 512 KiB: the size is two whole chunks and the last one's, so the chunk size counts.
     await page.getByLabel('Files to upload').setInputFiles(file(name, randomBytes(firstSize)));
     await waitForUploads();
+    // A name becomes a new version only once the folder shows the file that holds it.
+    await row(name).waitFor();
     await page.getByLabel('Files to upload').setInputFiles(file(name, randomBytes(900)));
     await waitForUploads();
     const shownSize = () => row(name).locator('td.size').textContent();
